@@ -1,0 +1,70 @@
+"""Plain records that cross the boundary between ingest and the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+CLAIM_FIELDS: tuple[str, ...] = (
+    "pgr",
+    "pgr_se",
+    "weak_acc",
+    "strong_acc",
+    "transfer_acc",
+    "seeds",
+    "dataset",
+)
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise deterministically so hashes of equal content are equal."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def sha256_hex(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewProposal:
+    """A validated proposal ready for the store, whatever format it came from.
+
+    `original` is the agent's object exactly as parsed; `identity` is what its
+    content hash is computed over, so re-ingesting the same content is a no-op.
+    """
+
+    agent: str
+    title: str
+    summary: str
+    harness: str
+    source_format: str  # "native" or "sandbox_finding"
+    original: dict[str, Any]
+    base: str | None = None
+    idea: str | None = None
+    diff: bytes | None = None
+    claimed: dict[str, Any] = field(default_factory=dict)
+    created_at: str | None = None
+    parent: str | None = None
+    external_id: str | None = None
+    source: str | None = None  # file path or URL it was read from, for messages only
+
+    @property
+    def diff_sha256(self) -> str | None:
+        return None if self.diff is None else sha256_hex(self.diff)
+
+    @property
+    def content_hash(self) -> str:
+        """Identity of the proposal: the original object plus its out-of-line diff.
+
+        A sandbox finding's identity leaves the diff out, so a later ingest
+        that brings a patch attaches code to the same proposal.
+        """
+        identity: dict[str, Any] = {"format": self.source_format, "object": self.original}
+        if self.source_format == "native" and "diff" not in self.original:
+            identity["diff_sha256"] = self.diff_sha256
+        return sha256_hex(canonical_json(identity))
