@@ -20,8 +20,9 @@ CLAIM_FIELDS: tuple[str, ...] = (
 
 def canonical_json(value: Any) -> str:
     """Serialise deterministically so hashes of equal content are equal."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def sha256_hex(data: bytes | str) -> str:

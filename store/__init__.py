@@ -1,0 +1,29 @@
+"""The reviewer store: SQLite schema, proposals, decisions and the audit chain.
+
+This package never imports textual; the UI and the CLI are thin faces over it.
+"""
+
+from store.errors import (
+    Ambiguous,
+    Conflict,
+    IllegalTransition,
+    MigrationBusy,
+    NotFound,
+    SchemaTooNew,
+    StoreError,
+)
+from store.model import NewProposal
+from store.review_store import AddResult, ReviewStore
+
+__all__ = [
+    "AddResult",
+    "Ambiguous",
+    "Conflict",
+    "IllegalTransition",
+    "MigrationBusy",
+    "NewProposal",
+    "NotFound",
+    "ReviewStore",
+    "SchemaTooNew",
+    "StoreError",
+]

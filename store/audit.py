@@ -1,0 +1,158 @@
+"""The audit chain: append-only events linked by sha256, and the head checkpoint file."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from store.model import canonical_json, sha256_hex
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of the audit chain."""
+
+    seq: int
+    ts: str
+    actor: str
+    action: str
+    proposal_id: str | None
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "ts": self.ts,
+            "actor": self.actor,
+            "action": self.action,
+            "proposal_id": self.proposal_id,
+            "payload": self.payload,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+def row_hash(
+    prev_hash: str,
+    seq: int,
+    ts: str,
+    actor: str,
+    action: str,
+    proposal_id: str | None,
+    payload_json: str,
+) -> str:
+    """sha256(prev_hash + "\\n" + canonical row), as DESIGN §4.7 and notes/reliability §4 fix it."""
+    body = canonical_json(
+        {
+            "seq": seq,
+            "ts": ts,
+            "actor": actor,
+            "action": action,
+            "proposal_id": proposal_id,
+            "payload": payload_json,
+        }
+    )
+    return sha256_hex(prev_hash + "\n" + body)
+
+
+def head(conn: sqlite3.Connection) -> tuple[int, str]:
+    """The last (seq, hash) of the chain, or (0, GENESIS) when it is empty."""
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+
+def append(
+    conn: sqlite3.Connection,
+    *,
+    ts: str,
+    actor: str,
+    action: str,
+    proposal_id: str | None,
+    payload: dict[str, Any],
+) -> Event:
+    """Append one event; the caller must hold the write transaction of the state change."""
+    if not conn.in_transaction:
+        raise RuntimeError("audit events must be written inside the state change's transaction")
+    last_seq, last_hash = head(conn)
+    seq = last_seq + 1
+    payload_json = canonical_json(payload)
+    digest = row_hash(last_hash, seq, ts, actor, action, proposal_id, payload_json)
+    conn.execute(
+        "INSERT INTO events (seq, ts, actor, action, proposal_id, payload, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (seq, ts, actor, action, proposal_id, payload_json, last_hash, digest),
+    )
+    return Event(seq, ts, actor, action, proposal_id, payload, last_hash, digest)
+
+
+def iter_events(
+    conn: sqlite3.Connection, *, proposal_id: str | None = None, batch: int = 2000
+) -> Iterator[Event]:
+    """Every event in seq order, read in batches so a long log never sits in memory."""
+    last = 0
+    where = "seq > ?" + (" AND proposal_id = ?" if proposal_id else "")
+    while True:
+        params: tuple[Any, ...] = (last, proposal_id) if proposal_id else (last,)
+        rows = conn.execute(
+            "SELECT seq, ts, actor, action, proposal_id, payload, prev_hash, hash FROM events "
+            f"WHERE {where} ORDER BY seq LIMIT {batch}",
+            params,
+        ).fetchall()
+        if not rows:
+            return
+        for seq, ts, actor, action, pid, payload, prev, digest in rows:
+            yield Event(seq, ts, actor, action, pid, json.loads(payload), prev, digest)
+        last = rows[-1][0]
+
+
+def checkpoint_path(db_file: Path) -> Path:
+    return db_file.with_name(db_file.name + ".head.json")
+
+
+def read_checkpoint(path: Path) -> tuple[int, str] | None:
+    """The recorded (seq, hash), or None when there is no checkpoint yet."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: unreadable head checkpoint: {exc}") from exc
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("seq"), int)
+        or not isinstance(data.get("hash"), str)
+    ):
+        raise ValueError(f"{path}: head checkpoint must be {{'seq': int, 'hash': str}}")
+    return data["seq"], data["hash"]
+
+
+def write_checkpoint(path: Path, seq: int, digest: str) -> None:
+    """Advance the checkpoint to (seq, digest), never backwards, atomically.
+
+    No fsync: a checkpoint lost to power failure is merely older, which verify still accepts.
+    """
+    if seq <= 0:
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            current = read_checkpoint(path)
+        except ValueError:
+            current = None
+        if current is not None and current[0] >= seq:
+            return
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"seq": seq, "hash": digest}, fh)
+        os.replace(tmp, path)

@@ -1,0 +1,81 @@
+"""SQLite connections with the settings every reviewer connection must have."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_S = 30.0
+
+
+def connect(path: str | Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite_utils.Database:
+    """Open `path` (or ":memory:") with WAL, synchronous=FULL, a busy timeout and foreign keys.
+
+    `isolation_level=None` hands transaction control to us, so that every write
+    can start with BEGIN IMMEDIATE instead of sqlite3's implicit deferred BEGIN.
+    """
+    memory = str(path) == ":memory:"
+    if not memory:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
+    configure(conn, timeout=timeout)
+    return sqlite_utils.Database(conn)
+
+
+def configure(conn: sqlite3.Connection, *, timeout: float | None = None) -> None:
+    """Apply the pragmas; safe on a connection someone else opened (e.g. Database(memory=True)).
+
+    Without `timeout`, a busy timeout already set on the connection is kept.
+    """
+    if timeout is not None or conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0:
+        conn.execute(f"PRAGMA busy_timeout = {int((timeout or BUSY_TIMEOUT_S) * 1000)}")
+    _enable_wal(conn, timeout or BUSY_TIMEOUT_S)
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _enable_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch to WAL once; retried, because the switch fails with SQLITE_BUSY at once
+    (no busy handler) while another process is switching or migrating a new file."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() in ("wal", "memory"):
+                return
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run the block as one BEGIN IMMEDIATE transaction, rolled back on any error.
+
+    Taking the write lock up front is what keeps concurrent writers from
+    failing with SQLITE_BUSY_SNAPSHOT half-way through a read-then-write.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        # SQLite may already have rolled back (e.g. SQLITE_FULL); a blind ROLLBACK would mask that.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,146 @@
+"""Mapping between NewProposal/rows and the proposals table, and the status state machine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from store.errors import IllegalTransition
+from store.model import NewProposal, canonical_json, sha256_hex
+
+STATUSES = ("pending", "approved", "rejected")
+DECISIONS = {"approve": "approved", "reject": "rejected"}
+
+# Columns whose values the ingest event's fields_hash covers, so edits to them are caught.
+HASHED_COLUMNS: tuple[str, ...] = (
+    "agent",
+    "title",
+    "summary",
+    "harness",
+    "base",
+    "idea",
+    "source_format",
+    "external_id",
+    "parent",
+    "created_at",
+    "claimed_pgr",
+    "claimed_pgr_se",
+    "claimed_weak_acc",
+    "claimed_strong_acc",
+    "claimed_transfer_acc",
+    "claimed_seeds",
+    "claimed_num_seeds",
+    "claimed_dataset",
+    "original",
+)
+
+LIST_COLUMNS: tuple[str, ...] = (
+    "id",
+    "status",
+    "agent",
+    "idea",
+    "title",
+    "harness",
+    "claimed_pgr",
+    "claimed_pgr_se",
+    "claimed_num_seeds",
+    "diff_sha256",
+    "ingested_at",
+    "updated_at",
+)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def row_for(p: NewProposal, now: str) -> dict[str, Any]:
+    """The proposals row for a new proposal (status pending)."""
+    claimed = p.claimed or {}
+    seeds = claimed.get("seeds")
+    seeds_list = seeds if isinstance(seeds, list) else None
+    dataset = claimed.get("dataset")
+    return {
+        "id": p.content_hash,
+        "status": "pending",
+        "agent": p.agent,
+        "title": p.title,
+        "summary": p.summary,
+        "harness": p.harness,
+        "base": p.base,
+        "idea": p.idea,
+        "source_format": p.source_format,
+        "external_id": p.external_id,
+        "parent": p.parent,
+        "created_at": p.created_at,
+        "claimed_pgr": _number(claimed.get("pgr")),
+        "claimed_pgr_se": _number(claimed.get("pgr_se")),
+        "claimed_weak_acc": _number(claimed.get("weak_acc")),
+        "claimed_strong_acc": _number(claimed.get("strong_acc")),
+        "claimed_transfer_acc": _number(claimed.get("transfer_acc")),
+        "claimed_seeds": None if seeds_list is None else canonical_json(seeds_list),
+        "claimed_num_seeds": None if seeds_list is None else len(seeds_list),
+        "claimed_dataset": dataset if isinstance(dataset, str) else None,
+        "original": json.dumps(p.original, ensure_ascii=False, allow_nan=False),
+        "diff": p.diff,
+        "diff_sha256": p.diff_sha256,
+        "ingested_at": now,
+        "updated_at": now,
+    }
+
+
+def fields_hash(row: dict[str, Any]) -> str:
+    """Hash of the stored descriptive columns, recorded at ingest and rechecked by verify."""
+    return sha256_hex(canonical_json({c: row.get(c) for c in HASHED_COLUMNS}))
+
+
+def identity_hash(row: dict[str, Any]) -> str:
+    """Recompute a stored proposal's content hash from its original object and diff."""
+    identity: dict[str, Any] = {
+        "format": row["source_format"],
+        "object": json.loads(row["original"]),
+    }
+    if row["source_format"] == "native" and "diff" not in identity["object"]:
+        diff = row.get("diff")
+        identity["diff_sha256"] = None if diff is None else sha256_hex(bytes(diff))
+    return sha256_hex(canonical_json(identity))
+
+
+@dataclass
+class Lifecycle:
+    """Decision state of one proposal, rebuilt from its events: a stack of live decisions."""
+
+    decisions: list[tuple[int, str]] = field(default_factory=list)  # (seq, action)
+
+    @property
+    def status(self) -> str:
+        return DECISIONS[self.decisions[-1][1]] if self.decisions else "pending"
+
+    def apply(self, seq: int, action: str, pid: str) -> None:
+        """Apply a decision event; raise IllegalTransition where the store refuses it."""
+        if action in DECISIONS:
+            if self.status != "pending":
+                raise IllegalTransition(
+                    f"cannot {action} {pid[:12]}: it is already {self.status}; undo that first"
+                )
+            self.decisions.append((seq, action))
+        elif action == "undo":
+            if not self.decisions:
+                raise IllegalTransition(f"cannot undo {pid[:12]}: it has no decision to undo")
+            self.decisions.pop()
+
+
+def claimed_of(row: dict[str, Any]) -> dict[str, Any]:
+    """The `claimed` object of DESIGN §4.1 from a proposals row."""
+    return {
+        "pgr": row["claimed_pgr"],
+        "pgr_se": row["claimed_pgr_se"],
+        "weak_acc": row["claimed_weak_acc"],
+        "strong_acc": row["claimed_strong_acc"],
+        "transfer_acc": row["claimed_transfer_acc"],
+        "seeds": None if row["claimed_seeds"] is None else json.loads(row["claimed_seeds"]),
+        "dataset": row["claimed_dataset"],
+    }

@@ -1,0 +1,95 @@
+"""Building the paged, filtered, sorted queries behind `list` and `search`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from store.proposals import LIST_COLUMNS, STATUSES
+
+SORTS: dict[str, str] = {
+    "newest": "ingested_at DESC, id",
+    "oldest": "ingested_at ASC, id",
+    "pgr": "claimed_pgr IS NULL, claimed_pgr DESC, id",
+    "agent": "agent COLLATE NOCASE, ingested_at DESC, id",
+    "title": "title COLLATE NOCASE, id",
+    "status": "status, ingested_at DESC, id",
+}
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """Turn free text into a safe FTS5 query: every word must match, the last as a prefix.
+
+    Quoting each token keeps FTS5 operators typed by a user from becoming syntax errors.
+    """
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return None
+    quoted = [f'"{t}"' for t in tokens]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What `list` and `count` filter on."""
+
+    status: str | None = None
+    agent: str | None = None
+    text: str | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.status is not None:
+            if self.status not in STATUSES:
+                raise ValueError(
+                    f"status must be one of {', '.join(STATUSES)}, not {self.status!r}"
+                )
+            clauses.append("status = ?")
+            params.append(self.status)
+        if self.agent is not None:
+            clauses.append("agent = ?")
+            params.append(self.agent)
+        if self.text:
+            match = fts_query(self.text)
+            if match is not None:
+                clauses.append(
+                    "rowid IN (SELECT rowid FROM proposals_fts WHERE proposals_fts MATCH ?)"
+                )
+                params.append(match)
+        return (" AND ".join(clauses) or "1"), params
+
+
+def list_sql(filters: Filters, sort: str, limit: int, offset: int) -> tuple[str, list[Any]]:
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must not be negative")
+    where, params = filters.where()
+    sql = (
+        f"SELECT {', '.join(LIST_COLUMNS)} FROM proposals WHERE {where} "
+        f"ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?"
+    )
+    return sql, [*params, limit, offset]
+
+
+def count_sql(filters: Filters) -> tuple[str, list[Any]]:
+    where, params = filters.where()
+    return f"SELECT count(*) FROM proposals WHERE {where}", params
+
+
+def search_sql(text: str, limit: int) -> tuple[str, list[Any]] | None:
+    """Best matches first (bm25), or None when the text has no searchable words."""
+    match = fts_query(text)
+    if match is None:
+        return None
+    cols = ", ".join(f"p.{c}" for c in LIST_COLUMNS)
+    sql = (
+        f"SELECT {cols} FROM proposals_fts JOIN proposals p ON p.rowid = proposals_fts.rowid "
+        "WHERE proposals_fts MATCH ? ORDER BY bm25(proposals_fts), p.id LIMIT ?"
+    )
+    return sql, [match, limit]

@@ -1,0 +1,310 @@
+"""ReviewStore: the domain verbs over one SQLite database."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from store import audit
+from store.db import BUSY_TIMEOUT_S, configure, connect, immediate
+from store.errors import Ambiguous, Conflict, IllegalTransition, NotFound, StoreError
+from store.model import NewProposal
+from store.proposals import DECISIONS, Lifecycle, claimed_of, fields_hash, row_for
+from store.query import Filters, count_sql, list_sql, search_sql
+from store.schema import migrate
+
+_HEX = re.compile(r"[0-9a-f]{4,64}")
+MAX_REASON = 10_000
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class AddResult:
+    """Ids a batch of proposals added, found already present, or attached a diff to."""
+
+    added: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    attached: list[str] = field(default_factory=list)
+
+
+class ReviewStore:
+    """The review store; migrates on construction.
+
+    Every write runs in one BEGIN IMMEDIATE transaction together with its audit event.
+    """
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        *,
+        path: Path | None = None,
+        clock: Callable[[], str] = utc_now,
+    ) -> None:
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        if self.conn.isolation_level is not None:
+            raise StoreError("ReviewStore needs a connection opened with isolation_level=None")
+        configure(self.conn)
+        self.path = path
+        self.clock = clock
+        self.applied_migrations = migrate(db)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        clock: Callable[[], str] = utc_now,
+        timeout: float = BUSY_TIMEOUT_S,
+    ) -> ReviewStore:
+        """Open (creating if needed) the store at `path`, or ":memory:"."""
+        memory = str(path) == ":memory:"
+        return cls(connect(path, timeout=timeout), path=None if memory else Path(path), clock=clock)
+
+    @classmethod
+    def memory(cls, *, clock: Callable[[], str] = utc_now) -> ReviewStore:
+        return cls.open(":memory:", clock=clock)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def checkpoint_file(self) -> Path | None:
+        return None if self.path is None else audit.checkpoint_path(self.path)
+
+    # -- transactions -------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction; the head checkpoint advances after it commits."""
+        with immediate(self.conn):
+            yield
+        if self.checkpoint_file is not None:
+            seq, digest = audit.head(self.conn)
+            audit.write_checkpoint(self.checkpoint_file, seq, digest)
+
+    def _event(
+        self, actor: str, action: str, proposal_id: str | None, payload: dict[str, Any]
+    ) -> audit.Event:
+        if not actor or not actor.strip():
+            raise StoreError("an actor is required for every change")
+        return audit.append(
+            self.conn,
+            ts=self.clock(),
+            actor=actor,
+            action=action,
+            proposal_id=proposal_id,
+            payload=payload,
+        )
+
+    # -- ingest ---------------------------------------------------------------
+
+    def add_proposals(self, proposals: Sequence[NewProposal], *, actor: str) -> AddResult:
+        """Add a batch all or nothing; proposals already stored are a no-op.
+
+        A stored proposal without code gets the diff of a later copy attached;
+        a different diff for the same proposal is a Conflict and nothing is written.
+        """
+        result = AddResult()
+        with self._write():
+            for p in proposals:
+                self._add_one(p, actor, result)
+        return result
+
+    def add_proposal(self, proposal: NewProposal, *, actor: str) -> str:
+        self.add_proposals([proposal], actor=actor)
+        return proposal.content_hash
+
+    def _add_one(self, p: NewProposal, actor: str, result: AddResult) -> None:
+        pid = p.content_hash
+        existing = self.conn.execute(
+            "SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)
+        ).fetchone()
+        if existing is None:
+            now = self.clock()
+            row = row_for(p, now)
+            self.db["proposals"].insert(row)
+            self._event(
+                actor,
+                "ingest",
+                pid,
+                {
+                    "content_hash": pid,
+                    "diff_sha256": row["diff_sha256"],
+                    "fields_hash": fields_hash(row),
+                    "source_format": p.source_format,
+                },
+            )
+            result.added.append(pid)
+            return
+        stored_sha = existing[0]
+        if p.diff is None or p.diff_sha256 == stored_sha:
+            result.present.append(pid)
+            return
+        if stored_sha is not None:
+            raise Conflict(
+                f"proposal {pid[:12]} already has a different diff "
+                f"(stored {stored_sha[:12]}, new {p.diff_sha256[:12] if p.diff_sha256 else None})"
+            )
+        self.conn.execute(
+            "UPDATE proposals SET diff = ?, diff_sha256 = ?, updated_at = ? WHERE id = ?",
+            (p.diff, p.diff_sha256, self.clock(), pid),
+        )
+        self._event(actor, "attach_diff", pid, {"diff_sha256": p.diff_sha256})
+        result.attached.append(pid)
+
+    # -- reads ----------------------------------------------------------------
+
+    def resolve(self, ref: str) -> str:
+        """The full id for an id or a unique prefix of at least 4 hex digits."""
+        ref = ref.strip().lower()
+        if not _HEX.fullmatch(ref):
+            raise NotFound(f"{ref!r} is not a proposal id (expected 4-64 hex digits)")
+        rows = self.conn.execute(
+            "SELECT id FROM proposals WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
+            (ref, ref + "g"),
+        ).fetchall()
+        if not rows:
+            raise NotFound(f"no proposal with id {ref}")
+        if len(rows) > 1:
+            raise Ambiguous(f"id prefix {ref} matches more than one proposal; type more of it")
+        return str(rows[0][0])
+
+    def get(self, ref: str) -> dict[str, Any]:
+        """One proposal with every column, `claimed` as an object and the diff as bytes."""
+        pid = self.resolve(ref)
+        cursor = self.conn.execute("SELECT * FROM proposals WHERE id = ?", (pid,))
+        names = [d[0] for d in cursor.description]
+        row = dict(zip(names, cursor.fetchone(), strict=True))
+        row["claimed"] = claimed_of(row)
+        if row["diff"] is not None:
+            row["diff"] = bytes(row["diff"])
+        return row
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        agent: str | None = None,
+        text: str | None = None,
+        sort: str = "newest",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """One page of proposals (no summary, diff or original), filtered and sorted."""
+        sql, params = list_sql(Filters(status, agent, text), sort, limit, offset)
+        return self._dicts(sql, params)
+
+    def count(
+        self, *, status: str | None = None, agent: str | None = None, text: str | None = None
+    ) -> int:
+        sql, params = count_sql(Filters(status, agent, text))
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
+    def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Full-text search over title, summary, idea and agent, best match first."""
+        built = search_sql(text, limit)
+        return [] if built is None else self._dicts(*built)
+
+    def agents(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT agent FROM proposals ORDER BY 1")]
+
+    def events(self, proposal_id: str | None = None) -> Iterator[audit.Event]:
+        return audit.iter_events(self.conn, proposal_id=proposal_id)
+
+    def decisions(self, ref: str) -> list[dict[str, Any]]:
+        """Approvals, rejections and undos of one proposal, oldest first."""
+        pid = self.resolve(ref)
+        return [
+            {"actor": e.actor, "action": e.action, "reason": e.payload.get("reason"), "at": e.ts}
+            for e in self.events(pid)
+            if e.action in (*DECISIONS, "undo")
+        ]
+
+    def _dicts(self, sql: str, params: Iterable[Any]) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, list(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    # -- decisions ------------------------------------------------------------
+
+    def _lifecycle(self, pid: str) -> Lifecycle:
+        life = Lifecycle()
+        for e in self.events(pid):
+            if e.action in DECISIONS or e.action == "undo":
+                life.apply(e.seq, e.action, pid)
+        return life
+
+    def decide(self, ref: str, action: str, *, reason: str, actor: str) -> audit.Event:
+        """Approve or reject a pending proposal with a reason."""
+        if action not in DECISIONS:
+            raise StoreError(f"a decision is one of {', '.join(DECISIONS)}, not {action!r}")
+        reason = _require_text(reason, "reason")
+        with self._write():
+            pid = self.resolve(ref)
+            life = self._lifecycle(pid)
+            life.apply(0, action, pid)
+            event = self._event(actor, action, pid, {"reason": reason})
+            self._set_status(pid, life.status)
+        return event
+
+    def approve(self, ref: str, *, reason: str, actor: str) -> audit.Event:
+        return self.decide(ref, "approve", reason=reason, actor=actor)
+
+    def reject(self, ref: str, *, reason: str, actor: str) -> audit.Event:
+        return self.decide(ref, "reject", reason=reason, actor=actor)
+
+    def undo(self, ref: str, *, actor: str, reason: str | None = None) -> audit.Event:
+        """Revert the last live decision with a new event; the old one stays in the log."""
+        with self._write():
+            pid = self.resolve(ref)
+            life = self._lifecycle(pid)
+            if not life.decisions:
+                raise IllegalTransition(f"cannot undo {pid[:12]}: it has no decision to undo")
+            reverted_seq, reverted_action = life.decisions[-1]
+            life.apply(0, "undo", pid)
+            payload: dict[str, Any] = {"reverts": reverted_seq, "reverted_action": reverted_action}
+            if reason:
+                payload["reason"] = _require_text(reason, "reason")
+            event = self._event(actor, "undo", pid, payload)
+            self._set_status(pid, life.status)
+        return event
+
+    def comment(self, ref: str, text: str, *, actor: str) -> audit.Event:
+        text = _require_text(text, "comment")
+        with self._write():
+            pid = self.resolve(ref)
+            return self._event(actor, "comment", pid, {"text": text})
+
+    def _set_status(self, pid: str, status: str) -> None:
+        self.conn.execute(
+            "UPDATE proposals SET status = ?, updated_at = ? WHERE id = ?",
+            (status, self.clock(), pid),
+        )
+
+    # -- audit ------------------------------------------------------------------
+
+    def verify(self) -> Any:
+        """Check the whole audit chain; see store.verify.verify_store."""
+        from store.verify import verify_store
+
+        return verify_store(self)
+
+
+def _require_text(value: str | None, name: str) -> str:
+    if value is None or not value.strip():
+        raise StoreError(f"a {name} is required")
+    if len(value) > MAX_REASON:
+        raise StoreError(f"the {name} is too long ({len(value)} > {MAX_REASON} characters)")
+    return value.strip()

@@ -1,0 +1,105 @@
+"""The store's schema as registered, named migrations, applied from one place."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from store.db import immediate
+from store.errors import MigrationBusy, SchemaTooNew
+
+migrations = Migrations("reviewer")
+
+
+@migrations(name="0001_proposals_events")
+def _initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE proposals (
+            id TEXT PRIMARY KEY,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'approved', 'rejected')),
+            agent TEXT NOT NULL,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            harness TEXT NOT NULL,
+            base TEXT,
+            idea TEXT,
+            source_format TEXT NOT NULL,
+            external_id TEXT,
+            parent TEXT,
+            created_at TEXT,
+            claimed_pgr REAL,
+            claimed_pgr_se REAL,
+            claimed_weak_acc REAL,
+            claimed_strong_acc REAL,
+            claimed_transfer_acc REAL,
+            claimed_seeds TEXT,
+            claimed_num_seeds INTEGER,
+            claimed_dataset TEXT,
+            original TEXT NOT NULL,
+            diff BLOB,
+            diff_sha256 TEXT,
+            ingested_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX proposals_status ON proposals (status, ingested_at);
+        CREATE INDEX proposals_agent ON proposals (agent, ingested_at);
+        CREATE INDEX proposals_ingested ON proposals (ingested_at);
+        CREATE INDEX proposals_claimed_pgr ON proposals (claimed_pgr);
+
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            proposal_id TEXT REFERENCES proposals (id),
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE
+        );
+        CREATE INDEX events_proposal ON events (proposal_id, seq);
+
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        """
+    )
+    db["proposals"].enable_fts(
+        ["title", "summary", "idea", "agent"], create_triggers=True, tokenize="porter"
+    )
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations under one write lock; return the names applied.
+
+    A second process blocks on the lock for the busy timeout and then finds
+    nothing left to do, or gives up with MigrationBusy instead of a raw error.
+    """
+    known = {m.name for m in migrations._migrations}
+    try:
+        applied = {m.name for m in migrations.applied(db)}
+    except sqlite3.OperationalError as exc:
+        raise MigrationBusy(f"database is busy, could not read its schema: {exc}") from exc
+    unknown = applied - known
+    if unknown:
+        raise SchemaTooNew(
+            "this database was migrated by a newer reviewer "
+            f"(unknown migrations: {', '.join(sorted(unknown))}); upgrade reviewer"
+        )
+    if applied >= known:
+        return []
+    try:
+        with immediate(db.conn):
+            pending = [m.name for m in migrations.pending(db)]
+            migrations.apply(db)
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise MigrationBusy(
+                "another process is migrating this database; try again in a moment"
+            ) from exc
+        raise
+    return pending

@@ -1,0 +1,207 @@
+"""`audit verify`: recompute the chain, check the head checkpoint, replay it against state."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from store import audit
+from store.errors import IllegalTransition
+from store.model import sha256_hex
+from store.proposals import DECISIONS, Lifecycle, fields_hash, identity_hash
+
+if TYPE_CHECKING:
+    from store.review_store import ReviewStore
+
+MAX_PROBLEMS = 20
+
+
+@dataclass
+class VerifyReport:
+    """What verify found; `problems[0]` names the first bad row."""
+
+    events: int = 0
+    proposals: int = 0
+    head_seq: int = 0
+    head_hash: str = audit.GENESIS
+    checkpoint: tuple[int, str] | None = None
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    first_bad_seq: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, message: str, seq: int | None = None) -> None:
+        if self.first_bad_seq is None and seq is not None and not self.problems:
+            self.first_bad_seq = seq
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "proposals": self.proposals,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
+            "checkpoint": None
+            if self.checkpoint is None
+            else {"seq": self.checkpoint[0], "hash": self.checkpoint[1]},
+            "first_bad_seq": self.first_bad_seq,
+            "problems": self.problems,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class _Replay:
+    life: Lifecycle = field(default_factory=Lifecycle)
+    ingest: dict[str, Any] | None = None
+    diff_sha256: str | None = None
+
+
+def verify_store(store: ReviewStore) -> VerifyReport:
+    """Run every check of DESIGN §4.7; never raises for a damaged database, it reports."""
+    report = VerifyReport()
+    conn = store.conn
+    replay: dict[str, _Replay] = {}
+    hashes: dict[int, str] = {}
+    chain_ok = _check_chain(conn, report, replay, hashes)
+    if chain_ok:
+        _check_checkpoint(store, report, hashes)
+    _check_state(conn, report, replay, chain_ok)
+    integrity = conn.execute("PRAGMA integrity_check").fetchall()
+    if [r[0] for r in integrity] != ["ok"]:
+        report.add("PRAGMA integrity_check: " + "; ".join(str(r[0]) for r in integrity[:5]))
+    return report
+
+
+def _check_chain(
+    conn: Any, report: VerifyReport, replay: dict[str, _Replay], hashes: dict[int, str]
+) -> bool:
+    prev = audit.GENESIS
+    expected_seq = 1
+    cursor = conn.execute(
+        "SELECT seq, ts, actor, action, proposal_id, payload, prev_hash, hash "
+        "FROM events ORDER BY seq"
+    )
+    for seq, ts, actor, action, pid, payload_json, prev_hash, digest in cursor:
+        report.events += 1
+        if seq != expected_seq:
+            report.add(f"seq {expected_seq}: missing (the next row is seq {seq})", expected_seq)
+            return False
+        if prev_hash != prev:
+            report.add(f"seq {seq}: prev_hash does not link to the hash of seq {seq - 1}", seq)
+            return False
+        if audit.row_hash(prev, seq, ts, actor, action, pid, payload_json) != digest:
+            report.add(f"seq {seq}: content hash mismatch (the row was edited)", seq)
+            return False
+        try:
+            payload = json.loads(payload_json)
+        except ValueError:
+            report.add(f"seq {seq}: payload is not valid JSON", seq)
+            return False
+        if not _replay_event(report, replay, seq, action, pid, payload):
+            return False
+        hashes[seq] = digest
+        prev = digest
+        expected_seq += 1
+    report.head_seq, report.head_hash = expected_seq - 1, prev
+    return True
+
+
+def _replay_event(
+    report: VerifyReport,
+    replay: dict[str, _Replay],
+    seq: int,
+    action: str,
+    pid: str | None,
+    payload: dict[str, Any],
+) -> bool:
+    if pid is None:
+        return True
+    state = replay.get(pid)
+    if action == "ingest":
+        if state is not None:
+            report.add(f"seq {seq}: proposal {pid[:12]} ingested twice", seq)
+            return False
+        replay[pid] = _Replay(ingest=payload, diff_sha256=payload.get("diff_sha256"))
+        return True
+    if state is None:
+        report.add(f"seq {seq}: {action} of proposal {pid[:12]} before its ingest", seq)
+        return False
+    if action == "attach_diff":
+        state.diff_sha256 = payload.get("diff_sha256")
+    elif action in DECISIONS or action == "undo":
+        try:
+            state.life.apply(seq, action, pid)
+        except IllegalTransition as exc:
+            report.add(f"seq {seq}: illegal transition in the log: {exc}", seq)
+            return False
+    return True
+
+
+def _check_checkpoint(store: ReviewStore, report: VerifyReport, hashes: dict[int, str]) -> None:
+    path = store.checkpoint_file
+    if path is None:
+        return
+    try:
+        checkpoint = audit.read_checkpoint(path)
+    except ValueError as exc:
+        report.add(str(exc))
+        return
+    report.checkpoint = checkpoint
+    if checkpoint is None:
+        if report.events:
+            report.warnings.append(f"no head checkpoint at {path}; truncation cannot be detected")
+        return
+    seq, digest = checkpoint
+    if seq > report.head_seq:
+        report.add(
+            f"seq {report.head_seq + 1}: missing; the head checkpoint records seq {seq} "
+            f"but the log ends at seq {report.head_seq} (rows were cut off the end)",
+            report.head_seq + 1,
+        )
+    elif hashes.get(seq) != digest:
+        report.add(
+            f"seq {seq}: hash differs from the head checkpoint (the chain was rewritten)", seq
+        )
+
+
+def _check_state(
+    conn: Any, report: VerifyReport, replay: dict[str, _Replay], chain_ok: bool
+) -> None:
+    cursor = conn.execute("SELECT * FROM proposals ORDER BY id")
+    names = [d[0] for d in cursor.description]
+    seen: set[str] = set()
+    for values in cursor:
+        row = dict(zip(names, values, strict=True))
+        report.proposals += 1
+        pid = row["id"]
+        seen.add(pid)
+        if identity_hash(row) != pid:
+            report.add(f"proposal {pid[:12]}: content hash mismatch (original or diff edited)")
+        diff = row["diff"]
+        actual_sha = None if diff is None else sha256_hex(bytes(diff))
+        if actual_sha != row["diff_sha256"]:
+            report.add(f"proposal {pid[:12]}: diff does not match its stored sha256")
+        if not chain_ok:
+            continue
+        state = replay.get(pid)
+        if state is None or state.ingest is None:
+            report.add(f"proposal {pid[:12]}: has no ingest event in the audit log")
+            continue
+        if state.ingest.get("fields_hash") != fields_hash(row):
+            report.add(f"proposal {pid[:12]}: fields differ from what was ingested")
+        if state.diff_sha256 != row["diff_sha256"]:
+            report.add(f"proposal {pid[:12]}: diff differs from the one the log recorded")
+        if state.life.status != row["status"]:
+            report.add(
+                f"proposal {pid[:12]}: status is {row['status']} but replaying the log "
+                f"gives {state.life.status}"
+            )
+    if chain_ok:
+        for pid in sorted(set(replay) - seen):
+            report.add(f"proposal {pid[:12]}: in the audit log but missing from the store")

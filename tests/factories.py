@@ -1,0 +1,31 @@
+"""Builders for test data."""
+
+from __future__ import annotations
+
+from store import NewProposal
+
+
+def make_proposal(i: int = 0, **overrides) -> NewProposal:
+    original = {
+        "agent": overrides.pop("agent", f"agent-{i % 3}"),
+        "title": overrides.pop("title", f"Proposal {i}: logconf with warm-up {i}"),
+        "summary": overrides.pop("summary", f"We try variant {i} of the confidence loss."),
+        "harness": "builtin",
+        "idea": overrides.pop("idea", f"idea_{i}"),
+        "claimed": overrides.pop(
+            "claimed", {"pgr": 0.5 + i / 1e5, "pgr_se": 0.02, "seeds": [1, 2, 3, 4, 5]}
+        ),
+    }
+    diff = overrides.pop("diff", None)
+    return NewProposal(
+        agent=original["agent"],
+        title=original["title"],
+        summary=original["summary"],
+        harness="builtin",
+        source_format="native",
+        original=original,
+        idea=original["idea"],
+        claimed=original["claimed"],
+        diff=diff,
+        **overrides,
+    )

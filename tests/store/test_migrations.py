@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from store import MigrationBusy, ReviewStore, SchemaTooNew
+from store.schema import migrations
+
+
+def _open_and_count(db: str) -> int:
+    store = ReviewStore.open(db)
+    try:
+        return len(store.applied_migrations)
+    finally:
+        store.close()
+
+
+def test_migrations_are_registered_and_applied_once(tmp_path):
+    store = ReviewStore.open(tmp_path / "m.db")
+    assert store.applied_migrations == [m.name for m in migrations._migrations]
+    assert {"proposals", "events", "proposals_fts"} <= set(store.db.table_names())
+    store.close()
+    assert ReviewStore.open(tmp_path / "m.db").applied_migrations == []
+
+
+def test_two_processes_migrating_at_once(tmp_path):
+    """One applies the migrations; the other waits for it and finds nothing left to do."""
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=2, mp_context=fork) as pool:
+        for run in range(20):
+            db = str(tmp_path / f"race{run}.db")
+            futures = [pool.submit(_open_and_count, db) for _ in range(2)]
+            counts = sorted(f.result(timeout=120) for f in futures)
+            assert counts == [0, len(migrations._migrations)]
+
+
+def test_a_held_lock_makes_migration_refuse_cleanly(tmp_path):
+    db = tmp_path / "busy.db"
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("PRAGMA journal_mode = WAL")
+    blocker.execute("BEGIN IMMEDIATE")
+    blocker.execute("CREATE TABLE other (x)")
+    try:
+        with pytest.raises(MigrationBusy, match="another process is migrating"):
+            ReviewStore.open(db, timeout=0.2)
+    finally:
+        blocker.execute("ROLLBACK")
+    assert ReviewStore.open(db).applied_migrations
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    db = tmp_path / "new.db"
+    ReviewStore.open(db).close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('reviewer', '9999_future', 'x')"
+    )
+    with pytest.raises(SchemaTooNew, match="9999_future"):
+        ReviewStore.open(db)
