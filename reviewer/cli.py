@@ -1,0 +1,63 @@
+"""The `reviewer` command: a click group whose bare form opens the queue."""
+
+from __future__ import annotations
+
+import click
+from click_default_group import DefaultGroup
+
+from reviewer.commands.audit import audit_group
+from reviewer.commands.demo import demo_cmd, path_cmd, tui_cmd
+from reviewer.commands.ingest import ingest_cmd, pull_cmd
+from reviewer.commands.proposals import (
+    approve_cmd,
+    comment_cmd,
+    list_cmd,
+    reject_cmd,
+    show_cmd,
+    undo_cmd,
+)
+from reviewer.context import Context
+
+
+@click.group(
+    cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True
+)
+@click.option(
+    "--db",
+    envvar="REVIEWER_DB",
+    type=click.Path(dir_okay=False),
+    help="The store's SQLite file (env REVIEWER_DB).",
+)
+@click.option(
+    "--actor", help="Who is acting (env REVIEWER_ACTOR, else git user.email, else login)."
+)
+@click.version_option(package_name="w2s-reviewer")
+@click.pass_context
+def cli(click_ctx: click.Context, db: str | None, actor: str | None) -> None:
+    """Review, rerun and approve research findings from AI agents."""
+    ctx = Context(db=db, actor_flag=actor)
+    click_ctx.obj = ctx
+    click_ctx.call_on_close(ctx.close)
+    if click_ctx.invoked_subcommand is None:  # only global options were given
+        click_ctx.invoke(tui_cmd)
+
+
+for command in (
+    tui_cmd,
+    list_cmd,
+    show_cmd,
+    approve_cmd,
+    reject_cmd,
+    comment_cmd,
+    undo_cmd,
+    ingest_cmd,
+    pull_cmd,
+    audit_group,
+    path_cmd,
+    demo_cmd,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="reviewer")

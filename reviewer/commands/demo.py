@@ -1,0 +1,82 @@
+"""`reviewer demo`, `reviewer path` and the bare-`reviewer` queue view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+import reviewer
+from reviewer import paths
+from reviewer.commands.ingest import ingest_paths
+from reviewer.commands.proposals import print_queue
+from reviewer.context import Context, pass_ctx, print_json
+from store.audit import checkpoint_path
+
+DEMO_ACTOR = "demo-setup"
+
+
+def samples_dir() -> Path:
+    """samples/ as shipped in the wheel, or beside the package in a source checkout."""
+    here = Path(reviewer.__file__).resolve().parent
+    for candidate in (here / "_samples", here.parent / "samples"):
+        if candidate.is_dir():
+            return candidate
+    raise click.ClickException("cannot find the samples/ folder of this installation")
+
+
+def remove_store_files(db: Path) -> None:
+    """Delete a store and the files SQLite and the audit checkpoint keep beside it."""
+    head = checkpoint_path(db)
+    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), head, Path(f"{head}.lock")):
+        path.unlink(missing_ok=True)
+
+
+def open_queue(ctx: Context) -> None:
+    """What bare `reviewer` shows until the TUI lands: the first page of the queue."""
+    store = ctx.store
+    print_queue(ctx, store.list(limit=50), store.count())
+
+
+@click.command("demo")
+@click.pass_context
+def demo_cmd(click_ctx: click.Context) -> None:
+    """(Re)create the demo store from samples/ in the user data folder and open it."""
+    ctx = click_ctx.find_object(Context)
+    assert ctx is not None
+    ctx.close()
+    db = paths.demo_db_path()
+    remove_store_files(db)
+    ctx.db = str(db)
+    report = ingest_paths(ctx.store, [samples_dir()], DEMO_ACTOR)
+    click.echo(f"demo store {db}: {len(report.added)} proposals from samples/")
+    for e in report.errors:
+        click.echo(f"warning: sample not loaded: {e['path']}: {e['message']}", err=True)
+    open_queue(ctx)
+
+
+@click.command("tui")
+@pass_ctx
+def tui_cmd(ctx: Context) -> None:
+    """Open the review queue (the default when no command is given)."""
+    open_queue(ctx)
+
+
+@click.command("path")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def path_cmd(ctx: Context, as_json: bool) -> None:
+    """Print where the database, its audit checkpoint and the config live."""
+    info = {
+        "db": str(ctx.db_path),
+        "checkpoint": str(checkpoint_path(ctx.db_path)),
+        "config": str(paths.config_file()),
+        "data_dir": str(paths.data_dir()),
+        "cache_dir": str(paths.cache_dir()),
+        "demo_db": str(paths.demo_db_path()),
+    }
+    if as_json:
+        print_json(info)
+    else:
+        for key, value in info.items():
+            click.echo(f"{key:<11}{value}")

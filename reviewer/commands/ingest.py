@@ -1,0 +1,109 @@
+"""`reviewer ingest PATH...` and `reviewer pull URL`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reviewer.context import Context, pass_ctx, print_json
+from reviewer.ingest import IngestError, fetch_findings, read_paths
+from reviewer.textsafe import clean
+from store import AddResult, NewProposal, ReviewStore, StoreError
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did, file by file; a rejected file wrote nothing."""
+
+    added: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    attached: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def merge(self, result: AddResult) -> None:
+        self.added += result.added
+        self.present += result.present
+        self.attached += result.attached
+
+    def fail(
+        self, source: str, message: str, line: int | None = None, field_name: str | None = None
+    ) -> None:
+        self.errors.append({"path": source, "line": line, "field": field_name, "message": message})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "present": self.present,
+            "attached": self.attached,
+            "errors": self.errors,
+        }
+
+
+def store_batch(
+    store: ReviewStore, source: str, proposals: list[NewProposal], actor: str, report: IngestReport
+) -> None:
+    """Store one file's proposals in one transaction, or record why none were stored."""
+    try:
+        report.merge(store.add_proposals(proposals, actor=actor))
+    except StoreError as exc:
+        report.fail(source, str(exc))
+
+
+def ingest_paths(store: ReviewStore, paths: list[Path], actor: str) -> IngestReport:
+    report = IngestReport()
+    for file_result in read_paths(paths):
+        if file_result.error is not None:
+            err = file_result.error
+            report.fail(str(err.path), err.message, err.line, err.field)
+            continue
+        store_batch(store, str(file_result.path), file_result.proposals, actor, report)
+    return report
+
+
+def _print(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report.to_json())
+    else:
+        click.echo(
+            f"added {len(report.added)}, already present {len(report.present)}, "
+            f"diff attached {len(report.attached)}, rejected files {len(report.errors)}"
+        )
+        for e in report.errors:
+            where = ":".join(str(x) for x in (e["path"], e["line"]) if x is not None)
+            where += f": {e['field']}" if e["field"] else ""
+            click.echo(clean(f"error: {where}: {e['message']}", single_line=True), err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print added/present ids and errors.")
+@pass_ctx
+def ingest_cmd(ctx: Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Ingest proposal files or folders (native JSON, JSON Lines, sandbox findings).
+
+    Each file goes in whole or not at all; the exit code is 1 if any was rejected.
+    """
+    _print(ingest_paths(ctx.store, list(paths), ctx.actor), as_json)
+
+
+@click.command("pull")
+@click.argument("url")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print added/present ids and errors.")
+@pass_ctx
+def pull_cmd(ctx: Context, url: str, timeout: float, as_json: bool) -> None:
+    """Fetch URL/api/findings/all from a W2S sandbox server and ingest the findings."""
+    report = IngestReport()
+    try:
+        proposals = fetch_findings(url, timeout=timeout)
+    except IngestError as err:
+        report.fail(str(err.path), err.message, err.line, err.field)
+    else:
+        store_batch(ctx.store, url, proposals, ctx.actor, report)
+    _print(report, as_json)

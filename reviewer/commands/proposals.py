@@ -1,0 +1,165 @@
+"""list, show, approve, reject, comment and undo."""
+
+from __future__ import annotations
+
+import click
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from reviewer.context import Context, console, pass_ctx, print_json
+from reviewer.shapes import list_item, show
+from reviewer.textsafe import clean, short
+from store import StoreError
+from store.proposals import STATUSES
+from store.query import SORTS
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def print_queue(ctx: Context, rows: list[dict], total: int) -> None:
+    """A table of proposals; every agent string is cleaned and printed without markup."""
+    table = Table(
+        title=f"{len(rows)} of {total} proposals", title_justify="left", box=box.SIMPLE_HEAD,
+        pad_edge=False, expand=True,
+    )
+    for name, kw in (
+        ("id", {"width": 12}),
+        ("status", {"width": 8}),
+        ("agent", {"width": 12}),
+        ("idea", {"width": 14}),
+        ("title", {"ratio": 1}),
+        ("PGR", {"justify": "right", "width": 5}),
+    ):
+        table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
+    for r in rows:
+        table.add_row(
+            r["id"][:12],
+            r["status"],
+            Text(short(r["agent"], 24)),
+            Text(short(r["idea"], 24)),
+            Text(short(r["title"], 80)),
+            _fmt(r["claimed_pgr"]),
+        )
+    console().print(table)
+
+
+@click.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only proposals in this state.")
+@click.option("--agent", help="Only this agent's proposals.")
+@click.option("--search", "text", help="Full-text filter over title, summary, idea and agent.")
+@click.option("--sort", type=click.Choice(sorted(SORTS)), default="newest", show_default=True)
+@click.option("--limit", type=click.IntRange(0, 100_000), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (DESIGN §4.5).")
+@pass_ctx
+def list_cmd(
+    ctx: Context,
+    status: str | None,
+    agent: str | None,
+    text: str | None,
+    sort: str,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """List proposals, newest first, a page at a time."""
+    rows = ctx.store.list(
+        status=status, agent=agent, text=text, sort=sort, limit=limit, offset=offset
+    )
+    if as_json:
+        print_json([list_item(r) for r in rows])
+        return
+    print_queue(ctx, rows, ctx.store.count(status=status, agent=agent, text=text))
+
+
+@click.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print the object of DESIGN §4.5.")
+@pass_ctx
+def show_cmd(ctx: Context, ref: str, as_json: bool) -> None:
+    """Show one proposal (ID may be a unique prefix)."""
+    try:
+        data = show(ctx.store, ref)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        print_json(data)
+        return
+    out = console()
+    out.print(Text(clean(data["title"], single_line=True), style="bold"))
+    out.print(f"id       {data['id']}")
+    out.print(f"status   {data['status']}")
+    out.print(Text(f"agent    {clean(data['agent'], single_line=True)}"))
+    out.print(Text(f"idea     {clean(data['idea'], single_line=True)}"))
+    out.print(f"harness  {clean(data['harness'])}  base {clean(data['base']) or '—'}")
+    out.print(f"diff     {data['diff_sha256'] or 'none attached'}")
+    claimed = data["claimed"]
+    out.print(
+        f"claimed  PGR {_fmt(claimed['pgr'])} ± {_fmt(claimed['pgr_se'])}  "
+        f"weak {_fmt(claimed['weak_acc'])}  strong {_fmt(claimed['strong_acc'])}  "
+        f"transfer {_fmt(claimed['transfer_acc'])}  seeds {claimed['seeds']}"
+    )
+    out.print()
+    out.print(Text(clean(data["summary"])))
+    for d in data["decisions"]:
+        out.print(Text(f"{d['at']}  {clean(d['actor'])}  {d['action']}  {clean(d['reason'])}"))
+    for c in data["comments"]:
+        out.print(Text(f"{c['at']}  {clean(c['actor'])}  comment  {clean(c['text'])}"))
+
+
+def _decide(ctx: Context, ref: str, action: str, reason: str) -> None:
+    try:
+        event = ctx.store.decide(ref, action, reason=reason, actor=ctx.actor)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    past = {"approve": "approved", "reject": "rejected"}[action]
+    click.echo(f"{past} {event.proposal_id} (audit seq {event.seq})")
+
+
+@click.command("approve")
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why it is approved (kept in the audit log).")
+@pass_ctx
+def approve_cmd(ctx: Context, ref: str, reason: str) -> None:
+    """Approve a pending proposal."""
+    _decide(ctx, ref, "approve", reason)
+
+
+@click.command("reject")
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why it is rejected (kept in the audit log).")
+@pass_ctx
+def reject_cmd(ctx: Context, ref: str, reason: str) -> None:
+    """Reject a pending proposal."""
+    _decide(ctx, ref, "reject", reason)
+
+
+@click.command("comment")
+@click.argument("ref")
+@click.argument("text")
+@pass_ctx
+def comment_cmd(ctx: Context, ref: str, text: str) -> None:
+    """Add a comment to a proposal's timeline."""
+    try:
+        event = ctx.store.comment(ref, text, actor=ctx.actor)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"commented on {event.proposal_id} (audit seq {event.seq})")
+
+
+@click.command("undo")
+@click.argument("ref")
+@click.option("--reason", help="Why the last decision is reverted.")
+@pass_ctx
+def undo_cmd(ctx: Context, ref: str, reason: str | None) -> None:
+    """Revert the last decision on a proposal with a new audit event."""
+    try:
+        event = ctx.store.undo(ref, actor=ctx.actor, reason=reason)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"undid {event.payload['reverted_action']} of {event.proposal_id} (audit seq {event.seq})"
+    )

@@ -1,0 +1,62 @@
+"""State shared by CLI commands: which store, who acts, and how to print safely."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from reviewer import paths
+from reviewer.actor import resolve_actor
+from store import ReviewStore, StoreError
+
+
+@dataclass
+class Context:
+    """Lazily opens the store so `reviewer path` and `--help` never touch the database."""
+
+    db: str | None = None
+    actor_flag: str | None = None
+    _store: ReviewStore | None = field(default=None, repr=False)
+
+    @property
+    def db_path(self) -> Path:
+        return paths.db_path(self.db)
+
+    @property
+    def store(self) -> ReviewStore:
+        if self._store is None:
+            try:
+                self._store = ReviewStore.open(self.db_path)
+            except StoreError as exc:
+                raise click.ClickException(f"{self.db_path}: {exc}") from exc
+            except Exception as exc:  # sqlite3 errors for a file that is not a database
+                raise click.ClickException(f"{self.db_path}: cannot open the store: {exc}") from exc
+        return self._store
+
+    @property
+    def actor(self) -> str:
+        return resolve_actor(self.actor_flag)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def console() -> Console:
+    """Rich output with markup and highlighting off, since agent text is printed through it."""
+    return Console(markup=False, highlight=False, emoji=False)
+
+
+def print_json(value: Any) -> None:
+    """ASCII-only JSON, so no raw escape or bidi byte from agent text reaches the terminal."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False) + "\n")

@@ -1,0 +1,130 @@
+"""Reading proposal files and folders from disk, one all-or-nothing result per file."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewer.ingest.document import proposals_from_records
+from reviewer.ingest.errors import IngestError
+from reviewer.ingest.safefile import read_regular
+from reviewer.ingest.siblings import DIFF_SUFFIXES
+from reviewer.ingest.strictjson import DEFAULT_MAX_BYTES, load_document
+from store.model import NewProposal
+
+PROPOSAL_SUFFIXES = (".json", ".jsonl")
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What one file gave: its proposals, or an error and no proposals at all."""
+
+    path: Path
+    proposals: list[NewProposal] = field(default_factory=list)
+    error: IngestError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was read without error."""
+        return self.error is None
+
+
+def read_paths(
+    paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[FileResult]:
+    """Read proposal files and folders in the order given.
+
+    Folders are walked recursively in sorted order (each folder's files, then its
+    subfolders), taking `*.json` and `*.jsonl`, skipping hidden entries and
+    reporting symlinks as errors instead of following them.  `.diff`/`.patch`
+    files are only read as siblings of a proposal.  A path named explicitly may
+    itself be a symlink, since the person chose it.
+    """
+    results: list[FileResult] = []
+    seen: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        for result in _read_path(path, max_bytes):
+            key = os.path.abspath(result.path)
+            if key not in seen:
+                seen.add(key)
+                results.append(result)
+    return results
+
+
+def read_file(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, follow_symlinks: bool = False
+) -> FileResult:
+    """Parse one proposal file; any error leaves the result without proposals."""
+    shown = display_path(path)
+
+    def fail(message: str) -> IngestError:
+        return IngestError(shown, None, None, message)
+
+    try:
+        data = read_regular(path, max_bytes=max_bytes, fail=fail,
+                            follow_symlinks=follow_symlinks)
+        jsonl = True if path.suffix.lower() == ".jsonl" else None
+        records = load_document(data, path=shown, jsonl=jsonl, max_bytes=max_bytes)
+        proposals = proposals_from_records(
+            records, path=shown, folder=path.parent, stem=path.stem, source=shown
+        )
+    except IngestError as error:
+        return FileResult(path, [], error)
+    return FileResult(path, proposals)
+
+
+def _read_path(path: Path, max_bytes: int) -> Iterator[FileResult]:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        yield _error(path, "no such file or folder")
+        return
+    except (OSError, ValueError) as exc:
+        yield _error(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+        return
+    if stat.S_ISDIR(info.st_mode):
+        yield from _walk(path, max_bytes)
+    elif path.suffix.lower() in DIFF_SUFFIXES:
+        yield _error(path, "a .diff/.patch is read as the sibling of a proposal, not on its own")
+    else:
+        yield read_file(path, max_bytes=max_bytes, follow_symlinks=True)
+
+
+def _walk(root: Path, max_bytes: int) -> Iterator[FileResult]:
+    # An explicit stack, not recursion, so a very deep tree cannot exhaust the call stack.
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as exc:
+            yield _error(folder, f"cannot list folder: {exc.strerror or exc}")
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith("."):
+                continue
+            suffix = path.suffix.lower()
+            if entry.is_symlink():
+                if suffix not in DIFF_SUFFIXES:
+                    yield _error(path, "is a symbolic link, which is not followed")
+            elif entry.is_dir(follow_symlinks=False):
+                subfolders.append(path)
+            elif suffix in PROPOSAL_SUFFIXES:
+                yield read_file(path, max_bytes=max_bytes)
+        stack.extend(reversed(subfolders))
+
+
+def _error(path: Path, message: str) -> FileResult:
+    return FileResult(path, [], IngestError(display_path(path), None, None, message))
+
+
+def display_path(path: Path) -> str:
+    """The path as valid text: undecodable file-name bytes become `\\xNN` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

@@ -1,0 +1,111 @@
+"""Pulling findings from a running W2S sandbox over HTTP (`GET /api/findings/all`)."""
+
+from __future__ import annotations
+
+import http.client
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from reviewer.ingest.document import findings_from_wrapper
+from reviewer.ingest.errors import IngestError, describe
+from reviewer.ingest.strictjson import loads
+from store.model import NewProposal
+
+ENDPOINT = "/api/findings/all"
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+_CHUNK = 256 * 1024
+
+
+class _SameSchemeRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s) URLs, never to file: or ftp:."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise urllib.error.URLError("refused a redirect to a non-HTTP URL")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def findings_url(base_url: str) -> str:
+    """The findings endpoint under `base_url`."""
+    return base_url.rstrip("/") + ENDPOINT
+
+
+def fetch_findings(
+    base_url: str, *, timeout: float = 30, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[NewProposal]:
+    """GET `<base_url>/api/findings/all` and map every finding; all or nothing.
+
+    Raises IngestError, with the URL (credentials removed) as its path, for a
+    non-http(s) URL, a network failure, a status other than 200, a body over
+    `max_bytes`, or anything the strict parser or the finding mapping rejects.
+    """
+    url = findings_url(base_url)
+    shown = _redacted(url)
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+    except ValueError:
+        raise IngestError(shown, None, None, "not a valid URL") from None
+    if scheme not in ("http", "https"):
+        raise IngestError(shown, None, None, "only http and https URLs can be pulled")
+    body = _get(url, shown, timeout, max_bytes)
+    value = loads(body, path=shown, max_bytes=max_bytes)
+    if not isinstance(value, dict) or "findings" not in value:
+        raise IngestError(shown, None, None,
+                          f'expected {{"findings": [...]}}, got {describe(value)}')
+    return findings_from_wrapper(value, path=shown, folder=None, source=shown)
+
+
+def _get(url: str, shown: str, timeout: float, max_bytes: int) -> bytes:
+    opener = urllib.request.build_opener(_SameSchemeRedirects)
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            if response.status != 200:
+                raise IngestError(shown, None, None, f"HTTP status {response.status}, not 200")
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise IngestError(shown, None, None,
+                                  f"body of {length} bytes is over the limit of {max_bytes}")
+            return _read_capped(response, shown, max_bytes)
+    except urllib.error.HTTPError as exc:
+        note = " (redirect refused)" if 300 <= exc.code < 400 else ""
+        raise IngestError(shown, None, None, f"HTTP status {exc.code}{note}, not 200") from None
+    except urllib.error.URLError as exc:
+        raise IngestError(shown, None, None, f"cannot fetch: {exc.reason}") from None
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise IngestError(shown, None, None,
+                          f"cannot fetch: {type(exc).__name__}: {exc}") from None
+
+
+def _read_capped(response: Any, shown: str, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = response.read(min(_CHUNK, max_bytes + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise IngestError(shown, None, None, f"body is over the limit of {max_bytes} bytes")
+
+
+def _redacted(url: str) -> str:
+    """Drop user:password@ so credentials never reach error messages or logs."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        if "@" not in parts.netloc:
+            return url
+        return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    except ValueError:
+        return "<invalid URL>"

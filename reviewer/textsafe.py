@@ -1,0 +1,31 @@
+"""Make agent text safe for a terminal: no escapes, no control or bidi characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0 (bar tab and newline), DEL, C1, and the bidi embedding/override/isolate controls.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def clean(text: str | None, *, single_line: bool = False) -> str:
+    """Drop ANSI/OSC sequences and control characters; keep printable text as is.
+
+    Rich markup in the result is still literal text: render it with markup off.
+    """
+    if not text:
+        return ""
+    text = _ANSI.sub("", text)
+    text = _CONTROL.sub("", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cs")
+    if single_line:
+        text = " ".join(text.split())
+    return text
+
+
+def short(text: str | None, width: int) -> str:
+    """One clean line, cut to `width` characters with an ellipsis."""
+    line = clean(text, single_line=True)
+    return line if len(line) <= width else line[: max(width - 1, 0)] + "…"

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reviewer.cli import cli
+from store import ReviewStore
+
+HOSTILE = "\x1b[2J\x1b]52;c;ZXZpbA==\x07[link=https://evil.example]click[/link]\u202e"
+
+
+def native(i: int, **extra) -> dict:
+    return {
+        "agent": f"agent-{i}",
+        "title": f"Confidence loss variant {i}",
+        "summary": f"We try **variant {i}**.",
+        "harness": "builtin",
+        "idea": f"variant_{i}",
+        "claimed": {"pgr": 0.5, "pgr_se": 0.02, "weak_acc": 0.7, "strong_acc": 0.95,
+                    "transfer_acc": 0.825, "seeds": [1, 2, 3, 4, 5], "dataset": "w2s-synth"},
+        **extra,
+    }
+
+
+@pytest.fixture
+def run(tmp_path):
+    db = tmp_path / "cli.db"
+
+    def invoke(*args: str, actor: str = "alice@example.org"):
+        return CliRunner().invoke(cli, ["--db", str(db), "--actor", actor, *args],
+                                  catch_exceptions=False)
+
+    invoke.db = db
+    return invoke
+
+
+@pytest.fixture
+def proposals_file(tmp_path) -> Path:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps([native(1), native(2), native(3, title="Hostile " + HOSTILE)]))
+    return path
+
+
+def ingest_ids(run, path: Path) -> list[str]:
+    result = run("ingest", "--json", str(path))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["added"]
+
+
+def test_ingest_is_idempotent_and_reports_json(run, proposals_file):
+    added = ingest_ids(run, proposals_file)
+    assert len(added) == 3
+    again = json.loads(run("ingest", "--json", str(proposals_file)).output)
+    assert again["added"] == [] and sorted(again["present"]) == sorted(added)
+
+
+def test_bad_file_is_rejected_whole_with_file_line_and_field(run, tmp_path, proposals_file):
+    ingest_ids(run, proposals_file)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(native(7)) + "\n" + json.dumps(native(8, claimed={"pgr": "high"}))
+                   + "\n")
+    result = run("ingest", str(bad))
+    assert result.exit_code == 1
+    assert "bad.jsonl:2" in result.output and "claimed.pgr" in result.output
+    listed = json.loads(run("list", "--json").output)
+    assert len(listed) == 3  # nothing of bad.jsonl, nothing lost
+
+
+def test_list_json_shape_and_filters(run, proposals_file):
+    ids = ingest_ids(run, proposals_file)
+    rows = json.loads(run("list", "--json").output)
+    assert {"id", "status", "agent", "idea", "title", "claimed_pgr", "measured_pgr", "verdict",
+            "risk"} <= set(rows[0])
+    assert {r["id"] for r in rows} == set(ids)
+    assert len(json.loads(run("list", "--json", "--agent", "agent-2").output)) == 1
+    assert len(json.loads(run("list", "--json", "--search", "hostile").output)) == 1
+    assert json.loads(run("list", "--json", "--status", "approved").output) == []
+
+
+def test_show_json_has_the_documented_shape(run, proposals_file):
+    pid = ingest_ids(run, proposals_file)[0]
+    data = json.loads(run("show", "--json", pid[:8]).output)
+    for key in ("id", "status", "agent", "idea", "title", "harness", "base", "diff_sha256",
+                "claimed", "checks", "reruns", "decisions", "published"):
+        assert key in data
+    assert data["checks"] == [] and data["reruns"] == [] and data["published"] is None
+    assert set(data["claimed"]) == {"pgr", "pgr_se", "weak_acc", "strong_acc", "transfer_acc",
+                                    "seeds", "dataset"}
+
+
+def test_decide_comment_undo_and_audit(run, proposals_file):
+    pid = ingest_ids(run, proposals_file)[0]
+    assert run("approve", pid, "--reason", "reproduced").exit_code == 0
+    again = run("approve", pid, "--reason", "twice")
+    assert again.exit_code == 1 and "already approved" in again.output
+    assert run("comment", pid, "nice").exit_code == 0
+    assert run("undo", pid, actor="bob@example.org").exit_code == 0
+    assert run("reject", pid, "--reason", "best-of-n claim").exit_code == 0
+    data = json.loads(run("show", "--json", pid).output)
+    assert data["status"] == "rejected"
+    assert [(d["actor"], d["action"]) for d in data["decisions"]] == [
+        ("alice@example.org", "approve"), ("bob@example.org", "undo"),
+        ("alice@example.org", "reject")]
+    verify = run("audit", "verify")
+    assert verify.exit_code == 0 and verify.output.startswith("ok:")
+    lines = run("audit", "export", "--format", "jsonl").output.splitlines()
+    assert [json.loads(x)["action"] for x in lines][-4:] == ["approve", "comment", "undo",
+                                                             "reject"]
+    md = run("audit", "export", "--format", "md").output
+    assert md.startswith("# reviewer audit log") and "| reject |" in md
+
+
+def test_missing_reason_and_unknown_id_are_clean_errors(run, proposals_file):
+    ingest_ids(run, proposals_file)
+    assert run("approve", "abcd").exit_code == 2  # click: --reason is required
+    result = run("approve", "abcd", "--reason", "x")
+    assert result.exit_code == 1 and "no proposal with id abcd" in result.output
+    assert "not a proposal id" in run("show", "zzzz").output
+
+
+def test_verify_fails_naming_the_first_bad_row(run, proposals_file):
+    pid = ingest_ids(run, proposals_file)[0]
+    run("approve", pid, "--reason", "ok")
+    store = ReviewStore.open(run.db)
+    store.conn.execute("DROP TRIGGER events_no_update")
+    store.conn.execute("UPDATE events SET actor = 'mallory' WHERE seq = 2")
+    store.close()
+    result = run("audit", "verify")
+    assert result.exit_code == 1 and "seq 2: content hash mismatch" in result.output
+
+
+def test_hostile_text_never_reaches_the_terminal_raw(run, proposals_file):
+    ids = ingest_ids(run, proposals_file)
+    outputs = [run("list").output, run("show", ids[2]).output,
+               run("show", "--json", ids[2]).output, run("list", "--json").output]
+    for out in outputs:
+        assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "[link=https://evil.example]click[/link]" in run("show", ids[2]).output
+
+
+def test_bare_reviewer_prints_the_queue(run, proposals_file):
+    ingest_ids(run, proposals_file)
+    result = CliRunner().invoke(cli, ["--db", str(run.db)])
+    assert result.exit_code == 0 and "3 of 3 proposals" in result.output
+
+
+def test_actor_falls_back_to_env(tmp_path, proposals_file, monkeypatch):
+    monkeypatch.setenv("REVIEWER_ACTOR", "env-actor")
+    db = str(tmp_path / "a.db")
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", db, "ingest", "--json", str(proposals_file)])
+    pid = json.loads(out.output)["added"][0]
+    runner.invoke(cli, ["--db", db, "approve", pid, "--reason", "ok"])
+    shown = json.loads(runner.invoke(cli, ["--db", db, "show", "--json", pid]).output)
+    assert shown["decisions"][0]["actor"] == "env-actor"
+
+
+def test_path_and_db_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWER_DB", str(tmp_path / "env.db"))
+    out = json.loads(CliRunner().invoke(cli, ["path", "--json"]).output)
+    assert out["db"] == str(tmp_path / "env.db")
+    assert out["checkpoint"].endswith("env.db.head.json")
+
+
+def test_not_a_database_is_a_clean_error(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    result = CliRunner().invoke(cli, ["--db", str(junk), "list"])
+    assert result.exit_code == 1 and "cannot open the store" in result.output

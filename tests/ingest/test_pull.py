@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+
+from reviewer.ingest import IngestError, fetch_findings
+from tests.ingest.helpers import FINDING
+
+
+class _Handler(BaseHTTPRequestHandler):
+    routes: ClassVar[dict[str, tuple[int, bytes]]] = {}
+
+    def do_GET(self) -> None:
+        status, body = self.routes.get(self.path, (404, b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if status != 302:
+            self.send_header("Content-Length", str(len(body)))
+        else:
+            self.send_header("Location", body.decode())
+            self.send_header("Content-Length", "0")
+        self.end_headers()
+        if status != 302:
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, dict[str, tuple[int, bytes]]]]:
+    routes: ClassVar[dict[str, tuple[int, bytes]]] = {}
+    handler = type("Handler", (_Handler,), {"routes": routes})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
+    thread.start()
+    host, port = httpd.server_address[:2]
+    yield f"http://{host}:{port}", routes
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+def test_fetch_findings(server):
+    base, routes = server
+    second = dict(FINDING, id=43, title="Second")
+    routes["/api/findings/all"] = (200, json.dumps({"findings": [FINDING, second]}).encode())
+    proposals = fetch_findings(base + "/", timeout=5)
+    assert [p.external_id for p in proposals] == ["42", "43"]
+    assert proposals[0].original == FINDING
+    assert proposals[0].diff is None
+    assert proposals[0].source == base + "/api/findings/all"
+
+
+def test_server_error_is_clean(server):
+    base, routes = server
+    routes["/api/findings/all"] = (500, b"boom")
+    with pytest.raises(IngestError) as info:
+        fetch_findings(base, timeout=5)
+    assert str(info.value) == f"{base}/api/findings/all: HTTP status 500, not 200"
+
+
+def test_oversized_body_is_clean(server):
+    base, routes = server
+    routes["/api/findings/all"] = (200, b'{"findings": []}' + b" " * 5000)
+    with pytest.raises(IngestError, match="over the limit of 1000"):
+        fetch_findings(base, timeout=5, max_bytes=1000)
+
+
+def test_bad_finding_names_url_and_index(server):
+    base, routes = server
+    bad = dict(FINDING, pgr="high")
+    routes["/api/findings/all"] = (200, json.dumps({"findings": [FINDING, bad]}).encode())
+    with pytest.raises(IngestError) as info:
+        fetch_findings(base, timeout=5)
+    assert str(info.value) == (
+        f'{base}/api/findings/all: findings[1].pgr: expected a number, got "high"')
+
+
+def test_nan_in_body_is_clean(server):
+    base, routes = server
+    routes["/api/findings/all"] = (200, b'{"findings": [{"id": 1, "title": "t", "pgr": NaN}]}')
+    with pytest.raises(IngestError, match=r"findings\[0\]\.pgr: NaN"):
+        fetch_findings(base, timeout=5)
+
+
+def test_wrong_shape(server):
+    base, routes = server
+    routes["/api/findings/all"] = (200, b"[1, 2]")
+    with pytest.raises(IngestError, match="expected"):
+        fetch_findings(base, timeout=5)
+
+
+def test_redirect_to_file_scheme_refused(server):
+    base, routes = server
+    routes["/api/findings/all"] = (302, b"file:///etc/passwd")
+    with pytest.raises(IngestError, match="302 \\(redirect refused\\)"):
+        fetch_findings(base, timeout=5)
+
+
+def test_redirect_to_ftp_refused(server):
+    base, routes = server
+    routes["/api/findings/all"] = (302, b"ftp://127.0.0.1/x")
+    with pytest.raises(IngestError, match="refused a redirect to a non-HTTP URL"):
+        fetch_findings(base, timeout=5)
+
+
+def test_redirect_to_http_followed(server):
+    base, routes = server
+    routes["/api/findings/all"] = (302, f"{base}/elsewhere".encode())
+    routes["/elsewhere"] = (200, json.dumps({"findings": [FINDING]}).encode())
+    assert len(fetch_findings(base, timeout=5)) == 1
+
+
+@pytest.mark.parametrize("url", ["file:///etc", "ftp://example.org", "javascript:x", "nohost"])
+def test_only_http_schemes(url):
+    with pytest.raises(IngestError, match="only http and https"):
+        fetch_findings(url)
+
+
+def test_connection_refused_is_clean():
+    with pytest.raises(IngestError, match="cannot fetch"):
+        fetch_findings("http://127.0.0.1:9", timeout=2)
+
+
+def test_credentials_not_shown():
+    with pytest.raises(IngestError) as info:
+        fetch_findings("http://user:hunter2@127.0.0.1:9", timeout=2)
+    assert "hunter2" not in str(info.value)
+    assert info.value.path == "http://127.0.0.1:9/api/findings/all"
