@@ -35,7 +35,7 @@ def remove_store_files(db: Path) -> None:
 def open_queue(ctx: Context) -> None:
     """What bare `reviewer` shows until the TUI lands: the first page of the queue."""
     store = ctx.store
-    print_queue(ctx, store.list(limit=50), store.count())
+    print_queue(store.list(limit=50), store.count())
 
 
 @click.command("demo")

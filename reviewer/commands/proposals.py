@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from rich import box
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -19,7 +20,7 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def print_queue(ctx: Context, rows: list[dict], total: int) -> None:
+def print_queue(rows: list[dict], total: int, out: Console | None = None) -> None:
     """A table of proposals; every agent string is cleaned and printed without markup."""
     table = Table(
         title=f"{len(rows)} of {total} proposals", title_justify="left", box=box.SIMPLE_HEAD,
@@ -43,7 +44,7 @@ def print_queue(ctx: Context, rows: list[dict], total: int) -> None:
             Text(short(r["title"], 80)),
             _fmt(r["claimed_pgr"]),
         )
-    console().print(table)
+    (out or console()).print(table)
 
 
 @click.command("list")
@@ -72,7 +73,7 @@ def list_cmd(
     if as_json:
         print_json([list_item(r) for r in rows])
         return
-    print_queue(ctx, rows, ctx.store.count(status=status, agent=agent, text=text))
+    print_queue(rows, ctx.store.count(status=status, agent=agent, text=text))
 
 
 @click.command("show")
