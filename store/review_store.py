@@ -16,6 +16,7 @@ import sqlite_utils
 from store import audit
 from store.db import BUSY_TIMEOUT_S, configure, connect, immediate
 from store.errors import Ambiguous, Conflict, IllegalTransition, NotFound, StoreError
+from store.jobs import JobQueue
 from store.model import NewProposal
 from store.proposals import DECISIONS, Lifecycle, claimed_of, fields_hash, row_for
 from store.query import Filters, count_sql, list_sql, search_sql
@@ -293,7 +294,12 @@ class ReviewStore:
             (status, self.clock(), pid),
         )
 
-    # -- audit ------------------------------------------------------------------
+    # -- jobs and audit -----------------------------------------------------------
+
+    @property
+    def jobs(self) -> JobQueue:
+        """The rerun job queue kept in this store."""
+        return JobQueue(self)
 
     def verify(self) -> Any:
         """Check the whole audit chain; see store.verify.verify_store."""

@@ -73,6 +73,37 @@ def _initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0002_jobs")
+def _jobs(db: sqlite_utils.Database) -> None:
+    for statement in (
+        """
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            proposal_id TEXT NOT NULL REFERENCES proposals (id),
+            kind TEXT NOT NULL,
+            params TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+            priority INTEGER NOT NULL DEFAULT 0,
+            attempt INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL DEFAULT 3,
+            owner TEXT,
+            lease_until REAL,
+            requested_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT,
+            progress TEXT,
+            result TEXT,
+            error TEXT
+        )
+        """,
+        "CREATE INDEX jobs_claim ON jobs (state, priority DESC, id)",
+        "CREATE INDEX jobs_proposal ON jobs (proposal_id, id)",
+    ):
+        db.execute(statement)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations under one write lock; return the names applied.
 

@@ -1,0 +1,262 @@
+"""A lease-based job queue in the store: claim, heartbeat, fenced completion.
+
+A worker that dies or freezes loses its lease and the job is claimed again with
+a higher `attempt`; anything the stale attempt reports afterwards is rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from store.errors import IllegalTransition, NotFound, StoreError
+
+if TYPE_CHECKING:
+    from store.review_store import ReviewStore
+
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
+DEFAULT_LEASE_S = 60.0
+
+
+class StaleAttempt(StoreError):
+    """A heartbeat or result from an attempt that no longer owns the job."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of the jobs table."""
+
+    id: int
+    proposal_id: str
+    kind: str
+    params: dict[str, Any]
+    state: str
+    attempt: int
+    max_attempts: int
+    owner: str | None
+    lease_until: float | None
+    requested_by: str
+    progress: dict[str, Any] | None
+    result: dict[str, Any] | None
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Job:
+        def load(value: str | None) -> Any:
+            return None if value is None else json.loads(value)
+
+        return cls(
+            id=row["id"],
+            proposal_id=row["proposal_id"],
+            kind=row["kind"],
+            params=json.loads(row["params"]),
+            state=row["state"],
+            attempt=row["attempt"],
+            max_attempts=row["max_attempts"],
+            owner=row["owner"],
+            lease_until=row["lease_until"],
+            requested_by=row["requested_by"],
+            progress=load(row["progress"]),
+            result=load(row["result"]),
+            error=row["error"],
+        )
+
+
+class JobQueue:
+    """Queue verbs over a ReviewStore; every state transition writes an audit event."""
+
+    def __init__(self, store: ReviewStore, *, wallclock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.conn = store.conn
+        self.wallclock = wallclock
+
+    def _row(self, job_id: int) -> dict[str, Any]:
+        cursor = self.conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        values = cursor.fetchone()
+        if values is None:
+            raise NotFound(f"no job {job_id}")
+        return dict(zip([d[0] for d in cursor.description], values, strict=True))
+
+    def get(self, job_id: int) -> Job:
+        return Job.from_row(self._row(job_id))
+
+    def for_proposal(self, proposal_id: str) -> list[Job]:
+        ids = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM jobs WHERE proposal_id = ? ORDER BY id", (proposal_id,)
+            )
+        ]
+        return [self.get(i) for i in ids]
+
+    def enqueue(
+        self,
+        ref: str,
+        *,
+        kind: str,
+        params: dict[str, Any],
+        actor: str,
+        priority: int = 0,
+        max_attempts: int = 3,
+    ) -> Job:
+        """Queue a job for a proposal (audit: `{kind}_requested`)."""
+        if max_attempts < 1:
+            raise StoreError("max_attempts must be at least 1")
+        with self.store._write():
+            pid = self.store.resolve(ref)
+            cursor = self.conn.execute(
+                "INSERT INTO jobs (proposal_id, kind, params, priority, max_attempts, "
+                "requested_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    pid,
+                    kind,
+                    json.dumps(params, sort_keys=True),
+                    priority,
+                    max_attempts,
+                    actor,
+                    self.store.clock(),
+                ),
+            )
+            job_id = int(cursor.lastrowid or 0)
+            self.store._event(actor, f"{kind}_requested", pid, {"job": job_id, "params": params})
+        return self.get(job_id)
+
+    def claim(self, owner: str, *, lease_s: float = DEFAULT_LEASE_S) -> Job | None:
+        """Take the next queued job, or one whose lease expired, for `owner`; None when idle."""
+        now = self.wallclock()
+        with self.store._write():
+            self._expire_exhausted(now)
+            row = self.conn.execute(
+                "UPDATE jobs SET state = 'running', attempt = attempt + 1, owner = ?, "
+                "lease_until = ?, started_at = ? WHERE id = ("
+                "  SELECT id FROM jobs WHERE (state = 'queued' OR "
+                "  (state = 'running' AND lease_until < ?)) AND attempt < max_attempts "
+                "  ORDER BY priority DESC, id LIMIT 1"
+                ") RETURNING id, proposal_id, kind, attempt",
+                (owner, now + lease_s, self.store.clock(), now),
+            ).fetchone()
+            if row is None:
+                return None
+            job_id, pid, kind, attempt = row
+            self.store._event(owner, f"{kind}_started", pid, {"job": job_id, "attempt": attempt})
+        return self.get(job_id)
+
+    def _expire_exhausted(self, now: float) -> None:
+        """Fail running jobs whose lease ran out on their last allowed attempt."""
+        rows = self.conn.execute(
+            "UPDATE jobs SET state = 'failed', finished_at = ?, "
+            "error = 'the worker stopped answering on the last allowed attempt' "
+            "WHERE state = 'running' AND lease_until < ? AND attempt >= max_attempts "
+            "RETURNING id, proposal_id, kind, attempt",
+            (self.store.clock(), now),
+        ).fetchall()
+        for job_id, pid, kind, attempt in rows:
+            self.store._event(
+                "queue",
+                f"{kind}_failed",
+                pid,
+                {"job": job_id, "attempt": attempt, "error": "lease expired"},
+            )
+
+    def _fenced(self, job_id: int, attempt: int) -> None:
+        """Raise StaleAttempt unless `attempt` still owns the running job."""
+        row = self.conn.execute(
+            "SELECT state, attempt FROM jobs WHERE id = ?", (job_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no job {job_id}")
+        if row[0] != "running" or row[1] != attempt:
+            raise StaleAttempt(
+                f"job {job_id} attempt {attempt} no longer owns the job "
+                f"(state {row[0]}, attempt {row[1]})"
+            )
+
+    def heartbeat(
+        self,
+        job_id: int,
+        attempt: int,
+        *,
+        lease_s: float = DEFAULT_LEASE_S,
+        progress: dict[str, Any] | None = None,
+    ) -> None:
+        """Extend the lease (and record progress); StaleAttempt tells the worker to stop."""
+        with self.store._write():
+            self._fenced(job_id, attempt)
+            self.conn.execute(
+                "UPDATE jobs SET lease_until = ?, progress = coalesce(?, progress) "
+                "WHERE id = ? AND attempt = ?",
+                (
+                    self.wallclock() + lease_s,
+                    None if progress is None else json.dumps(progress),
+                    job_id,
+                    attempt,
+                ),
+            )
+
+    def complete(self, job_id: int, attempt: int, result: dict[str, Any]) -> Job:
+        """Record the result of the attempt that owns the job (audit: `{kind}_finished`)."""
+        with self.store._write():
+            self._fenced(job_id, attempt)
+            row = self._row(job_id)
+            self.conn.execute(
+                "UPDATE jobs SET state = 'done', result = ?, finished_at = ?, lease_until = NULL "
+                "WHERE id = ? AND attempt = ?",
+                (json.dumps(result, sort_keys=True), self.store.clock(), job_id, attempt),
+            )
+            self.store._event(
+                row["owner"] or "worker",
+                f"{row['kind']}_finished",
+                row["proposal_id"],
+                {"job": job_id, "attempt": attempt, "result": result},
+            )
+        return self.get(job_id)
+
+    def fail(self, job_id: int, attempt: int, error: str, *, retry: bool = True) -> Job:
+        """Give the job back for another attempt, or fail it when retries are used up."""
+        with self.store._write():
+            self._fenced(job_id, attempt)
+            row = self._row(job_id)
+            final = not retry or row["attempt"] >= row["max_attempts"]
+            self.conn.execute(
+                "UPDATE jobs SET state = ?, error = ?, owner = NULL, lease_until = NULL, "
+                "finished_at = ? WHERE id = ? AND attempt = ?",
+                (
+                    "failed" if final else "queued",
+                    error[:2000],
+                    self.store.clock() if final else None,
+                    job_id,
+                    attempt,
+                ),
+            )
+            self.store._event(
+                row["owner"] or "worker",
+                f"{row['kind']}_failed" if final else f"{row['kind']}_retried",
+                row["proposal_id"],
+                {"job": job_id, "attempt": attempt, "error": error[:2000]},
+            )
+        return self.get(job_id)
+
+    def cancel(self, job_id: int, *, actor: str) -> Job:
+        """Cancel a queued or running job; a running worker learns it at its next heartbeat."""
+        with self.store._write():
+            row = self._row(job_id)
+            if row["state"] not in ("queued", "running"):
+                raise IllegalTransition(f"job {job_id} is already {row['state']}")
+            self.conn.execute(
+                "UPDATE jobs SET state = 'cancelled', finished_at = ?, lease_until = NULL "
+                "WHERE id = ?",
+                (self.store.clock(), job_id),
+            )
+            self.store._event(
+                actor, f"{row['kind']}_cancelled", row["proposal_id"], {"job": job_id}
+            )
+        return self.get(job_id)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(JOB_STATES, 0)
+        for state, n in self.conn.execute("SELECT state, count(*) FROM jobs GROUP BY state"):
+            counts[state] = n
+        return counts
