@@ -1,0 +1,286 @@
+"""Run an untrusted command under bubblewrap: no network, read-only code, one writable folder.
+
+As root, bubblewrap builds the sandbox without a user namespace and `setpriv`
+then drops to an unprivileged uid, because RLIMIT_NPROC binds only a real
+non-root uid. Otherwise bubblewrap maps the caller to `SANDBOX_UID` in a new
+user namespace.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from reviewer.textsafe import clean
+
+SANDBOX_UID = 65534
+SANDBOX_GID = 65534
+_BASE_DIRS = ("/usr",)
+_ETC_FILES = ("/etc/ld.so.cache", "/etc/nsswitch.conf", "/etc/localtime")
+
+
+class SandboxUnavailable(Exception):
+    """bubblewrap (or setpriv, when running as root) is not installed."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one sandboxed run."""
+
+    wall_s: float = 1800.0
+    cpu_s: int = 3600
+    address_space: int | None = 64 * 1024**3
+    file_size: int = 1024**3
+    nproc: int = 512  # threads count too, and torch starts many
+    output_cap: int = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """What to run and what it may see; host paths map to sandbox paths."""
+
+    argv: list[str]
+    ro_binds: list[tuple[Path, str]] = field(default_factory=list)
+    rw_binds: list[tuple[Path, str]] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str = "/"
+    gpu: bool = False
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    """How the sandboxed command ended; output is capped and terminal-safe."""
+
+    returncode: int
+    timed_out: bool
+    wall_s: float
+    stdout: str
+    stderr: str
+    argv: list[str]
+
+
+def find_tools() -> tuple[str, str | None]:
+    """Paths of bwrap and (as root) setpriv, or SandboxUnavailable with what to install."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxUnavailable(
+            "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap); "
+            "reruns refuse to start without a sandbox"
+        )
+    if os.geteuid() != 0:
+        return bwrap, None
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise SandboxUnavailable("setpriv (util-linux) is needed to drop root in the sandbox")
+    return bwrap, setpriv
+
+
+def python_binds() -> list[tuple[Path, str]]:
+    """The running interpreter and its venv, read-only at the same paths, for `sys.executable`."""
+    binds: list[tuple[Path, str]] = []
+    for prefix in dict.fromkeys([sys.base_prefix, sys.prefix]):
+        if not prefix.startswith(_BASE_DIRS):
+            binds.append((Path(prefix), prefix))
+    return binds
+
+
+def gpu_nodes() -> list[str]:
+    """Every NVIDIA device node; CUDA silently sees no GPU unless each is bound explicitly."""
+    nodes = sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/nvidia-caps/*"))
+    return [n for n in nodes if not os.path.isdir(n)]
+
+
+def _parents(targets: list[str]) -> list[str]:
+    """`--dir` arguments making every ancestor of the bind targets world-readable.
+
+    bubblewrap otherwise copies the host parents' modes, e.g. /root's 0700.
+    """
+    seen: dict[str, None] = {}
+    for target in targets:
+        for parent in reversed(PurePosixPath(target).parents):
+            if str(parent) not in ("/", *_BASE_DIRS) and str(parent) not in seen:
+                seen[str(parent)] = None
+    args: list[str] = []
+    for directory in seen:
+        args += ["--perms", "0755", "--dir", directory]
+    return args
+
+
+def build_argv(spec: SandboxSpec, bwrap: str, setpriv: str | None) -> list[str]:
+    """The full command line: `env -i bwrap ... [setpriv ...] -- argv`."""
+    argv = ["/usr/bin/env", "-i", bwrap]
+    if setpriv is None:
+        argv += [
+            "--unshare-all",
+            "--uid",
+            str(SANDBOX_UID),
+            "--gid",
+            str(SANDBOX_GID),
+            "--cap-drop",
+            "ALL",
+        ]
+    else:
+        # No user namespace as root: the uid drop below needs these three caps, then has none.
+        argv += [
+            "--unshare-ipc",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--cap-drop",
+            "ALL",
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+            "--cap-add",
+            "CAP_SETPCAP",
+        ]
+    argv += ["--die-with-parent", "--new-session"]
+    argv += [
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--symlink",
+        "usr/lib",
+        "/lib",
+        "--symlink",
+        "usr/lib64",
+        "/lib64",
+        "--symlink",
+        "usr/bin",
+        "/bin",
+        "--symlink",
+        "usr/sbin",
+        "/sbin",
+    ]
+    for path in _ETC_FILES:
+        argv += ["--ro-bind-try", path, path]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    if spec.gpu:
+        for node in gpu_nodes():
+            argv += ["--dev-bind", node, node]
+        argv += ["--ro-bind", "/sys", "/sys"]
+    targets = [t for _, t in spec.ro_binds + spec.rw_binds]
+    argv += _parents(targets)
+    for src, dst in spec.ro_binds:
+        argv += ["--ro-bind", str(src), dst]
+    for src, dst in spec.rw_binds:
+        argv += ["--bind", str(src), dst]
+    argv += ["--chdir", spec.cwd, "--clearenv"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", **spec.env}
+    for key, value in sorted(env.items()):
+        argv += ["--setenv", key, value]
+    argv.append("--")
+    if setpriv is not None:
+        argv += [
+            setpriv,
+            f"--reuid={SANDBOX_UID}",
+            f"--regid={SANDBOX_GID}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "--",
+        ]
+    return argv + spec.argv
+
+
+def _user_processes(uid: int) -> int:
+    count = 0
+    for status in glob.glob("/proc/[0-9]*/status"):
+        try:
+            with open(status) as fh:
+                for line in fh:
+                    if line.startswith("Uid:"):
+                        count += int(line.split()[1]) == uid
+                        break
+        except OSError:
+            continue
+    return count
+
+
+def _limiter(limits: Limits, nproc: int) -> None:
+    """Set rlimits in the child before exec; soft < hard CPU gives SIGXCPU before SIGKILL."""
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    if limits.address_space is not None:
+        resource.setrlimit(resource.RLIMIT_AS, (limits.address_space, limits.address_space))
+
+
+def _tail(path: Path, cap: int) -> str:
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - cap))
+        data = fh.read(cap)
+    text = data.decode("utf-8", "replace")
+    return ("…" if size > cap else "") + clean(text)
+
+
+def prepare_dirs(readable: list[Path], writable: list[Path]) -> None:
+    """Make bound folders usable by the sandbox uid: read-only trees readable, outputs owned."""
+    for root in readable:
+        os.chmod(root, 0o755)
+        for dirpath, dirnames, filenames in os.walk(root):
+            for d in dirnames:
+                os.chmod(Path(dirpath, d), 0o755)
+            for f in filenames:
+                os.chmod(Path(dirpath, f), 0o644)
+    for path in writable:
+        os.chmod(path, 0o700)
+        if os.geteuid() == 0:
+            os.chown(path, SANDBOX_UID, SANDBOX_GID)
+
+
+def run(spec: SandboxSpec) -> SandboxResult:
+    """Run the spec under bubblewrap; on timeout kill the whole process group."""
+    bwrap, setpriv = find_tools()
+    argv = build_argv(spec, bwrap, setpriv)
+    limits = spec.limits
+    target_uid = SANDBOX_UID if setpriv is not None else os.getuid()
+    nproc = limits.nproc + (0 if setpriv is not None else _user_processes(target_uid))
+    with tempfile.TemporaryDirectory(prefix="reviewer-sbx-log-") as logs:
+        out_path, err_path = Path(logs, "stdout"), Path(logs, "stderr")
+        start = time.monotonic()
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                preexec_fn=lambda: _limiter(limits, nproc),
+            )
+            timed_out = False
+            try:
+                proc.wait(timeout=limits.wall_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+        wall = time.monotonic() - start
+        return SandboxResult(
+            returncode=proc.returncode,
+            timed_out=timed_out,
+            wall_s=wall,
+            stdout=_tail(out_path, limits.output_cap),
+            stderr=_tail(err_path, limits.output_cap),
+            argv=argv,
+        )

@@ -1,0 +1,270 @@
+"""Escape attempts from inside the sandbox are blocked (DESIGN §5, notes S1)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from reviewer.rerun import sandbox
+from reviewer.rerun.sandbox import Limits, SandboxSpec
+
+pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    harness = tmp_path / "harness"
+    harness.mkdir()
+    (harness / "code.py").write_text("X = 1\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    secret = tmp_path / "labels"
+    secret.mkdir()
+    (secret / "test_labels.json").write_text(json.dumps([0, 1, 1, 0]))
+    sandbox.prepare_dirs([harness], [out])
+    return harness, out, secret
+
+
+def probe(dirs, code: str, *, limits: Limits | None = None, env: dict | None = None):
+    harness, out, _ = dirs
+    script = out.parent / "probe.py"
+    script.write_text(textwrap.dedent(code))
+    script.chmod(0o644)
+    spec = SandboxSpec(
+        argv=[sys.executable, "-I", "/sandbox/probe.py"],
+        ro_binds=[
+            *sandbox.python_binds(),
+            (harness, "/sandbox/harness"),
+            (script, "/sandbox/probe.py"),
+        ],
+        rw_binds=[(out, "/sandbox/out")],
+        env=env or {},
+        cwd="/sandbox/harness",
+        limits=limits or Limits(wall_s=60),
+    )
+    return sandbox.run(spec)
+
+
+def test_a_plain_run_works_as_an_unprivileged_user(dirs):
+    result = probe(
+        dirs,
+        """
+        import os
+        print(os.getuid(), os.getgid())
+        open("/sandbox/out/ok.txt", "w").write("done")
+    """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["65534", "65534"]
+    assert (dirs[1] / "ok.txt").read_text() == "done"
+
+
+def test_labels_by_path_are_invisible(dirs):
+    secret = dirs[2]
+    result = probe(
+        dirs,
+        f"""
+        import os
+        print(os.path.exists({str(secret)!r}), os.path.exists({str(secret / "test_labels.json")!r}))
+        hits = []
+        for top in ("/", ):
+            for dirpath, dirnames, filenames in os.walk(top):
+                if dirpath in ("/proc", "/sys", "/dev"):
+                    dirnames[:] = []
+                    continue
+                hits += [n for n in filenames if "test_labels" in n]
+        print(hits, os.path.exists("/home"), os.path.exists({str(Path.cwd() / "store")!r}))
+    """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "[]", "False", "False"]
+
+
+def test_proc_shows_no_host_process_and_no_secret_env(dirs, monkeypatch):
+    monkeypatch.setenv("SECRET_TOKEN", "sk-ant-not-for-agents")
+    result = probe(
+        dirs,
+        """
+        import glob, os
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+        found = []
+        for path in glob.glob("/proc/*/environ") + glob.glob("/proc/*/root/*"):
+            try:
+                data = open(path, "rb").read() if path.endswith("environ") else path.encode()
+            except OSError:
+                continue
+            if b"sk-ant" in data or b"labels" in data:
+                found.append(path)
+        print(len(pids) < 10, found, "SECRET_TOKEN" in os.environ)
+    """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True [] False"
+
+
+def test_the_harness_is_read_only(dirs):
+    result = probe(
+        dirs,
+        """
+        import errno
+        try:
+            open("/sandbox/harness/code.py", "w").write("X = 2")
+            print("wrote")
+        except OSError as e:
+            print(errno.errorcode[e.errno])
+    """,
+    )
+    assert result.stdout.strip() == "EROFS"
+    assert (dirs[0] / "code.py").read_text() == "X = 1\n"
+
+
+def test_no_network_even_to_the_hosts_loopback(dirs):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    try:
+        result = probe(
+            dirs,
+            f"""
+            import socket
+            for host in ("127.0.0.1", "1.1.1.1"):
+                try:
+                    socket.create_connection((host, {port}), timeout=2)
+                    print("connected")
+                except OSError as e:
+                    print(type(e).__name__)
+        """,
+        )
+    finally:
+        server.close()
+    assert "connected" not in result.stdout
+    assert len(result.stdout.split()) == 2
+
+
+def test_fork_bomb_is_stopped_by_the_process_limit(dirs):
+    result = probe(
+        dirs,
+        """
+        import os, time
+        n = 0
+        for _ in range(400):
+            try:
+                if os.fork() == 0:
+                    time.sleep(3)
+                    os._exit(0)
+                n += 1
+            except OSError:
+                break
+        print(n)
+    """,
+        limits=Limits(wall_s=60, nproc=32),
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) < 40
+
+
+def test_disk_fill_is_stopped_by_the_file_size_limit(dirs):
+    result = probe(
+        dirs,
+        """
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        try:
+            with open("/sandbox/out/fill", "wb") as fh:
+                for _ in range(64):
+                    fh.write(b"x" * (1 << 20))
+            print("filled")
+        except OSError as e:
+            print(e.errno)
+    """,
+        limits=Limits(wall_s=60, file_size=8 * 1024 * 1024),
+    )
+    assert "filled" not in result.stdout
+    assert os.path.getsize(dirs[1] / "fill") <= 8 * 1024 * 1024
+
+
+def test_a_10_gb_allocation_fails(dirs):
+    result = probe(
+        dirs,
+        """
+        try:
+            b = bytearray(10 * 1024**3)
+            print("allocated")
+        except MemoryError:
+            print("MemoryError")
+    """,
+        limits=Limits(wall_s=60, address_space=2 * 1024**3),
+    )
+    assert result.stdout.strip() == "MemoryError"
+
+
+def test_tiocsti_cannot_reach_a_terminal(dirs):
+    result = probe(
+        dirs,
+        """
+        import fcntl, os, termios
+        ok = []
+        for fd in (0, 1, 2):
+            try:
+                fcntl.ioctl(fd, termios.TIOCSTI, b"x")
+                ok.append(fd)
+            except OSError:
+                pass
+        try:
+            os.open("/dev/tty", os.O_RDWR)
+            ok.append("tty")
+        except OSError:
+            pass
+        print(ok)
+    """,
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_wall_clock_timeout_kills_the_whole_group(dirs):
+    result = probe(
+        dirs,
+        """
+        import os, time
+        if os.fork() == 0:
+            time.sleep(600)
+        time.sleep(600)
+    """,
+        limits=Limits(wall_s=2),
+    )
+    assert result.timed_out and result.wall_s < 30
+
+
+def test_output_is_capped_and_sanitized(dirs):
+    result = probe(
+        dirs,
+        """
+        import sys
+        sys.stdout.write("\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J" + "y" * 200000)
+    """,
+        limits=Limits(wall_s=60, output_cap=1000),
+    )
+    assert len(result.stdout) <= 1001 and "\x1b" not in result.stdout
+
+
+def test_missing_bubblewrap_refuses_clearly(monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(sandbox.SandboxUnavailable, match="apt-get install bubblewrap"):
+        sandbox.find_tools()
+
+
+def test_gpu_binds_every_nvidia_node(monkeypatch):
+    monkeypatch.setattr(sandbox, "gpu_nodes", lambda: ["/dev/nvidia0", "/dev/nvidiactl"])
+    argv = sandbox.build_argv(SandboxSpec(argv=["true"], gpu=True), "bwrap", None)
+    joined = " ".join(argv)
+    assert "--dev-bind /dev/nvidia0 /dev/nvidia0" in joined
+    assert joined.index("--dev /dev") < joined.index("--dev-bind /dev/nvidia0")
+    assert "--ro-bind /sys /sys" in joined
