@@ -17,11 +17,10 @@ from reviewer.commands.proposals import (
     undo_cmd,
 )
 from reviewer.context import Context
+from reviewer.harness.cli import harness
 
 
-@click.group(
-    cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True
-)
+@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True)
 @click.option(
     "--db",
     envvar="REVIEWER_DB",
@@ -55,6 +54,7 @@ for command in (
     audit_group,
     path_cmd,
     demo_cmd,
+    harness,
 ):
     cli.add_command(command)
 

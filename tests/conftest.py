@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel workers each running multi-threaded torch oversubscribe the cores and
+    # OpenMP's spin-waiting then makes the suite several times slower.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import pytest
 

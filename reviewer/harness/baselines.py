@@ -1,0 +1,122 @@
+"""Trusted baselines per seed: the weak teacher and the strong ceiling, cached on disk.
+
+The cache lives under `reviewer.paths.cache_dir()`, which no method process can see. It is
+keyed by the harness tree hash, the salt's fingerprint, the task, the size and the device.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from reviewer.harness import tasks
+from reviewer.harness.salt import load_salt, salt_id
+from reviewer.harness.teacher import one_hot, train_teacher
+from reviewer.harness.tree.w2s_kit import losses, student
+from reviewer.harness.tree.w2s_kit.budget import student_budget
+from reviewer.harness.treehash import git_tree_hash
+from reviewer.paths import cache_dir
+
+
+@dataclass(frozen=True)
+class SeedBaseline:
+    """One seed's teacher outputs and baseline accuracies on the test split."""
+
+    seed: int
+    weak_probs: np.ndarray  # (N_transfer, 2) float32, the teacher's soft labels
+    weak_test_probs: np.ndarray  # (N_test, 2) float32
+    weak_acc: float
+    ceiling_acc: float
+
+
+def load_data(task: str, size: int, seeds: list[int]) -> list[tasks.SeedData]:
+    """Regenerate each seed's splits from the secret salt."""
+    spec = tasks.TASKS[task]
+    salt = load_salt()
+    return [tasks.generate(spec, salt, size, seed) for seed in seeds]
+
+
+def _stack(data: list[tasks.SeedData], split: str, field: str) -> torch.Tensor:
+    """Stack one array of one split across seeds into (S, ...)."""
+    return torch.from_numpy(np.stack([getattr(getattr(d, split), field) for d in data]))
+
+
+def weak_predictions(weak_test_probs: np.ndarray) -> np.ndarray:
+    """The teacher's hard predictions, exactly as a method would take them (argmax)."""
+    return np.argmax(weak_test_probs, axis=-1)
+
+
+def accuracy(preds: np.ndarray, y: np.ndarray) -> float:
+    """Share of rows where `preds` equals `y`."""
+    return float(np.mean(np.asarray(preds) == y))
+
+
+def compute_baselines(
+    task: str, size: int, seeds: list[int], device: str, data: list[tasks.SeedData]
+) -> list[SeedBaseline]:
+    """Train teachers and ceilings for `seeds` as one batched computation."""
+    teacher = train_teacher(_stack(data, "weak_train", "view"), _stack(data, "weak_train", "y"),
+                            seeds, size, device)
+    weak = student.predict_proba(teacher, _stack(data, "transfer", "view")).cpu().numpy()
+    weak_test = student.predict_proba(teacher, _stack(data, "test", "view")).cpu().numpy()
+    x_t = _stack(data, "transfer", "x")
+    budget = student_budget(size)
+    init = student.init_params(seeds, x_t.shape[-1], budget.width, device, torch.float32)
+    ceiling = student.fit(init, x_t, one_hot(_stack(data, "transfer", "y")), losses.xent,
+                          budget, seeds)
+    ceil_pred = student.predict_proba(ceiling, _stack(data, "test", "x")).argmax(-1).cpu().numpy()
+    out = []
+    for i, (seed, d) in enumerate(zip(seeds, data, strict=True)):
+        wt = weak_test[i].astype(np.float32)
+        out.append(SeedBaseline(seed, weak[i].astype(np.float32), wt,
+                                accuracy(weak_predictions(wt), d.test.y),
+                                accuracy(ceil_pred[i], d.test.y)))
+    return out
+
+
+def cache_folder(task: str, size: int, device: str) -> Path:
+    """Where one (tree, salt, task, size, device kind) keeps its per-seed baselines."""
+    kind = torch.device(device).type
+    return (cache_dir() / "harness" / "baselines" / git_tree_hash() / salt_id(load_salt())
+            / task / f"size{size}" / kind)
+
+
+def _save(path: Path, b: SeedBaseline) -> None:
+    """Write one seed's baseline atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        np.savez(fh, weak_probs=b.weak_probs, weak_test_probs=b.weak_test_probs,
+                 accs=np.array([b.weak_acc, b.ceiling_acc]))
+    os.replace(tmp, path)
+
+
+def _load(path: Path, seed: int) -> SeedBaseline:
+    """Read one seed's cached baseline (no pickles)."""
+    with np.load(path, allow_pickle=False) as z:
+        accs = z["accs"]
+        return SeedBaseline(seed, z["weak_probs"], z["weak_test_probs"],
+                            float(accs[0]), float(accs[1]))
+
+
+def get_baselines(
+    task: str, size: int, seeds: list[int], device: str = "cpu",
+    data: list[tasks.SeedData] | None = None,
+) -> list[SeedBaseline]:
+    """Baselines for `seeds`, from the cache where present; missing seeds train together."""
+    if task not in tasks.TASKS:
+        raise KeyError(f"unknown task {task!r}; known: {', '.join(tasks.TASKS)}")
+    folder = cache_folder(task, size, device)
+    paths = {s: folder / f"seed{s}.npz" for s in seeds}
+    missing = [s for s in seeds if not paths[s].exists()]
+    if missing:
+        by_seed = dict(zip(seeds, data, strict=True)) if data else {}
+        miss_data = [by_seed[s] for s in missing] if data else load_data(task, size, missing)
+        for b in compute_baselines(task, size, missing, device, miss_data):
+            _save(paths[b.seed], b)
+    return [_load(paths[s], s) for s in seeds]

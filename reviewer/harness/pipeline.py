@@ -1,0 +1,59 @@
+"""The whole experiment in one process, for benchmarks and calibration (trusted side).
+
+Reruns of untrusted methods never use this: they go through a view folder and a child
+process (`api.rerun`). Here the shipped methods run in-process, without any cache, so the
+timings cover data, teacher, ceiling and method.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from reviewer.harness import baselines, scorer, tasks
+from reviewer.harness.tree.w2s_kit.view import View
+
+
+@dataclass
+class PipelineRun:
+    """Scores per method, plus wall-clock seconds of the whole pipeline."""
+
+    scores: dict[str, list[scorer.SeedScore]]
+    wall_s: float
+
+
+def _sync(device: str) -> None:
+    """Wait for queued GPU work, so timings are honest."""
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def run_pipeline(task: str, size: int, seeds: list[int], methods: list[str],
+                 device: str = "cpu", salt: bytes | None = None) -> PipelineRun:
+    """Generate data, train teacher and ceiling, run shipped `methods`, and score."""
+    start = time.perf_counter()
+    spec = tasks.TASKS[task]
+    salt = salt if salt is not None else b"\0" * 32
+    data = [tasks.generate(spec, salt, size, s) for s in seeds]
+    base = baselines.compute_baselines(task, size, seeds, device, data)
+    arrays = {
+        "x_transfer": np.stack([d.transfer.x for d in data]),
+        "weak_probs": np.stack([b.weak_probs for b in base]),
+        "x_test": np.stack([d.test.x for d in data]),
+        "weak_test_probs": np.stack([b.weak_test_probs for b in base]),
+    }
+    view = View(arrays, {"seeds": seeds, "size": size, "task": task}, device)
+    labels = [d.test.y for d in data]
+    out: dict[str, list[scorer.SeedScore]] = {}
+    for name in methods:
+        module = importlib.import_module(f"reviewer.harness.tree.methods.{name}")
+        preds = module.run(view).cpu().numpy()
+        out[name] = scorer.score_arrays(preds, labels, seeds, [b.weak_acc for b in base],
+                                        [b.ceiling_acc for b in base])
+    _sync(device)
+    return PipelineRun(out, time.perf_counter() - start)

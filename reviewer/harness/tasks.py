@@ -1,0 +1,154 @@
+"""Task families and the salted data generator (trusted side only).
+
+The generator's code is public; its secret salt is not. Every random draw, including the
+rotation that hides the target, derives from the salt, so a method that knows the public
+seed and this code still cannot regenerate the labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from reviewer.harness.tree.w2s_kit.budget import size_root
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task family: how the target, distractors and the weak view are built."""
+
+    name: str
+    summary: str
+    positive_rate: float = 0.5
+    margin: float = 1.75  # target cluster centres at +-margin
+    target_noise: float = 0.7  # spread of each cluster: a clear low-density gap between classes
+    label_flip: float = 0.035  # labels flipped at random: with the gap, Bayes accuracy ~0.96
+    n_binary: int = 4  # binary distractor concepts, more salient than the target
+    binary_amp: float = 3.0
+    n_cont: int = 8  # continuous factors, as salient as the target
+    noise_std: float = 0.5
+    spurious: float = 0.0  # P(distractor 0 agrees with y) - 0.5, for an entangled family
+    weak_mix: str = "continuous"  # which visible factor leaks into the weak signal
+    imitable: float = 0.95  # weight of that visible factor in the weak signal
+    private: float = 1.15  # weight of noise the strong model cannot see
+    view_dims: int = 4
+
+
+TASKS: dict[str, TaskSpec] = {
+    spec.name: spec
+    for spec in (
+        TaskSpec("clusters", "balanced clustered target; weak view leaks a continuous factor"),
+        TaskSpec(
+            "imbalanced",
+            "30% positives; weak view leaks a continuous factor",
+            positive_rate=0.3,
+        ),
+        TaskSpec(
+            "entangled",
+            "a salient binary distractor agrees with the target 70% of the time; "
+            "the weak view leaks that distractor",
+            spurious=0.2,
+            weak_mix="binary",
+            private=1.5,
+        ),
+    )
+}
+
+DEFAULT_TASK = "clusters"
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split of one seed: strong inputs, the weak view and the labels."""
+
+    x: np.ndarray  # (N, d) float32, what the strong model sees
+    view: np.ndarray  # (N, k) float32, what the weak teacher sees
+    y: np.ndarray  # (N,) int64 ground truth
+
+
+@dataclass(frozen=True)
+class SeedData:
+    """The three splits of one seed."""
+
+    weak_train: Split
+    transfer: Split
+    test: Split
+
+
+def split_sizes(size: int) -> tuple[int, int, int]:
+    """(weak_train, transfer, test) row counts at `size`."""
+    return 2000 * size, 4000 * size, 4000 * size
+
+
+def strong_dim(size: int) -> int:
+    """Width of the strong representation: 64 at size 1."""
+    return 64 * size_root(size)
+
+
+def task_rng(salt: bytes, task: str, size: int, seed: int) -> np.random.Generator:
+    """The generator for one (task, size, seed), keyed by the secret salt."""
+    digest = hashlib.sha256(b"w2s-task\0" + salt + f"\0{task}\0{size}\0{seed}".encode()).digest()
+    return np.random.default_rng(np.random.SeedSequence(int.from_bytes(digest, "big")))
+
+
+def _rotation(rng: np.random.Generator, d: int) -> np.ndarray:
+    """A uniformly random orthogonal matrix (QR with sign fix)."""
+    q, r = np.linalg.qr(rng.standard_normal((d, d)))
+    return q * np.sign(np.diag(r))
+
+
+def _latents(spec: TaskSpec, rng: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, ...]:
+    """Labels, target coordinate, binary distractors, continuous factors and noise."""
+    y = (rng.random(n) < spec.positive_rate).astype(np.int64)
+    sign = 2.0 * y - 1.0
+    target = sign * spec.margin + rng.standard_normal(n) * spec.target_noise
+    flip = rng.random(n) < spec.label_flip
+    y = np.where(flip, 1 - y, y)
+    bits = rng.random((n, spec.n_binary)) < 0.5
+    if spec.spurious:
+        agree = rng.random(n) < 0.5 + spec.spurious
+        bits[:, 0] = np.where(agree, y == 1, y == 0)
+    binary = (2.0 * bits - 1.0) * spec.binary_amp + rng.standard_normal(bits.shape)
+    cont_std = float(np.sqrt(spec.margin**2 + spec.target_noise**2))
+    cont = rng.standard_normal((n, spec.n_cont)) * cont_std
+    rest = d - 1 - spec.n_binary - spec.n_cont
+    noise = rng.standard_normal((n, rest)) * spec.noise_std
+    return y, target, binary, cont, noise
+
+
+def _latent_scale(spec: TaskSpec, d: int) -> float:
+    """RMS scale of the latent coordinates, so x has roughly unit variance per dimension."""
+    rest = d - 1 - spec.n_binary - spec.n_cont
+    t_var = spec.margin**2 + spec.target_noise**2
+    total = t_var * (1 + spec.n_cont) + spec.n_binary * (spec.binary_amp**2 + 1.0)
+    return float(np.sqrt((total + rest * spec.noise_std**2) / d))
+
+
+def _make_split(spec: TaskSpec, rng: np.random.Generator, n: int, d: int,
+                rot: np.ndarray, view_rot: np.ndarray) -> Split:
+    """Sample n rows, rotate them into x, and build the weak teacher's view."""
+    y, target, binary, cont, noise = _latents(spec, rng, n, d)
+    latent = np.concatenate([target[:, None], binary, cont, noise], axis=1)
+    x = latent @ rot.T / _latent_scale(spec, d)
+    t_std = float(np.sqrt(spec.margin**2 + spec.target_noise**2))
+    if spec.weak_mix == "binary":
+        leak = binary[:, 0] / (spec.binary_amp + 1.0)
+    else:
+        leak = cont[:, 0] / t_std
+    signal = target / t_std + spec.imitable * leak + spec.private * rng.standard_normal(n)
+    nuisance = rng.standard_normal((n, spec.view_dims - 1))
+    view = np.concatenate([signal[:, None], nuisance], axis=1) @ view_rot.T
+    return Split(x.astype(np.float32), view.astype(np.float32), y)
+
+
+def generate(spec: TaskSpec, salt: bytes, size: int, seed: int) -> SeedData:
+    """All splits for one seed of one task at `size`; deterministic given the salt."""
+    rng = task_rng(salt, spec.name, size, seed)
+    d = strong_dim(size)
+    rot = _rotation(rng, d)
+    view_rot = _rotation(rng, spec.view_dims)
+    n_weak, n_transfer, n_test = split_sizes(size)
+    splits = [_make_split(spec, rng, n, d, rot, view_rot) for n in (n_weak, n_transfer, n_test)]
+    return SeedData(*splits)

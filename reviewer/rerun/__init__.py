@@ -1,0 +1,1 @@
+"""Reruns: diff validation and apply, sandbox launch, scoring, statistics and the worker."""

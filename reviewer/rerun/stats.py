@@ -1,0 +1,186 @@
+"""Rerun statistics and the verdict against a claim (pure numpy/scipy, no torch).
+
+Inputs are per-seed scores; the output is a `RerunStats` whose `to_json()` gives the fields
+of a DESIGN §4.5 `reruns` entry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats as sps
+
+REPRODUCED = "reproduced"
+NOT_REPRODUCED = "not_reproduced"
+FAILED = "failed"
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class SeedRow:
+    """One seed's test accuracies and PGR."""
+
+    seed: int
+    transfer_acc: float
+    weak_acc: float
+    ceiling_acc: float
+    pgr: float
+
+    def to_json(self) -> dict:
+        """The `per_seed` entry."""
+        return {"seed": self.seed, "transfer_acc": self.transfer_acc, "weak_acc": self.weak_acc,
+                "ceiling_acc": self.ceiling_acc, "pgr": _num(self.pgr)}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Mean, standard error and a t-based confidence interval of a sample."""
+
+    mean: float
+    se: float
+    ci: tuple[float, float]
+    n: int
+
+
+@dataclass
+class RerunStats:
+    """Everything a rerun reports about one method on one set of seeds."""
+
+    seeds: list[int]
+    per_seed: list[SeedRow]
+    pgr_mean: float
+    pgr_se: float
+    pgr_ci: tuple[float, float]
+    baseline_pgr_mean: float | None
+    gain_mean: float | None
+    gain_p_value: float | None
+    fixed_baseline_pgr: float | None
+    verdict: str | None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """Fields for a `reruns` entry (NaN becomes null)."""
+        return {
+            "seeds": list(self.seeds),
+            "per_seed": [row.to_json() for row in self.per_seed],
+            "pgr_mean": _num(self.pgr_mean),
+            "pgr_se": _num(self.pgr_se),
+            "pgr_ci": [_num(self.pgr_ci[0]), _num(self.pgr_ci[1])],
+            "baseline_pgr_mean": _num(self.baseline_pgr_mean),
+            "gain_mean": _num(self.gain_mean),
+            "gain_p_value": _num(self.gain_p_value),
+            "fixed_baseline_pgr": _num(self.fixed_baseline_pgr),
+            "verdict": self.verdict,
+            "notes": list(self.notes),
+        }
+
+
+def _num(value: float | None) -> float | None:
+    """JSON-safe float: NaN and infinities become None."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def summarize(values: Sequence[float], confidence: float = CONFIDENCE) -> Summary:
+    """Mean, SE (sample sd / sqrt n) and a two-sided t interval; NaN where n < 2."""
+    x = np.asarray(values, dtype=float)
+    n = int(x.size)
+    if n == 0:
+        return Summary(math.nan, math.nan, (math.nan, math.nan), 0)
+    mean = float(x.mean())
+    if n < 2:
+        return Summary(mean, math.nan, (math.nan, math.nan), n)
+    se = float(x.std(ddof=1) / math.sqrt(n))
+    half = float(sps.t.ppf(0.5 + confidence / 2, df=n - 1)) * se
+    return Summary(mean, se, (mean - half, mean + half), n)
+
+
+def paired_gain(method: Sequence[float], baseline: Sequence[float]) -> tuple[float, float]:
+    """Mean per-seed gain of `method` over `baseline` and the two-sided paired t-test p."""
+    a, b = np.asarray(method, dtype=float), np.asarray(baseline, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired samples differ in length: {a.shape} vs {b.shape}")
+    diff = a - b
+    if diff.size < 2:
+        return float(diff.mean()) if diff.size else math.nan, math.nan
+    if float(np.ptp(diff)) <= 1e-12 * max(1.0, float(np.abs(diff).max())):
+        # A constant difference has zero variance: certain if non-zero, no evidence if zero.
+        mean = float(diff.mean())
+        return mean, (0.0 if abs(mean) > 1e-12 else 1.0)
+    return float(diff.mean()), float(sps.ttest_rel(a, b).pvalue)
+
+
+def verdict_for(claim: float | None, summary: Summary, valid: bool) -> tuple[str | None, list[str]]:
+    """DESIGN §4.4 verdict of a claimed PGR against the measured interval, with notes."""
+    if not valid:
+        return FAILED, ["no valid predictions"]
+    if claim is None:
+        return None, ["no claimed PGR to compare"]
+    lo, hi = summary.ci
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        note = "fewer than 2 seeds: no interval; compared with the point estimate"
+        return (NOT_REPRODUCED if claim > summary.mean else REPRODUCED), [note]
+    if claim > hi:
+        return NOT_REPRODUCED, [f"claim {claim:.3f} is above the 95% interval [{lo:.3f}, {hi:.3f}]"]
+    if claim < lo:
+        return REPRODUCED, [f"claim {claim:.3f} is below the interval [{lo:.3f}, {hi:.3f}]: "
+                            "the method measured better than claimed"]
+    return REPRODUCED, []
+
+
+def best_of_n_notes(
+    claim: float | None, values: Sequence[float], claimed_se: float | None = None,
+    claimed_seeds: int | None = None,
+) -> list[str]:
+    """Notes when a claim looks cherry-picked: near the best seed, or an SE too small.
+
+    A claim sitting closer to the best measured seed than to the mean suggests a best-of-N
+    report; a claimed SE well under the measured spread for the claimed number of seeds
+    suggests it reports more seeds than it used.
+    """
+    notes: list[str] = []
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if claim is None or x.size < 2:
+        return notes
+    mean, top, sd = float(x.mean()), float(x.max()), float(x.std(ddof=1))
+    near_top = abs(claim - top) < abs(claim - mean) and claim <= top + sd
+    if claim > mean + 0.5 * sd and near_top:
+        notes.append(f"claim {claim:.3f} sits near the best seed ({top:.3f}) rather than the "
+                     f"mean ({mean:.3f}): possibly best-of-N")
+    if claimed_se is not None and claimed_seeds and claimed_seeds > 1 and sd > 0:
+        expected = sd / math.sqrt(claimed_seeds)
+        if claimed_se < 0.5 * expected:
+            notes.append(f"claimed SE {claimed_se:.3f} is under half the {expected:.3f} that "
+                         f"{claimed_seeds} seeds give here: it may report more seeds than it used")
+    return notes
+
+
+def rerun_stats(
+    rows: Sequence[SeedRow],
+    baseline_pgr: Sequence[float] | None = None,
+    claim: float | None = None,
+    claimed_se: float | None = None,
+    claimed_seeds: int | None = None,
+    fixed_baseline_pgr: float | None = None,
+    valid: bool = True,
+) -> RerunStats:
+    """Assemble the statistics, paired gain over the baseline method, verdict and notes."""
+    pgr = [r.pgr for r in rows]
+    summary = summarize(pgr) if valid else Summary(math.nan, math.nan, (math.nan, math.nan), 0)
+    base_mean = gain = p = None
+    if valid and baseline_pgr is not None:
+        base_mean = float(np.mean(baseline_pgr))
+        gain, p = paired_gain(pgr, baseline_pgr)
+    verdict, notes = verdict_for(claim, summary, valid)
+    if valid:
+        notes += best_of_n_notes(claim, pgr, claimed_se, claimed_seeds)
+    return RerunStats(
+        seeds=[r.seed for r in rows], per_seed=list(rows), pgr_mean=summary.mean,
+        pgr_se=summary.se, pgr_ci=summary.ci, baseline_pgr_mean=base_mean, gain_mean=gain,
+        gain_p_value=p, fixed_baseline_pgr=fixed_baseline_pgr, verdict=verdict, notes=notes,
+    )

@@ -1,0 +1,109 @@
+"""Rerun statistics: known values, verdicts and best-of-N notes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from reviewer.rerun import stats
+
+
+def test_summary_known_values() -> None:
+    s = stats.summarize([0.1, 0.2, 0.3, 0.4, 0.5])
+    assert s.mean == pytest.approx(0.3)
+    sd = math.sqrt(0.025)  # sample variance of 0.1..0.5 is 0.025
+    assert s.se == pytest.approx(sd / math.sqrt(5))
+    half = 2.7764451051977987 * s.se  # t(0.975, df=4)
+    assert s.ci == pytest.approx((0.3 - half, 0.3 + half))
+
+
+def test_summary_small_samples() -> None:
+    assert math.isnan(stats.summarize([]).mean)
+    one = stats.summarize([0.4])
+    assert one.mean == 0.4 and math.isnan(one.se) and math.isnan(one.ci[0])
+
+
+def test_paired_gain_matches_hand_computed_t() -> None:
+    a = [0.5, 0.6, 0.55, 0.58, 0.52]
+    b = [0.25, 0.3, 0.28, 0.26, 0.31]
+    gain, p = stats.paired_gain(a, b)
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / math.sqrt(5))
+    from scipy import stats as sps
+
+    assert gain == pytest.approx(d.mean())
+    assert p == pytest.approx(2 * sps.t.sf(abs(t), df=4))
+    assert p < 0.001
+
+
+def test_paired_gain_constant_difference_and_mismatch() -> None:
+    assert stats.paired_gain([0.3, 0.4], [0.3, 0.4]) == (0.0, 1.0)
+    assert stats.paired_gain([0.5, 0.6], [0.3, 0.4]) == pytest.approx((0.2, 0.0))
+    with pytest.raises(ValueError):
+        stats.paired_gain([0.1], [0.1, 0.2])
+
+
+def _rows(pgrs: list[float]) -> list[stats.SeedRow]:
+    return [stats.SeedRow(i + 1, 0.8, 0.7, 0.95, p) for i, p in enumerate(pgrs)]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict", "note"),
+    [
+        (0.50, stats.REPRODUCED, None),
+        (0.90, stats.NOT_REPRODUCED, "above"),
+        (0.10, stats.REPRODUCED, "below"),
+        (None, None, "no claimed"),
+    ],
+)
+def test_verdicts(claim: float | None, verdict: str | None, note: str | None) -> None:
+    res = stats.rerun_stats(_rows([0.45, 0.5, 0.55, 0.52, 0.48]), claim=claim)
+    assert res.verdict == verdict
+    if note:
+        assert any(note in n for n in res.notes)
+    else:
+        assert res.notes == []
+
+
+def test_failed_run() -> None:
+    res = stats.rerun_stats([], claim=0.5, valid=False)
+    assert res.verdict == stats.FAILED
+    out = res.to_json()
+    assert out["pgr_mean"] is None and out["pgr_ci"] == [None, None]
+
+
+def test_best_of_n_note() -> None:
+    pgrs = [0.30, 0.35, 0.40, 0.45, 0.62]
+    res = stats.rerun_stats(_rows(pgrs), claim=0.60)
+    assert any("best-of-N" in n for n in res.notes)
+    assert not stats.best_of_n_notes(0.43, pgrs)
+    assert not stats.best_of_n_notes(2.0, pgrs)  # far above everything: not a best seed
+
+
+def test_claimed_se_too_small_note() -> None:
+    pgrs = [0.3, 0.5, 0.4, 0.6, 0.45]
+    notes = stats.best_of_n_notes(0.45, pgrs, claimed_se=0.005, claimed_seeds=5)
+    assert any("more seeds than it used" in n for n in notes)
+    assert not stats.best_of_n_notes(0.45, pgrs, claimed_se=0.05, claimed_seeds=5)
+
+
+def test_to_json_fields() -> None:
+    res = stats.rerun_stats(_rows([0.4, 0.5, 0.6]), baseline_pgr=[0.2, 0.25, 0.3], claim=0.5,
+                            fixed_baseline_pgr=0.5)
+    out = res.to_json()
+    assert set(out) >= {"seeds", "per_seed", "pgr_mean", "pgr_se", "pgr_ci",
+                        "baseline_pgr_mean", "gain_p_value", "verdict", "notes",
+                        "fixed_baseline_pgr"}
+    assert out["seeds"] == [1, 2, 3]
+    assert set(out["per_seed"][0]) == {"seed", "transfer_acc", "weak_acc", "ceiling_acc", "pgr"}
+    assert out["baseline_pgr_mean"] == pytest.approx(0.25)
+
+
+def test_stats_module_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, reviewer.rerun.stats; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
