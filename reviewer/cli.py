@@ -16,6 +16,7 @@ from reviewer.commands.proposals import (
     show_cmd,
     undo_cmd,
 )
+from reviewer.commands.rerun import rerun_cmd, worker_cmd
 from reviewer.context import Context
 from reviewer.harness.cli import harness
 
@@ -55,6 +56,8 @@ for command in (
     path_cmd,
     demo_cmd,
     harness,
+    rerun_cmd,
+    worker_cmd,
 ):
     cli.add_command(command)
 

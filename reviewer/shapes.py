@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from store import ReviewStore
+from store.jobs import Job
 
 SHAPE_VERSION = 1
 
@@ -19,16 +20,65 @@ def list_item(row: dict[str, Any]) -> dict[str, Any]:
         "title": row["title"],
         "claimed_pgr": row["claimed_pgr"],
         "measured_pgr": row.get("measured_pgr"),
+        "measured_pgr_se": row.get("measured_pgr_se"),
         "verdict": row.get("verdict"),
         "risk": row.get("risk"),
         "ingested_at": row["ingested_at"],
     }
 
 
+RESULT_FIELDS = (
+    "per_seed",
+    "pgr_mean",
+    "pgr_se",
+    "pgr_ci",
+    "baseline_pgr_mean",
+    "gain_mean",
+    "gain_p_value",
+    "fixed_baseline_pgr",
+    "verdict",
+    "reason",
+    "notes",
+    "checks",
+    "task",
+    "size",
+    "env",
+)
+
+
+def rerun_item(job: Job) -> dict[str, Any]:
+    """One element of `reruns`: the job's state and, once done, its measured result."""
+    result = job.result or {}
+    item: dict[str, Any] = {
+        "id": job.id,
+        "state": job.state,
+        "attempt": job.attempt,
+        "requested_by": job.requested_by,
+        "seeds": job.params.get("seeds"),
+        "unsafe_no_sandbox": bool(job.params.get("unsafe_no_sandbox")),
+        "progress": job.progress,
+        "error": job.error,
+    }
+    for key in RESULT_FIELDS:
+        item[key] = result.get(key)
+    item["pgr_ci"] = result.get("pgr_ci") or [None, None]
+    return item
+
+
+def checks_of(reruns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Integrity findings so far: those the reruns raised (e.g. decoy_match), deduplicated."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for rerun in reruns:
+        for check in rerun.get("checks") or []:
+            seen.setdefault((check["code"], check["message"]), check)
+    return list(seen.values())
+
+
 def show(store: ReviewStore, ref: str) -> dict[str, Any]:
     """The object `reviewer show ID --json` prints."""
     row = store.get(ref)
     pid = row["id"]
+    reruns = [rerun_item(j) for j in store.jobs.for_proposal(pid) if j.kind == "rerun"]
     comments = [
         {"actor": e.actor, "text": e.payload.get("text"), "at": e.ts}
         for e in store.events(pid)
@@ -50,8 +100,8 @@ def show(store: ReviewStore, ref: str) -> dict[str, Any]:
         "parent": row["parent"],
         "created_at": row["created_at"],
         "ingested_at": row["ingested_at"],
-        "checks": [],
-        "reruns": [],
+        "checks": checks_of(reruns),
+        "reruns": reruns,
         "decisions": store.decisions(pid),
         "comments": comments,
         "published": None,

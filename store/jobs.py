@@ -124,19 +124,28 @@ class JobQueue:
             self.store._event(actor, f"{kind}_requested", pid, {"job": job_id, "params": params})
         return self.get(job_id)
 
-    def claim(self, owner: str, *, lease_s: float = DEFAULT_LEASE_S) -> Job | None:
-        """Take the next queued job, or one whose lease expired, for `owner`; None when idle."""
+    def claim(
+        self, owner: str, *, lease_s: float = DEFAULT_LEASE_S, job_id: int | None = None
+    ) -> Job | None:
+        """Take the next queued job (or `job_id`), or one whose lease expired; None when idle."""
         now = self.wallclock()
+        only = "" if job_id is None else " AND id = ?"
         with self.store._write():
             self._expire_exhausted(now)
             row = self.conn.execute(
                 "UPDATE jobs SET state = 'running', attempt = attempt + 1, owner = ?, "
                 "lease_until = ?, started_at = ? WHERE id = ("
                 "  SELECT id FROM jobs WHERE (state = 'queued' OR "
-                "  (state = 'running' AND lease_until < ?)) AND attempt < max_attempts "
-                "  ORDER BY priority DESC, id LIMIT 1"
+                "  (state = 'running' AND lease_until < ?)) AND attempt < max_attempts"
+                f"{only} ORDER BY priority DESC, id LIMIT 1"
                 ") RETURNING id, proposal_id, kind, attempt",
-                (owner, now + lease_s, self.store.clock(), now),
+                (
+                    owner,
+                    now + lease_s,
+                    self.store.clock(),
+                    now,
+                    *(() if job_id is None else (job_id,)),
+                ),
             ).fetchone()
             if row is None:
                 return None

@@ -17,6 +17,24 @@ SORTS: dict[str, str] = {
     "status": "status, ingested_at DESC, id",
 }
 
+# The latest finished rerun's numbers, for queue columns; jobs_proposal keeps it an index seek.
+_LATEST_RERUN = (
+    "(SELECT json_extract(j.result, '$.{field}') FROM jobs j WHERE j.proposal_id = {pid} "
+    "AND j.kind = 'rerun' AND j.state = 'done' ORDER BY j.id DESC LIMIT 1) AS {alias}"
+)
+
+
+def _measured(pid: str) -> str:
+    return ", ".join(
+        _LATEST_RERUN.format(field=f, pid=pid, alias=a)
+        for f, a in (
+            ("pgr_mean", "measured_pgr"),
+            ("pgr_se", "measured_pgr_se"),
+            ("verdict", "verdict"),
+        )
+    )
+
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -71,7 +89,8 @@ def list_sql(filters: Filters, sort: str, limit: int, offset: int) -> tuple[str,
         raise ValueError("limit and offset must not be negative")
     where, params = filters.where()
     sql = (
-        f"SELECT {', '.join(LIST_COLUMNS)} FROM proposals WHERE {where} "
+        f"SELECT {', '.join(LIST_COLUMNS)}, {_measured('proposals.id')} FROM proposals "
+        f"WHERE {where} "
         f"ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?"
     )
     return sql, [*params, limit, offset]
@@ -89,7 +108,8 @@ def search_sql(text: str, limit: int) -> tuple[str, list[Any]] | None:
         return None
     cols = ", ".join(f"p.{c}" for c in LIST_COLUMNS)
     sql = (
-        f"SELECT {cols} FROM proposals_fts JOIN proposals p ON p.rowid = proposals_fts.rowid "
+        f"SELECT {cols}, {_measured('p.id')} FROM proposals_fts "
+        "JOIN proposals p ON p.rowid = proposals_fts.rowid "
         "WHERE proposals_fts MATCH ? ORDER BY bm25(proposals_fts), p.id LIMIT ?"
     )
     return sql, [match, limit]

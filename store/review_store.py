@@ -256,7 +256,11 @@ class ReviewStore:
             pid = self.resolve(ref)
             life = self._lifecycle(pid)
             life.apply(0, action, pid)
-            event = self._event(actor, action, pid, {"reason": reason})
+            diff_sha = self.conn.execute(
+                "SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)
+            ).fetchone()[0]
+            # A decision binds to the exact code it was made on.
+            event = self._event(actor, action, pid, {"reason": reason, "diff_sha256": diff_sha})
             self._set_status(pid, life.status)
         return event
 

@@ -29,3 +29,11 @@ def make_proposal(i: int = 0, **overrides) -> NewProposal:
         diff=diff,
         **overrides,
     )
+
+
+def new_file_diff(path: str, body: str, mode: str = "100644") -> str:
+    """A git-style diff that adds `path` with `body`."""
+    lines = body.splitlines(keepends=True)
+    added = "".join("+" + line for line in lines)
+    return (f"diff --git a/{path} b/{path}\nnew file mode {mode}\nindex 0000000..1111111\n"
+            f"--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{len(lines)} @@\n{added}")

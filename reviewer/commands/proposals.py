@@ -23,8 +23,11 @@ def _fmt(value: float | None) -> str:
 def print_queue(rows: list[dict], total: int, out: Console | None = None) -> None:
     """A table of proposals; every agent string is cleaned and printed without markup."""
     table = Table(
-        title=f"{len(rows)} of {total} proposals", title_justify="left", box=box.SIMPLE_HEAD,
-        pad_edge=False, expand=True,
+        title=f"{len(rows)} of {total} proposals",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        expand=True,
     )
     for name, kw in (
         ("id", {"width": 12}),

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -245,10 +246,21 @@ def prepare_dirs(readable: list[Path], writable: list[Path]) -> None:
             os.chown(path, SANDBOX_UID, SANDBOX_GID)
 
 
-def run(spec: SandboxSpec) -> SandboxResult:
-    """Run the spec under bubblewrap; on timeout kill the whole process group."""
-    bwrap, setpriv = find_tools()
-    argv = build_argv(spec, bwrap, setpriv)
+def run(
+    spec: SandboxSpec, *, cancel: threading.Event | None = None, unsafe_no_sandbox: bool = False
+) -> SandboxResult:
+    """Run the spec under bubblewrap; on timeout or `cancel` kill the whole process group.
+
+    `unsafe_no_sandbox` runs the bare argv with the same limits and clean
+    environment but no isolation, for trusted debugging only.
+    """
+    if unsafe_no_sandbox:
+        bwrap, setpriv = "", None
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", **spec.env}
+        argv = ["/usr/bin/env", "-i", *[f"{k}={v}" for k, v in sorted(env.items())], *spec.argv]
+    else:
+        bwrap, setpriv = find_tools()
+        argv = build_argv(spec, bwrap, setpriv)
     limits = spec.limits
     target_uid = SANDBOX_UID if setpriv is not None else os.getuid()
     nproc = limits.nproc + (0 if setpriv is not None else _user_processes(target_uid))
@@ -263,12 +275,17 @@ def run(spec: SandboxSpec) -> SandboxResult:
                 stderr=err,
                 start_new_session=True,
                 preexec_fn=lambda: _limiter(limits, nproc),
+                cwd=spec.cwd if unsafe_no_sandbox else None,
             )
             timed_out = False
             try:
-                proc.wait(timeout=limits.wall_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
+                while proc.poll() is None:
+                    if time.monotonic() - start > limits.wall_s:
+                        timed_out = True
+                        break
+                    if cancel is not None and cancel.is_set():
+                        break
+                    time.sleep(0.05)
             finally:
                 try:
                     os.killpg(proc.pid, signal.SIGKILL)

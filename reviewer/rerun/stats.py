@@ -31,8 +31,13 @@ class SeedRow:
 
     def to_json(self) -> dict:
         """The `per_seed` entry."""
-        return {"seed": self.seed, "transfer_acc": self.transfer_acc, "weak_acc": self.weak_acc,
-                "ceiling_acc": self.ceiling_acc, "pgr": _num(self.pgr)}
+        return {
+            "seed": self.seed,
+            "transfer_acc": self.transfer_acc,
+            "weak_acc": self.weak_acc,
+            "ceiling_acc": self.ceiling_acc,
+            "pgr": _num(self.pgr),
+        }
 
 
 @dataclass(frozen=True)
@@ -127,13 +132,17 @@ def verdict_for(claim: float | None, summary: Summary, valid: bool) -> tuple[str
     if claim > hi:
         return NOT_REPRODUCED, [f"claim {claim:.3f} is above the 95% interval [{lo:.3f}, {hi:.3f}]"]
     if claim < lo:
-        return REPRODUCED, [f"claim {claim:.3f} is below the interval [{lo:.3f}, {hi:.3f}]: "
-                            "the method measured better than claimed"]
+        return REPRODUCED, [
+            f"claim {claim:.3f} is below the interval [{lo:.3f}, {hi:.3f}]: "
+            "the method measured better than claimed"
+        ]
     return REPRODUCED, []
 
 
 def best_of_n_notes(
-    claim: float | None, values: Sequence[float], claimed_se: float | None = None,
+    claim: float | None,
+    values: Sequence[float],
+    claimed_se: float | None = None,
     claimed_seeds: int | None = None,
 ) -> list[str]:
     """Notes when a claim looks cherry-picked: near the best seed, or an SE too small.
@@ -150,13 +159,17 @@ def best_of_n_notes(
     mean, top, sd = float(x.mean()), float(x.max()), float(x.std(ddof=1))
     near_top = abs(claim - top) < abs(claim - mean) and claim <= top + sd
     if claim > mean + 0.5 * sd and near_top:
-        notes.append(f"claim {claim:.3f} sits near the best seed ({top:.3f}) rather than the "
-                     f"mean ({mean:.3f}): possibly best-of-N")
+        notes.append(
+            f"claim {claim:.3f} sits near the best seed ({top:.3f}) rather than the "
+            f"mean ({mean:.3f}): possibly best-of-N"
+        )
     if claimed_se is not None and claimed_seeds and claimed_seeds > 1 and sd > 0:
         expected = sd / math.sqrt(claimed_seeds)
         if claimed_se < 0.5 * expected:
-            notes.append(f"claimed SE {claimed_se:.3f} is under half the {expected:.3f} that "
-                         f"{claimed_seeds} seeds give here: it may report more seeds than it used")
+            notes.append(
+                f"claimed SE {claimed_se:.3f} is under half the {expected:.3f} that "
+                f"{claimed_seeds} seeds give here: it may report more seeds than it used"
+            )
     return notes
 
 
@@ -180,7 +193,15 @@ def rerun_stats(
     if valid:
         notes += best_of_n_notes(claim, pgr, claimed_se, claimed_seeds)
     return RerunStats(
-        seeds=[r.seed for r in rows], per_seed=list(rows), pgr_mean=summary.mean,
-        pgr_se=summary.se, pgr_ci=summary.ci, baseline_pgr_mean=base_mean, gain_mean=gain,
-        gain_p_value=p, fixed_baseline_pgr=fixed_baseline_pgr, verdict=verdict, notes=notes,
+        seeds=[r.seed for r in rows],
+        per_seed=list(rows),
+        pgr_mean=summary.mean,
+        pgr_se=summary.se,
+        pgr_ci=summary.ci,
+        baseline_pgr_mean=base_mean,
+        gain_mean=gain,
+        gain_p_value=p,
+        fixed_baseline_pgr=fixed_baseline_pgr,
+        verdict=verdict,
+        notes=notes,
     )

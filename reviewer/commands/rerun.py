@@ -1,0 +1,164 @@
+"""`reviewer rerun` (queue, wait, cancel) and `reviewer worker`."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import click
+
+from reviewer.context import Context, pass_ctx, print_json
+from reviewer.rerun.jobs import DEFAULT_SEEDS, DEFAULT_TASK, request_rerun, reviewer_seeds
+from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
+from reviewer.shapes import rerun_item
+from store import StoreError
+from store.jobs import DEFAULT_LEASE_S
+
+
+def _seed_list(value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        return [int(part) for part in value.split(",") if part.strip()]
+    except ValueError as exc:
+        raise click.BadParameter("use comma-separated integers, e.g. 11,12,13") from exc
+
+
+def _summary(item: dict[str, Any]) -> str:
+    if item["state"] != "done":
+        stage = (item.get("progress") or {}).get("stage", "")
+        return f"job {item['id']}: {item['state']}" + (f" ({stage})" if stage else "")
+    if item["pgr_mean"] is None:
+        return f"job {item['id']}: {item['verdict']}: {item.get('reason') or ''}"
+    lo, hi = item["pgr_ci"]
+    text = (
+        f"job {item['id']}: {item['verdict']}  PGR {item['pgr_mean']:.3f} ± "
+        f"{item['pgr_se']:.3f}  95% CI [{lo:.3f}, {hi:.3f}]  naive "
+        f"{item['baseline_pgr_mean']:.3f}  paired p {item['gain_p_value']:.2g}"
+    )
+    for check in item.get("checks") or []:
+        text += f"\n  {check['severity']}: {check['code']}: {check['message']}"
+    return text
+
+
+@click.command("rerun")
+@click.argument("ref", required=False)
+@click.option(
+    "--seeds",
+    "k",
+    type=click.IntRange(1, 64),
+    help=f"How many reviewer-chosen seeds (default {DEFAULT_SEEDS}).",
+)
+@click.option("--seed-list", help="Exact seeds, e.g. 11,12,13 (instead of --seeds).")
+@click.option("--task", default=DEFAULT_TASK, show_default=True)
+@click.option("--size", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@click.option("--priority", type=int, default=0, show_default=True)
+@click.option("--wait", is_flag=True, help="Run it now in this process and print the result.")
+@click.option(
+    "--cancel",
+    "cancel_job",
+    type=int,
+    metavar="JOB",
+    help="Cancel a queued or running job instead.",
+)
+@click.option(
+    "--unsafe-no-sandbox",
+    is_flag=True,
+    help="Run without bubblewrap (trusted debugging only; recorded in the audit trail).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def rerun_cmd(
+    ctx: Context,
+    ref: str | None,
+    k: int | None,
+    seed_list: str | None,
+    task: str,
+    size: int,
+    device: str,
+    priority: int,
+    wait: bool,
+    cancel_job: int | None,
+    unsafe_no_sandbox: bool,
+    as_json: bool,
+) -> None:
+    """Queue a rerun of proposal REF on seeds the reviewer chooses, paired with `naive`."""
+    store = ctx.store
+    try:
+        if cancel_job is not None:
+            job = store.jobs.cancel(cancel_job, actor=ctx.actor)
+            click.echo(f"job {job.id}: cancelled")
+            return
+        if ref is None:
+            raise click.UsageError("give a proposal ID (or --cancel JOB)")
+        if k is not None and seed_list is not None:
+            raise click.UsageError("give --seeds or --seed-list, not both")
+        if not unsafe_no_sandbox:
+            find_tools()
+        seeds = _seed_list(seed_list) or (reviewer_seeds(k) if k else None)
+        job = request_rerun(
+            store,
+            ref,
+            actor=ctx.actor,
+            seeds=seeds,
+            task=task,
+            size=size,
+            device=device,
+            priority=priority,
+            unsafe_no_sandbox=unsafe_no_sandbox,
+        )
+    except (StoreError, SandboxUnavailable) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if wait:
+        from reviewer.rerun.worker import run_job, worker_name
+
+        claimed = store.jobs.claim(worker_name(), lease_s=DEFAULT_LEASE_S, job_id=job.id)
+        if claimed is not None:
+            run_job(store, claimed, log=lambda m: click.echo(m, err=True))
+        while store.jobs.get(job.id).state in ("queued", "running"):
+            time.sleep(1.0)  # another worker took it; its result lands in the store
+    item = rerun_item(store.jobs.get(job.id))
+    if as_json:
+        print_json(item)
+    else:
+        click.echo(
+            _summary(item)
+            if wait
+            else f"job {job.id}: queued on seeds {item['seeds']}; run `reviewer worker`"
+        )
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--max-jobs", type=click.IntRange(1), help="Stop after this many jobs.")
+@click.option(
+    "--gpus",
+    help="GPU indices for this worker, e.g. 0,1 (sets CUDA_VISIBLE_DEVICES for its reruns).",
+)
+@click.option(
+    "--lease",
+    type=click.FloatRange(5, 3600),
+    default=DEFAULT_LEASE_S,
+    show_default=True,
+    help="Seconds a claim lasts without a heartbeat.",
+)
+@pass_ctx
+def worker_cmd(
+    ctx: Context, once: bool, max_jobs: int | None, gpus: str | None, lease: float
+) -> None:
+    """Claim queued reruns and run them in the sandbox, one at a time."""
+    from reviewer.rerun.worker import work
+
+    if gpus:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpus
+    ctx.close()
+    done = work(
+        ctx.db_path,
+        once=once,
+        max_jobs=max_jobs,
+        lease_s=lease,
+        log=lambda m: click.echo(m, err=True),
+    )
+    click.echo(f"worker: {done} job(s) run")

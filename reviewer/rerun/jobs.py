@@ -1,0 +1,99 @@
+"""Queueing reruns and turning a claimed job back into a RerunRequest."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from reviewer.rerun.request import RerunRequest
+from store import ReviewStore, StoreError
+from store.jobs import Job
+
+RERUN = "rerun"
+DEFAULT_SEEDS = 5
+MAX_SEEDS = 64
+DEFAULT_TASK = "clusters"
+SUPPORTED_HARNESSES = ("builtin",)
+
+
+def reviewer_seeds(k: int = DEFAULT_SEEDS) -> list[int]:
+    """k distinct seeds drawn by the reviewer's machine, never taken from the agent."""
+    if not 1 <= k <= MAX_SEEDS:
+        raise StoreError(f"the number of seeds must be between 1 and {MAX_SEEDS}")
+    chosen: set[int] = set()
+    while len(chosen) < k:
+        chosen.add(1 + secrets.randbelow(2**31 - 2))
+    return sorted(chosen)
+
+
+def request_rerun(
+    store: ReviewStore,
+    ref: str,
+    *,
+    actor: str,
+    seeds: list[int] | None = None,
+    task: str = DEFAULT_TASK,
+    size: int = 1,
+    device: str = "auto",
+    priority: int = 0,
+    unsafe_no_sandbox: bool = False,
+    timeout_s: float = 1800.0,
+) -> Job:
+    """Queue a rerun of the proposal's current diff (audit: `rerun_requested`)."""
+    from reviewer.harness import tasks
+
+    proposal = store.get(ref)
+    if proposal["harness"] not in SUPPORTED_HARNESSES:
+        raise StoreError(
+            f"proposal {proposal['id'][:12]} targets harness {proposal['harness']!r}; only "
+            f"{', '.join(SUPPORTED_HARNESSES)} can be rerun so far"
+        )
+    if proposal["diff"] is None:
+        raise StoreError(
+            f"proposal {proposal['id'][:12]} has no code attached, so it cannot "
+            "be rerun; ingest its .patch first"
+        )
+    if task not in tasks.TASKS:
+        raise StoreError(f"unknown task {task!r}; known: {', '.join(tasks.TASKS)}")
+    if not 1 <= size <= 64:
+        raise StoreError("size must be between 1 and 64")
+    chosen = seeds if seeds is not None else reviewer_seeds()
+    if not chosen or len(set(chosen)) != len(chosen) or len(chosen) > MAX_SEEDS:
+        raise StoreError(f"seeds must be 1 to {MAX_SEEDS} distinct integers")
+    params: dict[str, Any] = {
+        "seeds": chosen,
+        "task": task,
+        "size": size,
+        "device": device,
+        "diff_sha256": proposal["diff_sha256"],
+        "timeout_s": timeout_s,
+        "unsafe_no_sandbox": unsafe_no_sandbox,
+    }
+    return store.jobs.enqueue(
+        proposal["id"], kind=RERUN, params=params, actor=actor, priority=priority
+    )
+
+
+def request_for(store: ReviewStore, job: Job) -> RerunRequest:
+    """The RerunRequest of a claimed job, bound to the diff it was requested for."""
+    p = store.get(job.proposal_id)
+    params = job.params
+    diff = p["diff"]
+    if p["diff_sha256"] != params["diff_sha256"]:
+        diff = None  # the code changed after the request: run nothing
+    return RerunRequest(
+        proposal_id=p["id"],
+        idea=p["idea"],
+        base=p["base"],
+        diff=diff,
+        diff_sha256=params["diff_sha256"],
+        claim_pgr=p["claimed_pgr"],
+        claim_se=p["claimed_pgr_se"],
+        claim_seeds=p["claimed_num_seeds"],
+        seeds=list(params["seeds"]),
+        task=params["task"],
+        size=int(params["size"]),
+        device=params.get("device", "auto"),
+        timeout_s=float(params.get("timeout_s", 1800.0)),
+        unsafe_no_sandbox=bool(params.get("unsafe_no_sandbox", False)),
+    )

@@ -1,0 +1,125 @@
+"""The rerun worker: claim a job, keep its lease alive, run it, report a fenced result.
+
+It is a separate process whose only output is the store, so the TUI and the CLI
+see progress by reading SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from reviewer.rerun.execute import run_rerun
+from reviewer.rerun.jobs import RERUN, request_for
+from store import ReviewStore
+from store.jobs import DEFAULT_LEASE_S, Job, StaleAttempt
+
+Log = Callable[[str], None]
+
+
+def worker_name() -> str:
+    return f"worker@{socket.gethostname()}:{os.getpid()}"
+
+
+class _Heartbeat(threading.Thread):
+    """Extends the lease from its own connection; sets `cancel` once the job is not ours."""
+
+    def __init__(self, db: Path, job: Job, lease_s: float, cancel: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.db, self.job, self.lease_s, self.cancel = db, job, lease_s, cancel
+        self.stage = "starting"
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        store = ReviewStore.open(self.db)
+        try:
+            while not self.stop.wait(self.lease_s / 3):
+                try:
+                    store.jobs.heartbeat(
+                        self.job.id,
+                        self.job.attempt,
+                        lease_s=self.lease_s,
+                        progress={"stage": self.stage, "at": time.time()},
+                    )
+                except StaleAttempt:
+                    self.cancel.set()
+                    return
+        finally:
+            store.close()
+
+
+def run_job(
+    store: ReviewStore, job: Job, *, lease_s: float = DEFAULT_LEASE_S, log: Log = lambda _: None
+) -> Job | None:
+    """Run one claimed job to completion; None when the job was taken away meanwhile."""
+    assert store.path is not None, "a worker needs a store file, not :memory:"
+    cancel = threading.Event()
+    beat = _Heartbeat(store.path, job, lease_s, cancel)
+
+    def progress(stage: str) -> None:
+        beat.stage = stage
+        log(f"job {job.id}: {stage}")
+
+    beat.start()
+    try:
+        if job.kind != RERUN:
+            return store.jobs.fail(
+                job.id, job.attempt, f"unknown job kind {job.kind!r}", retry=False
+            )
+        result = run_rerun(request_for(store, job), progress=progress, cancel=cancel)
+        if cancel.is_set():
+            log(f"job {job.id}: no longer ours (cancelled or lease lost); result dropped")
+            return None
+        return store.jobs.complete(job.id, job.attempt, result)
+    except StaleAttempt:
+        log(f"job {job.id}: a newer attempt owns it; result dropped")
+        return None
+    except Exception as exc:  # a crash in trusted code: record it, let the queue retry
+        log(traceback.format_exc())
+        try:
+            return store.jobs.fail(job.id, job.attempt, f"{type(exc).__name__}: {exc}")
+        except StaleAttempt:
+            return None
+    finally:
+        beat.stop.set()
+        beat.join()
+
+
+def work(
+    db: Path,
+    *,
+    once: bool = False,
+    max_jobs: int | None = None,
+    lease_s: float = DEFAULT_LEASE_S,
+    poll_s: float = 1.0,
+    log: Log = print,
+    stop: threading.Event | None = None,
+) -> int:
+    """Claim and run jobs until stopped (or the queue is empty with `once`); returns jobs run."""
+    store = ReviewStore.open(db)
+    owner = worker_name()
+    done = 0
+    try:
+        while max_jobs is None or done < max_jobs:
+            if stop is not None and stop.is_set():
+                break
+            job = store.jobs.claim(owner, lease_s=lease_s)
+            if job is None:
+                if once:
+                    break
+                time.sleep(poll_s)
+                continue
+            log(f"job {job.id}: claimed (attempt {job.attempt}) for {job.proposal_id[:12]}")
+            finished = run_job(store, job, lease_s=lease_s, log=log)
+            if finished is not None:
+                verdict = (finished.result or {}).get("verdict")
+                log(f"job {job.id}: {finished.state}" + (f", {verdict}" if verdict else ""))
+            done += 1
+    finally:
+        store.close()
+    return done
