@@ -21,7 +21,8 @@ class PredictionError(ValueError):
 def _read_regular(path: Path, max_bytes: int) -> bytes:
     """Bytes of a regular file, refusing symlinks (O_NOFOLLOW) and oversized files."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        # O_NONBLOCK so a FIFO planted by the method cannot hang the scorer on open.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
         raise PredictionError(f"{path}: cannot open ({exc.strerror})") from exc
     try:
