@@ -1,0 +1,73 @@
+"""Overhead of the sandbox plus trusted scoring per rerun, against the bare harness run.
+
+    python benchmarks/rerun_overhead.py          # 5 seeds, size 1, median of 5
+    python benchmarks/rerun_overhead.py --smoke  # 1 repeat, to keep this script working
+
+Both cases run the shipped `naive` method on the same materialised view, in a child
+process; the sandboxed case adds bubblewrap, the uid drop, rlimits and the scorer.
+Target (issue 4): overhead ≤ 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from reviewer.harness import api, launch, treehash
+from reviewer.rerun import sandbox
+from reviewer.rerun.execute import HARNESS_MOUNT, OUT_MOUNT, VIEW_MOUNT
+
+SEEDS = [1, 2, 3, 4, 5]
+
+
+def bare(view: Path, work: Path, i: int) -> float:
+    start = time.perf_counter()
+    proc = launch.run_method_subprocess(treehash.tree_root(), "naive", view, work / f"b{i}")
+    assert proc.returncode == 0, proc.stderr
+    return time.perf_counter() - start
+
+
+def sandboxed(view: Path, work: Path, i: int) -> float:
+    out = work / f"s{i}"
+    out.mkdir()
+    start = time.perf_counter()
+    sandbox.prepare_dirs([view], [out])
+    spec = sandbox.SandboxSpec(
+        argv=launch.method_argv("naive", VIEW_MOUNT, OUT_MOUNT, "cpu"),
+        ro_binds=[*sandbox.python_binds(), (treehash.tree_root(), HARNESS_MOUNT),
+                  (view, VIEW_MOUNT)],
+        rw_binds=[(out, OUT_MOUNT)], cwd=HARNESS_MOUNT,
+        env={"PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    ran = sandbox.run(spec)
+    assert ran.returncode == 0, ran.stderr
+    api.score("clusters", 1, SEEDS, out / launch.PREDICTIONS)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    repeats = 1 if args.smoke else args.repeats
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        view = api.materialize_view("clusters", 1, SEEDS, work / "view")
+        bare_t, box_t = [], []
+        for i in range(repeats):  # interleaved, so drifting load hits both alike
+            bare_t.append(bare(view, work, i))
+            box_t.append(sandboxed(view, work, i))
+    b, s = statistics.median(bare_t), statistics.median(box_t)
+    print(f"rerun overhead (naive, 5 seeds, size 1, median of {repeats})")
+    print(f"{'bare harness run':<36}{b:>8.3f} s")
+    print(f"{'sandbox + scoring':<36}{s:>8.3f} s")
+    print(f"{'overhead':<36}{s - b:>8.3f} s   target ≤ 0.5 s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
