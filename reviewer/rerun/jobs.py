@@ -13,7 +13,7 @@ RERUN = "rerun"
 DEFAULT_SEEDS = 5
 MAX_SEEDS = 64
 DEFAULT_TASK = "clusters"
-SUPPORTED_HARNESSES = ("builtin",)
+BUILTIN = "builtin"
 
 
 def reviewer_seeds(k: int = DEFAULT_SEEDS) -> list[int]:
@@ -40,21 +40,30 @@ def request_rerun(
     timeout_s: float = 1800.0,
 ) -> Job:
     """Queue a rerun of the proposal's current diff (audit: `rerun_requested`)."""
-    from reviewer.harness import tasks
-
     proposal = store.get(ref)
-    if proposal["harness"] not in SUPPORTED_HARNESSES:
-        raise StoreError(
-            f"proposal {proposal['id'][:12]} targets harness {proposal['harness']!r}; only "
-            f"{', '.join(SUPPORTED_HARNESSES)} can be rerun so far"
-        )
+    harness = proposal["harness"]
+    if harness != BUILTIN:
+        from reviewer.config import ConfigError, load_config
+
+        try:
+            configured = load_config().harnesses
+        except ConfigError as exc:
+            raise StoreError(str(exc)) from exc
+        if harness not in configured:
+            raise StoreError(
+                f"proposal {proposal['id'][:12]} targets harness {harness!r}, which is not "
+                f"configured; add [harness.{harness}] to the config file (`reviewer path`)"
+            )
     if proposal["diff"] is None:
         raise StoreError(
             f"proposal {proposal['id'][:12]} has no code attached, so it cannot "
             "be rerun; ingest its .patch first"
         )
-    if task not in tasks.TASKS:
-        raise StoreError(f"unknown task {task!r}; known: {', '.join(tasks.TASKS)}")
+    if harness == BUILTIN:
+        from reviewer.harness import tasks
+
+        if task not in tasks.TASKS:
+            raise StoreError(f"unknown task {task!r}; known: {', '.join(tasks.TASKS)}")
     if not 1 <= size <= 64:
         raise StoreError("size must be between 1 and 64")
     chosen = seeds if seeds is not None else reviewer_seeds()
@@ -96,4 +105,5 @@ def request_for(store: ReviewStore, job: Job) -> RerunRequest:
         device=params.get("device", "auto"),
         timeout_s=float(params.get("timeout_s", 1800.0)),
         unsafe_no_sandbox=bool(params.get("unsafe_no_sandbox", False)),
+        harness=p["harness"],
     )

@@ -23,3 +23,4 @@ class RerunRequest:
     device: str = "auto"
     timeout_s: float = 1800.0
     unsafe_no_sandbox: bool = False
+    harness: str = "builtin"

@@ -13,9 +13,10 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from reviewer.rerun.execute import run_rerun
-from reviewer.rerun.jobs import RERUN, request_for
+from reviewer.rerun.jobs import BUILTIN, RERUN, request_for
+from reviewer.rerun.request import RerunRequest
 from store import ReviewStore
 from store.jobs import DEFAULT_LEASE_S, Job, StaleAttempt
 
@@ -53,6 +54,20 @@ class _Heartbeat(threading.Thread):
             store.close()
 
 
+def dispatch(
+    req: RerunRequest, *, progress: Callable[[str], None], cancel: threading.Event
+) -> dict[str, Any]:
+    """Run a request on the built-in harness or on the configured external one it names."""
+    if req.harness == BUILTIN:
+        from reviewer.rerun.execute import run_rerun
+
+        return run_rerun(req, progress=progress, cancel=cancel)
+    from reviewer.config import load_config
+    from reviewer.rerun.external import run_external
+
+    return run_external(req, load_config().harnesses[req.harness], progress=progress, cancel=cancel)
+
+
 def run_job(
     store: ReviewStore, job: Job, *, lease_s: float = DEFAULT_LEASE_S, log: Log = lambda _: None
 ) -> Job | None:
@@ -71,7 +86,7 @@ def run_job(
             return store.jobs.fail(
                 job.id, job.attempt, f"unknown job kind {job.kind!r}", retry=False
             )
-        result = run_rerun(request_for(store, job), progress=progress, cancel=cancel)
+        result = dispatch(request_for(store, job), progress=progress, cancel=cancel)
         if cancel.is_set():
             log(f"job {job.id}: no longer ours (cancelled or lease lost); result dropped")
             return None

@@ -1,0 +1,540 @@
+"""External harness reruns (DESIGN §4.3): a real git checkout, real diffs, the real sandbox."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reviewer import paths
+from reviewer.config import ConfigError, ExternalHarness, load_config
+from reviewer.rerun.external import command_argv, export_commit, run_external
+from reviewer.rerun.external_io import PredictionError, read_predictions
+from reviewer.rerun.request import RerunRequest
+from tests.factories import new_file_diff
+
+needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
+
+N = 20
+XS = [(i + 0.5) / N for i in range(N)]
+FLIPPED = {2, 7, 15}  # rows where the threshold rule is wrong: it scores 17/20
+LABELS = [int((x > 0.5) != (i in FLIPPED)) for i, x in enumerate(XS)]
+SEEDS = [1, 2, 3]
+# Odd seeds also get row 0 wrong: accuracies 0.80, 0.85, 0.80 give PGR 0.4, 0.6, 0.4.
+HONEST_PGR = [0.4, 0.6, 0.4]
+COMMAND = [
+    "python", "w2s_research/ideas/{idea}/run.py", "--idea", "{idea}", "--seed", "{seed}",
+    "--out", "{out}",
+]  # fmt: skip
+
+HEADER = """\
+import argparse, json, os, sys
+parser = argparse.ArgumentParser()
+parser.add_argument("--idea")
+parser.add_argument("--seed", type=int)
+parser.add_argument("--out")
+args = parser.parse_args()
+with open("data/test.json") as fh:
+    rows = json.load(fh)["rows"]
+preds = [int(row["x"] > 0.5) for row in rows]
+"""
+WRITE = """
+with open(os.path.join(args.out, "predictions.json"), "w") as fh:
+    json.dump({"predictions": preds}, fh)
+"""
+HONEST = HEADER + "if args.seed % 2:\n    preds[0] = 1 - preds[0]\n" + WRITE
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(repo),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    out = subprocess.run(
+        ["git", "-C", str(repo), *args], env=env, capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip()
+
+
+def make_repo(repo: Path, extra: dict[str, str] | None = None) -> str:
+    """A tiny W2S-like checkout with unlabeled test rows and a base idea; returns the commit."""
+    files = {
+        "data/test.json": json.dumps({"rows": [{"id": i, "x": x} for i, x in enumerate(XS)]}),
+        "w2s_research/ideas/base/run.py": HEADER + WRITE,
+        "w2s_research/score.py": "SCORER = True\n",
+        **(extra or {}),
+    }
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "harness")
+    return git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory) -> ExternalHarness:
+    root = tmp_path_factory.mktemp("external")
+    repo = root / "w2s"
+    repo.mkdir()
+    commit = make_repo(repo)
+    labels = root / "labeled_data" / "test_labels.json"
+    labels.parent.mkdir()
+    labels.write_text(json.dumps(LABELS))
+    return ExternalHarness(
+        name="w2s-sandbox",
+        path=repo,
+        commit=commit,
+        allow=("w2s_research/ideas/",),
+        command=tuple(COMMAND),
+        predictions="{out}/predictions.json",
+        labels=labels,
+        weak_acc=0.70,
+        strong_acc=0.95,
+        timeout_s=60,
+    )
+
+
+def request(
+    harness: ExternalHarness,
+    body: str | None,
+    *,
+    idea: str = "mine",
+    path: str | None = None,
+    claim: float | None = 0.47,
+    seeds: list[int] = SEEDS,
+    base: str | None = None,
+    unsafe: bool = False,
+) -> RerunRequest:
+    path = path or f"w2s_research/ideas/{idea}/run.py"
+    diff = None if body is None else new_file_diff(path, body)
+    data = None if diff is None else diff.encode()
+    return RerunRequest(
+        proposal_id="p1",
+        idea=idea,
+        base=base or harness.commit[:10],
+        diff=data,
+        diff_sha256=None if data is None else hashlib.sha256(data).hexdigest(),
+        claim_pgr=claim,
+        claim_se=0.05,
+        claim_seeds=len(seeds),
+        seeds=seeds,
+        task="toy",
+        size=N,
+        device="cpu",
+        unsafe_no_sandbox=unsafe,
+    )
+
+
+def pgrs(result: dict) -> list[float]:
+    return [round(row["pgr"], 6) for row in result["per_seed"]]
+
+
+# ---- honest and inflated claims ----
+
+
+@needs_bwrap
+def test_honest_claim_reproduces_with_fixed_baseline_pgr(harness):
+    stages: list[str] = []
+    result = run_external(request(harness, HONEST, claim=0.47), harness, progress=stages.append)
+    assert result["verdict"] == "reproduced", result
+    assert [row["transfer_acc"] for row in result["per_seed"]] == pytest.approx([0.8, 0.85, 0.8])
+    assert pgrs(result) == HONEST_PGR
+    assert result["pgr_mean"] == pytest.approx(np.mean(HONEST_PGR))
+    assert result["fixed_baseline_pgr"] == pytest.approx(np.mean(HONEST_PGR))
+    assert result["baseline_pgr_mean"] is None and result["gain_p_value"] is None
+    assert any("no paired baseline" in note for note in result["notes"])
+    assert result["env"]["harness"] == harness.commit
+    assert result["env"]["sandbox"] == "bubblewrap"
+    assert result["reason"] is None and result["checks"] == []
+    assert "seed 3/3" in " ".join(stages)
+
+
+@needs_bwrap
+def test_inflated_claim_is_not_reproduced(harness):
+    result = run_external(request(harness, HONEST, claim=0.9), harness)
+    assert result["verdict"] == "not_reproduced"
+    assert pgrs(result) == HONEST_PGR
+
+
+def test_unsafe_no_sandbox_runs_the_same_command_on_host_paths(harness):
+    result = run_external(request(harness, HONEST, unsafe=True), harness)
+    assert result["verdict"] == "reproduced", result
+    assert pgrs(result) == HONEST_PGR
+    assert result["env"]["sandbox"].startswith("none")
+
+
+@needs_bwrap
+def test_predictions_from_the_last_results_block_on_stdout(harness):
+    body = HEADER + textwrap.dedent(
+        """
+        print("### RESULTS_JSON ###")
+        print(json.dumps({"predictions": [0] * len(preds)}))
+        print("### END_RESULTS ###")
+        print("noise", file=sys.stderr)
+        print("### RESULTS_JSON ###")
+        print(json.dumps({"predictions": preds, "num_samples": len(preds)}, indent=2))
+        print("### END_RESULTS ###")
+        print("### RESULTS_JSON ###\\n{\\"predictions\\": [")
+        print("[AAR Mode] Calling remote evaluation API... (fails: no network)")
+        """
+    )
+    stdout_harness = dataclasses.replace(harness, predictions="stdout")
+    result = run_external(request(stdout_harness, body, claim=0.6), stdout_harness)
+    assert result["verdict"] == "reproduced", result
+    assert pgrs(result) == [0.6, 0.6, 0.6]
+
+
+@needs_bwrap
+def test_the_configured_data_folder_is_mounted_as_data(tmp_path, harness):
+    data = tmp_path / "unlabeled"
+    data.mkdir()
+    rows = [{"id": i, "x": 1 - x} for i, x in enumerate(XS)]  # mirrored: the rule scores 3/20
+    (data / "test.json").write_text(json.dumps({"rows": rows}))
+    cfg = dataclasses.replace(harness, data=data)
+    result = run_external(request(cfg, HEADER + WRITE, seeds=[1]), cfg)
+    assert [row["transfer_acc"] for row in result["per_seed"]] == pytest.approx([0.15])
+
+
+@needs_bwrap
+def test_a_seed_past_its_timeout_fails(harness):
+    cfg = dataclasses.replace(harness, timeout_s=0.5)
+    body = "import time\ntime.sleep(30)\n"
+    result = run_external(request(cfg, body, seeds=[1]), cfg)
+    assert result["verdict"] == "failed" and "timed out" in result["reason"]
+
+
+def test_a_cancelled_rerun_runs_nothing(harness):
+    cancel = threading.Event()
+    cancel.set()
+    result = run_external(request(harness, HONEST), harness, cancel=cancel)
+    assert result["verdict"] == "failed" and result["reason"] == "cancelled"
+
+
+# ---- the labels never enter the sandbox ----
+
+
+@needs_bwrap
+def test_a_label_hunting_idea_finds_nothing(harness):
+    hunt = textwrap.dedent(
+        f"""
+        target = {str(harness.labels)!r}
+        found = []
+        skip = ("/proc", "/sys", "/dev", "/usr", sys.prefix, sys.base_prefix)
+        for root, dirs, files in os.walk("/"):
+            if root.startswith(skip):
+                dirs[:] = []
+                continue
+            found += [os.path.join(root, f) for f in files if "label" in f.lower()]
+        for path in (target, os.path.dirname(target), {str(harness.path)!r}):
+            if os.path.exists(path):
+                found.append(path)
+        print("hunt:", found or "found nothing")
+        if os.path.exists(target):
+            with open(target) as fh:
+                preds = json.load(fh)
+        """
+    )
+    body = HEADER + hunt + WRITE
+    result = run_external(request(harness, body, claim=0.6), harness)
+    assert "hunt: found nothing" in result["log_tail"], result["log_tail"]
+    assert pgrs(result) == [0.6, 0.6, 0.6]  # the threshold rule, not the stolen labels
+
+
+@needs_bwrap
+def test_a_symlink_to_the_labels_as_predictions_fails(harness):
+    link = "os.path.join(args.out, 'predictions.json')"
+    body = HEADER + f"os.symlink({str(harness.labels)!r}, {link})\n"
+    result = run_external(request(harness, body, seeds=[1]), harness)
+    assert result["verdict"] == "failed"
+    assert "invalid predictions" in result["reason"] and "cannot open" in result["reason"]
+
+
+# ---- refusals ----
+
+
+def test_a_diff_outside_the_allow_list_is_refused(harness):
+    result = run_external(request(harness, "SCORER = 'mine'\n", path="w2s_research/x.py"), harness)
+    assert result["verdict"] == "refused"
+    assert "allow-list" in result["reason"]
+
+
+def test_a_wrong_base_is_refused_naming_both(harness):
+    result = run_external(request(harness, HONEST, base="deadbeef00"), harness)
+    assert result["verdict"] == "refused"
+    assert "deadbeef00" in result["reason"] and harness.commit in result["reason"]
+
+
+@pytest.mark.parametrize("base", ["abc", "zzzzzzz", "-" * 10])
+def test_a_short_or_non_hex_base_is_refused(harness, base):
+    assert run_external(request(harness, HONEST, base=base), harness)["verdict"] == "refused"
+
+
+def test_no_code_attached_fails(harness):
+    result = run_external(request(harness, None), harness)
+    assert result["verdict"] == "failed" and "no code" in result["reason"]
+
+
+def test_an_idea_name_that_could_be_an_option_is_refused(harness):
+    result = run_external(request(harness, HONEST, idea="-rf"), harness)
+    assert result["verdict"] == "refused"
+
+
+# ---- failing ideas and malformed predictions ----
+
+
+@needs_bwrap
+def test_a_failing_idea_fails_with_its_log(harness):
+    body = "import sys\nprint('diverged at step 3', file=sys.stderr)\nsys.exit(1)\n"
+    result = run_external(request(harness, body, seeds=[1]), harness)
+    assert result["verdict"] == "failed"
+    assert "exited with status 1" in result["reason"]
+    assert "diverged at step 3" in result["log_tail"]
+    assert result["per_seed"] == [] and result["pgr_mean"] is None
+
+
+@needs_bwrap
+@pytest.mark.parametrize(
+    ("tail", "why"),
+    [
+        ("preds = preds[:-1]", "19 predictions for 20"),
+        ("preds[4] = 2", "is not 0 or 1"),
+        ("preds[4] = True", "is not 0 or 1"),
+        ("preds[4] = 1.0", "is not 0 or 1"),
+        ("preds = {'rows': preds}", "predictions"),
+    ],
+)
+def test_malformed_predictions_fail(harness, tail, why):
+    result = run_external(request(harness, HEADER + tail + "\n" + WRITE, seeds=[1]), harness)
+    assert result["verdict"] == "failed", result
+    assert why in result["reason"]
+
+
+@needs_bwrap
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"predictions": [0, NaN]}',
+        '{"predictions": [0, Infinity]}',
+        '{"predictions": [0, 1], "predictions": [1, 0]}',
+    ],
+)
+def test_json_tricks_fail(harness, raw):
+    body = HEADER + f"open(os.path.join(args.out, 'predictions.json'), 'w').write({raw!r})\n"
+    result = run_external(request(harness, body, seeds=[1]), harness)
+    assert result["verdict"] == "failed"
+    assert "bad JSON" in result["reason"]
+
+
+def test_an_intermediate_symlink_or_fifo_is_refused(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "p.json").write_text(json.dumps(LABELS))
+    (out / "sub").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(PredictionError, match="cannot open"):
+        read_predictions("{out}/sub/p.json", out, "", N)
+    os.mkfifo(out / "fifo.json")
+    with pytest.raises(PredictionError, match="not a regular file"):
+        read_predictions("{out}/fifo.json", out, "", N)
+
+
+def test_npy_predictions_without_pickle(tmp_path):
+    np.save(tmp_path / "p.npy", np.array(LABELS, dtype=np.int64))
+    assert read_predictions("{out}/p.npy", tmp_path, "", N).tolist() == LABELS
+    np.save(tmp_path / "q.npy", np.array([{"x": 1}] * N, dtype=object), allow_pickle=True)
+    with pytest.raises(PredictionError, match="npy"):
+        read_predictions("{out}/q.npy", tmp_path, "", N)
+
+
+# ---- exporting the pinned tree ----
+
+
+def test_export_takes_the_commit_not_the_working_tree(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "tool.sh").write_text("#!/bin/sh\n")
+    (repo / "tool.sh").chmod(0o755)
+    (repo / "link").symlink_to("tool.sh")
+    commit = make_repo(repo)
+    (repo / "w2s_research" / "score.py").write_text("SCORER = 'edited'\n")
+    (repo / "untracked.txt").write_text("x")
+    dest = tmp_path / "export"
+    skipped = export_commit(repo, commit, dest)
+    assert skipped == ["link"]
+    assert (dest / "w2s_research" / "score.py").read_text() == "SCORER = True\n"
+    assert not (dest / "untracked.txt").exists() and not (dest / "link").exists()
+    assert (dest / "tool.sh").stat().st_mode & 0o777 == 0o644
+
+
+def test_labels_committed_in_the_harness_fail(tmp_path, harness):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    commit = make_repo(repo, {"labeled_data/test_labels.json": json.dumps(LABELS)})
+    cfg = dataclasses.replace(
+        harness, path=repo, commit=commit, labels=repo / "labeled_data" / "test_labels.json"
+    )
+    result = run_external(request(cfg, HONEST), cfg)
+    assert result["verdict"] == "failed" and "tracked" in result["reason"]
+
+
+def test_command_placeholders_and_python(harness):
+    argv = command_argv(harness, "mine", 7, "/sandbox/out", "/opt/py")
+    assert argv[0] == "/opt/py"
+    assert argv[1:] == [
+        "w2s_research/ideas/mine/run.py", "--idea", "mine", "--seed", "7", "--out", "/sandbox/out",
+    ]  # fmt: skip
+
+
+# ---- config ----
+
+TOML = """\
+[harness.w2s-sandbox]
+path = "{path}"
+commit = "{commit}"
+allow = ["w2s_research/ideas/"]
+command = {command}
+predictions = "{{out}}/predictions.json"
+labels = "{labels}"
+weak_acc = 0.70
+strong_acc = 0.95
+timeout_s = 60
+"""
+
+
+def config_text(harness: ExternalHarness, **changes: str) -> str:
+    text = TOML.format(
+        path=harness.path,
+        commit=harness.commit[:12],
+        command=json.dumps(COMMAND),
+        labels=harness.labels,
+    )
+    for key, line in changes.items():
+        lines = [ln for ln in text.splitlines() if not ln.startswith(f"{key} =")]
+        text = "\n".join(lines + ([line] if line else [])) + "\n"
+    return text
+
+
+def test_a_missing_config_file_is_an_empty_config(tmp_path):
+    assert load_config(tmp_path / "nope.toml").harnesses == {}
+    assert load_config().harnesses == {}
+
+
+def test_the_default_config_file_loads_and_resolves_the_commit(harness):
+    paths.config_file().parent.mkdir(parents=True)
+    paths.config_file().write_text(config_text(harness))
+    cfg = load_config().harnesses["w2s-sandbox"]
+    assert cfg.commit == harness.commit  # the 12-digit prefix resolves to the full hash
+    assert cfg.command == tuple(COMMAND) and cfg.labels == harness.labels
+    assert dataclasses.replace(cfg, name=harness.name) == dataclasses.replace(
+        harness, name=cfg.name
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"command": 'command = ["python", "run.py", "--seed", "{seed}"]'}, "command"),
+        ({"command": 'command = ["python", "{labels}", "{out}"]'}, "command"),
+        ({"command": "command = []"}, "command"),
+        ({"allow": 'allow = ["../"]'}, "allow"),
+        ({"allow": 'allow = ["w2s_research/ideas"]'}, "allow"),
+        ({"allow": 'allow = ["/abs/"]'}, "allow"),
+        ({"commit": 'commit = "not-hex!"'}, "commit"),
+        ({"commit": 'commit = "abcdef0123"'}, "commit"),
+        ({"path": 'path = "/nonexistent/repo"'}, "path"),
+        ({"path": 'path = "/usr"'}, "path"),
+        ({"labels": 'labels = "labels.json"'}, "labels"),
+        ({"weak_acc": "weak_acc = 0.99"}, "strong_acc"),
+        ({"weak_acc": "weak_acc = 1.5"}, "weak_acc"),
+        ({"weak_acc": "weak_acc = true"}, "weak_acc"),
+        ({"weak_acc": ""}, "weak_acc"),
+        ({"predictions": 'predictions = "/etc/passwd"'}, "predictions"),
+        ({"predictions": 'predictions = "{out}/../x.json"'}, "predictions"),
+        ({"timeout_s": "timeout_s = -1"}, "timeout_s"),
+        ({"timeout_s": 'colour = "red"'}, "colour"),
+    ],
+)
+def test_config_errors_name_the_file_and_key(tmp_path, harness, change, key):
+    file = tmp_path / "config.toml"
+    file.write_text(config_text(harness, **change))
+    with pytest.raises(ConfigError) as err:
+        load_config(file)
+    assert str(file) in str(err.value)
+    assert f"harness.w2s-sandbox.{key}:" in str(err.value)
+
+
+def test_a_data_folder_holding_the_labels_is_refused(tmp_path, harness):
+    file = tmp_path / "config.toml"
+    file.write_text(config_text(harness) + f'data = "{harness.labels.parent.parent}"\n')
+    with pytest.raises(ConfigError, match=r"harness\.w2s-sandbox\.data: .*labels"):
+        load_config(file)
+
+
+def test_bad_toml_names_the_file(tmp_path):
+    file = tmp_path / "config.toml"
+    file.write_text("[harness.x\n")
+    with pytest.raises(ConfigError, match=r"config\.toml: not valid TOML"):
+        load_config(file)
+
+
+def test_python_default_is_the_running_interpreter(harness):
+    assert harness.python is None
+    assert command_argv(harness, "i", 1, "/o", sys.executable)[0] == sys.executable
+
+
+@needs_bwrap
+def test_cli_rerun_of_a_proposal_on_the_configured_harness(harness, tmp_path):
+    """ingest → rerun --wait through the CLI, with the harness configured in TOML."""
+    from click.testing import CliRunner
+
+    from reviewer.cli import cli
+
+    config = paths.config_file()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(textwrap.dedent(f"""
+        [harness.w2s-sandbox]
+        path = "{harness.path}"
+        commit = "{harness.commit}"
+        allow = ["w2s_research/ideas/"]
+        command = {json.dumps(list(COMMAND))}
+        predictions = "{{out}}/predictions.json"
+        labels = "{harness.labels}"
+        weak_acc = 0.70
+        strong_acc = 0.95
+    """))
+    proposal = {
+        "agent": "aar-1", "title": "threshold idea", "summary": "s", "harness": "w2s-sandbox",
+        "idea": "mine", "base": harness.commit[:12],
+        "diff": new_file_diff("w2s_research/ideas/mine/run.py", HONEST),
+        "claimed": {"pgr": 0.5, "pgr_se": 0.06, "seeds": SEEDS},
+    }
+    file = tmp_path / "p.json"
+    file.write_text(json.dumps(proposal))
+    db = str(tmp_path / "ext.db")
+    runner = CliRunner()
+    pid = json.loads(runner.invoke(cli, ["--db", db, "ingest", "--json", str(file)]).output)[
+        "added"][0]
+    out = runner.invoke(cli, ["--db", db, "rerun", pid, "--seed-list", "1,2,3", "--wait",
+                              "--json"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.output[out.output.index("{"):])
+    assert [row["pgr"] for row in result["per_seed"]] == pytest.approx(HONEST_PGR)
+    assert result["verdict"] == "reproduced" and result["env"]["sandbox"] == "bubblewrap"
