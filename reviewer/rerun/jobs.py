@@ -38,6 +38,7 @@ def request_rerun(
     priority: int = 0,
     unsafe_no_sandbox: bool = False,
     timeout_s: float = 1800.0,
+    max_attempts: int = 3,
 ) -> Job:
     """Queue a rerun of the proposal's current diff (audit: `rerun_requested`)."""
     proposal = store.get(ref)
@@ -79,7 +80,12 @@ def request_rerun(
         "unsafe_no_sandbox": unsafe_no_sandbox,
     }
     return store.jobs.enqueue(
-        proposal["id"], kind=RERUN, params=params, actor=actor, priority=priority
+        proposal["id"],
+        kind=RERUN,
+        params=params,
+        actor=actor,
+        priority=priority,
+        max_attempts=max_attempts,
     )
 
 
