@@ -16,35 +16,13 @@ import numpy as np
 from reviewer.harness import api, launch, scorer, treehash
 from reviewer.rerun import decoys, sandbox, stats
 from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_diff
-from reviewer.rerun.request import RerunRequest
+from reviewer.rerun.request import RerunRequest, outcome
 
 BUILTIN_POLICY = DiffPolicy(allow=("methods/",))
 HARNESS_MOUNT = "/sandbox/harness"
 VIEW_MOUNT = "/sandbox/view"
 OUT_MOUNT = "/sandbox/out"
 Progress = Callable[[str], None]
-
-
-def _outcome(verdict: str, reason: str, req: RerunRequest, **extra: Any) -> dict[str, Any]:
-    """A result with no measurement: `refused` (diff not accepted) or `failed`."""
-    return {
-        "seeds": req.seeds,
-        "per_seed": [],
-        "pgr_mean": None,
-        "pgr_se": None,
-        "pgr_ci": [None, None],
-        "baseline_pgr_mean": None,
-        "gain_mean": None,
-        "gain_p_value": None,
-        "fixed_baseline_pgr": None,
-        "verdict": verdict,
-        "reason": reason,
-        "notes": [reason],
-        "checks": [],
-        "task": req.task,
-        "size": req.size,
-        **extra,
-    }
 
 
 def _env(req: RerunRequest, device: str, wall: float, sandboxed: bool) -> dict[str, Any]:
@@ -102,16 +80,16 @@ def run_rerun(
     """Run one rerun to a result dict (a DESIGN §4.5 `reruns` entry without `id`/`state`)."""
     start = time.perf_counter()
     if req.diff is None:
-        return _outcome(stats.FAILED, "the proposal has no code attached", req)
+        return outcome(stats.FAILED, "the proposal has no code attached", req)
     pinned = treehash.git_tree_hash()
     if not req.base or not pinned.startswith(req.base.lower()):
-        return _outcome(
+        return outcome(
             "refused",
             f"the diff was made against {req.base or 'no base'}, not the pinned harness {pinned}",
             req,
         )
     if not req.idea or not launch.IDEA.match(req.idea):
-        return _outcome(
+        return outcome(
             "refused",
             f"idea {req.idea!r} is not a method name the harness "
             "runs (lowercase letters, digits and _)",
@@ -125,9 +103,9 @@ def run_rerun(
         try:
             apply_diff(req.diff, treehash.tree_root(), tree, BUILTIN_POLICY)
         except DiffRefused as exc:
-            return _outcome("refused", str(exc), req)
+            return outcome("refused", str(exc), req)
         if not (tree / "methods" / f"{req.idea}.py").is_file():
-            return _outcome("refused", f"the diff does not provide methods/{req.idea}.py", req)
+            return outcome("refused", f"the diff does not provide methods/{req.idea}.py", req)
         progress("building the view (baselines are cached)")
         api.materialize_view(req.task, req.size, req.seeds, view, device)
         n_test = int(np.load(view / "x_test.npy", mmap_mode="r").shape[1])
@@ -144,20 +122,20 @@ def run_rerun(
         log = (ran.stdout + "\n" + ran.stderr).strip()[-4000:]
         env = _env(req, device, time.perf_counter() - start, not req.unsafe_no_sandbox)
         if cancel is not None and cancel.is_set():
-            return _outcome(stats.FAILED, "cancelled", req, env=env, log_tail=log)
+            return outcome(stats.FAILED, "cancelled", req, env=env, log_tail=log)
         if ran.timed_out or ran.returncode != 0:
             why = (
                 f"timed out after {req.timeout_s:.0f} s"
                 if ran.timed_out
                 else (f"the method exited with status {ran.returncode}")
             )
-            return _outcome(stats.FAILED, why, req, env=env, log_tail=log)
+            return outcome(stats.FAILED, why, req, env=env, log_tail=log)
         progress("scoring outside the sandbox")
         try:
             scored = api.score(req.task, req.size, req.seeds, out / launch.PREDICTIONS, device)
             predictions = scorer.read_predictions(out / launch.PREDICTIONS, len(req.seeds), n_test)
         except scorer.PredictionError as exc:
-            return _outcome(stats.FAILED, f"invalid predictions: {exc}", req, env=env, log_tail=log)
+            return outcome(stats.FAILED, f"invalid predictions: {exc}", req, env=env, log_tail=log)
         progress("scoring the paired naive baseline")
         baseline = api._cached_baseline_method(
             req.task, req.size, req.seeds, view, work, device, req.timeout_s

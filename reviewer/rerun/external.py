@@ -27,7 +27,7 @@ from reviewer.config import STDOUT, ExternalHarness, safe_relative
 from reviewer.rerun import sandbox, stats
 from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_diff
 from reviewer.rerun.external_io import LabelsError, PredictionError, load_labels, read_predictions
-from reviewer.rerun.request import RerunRequest
+from reviewer.rerun.request import RerunRequest, outcome
 
 HARNESS_MOUNT = "/sandbox/harness"
 OUT_MOUNT = "/sandbox/out"
@@ -56,28 +56,6 @@ class _Failed(Exception):
         self.verdict, self.reason, self.log = verdict, reason, log
 
 
-def _outcome(verdict: str, reason: str, req: RerunRequest, **extra: Any) -> dict[str, Any]:
-    """A result with no measurement, shaped like `execute.run_rerun`'s."""
-    return {
-        "seeds": req.seeds,
-        "per_seed": [],
-        "pgr_mean": None,
-        "pgr_se": None,
-        "pgr_ci": [None, None],
-        "baseline_pgr_mean": None,
-        "gain_mean": None,
-        "gain_p_value": None,
-        "fixed_baseline_pgr": None,
-        "verdict": verdict,
-        "reason": reason,
-        "notes": [reason],
-        "checks": [],
-        "task": req.task,
-        "size": req.size,
-        **extra,
-    }
-
-
 def run_external(
     req: RerunRequest,
     cfg: ExternalHarness,
@@ -99,7 +77,7 @@ def run_external(
             rows, log, notes = _run_seeds(req, cfg, labels, Path(tmp), gpu, progress, cancel)
     except _Failed as exc:
         env["wall_s"] = round(time.perf_counter() - start, 3)
-        return _outcome(exc.verdict, exc.reason, req, env=env, log_tail=exc.log)
+        return outcome(exc.verdict, exc.reason, req, env=env, log_tail=exc.log)
     pgrs = [row.pgr for row in rows]
     result = stats.rerun_stats(
         rows, None, req.claim_pgr, req.claim_se, req.claim_seeds, float(np.mean(pgrs))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,3 +25,25 @@ class RerunRequest:
     timeout_s: float = 1800.0
     unsafe_no_sandbox: bool = False
     harness: str = "builtin"
+
+
+def outcome(verdict: str, reason: str, req: RerunRequest, **extra: Any) -> dict[str, Any]:
+    """A result with no measurement (`refused` or `failed`), shaped like a measured one."""
+    return {
+        "seeds": req.seeds,
+        "per_seed": [],
+        "pgr_mean": None,
+        "pgr_se": None,
+        "pgr_ci": [None, None],
+        "baseline_pgr_mean": None,
+        "gain_mean": None,
+        "gain_p_value": None,
+        "fixed_baseline_pgr": None,
+        "verdict": verdict,
+        "reason": reason,
+        "notes": [reason],
+        "checks": [],
+        "task": req.task,
+        "size": req.size,
+        **extra,
+    }

@@ -72,6 +72,23 @@ def git(repo: Path, *args: str) -> str:
     return out.stdout.strip()
 
 
+def write_config(repo: Path, commit: str, labels: Path) -> None:
+    """The TOML config a reviewer would write for this harness, under REVIEWER_HOME."""
+    config = paths.config_file()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(textwrap.dedent(f"""
+        [harness.w2s-sandbox]
+        path = "{repo}"
+        commit = "{commit}"
+        allow = ["w2s_research/ideas/"]
+        command = {json.dumps(list(COMMAND))}
+        predictions = "{{out}}/predictions.json"
+        labels = "{labels}"
+        weak_acc = 0.70
+        strong_acc = 0.95
+    """))
+
+
 def make_repo(repo: Path, extra: dict[str, str] | None = None) -> str:
     """A tiny W2S-like checkout with unlabeled test rows and a base idea; returns the commit."""
     files = {
@@ -507,19 +524,7 @@ def test_cli_rerun_of_a_proposal_on_the_configured_harness(harness, tmp_path):
 
     from reviewer.cli import cli
 
-    config = paths.config_file()
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(textwrap.dedent(f"""
-        [harness.w2s-sandbox]
-        path = "{harness.path}"
-        commit = "{harness.commit}"
-        allow = ["w2s_research/ideas/"]
-        command = {json.dumps(list(COMMAND))}
-        predictions = "{{out}}/predictions.json"
-        labels = "{harness.labels}"
-        weak_acc = 0.70
-        strong_acc = 0.95
-    """))
+    write_config(harness.path, harness.commit, harness.labels)
     proposal = {
         "agent": "aar-1", "title": "threshold idea", "summary": "s", "harness": "w2s-sandbox",
         "idea": "mine", "base": harness.commit[:12],

@@ -9,19 +9,17 @@ import os
 import random
 import shutil
 import signal
-import textwrap
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from reviewer import paths
 from reviewer.rerun.jobs import request_rerun
 from reviewer.rerun.worker import work
 from store import NewProposal, ReviewStore
 from tests.factories import new_file_diff
-from tests.rerun.test_external import COMMAND, HONEST, LABELS, make_repo
+from tests.rerun.test_external import HONEST, LABELS, make_repo, write_config
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
 
@@ -35,19 +33,7 @@ def configure(tmp_path: Path) -> str:
     commit = make_repo(repo)
     labels = tmp_path / "labels.json"
     labels.write_text(json.dumps(LABELS))
-    config = paths.config_file()
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(textwrap.dedent(f"""
-        [harness.w2s-sandbox]
-        path = "{repo}"
-        commit = "{commit}"
-        allow = ["w2s_research/ideas/"]
-        command = {json.dumps(list(COMMAND))}
-        predictions = "{{out}}/predictions.json"
-        labels = "{labels}"
-        weak_acc = 0.70
-        strong_acc = 0.95
-    """))
+    write_config(repo, commit, labels)
     return commit
 
 
