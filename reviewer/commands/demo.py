@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -33,8 +34,16 @@ def remove_store_files(db: Path) -> None:
 
 
 def open_queue(ctx: Context) -> None:
-    """What bare `reviewer` shows until the TUI lands: the first page of the queue."""
+    """Open the review TUI on a terminal; print the first page of the queue otherwise.
+
+    Scripts and pipes keep getting plain text, and Textual is imported only when it is used.
+    """
     store = ctx.store
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from reviewer.app import ReviewApp
+
+        ReviewApp(store, db_path=ctx.db_path, actor=ctx.actor).run()
+        return
     print_queue(store.list(limit=50), store.count())
 
 

@@ -1,0 +1,147 @@
+"""ReviewApp: the Textual face of the review store.
+
+Widgets render and emit messages; the screens' handlers call the store through `perform`,
+which runs writes in a thread worker on its own connection when the store is a file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from reviewer import keys, paths
+from reviewer.actor import resolve_actor
+from reviewer.textsafe import clean
+from store import ReviewStore, StoreError
+
+T = TypeVar("T")
+# What the store and the rerun queue raise for a refused or failed change.
+STORE_ERRORS = (StoreError, sqlite3.Error, ValueError)
+# Verbs offered in the command palette when the current screen allows them.
+PALETTE_VERBS = (
+    ("approve", "Approve this proposal (asks for a reason)"),
+    ("reject", "Reject this proposal (asks for a reason)"),
+    ("rerun", "Rerun this proposal on seeds drawn here"),
+    ("comment", "Comment on this proposal"),
+    ("undo", "Undo the last decision on this proposal"),
+    ("search", "Search the queue"),
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReviewApp(App[None]):
+    """Review proposals: queue, proposal, diff and help screens over one ReviewStore."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "reviewer"
+    BINDINGS: ClassVar = keys.bindings("app")
+
+    def __init__(
+        self,
+        store: ReviewStore,
+        *,
+        db_path: Path | None = None,
+        actor: str | None = None,
+        now: Callable[[], datetime] = utc_now,
+        config_path: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.db_path = db_path
+        self.actor = actor or resolve_actor()
+        self.now = now
+        self.config_path = config_path
+        self.keymap: dict[str, str] = {}
+
+    def on_mount(self) -> None:
+        keymap, problems = keys.load_keymap(self.config_path or paths.config_file())
+        self.keymap = keymap
+        self.set_keymap(keymap)
+        for problem in problems:
+            self.notify(problem, title="config", severity="warning", markup=False, timeout=10)
+        from reviewer.screens.queue import QueueScreen
+
+        self.push_screen(QueueScreen())
+
+    def key_for(self, binding_id: str) -> str:
+        """The key(s) bound to `binding_id` after remapping."""
+        return self.keymap.get(binding_id, keys.SPEC_BY_ID[binding_id].key)
+
+    # -- store access --------------------------------------------------------------------
+
+    def open_thread_store(self) -> ReviewStore:
+        """A store on a fresh connection, for a thread worker (connections stay in one thread)."""
+        if self.db_path is None:
+            raise StoreError("thread workers need a store file")
+        return ReviewStore.open(self.db_path, clock=self.store.clock)
+
+    def perform(
+        self, what: str, change: Callable[[ReviewStore], T], done: Callable[[T], None]
+    ) -> None:
+        """Run one store change; `done(result)` on success, a notification on failure."""
+        if self.db_path is None:
+            try:
+                result = change(self.store)
+            except STORE_ERRORS as exc:
+                self.report_error(what, exc)
+                return
+            done(result)
+        else:
+            self._perform_in_thread(what, change, done)
+
+    # Not exclusive: cancelling a queued write would silently drop a decision the user made.
+    @work(thread=True, group="store-write", exit_on_error=False)
+    def _perform_in_thread(
+        self, what: str, change: Callable[[ReviewStore], Any], done: Callable[[Any], None]
+    ) -> None:
+        # Writes wait on SQLite's busy timeout when a worker holds the lock; not on the UI thread.
+        try:
+            store = self.open_thread_store()
+            try:
+                result = change(store)
+            finally:
+                store.close()
+        except STORE_ERRORS as exc:
+            self.call_from_thread(self.report_error, what, exc)
+            return
+        self.call_from_thread(done, result)
+
+    def report_error(self, what: str, exc: BaseException) -> None:
+        self.notify(
+            f"{what}: {clean(str(exc), single_line=True)}",
+            title="refused",
+            severity="error",
+            markup=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.name or "background work", event.worker.error)
+
+    # -- actions and commands ----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from reviewer.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.keymap))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for action, help_text in PALETTE_VERBS:
+            if hasattr(screen, f"action_{action}") and screen.check_action(action, ()):
+                yield SystemCommand(
+                    action.capitalize(), help_text, partial(screen.run_action, action)
+                )

@@ -1,0 +1,121 @@
+"""Every key binding of the TUI, with ids and descriptions, and remapping from `[keys]`.
+
+The registry is the single source of truth: screens build their BINDINGS from it, the help
+screen lists it, and the config file's `[keys]` table (`approve = "A"`) remaps by id.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One binding: stable id (the config key), default key, action, description, scope."""
+
+    id: str
+    key: str
+    action: str
+    description: str
+    scope: str
+    show: bool = True
+
+
+SPECS: tuple[KeySpec, ...] = (
+    KeySpec("quit", "q", "quit", "Quit", "app", show=False),
+    KeySpec("help", "question_mark", "help", "Help", "app"),
+    KeySpec("open", "enter", "open", "Open", "queue"),
+    KeySpec("search", "slash", "search", "Search", "queue"),
+    KeySpec("filter", "f", "cycle_filter", "Filter", "queue"),
+    KeySpec("sort", "s", "cycle_sort", "Sort", "queue"),
+    KeySpec("clear_search", "escape", "clear_search", "Clear search", "queue", show=False),
+    KeySpec("cursor_down", "j,down", "cursor_down", "Next row", "list", show=False),
+    KeySpec("cursor_up", "k,up", "cursor_up", "Previous row", "list", show=False),
+    KeySpec("page_down", "pagedown,space", "page_down", "Page down", "list", show=False),
+    KeySpec("page_up", "pageup", "page_up", "Page up", "list", show=False),
+    KeySpec("first", "home,g", "first", "First row", "list", show=False),
+    KeySpec("last", "end,G", "last", "Last row", "list", show=False),
+    KeySpec("approve", "a", "approve", "Approve", "proposal"),
+    KeySpec("reject", "x", "reject", "Reject", "proposal"),
+    KeySpec("rerun", "r", "rerun", "Rerun", "proposal"),
+    KeySpec("comment", "c", "comment", "Comment", "proposal"),
+    KeySpec("undo", "u", "undo", "Undo decision", "proposal"),
+    KeySpec("diff", "d", "diff", "Diff", "proposal"),
+    KeySpec("back", "escape", "back", "Back", "proposal"),
+    KeySpec("next_file", "n", "next_file", "Next file", "diff"),
+    KeySpec("prev_file", "p", "prev_file", "Previous file", "diff"),
+    KeySpec("diff_back", "escape", "back", "Back", "diff"),
+)
+SPEC_BY_ID = {spec.id: spec for spec in SPECS}
+SCOPE_TITLES = {
+    "app": "Everywhere",
+    "queue": "Queue",
+    "list": "Moving in lists",
+    "proposal": "Proposal",
+    "diff": "Diff",
+}
+# Key names Textual understands: a printable character, or words like ctrl+a, pagedown.
+_KEY = re.compile(r"^(?:[!-~]|(?:(?:ctrl|shift|alt|super|meta)\+)*[a-z0-9_]+)$")
+# Many terminals cannot send these distinctly from enter/tab (STYLE §5).
+_UNSENDABLE = {"ctrl+enter", "ctrl+m", "ctrl+i"}
+
+
+def bindings(scope: str) -> list[Binding]:
+    """The Textual bindings of one scope, each with its id so the keymap can remap it."""
+    return [
+        Binding(s.key, s.action, s.description, show=s.show, id=s.id, tooltip=s.description)
+        for s in SPECS
+        if s.scope == scope
+    ]
+
+
+def validate_keymap(table: Mapping[str, object]) -> tuple[dict[str, str], list[str]]:
+    """Check a `[keys]` table; return the usable entries and a message per bad one."""
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, value in table.items():
+        where = f"keys.{binding_id}"
+        if binding_id not in SPEC_BY_ID:
+            problems.append(f"{where}: unknown binding (known: {', '.join(SPEC_BY_ID)})")
+            continue
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f'{where}: expected a key name such as "a" or "ctrl+r"')
+            continue
+        keys = [k.strip() for k in value.split(",")]
+        bad = [k for k in keys if not _KEY.match(k) or k in _UNSENDABLE]
+        if bad:
+            problems.append(f"{where}: cannot bind {', '.join(repr(k) for k in bad)}")
+            continue
+        keymap[binding_id] = ",".join(keys)
+    return keymap, problems
+
+
+def load_keymap(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The `[keys]` table of the config file; a missing file is an empty keymap.
+
+    Problems come back as messages rather than exceptions, since a typo in the config
+    should cost the user a notification, not the app.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: cannot read the key bindings: {exc}"]
+    table = data.get("keys", {})
+    if not isinstance(table, dict):
+        return {}, [f"{path}: keys: expected a table such as [keys]"]
+    keymap, problems = validate_keymap(table)
+    return keymap, [f"{path}: {p}" for p in problems]
+
+
+def display_key(key: str) -> str:
+    """A binding's keys as a person reads them (`question_mark` -> `?`)."""
+    names = {"question_mark": "?", "slash": "/", "escape": "esc", "space": "space"}
+    return ", ".join(names.get(k, k) for k in key.split(","))

@@ -1,0 +1,100 @@
+"""A proposal's diff: the changed files, suspicious ones first, and the lazily drawn diff."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from reviewer import keys
+from reviewer.diffmodel import BUILTIN_ALLOW, DiffDocument, build
+from reviewer.textsafe import short
+from reviewer.widgets.diff_view import DiffView
+
+if TYPE_CHECKING:
+    from reviewer.app import ReviewApp
+
+
+def allow_list(harness: str) -> tuple[str, ...]:
+    """Where the proposal's harness lets diffs write; a broken config allows nothing."""
+    if harness == "builtin":
+        return BUILTIN_ALLOW
+    from reviewer.config import ConfigError, load_config
+
+    try:
+        configured = load_config().harnesses.get(harness)
+    except ConfigError:
+        return ()
+    return configured.allow if configured is not None else ()
+
+
+class DiffScreen(Screen[None]):
+    """Files on the left, the diff on the right; n/p move between files."""
+
+    BINDINGS: ClassVar = keys.bindings("diff")
+    AUTO_FOCUS = "DiffView"
+
+    def __init__(self, proposal_id: str) -> None:
+        super().__init__()
+        self.proposal_id = proposal_id
+        self.document = DiffDocument([], [])
+        self.file_index = 0
+
+    @property
+    def review_app(self) -> ReviewApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        row = self.review_app.store.get(self.proposal_id)
+        self.document = build(row["diff"], allow_list(row["harness"]))
+        flagged = sum(1 for f in self.document.files if f.flagged)
+        head = f"diff {(row['diff_sha256'] or 'none')[:12]}  {short(row['title'], 80)}"
+        head += f"   {len(self.document.files)} files, {flagged} flagged"
+        yield Static(Text(head, style="bold"), id="diff-head")
+        with Horizontal(id="diff-main"):
+            options = [
+                Option(
+                    Text.assemble(
+                        ("! " if f.flagged else "  ", "bold yellow"),
+                        short(f.path, 60),
+                        (f"  +{f.added} -{f.removed}", "dim"),
+                    )
+                )
+                for f in self.document.files
+            ]
+            yield OptionList(*options, id="diff-files")
+            yield DiffView(self.document, id="diff-view")
+        yield Footer()
+
+    @on(OptionList.OptionHighlighted, "#diff-files")
+    def file_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._show_file(event.option_index)
+
+    def _show_file(self, index: int) -> None:
+        if 0 <= index < len(self.document.files):
+            self.file_index = index
+            self.query_one(DiffView).scroll_to_line(self.document.files[index].start)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_file", "prev_file"):
+            return len(self.document.files) > 1
+        return True
+
+    def action_next_file(self) -> None:
+        self._move(1)
+
+    def action_prev_file(self) -> None:
+        self._move(-1)
+
+    def _move(self, step: int) -> None:
+        files = self.query_one("#diff-files", OptionList)
+        files.highlighted = (self.file_index + step) % max(len(self.document.files), 1)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

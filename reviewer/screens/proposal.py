@@ -1,0 +1,236 @@
+"""One proposal: its text, claimed vs measured, reruns, history, and the decision keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.markdown import Markdown
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from reviewer import keys
+from reviewer.present import has_active_rerun
+from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun, reviewer_seeds
+from reviewer.shapes import show
+from reviewer.textsafe import clean, short
+from reviewer.widgets.claim_panel import ClaimPanel
+from reviewer.widgets.prompt import PromptModal, Validator
+from reviewer.widgets.timeline import Timeline
+from store import ReviewStore
+
+if TYPE_CHECKING:
+    from reviewer.app import ReviewApp
+
+POLL_S = 1.0
+
+
+def required(what: str) -> Validator:
+    """A prompt validator refusing an empty answer, naming what is missing."""
+
+    def check(value: str) -> str | None:
+        return None if value.strip() else f"a {what} is required"
+
+    return check
+
+
+def seeds_count(value: str) -> str | None:
+    """A prompt validator for the number of seeds of a rerun."""
+    try:
+        k = int(value.strip())
+    except ValueError:
+        return f"enter a whole number from 1 to {MAX_SEEDS}"
+    return None if 1 <= k <= MAX_SEEDS else f"enter a whole number from 1 to {MAX_SEEDS}"
+
+
+class ProposalScreen(Screen[None]):
+    """Reads one proposal; approve, reject, comment, undo, rerun and diff from here."""
+
+    BINDINGS: ClassVar = keys.bindings("proposal")
+
+    def __init__(self, proposal_id: str) -> None:
+        super().__init__()
+        self.proposal_id = proposal_id
+        self.data: dict[str, Any] = {}
+
+    @property
+    def review_app(self) -> ReviewApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="proposal-title")
+        yield Static(id="proposal-meta")
+        with VerticalScroll(id="proposal-body"):
+            yield Static(id="proposal-summary")
+            yield ClaimPanel(id="proposal-claim")
+            yield Timeline(id="proposal-timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.apply(show(self.review_app.store, self.proposal_id))
+        self.set_interval(POLL_S, self.poll)
+
+    # -- showing ------------------------------------------------------------------------
+
+    def apply(self, data: dict[str, Any]) -> None:
+        """Show `data` (a `shapes.show()` object); agent text is cleaned, markup stays off."""
+        self.data = data
+        self.query_one("#proposal-title", Static).update(
+            Text(short(data["title"], 400), style="bold")
+        )
+        meta = (
+            f"{data['id'][:12]}  {data['status']}  agent {short(data['agent'], 60)}  "
+            f"idea {short(data['idea'], 60) or '-'}  harness {short(data['harness'], 40)}  "
+            f"diff {(data['diff_sha256'] or 'none')[:12]}"
+        )
+        self.query_one("#proposal-meta", Static).update(Text(meta))
+        # Rich's Markdown never reads Rich markup, and hyperlinks=False keeps links inert.
+        summary = Markdown(clean(data["summary"]), hyperlinks=False)
+        self.query_one("#proposal-summary", Static).update(summary)
+        rerun_key = keys.display_key(self.review_app.key_for("rerun"))
+        self.query_one(ClaimPanel).show_data(data, rerun_key)
+        self.query_one(Timeline).show_data(data)
+        self.refresh_bindings()
+
+    def reload(self) -> None:
+        self.apply(show(self.review_app.store, self.proposal_id))
+
+    def poll(self) -> None:
+        """Pick up rerun progress and decisions made elsewhere, without a key press."""
+        if self.review_app.db_path is None:
+            data = show(self.review_app.store, self.proposal_id)
+            if data != self.data:
+                self.apply(data)
+        else:
+            self._poll_in_thread()
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _poll_in_thread(self) -> None:
+        store = self.review_app.open_thread_store()
+        try:
+            data = show(store, self.proposal_id)
+        finally:
+            store.close()
+        if data != self.data:
+            self.app.call_from_thread(self._apply_if_shown, data)
+
+    def _apply_if_shown(self, data: dict[str, Any]) -> None:
+        if self.is_attached:
+            self.apply(data)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.data:
+            return True
+        pending = self.data["status"] == "pending"
+        has_code = self.data["diff_sha256"] is not None
+        rules = {
+            "approve": pending,
+            "reject": pending,
+            "undo": not pending,
+            "rerun": has_code,
+            "diff": has_code,
+        }
+        return rules.get(action, True)
+
+    def _after_write(self, message: str) -> None:
+        self.reload()
+        self.notify(message, markup=False)
+
+    def action_approve(self) -> None:
+        self._decide("approve")
+
+    def action_reject(self) -> None:
+        self._decide("reject")
+
+    def _decide(self, action: str) -> None:
+        pid = self.proposal_id
+        actor = self.review_app.actor
+        verb = {"approve": "Approve", "reject": "Reject"}[action]
+
+        def decided(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.review_app.perform(
+                f"{action} {pid[:12]}",
+                lambda store: store.decide(pid, action, reason=reason, actor=actor),
+                lambda _event: self._after_write(f"{action}d {pid[:12]}"),
+            )
+
+        self.app.push_screen(
+            PromptModal(
+                f"{verb} {short(self.data.get('title'), 50)}: why?",
+                placeholder="reason (required, kept in the audit trail)",
+                validate=required("reason"),
+            ),
+            decided,
+        )
+
+    def action_comment(self) -> None:
+        pid = self.proposal_id
+        actor = self.review_app.actor
+
+        def commented(text: str | None) -> None:
+            if text is None:
+                return
+            self.review_app.perform(
+                f"comment on {pid[:12]}",
+                lambda store: store.comment(pid, text, actor=actor),
+                lambda _event: self._after_write("comment added"),
+            )
+
+        self.app.push_screen(
+            PromptModal("Comment", placeholder="comment", validate=required("comment")),
+            commented,
+        )
+
+    def action_undo(self) -> None:
+        pid = self.proposal_id
+        actor = self.review_app.actor
+        self.review_app.perform(
+            f"undo on {pid[:12]}",
+            lambda store: store.undo(pid, actor=actor),
+            lambda event: self._after_write(f"undid {event.payload['reverted_action']}"),
+        )
+
+    def action_rerun(self) -> None:
+        pid = self.proposal_id
+        actor = self.review_app.actor
+        if has_active_rerun(self.data):
+            self.notify("a rerun is already queued or running", severity="warning", markup=False)
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            seeds = reviewer_seeds(int(value))
+
+            def queue(store: ReviewStore) -> Any:
+                return request_rerun(store, pid, actor=actor, seeds=seeds)
+
+            self.review_app.perform(
+                f"rerun {pid[:12]}",
+                queue,
+                lambda job: self._after_write(f"rerun #{job.id} queued on {len(seeds)} seeds"),
+            )
+
+        self.app.push_screen(
+            PromptModal(
+                f"Rerun on how many seeds (1-{MAX_SEEDS})? The seeds are drawn here.",
+                value=str(DEFAULT_SEEDS),
+                validate=seeds_count,
+                input_type="integer",
+            ),
+            chosen,
+        )
+
+    def action_diff(self) -> None:
+        from reviewer.screens.diff import DiffScreen
+
+        self.app.push_screen(DiffScreen(self.proposal_id))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

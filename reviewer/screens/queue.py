@@ -1,0 +1,124 @@
+"""The queue screen: every proposal, paged from SQLite, with filter, sort and search."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from reviewer import keys
+from reviewer.present import SORT_KEYS, STATUS_FILTERS, next_in
+from reviewer.widgets.queue_table import QueueTable
+
+if TYPE_CHECKING:
+    from reviewer.app import ReviewApp
+
+
+class QueueScreen(Screen[None]):
+    """The review queue; opens a proposal on enter."""
+
+    BINDINGS: ClassVar = keys.bindings("queue")
+    AUTO_FOCUS = "QueueTable"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status: str | None = None
+        self.sort = "newest"
+        self.text = ""
+
+    @property
+    def review_app(self) -> ReviewApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="queue-bar")
+        yield QueueTable(self._fetch, self.review_app.now, id="queue-table")
+        yield Input(placeholder="search title, summary, idea, agent", id="queue-search")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#queue-search", Input).display = False
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    # -- the store ---------------------------------------------------------------------
+
+    def _filters(self) -> dict[str, Any]:
+        return {"status": self.status, "text": self.text or None}
+
+    def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        """One page for the table: a quick indexed query on the UI thread."""
+        return self.review_app.store.list(
+            **self._filters(), sort=self.sort, limit=limit, offset=offset
+        )
+
+    def reload(self) -> None:
+        """Count the rows of the current query and let the table page them in."""
+        total = self.review_app.store.count(**self._filters())
+        self.query_one(QueueTable).reload(total)
+        search = f"   search: {self.text}" if self.text else ""
+        bar = f"{total} proposals   filter: {self.status or 'all'}   sort: {self.sort}{search}"
+        self.query_one("#queue-bar", Static).update(Text(bar))
+
+    # -- actions -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_search":
+            return bool(self.text) or self.query_one("#queue-search", Input).display
+        if action == "open":
+            return self.query_one(QueueTable).total > 0
+        return True
+
+    def action_open(self) -> None:
+        self.query_one(QueueTable).action_open()
+
+    @on(QueueTable.Opened)
+    def open_proposal(self, event: QueueTable.Opened) -> None:
+        from reviewer.screens.proposal import ProposalScreen
+
+        self.app.push_screen(ProposalScreen(event.proposal_id))
+
+    def action_cycle_filter(self) -> None:
+        self.status = next_in(STATUS_FILTERS, self.status)
+        self.reload()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = next_in(SORT_KEYS, self.sort)
+        self.reload()
+
+    def action_search(self) -> None:
+        search = self.query_one("#queue-search", Input)
+        search.display = True
+        search.value = self.text
+        search.focus()
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#queue-search")
+    def search_changed(self, event: Input.Changed) -> None:
+        # FTS5 with a prefix match is quick enough to narrow the queue as the user types.
+        self.text = event.value.strip()
+        self.reload()
+
+    @on(Input.Submitted, "#queue-search")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        self.text = event.value.strip()
+        search = self.query_one("#queue-search", Input)
+        search.display = bool(self.text)
+        self.query_one(QueueTable).focus()
+        self.reload()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#queue-search", Input)
+        search.value = ""
+        search.display = False
+        self.text = ""
+        self.query_one(QueueTable).focus()
+        self.reload()
+        self.refresh_bindings()

@@ -1,0 +1,98 @@
+"""Claimed vs measured: the agent's claim beside the latest rerun's statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from reviewer.present import latest_result, num, pm
+from reviewer.textsafe import clean, short
+
+
+def _ci(value: Any) -> str:
+    if isinstance(value, list | tuple) and len(value) == 2 and num(value[0]) != "-":
+        return f"[{num(value[0])}, {num(value[1])}]"
+    return "-"
+
+
+def _table(rows: list[tuple[str, str, str]]) -> Table:
+    """Rich tables parse str cells as markup, so every cell is a Text."""
+    table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2))
+    for header in ("", "claimed", "measured"):
+        table.add_column(Text(header))
+    for label, claimed, measured in rows:
+        table.add_row(Text(label, style="bold"), Text(claimed), Text(measured))
+    return table
+
+
+def claim_renderable(data: dict[str, Any], rerun_key: str = "r") -> RenderableType:
+    """The panel's content for one `shapes.show()` object."""
+    claimed = data.get("claimed") or {}
+    seeds = claimed.get("seeds")
+    claimed_seeds = str(len(seeds)) if isinstance(seeds, list) else "-"
+    result = latest_result(data)
+    if result is None:
+        rows = [
+            ("PGR", pm(claimed.get("pgr"), claimed.get("pgr_se")), "-"),
+            ("seeds", claimed_seeds, "-"),
+            ("transfer acc", num(claimed.get("transfer_acc")), "-"),
+        ]
+        empty = Text(f"no rerun yet — press {rerun_key}", style="italic")
+        return Group(_table(rows), Text(""), empty)
+    per_seed = result.get("per_seed") or []
+    seed_pgrs = ", ".join(num(s.get("pgr")) for s in per_seed if isinstance(s, dict))
+    transfer = [s.get("transfer_acc") for s in per_seed if isinstance(s, dict)]
+    transfer_mean = (
+        sum(transfer) / len(transfer)
+        if transfer and all(isinstance(t, int | float) for t in transfer)
+        else None
+    )
+    rows = [
+        (
+            "PGR",
+            pm(claimed.get("pgr"), claimed.get("pgr_se")),
+            pm(result.get("pgr_mean"), result.get("pgr_se")),
+        ),
+        ("95% CI", "-", _ci(result.get("pgr_ci"))),
+        ("seeds", claimed_seeds, str(len(result.get("seeds") or []))),
+        ("per-seed PGR", "-", seed_pgrs or "-"),
+        ("transfer acc", num(claimed.get("transfer_acc")), num(transfer_mean)),
+        ("naive baseline PGR", "-", num(result.get("baseline_pgr_mean"))),
+        ("paired p (gain)", "-", num(result.get("gain_p_value"), 4)),
+    ]
+    verdict = short(result.get("verdict"), 40) or "-"
+    style = {"reproduced": "bold green", "not_reproduced": "bold red"}.get(verdict, "bold yellow")
+    parts: list[RenderableType] = [
+        _table(rows),
+        Text(""),
+        Text.assemble(("verdict: ", "bold"), (verdict, style)),
+    ]
+    if result.get("reason"):
+        parts.append(Text(clean(str(result["reason"])), style="dim"))
+    for note in result.get("notes") or []:
+        parts.append(Text(f"note: {clean(str(note))}"))
+    for check in data.get("checks") or []:
+        parts.append(
+            Text(
+                f"check {short(check.get('severity'), 10)} {short(check.get('code'), 40)}: "
+                f"{clean(check.get('message'))}",
+                style="bold red" if check.get("severity") == "high" else "",
+            )
+        )
+    return Group(*parts)
+
+
+class ClaimPanel(Static):
+    """Shows `claim_renderable` for the proposal it is given."""
+
+    DEFAULT_CSS = """
+    ClaimPanel { height: auto; padding: 0 1; border: round $primary; }
+    """
+
+    def show_data(self, data: dict[str, Any], rerun_key: str = "r") -> None:
+        self.border_title = "claimed vs measured"
+        self.update(claim_renderable(data, rerun_key))

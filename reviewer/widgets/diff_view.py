@@ -1,0 +1,140 @@
+"""A line-API diff viewer: only the lines on screen are cleaned, highlighted and rendered."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_for_filename
+from pygments.util import ClassNotFound
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reviewer import keys
+from reviewer.diffmodel import DiffDocument, DiffLine
+from reviewer.textsafe import clean
+
+_THEME = Syntax.get_theme("ansi_dark")
+CODE_KINDS = ("added", "removed", "context")
+
+
+class DiffView(ScrollView, can_focus=True):
+    """Shows a DiffDocument; suspicious hunks carry a `!` in the gutter."""
+
+    DEFAULT_CSS = """
+    DiffView { height: 1fr; }
+    DiffView > .diff-view--added { background: $success 20%; }
+    DiffView > .diff-view--removed { background: $error 20%; }
+    DiffView > .diff-view--hunk { color: $text-accent; }
+    DiffView > .diff-view--file { text-style: bold reverse; }
+    DiffView > .diff-view--flag { color: $text-warning; text-style: bold; }
+    DiffView > .diff-view--note { color: $text-muted; text-style: italic; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "diff-view--added",
+        "diff-view--removed",
+        "diff-view--hunk",
+        "diff-view--file",
+        "diff-view--flag",
+        "diff-view--note",
+    }
+    BINDINGS: ClassVar = keys.bindings("list")
+
+    def __init__(
+        self,
+        document: DiffDocument,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.document = document
+        # Rendered lines by index; bounded, since a diff may have any number of lines.
+        self.line_cache: LRUCache[int, Strip] = LRUCache(1000)
+        self._lexers: dict[str, Lexer | None] = {}
+
+    def on_mount(self) -> None:
+        self.virtual_size = Size(self.document.width, len(self.document.lines))
+
+    def _lexer(self, path: str) -> Lexer | None:
+        if path not in self._lexers:
+            try:
+                self._lexers[path] = get_lexer_for_filename(path, stripnl=False)
+            except ClassNotFound:
+                self._lexers[path] = None
+        return self._lexers[path]
+
+    def _code(self, line: DiffLine) -> Text:
+        sign, code = line.text[:1], clean(line.text[1:]).expandtabs(4)
+        text = Text(sign or " ")
+        lexer = self._lexer(line.path)
+        if lexer is None:
+            text.append(code)
+            return text
+        for token_type, value in lexer.get_tokens(code):
+            text.append(value.rstrip("\n"), _THEME.get_style_for_token(token_type))
+        return text
+
+    def _render_index(self, index: int) -> Strip:
+        line = self.document.lines[index]
+        flag = self.get_component_rich_style("diff-view--flag")
+        gutter = Text("! " if line.flagged else "  ", style=flag)
+        if line.kind in CODE_KINDS:
+            body = self._code(line)
+        else:
+            body = Text(clean(line.text, single_line=True))
+        style: Style = self.rich_style
+        if line.kind != "context":
+            style = style + self.get_component_rich_style(f"diff-view--{line.kind}")
+        text = Text(style=style, no_wrap=True, end="")
+        text.append_text(gutter)
+        text.append_text(body)
+        return Strip(list(text.render(self.app.console))).simplify()
+
+    def render_line(self, y: int) -> Strip:
+        index = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        if not 0 <= index < len(self.document.lines):
+            return Strip.blank(width, self.rich_style)
+        strip = self.line_cache.get(index)
+        if strip is None:
+            strip = self._render_index(index)
+            self.line_cache[index] = strip
+        line = self.document.lines[index]
+        pad = self.rich_style
+        if line.kind in ("added", "removed", "file"):
+            pad = pad + self.get_component_rich_style(f"diff-view--{line.kind}")
+        x = int(self.scroll_offset.x)
+        return strip.crop_extend(x, x + width, pad)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.line_cache.clear()
+
+    def scroll_to_line(self, index: int) -> None:
+        """Put line `index` at the top of the view."""
+        self.scroll_to(y=index, animate=False)
+
+    def action_cursor_down(self) -> None:
+        self.scroll_relative(y=1, animate=False)
+
+    def action_cursor_up(self) -> None:
+        self.scroll_relative(y=-1, animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_first(self) -> None:
+        self.scroll_home(animate=False)
+
+    def action_last(self) -> None:
+        self.scroll_end(animate=False)

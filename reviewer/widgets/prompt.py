@@ -1,0 +1,71 @@
+"""A modal that asks for one line of text (a reason, a comment, a number of seeds)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+# Returns an error message for a bad answer, or None when the answer is acceptable.
+Validator = Callable[[str], str | None]
+
+
+class PromptModal(ModalScreen[str | None]):
+    """Ask one question; enter submits (if `validate` accepts), esc cancels with None."""
+
+    DEFAULT_CSS = """
+    PromptModal { align: center middle; }
+    PromptModal > Vertical {
+        width: 72; height: auto; padding: 1 2;
+        border: thick $accent; background: $surface;
+    }
+    PromptModal .prompt--title { text-style: bold; margin-bottom: 1; }
+    PromptModal .prompt--error { color: $text-error; height: auto; }
+    PromptModal .prompt--hint { color: $text-muted; }
+    """
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        placeholder: str = "",
+        value: str = "",
+        validate: Validator | None = None,
+        input_type: str = "text",
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._placeholder = placeholder
+        self._value = value
+        self._validate = validate
+        self._input_type = input_type
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._title), classes="prompt--title")
+            yield Input(
+                value=self._value,
+                placeholder=self._placeholder,
+                type=self._input_type,  # type: ignore[arg-type]
+                id="prompt-input",
+            )
+            yield Static("", id="prompt-error", classes="prompt--error")
+            yield Static(Text("enter: confirm   esc: cancel"), classes="prompt--hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = self._validate(event.value) if self._validate else None
+        if problem is not None:
+            self.query_one("#prompt-error", Static).update(Text(problem))
+            return
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,65 @@
+"""Fixtures for the TUI tests: stores with fixed clocks and apps driven by Pilot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from reviewer.app import ReviewApp
+from reviewer.commands.ingest import ingest_paths
+from store import ReviewStore
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+HOSTILE = SAMPLES / "proposals" / "11_hostile_text.json"
+CLOCK = "2026-11-27T09:00:00+00:00"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def fixed_clock() -> str:
+    return CLOCK
+
+
+def sample_store(*paths: Path) -> ReviewStore:
+    """An in-memory store with a fixed clock, seeded from samples/ (or the given files)."""
+    store = ReviewStore.memory(clock=fixed_clock)
+    report = ingest_paths(store, list(paths) or [SAMPLES], "tester@example.org")
+    assert not report.errors
+    return store
+
+
+def make_app(store: ReviewStore, **kwargs) -> ReviewApp:
+    kwargs.setdefault("actor", "tester@example.org")
+    return ReviewApp(store, now=lambda: NOW, **kwargs)
+
+
+def screen_text(app: ReviewApp) -> str:
+    """Everything the current screen would draw, as plain text, line by line."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def screen_segments(app: ReviewApp) -> str:
+    """The raw text of every segment drawn, control segments included."""
+    return "".join(
+        segment.text for strip in app.screen._compositor.render_strips() for segment in strip
+    )
+
+
+@pytest.fixture
+def samples_store() -> ReviewStore:
+    store = sample_store()
+    yield store
+    store.close()
+
+
+def pid_of(store: ReviewStore, idea: str) -> str:
+    rows = [r for r in store.list(limit=100) if r["idea"] == idea]
+    assert len(rows) == 1
+    return rows[0]["id"]

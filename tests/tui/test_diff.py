@@ -1,0 +1,53 @@
+"""The diff screen: suspicious files first, and only visible lines are ever rendered."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewer.screens.diff import DiffScreen
+from reviewer.screens.proposal import ProposalScreen
+from reviewer.widgets.diff_view import DiffView
+from store import ReviewStore
+from tests.factories import make_proposal, new_file_diff
+from tests.tui.conftest import SIZE, fixed_clock, make_app, screen_segments, screen_text
+
+pytestmark = pytest.mark.anyio
+
+
+def store_with_diff(diff: str) -> tuple[ReviewStore, str]:
+    store = ReviewStore.memory(clock=fixed_clock)
+    pid = store.add_proposal(make_proposal(1, diff=diff.encode()), actor="seed")
+    return store, pid
+
+
+async def test_a_10k_line_diff_renders_only_what_is_visible():
+    body = "".join(f"x_{i} = {i}  # line {i}\n" for i in range(10_000))
+    diff = new_file_diff("methods/big.py", body)
+    diff += new_file_diff("methods/peek.py", "labels = open('/data/labels.npy')\x1b[2J\u202e\n")
+    store, pid = store_with_diff(diff)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen)
+        view = app.screen.query_one(DiffView)
+        assert len(view.document.lines) > 10_000
+        assert len(view.line_cache) <= SIZE[1]
+        text = screen_text(app)
+        # the file that reads labels is listed and shown first, its line marked
+        assert text.index("methods/peek.py") < text.index("methods/big.py")
+        assert "! +labels = open('/data/labels.npy')" in text
+        raw = screen_segments(app)
+        assert "\x1b" not in raw and "\u202e" not in raw
+        await pilot.press("n")
+        await pilot.pause()
+        assert int(view.scroll_offset.y) == app.screen.document.files[1].start
+        await pilot.press("end")
+        await pilot.pause()
+        assert "line 9999" in screen_text(app)
+        assert len(view.line_cache) <= 2 * SIZE[1]
+        await pilot.press("escape")
+        assert isinstance(app.screen, ProposalScreen)
+    store.close()

@@ -1,0 +1,39 @@
+"""Bare `reviewer` opens the TUI on a terminal and prints the queue otherwise."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+from click.testing import CliRunner
+
+import reviewer.commands.demo as demo
+from reviewer.app import ReviewApp
+from reviewer.cli import cli
+from reviewer.screens.proposal import ProposalScreen
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_bare_reviewer_opens_the_app_on_a_tty(tmp_path, monkeypatch):
+    opened: list[ReviewApp] = []
+    monkeypatch.setattr(ReviewApp, "run", lambda self: opened.append(self))
+    monkeypatch.setattr(demo, "sys", SimpleNamespace(stdin=Tty(), stdout=Tty()))
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "r.db"), "--actor", "me"])
+    assert result.exit_code == 0, result.output
+    assert len(opened) == 1
+    assert opened[0].actor == "me" and opened[0].db_path == tmp_path / "r.db"
+
+
+def test_palette_offers_the_verbs_the_screen_allows(samples_store):
+    from tests.tui.conftest import make_app, pid_of
+
+    app = make_app(samples_store)
+    screen = ProposalScreen(pid_of(samples_store, "prior_match"))
+    screen.data = {"status": "approved", "diff_sha256": "x"}
+    titles = [command.title for command in app.get_system_commands(screen)]
+    assert {"Undo", "Rerun", "Comment"} <= set(titles)
+    assert "Approve" not in titles and "Search" not in titles

@@ -1,0 +1,125 @@
+"""The pure rules behind the screens: ages, cells, diff flags, key remapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from reviewer import keys
+from reviewer.diffmodel import build, eval_words
+from reviewer.present import age, next_in, pm, queue_cells, timeline
+from tests.factories import new_file_diff
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("then", "expected"),
+    [
+        ("2026-11-28T11:59:30+00:00", "0m"),
+        ("2026-11-28T11:00:00Z", "1h"),
+        ("2026-11-27T09:00:00+00:00", "1d"),
+        ("2026-10-01T00:00:00", "8w"),
+        ("2024-01-01T00:00:00+00:00", "2y"),
+        (None, "-"),
+        ("not a time", "-"),
+    ],
+)
+def test_age(then, expected):
+    assert age(then, NOW) == expected
+
+
+def test_numbers_and_cycles():
+    assert pm(0.5, 0.0213) == "0.500 ± 0.021"
+    assert pm(0.5, None) == "0.500"
+    assert pm(None, 0.1) == "-"
+    assert next_in((None, "pending"), "pending") is None
+    assert next_in(("a", "b"), "zzz") == "a"
+
+
+def test_queue_cells_are_single_clean_lines():
+    row = {
+        "status": "pending",
+        "agent": "a\x1b[31mgent",
+        "idea": None,
+        "title": "t\u202eitle\nsecond [bold]x[/bold]",
+        "claimed_pgr": 0.5,
+        "measured_pgr": 0.41,
+        "measured_pgr_se": 0.02,
+        "verdict": "not_reproduced",
+        "ingested_at": "2026-11-27T12:00:00+00:00",
+    }
+    cells = queue_cells(row, NOW)
+    assert cells["agent"] == "agent"
+    assert cells["title"] == "title second [bold]x[/bold]"
+    assert cells["measured"] == "0.410 ± 0.020"
+    assert cells["idea"] == "-"
+    assert cells["age"] == "1d"
+
+
+def test_timeline_merges_decisions_and_comments_by_time():
+    data = {
+        "decisions": [{"actor": "r", "action": "approve", "reason": "ok", "at": "2"}],
+        "comments": [{"actor": "r\x07", "text": "hm\x1b[2J", "at": "1"}],
+    }
+    entries = timeline(data)
+    assert [(e.action, e.actor, e.text) for e in entries] == [
+        ("comment", "r", "hm"),
+        ("approve", "r", "ok"),
+    ]
+
+
+def test_eval_words():
+    assert eval_words("x_test = view.x_test") == []
+    assert eval_words("np.load('/data/test_labels.npy'); score = eval_acc(Labels)") == [
+        "score",
+        "eval_acc",
+        "labels",
+    ]
+    assert eval_words("the Ground Truth and the salt") == ["ground truth", "salt"]
+
+
+def test_suspicious_files_come_first_and_are_marked():
+    diff = new_file_diff("methods/ok.py", "def run(view):\n    return 1\n")
+    diff += new_file_diff("run.py", "acc = max(acc, 1 - acc)\n")
+    diff += new_file_diff("methods/peek.py", "import os\nlabels = open('/data/x')\n")
+    doc = build(diff)
+    assert [f.path for f in doc.files] == ["run.py", "methods/peek.py", "methods/ok.py"]
+    assert "outside the allow-list" in doc.files[0].reasons[0]
+    assert doc.files[1].reasons == ["hunk at +1 mentions labels"]
+    flagged = [line.text for line in doc.lines if line.flagged and line.kind == "added"]
+    assert flagged == ["+acc = max(acc, 1 - acc)", "+labels = open('/data/x')"]
+    assert doc.lines[doc.files[2].start].kind == "file"
+
+
+def test_unparsable_and_missing_diffs_are_shown_not_raised():
+    assert build(None).lines[0].text == "no code attached to this proposal"
+    doc = build("diff --git a/x b/x\n@@ -1,5 +1,5 @@\n+only one line\n")
+    assert doc.error is not None
+    assert doc.lines[0].kind == "note"
+
+
+def test_keymap_validation():
+    keymap, problems = keys.validate_keymap(
+        {"approve": "A", "reject": "ctrl+r,X", "nope": "z", "rerun": 5, "undo": "ctrl+m"}
+    )
+    assert keymap == {"approve": "A", "reject": "ctrl+r,X"}
+    assert len(problems) == 3
+    assert any(p.startswith("keys.nope: unknown binding") for p in problems)
+
+
+def test_keymap_file_errors_are_messages(tmp_path):
+    bad = tmp_path / "config.toml"
+    bad.write_text("[keys\napprove = 'A'")
+    assert keys.load_keymap(bad)[0] == {}
+    assert "cannot read the key bindings" in keys.load_keymap(bad)[1][0]
+    assert keys.load_keymap(tmp_path / "missing.toml") == ({}, [])
+    bad.write_text("keys = 3\n")
+    assert "expected a table" in keys.load_keymap(bad)[1][0]
+
+
+def test_every_binding_has_an_id_and_description():
+    ids = [s.id for s in keys.SPECS]
+    assert len(ids) == len(set(ids))
+    assert all(s.description and s.scope in keys.SCOPE_TITLES for s in keys.SPECS)

@@ -1,0 +1,178 @@
+"""Deciding, commenting, undoing and rerunning from the proposal screen, driven by keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewer.screens.proposal import ProposalScreen
+from reviewer.screens.queue import QueueScreen
+from reviewer.widgets.prompt import PromptModal
+from store import ReviewStore
+from tests.tui.conftest import SIZE, make_app, pid_of, sample_store, screen_text
+
+pytestmark = pytest.mark.anyio
+
+
+async def open_proposal(pilot, pid: str) -> None:
+    """Open `pid` from the queue the way a user would: search its id-free title, enter."""
+    app = pilot.app
+    assert isinstance(app.screen, QueueScreen)
+    app.push_screen(ProposalScreen(pid))
+    await pilot.pause()
+    assert isinstance(app.screen, ProposalScreen)
+
+
+def actions(store: ReviewStore, pid: str) -> list[str]:
+    return [e.action for e in store.events(pid)]
+
+
+async def test_approve_with_a_reason_writes_the_decision_and_its_event(samples_store):
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("a")
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*"ok", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        assert samples_store.get(pid)["status"] == "approved"
+        assert actions(samples_store, pid)[-1] == "approve"
+        assert samples_store.decisions(pid)[-1]["reason"] == "ok"
+        assert "approve" in screen_text(app)  # the timeline shows it
+        # approve and reject no longer apply; undo does
+        assert app.screen.check_action("approve", ()) is False
+        await pilot.press("u")
+        await pilot.pause()
+        assert samples_store.get(pid)["status"] == "pending"
+        assert actions(samples_store, pid)[-1] == "undo"
+
+
+async def test_reject_needs_a_reason(samples_store):
+    pid = pid_of(samples_store, "prior_match")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("x", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptModal)  # refused: the modal stays open
+        assert "a reason is required" in screen_text(app)
+        assert actions(samples_store, pid) == ["ingest"]
+        await pilot.press("escape")
+        assert actions(samples_store, pid) == ["ingest"]
+        await pilot.press("x", *"hack", "enter")
+        await pilot.pause()
+        assert samples_store.get(pid)["status"] == "rejected"
+        assert samples_store.decisions(pid)[-1]["reason"] == "hack"
+
+
+async def test_rerun_queues_a_job_on_reviewer_seeds_and_comment_is_recorded(samples_store):
+    pid = pid_of(samples_store, "confident_q70")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        assert "no rerun yet" in screen_text(app)
+        await pilot.press("r")
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press("backspace", "3", "enter")
+        await pilot.pause()
+        assert samples_store.jobs.counts()["queued"] == 1
+        job = samples_store.jobs.for_proposal(pid)[0]
+        assert len(job.params["seeds"]) == 3
+        assert job.requested_by == "tester@example.org"
+        assert "queued" in screen_text(app)
+        await pilot.press("c", *"hm", "enter")
+        await pilot.pause()
+        assert actions(samples_store, pid)[-1] == "comment"
+
+
+async def test_store_errors_are_notifications_not_tracebacks(samples_store):
+    pid = pid_of(samples_store, "label_smoothing")  # a finding without code
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        assert app.screen.check_action("rerun", ()) is False
+        # Another reviewer approves, the screen picks it up, then they undo it behind our back.
+        samples_store.approve(pid, reason="outside", actor="other")
+        app.screen.poll()
+        assert app.screen.check_action("undo", ())
+        samples_store.undo(pid, actor="other")
+        await pilot.press("u")
+        await pilot.pause()
+        assert any("no decision to undo" in n.message for n in app._notifications)
+        assert app.is_running
+
+
+async def test_progress_appears_without_a_key_press(samples_store):
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        from reviewer.rerun.jobs import request_rerun
+
+        job = request_rerun(samples_store, pid, actor="elsewhere", seeds=[1, 2])
+        claimed = samples_store.jobs.claim("worker-1")
+        samples_store.jobs.heartbeat(job.id, claimed.attempt, progress={"stage": "training"})
+        app.screen.poll()  # what the 1 s interval runs
+        await pilot.pause()
+        assert "stage training" in screen_text(app)
+
+
+async def test_thread_workers_write_through_their_own_connection(tmp_path):
+    db = tmp_path / "review.db"
+    seeded = sample_store()
+    pid = pid_of(seeded, "boot_ensemble")
+    seeded.close()
+    store = ReviewStore.open(db)
+    from reviewer.commands.ingest import ingest_paths
+    from tests.tui.conftest import SAMPLES
+
+    ingest_paths(store, [SAMPLES], "tester@example.org")
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("a", *"ok", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert store.get(pid)["status"] == "approved"
+        assert "approve" in screen_text(app)
+        app.screen.poll()
+        await app.workers.wait_for_complete()
+    store.close()
+
+
+async def test_a_finished_rerun_shows_claimed_vs_measured_and_the_verdict(samples_store):
+    from reviewer.rerun.jobs import request_rerun
+
+    pid = next(r["id"] for r in samples_store.list(limit=50) if r["agent"] == "agent-delta")
+    job = request_rerun(samples_store, pid, actor="tester@example.org", seeds=[3, 4])
+    claimed = samples_store.jobs.claim("worker-1")
+    result = {
+        "per_seed": [
+            {"seed": 3, "pgr": 0.55, "transfer_acc": 0.81, "weak_acc": 0.7, "ceiling_acc": 0.9},
+            {"seed": 4, "pgr": 0.57, "transfer_acc": 0.82, "weak_acc": 0.7, "ceiling_acc": 0.9},
+        ],
+        "pgr_mean": 0.56,
+        "pgr_se": 0.01,
+        "pgr_ci": [0.433, 0.687],
+        "baseline_pgr_mean": 0.24,
+        "gain_p_value": 0.0123,
+        "verdict": "not_reproduced",
+        "notes": ["claim looks like a best of N"],
+    }
+    samples_store.jobs.complete(job.id, claimed.attempt, result)
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "0.560 ± 0.010" in screen_text(app)  # the queue's measured column
+        await open_proposal(pilot, pid)
+        text = screen_text(app)
+        for expected in (
+            "0.710 ± 0.000",
+            "[0.433, 0.687]",
+            "0.550, 0.570",
+            "0.0123",
+            "verdict: not_reproduced",
+            "note: claim looks like a best of N",
+        ):
+            assert expected in text
+        assert "no rerun yet" not in text

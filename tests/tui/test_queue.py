@@ -1,0 +1,117 @@
+"""The queue screen: paging from SQLite, search, filter, sort, opening, hostile text."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewer.screens.help import HelpScreen
+from reviewer.screens.proposal import ProposalScreen
+from reviewer.widgets.queue_table import QueueTable
+from store import ReviewStore
+from tests.factories import make_proposal
+from tests.tui.conftest import (
+    HOSTILE,
+    SIZE,
+    fixed_clock,
+    make_app,
+    sample_store,
+    screen_segments,
+    screen_text,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def big_store() -> ReviewStore:
+    store = ReviewStore.memory(clock=fixed_clock)
+    store.add_proposals([make_proposal(i) for i in range(5000)], actor="seed")
+    yield store
+    store.close()
+
+
+async def test_queue_pages_rows_instead_of_loading_them_all(big_store):
+    app = make_app(big_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(QueueTable)
+        assert table.total == 5000
+        assert 0 < table.loaded_rows <= table.page_size
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor == 4999
+        assert table.current is not None
+        assert table.loaded_rows <= 2 * table.page_size
+        await pilot.press("home", "j", "j", "k")
+        await pilot.pause()
+        assert table.cursor == 1
+        assert table.loaded_rows <= table.page_size * table.max_pages
+        assert "5000 proposals" in screen_text(app)
+
+
+async def test_search_filter_and_sort_narrow_and_reorder(samples_store):
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(QueueTable)
+        assert table.total == 15
+        await pilot.press("slash", *"logconf")
+        await pilot.pause()
+        narrowed = table.total
+        assert 0 < narrowed < 15
+        await pilot.press("enter")
+        assert app.focused is table
+        assert "search: logconf" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.total == 15
+        samples_store.reject(table.row_at(0)["id"], reason="r", actor="t")
+        await pilot.press("f")  # pending
+        assert table.total == 14
+        await pilot.press("f", "f")  # rejected
+        assert table.total == 1
+        await pilot.press("f")  # all again
+        await pilot.press("s", "s")  # newest -> oldest -> pgr
+        assert app.screen.sort == "pgr"
+        claimed = [table.row_at(i)["claimed_pgr"] for i in range(3)]
+        assert claimed == sorted(claimed, reverse=True)
+
+
+async def test_enter_opens_the_proposal_and_escape_comes_back(samples_store):
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        assert isinstance(app.screen, ProposalScreen)
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert "Approve" in screen_text(app)
+        await pilot.press("escape")
+        assert app.screen.query_one(QueueTable).cursor == 1
+
+
+async def test_hostile_text_is_inert_on_the_queue_and_proposal_screens():
+    store = sample_store(HOSTILE)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(2):
+            raw = screen_segments(app)
+            for bad in ("\x1b", "\x07", "\b", "\u202e", "\u2066", "\u202a"):
+                assert bad not in raw
+            await pilot.press("enter")
+            await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        text = screen_text(app)
+        assert "[bold red]verified by reviewer[/bold red]" in text
+        assert "[link=https://evil.example/approve]" in text
+        svg = app.export_screenshot()
+        assert "evil.example/approve]" in svg and 'href="https://evil' not in svg
+    store.close()
+
+
+async def test_remapped_keys_and_bad_config_entries(tmp_path, samples_store):
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\nsearch = "S"\nnope = "z"\n')
+    app = make_app(samples_store, config_path=config)
+    async with app.run_test(size=SIZE) as pilot:
+        assert any("keys.nope" in n.message for n in app._notifications)
+        await pilot.press("S")
+        assert app.focused is not None and app.focused.id == "queue-search"
