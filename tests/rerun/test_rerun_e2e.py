@@ -57,6 +57,17 @@ def proposal(tmp: Path, name: str, idea: str, body: str | None, claim: float | N
 
 
 
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("e2e-home")
+
+
+@pytest.fixture(autouse=True)
+def one_home_for_the_module(shared_home, monkeypatch):
+    """One salt and baseline cache for every test here, so baselines train once."""
+    monkeypatch.setenv("REVIEWER_HOME", str(shared_home))
+
+
 def invoke(db: Path, *args: str):
     return CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
 
@@ -78,8 +89,7 @@ def test_honest_reproduces_inflated_does_not(tmp_path):
     db = tmp_path / "e2e.db"
     truth = api.rerun("logconf", seeds=SEEDS, device="cpu").stats.pgr_mean
     honest = ingest(db, proposal(tmp_path, "honest", "my_logconf", LOGCONF, round(truth, 4)))
-    inflated = ingest(db, proposal(tmp_path, "inflated", "big_logconf", LOGCONF,
-                                   round(truth + 0.3, 4)))
+    inflated = ingest(db, proposal(tmp_path, "inflated", "big_logconf", LOGCONF, 1.5))
     good = rerun(db, honest)
     assert good["state"] == "done" and good["verdict"] == "reproduced", good
     assert good["pgr_mean"] == pytest.approx(truth, abs=1e-9)  # same code, seeds and salt
@@ -140,10 +150,9 @@ def test_no_code_and_unknown_harness_are_clean_errors(tmp_path):
 
 def test_unsafe_no_sandbox_is_recorded(tmp_path):
     db = tmp_path / "e2e.db"
-    truth = api.rerun("logconf", seeds=SEEDS, device="cpu").stats.pgr_mean
-    pid = ingest(db, proposal(tmp_path, "debug", "my_logconf", LOGCONF, round(truth, 4)))
+    pid = ingest(db, proposal(tmp_path, "debug", "my_logconf", LOGCONF, 1.5))
     result = rerun(db, pid, "--unsafe-no-sandbox")
-    assert result["verdict"] == "reproduced" and result["unsafe_no_sandbox"] is True
+    assert result["pgr_mean"] is not None and result["unsafe_no_sandbox"] is True
     assert result["env"]["sandbox"].startswith("none")
     requested = [json.loads(line) for line in invoke(db, "audit", "export").output.splitlines()
                  if '"rerun_requested"' in line]
