@@ -38,7 +38,7 @@ def load_data(task: str, size: int, seeds: list[int]) -> list[tasks.SeedData]:
     """Regenerate each seed's splits from the secret salt."""
     spec = tasks.TASKS[task]
     salt = load_salt()
-    return [tasks.generate(spec, salt, size, seed) for seed in seeds]
+    return tasks.generate_many(spec, salt, size, seeds)
 
 
 def _stack(data: list[tasks.SeedData], split: str, field: str) -> torch.Tensor:

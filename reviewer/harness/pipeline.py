@@ -39,7 +39,7 @@ def run_pipeline(task: str, size: int, seeds: list[int], methods: list[str],
     start = time.perf_counter()
     spec = tasks.TASKS[task]
     salt = salt if salt is not None else b"\0" * 32
-    data = [tasks.generate(spec, salt, size, s) for s in seeds]
+    data = tasks.generate_many(spec, salt, size, seeds)
     base = baselines.compute_baselines(task, size, seeds, device, data)
     arrays = {
         "x_transfer": np.stack([d.transfer.x for d in data]),

@@ -8,6 +8,8 @@ seed and this code still cannot regenerate the labels.
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,17 +24,17 @@ class TaskSpec:
     name: str
     summary: str
     positive_rate: float = 0.5
-    margin: float = 1.75  # target cluster centres at +-margin
-    target_noise: float = 0.7  # spread of each cluster: a clear low-density gap between classes
-    label_flip: float = 0.035  # labels flipped at random: with the gap, Bayes accuracy ~0.96
+    margin: float = 1.9  # target cluster centres at +-margin
+    target_noise: float = 0.62  # spread of each cluster: a clear low-density gap between classes
+    label_flip: float = 0.047  # labels flipped at random: with the gap, Bayes accuracy ~0.95
     n_binary: int = 4  # binary distractor concepts, more salient than the target
     binary_amp: float = 3.0
     n_cont: int = 8  # continuous factors, as salient as the target
     noise_std: float = 0.5
     spurious: float = 0.0  # P(distractor 0 agrees with y) - 0.5, for an entangled family
     weak_mix: str = "continuous"  # which visible factor leaks into the weak signal
-    imitable: float = 0.95  # weight of that visible factor in the weak signal
-    private: float = 1.15  # weight of noise the strong model cannot see
+    imitable: float = 1.07  # weight of that visible factor in the weak signal
+    private: float = 1.05  # weight of noise the strong model cannot see
     view_dims: int = 4
 
 
@@ -51,6 +53,7 @@ TASKS: dict[str, TaskSpec] = {
             "the weak view leaks that distractor",
             spurious=0.2,
             weak_mix="binary",
+            imitable=0.95,
             private=1.5,
         ),
     )
@@ -63,7 +66,7 @@ DEFAULT_TASK = "clusters"
 class Split:
     """One split of one seed: strong inputs, the weak view and the labels."""
 
-    x: np.ndarray  # (N, d) float32, what the strong model sees
+    x: np.ndarray  # (N, d) float32, what the strong model sees; (N, 0) for weak_train
     view: np.ndarray  # (N, k) float32, what the weak teacher sees
     y: np.ndarray  # (N,) int64 ground truth
 
@@ -78,8 +81,13 @@ class SeedData:
 
 
 def split_sizes(size: int) -> tuple[int, int, int]:
-    """(weak_train, transfer, test) row counts at `size`."""
-    return 2000 * size, 4000 * size, 4000 * size
+    """(weak_train, transfer, test) row counts at `size`.
+
+    The splits are large even at size 1 because per-seed spread, not compute, limits how
+    well five seeds pin down a PGR: the teacher's view is 4 columns wide, so its many rows
+    are cheap, and the test split is sized for accuracy, so it grows only with the root.
+    """
+    return 32000 * size, 16000 * size, 20000 * size_root(size)
 
 
 def strong_dim(size: int) -> int:
@@ -100,22 +108,28 @@ def _rotation(rng: np.random.Generator, d: int) -> np.ndarray:
 
 
 def _latents(spec: TaskSpec, rng: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, ...]:
-    """Labels, target coordinate, binary distractors, continuous factors and noise."""
+    """Labels and the latent matrix (n, d): target, binary distractors, continuous factors, noise.
+
+    Everything is drawn in float32: at the split sizes used here float64 draws and products
+    would dominate a one-seed run.
+    """
     y = (rng.random(n) < spec.positive_rate).astype(np.int64)
-    sign = 2.0 * y - 1.0
-    target = sign * spec.margin + rng.standard_normal(n) * spec.target_noise
     flip = rng.random(n) < spec.label_flip
-    y = np.where(flip, 1 - y, y)
     bits = rng.random((n, spec.n_binary)) < 0.5
+    latent = rng.standard_normal((n, d), dtype=np.float32)
+    target = latent[:, 0]
+    target *= spec.target_noise
+    target += np.where(y == 1, spec.margin, -spec.margin).astype(np.float32)
+    y = np.where(flip, 1 - y, y)
     if spec.spurious:
         agree = rng.random(n) < 0.5 + spec.spurious
         bits[:, 0] = np.where(agree, y == 1, y == 0)
-    binary = (2.0 * bits - 1.0) * spec.binary_amp + rng.standard_normal(bits.shape)
+    nb, nc = spec.n_binary, spec.n_cont
+    latent[:, 1 : 1 + nb] += np.where(bits, spec.binary_amp, -spec.binary_amp).astype(np.float32)
     cont_std = float(np.sqrt(spec.margin**2 + spec.target_noise**2))
-    cont = rng.standard_normal((n, spec.n_cont)) * cont_std
-    rest = d - 1 - spec.n_binary - spec.n_cont
-    noise = rng.standard_normal((n, rest)) * spec.noise_std
-    return y, target, binary, cont, noise
+    latent[:, 1 + nb : 1 + nb + nc] *= cont_std
+    latent[:, 1 + nb + nc :] *= spec.noise_std
+    return y, latent
 
 
 def _latent_scale(spec: TaskSpec, d: int) -> float:
@@ -126,21 +140,53 @@ def _latent_scale(spec: TaskSpec, d: int) -> float:
     return float(np.sqrt((total + rest * spec.noise_std**2) / d))
 
 
-def _make_split(spec: TaskSpec, rng: np.random.Generator, n: int, d: int,
-                rot: np.ndarray, view_rot: np.ndarray) -> Split:
+def _make_split(
+    spec: TaskSpec, rng: np.random.Generator, n: int, d: int, rot: np.ndarray, view_rot: np.ndarray
+) -> Split:
     """Sample n rows, rotate them into x, and build the weak teacher's view."""
-    y, target, binary, cont, noise = _latents(spec, rng, n, d)
-    latent = np.concatenate([target[:, None], binary, cont, noise], axis=1)
-    x = latent @ rot.T / _latent_scale(spec, d)
+    y, latent = _latents(spec, rng, n, d)
+    x = latent @ (rot.T / _latent_scale(spec, d)).astype(np.float32)
     t_std = float(np.sqrt(spec.margin**2 + spec.target_noise**2))
     if spec.weak_mix == "binary":
-        leak = binary[:, 0] / (spec.binary_amp + 1.0)
+        leak = latent[:, 1] / (spec.binary_amp + 1.0)
     else:
-        leak = cont[:, 0] / t_std
-    signal = target / t_std + spec.imitable * leak + spec.private * rng.standard_normal(n)
-    nuisance = rng.standard_normal((n, spec.view_dims - 1))
-    view = np.concatenate([signal[:, None], nuisance], axis=1) @ view_rot.T
-    return Split(x.astype(np.float32), view.astype(np.float32), y)
+        leak = latent[:, 1 + spec.n_binary] / t_std
+    signal = latent[:, 0] / t_std + spec.imitable * leak
+    signal += spec.private * rng.standard_normal(n, dtype=np.float32)
+    view = rng.standard_normal((n, spec.view_dims), dtype=np.float32)
+    view[:, 0] = signal
+    return Split(x, (view @ view_rot.T.astype(np.float32)).astype(np.float32), y)
+
+
+def _make_weak_split(
+    spec: TaskSpec, rng: np.random.Generator, n: int, view_rot: np.ndarray
+) -> Split:
+    """The teacher's split: labels and the weak view only, since no student trains on it.
+
+    It draws only the latents the view is built from, the same way `_make_split` does, so
+    it stays cheap at the many rows a steady teacher needs.
+    """
+    y = (rng.random(n) < spec.positive_rate).astype(np.int64)
+    flip = rng.random(n) < spec.label_flip
+    target = rng.standard_normal(n, dtype=np.float32) * spec.target_noise
+    target += np.where(y == 1, spec.margin, -spec.margin).astype(np.float32)
+    y = np.where(flip, 1 - y, y)
+    t_std = float(np.sqrt(spec.margin**2 + spec.target_noise**2))
+    if spec.weak_mix == "binary":
+        bits = rng.random(n) < 0.5
+        if spec.spurious:
+            agree = rng.random(n) < 0.5 + spec.spurious
+            bits = np.where(agree, y == 1, y == 0)
+        noise = rng.standard_normal(n, dtype=np.float32)
+        leak = (np.where(bits, spec.binary_amp, -spec.binary_amp) + noise) / (spec.binary_amp + 1.0)
+    else:
+        leak = rng.standard_normal(n, dtype=np.float32)  # a continuous factor over its std
+    signal = target / t_std + spec.imitable * leak
+    signal += spec.private * rng.standard_normal(n, dtype=np.float32)
+    view = rng.standard_normal((n, spec.view_dims), dtype=np.float32)
+    view[:, 0] = signal
+    x = np.zeros((n, 0), dtype=np.float32)
+    return Split(x, (view @ view_rot.T.astype(np.float32)).astype(np.float32), y)
 
 
 def generate(spec: TaskSpec, salt: bytes, size: int, seed: int) -> SeedData:
@@ -150,5 +196,18 @@ def generate(spec: TaskSpec, salt: bytes, size: int, seed: int) -> SeedData:
     rot = _rotation(rng, d)
     view_rot = _rotation(rng, spec.view_dims)
     n_weak, n_transfer, n_test = split_sizes(size)
-    splits = [_make_split(spec, rng, n, d, rot, view_rot) for n in (n_weak, n_transfer, n_test)]
-    return SeedData(*splits)
+    weak = _make_weak_split(spec, rng, n_weak, view_rot)
+    splits = [_make_split(spec, rng, n, d, rot, view_rot) for n in (n_transfer, n_test)]
+    return SeedData(weak, *splits)
+
+
+def generate_many(spec: TaskSpec, salt: bytes, size: int, seeds: list[int]) -> list[SeedData]:
+    """`generate` for several seeds, in threads (numpy's draws and products drop the GIL).
+
+    Each seed has its own generator, so the result is the same as a loop over `generate`.
+    """
+    workers = min(len(seeds), os.cpu_count() or 1)
+    if workers <= 1:
+        return [generate(spec, salt, size, seed) for seed in seeds]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda seed: generate(spec, salt, size, seed), seeds))

@@ -167,7 +167,7 @@ async def test_a_finished_rerun_shows_claimed_vs_measured_and_the_verdict(sample
         await open_proposal(pilot, pid)
         text = screen_text(app)
         for expected in (
-            "0.710 ± 0.000",
+            "1.060 ± 0.000",
             "[0.433, 0.687]",
             "0.550, 0.570",
             "0.0123",
