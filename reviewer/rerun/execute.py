@@ -78,7 +78,11 @@ def _unsafe_spec(
 
 
 def run_rerun(
-    req: RerunRequest, *, progress: Progress = lambda _: None, cancel: threading.Event | None = None
+    req: RerunRequest,
+    *,
+    progress: Progress = lambda _: None,
+    cancel: threading.Event | None = None,
+    output: Progress | None = None,
 ) -> dict[str, Any]:
     """Run one rerun to a result dict (a DESIGN §4.5 `reruns` entry without `id`/`state`)."""
     start = time.perf_counter()
@@ -121,7 +125,9 @@ def run_rerun(
             f"running {req.idea} on {len(req.seeds)} seeds"
             + (" WITHOUT a sandbox" if req.unsafe_no_sandbox else " in the sandbox")
         )
-        ran = sandbox.run(spec, cancel=cancel, unsafe_no_sandbox=req.unsafe_no_sandbox)
+        ran = sandbox.run(
+            spec, cancel=cancel, unsafe_no_sandbox=req.unsafe_no_sandbox, on_output=output
+        )
         log = (ran.stdout + "\n" + ran.stderr).strip()[-4000:]
         env = _env(req, device, time.perf_counter() - start, not req.unsafe_no_sandbox)
         if cancel is not None and cancel.is_set():

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -247,10 +248,15 @@ def prepare_dirs(readable: list[Path], writable: list[Path]) -> None:
 
 
 def run(
-    spec: SandboxSpec, *, cancel: threading.Event | None = None, unsafe_no_sandbox: bool = False
+    spec: SandboxSpec,
+    *,
+    cancel: threading.Event | None = None,
+    unsafe_no_sandbox: bool = False,
+    on_output: Callable[[str], None] | None = None,
 ) -> SandboxResult:
     """Run the spec under bubblewrap; on timeout or `cancel` kill the whole process group.
 
+    `on_output` gets the capped, cleaned tail of the output about once a second.
     `unsafe_no_sandbox` runs the bare argv with the same limits and clean
     environment but no isolation, for trusted debugging only.
     """
@@ -279,12 +285,18 @@ def run(
             )
             timed_out = False
             try:
+                last_report = start
                 while proc.poll() is None:
-                    if time.monotonic() - start > limits.wall_s:
+                    now = time.monotonic()
+                    if now - start > limits.wall_s:
                         timed_out = True
                         break
                     if cancel is not None and cancel.is_set():
                         break
+                    if on_output is not None and now - last_report >= 1.0:
+                        # The live tail lets a reviewer watch a long rerun from the TUI.
+                        on_output(_tail(err_path, 2000) + _tail(out_path, 2000))
+                        last_report = now
                     time.sleep(0.05)
             finally:
                 try:

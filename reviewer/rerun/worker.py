@@ -34,6 +34,7 @@ class _Heartbeat(threading.Thread):
         super().__init__(daemon=True)
         self.db, self.job, self.lease_s, self.cancel = db, job, lease_s, cancel
         self.stage = "starting"
+        self.log_tail = ""
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -45,7 +46,11 @@ class _Heartbeat(threading.Thread):
                         self.job.id,
                         self.job.attempt,
                         lease_s=self.lease_s,
-                        progress={"stage": self.stage, "at": time.time()},
+                        progress={
+                            "stage": self.stage,
+                            "log_tail": self.log_tail,
+                            "at": time.time(),
+                        },
                     )
                 except StaleAttempt:
                     self.cancel.set()
@@ -55,13 +60,17 @@ class _Heartbeat(threading.Thread):
 
 
 def dispatch(
-    req: RerunRequest, *, progress: Callable[[str], None], cancel: threading.Event
+    req: RerunRequest,
+    *,
+    progress: Callable[[str], None],
+    cancel: threading.Event,
+    output: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run a request on the built-in harness or on the configured external one it names."""
     if req.harness == BUILTIN:
         from reviewer.rerun.execute import run_rerun
 
-        return run_rerun(req, progress=progress, cancel=cancel)
+        return run_rerun(req, progress=progress, cancel=cancel, output=output)
     from reviewer.config import load_config
     from reviewer.rerun.external import run_external
 
@@ -86,7 +95,11 @@ def run_job(
             return store.jobs.fail(
                 job.id, job.attempt, f"unknown job kind {job.kind!r}", retry=False
             )
-        result = dispatch(request_for(store, job), progress=progress, cancel=cancel)
+
+        def output(tail: str) -> None:
+            beat.log_tail = tail
+
+        result = dispatch(request_for(store, job), progress=progress, cancel=cancel, output=output)
         if cancel.is_set():
             log(f"job {job.id}: no longer ours (cancelled or lease lost); result dropped")
             return None

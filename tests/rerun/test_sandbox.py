@@ -268,3 +268,19 @@ def test_gpu_binds_every_nvidia_node(monkeypatch):
     assert "--dev-bind /dev/nvidia0 /dev/nvidia0" in joined
     assert joined.index("--dev /dev") < joined.index("--dev-bind /dev/nvidia0")
     assert "--ro-bind /sys /sys" in joined
+
+
+def test_live_output_tail_is_reported_while_running(dirs):
+    out = dirs[1]
+    script = out.parent / "probe.py"
+    script.write_text("import time\nprint('seed 1 done', flush=True)\ntime.sleep(2.5)\n")
+    script.chmod(0o644)
+    seen: list[str] = []
+    spec = SandboxSpec(
+        argv=[sys.executable, "-I", "/sandbox/probe.py"],
+        ro_binds=[*sandbox.python_binds(), (script, "/sandbox/probe.py")],
+        rw_binds=[(out, "/sandbox/out")], limits=Limits(wall_s=60),
+    )
+    result = sandbox.run(spec, on_output=seen.append)
+    assert result.returncode == 0
+    assert any("seed 1 done" in tail for tail in seen)
