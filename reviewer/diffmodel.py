@@ -13,6 +13,7 @@ from typing import Literal
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
+from reviewer.rerun.diffcheck import BUILTIN_ALLOW
 from reviewer.textsafe import clean
 
 LineKind = Literal["file", "hunk", "added", "removed", "context", "note"]
@@ -22,7 +23,6 @@ EVAL_WORDS = re.compile(
     r"\b(labels?|tests?|scores?|scorer|scoring|eval\w*|ground[ _-]?truth|salt|cache[ds]?)\b",
     re.IGNORECASE,
 )
-BUILTIN_ALLOW: tuple[str, ...] = ("methods/",)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ import unidiff
 
 MAX_DIFF_BYTES = 1024 * 1024
 MAX_FILES = 50
+# Where diffs against the built-in harness may write; scorer, data and runner lie outside.
+BUILTIN_ALLOW: tuple[str, ...] = ("methods/",)
 GIT_TIMEOUT_S = 20
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ALLOWED_SUMMARY = re.compile(r"create mode 100644 (?P<path>.+)")

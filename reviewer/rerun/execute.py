@@ -15,10 +15,10 @@ import numpy as np
 
 from reviewer.harness import api, launch, scorer, treehash
 from reviewer.rerun import decoys, sandbox, stats
-from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_diff
+from reviewer.rerun.diffcheck import BUILTIN_ALLOW, DiffPolicy, DiffRefused, apply_diff
 from reviewer.rerun.request import RerunRequest, outcome
 
-BUILTIN_POLICY = DiffPolicy(allow=("methods/",))
+BUILTIN_POLICY = DiffPolicy(allow=BUILTIN_ALLOW)
 HARNESS_MOUNT = "/sandbox/harness"
 VIEW_MOUNT = "/sandbox/view"
 OUT_MOUNT = "/sandbox/out"

@@ -13,7 +13,8 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reviewer import keys
-from reviewer.diffmodel import BUILTIN_ALLOW, DiffDocument, build
+from reviewer.diffmodel import DiffDocument, build
+from reviewer.rerun.diffcheck import BUILTIN_ALLOW
 from reviewer.textsafe import short
 from reviewer.widgets.diff_view import DiffView
 
