@@ -114,11 +114,14 @@ def rerun_cmd(
     if wait:
         from reviewer.rerun.worker import run_job, worker_name
 
-        claimed = store.jobs.claim(worker_name(), lease_s=DEFAULT_LEASE_S, job_id=job.id)
-        if claimed is not None:
-            run_job(store, claimed, log=lambda m: click.echo(m, err=True))
         while store.jobs.get(job.id).state in ("queued", "running"):
-            time.sleep(1.0)  # another worker took it; its result lands in the store
+            # Claiming succeeds only while the job is queued or its lease has expired, so this
+            # also takes over from another worker that died with the job.
+            claimed = store.jobs.claim(worker_name(), lease_s=DEFAULT_LEASE_S, job_id=job.id)
+            if claimed is not None:
+                run_job(store, claimed, log=lambda m: click.echo(m, err=True))
+            else:
+                time.sleep(1.0)
     item = rerun_item(store.jobs.get(job.id))
     if as_json:
         print_json(item)
