@@ -125,7 +125,7 @@ def _run_and_score(tree: Path, idea: str, task: str, size: int, seeds: list[int]
         return None, f"{exc}\n{log}"
 
 
-def _cached_baseline_method(task: str, size: int, seeds: list[int], view_dir: Path, work: Path,
+def baseline_method_scores(task: str, size: int, seeds: list[int], view_dir: Path, work: Path,
                             device: str, timeout: float) -> list[scorer.SeedScore] | None:
     """Per-seed scores of the shipped `naive` method, cached beside the baselines."""
     folder = baselines.cache_folder(task, size, device)
@@ -169,7 +169,7 @@ def rerun(
         view_dir = materialize_view(task, size, seeds, work / "view", device)
         scored, log = _run_and_score(tree, idea, task, size, seeds, view_dir, work, device,
                                      timeout)
-        base = _cached_baseline_method(task, size, seeds, view_dir, work, device, timeout)
+        base = baseline_method_scores(task, size, seeds, view_dir, work, device, timeout)
     wall = time.perf_counter() - start
     rows = [stats.SeedRow(s.seed, s.transfer_acc, s.weak_acc, s.ceiling_acc, s.pgr)
             for s in (scored.per_seed if scored else [])]

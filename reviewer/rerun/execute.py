@@ -146,7 +146,7 @@ def run_rerun(
         except scorer.PredictionError as exc:
             return outcome(stats.FAILED, f"invalid predictions: {exc}", req, env=env, log_tail=log)
         progress("scoring the paired naive baseline")
-        baseline = api._cached_baseline_method(
+        baseline = api.baseline_method_scores(
             req.task, req.size, req.seeds, view, work, device, req.timeout_s
         )
     rows = [
