@@ -84,13 +84,11 @@ class JobQueue:
         return Job.from_row(self._row(job_id))
 
     def for_proposal(self, proposal_id: str) -> list[Job]:
-        ids = [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT id FROM jobs WHERE proposal_id = ? ORDER BY id", (proposal_id,)
-            )
-        ]
-        return [self.get(i) for i in ids]
+        cursor = self.conn.execute(
+            "SELECT * FROM jobs WHERE proposal_id = ? ORDER BY id", (proposal_id,)
+        )
+        names = [d[0] for d in cursor.description]
+        return [Job.from_row(dict(zip(names, values, strict=True))) for values in cursor]
 
     def enqueue(
         self,

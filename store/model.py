@@ -31,6 +31,18 @@ def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def identity_hash(source_format: str, original: dict[str, Any], diff_sha256: str | None) -> str:
+    """A proposal's identity: its original object plus, for a native one, an out-of-line diff.
+
+    A sandbox finding's identity leaves the diff out, so a later ingest that brings a
+    patch attaches code to the same proposal.
+    """
+    identity: dict[str, Any] = {"format": source_format, "object": original}
+    if source_format == "native" and "diff" not in original:
+        identity["diff_sha256"] = diff_sha256
+    return sha256_hex(canonical_json(identity))
+
+
 @dataclass(frozen=True)
 class NewProposal:
     """A validated proposal ready for the store, whatever format it came from.
@@ -60,12 +72,5 @@ class NewProposal:
 
     @property
     def content_hash(self) -> str:
-        """Identity of the proposal: the original object plus its out-of-line diff.
-
-        A sandbox finding's identity leaves the diff out, so a later ingest
-        that brings a patch attaches code to the same proposal.
-        """
-        identity: dict[str, Any] = {"format": self.source_format, "object": self.original}
-        if self.source_format == "native" and "diff" not in self.original:
-            identity["diff_sha256"] = self.diff_sha256
-        return sha256_hex(canonical_json(identity))
+        """Identity of the proposal (see `identity_hash`)."""
+        return identity_hash(self.source_format, self.original, self.diff_sha256)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from store.errors import IllegalTransition
-from store.model import NewProposal, canonical_json, sha256_hex
+from store.model import NewProposal, canonical_json, identity_hash, sha256_hex
 
 STATUSES = ("pending", "approved", "rejected")
 DECISIONS = {"approve": "approved", "reject": "rejected"}
@@ -97,16 +97,14 @@ def fields_hash(row: dict[str, Any]) -> str:
     return sha256_hex(canonical_json({c: row.get(c) for c in HASHED_COLUMNS}))
 
 
-def identity_hash(row: dict[str, Any]) -> str:
+def stored_identity_hash(row: dict[str, Any]) -> str:
     """Recompute a stored proposal's content hash from its original object and diff."""
-    identity: dict[str, Any] = {
-        "format": row["source_format"],
-        "object": json.loads(row["original"]),
-    }
-    if row["source_format"] == "native" and "diff" not in identity["object"]:
-        diff = row.get("diff")
-        identity["diff_sha256"] = None if diff is None else sha256_hex(bytes(diff))
-    return sha256_hex(canonical_json(identity))
+    diff = row.get("diff")
+    return identity_hash(
+        row["source_format"],
+        json.loads(row["original"]),
+        None if diff is None else sha256_hex(bytes(diff)),
+    )
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from store import audit
 from store.errors import IllegalTransition
 from store.model import sha256_hex
-from store.proposals import DECISIONS, Lifecycle, fields_hash, identity_hash
+from store.proposals import DECISIONS, Lifecycle, fields_hash, stored_identity_hash
 
 if TYPE_CHECKING:
     from store.review_store import ReviewStore
@@ -181,7 +181,7 @@ def _check_state(
         report.proposals += 1
         pid = row["id"]
         seen.add(pid)
-        if identity_hash(row) != pid:
+        if stored_identity_hash(row) != pid:
             report.add(f"proposal {pid[:12]}: content hash mismatch (original or diff edited)")
         diff = row["diff"]
         actual_sha = None if diff is None else sha256_hex(bytes(diff))
