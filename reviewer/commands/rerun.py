@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from reviewer.context import Context, pass_ctx, print_json
+from reviewer.present import num, pm
 from reviewer.rerun.jobs import DEFAULT_SEEDS, DEFAULT_TASK, request_rerun, reviewer_seeds
 from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
 from reviewer.shapes import rerun_item
@@ -32,10 +33,12 @@ def _summary(item: dict[str, Any]) -> str:
     if item["pgr_mean"] is None:
         return f"job {item['id']}: {item['verdict']}: {item.get('reason') or ''}"
     lo, hi = item["pgr_ci"]
+    p = item["gain_p_value"]
+    # External harnesses have no paired baseline, so those fields may be null.
     text = (
-        f"job {item['id']}: {item['verdict']}  PGR {item['pgr_mean']:.3f} ± "
-        f"{item['pgr_se']:.3f}  95% CI [{lo:.3f}, {hi:.3f}]  naive "
-        f"{item['baseline_pgr_mean']:.3f}  paired p {item['gain_p_value']:.2g}"
+        f"job {item['id']}: {item['verdict']}  PGR {pm(item['pgr_mean'], item['pgr_se'])}  "
+        f"95% CI [{num(lo)}, {num(hi)}]  naive {num(item['baseline_pgr_mean'])}  "
+        f"paired p {'-' if p is None else f'{p:.2g}'}"
     )
     for check in item.get("checks") or []:
         text += f"\n  {check['severity']}: {check['code']}: {check['message']}"

@@ -543,3 +543,7 @@ def test_cli_rerun_of_a_proposal_on_the_configured_harness(harness, tmp_path):
     result = json.loads(out.output[out.output.index("{"):])
     assert [row["pgr"] for row in result["per_seed"]] == pytest.approx(HONEST_PGR)
     assert result["verdict"] == "reproduced" and result["env"]["sandbox"] == "bubblewrap"
+    text = runner.invoke(cli, ["--db", db, "rerun", pid, "--seed-list", "1,2,3", "--wait"],
+                         catch_exceptions=False)
+    assert text.exit_code == 0, text.output
+    assert "reproduced  PGR 0.467 ± 0.067" in text.output and "naive -" in text.output
