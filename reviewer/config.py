@@ -70,19 +70,38 @@ class Config:
     harnesses: dict[str, ExternalHarness] = field(default_factory=dict)
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Read and validate the config at `path` (default `paths.config_file()`)."""
+def read_section(
+    name: str, path: str | os.PathLike[str] | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """The raw `[name]` table of the config file (empty when the file or table is missing).
+
+    Each feature validates its own table and names `file: name.key` in its errors.
+    """
     file = Path(path) if path is not None else paths.config_file()
+    doc = _read_doc(file)
+    table = doc.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: {name}: must be a table such as [{name}]")
+    return file, table
+
+
+def _read_doc(file: Path) -> dict[str, Any]:
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        return Config(file)
+        return {}
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read ({exc.strerror})") from exc
     try:
-        doc = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc})") from exc
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate the config at `path` (default `paths.config_file()`)."""
+    file = Path(path) if path is not None else paths.config_file()
+    doc = _read_doc(file)
     tables = doc.get("harness", {})
     if not isinstance(tables, dict):
         raise ConfigError(f"{file}: harness: must be a table of [harness.NAME] tables")

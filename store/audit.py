@@ -96,10 +96,15 @@ def append(
 
 
 def iter_events(
-    conn: sqlite3.Connection, *, proposal_id: str | None = None, batch: int = 2000
+    conn: sqlite3.Connection,
+    *,
+    proposal_id: str | None = None,
+    batch: int = 2000,
+    after: int = 0,
 ) -> Iterator[Event]:
-    """Every event in seq order, read in batches so a long log never sits in memory."""
-    last = 0
+    """Every event after seq `after` in seq order, read in batches so a long log never sits
+    in memory."""
+    last = after
     where = "seq > ?" + (" AND proposal_id = ?" if proposal_id else "")
     while True:
         params: tuple[Any, ...] = (last, proposal_id) if proposal_id else (last,)

@@ -23,6 +23,8 @@ from store.query import Filters, count_sql, list_sql, search_sql
 from store.schema import migrate
 
 _HEX = re.compile(r"[0-9a-f]{4,64}")
+# Events that record something about a proposal without changing its state.
+ANNOTATIONS = ("assist", "assessment", "publish", "publish_failed", "override")
 MAX_REASON = 10_000
 
 
@@ -291,6 +293,27 @@ class ReviewStore:
         with self._write():
             pid = self.resolve(ref)
             return self._event(actor, "comment", pid, {"text": text})
+
+    def annotate(
+        self, ref: str, action: str, payload: dict[str, Any], *, actor: str
+    ) -> audit.Event:
+        """Record an event that changes no state: a second opinion, an assessment, a publish."""
+        if action not in ANNOTATIONS:
+            raise StoreError(f"an annotation is one of {', '.join(ANNOTATIONS)}, not {action!r}")
+        with self._write():
+            pid = self.resolve(ref)
+            return self._event(actor, action, pid, payload)
+
+    def latest_event(self, ref: str, action: str) -> audit.Event | None:
+        """The newest event of one kind for a proposal, or None."""
+        pid = self.resolve(ref)
+        row = self.conn.execute(
+            "SELECT seq FROM events WHERE proposal_id = ? AND action = ? ORDER BY seq DESC LIMIT 1",
+            (pid, action),
+        ).fetchone()
+        if row is None:
+            return None
+        return next(audit.iter_events(self.conn, proposal_id=pid, after=row[0] - 1))
 
     def _set_status(self, pid: str, status: str) -> None:
         self.conn.execute(

@@ -1,0 +1,1 @@
+"""Integrity checks on proposals: static scans of diffs and claims, and near-duplicates."""
