@@ -7,7 +7,7 @@ which runs writes in a thread worker on its own connection when the store is a f
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -15,12 +15,15 @@ from typing import Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from reviewer import keys, paths
 from reviewer.actor import resolve_actor
 from reviewer.textsafe import clean
+from reviewer.tuiconfig import load_tui_settings
 from store import ReviewStore, StoreError
 
 T = TypeVar("T")
@@ -32,6 +35,9 @@ PALETTE_VERBS = (
     ("reject", "Reject this proposal (asks for a reason)"),
     ("rerun", "Rerun this proposal on seeds drawn here"),
     ("comment", "Comment on this proposal"),
+    ("assess", "Record your assessment (predicted verdict and a note)"),
+    ("cancel_rerun", "Cancel the queued or running rerun"),
+    ("audit", "Open the audit log"),
     ("undo", "Undo the last decision on this proposal"),
     ("search", "Search the queue"),
 )
@@ -48,6 +54,8 @@ class ReviewApp(App[None]):
     TITLE = "reviewer"
     BINDINGS: ClassVar = keys.bindings("app")
 
+    blinded: reactive[bool] = reactive(False)
+
     def __init__(
         self,
         store: ReviewStore,
@@ -56,6 +64,7 @@ class ReviewApp(App[None]):
         actor: str | None = None,
         now: Callable[[], datetime] = utc_now,
         config_path: Path | None = None,
+        notices: Sequence[tuple[str, SeverityLevel]] = (),
     ) -> None:
         super().__init__()
         self.store = store
@@ -63,14 +72,20 @@ class ReviewApp(App[None]):
         self.actor = actor or resolve_actor()
         self.now = now
         self.config_path = config_path
+        self.notices = tuple(notices)
         self.keymap: dict[str, str] = {}
 
     def on_mount(self) -> None:
-        keymap, problems = keys.load_keymap(self.config_path or paths.config_file())
+        config = self.config_path or paths.config_file()
+        keymap, problems = keys.load_keymap(config)
         self.keymap = keymap
         self.set_keymap(keymap)
-        for problem in problems:
+        settings, more = load_tui_settings(config)
+        self.blinded = settings.blinded
+        for problem in problems + more:
             self.notify(problem, title="config", severity="warning", markup=False, timeout=10)
+        for message, severity in self.notices:
+            self.notify(message, severity=severity, markup=False, timeout=15)
         from reviewer.screens.queue import QueueScreen
 
         self.push_screen(QueueScreen())
@@ -85,7 +100,10 @@ class ReviewApp(App[None]):
         """A store on a fresh connection, for a thread worker (connections stay in one thread)."""
         if self.db_path is None:
             raise StoreError("thread workers need a store file")
-        return ReviewStore.open(self.db_path, clock=self.store.clock)
+        store = ReviewStore.open(self.db_path, clock=self.store.clock, signer=self.store.signer)
+        # The thread's store must enforce the same gates as the one the app was given.
+        store.gate_policy = self.store.gate_policy
+        return store
 
     def perform(
         self, what: str, change: Callable[[ReviewStore], T], done: Callable[[T], None]
@@ -131,6 +149,11 @@ class ReviewApp(App[None]):
             self.report_error(event.worker.name or "background work", event.worker.error)
 
     # -- actions and commands ----------------------------------------------------------------
+
+    def action_toggle_blind(self) -> None:
+        self.blinded = not self.blinded
+        state = "on: claims stay hidden until you assess" if self.blinded else "off"
+        self.notify(f"blinded review {state}", markup=False)
 
     def action_help(self) -> None:
         from reviewer.screens.help import HelpScreen

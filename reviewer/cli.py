@@ -5,8 +5,11 @@ from __future__ import annotations
 import click
 from click_default_group import DefaultGroup
 
+from reviewer.commands.assist import assist_cmd
 from reviewer.commands.audit import audit_group
+from reviewer.commands.checks import check_cmd
 from reviewer.commands.demo import demo_cmd, path_cmd, tui_cmd
+from reviewer.commands.findings import findings_group, publish_cmd
 from reviewer.commands.ingest import ingest_cmd, pull_cmd
 from reviewer.commands.proposals import (
     approve_cmd,
@@ -16,6 +19,7 @@ from reviewer.commands.proposals import (
     show_cmd,
     undo_cmd,
 )
+from reviewer.commands.report import report_cmd
 from reviewer.commands.rerun import rerun_cmd, worker_cmd
 from reviewer.context import Context
 from reviewer.harness.cli import harness
@@ -58,6 +62,11 @@ for command in (
     harness,
     rerun_cmd,
     worker_cmd,
+    assist_cmd,
+    check_cmd,
+    findings_group,
+    publish_cmd,
+    report_cmd,
 ):
     cli.add_command(command)
 

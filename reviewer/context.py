@@ -13,6 +13,9 @@ from rich.console import Console
 
 from reviewer import paths
 from reviewer.actor import resolve_actor
+from reviewer.audit_config import load_audit_config
+from reviewer.config import ConfigError
+from reviewer.gates_config import load_policy
 from store import ReviewStore, StoreError
 
 
@@ -23,6 +26,8 @@ class Context:
     db: str | None = None
     actor_flag: str | None = None
     _store: ReviewStore | None = field(default=None, repr=False)
+    # `audit verify` turns this off: checking a chain must never sign (bless) it.
+    sign_on_close: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -32,11 +37,18 @@ class Context:
     def store(self) -> ReviewStore:
         if self._store is None:
             try:
-                self._store = ReviewStore.open(self.db_path)
+                # The policy loads first, so a bad [gates] table never yields an ungated store.
+                policy = load_policy()
+                signer = load_audit_config().signer()
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
+            try:
+                self._store = ReviewStore.open(self.db_path, signer=signer)
             except StoreError as exc:
                 raise click.ClickException(f"{self.db_path}: {exc}") from exc
             except Exception as exc:  # sqlite3 errors for a file that is not a database
                 raise click.ClickException(f"{self.db_path}: cannot open the store: {exc}") from exc
+            self._store.gate_policy = policy
         return self._store
 
     @property
@@ -44,9 +56,17 @@ class Context:
         return resolve_actor(self.actor_flag)
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        """Sign the audit chain's head if `[audit]` has a signing key, then close the store."""
+        if self._store is None:
+            return
+        store, self._store = self._store, None
+        try:
+            if self.sign_on_close:
+                store.sign_now()
+        except StoreError as exc:
+            raise click.ClickException(f"{self.db_path}: {exc}") from exc
+        finally:
+            store.close()
 
 
 pass_ctx = click.make_pass_decorator(Context)

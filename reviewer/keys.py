@@ -30,10 +30,12 @@ class KeySpec:
 SPECS: tuple[KeySpec, ...] = (
     KeySpec("quit", "q", "quit", "Quit", "app", show=False),
     KeySpec("help", "question_mark", "help", "Help", "app"),
+    KeySpec("blind", "b", "toggle_blind", "Blinded review on/off", "app", show=False),
     KeySpec("open", "enter", "open", "Open", "queue"),
     KeySpec("search", "slash", "search", "Search", "queue"),
     KeySpec("filter", "f", "cycle_filter", "Filter", "queue"),
     KeySpec("sort", "s", "cycle_sort", "Sort", "queue"),
+    KeySpec("audit", "L", "audit", "Audit log", "queue"),
     KeySpec("clear_search", "escape", "clear_search", "Clear search", "queue", show=False),
     KeySpec("cursor_down", "j,down", "cursor_down", "Next row", "list", show=False),
     KeySpec("cursor_up", "k,up", "cursor_up", "Previous row", "list", show=False),
@@ -46,11 +48,17 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("rerun", "r", "rerun", "Rerun", "proposal"),
     KeySpec("comment", "c", "comment", "Comment", "proposal"),
     KeySpec("undo", "u", "undo", "Undo decision", "proposal"),
+    KeySpec("assess", "e", "assess", "Assess", "proposal"),
+    KeySpec("cancel_rerun", "C", "cancel_rerun", "Cancel rerun", "proposal"),
+    KeySpec("jump", "J", "jump", "Open duplicate", "proposal"),
     KeySpec("diff", "d", "diff", "Diff", "proposal"),
     KeySpec("back", "escape", "back", "Back", "proposal"),
     KeySpec("next_file", "n", "next_file", "Next file", "diff"),
     KeySpec("prev_file", "p", "prev_file", "Previous file", "diff"),
     KeySpec("diff_back", "escape", "back", "Back", "diff"),
+    KeySpec("audit_open", "enter", "open", "Open proposal", "audit"),
+    KeySpec("reverify", "v", "verify", "Verify again", "audit"),
+    KeySpec("audit_back", "escape", "back", "Back", "audit"),
 )
 SPEC_BY_ID = {spec.id: spec for spec in SPECS}
 SCOPE_TITLES = {
@@ -59,6 +67,7 @@ SCOPE_TITLES = {
     "list": "Moving in lists",
     "proposal": "Proposal",
     "diff": "Diff",
+    "audit": "Audit log",
 }
 # Key names Textual understands: a printable character, or words like ctrl+a, pagedown.
 _KEY = re.compile(r"^(?:[!-~]|(?:(?:ctrl|shift|alt|super|meta)\+)*[a-z0-9_]+)$")

@@ -16,6 +16,8 @@ from store.query import SORTS
 STATUS_FILTERS: tuple[str | None, ...] = (None, "pending", "approved", "rejected")
 SORT_KEYS: tuple[str, ...] = tuple(SORTS)
 ACTIVE_JOB_STATES = ("queued", "running")
+LOG_TAIL_LINES = 8
+PREDICTIONS = ("reproduced", "not_reproduced", "unsure")
 
 
 def next_in(cycle: tuple[Any, ...], current: Any) -> Any:
@@ -84,29 +86,33 @@ QUEUE_COLUMNS: tuple[Column, ...] = (
 
 
 def queue_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
-    """The cells of one queue row, every agent string cleaned to one line."""
+    """The cells of one queue row, every agent string cleaned to one line.
+
+    `claim_hidden` (set in blinded review) hides the claim and the verdict that compares to it.
+    """
+    hidden = bool(row.get("claim_hidden"))
     return {
         "status": row.get("status") or "-",
         "agent": short(row.get("agent"), 200),
         "idea": short(row.get("idea"), 200) or "-",
         "title": short(row.get("title"), 500),
-        "claimed": num(row.get("claimed_pgr")),
+        "claimed": "hidden" if hidden else num(row.get("claimed_pgr")),
         "measured": pm(row.get("measured_pgr"), row.get("measured_pgr_se")),
-        "verdict": short(row.get("verdict"), 40) or "-",
+        "verdict": "hidden" if hidden else (short(row.get("verdict"), 40) or "-"),
         "age": age(row.get("ingested_at"), now),
     }
 
 
-def column_widths(total: int) -> list[int]:
-    """Widths of QUEUE_COLUMNS for a line of `total` cells, one space between columns."""
-    fixed = sum(c.width for c in QUEUE_COLUMNS) + len(QUEUE_COLUMNS) - 1
+def column_widths(total: int, columns: tuple[Column, ...] = QUEUE_COLUMNS) -> list[int]:
+    """Widths of `columns` for a line of `total` cells, one space between columns."""
+    fixed = sum(c.width for c in columns) + len(columns) - 1
     rest = max(8, total - fixed)
-    return [c.width or rest for c in QUEUE_COLUMNS]
+    return [c.width or rest for c in columns]
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of a proposal's timeline: a decision, a comment or a rerun."""
+    """One line of a proposal's timeline: a decision, a comment or an assessment."""
 
     at: str
     actor: str
@@ -114,8 +120,16 @@ class TimelineEntry:
     text: str
 
 
+def assessment_text(assessment: dict[str, Any]) -> str:
+    """`predicted not_reproduced (blinded): note` for one recorded assessment."""
+    verdict = short(str(assessment.get("predicted_verdict") or "-"), 40)
+    blinded = " (blinded)" if assessment.get("blinded") else ""
+    note = clean(assessment.get("note"))
+    return f"predicted {verdict}{blinded}" + (f": {note}" if note else "")
+
+
 def timeline(data: dict[str, Any]) -> list[TimelineEntry]:
-    """Decisions and comments of a `shapes.show()` object, oldest first."""
+    """Decisions, comments and assessments of a proposal's view, oldest first."""
     entries = [
         TimelineEntry(
             d.get("at") or "",
@@ -134,6 +148,15 @@ def timeline(data: dict[str, Any]) -> list[TimelineEntry]:
         )
         for c in data.get("comments", [])
     ]
+    entries += [
+        TimelineEntry(
+            a.get("at") or "",
+            clean(a.get("actor"), single_line=True),
+            "assess",
+            assessment_text(a),
+        )
+        for a in data.get("assessments", [])
+    ]
     return sorted(entries, key=lambda e: e.at)
 
 
@@ -144,20 +167,64 @@ def latest_result(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def has_active_rerun(data: dict[str, Any]) -> bool:
-    return any(r.get("state") in ACTIVE_JOB_STATES for r in data.get("reruns", []))
+    return active_rerun_id(data) is not None
 
 
-def rerun_line(rerun: dict[str, Any]) -> str:
-    """One line of rerun history: id, state, seeds, stage or verdict."""
+def active_rerun_id(data: dict[str, Any]) -> int | None:
+    """The newest rerun still queued or running, which the cancel key stops."""
+    active = [r for r in data.get("reruns", []) if r.get("state") in ACTIVE_JOB_STATES]
+    job_id = active[-1].get("id") if active else None
+    return job_id if isinstance(job_id, int) else None
+
+
+def log_tail_lines(rerun: dict[str, Any], count: int = LOG_TAIL_LINES) -> list[str]:
+    """The last `count` lines a running rerun printed, each cleaned to one line."""
+    if rerun.get("state") != "running":
+        return []
+    tail = (rerun.get("progress") or {}).get("log_tail")
+    if not isinstance(tail, str):
+        return []
+    lines = [clean(line, single_line=True) for line in clean(tail).splitlines()]
+    return [line[:200] for line in lines if line][-count:]
+
+
+def rerun_line(rerun: dict[str, Any], *, hide_verdict: bool = False) -> str:
+    """One line of rerun history: id, state, seeds, stage or verdict (unless blinded)."""
     seeds = rerun.get("seeds") or []
     parts = [f"#{rerun.get('id')}", str(rerun.get("state")), f"{len(seeds)} seeds"]
     progress = rerun.get("progress") or {}
     if rerun.get("state") == "running" and progress.get("stage"):
         parts.append(f"stage {short(str(progress['stage']), 40)}")
     if rerun.get("verdict"):
-        parts.append(f"{rerun['verdict']}: PGR {pm(rerun.get('pgr_mean'), rerun.get('pgr_se'))}")
+        verdict = "verdict hidden" if hide_verdict else short(str(rerun["verdict"]), 40)
+        parts.append(f"{verdict}: PGR {pm(rerun.get('pgr_mean'), rerun.get('pgr_se'))}")
     if rerun.get("error"):
         parts.append(short(str(rerun["error"]), 80))
     if rerun.get("unsafe_no_sandbox"):
         parts.append("UNSAFE: no sandbox")
     return "  ".join(parts)
+
+
+SEVERITIES = ("high", "medium", "low")
+
+
+def checks_by_severity(checks: list[Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Checks grouped high, medium, low (then any unknown severity), empty groups dropped."""
+    groups: dict[str, list[dict[str, Any]]] = {s: [] for s in SEVERITIES}
+    for check in checks:
+        if isinstance(check, dict):
+            severity = check.get("severity")
+            key = severity if severity in SEVERITIES else "other"
+            groups.setdefault(key, []).append(check)
+    return [(severity, found) for severity, found in groups.items() if found]
+
+
+def duplicate_target(checks: list[Any]) -> str | None:
+    """The other proposal's id named by the most severe `duplicate` check, or None."""
+    for _severity, found in checks_by_severity(checks):
+        for check in found:
+            detail = check.get("detail")
+            other = detail.get("other_id") if isinstance(detail, dict) else None
+            if check.get("code") == "duplicate" and isinstance(other, str) and other:
+                return other
+    return None

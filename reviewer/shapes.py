@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reviewer.assist.core import latest_assist
+from reviewer.publish.record import published
 from store import ReviewStore
 from store.jobs import Job
 
@@ -23,6 +25,7 @@ def list_item(row: dict[str, Any]) -> dict[str, Any]:
         "measured_pgr_se": row.get("measured_pgr_se"),
         "verdict": row.get("verdict"),
         "risk": row.get("risk"),
+        "flags": row.get("flags"),
         "ingested_at": row["ingested_at"],
     }
 
@@ -40,6 +43,8 @@ RESULT_FIELDS = (
     "reason",
     "notes",
     "checks",
+    "ablation",
+    "heldout",
     "task",
     "size",
     "env",
@@ -65,13 +70,20 @@ def rerun_item(job: Job) -> dict[str, Any]:
     return item
 
 
-def checks_of(reruns: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Integrity findings so far: those the reruns raised (e.g. decoy_match), deduplicated."""
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
+def checks_of(store: ReviewStore, pid: str, reruns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Integrity findings for the current diff, most severe first: static and rerun ones.
+
+    Reruns finished before checks were stored still contribute theirs from the job result.
+    """
+    found = store.checks(pid)
+    seen = {(c["code"], c["message"]) for c in found}
     for rerun in reruns:
         for check in rerun.get("checks") or []:
-            seen.setdefault((check["code"], check["message"]), check)
-    return list(seen.values())
+            key = (check.get("code"), check.get("message"))
+            if key not in seen:
+                seen.add(key)
+                found.append({**check, "source": f"rerun:{rerun['id']}", "resolved": None})
+    return found
 
 
 def show(store: ReviewStore, ref: str) -> dict[str, Any]:
@@ -100,9 +112,12 @@ def show(store: ReviewStore, ref: str) -> dict[str, Any]:
         "parent": row["parent"],
         "created_at": row["created_at"],
         "ingested_at": row["ingested_at"],
-        "checks": checks_of(reruns),
+        "risk": row["risk"],
+        "checks": checks_of(store, pid, reruns),
+        "gates": store.gates(pid),
         "reruns": reruns,
         "decisions": store.decisions(pid),
         "comments": comments,
-        "published": None,
+        "published": published(store, pid),
+        "assist": latest_assist(store, pid),
     }

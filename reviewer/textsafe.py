@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0 (bar tab and newline), DEL, C1, and the bidi embedding/override/isolate controls.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 (bar tab and newline), DEL, C1, the bidi embedding/override/isolate controls, the
+# invisible zero-width and word-joiner characters, and Unicode tag characters (which can
+# smuggle hidden ASCII instructions past a human reader).
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+    "\ufeff\U000e0000-\U000e007f]"
+)
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
 

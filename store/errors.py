@@ -27,3 +27,15 @@ class MigrationBusy(StoreError):
 
 class SchemaTooNew(StoreError):
     """The database was migrated by a newer reviewer than this one."""
+
+
+class GateError(StoreError):
+    """An approval failed one or more gates and carried no override."""
+
+    def __init__(self, proposal_id: str, unmet: list[str]) -> None:
+        self.proposal_id = proposal_id
+        self.unmet = unmet
+        super().__init__(
+            f"cannot approve {proposal_id[:12]} yet: " + "; ".join(unmet)
+            + " (fix these, or approve with an override reason)"
+        )

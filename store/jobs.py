@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from store import checks
 from store.errors import IllegalTransition, NotFound, StoreError
 
 if TYPE_CHECKING:
@@ -135,7 +136,9 @@ class JobQueue:
                 "lease_until = ?, started_at = ? WHERE id = ("
                 "  SELECT id FROM jobs WHERE (state = 'queued' OR "
                 "  (state = 'running' AND lease_until < ?)) AND attempt < max_attempts"
-                f"{only} ORDER BY priority DESC, id LIMIT 1"
+                f"{only} ORDER BY priority DESC, "
+                # The riskiest claims get the GPU first.
+                "(SELECT risk FROM proposals p WHERE p.id = jobs.proposal_id) DESC, id LIMIT 1"
                 ") RETURNING id, proposal_id, kind, attempt",
                 (
                     owner,
@@ -213,13 +216,27 @@ class JobQueue:
                 "WHERE id = ? AND attempt = ?",
                 (json.dumps(result, sort_keys=True), self.store.clock(), job_id, attempt),
             )
-            self.store._event(
+            event = self.store._event(
                 row["owner"] or "worker",
                 f"{row['kind']}_finished",
                 row["proposal_id"],
                 {"job": job_id, "attempt": attempt, "result": result},
             )
+            self._record_findings(row["proposal_id"], job_id, result, event.seq)
         return self.get(job_id)
+
+    def _record_findings(
+        self, pid: str, job_id: int, result: dict[str, Any], event_seq: int
+    ) -> None:
+        """A rerun's integrity findings join the proposal's checks, bound to the diff it ran."""
+        found = result.get("checks") or []
+        try:
+            rows = checks.validate(found if isinstance(found, list) else [])
+        except StoreError:
+            rows = []  # the event keeps the raw result; a malformed list must not lose it
+        sha = (result.get("env") or {}).get("diff_sha256")
+        checks.replace(self.conn, pid, f"rerun:{job_id}", sha, rows, event_seq)
+        checks.refresh_risk(self.conn, pid)
 
     def fail(self, job_id: int, attempt: int, error: str, *, retry: bool = True) -> Job:
         """Give the job back for another attempt, or fail it when retries are used up."""

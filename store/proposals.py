@@ -8,9 +8,12 @@ from typing import Any
 
 from store.errors import IllegalTransition
 from store.model import NewProposal, canonical_json, identity_hash, sha256_hex
+from store.risk import risk_score
 
 STATUSES = ("pending", "approved", "rejected")
 DECISIONS = {"approve": "approved", "reject": "rejected"}
+# Events that change the decision state; replaying them in order gives the status.
+LIFECYCLE_ACTIONS = ("approve", "reject", "undo", "invalidate")
 
 # Columns whose values the ingest event's fields_hash covers, so edits to them are caught.
 HASHED_COLUMNS: tuple[str, ...] = (
@@ -48,6 +51,8 @@ LIST_COLUMNS: tuple[str, ...] = (
     "diff_sha256",
     "ingested_at",
     "updated_at",
+    "risk",
+    "flags",
 )
 
 
@@ -89,6 +94,7 @@ def row_for(p: NewProposal, now: str) -> dict[str, Any]:
         "diff_sha256": p.diff_sha256,
         "ingested_at": now,
         "updated_at": now,
+        "risk": risk_score(_number(claimed.get("pgr")), (), None),
     }
 
 
@@ -109,26 +115,50 @@ def stored_identity_hash(row: dict[str, Any]) -> str:
 
 @dataclass
 class Lifecycle:
-    """Decision state of one proposal, rebuilt from its events: a stack of live decisions."""
+    """Decision state of one proposal, rebuilt from its events: a stack of live decisions.
 
-    decisions: list[tuple[int, str]] = field(default_factory=list)  # (seq, action)
+    Approvals count per distinct actor; the proposal is approved once `required` distinct
+    reviewers approved (the two-person rule), and a changed diff voids live approvals.
+    """
+
+    decisions: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, action, actor)
+    required: int = 1
+
+    @property
+    def approvers(self) -> list[str]:
+        return list(dict.fromkeys(a for _, action, a in self.decisions if action == "approve"))
 
     @property
     def status(self) -> str:
-        return DECISIONS[self.decisions[-1][1]] if self.decisions else "pending"
+        if not self.decisions:
+            return "pending"
+        if self.decisions[-1][1] == "reject":
+            return "rejected"
+        return "approved" if len(self.approvers) >= self.required else "pending"
 
-    def apply(self, seq: int, action: str, pid: str) -> None:
+    def apply(
+        self, seq: int, action: str, pid: str, actor: str = "", payload: dict | None = None
+    ) -> None:
         """Apply a decision event; raise IllegalTransition where the store refuses it."""
         if action in DECISIONS:
             if self.status != "pending":
                 raise IllegalTransition(
                     f"cannot {action} {pid[:12]}: it is already {self.status}; undo that first"
                 )
-            self.decisions.append((seq, action))
+            if action == "approve":
+                if actor in self.approvers:
+                    raise IllegalTransition(
+                        f"cannot approve {pid[:12]} twice as {actor}: "
+                        "another reviewer has to give the second approval"
+                    )
+                self.required = int((payload or {}).get("required_approvals", 1))
+            self.decisions.append((seq, action, actor))
         elif action == "undo":
             if not self.decisions:
                 raise IllegalTransition(f"cannot undo {pid[:12]}: it has no decision to undo")
             self.decisions.pop()
+        elif action == "invalidate":
+            self.decisions = [d for d in self.decisions if d[1] != "approve"]
 
 
 def claimed_of(row: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from store.proposals import LIST_COLUMNS, STATUSES
 
 SORTS: dict[str, str] = {
+    "risk": "risk DESC, ingested_at DESC, id",
     "newest": "ingested_at DESC, id",
     "oldest": "ingested_at ASC, id",
     "pgr": "claimed_pgr IS NULL, claimed_pgr DESC, id",

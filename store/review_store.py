@@ -13,14 +13,24 @@ from typing import Any
 
 import sqlite_utils
 
-from store import audit
+from store import audit, fingerprints
+from store import checks as checks_table
 from store.db import BUSY_TIMEOUT_S, configure, connect, immediate
-from store.errors import Ambiguous, Conflict, IllegalTransition, NotFound, StoreError
+from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotFound, StoreError
+from store.gates import GatePolicy, gating_rerun, unmet
 from store.jobs import JobQueue
 from store.model import NewProposal
-from store.proposals import DECISIONS, Lifecycle, claimed_of, fields_hash, row_for
+from store.proposals import (
+    DECISIONS,
+    LIFECYCLE_ACTIONS,
+    Lifecycle,
+    claimed_of,
+    fields_hash,
+    row_for,
+)
 from store.query import Filters, count_sql, list_sql, search_sql
 from store.schema import migrate
+from store.signing import Signer, checkpoints_dir
 
 _HEX = re.compile(r"[0-9a-f]{4,64}")
 # Events that record something about a proposal without changing its state.
@@ -53,7 +63,10 @@ class ReviewStore:
         *,
         path: Path | None = None,
         clock: Callable[[], str] = utc_now,
+        signer: Signer | None = None,
     ) -> None:
+        if signer is not None and path is None:
+            raise StoreError("signed audit checkpoints need a store file, not :memory:")
         self.db = db
         self.conn: sqlite3.Connection = db.conn
         if self.conn.isolation_level is not None:
@@ -61,7 +74,11 @@ class ReviewStore:
         configure(self.conn)
         self.path = path
         self.clock = clock
+        # The store enforces whatever policy it is given; the CLI and TUI load `[gates]`.
+        self.gate_policy = GatePolicy()
         self.applied_migrations = migrate(db)
+        self.signer = signer
+        self.signed_dir = None if path is None else checkpoints_dir(path)
 
     @classmethod
     def open(
@@ -70,10 +87,17 @@ class ReviewStore:
         *,
         clock: Callable[[], str] = utc_now,
         timeout: float = BUSY_TIMEOUT_S,
+        signer: Signer | None = None,
     ) -> ReviewStore:
-        """Open (creating if needed) the store at `path`, or ":memory:"."""
+        """Open (creating if needed) the store at `path`, or ":memory:"; `signer` signs
+        checkpoints of the audit chain into `<db>.checkpoints/`."""
         memory = str(path) == ":memory:"
-        return cls(connect(path, timeout=timeout), path=None if memory else Path(path), clock=clock)
+        return cls(
+            connect(path, timeout=timeout),
+            path=None if memory else Path(path),
+            clock=clock,
+            signer=signer,
+        )
 
     @classmethod
     def memory(cls, *, clock: Callable[[], str] = utc_now) -> ReviewStore:
@@ -90,12 +114,24 @@ class ReviewStore:
 
     @contextmanager
     def _write(self) -> Iterator[None]:
-        """One write transaction; the head checkpoint advances after it commits."""
+        """One write transaction; the head checkpoint advances after it commits.
+
+        A signing failure raises SigningError after the commit: the change is kept, and
+        the error (whose message says so) is loud rather than an unsigned chain unnoticed.
+        """
         with immediate(self.conn):
             yield
         if self.checkpoint_file is not None:
             seq, digest = audit.head(self.conn)
             audit.write_checkpoint(self.checkpoint_file, seq, digest)
+        if self.signer is not None and self.signed_dir is not None:
+            self.signer.after_write(self.conn, self.signed_dir)
+
+    def sign_now(self) -> Path | None:
+        """Sign the chain head unless it is signed already (on exit); None when nothing was."""
+        if self.signer is None or self.signed_dir is None:
+            return None
+        return self.signer.sign_head(self.conn, self.signed_dir)
 
     def _event(
         self, actor: str, action: str, proposal_id: str | None, payload: dict[str, Any]
@@ -165,6 +201,14 @@ class ReviewStore:
             (p.diff, p.diff_sha256, self.clock(), pid),
         )
         self._event(actor, "attach_diff", pid, {"diff_sha256": p.diff_sha256})
+        life = self._lifecycle(pid)
+        if life.approvers:
+            # An approval binds to the code it saw; new code voids it.
+            self._event(
+                actor, "invalidate", pid, {"reason": "the diff changed", "voided": life.approvers}
+            )
+            life.apply(0, "invalidate", pid)
+            self._set_status(pid, life.status)
         result.attached.append(pid)
 
     # -- reads ----------------------------------------------------------------
@@ -232,7 +276,7 @@ class ReviewStore:
         return [
             {"actor": e.actor, "action": e.action, "reason": e.payload.get("reason"), "at": e.ts}
             for e in self.events(pid)
-            if e.action in (*DECISIONS, "undo")
+            if e.action in LIFECYCLE_ACTIONS or e.action == "override"
         ]
 
     def _dicts(self, sql: str, params: Iterable[Any]) -> list[dict[str, Any]]:
@@ -245,29 +289,77 @@ class ReviewStore:
     def _lifecycle(self, pid: str) -> Lifecycle:
         life = Lifecycle()
         for e in self.events(pid):
-            if e.action in DECISIONS or e.action == "undo":
-                life.apply(e.seq, e.action, pid)
+            if e.action in LIFECYCLE_ACTIONS:
+                life.apply(e.seq, e.action, pid, e.actor, e.payload)
         return life
 
-    def decide(self, ref: str, action: str, *, reason: str, actor: str) -> audit.Event:
-        """Approve or reject a pending proposal with a reason."""
+    def decide(
+        self,
+        ref: str,
+        action: str,
+        *,
+        reason: str,
+        actor: str,
+        override: str | None = None,
+    ) -> audit.Event:
+        """Approve or reject a pending proposal with a reason.
+
+        An approval must pass the store's gate policy, or carry an `override` reason, which
+        is recorded as its own `override` event just before the approval.
+        """
         if action not in DECISIONS:
             raise StoreError(f"a decision is one of {', '.join(DECISIONS)}, not {action!r}")
         reason = _require_text(reason, "reason")
+        if override is not None:
+            override = _require_text(override, "override reason")
+        policy = self.gate_policy
         with self._write():
             pid = self.resolve(ref)
             life = self._lifecycle(pid)
-            life.apply(0, action, pid)
+            payload: dict[str, Any] = {"reason": reason}
+            if action == "approve":
+                payload["required_approvals"] = policy.required_approvals
+            life.apply(0, action, pid, actor, payload)
             diff_sha = self.conn.execute(
                 "SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)
             ).fetchone()[0]
             # A decision binds to the exact code it was made on.
-            event = self._event(actor, action, pid, {"reason": reason, "diff_sha256": diff_sha})
+            payload["diff_sha256"] = diff_sha
+            if action == "approve":
+                failed = unmet(self.conn, pid, policy) + self._independence(pid, life, policy)
+                if failed and override is None:
+                    raise GateError(pid, failed)
+                if failed:
+                    payload["override_seq"] = self._event(
+                        actor, "override", pid, {"reason": override, "unmet": failed}
+                    ).seq
+            event = self._event(actor, action, pid, payload)
             self._set_status(pid, life.status)
         return event
 
-    def approve(self, ref: str, *, reason: str, actor: str) -> audit.Event:
-        return self.decide(ref, "approve", reason=reason, actor=actor)
+    def _independence(self, pid: str, life: Lifecycle, policy: GatePolicy) -> list[str]:
+        """The two-person rule's second half: the rerun's requester cannot approve alone.
+
+        Checked only on the approval that would complete the count, so a requester may still
+        give one of several required approvals.
+        """
+        if not policy.independent_approver or len(life.approvers) < policy.required_approvals:
+            return []
+        sha = self.conn.execute("SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)).fetchone()
+        rerun = gating_rerun(self.conn, pid, sha[0])
+        if rerun is not None and set(life.approvers) == {rerun["requested_by"]}:
+            return [f"{rerun['requested_by']} requested the rerun and cannot be the only approver"]
+        return []
+
+    def gates(self, ref: str, policy: GatePolicy | None = None) -> list[str]:
+        """The gates an approval would fail now (empty when it may proceed)."""
+        pid = self.resolve(ref)
+        return unmet(self.conn, pid, policy or self.gate_policy)
+
+    def approve(
+        self, ref: str, *, reason: str, actor: str, override: str | None = None
+    ) -> audit.Event:
+        return self.decide(ref, "approve", reason=reason, actor=actor, override=override)
 
     def reject(self, ref: str, *, reason: str, actor: str) -> audit.Event:
         return self.decide(ref, "reject", reason=reason, actor=actor)
@@ -279,7 +371,7 @@ class ReviewStore:
             life = self._lifecycle(pid)
             if not life.decisions:
                 raise IllegalTransition(f"cannot undo {pid[:12]}: it has no decision to undo")
-            reverted_seq, reverted_action = life.decisions[-1]
+            reverted_seq, reverted_action, _ = life.decisions[-1]
             life.apply(0, "undo", pid)
             payload: dict[str, Any] = {"reverts": reverted_seq, "reverted_action": reverted_action}
             if reason:
@@ -293,6 +385,82 @@ class ReviewStore:
         with self._write():
             pid = self.resolve(ref)
             return self._event(actor, "comment", pid, {"text": text})
+
+    # -- checks ----------------------------------------------------------------
+
+    def record_checks(
+        self, ref: str, source: str, found: Sequence[dict[str, Any]], *, actor: str
+    ) -> audit.Event:
+        """Replace `source`'s findings for the proposal's current diff (audit: `checks`)."""
+        return self.record_checks_batch([(ref, found)], source, actor=actor)[0]
+
+    def record_checks_batch(
+        self,
+        items: Sequence[tuple[str, Sequence[dict[str, Any]]]],
+        source: str,
+        *,
+        actor: str,
+    ) -> list[audit.Event]:
+        """`record_checks` for many proposals in one transaction (ingest of a large batch)."""
+        validated = [(ref, checks_table.validate(found)) for ref, found in items]
+        events: list[audit.Event] = []
+        with self._write():
+            for ref, rows in validated:
+                pid = self.resolve(ref)
+                sha = self.conn.execute(
+                    "SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)
+                ).fetchone()[0]
+                event = self._event(
+                    actor, "checks", pid, {"source": source, "diff_sha256": sha, "checks": rows}
+                )
+                checks_table.replace(self.conn, pid, source, sha, rows, event.seq)
+                checks_table.refresh_risk(self.conn, pid)
+                events.append(event)
+        return events
+
+    def put_fingerprints(self, items: Sequence[tuple[str, str]]) -> None:
+        """Cache proposals' normalised code for near-duplicate search (derived; no event)."""
+        with self._write():
+            for ref, code in items:
+                pid = self.resolve(ref)
+                sha = self.conn.execute(
+                    "SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)
+                ).fetchone()[0]
+                fingerprints.put(self.conn, pid, sha, code)
+
+    def similar_sized(self, ref: str, length: int) -> list[fingerprints.Candidate]:
+        return fingerprints.candidates(self.conn, self.resolve(ref), length)
+
+    def checks(self, ref: str) -> list[dict[str, Any]]:
+        """Findings for the current diff, most severe first, with any resolution."""
+        return checks_table.current(self.conn, self.resolve(ref))
+
+    def resolve_check(self, ref: str, check_id: int, *, reason: str, actor: str) -> audit.Event:
+        """Mark one finding as looked at and cleared by a human, with a reason."""
+        reason = _require_text(reason, "reason")
+        with self._write():
+            pid = self.resolve(ref)
+            row = self.conn.execute(
+                "SELECT code, severity, resolved_seq FROM checks WHERE id = ? AND proposal_id = ?",
+                (check_id, pid),
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"proposal {pid[:12]} has no check {check_id}")
+            if row[2] is not None:
+                raise IllegalTransition(f"check {check_id} was already resolved")
+            event = self._event(
+                actor,
+                "check_resolved",
+                pid,
+                {"check": check_id, "code": row[0], "severity": row[1], "reason": reason},
+            )
+            self.conn.execute(
+                "UPDATE checks SET resolved_seq = ?, resolved_by = ?, resolved_reason = ? "
+                "WHERE id = ?",
+                (event.seq, actor, reason, check_id),
+            )
+            checks_table.refresh_risk(self.conn, pid)
+        return event
 
     def annotate(
         self, ref: str, action: str, payload: dict[str, Any], *, actor: str

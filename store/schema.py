@@ -104,6 +104,45 @@ def _jobs(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migrations(name="0003_checks_risk")
+def _checks(db: sqlite_utils.Database) -> None:
+    for statement in (
+        """
+        CREATE TABLE checks (
+            id INTEGER PRIMARY KEY,
+            proposal_id TEXT NOT NULL REFERENCES proposals (id),
+            source TEXT NOT NULL,
+            diff_sha256 TEXT,
+            code TEXT NOT NULL,
+            severity TEXT NOT NULL CHECK (severity IN ('high', 'medium', 'low')),
+            message TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            event_seq INTEGER NOT NULL,
+            resolved_seq INTEGER,
+            resolved_by TEXT,
+            resolved_reason TEXT
+        )
+        """,
+        "CREATE INDEX checks_proposal ON checks (proposal_id, source)",
+        # Normalised code per proposal, so near-duplicate search compares similar sizes only.
+        """
+        CREATE TABLE fingerprints (
+            proposal_id TEXT PRIMARY KEY REFERENCES proposals (id),
+            diff_sha256 TEXT,
+            length INTEGER NOT NULL,
+            code TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX fingerprints_length ON fingerprints (length)",
+        # Derived columns kept current by the store, so the queue sorts by them on an index.
+        "ALTER TABLE proposals ADD COLUMN risk REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE proposals ADD COLUMN flags INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX proposals_risk ON proposals (risk DESC, ingested_at DESC)",
+        "CREATE INDEX proposals_status_risk ON proposals (status, risk DESC, ingested_at DESC)",
+    ):
+        db.execute(statement)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations under one write lock; return the names applied.
 

@@ -1,20 +1,35 @@
-"""`audit verify`: recompute the chain, check the head checkpoint, replay it against state."""
+"""`audit verify`: recompute the chain, check the head and signed checkpoints and the
+append-only triggers, replay it against state."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from store import audit
 from store.errors import IllegalTransition
 from store.model import sha256_hex
-from store.proposals import DECISIONS, Lifecycle, fields_hash, stored_identity_hash
+from store.proposals import LIFECYCLE_ACTIONS, Lifecycle, fields_hash, stored_identity_hash
+from store.signing import (
+    CheckpointReport,
+    SignatureCheck,
+    SigningError,
+    checkpoints_dir,
+    verify_checkpoints,
+)
 
 if TYPE_CHECKING:
     from store.review_store import ReviewStore
 
 MAX_PROBLEMS = 20
+# The triggers as migration 0001 creates them, whitespace-normalised: a no-op look-alike fails.
+APPEND_ONLY_TRIGGERS = {
+    name: f"CREATE TRIGGER {name} BEFORE {verb} ON events "
+    "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
+    for name, verb in (("events_no_update", "UPDATE"), ("events_no_delete", "DELETE"))
+}
 
 
 @dataclass
@@ -29,6 +44,7 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
+    signed: CheckpointReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -52,6 +68,7 @@ class VerifyReport:
             "first_bad_seq": self.first_bad_seq,
             "problems": self.problems,
             "warnings": self.warnings,
+            "signed_checkpoint": None if self.signed is None else self.signed.to_json(),
         }
 
 
@@ -62,8 +79,12 @@ class _Replay:
     diff_sha256: str | None = None
 
 
-def verify_store(store: ReviewStore) -> VerifyReport:
-    """Run every check of DESIGN §4.7; never raises for a damaged database, it reports."""
+def verify_store(store: ReviewStore, *, signatures: SignatureCheck | None = None) -> VerifyReport:
+    """Run every check of DESIGN §4.7; never raises for a damaged database, it reports.
+
+    With `signatures`, the newest signed checkpoint (every one with `all_checkpoints`) is
+    verified too, and the chain must still hold the hash it signed.
+    """
     report = VerifyReport()
     conn = store.conn
     replay: dict[str, _Replay] = {}
@@ -71,7 +92,10 @@ def verify_store(store: ReviewStore) -> VerifyReport:
     chain_ok = _check_chain(conn, report, replay, hashes)
     if chain_ok:
         _check_checkpoint(store, report, hashes)
+    if signatures is not None:
+        _check_signed(store, report, signatures)
     _check_state(conn, report, replay, chain_ok)
+    _check_triggers(conn, report)
     integrity = conn.execute("PRAGMA integrity_check").fetchall()
     if [r[0] for r in integrity] != ["ok"]:
         report.add("PRAGMA integrity_check: " + "; ".join(str(r[0]) for r in integrity[:5]))
@@ -103,7 +127,7 @@ def _check_chain(
         except ValueError:
             report.add(f"seq {seq}: payload is not valid JSON", seq)
             return False
-        if not _replay_event(report, replay, seq, action, pid, payload):
+        if not _replay_event(report, replay, seq, action, actor, pid, payload):
             return False
         hashes[seq] = digest
         prev = digest
@@ -117,6 +141,7 @@ def _replay_event(
     replay: dict[str, _Replay],
     seq: int,
     action: str,
+    actor: str,
     pid: str | None,
     payload: dict[str, Any],
 ) -> bool:
@@ -134,9 +159,9 @@ def _replay_event(
         return False
     if action == "attach_diff":
         state.diff_sha256 = payload.get("diff_sha256")
-    elif action in DECISIONS or action == "undo":
+    elif action in LIFECYCLE_ACTIONS:
         try:
-            state.life.apply(seq, action, pid)
+            state.life.apply(seq, action, pid, actor, payload)
         except IllegalTransition as exc:
             report.add(f"seq {seq}: illegal transition in the log: {exc}", seq)
             return False
@@ -168,6 +193,47 @@ def _check_checkpoint(store: ReviewStore, report: VerifyReport, hashes: dict[int
         report.add(
             f"seq {seq}: hash differs from the head checkpoint (the chain was rewritten)", seq
         )
+
+
+def _check_signed(store: ReviewStore, report: VerifyReport, check: SignatureCheck) -> None:
+    if store.path is None:
+        report.add("signed checkpoints: an in-memory store has none")
+        return
+    try:
+        signed = verify_checkpoints(
+            store.conn,
+            checkpoints_dir(store.path),
+            allowed_signers=check.allowed_signers,
+            namespace=check.namespace,
+            identity=check.identity,
+            all_checkpoints=check.all_checkpoints,
+        )
+    except SigningError as exc:
+        report.add(f"signed checkpoints: cannot check them: {exc}")
+        return
+    report.signed = signed
+    for problem in signed.problems:
+        report.add(problem.message, problem.seq)
+    head_seq = audit.head(store.conn)[0]
+    if signed.ok and signed.latest_seq is not None and signed.latest_seq < head_seq:
+        first = signed.latest_seq + 1
+        span = f"seq {first}" if first == head_seq else f"seq {first}..{head_seq}"
+        report.warnings.append(f"{span}: not covered by a signed checkpoint yet")
+
+
+def _check_triggers(conn: Any, report: VerifyReport) -> None:
+    """The append-only triggers must exist as created; dropping them is how rows get edited."""
+    found = dict(
+        conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+        ).fetchall()
+    )
+    for name, expected in APPEND_ONLY_TRIGGERS.items():
+        sql = found.get(name)
+        if sql is None:
+            report.add(f"trigger {name} is missing: events are no longer append-only")
+        elif re.sub(r"\s+", " ", sql).strip() != expected:
+            report.add(f"trigger {name} was altered: events may no longer be append-only")
 
 
 def _check_state(

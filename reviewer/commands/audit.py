@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO
 
 import click
 
+from reviewer.audit_config import load_audit_config
+from reviewer.config import ConfigError
 from reviewer.context import Context, pass_ctx, print_json
 from reviewer.textsafe import clean
 from store.audit import Event
+from store.signing import SignatureCheck
+from store.verify import VerifyReport, verify_store
 
 
 @click.group("audit")
@@ -19,20 +24,74 @@ def audit_group() -> None:
     """Check and export the tamper-evident audit trail."""
 
 
+def _signature_check(
+    allowed_signers: Path | None, identity: str | None, namespace: str | None, every: bool
+) -> SignatureCheck | None:
+    """Flags override `[audit]`; signatures are checked once a file and a principal are known."""
+    try:
+        config = load_audit_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    allowed = allowed_signers or config.allowed_signers
+    principal = identity or config.identity
+    if allowed is None and principal is None:
+        return None
+    if allowed is None or principal is None:
+        missing = "--allowed-signers" if allowed is None else "--identity"
+        raise click.UsageError(f"{missing} is needed too (or set it in [audit])")
+    return SignatureCheck(allowed, principal, namespace or config.namespace, every)
+
+
+def _signed_line(report: VerifyReport) -> str | None:
+    signed = report.signed
+    if signed is None:
+        return None
+    if signed.latest_seq is None:
+        return "signed checkpoint: none found"
+    state = "verified" if signed.ok else "FAILED"
+    return (
+        f"signed checkpoint: seq {signed.latest_seq} {state} "
+        f"({len(signed.verified)} of {signed.files} checked in {signed.folder.name}/)"
+    )
+
+
 @audit_group.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--allowed-signers",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="ssh-keygen allowed-signers file (default: [audit] allowed_signers).",
+)
+@click.option("--identity", help="The signer's principal (default: [audit] identity).")
+@click.option("--namespace", help="ssh-keygen namespace (default: [audit] namespace).")
+@click.option(
+    "--all-checkpoints", is_flag=True, help="Verify every signed checkpoint, not just the newest."
+)
 @pass_ctx
-def verify_cmd(ctx: Context, as_json: bool) -> None:
-    """Recompute every hash, check seq and the head checkpoint, replay events, integrity_check.
+def verify_cmd(
+    ctx: Context,
+    as_json: bool,
+    allowed_signers: Path | None,
+    identity: str | None,
+    namespace: str | None,
+    all_checkpoints: bool,
+) -> None:
+    """Recompute every hash, check seq, the head and signed checkpoints and the append-only
+    triggers, replay events, integrity_check.
 
-    Exits 0 when all is well, 1 naming the first bad row otherwise.
+    Exits 0 when all is well, 1 naming the first bad row or checkpoint file otherwise.
     """
-    report = ctx.store.verify()
+    check = _signature_check(allowed_signers, identity, namespace, all_checkpoints)
+    ctx.sign_on_close = False
+    report = verify_store(ctx.store, signatures=check)
+    signed = _signed_line(report)
     if as_json:
         print_json(report.to_json())
     else:
         for warning in report.warnings:
             click.echo(f"warning: {warning}", err=True)
+        if signed is not None:
+            click.echo(signed, err=not report.ok)
         if report.ok:
             click.echo(
                 f"ok: {report.events} events, {report.proposals} proposals, "

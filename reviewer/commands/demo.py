@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -12,9 +15,13 @@ from reviewer import paths
 from reviewer.commands.ingest import ingest_paths
 from reviewer.commands.proposals import print_queue
 from reviewer.context import Context, pass_ctx, print_json
+from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
+from reviewer.worker_process import worker_process
 from store.audit import checkpoint_path
+from store.signing import checkpoints_dir
 
 DEMO_ACTOR = "demo-setup"
+Notice = tuple[str, Literal["information", "warning", "error"]]
 
 
 def samples_dir() -> Path:
@@ -31,37 +38,70 @@ def remove_store_files(db: Path) -> None:
     head = checkpoint_path(db)
     for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), head, Path(f"{head}.lock")):
         path.unlink(missing_ok=True)
+    # The old chain's signed checkpoints would contradict the new chain and stop its signing.
+    shutil.rmtree(checkpoints_dir(db), ignore_errors=True)
 
 
-def open_queue(ctx: Context) -> None:
+def demo_worker_log(db: Path) -> Path:
+    """Where the demo's rerun worker writes its output: beside the demo store."""
+    return db.with_name("demo-worker.log")
+
+
+def start_worker(stack: ExitStack, db: Path, log: Path) -> Notice:
+    """Start a worker on `db` for the life of `stack`, unless reruns could not run anyway.
+
+    Without bubblewrap the worker would only fail every rerun, and running unsandboxed is
+    never chosen silently, so the user is told instead.
+    """
+    try:
+        find_tools()
+    except SandboxUnavailable as exc:
+        return f"reruns need bubblewrap, so no worker was started: {exc}", "warning"
+    stack.enter_context(worker_process(db, log))
+    message = f"a rerun worker runs beside this demo (log: {log}); press r on a proposal"
+    return message, "information"
+
+
+def open_queue(ctx: Context, *, worker_log: Path | None = None) -> None:
     """Open the review TUI on a terminal; print the first page of the queue otherwise.
 
     Scripts and pipes keep getting plain text, and Textual is imported only when it is used.
+    With `worker_log`, a rerun worker runs beside the TUI and stops when it closes.
     """
     store = ctx.store
     if sys.stdin.isatty() and sys.stdout.isatty():
         from reviewer.app import ReviewApp
 
-        ReviewApp(store, db_path=ctx.db_path, actor=ctx.actor).run()
+        with ExitStack() as stack:
+            notices: list[Notice] = []
+            if worker_log is not None:
+                notices.append(start_worker(stack, ctx.db_path, worker_log))
+            ReviewApp(store, db_path=ctx.db_path, actor=ctx.actor, notices=notices).run()
         return
     print_queue(store.list(limit=50), store.count())
 
 
 @click.command("demo")
+@click.option("--no-worker", is_flag=True, help="Do not start a rerun worker beside the TUI.")
 @click.pass_context
-def demo_cmd(click_ctx: click.Context) -> None:
-    """(Re)create the demo store from samples/ in the user data folder and open it."""
+def demo_cmd(click_ctx: click.Context, no_worker: bool) -> None:
+    """(Re)create the demo store from samples/ in the user data folder and open it.
+
+    On a terminal a rerun worker runs beside the TUI (its output in demo-worker.log next to
+    the store) and stops when the TUI closes.
+    """
     ctx = click_ctx.find_object(Context)
     assert ctx is not None
     ctx.close()
     db = paths.demo_db_path()
     remove_store_files(db)
+    demo_worker_log(db).unlink(missing_ok=True)
     ctx.db = str(db)
     report = ingest_paths(ctx.store, [samples_dir()], DEMO_ACTOR)
     click.echo(f"demo store {db}: {len(report.added)} proposals from samples/")
     for e in report.errors:
         click.echo(f"warning: sample not loaded: {e['path']}: {e['message']}", err=True)
-    open_queue(ctx)
+    open_queue(ctx, worker_log=None if no_worker else demo_worker_log(db))
 
 
 @click.command("tui")

@@ -14,6 +14,8 @@ from reviewer.ingest import IngestError, fetch_findings, read_paths
 from reviewer.textsafe import clean
 from store import AddResult, NewProposal, ReviewStore, StoreError
 
+CHECK_CHUNK = 1000
+
 
 @dataclass
 class IngestReport:
@@ -23,6 +25,7 @@ class IngestReport:
     present: list[str] = field(default_factory=list)
     attached: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def merge(self, result: AddResult) -> None:
         self.added += result.added
@@ -40,6 +43,7 @@ class IngestReport:
             "present": self.present,
             "attached": self.attached,
             "errors": self.errors,
+            "warnings": self.warnings,
         }
 
 
@@ -61,7 +65,20 @@ def ingest_paths(store: ReviewStore, paths: list[Path], actor: str) -> IngestRep
             report.fail(str(err.path), err.message, err.line, err.field)
             continue
         store_batch(store, str(file_result.path), file_result.proposals, actor, report)
+    run_checks(store, report.added + report.attached, actor, report)
     return report
+
+
+def run_checks(store: ReviewStore, ids: list[str], actor: str, report: IngestReport) -> None:
+    """Static checks on what was just stored, in chunks; a failure never undoes the ingest."""
+    from reviewer.checks.run import check_proposals  # the ast scanners load only when used
+
+    for start in range(0, len(ids), CHECK_CHUNK):
+        chunk = ids[start : start + CHECK_CHUNK]
+        try:
+            check_proposals(store, chunk, actor=actor)
+        except StoreError as exc:
+            report.warnings.append(f"static checks not recorded for {len(chunk)} proposals: {exc}")
 
 
 def _print(report: IngestReport, as_json: bool) -> None:
@@ -72,6 +89,8 @@ def _print(report: IngestReport, as_json: bool) -> None:
             f"added {len(report.added)}, already present {len(report.present)}, "
             f"diff attached {len(report.attached)}, rejected files {len(report.errors)}"
         )
+        for w in report.warnings:
+            click.echo(clean(f"warning: {w}", single_line=True), err=True)
         for e in report.errors:
             where = ":".join(str(x) for x in (e["path"], e["line"]) if x is not None)
             where += f": {e['field']}" if e["field"] else ""
@@ -106,4 +125,5 @@ def pull_cmd(ctx: Context, url: str, timeout: float, as_json: bool) -> None:
         report.fail(str(err.path), err.message, err.line, err.field)
     else:
         store_batch(ctx.store, url, proposals, ctx.actor, report)
+        run_checks(ctx.store, report.added + report.attached, ctx.actor, report)
     _print(report, as_json)

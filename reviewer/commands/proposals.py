@@ -8,10 +8,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from reviewer.config import ConfigError
 from reviewer.context import Context, console, pass_ctx, print_json
+from reviewer.decide import decide
 from reviewer.shapes import list_item, show
 from reviewer.textsafe import clean, short
 from store import StoreError
+from store.errors import GateError
 from store.proposals import STATUSES
 from store.query import SORTS
 
@@ -54,7 +57,7 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
 @click.option("--status", type=click.Choice(STATUSES), help="Only proposals in this state.")
 @click.option("--agent", help="Only this agent's proposals.")
 @click.option("--search", "text", help="Full-text filter over title, summary, idea and agent.")
-@click.option("--sort", type=click.Choice(sorted(SORTS)), default="newest", show_default=True)
+@click.option("--sort", type=click.Choice(sorted(SORTS)), default="risk", show_default=True)
 @click.option("--limit", type=click.IntRange(0, 100_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (DESIGN §4.5).")
@@ -69,7 +72,7 @@ def list_cmd(
     offset: int,
     as_json: bool,
 ) -> None:
-    """List proposals, newest first, a page at a time."""
+    """List proposals, riskiest first, a page at a time."""
     rows = ctx.store.list(
         status=status, agent=agent, text=text, sort=sort, limit=limit, offset=offset
     )
@@ -114,22 +117,52 @@ def show_cmd(ctx: Context, ref: str, as_json: bool) -> None:
         out.print(Text(f"{c['at']}  {clean(c['actor'])}  comment  {clean(c['text'])}"))
 
 
-def _decide(ctx: Context, ref: str, action: str, reason: str) -> None:
+def _decide(
+    ctx: Context, ref: str, action: str, reason: str, override: str | None = None
+) -> None:
+    store = ctx.store
     try:
-        event = ctx.store.decide(ref, action, reason=reason, actor=ctx.actor)
-    except StoreError as exc:
+        outcome = decide(store, ref, action, reason=reason, actor=ctx.actor, override=override)
+    except GateError as exc:
+        lines = "\n".join(f"  - {g}" for g in exc.unmet)
+        raise click.ClickException(
+            f"cannot approve {exc.proposal_id[:12]} yet; unmet gates:\n{lines}\n"
+            "Fix them, or approve with --override REASON (recorded in the audit trail)."
+        ) from exc
+    except (StoreError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
-    past = {"approve": "approved", "reject": "rejected"}[action]
-    click.echo(f"{past} {event.proposal_id} (audit seq {event.seq})")
+    event = outcome.event
+    if "override_seq" in event.payload:
+        click.echo(f"override recorded (audit seq {event.payload['override_seq']})")
+    if action == "approve" and outcome.status == "pending":
+        need = store.gate_policy.required_approvals
+        click.echo(
+            f"approval recorded for {event.proposal_id} (audit seq {event.seq}); "
+            f"{need} distinct reviewers must approve before it counts"
+        )
+        return
+    click.echo(f"{outcome.status} {event.proposal_id} (audit seq {event.seq})")
+    if outcome.published is not None and not outcome.published.unchanged:
+        click.echo(f"published to {outcome.published.folder}")
+    if outcome.publish_error is not None:
+        click.echo(
+            clean(f"warning: the decision stands but publishing failed: {outcome.publish_error}"),
+            err=True,
+        )
 
 
 @click.command("approve")
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why it is approved (kept in the audit log).")
+@click.option(
+    "--override",
+    metavar="REASON",
+    help="Approve although gates are unmet; the reason is its own audit event.",
+)
 @pass_ctx
-def approve_cmd(ctx: Context, ref: str, reason: str) -> None:
-    """Approve a pending proposal."""
-    _decide(ctx, ref, "approve", reason)
+def approve_cmd(ctx: Context, ref: str, reason: str, override: str | None) -> None:
+    """Approve a pending proposal (it must pass the [gates] unless overridden)."""
+    _decide(ctx, ref, "approve", reason, override)
 
 
 @click.command("reject")

@@ -40,6 +40,17 @@ def _summary(item: dict[str, Any]) -> str:
         f"95% CI [{num(lo)}, {num(hi)}]  naive {num(item['baseline_pgr_mean'])}  "
         f"paired p {'-' if p is None else f'{p:.2g}'}"
     )
+    shuffled = item.get("ablation")
+    if shuffled:
+        text += (
+            f"\n  teacher-shuffle ablation: {'passed' if shuffled['passed'] else 'FAILED'}, "
+            f"PGR {num(shuffled.get('real_pgr_mean'))} -> {num(shuffled['pgr_mean'])}"
+        )
+    for entry in item.get("heldout") or []:
+        text += (
+            f"\n  held-out {entry['task']}: PGR {pm(entry['pgr_mean'], entry['pgr_se'])}  "
+            f"naive {num(entry['baseline_pgr_mean'])}  gain {num(entry['gain'])}"
+        )
     for check in item.get("checks") or []:
         text += f"\n  {check['severity']}: {check['code']}: {check['message']}"
     return text
@@ -71,6 +82,17 @@ def _summary(item: dict[str, Any]) -> str:
     is_flag=True,
     help="Run without bubblewrap (trusted debugging only; recorded in the audit trail).",
 )
+@click.option(
+    "--ablation/--no-ablation",
+    default=True,
+    show_default=True,
+    help="Also run the method on a teacher-shuffled view (doubles the sandbox time).",
+)
+@click.option(
+    "--heldout",
+    is_flag=True,
+    help="Also run it on the other task families, each with its naive baseline (3x the cost).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def rerun_cmd(
@@ -85,6 +107,8 @@ def rerun_cmd(
     wait: bool,
     cancel_job: int | None,
     unsafe_no_sandbox: bool,
+    ablation: bool,
+    heldout: bool,
     as_json: bool,
 ) -> None:
     """Queue a rerun of proposal REF on seeds the reviewer chooses, paired with `naive`."""
@@ -111,6 +135,8 @@ def rerun_cmd(
             device=device,
             priority=priority,
             unsafe_no_sandbox=unsafe_no_sandbox,
+            ablation=ablation,
+            heldout=heldout,
         )
     except (StoreError, SandboxUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc

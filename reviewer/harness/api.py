@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from reviewer.harness import baselines, launch, materialize, scorer, tasks, treehash
 from reviewer.rerun import stats
 
@@ -74,6 +76,26 @@ def score(task: str, size: int, seeds: list[int], pred_path: str | Path,
     per_seed = scorer.score_arrays(preds, labels, seeds, [b.weak_acc for b in base],
                                    [b.ceiling_acc for b in base])
     return Scored(per_seed, scorer.fixed_baseline_pgr(per_seed))
+
+
+@dataclass(frozen=True)
+class TrustedLabels:
+    """Trusted facts about the test split per seed, for the leak signatures of a rerun.
+
+    Trusted side only: these arrays are never written into a view folder.
+    """
+
+    labels: np.ndarray  # (S, N_test) int64 ground truth
+    teacher_preds: np.ndarray  # (S, N_test) the teacher's argmax on the test split
+
+
+def trusted_labels(task: str, size: int, seeds: list[int], device: str = "cpu") -> TrustedLabels:
+    """Test labels and the teacher's test predictions for (task, size, seeds)."""
+    data = baselines.load_data(task, size, seeds)
+    base = baselines.get_baselines(task, size, seeds, pick_device(device), data)
+    return TrustedLabels(
+        np.stack([d.test.y for d in data]),
+        np.stack([baselines.weak_predictions(b.weak_test_probs) for b in base]))
 
 
 @dataclass

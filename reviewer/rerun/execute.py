@@ -3,7 +3,6 @@ the sandbox, then score the plain prediction file outside it and judge the claim
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 import time
@@ -13,15 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from reviewer.harness import api, launch, scorer, treehash
-from reviewer.rerun import decoys, sandbox, stats
+from reviewer.harness import api, launch, treehash
+from reviewer.rerun import ablation, decoys, heldout, sandboxed, signatures, stats
 from reviewer.rerun.diffcheck import BUILTIN_ALLOW, DiffPolicy, DiffRefused, apply_diff
 from reviewer.rerun.request import RerunRequest, outcome
+from reviewer.rerun.sandboxed import HARNESS_MOUNT as HARNESS_MOUNT
+from reviewer.rerun.sandboxed import OUT_MOUNT as OUT_MOUNT
+from reviewer.rerun.sandboxed import VIEW_MOUNT as VIEW_MOUNT
 
 BUILTIN_POLICY = DiffPolicy(allow=BUILTIN_ALLOW)
-HARNESS_MOUNT = "/sandbox/harness"
-VIEW_MOUNT = "/sandbox/view"
-OUT_MOUNT = "/sandbox/out"
 Progress = Callable[[str], None]
 
 
@@ -39,42 +38,6 @@ def _env(req: RerunRequest, device: str, wall: float, sandboxed: bool) -> dict[s
         "sandbox": "bubblewrap" if sandboxed else "none (--unsafe-no-sandbox)",
         "wall_s": round(wall, 3),
     }
-
-
-def _spec(
-    tree: Path, view: Path, out: Path, idea: str, device: str, timeout_s: float
-) -> sandbox.SandboxSpec:
-    argv = launch.method_argv(idea, VIEW_MOUNT, OUT_MOUNT, device)
-    sandbox.prepare_dirs([tree, view], [out])
-    return sandbox.SandboxSpec(
-        argv=argv,
-        ro_binds=[*sandbox.python_binds(), (tree, HARNESS_MOUNT), (view, VIEW_MOUNT)],
-        rw_binds=[(out, OUT_MOUNT)],
-        env={
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONNOUSERSITE": "1",
-            # One thread unless the reviewer says otherwise: on small CPU runs torch's
-            # OpenMP threads spin against each other and measured 6x slower with two.
-            "OMP_NUM_THREADS": "1",
-            **{k: os.environ[k] for k in launch._PASS_THROUGH if k in os.environ},
-        },
-        cwd=HARNESS_MOUNT,
-        gpu=device.startswith("cuda"),
-        limits=sandbox.Limits(
-            wall_s=timeout_s,
-            cpu_s=int(timeout_s * 16) + 60,
-            address_space=None if device.startswith("cuda") else 32 * 1024**3,
-        ),
-    )
-
-
-def _unsafe_spec(
-    spec: sandbox.SandboxSpec, tree: Path, view: Path, out: Path
-) -> sandbox.SandboxSpec:
-    """The same run without isolation: host paths instead of sandbox mounts."""
-    mapping = {HARNESS_MOUNT: str(tree), VIEW_MOUNT: str(view), OUT_MOUNT: str(out)}
-    argv = [mapping.get(a, a) for a in spec.argv]
-    return sandbox.SandboxSpec(argv=argv, env=spec.env, cwd=str(tree), limits=spec.limits)
 
 
 def run_rerun(
@@ -105,7 +68,7 @@ def run_rerun(
     device = api.pick_device(req.device)
     with tempfile.TemporaryDirectory(prefix="reviewer-rerun-") as tmp:
         work = Path(tmp)
-        tree, view, out = work / "tree", work / "view", work / "out"
+        tree, view = work / "tree", work / "view"
         progress("checking and applying the diff")
         try:
             apply_diff(req.diff, treehash.tree_root(), tree, BUILTIN_POLICY)
@@ -117,57 +80,71 @@ def run_rerun(
         api.materialize_view(req.task, req.size, req.seeds, view, device)
         n_test = int(np.load(view / "x_test.npy", mmap_mode="r").shape[1])
         planted = decoys.plant(view, len(req.seeds), n_test)
-        out.mkdir()
-        spec = _spec(tree, view, out, req.idea, device, req.timeout_s)
-        if req.unsafe_no_sandbox:
-            spec = _unsafe_spec(spec, tree, view, out)
         progress(
             f"running {req.idea} on {len(req.seeds)} seeds"
             + (" WITHOUT a sandbox" if req.unsafe_no_sandbox else " in the sandbox")
         )
-        ran = sandbox.run(
-            spec, cancel=cancel, unsafe_no_sandbox=req.unsafe_no_sandbox, on_output=output
-        )
-        log = (ran.stdout + "\n" + ran.stderr).strip()[-4000:]
+        run = sandboxed.run_scored(req, tree, view, work / "out", req.task, device,
+                                   progress=progress, cancel=cancel, output=output)
         env = _env(req, device, time.perf_counter() - start, not req.unsafe_no_sandbox)
-        if cancel is not None and cancel.is_set():
-            return outcome(stats.FAILED, "cancelled", req, env=env, log_tail=log)
-        if ran.timed_out or ran.returncode != 0:
-            why = (
-                f"timed out after {req.timeout_s:.0f} s"
-                if ran.timed_out
-                else (f"the method exited with status {ran.returncode}")
-            )
-            return outcome(stats.FAILED, why, req, env=env, log_tail=log)
-        progress("scoring outside the sandbox")
-        try:
-            scored = api.score(req.task, req.size, req.seeds, out / launch.PREDICTIONS, device)
-            predictions = scorer.read_predictions(out / launch.PREDICTIONS, len(req.seeds), n_test)
-        except scorer.PredictionError as exc:
-            return outcome(stats.FAILED, f"invalid predictions: {exc}", req, env=env, log_tail=log)
+        if run.scored is None or run.predictions is None:
+            return outcome(stats.FAILED, run.reason or "no predictions", req, env=env,
+                           log_tail=run.log)
         progress("scoring the paired naive baseline")
         baseline = api.baseline_method_scores(
             req.task, req.size, req.seeds, view, work, device, req.timeout_s
         )
-    rows = [
-        stats.SeedRow(s.seed, s.transfer_acc, s.weak_acc, s.ceiling_acc, s.pgr)
-        for s in scored.per_seed
-    ]
-    result = stats.rerun_stats(
-        rows,
-        [b.pgr for b in baseline] if baseline else None,
-        req.claim_pgr,
-        req.claim_se,
-        req.claim_seeds,
-        scored.fixed_baseline_pgr,
-    )
+        result = stats.rerun_stats(
+            [stats.SeedRow(s.seed, s.transfer_acc, s.weak_acc, s.ceiling_acc, s.pgr)
+             for s in run.scored.per_seed],
+            [b.pgr for b in baseline] if baseline else None,
+            req.claim_pgr,
+            req.claim_se,
+            req.claim_seeds,
+            run.scored.fixed_baseline_pgr,
+        )
+        truth = api.trusted_labels(req.task, req.size, req.seeds, device)
+        checks = [
+            *decoys.matches(run.predictions, planted),
+            *(c.to_json() for c in signatures.leak_signatures(
+                run.predictions, truth.labels, truth.teacher_preds,
+                [s.ceiling_acc for s in run.scored.per_seed])),
+        ]
+        extra = _dynamic(req, tree, view, work, device, run, result.gain_mean, checks,
+                         progress=progress, cancel=cancel, output=output)
+        if cancel is not None and cancel.is_set():
+            return outcome(stats.FAILED, "cancelled", req, env=env, log_tail=run.log)
     env["wall_s"] = round(time.perf_counter() - start, 3)
     return {
         **result.to_json(),
         "reason": None,
-        "checks": decoys.matches(predictions, planted),
+        "checks": checks,
+        **extra,
         "task": req.task,
         "size": req.size,
         "env": env,
-        "log_tail": log,
+        "log_tail": run.log,
     }
+
+
+def _dynamic(
+    req: RerunRequest, tree: Path, view: Path, work: Path, device: str,
+    run: sandboxed.MethodRun, tuned_gain: float | None, checks: list[dict[str, Any]],
+    *, progress: Progress, cancel: threading.Event | None, output: Progress | None,
+) -> dict[str, Any]:
+    """The requested ablation and held-out runs: result keys, with their checks appended."""
+    assert run.scored is not None
+    extra: dict[str, Any] = {}
+    if req.ablation and not (cancel is not None and cancel.is_set()):
+        progress("teacher-shuffle ablation")
+        ablated = ablation.run_ablation(req, tree, view, work, device,
+                                        [s.pgr for s in run.scored.per_seed],
+                                        cancel=cancel, output=output)
+        extra["ablation"] = ablated.to_json()
+        checks += [c.to_json() for c in ablated.checks()]
+    if req.heldout and not (cancel is not None and cancel.is_set()):
+        runs = heldout.run_heldout(req, tree, work, device, progress=progress, cancel=cancel,
+                                   output=output)
+        extra["heldout"] = [r.to_json() for r in runs]
+        checks += [c.to_json() for c in heldout.transfer_checks(tuned_gain, runs)]
+    return extra

@@ -39,8 +39,14 @@ def request_rerun(
     unsafe_no_sandbox: bool = False,
     timeout_s: float = 1800.0,
     max_attempts: int = 3,
+    ablation: bool = True,
+    heldout: bool = False,
 ) -> Job:
-    """Queue a rerun of the proposal's current diff (audit: `rerun_requested`)."""
+    """Queue a rerun of the proposal's current diff (audit: `rerun_requested`).
+
+    `ablation` adds the teacher-shuffle run and `heldout` the other task families
+    (built-in harness only).
+    """
     proposal = store.get(ref)
     harness = proposal["harness"]
     if harness != BUILTIN:
@@ -67,6 +73,8 @@ def request_rerun(
             raise StoreError(f"unknown task {task!r}; known: {', '.join(tasks.TASKS)}")
     if not 1 <= size <= 64:
         raise StoreError("size must be between 1 and 64")
+    if heldout and harness != BUILTIN:
+        raise StoreError("held-out tasks need the built-in harness's task families")
     chosen = seeds if seeds is not None else reviewer_seeds()
     if not chosen or len(set(chosen)) != len(chosen) or len(chosen) > MAX_SEEDS:
         raise StoreError(f"seeds must be 1 to {MAX_SEEDS} distinct integers")
@@ -78,6 +86,8 @@ def request_rerun(
         "diff_sha256": proposal["diff_sha256"],
         "timeout_s": timeout_s,
         "unsafe_no_sandbox": unsafe_no_sandbox,
+        "ablation": ablation and harness == BUILTIN,  # external harnesses have no view to shuffle
+        "heldout": heldout,
     }
     return store.jobs.enqueue(
         proposal["id"],
@@ -112,4 +122,6 @@ def request_for(store: ReviewStore, job: Job) -> RerunRequest:
         timeout_s=float(params.get("timeout_s", 1800.0)),
         unsafe_no_sandbox=bool(params.get("unsafe_no_sandbox", False)),
         harness=p["harness"],
+        ablation=bool(params.get("ablation", True)),
+        heldout=bool(params.get("heldout", False)),
     )

@@ -25,6 +25,8 @@ class RerunRequest:
     timeout_s: float = 1800.0
     unsafe_no_sandbox: bool = False
     harness: str = "builtin"
+    ablation: bool = True  # teacher-shuffle ablation: a second sandboxed run
+    heldout: bool = False  # the other task families: twice more, each with its baseline
 
 
 def outcome(verdict: str, reason: str, req: RerunRequest, **extra: Any) -> dict[str, Any]:

@@ -8,15 +8,19 @@ from rich.markdown import Markdown
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reviewer import keys
-from reviewer.present import has_active_rerun
+from reviewer.app import STORE_ERRORS
+from reviewer.present import active_rerun_id, duplicate_target, has_active_rerun
 from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun, reviewer_seeds
-from reviewer.shapes import show
 from reviewer.textsafe import clean, short
+from reviewer.tuidata import ASSESSMENT, assessed_by, proposal_view
+from reviewer.widgets.assessment_modal import Assessment, AssessmentModal
+from reviewer.widgets.assist_panel import AssistPanel
+from reviewer.widgets.checks_panel import ChecksPanel
 from reviewer.widgets.claim_panel import ClaimPanel
 from reviewer.widgets.prompt import PromptModal, Validator
 from reviewer.widgets.timeline import Timeline
@@ -47,7 +51,7 @@ def seeds_count(value: str) -> str | None:
 
 
 class ProposalScreen(Screen[None]):
-    """Reads one proposal; approve, reject, comment, undo, rerun and diff from here."""
+    """Reads one proposal; approve, reject, comment, assess, undo, rerun and diff from here."""
 
     BINDINGS: ClassVar = keys.bindings("proposal")
 
@@ -66,12 +70,22 @@ class ProposalScreen(Screen[None]):
         with VerticalScroll(id="proposal-body"):
             yield Static(id="proposal-summary")
             yield ClaimPanel(id="proposal-claim")
+            with Horizontal(id="proposal-checks-row"):
+                yield ChecksPanel(id="proposal-checks")
+                yield AssistPanel(id="proposal-assist")
             yield Timeline(id="proposal-timeline")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.apply(show(self.review_app.store, self.proposal_id))
+        self.apply(proposal_view(self.review_app.store, self.proposal_id))
+        self.watch(self.app, "blinded", lambda _blinded: self.apply(self.data), init=False)
         self.set_interval(POLL_S, self.poll)
+
+    @property
+    def claim_hidden(self) -> bool:
+        """Blinded review hides the claim until this reviewer has recorded an assessment."""
+        app = self.review_app
+        return app.blinded and not assessed_by(self.data, app.actor)
 
     # -- showing ------------------------------------------------------------------------
 
@@ -90,18 +104,26 @@ class ProposalScreen(Screen[None]):
         # Rich's Markdown never reads Rich markup, and hyperlinks=False keeps links inert.
         summary = Markdown(clean(data["summary"]), hyperlinks=False)
         self.query_one("#proposal-summary", Static).update(summary)
-        rerun_key = keys.display_key(self.review_app.key_for("rerun"))
-        self.query_one(ClaimPanel).show_data(data, rerun_key)
-        self.query_one(Timeline).show_data(data)
+        app = self.review_app
+        hidden = self.claim_hidden
+        self.query_one(ClaimPanel).show_data(
+            data,
+            keys.display_key(app.key_for("rerun")),
+            hide_claim=hidden,
+            assess_key=keys.display_key(app.key_for("assess")),
+        )
+        self.query_one(ChecksPanel).show_data(data, keys.display_key(app.key_for("jump")))
+        self.query_one(AssistPanel).show_data(data)
+        self.query_one(Timeline).show_data(data, hide_verdict=hidden)
         self.refresh_bindings()
 
     def reload(self) -> None:
-        self.apply(show(self.review_app.store, self.proposal_id))
+        self.apply(proposal_view(self.review_app.store, self.proposal_id))
 
     def poll(self) -> None:
         """Pick up rerun progress and decisions made elsewhere, without a key press."""
         if self.review_app.db_path is None:
-            data = show(self.review_app.store, self.proposal_id)
+            data = proposal_view(self.review_app.store, self.proposal_id)
             if data != self.data:
                 self.apply(data)
         else:
@@ -111,7 +133,7 @@ class ProposalScreen(Screen[None]):
     def _poll_in_thread(self) -> None:
         store = self.review_app.open_thread_store()
         try:
-            data = show(store, self.proposal_id)
+            data = proposal_view(store, self.proposal_id)
         finally:
             store.close()
         if data != self.data:
@@ -134,6 +156,8 @@ class ProposalScreen(Screen[None]):
             "undo": not pending,
             "rerun": has_code,
             "diff": has_code,
+            "cancel_rerun": active_rerun_id(self.data) is not None,
+            "jump": duplicate_target(self.data.get("checks") or []) is not None,
         }
         return rules.get(action, True)
 
@@ -142,6 +166,15 @@ class ProposalScreen(Screen[None]):
         self.notify(message, markup=False)
 
     def action_approve(self) -> None:
+        if self.claim_hidden:
+            key = keys.display_key(self.review_app.key_for("assess"))
+            self.notify(
+                f"blinded review: record your assessment ({key}) before approving",
+                title="refused",
+                severity="warning",
+                markup=False,
+            )
+            return
         self._decide("approve")
 
     def action_reject(self) -> None:
@@ -226,6 +259,49 @@ class ProposalScreen(Screen[None]):
             ),
             chosen,
         )
+
+    def action_assess(self) -> None:
+        pid = self.proposal_id
+        actor = self.review_app.actor
+        blinded = self.review_app.blinded
+
+        def assessed(answer: Assessment | None) -> None:
+            if answer is None:
+                return
+            payload = {**answer, "blinded": blinded}
+            self.review_app.perform(
+                f"assessment of {pid[:12]}",
+                lambda store: store.annotate(pid, ASSESSMENT, payload, actor=actor),
+                lambda _event: self._after_write(
+                    f"assessment recorded: {answer['predicted_verdict']}"
+                ),
+            )
+
+        title = f"Your assessment of {short(self.data.get('title'), 40)}: what will a rerun say?"
+        self.app.push_screen(AssessmentModal(title), assessed)
+
+    def action_cancel_rerun(self) -> None:
+        job_id = active_rerun_id(self.data)
+        if job_id is None:
+            self.notify("no rerun is queued or running", severity="warning", markup=False)
+            return
+        actor = self.review_app.actor
+        self.review_app.perform(
+            f"cancel rerun #{job_id}",
+            lambda store: store.jobs.cancel(job_id, actor=actor),
+            lambda job: self._after_write(f"rerun #{job.id} cancelled"),
+        )
+
+    def action_jump(self) -> None:
+        other = duplicate_target(self.data.get("checks") or [])
+        if other is None:
+            return
+        try:
+            pid = self.review_app.store.resolve(other)
+        except STORE_ERRORS as exc:
+            self.review_app.report_error(f"open {short(other, 12)}", exc)
+            return
+        self.app.push_screen(ProposalScreen(pid))
 
     def action_diff(self) -> None:
         from reviewer.screens.diff import DiffScreen

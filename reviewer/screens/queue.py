@@ -12,14 +12,19 @@ from textual.widgets import Footer, Input, Static
 
 from reviewer import keys
 from reviewer.present import SORT_KEYS, STATUS_FILTERS, next_in
+from reviewer.tuidata import assessed_among, change_stamp
 from reviewer.widgets.queue_table import QueueTable
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp
 
+POLL_S = 2.0
+# Sorting by the claimed PGR would reveal the claims that blinded review hides.
+BLIND_SORTS = tuple(s for s in SORT_KEYS if s != "pgr")
+
 
 class QueueScreen(Screen[None]):
-    """The review queue; opens a proposal on enter."""
+    """The review queue; opens a proposal on enter and follows the store as it changes."""
 
     BINDINGS: ClassVar = keys.bindings("queue")
     AUTO_FOCUS = "QueueTable"
@@ -29,6 +34,7 @@ class QueueScreen(Screen[None]):
         self.status: str | None = None
         self.sort = "newest"
         self.text = ""
+        self._stamp: tuple[Any, ...] | None = None
 
     @property
     def review_app(self) -> ReviewApp:
@@ -42,11 +48,13 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#queue-search", Input).display = False
+        self.watch(self.app, "blinded", self._blinded_changed, init=False)
         self.reload()
+        self.set_interval(POLL_S, self.poll)
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
-            self.reload()
+            self.refresh_rows()
 
     # -- the store ---------------------------------------------------------------------
 
@@ -55,17 +63,54 @@ class QueueScreen(Screen[None]):
 
     def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
         """One page for the table: a quick indexed query on the UI thread."""
-        return self.review_app.store.list(
-            **self._filters(), sort=self.sort, limit=limit, offset=offset
+        app = self.review_app
+        rows = app.store.list(**self._filters(), sort=self.sort, limit=limit, offset=offset)
+        if app.blinded:
+            seen = assessed_among(app.store, [r["id"] for r in rows], app.actor)
+            for row in rows:
+                row["claim_hidden"] = row["id"] not in seen
+        return rows
+
+    def _update_bar(self, total: int) -> None:
+        app = self.review_app
+        search = f"   search: {self.text}" if self.text else ""
+        jobs = app.store.jobs.counts()
+        reruns = f"   reruns: {jobs['running']} running, {jobs['queued']} queued"
+        blind = "   BLINDED" if app.blinded else ""
+        bar = (
+            f"{total} proposals   filter: {self.status or 'all'}   sort: {self.sort}"
+            f"{search}{reruns}{blind}"
         )
+        self.query_one("#queue-bar", Static).update(Text(bar))
 
     def reload(self) -> None:
         """Count the rows of the current query and let the table page them in."""
         total = self.review_app.store.count(**self._filters())
+        self._stamp = change_stamp(self.review_app.store)
         self.query_one(QueueTable).reload(total)
-        search = f"   search: {self.text}" if self.text else ""
-        bar = f"{total} proposals   filter: {self.status or 'all'}   sort: {self.sort}{search}"
-        self.query_one("#queue-bar", Static).update(Text(bar))
+        self._update_bar(total)
+
+    def refresh_rows(self) -> None:
+        """Re-read the count and the visible rows, keeping the cursor on the same proposal."""
+        total = self.review_app.store.count(**self._filters())
+        self._stamp = change_stamp(self.review_app.store)
+        self.query_one(QueueTable).reload_keeping(total)
+        self._update_bar(total)
+
+    def poll(self) -> None:
+        """Show new ingests, verdicts and rerun counts without a key press.
+
+        One cheap stamp query per tick; rows are re-read only when it moved.
+        """
+        if not self.is_current:
+            return
+        if change_stamp(self.review_app.store) != self._stamp:
+            self.refresh_rows()
+
+    def _blinded_changed(self, _blinded: bool) -> None:
+        if self.review_app.blinded and self.sort == "pgr":
+            self.sort = "newest"
+        self.refresh_rows()
 
     # -- actions -----------------------------------------------------------------------
 
@@ -83,14 +128,19 @@ class QueueScreen(Screen[None]):
     def open_proposal(self, event: QueueTable.Opened) -> None:
         from reviewer.screens.proposal import ProposalScreen
 
-        self.app.push_screen(ProposalScreen(event.proposal_id))
+        self.app.push_screen(ProposalScreen(event.row["id"]))
+
+    def action_audit(self) -> None:
+        from reviewer.screens.audit import AuditScreen
+
+        self.app.push_screen(AuditScreen())
 
     def action_cycle_filter(self) -> None:
         self.status = next_in(STATUS_FILTERS, self.status)
         self.reload()
 
     def action_cycle_sort(self) -> None:
-        self.sort = next_in(SORT_KEYS, self.sort)
+        self.sort = next_in(BLIND_SORTS if self.review_app.blinded else SORT_KEYS, self.sort)
         self.reload()
 
     def action_search(self) -> None:

@@ -1,4 +1,7 @@
-"""Claimed vs measured: the agent's claim beside the latest rerun's statistics."""
+"""Claimed vs measured: the agent's claim beside the latest rerun's statistics.
+
+In blinded review the claim side reads "hidden" until the reviewer records an assessment.
+"""
 
 from __future__ import annotations
 
@@ -29,12 +32,27 @@ def _table(rows: list[tuple[str, str, str]]) -> Table:
     return table
 
 
-def claim_renderable(data: dict[str, Any], rerun_key: str = "r") -> RenderableType:
-    """The panel's content for one `shapes.show()` object."""
+def _hide(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The rows with every claimed cell that has a value replaced by `hidden`."""
+    return [(label, "hidden" if claim != "-" else "-", measured) for label, claim, measured in rows]
+
+
+def claim_renderable(
+    data: dict[str, Any],
+    rerun_key: str = "r",
+    *,
+    hide_claim: bool = False,
+    assess_key: str = "e",
+) -> RenderableType:
+    """The panel's content for one proposal view; `hide_claim` blinds the claimed column."""
     claimed = data.get("claimed") or {}
     seeds = claimed.get("seeds")
     claimed_seeds = str(len(seeds)) if isinstance(seeds, list) else "-"
     result = latest_result(data)
+    blind_note: list[RenderableType] = []
+    if hide_claim:
+        note = f"claim hidden — record your assessment first (press {assess_key})"
+        blind_note = [Text(""), Text(note, style="bold italic")]
     if result is None:
         rows = [
             ("PGR", pm(claimed.get("pgr"), claimed.get("pgr_se")), "-"),
@@ -42,7 +60,8 @@ def claim_renderable(data: dict[str, Any], rerun_key: str = "r") -> RenderableTy
             ("transfer acc", num(claimed.get("transfer_acc")), "-"),
         ]
         empty = Text(f"no rerun yet — press {rerun_key}", style="italic")
-        return Group(_table(rows), Text(""), empty)
+        table = _table(_hide(rows) if hide_claim else rows)
+        return Group(table, Text(""), empty, *blind_note)
     per_seed = result.get("per_seed") or []
     seed_pgrs = ", ".join(num(s.get("pgr")) for s in per_seed if isinstance(s, dict))
     transfer = [s.get("transfer_acc") for s in per_seed if isinstance(s, dict)]
@@ -64,26 +83,20 @@ def claim_renderable(data: dict[str, Any], rerun_key: str = "r") -> RenderableTy
         ("naive baseline PGR", "-", num(result.get("baseline_pgr_mean"))),
         ("paired p (gain)", "-", num(result.get("gain_p_value"), 4)),
     ]
-    verdict = short(result.get("verdict"), 40) or "-"
+    # The verdict compares the measurement with the claim, so blinding hides it too.
+    verdict = "hidden" if hide_claim else (short(result.get("verdict"), 40) or "-")
     style = {"reproduced": "bold green", "not_reproduced": "bold red"}.get(verdict, "bold yellow")
     parts: list[RenderableType] = [
-        _table(rows),
+        _table(_hide(rows) if hide_claim else rows),
         Text(""),
         Text.assemble(("verdict: ", "bold"), (verdict, style)),
     ]
     if result.get("reason"):
         parts.append(Text(clean(str(result["reason"])), style="dim"))
-    for note in result.get("notes") or []:
-        parts.append(Text(f"note: {clean(str(note))}"))
-    for check in data.get("checks") or []:
-        parts.append(
-            Text(
-                f"check {short(check.get('severity'), 10)} {short(check.get('code'), 40)}: "
-                f"{clean(check.get('message'))}",
-                style="bold red" if check.get("severity") == "high" else "",
-            )
-        )
-    return Group(*parts)
+    if not hide_claim:
+        for note in result.get("notes") or []:
+            parts.append(Text(f"note: {clean(str(note))}"))
+    return Group(*parts, *blind_note)
 
 
 class ClaimPanel(Static):
@@ -93,6 +106,13 @@ class ClaimPanel(Static):
     ClaimPanel { height: auto; padding: 0 1; border: round $primary; }
     """
 
-    def show_data(self, data: dict[str, Any], rerun_key: str = "r") -> None:
+    def show_data(
+        self,
+        data: dict[str, Any],
+        rerun_key: str = "r",
+        *,
+        hide_claim: bool = False,
+        assess_key: str = "e",
+    ) -> None:
         self.border_title = "claimed vs measured"
-        self.update(claim_renderable(data, rerun_key))
+        self.update(claim_renderable(data, rerun_key, hide_claim=hide_claim, assess_key=assess_key))

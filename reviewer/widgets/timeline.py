@@ -1,19 +1,26 @@
-"""Rerun history and the timeline of decisions and comments of one proposal."""
+"""Rerun history (with a running rerun's live output) and the timeline of one proposal."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
-from reviewer.present import rerun_line, timeline
+from reviewer.present import log_tail_lines, rerun_line, timeline
 
 
-def history_renderable(data: dict[str, Any]) -> Group:
-    """Reruns newest first, then decisions and comments oldest first."""
-    reruns = [Text(rerun_line(r)) for r in reversed(data.get("reruns") or [])]
+def _reruns(data: dict[str, Any], hide_verdict: bool) -> list[RenderableType]:
+    lines: list[RenderableType] = []
+    for rerun in reversed(data.get("reruns") or []):
+        lines.append(Text(rerun_line(rerun, hide_verdict=hide_verdict)))
+        lines += [Text(f"  │ {line}", style="dim") for line in log_tail_lines(rerun)]
+    return lines
+
+
+def history_renderable(data: dict[str, Any], *, hide_verdict: bool = False) -> Group:
+    """Reruns newest first, then decisions, comments and assessments oldest first."""
     entries = [
         Text.assemble(
             (f"{e.at[:19]}  ", "dim"),
@@ -23,11 +30,12 @@ def history_renderable(data: dict[str, Any]) -> Group:
         )
         for e in timeline(data)
     ]
+    reruns = _reruns(data, hide_verdict)
     return Group(
         Text("reruns", style="bold underline"),
         *(reruns or [Text("none", style="dim")]),
         Text(""),
-        Text("decisions and comments", style="bold underline"),
+        Text("decisions, comments and assessments", style="bold underline"),
         *(entries or [Text("none", style="dim")]),
     )
 
@@ -39,6 +47,6 @@ class Timeline(Static):
     Timeline { height: auto; padding: 0 1; margin-top: 1; border: round $primary; }
     """
 
-    def show_data(self, data: dict[str, Any]) -> None:
+    def show_data(self, data: dict[str, Any], *, hide_verdict: bool = False) -> None:
         self.border_title = "history"
-        self.update(history_renderable(data))
+        self.update(history_renderable(data, hide_verdict=hide_verdict))

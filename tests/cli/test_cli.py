@@ -93,8 +93,12 @@ def test_show_json_has_the_documented_shape(run, proposals_file):
 
 def test_decide_comment_undo_and_audit(run, proposals_file):
     pid = ingest_ids(run, proposals_file)[0]
-    assert run("approve", pid, "--reason", "reproduced").exit_code == 0
-    again = run("approve", pid, "--reason", "twice")
+    gated = run("approve", pid, "--reason", "reproduced")
+    assert gated.exit_code == 1 and "nothing was rerun" in gated.output
+    assert "--override" in gated.output
+    approved = run("approve", pid, "--reason", "reproduced", "--override", "no GPU in CI")
+    assert approved.exit_code == 0 and "override recorded" in approved.output
+    again = run("approve", pid, "--reason", "twice", "--override", "x")
     assert again.exit_code == 1 and "already approved" in again.output
     assert run("comment", pid, "nice").exit_code == 0
     assert run("undo", pid, actor="bob@example.org").exit_code == 0
@@ -102,7 +106,8 @@ def test_decide_comment_undo_and_audit(run, proposals_file):
     data = json.loads(run("show", "--json", pid).output)
     assert data["status"] == "rejected"
     assert [(d["actor"], d["action"]) for d in data["decisions"]] == [
-        ("alice@example.org", "approve"), ("bob@example.org", "undo"),
+        ("alice@example.org", "override"), ("alice@example.org", "approve"),
+        ("bob@example.org", "undo"),
         ("alice@example.org", "reject")]
     verify = run("audit", "verify")
     assert verify.exit_code == 0 and verify.output.startswith("ok:")
@@ -123,7 +128,7 @@ def test_missing_reason_and_unknown_id_are_clean_errors(run, proposals_file):
 
 def test_verify_fails_naming_the_first_bad_row(run, proposals_file):
     pid = ingest_ids(run, proposals_file)[0]
-    run("approve", pid, "--reason", "ok")
+    run("approve", pid, "--reason", "ok", "--override", "test")
     store = ReviewStore.open(run.db)
     store.conn.execute("DROP TRIGGER events_no_update")
     store.conn.execute("UPDATE events SET actor = 'mallory' WHERE seq = 2")
@@ -153,7 +158,7 @@ def test_actor_falls_back_to_env(tmp_path, proposals_file, monkeypatch):
     runner = CliRunner()
     out = runner.invoke(cli, ["--db", db, "ingest", "--json", str(proposals_file)])
     pid = json.loads(out.output)["added"][0]
-    runner.invoke(cli, ["--db", db, "approve", pid, "--reason", "ok"])
+    runner.invoke(cli, ["--db", db, "reject", pid, "--reason", "no"])
     shown = json.loads(runner.invoke(cli, ["--db", db, "show", "--json", pid]).output)
     assert shown["decisions"][0]["actor"] == "env-actor"
 

@@ -79,8 +79,9 @@ def ingest(db: Path, file: Path) -> str:
 
 
 def rerun(db: Path, pid: str, *extra: str) -> dict:
+    # The teacher-shuffle ablation doubles each run; test_dynamic_checks.py covers it.
     out = invoke(db, "rerun", pid, "--seed-list", ",".join(map(str, SEEDS)), "--wait",
-                 "--json", *extra)
+                 "--json", "--no-ablation", *extra)
     assert out.exit_code == 0, out.output
     return json.loads(out.output[out.output.index("{"):])
 
@@ -119,8 +120,10 @@ def test_label_hunter_is_caught_by_the_decoys(tmp_path):
     result = rerun(db, pid)
     assert result["state"] == "done" and result["pgr_mean"] is not None
     assert result["verdict"] == "not_reproduced"
-    codes = [c["code"] for c in json.loads(invoke(db, "show", "--json", pid).output)["checks"]]
-    assert codes and set(codes) == {"decoy_match"}
+    checks = json.loads(invoke(db, "show", "--json", pid).output)["checks"]
+    # The static scan already flags the file reads; the rerun adds the decoy evidence.
+    assert {c["code"] for c in checks if c["source"].startswith("rerun:")} == {"decoy_match"}
+    assert "ground_truth_access" in {c["code"] for c in checks if c["source"] == "static"}
 
 
 def test_scorer_edit_is_refused_and_audited(tmp_path):

@@ -149,6 +149,14 @@ def test_forged_checkpoint_is_detected(populated):
     assert report.first_bad_seq == 10 and "head checkpoint" in report.problems[0]
 
 
+def test_dropped_triggers_are_detected(populated):
+    raw(populated).close()
+    report = verify(populated)
+    assert not report.ok and report.first_bad_seq is None
+    assert "trigger events_no_update is missing" in report.problems[0]
+    assert "trigger events_no_delete is missing" in report.problems[1]
+
+
 def test_clean_store_verifies(populated):
     report = verify(populated)
     assert report.ok and report.events == 10 and report.checkpoint[0] == 10

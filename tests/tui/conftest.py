@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from textual.widgets import Static
 
 from reviewer.app import ReviewApp
 from reviewer.commands.ingest import ingest_paths
@@ -43,6 +46,13 @@ def make_app(store: ReviewStore, **kwargs) -> ReviewApp:
 def screen_text(app: ReviewApp) -> str:
     """Everything the current screen would draw, as plain text, line by line."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def content_text(widget: Static) -> str:
+    """All of a Static's content as plain text, scrolled into view or not."""
+    console = Console(width=200, file=io.StringIO(), record=True, markup=False)
+    console.print(widget.content)
+    return console.export_text()
 
 
 def screen_segments(app: ReviewApp) -> str:

@@ -8,7 +8,19 @@ import pytest
 
 from reviewer import keys
 from reviewer.diffmodel import build, eval_words
-from reviewer.present import age, next_in, pm, queue_cells, timeline
+from reviewer.present import (
+    active_rerun_id,
+    age,
+    checks_by_severity,
+    duplicate_target,
+    log_tail_lines,
+    next_in,
+    pm,
+    queue_cells,
+    timeline,
+)
+from reviewer.present_audit import event_cells, payload_summary, verify_lines
+from store.verify import VerifyReport
 from tests.factories import new_file_diff
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -123,3 +135,104 @@ def test_every_binding_has_an_id_and_description():
     ids = [s.id for s in keys.SPECS]
     assert len(ids) == len(set(ids))
     assert all(s.description and s.scope in keys.SCOPE_TITLES for s in keys.SPECS)
+
+
+def test_queue_cells_hide_the_claim_and_verdict_in_blinded_review():
+    row = {"status": "pending", "claimed_pgr": 1.06, "verdict": "not_reproduced"}
+    assert queue_cells(row, NOW)["claimed"] == "1.060"
+    hidden = queue_cells({**row, "claim_hidden": True}, NOW)
+    assert hidden["claimed"] == "hidden" and hidden["verdict"] == "hidden"
+
+
+def test_assessments_join_the_timeline():
+    data = {
+        "comments": [{"actor": "r", "text": "hm", "at": "1"}],
+        "assessments": [
+            {"actor": "r", "at": "2", "predicted_verdict": "unsure", "note": "", "blinded": False},
+            {"actor": "s", "at": "0", "predicted_verdict": "reproduced", "note": "x\x1b[2J"},
+        ],
+    }
+    assert [(e.action, e.text) for e in timeline(data)] == [
+        ("assess", "predicted reproduced: x"),
+        ("comment", "hm"),
+        ("assess", "predicted unsure"),
+    ]
+
+
+def test_checks_by_severity_and_the_duplicate_to_open():
+    checks = [
+        {"code": "a", "severity": "low"},
+        {"code": "duplicate", "severity": "medium", "detail": {"other_id": "bbbb"}},
+        {"code": "b", "severity": "weird"},
+        {"code": "duplicate", "severity": "high", "detail": {"other_id": "aaaa"}},
+        "not a check",
+    ]
+    assert [(s, len(found)) for s, found in checks_by_severity(checks)] == [
+        ("high", 1),
+        ("medium", 1),
+        ("low", 1),
+        ("other", 1),
+    ]
+    assert duplicate_target(checks) == "aaaa"
+    assert duplicate_target(checks[:1]) is None
+    assert duplicate_target([{"code": "duplicate", "severity": "high", "detail": 3}]) is None
+
+
+def test_log_tail_lines_of_a_running_rerun_only():
+    tail = "".join(f"line {i}\n" for i in range(20)) + "\x1b]0;title\x07last \u202eone\n\n"
+    running = {"state": "running", "progress": {"log_tail": tail}}
+    lines = log_tail_lines(running)
+    assert len(lines) == 8 and lines[0] == "line 13" and lines[-1] == "last one"
+    assert log_tail_lines({**running, "state": "done"}) == []
+    assert log_tail_lines({"state": "running", "progress": {"log_tail": 5}}) == []
+    assert log_tail_lines({"state": "running", "progress": None}) == []
+
+
+def test_active_rerun_is_the_newest_queued_or_running():
+    data = {"reruns": [{"id": 1, "state": "running"}, {"id": 2, "state": "done"}]}
+    assert active_rerun_id(data) == 1
+    data["reruns"].append({"id": 3, "state": "queued"})
+    assert active_rerun_id(data) == 3
+    assert active_rerun_id({"reruns": [{"id": 4, "state": "cancelled"}]}) is None
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"reason": "ok\x1b[31m", "diff_sha256": "a" * 64}, f"reason=ok diff_sha256={'a' * 12}"),
+        ({"job": 3, "params": {"seeds": [1, 2, 3]}}, "seeds=3 job=3"),
+        (
+            {"job": 3, "attempt": 1, "result": {"verdict": "refused", "pgr_mean": None}},
+            "verdict=refused job=3 attempt=1",
+        ),
+        ({"job": 3, "result": {"verdict": "reproduced", "pgr_mean": 0.5}}, "verdict=reproduced"),
+        ({"content_hash": "x"}, '{"content_hash": "x"}'),
+        ("not json\x07", "not json"),
+    ],
+)
+def test_payload_summary(payload, expected):
+    assert payload_summary(payload).startswith(expected)
+
+
+def test_event_cells_and_verify_lines():
+    row = {
+        "seq": 7,
+        "ts": "2026-11-27T09:00:00+00:00",
+        "actor": "a\u202eb",
+        "action": "comment",
+        "proposal_id": "f" * 64,
+        "payload": {"text": "[bold]hi[/bold]"},
+    }
+    cells = event_cells(row)
+    assert cells["time"] == "2026-11-27 09:00:00" and cells["actor"] == "ab"
+    assert cells["proposal"] == "f" * 12 and cells["payload"] == "text=[bold]hi[/bold]"
+    assert event_cells({**row, "proposal_id": None})["proposal"] == "-"
+    good = VerifyReport(events=3, head_seq=3, head_hash="ab" * 32)
+    assert verify_lines(good) == (True, "chain OK · 3 events · head abababababab (seq 3)", [])
+    bad = VerifyReport(events=3)
+    for i in range(6):
+        bad.add(f"seq {4 + i}: broken", 4 + i)
+    ok, head, more = verify_lines(bad)
+    assert not ok and head == "chain BROKEN · first bad row seq 4 · seq 4: broken"
+    assert more[:3] == ["seq 5: broken", "seq 6: broken", "seq 7: broken"]
+    assert "and 2 more" in more[3]

@@ -57,9 +57,9 @@ async def test_reject_needs_a_reason(samples_store):
         await pilot.pause()
         assert isinstance(app.screen, PromptModal)  # refused: the modal stays open
         assert "a reason is required" in screen_text(app)
-        assert actions(samples_store, pid) == ["ingest"]
+        assert actions(samples_store, pid) == ["ingest", "checks"]
         await pilot.press("escape")
-        assert actions(samples_store, pid) == ["ingest"]
+        assert actions(samples_store, pid) == ["ingest", "checks"]
         await pilot.press("x", *"hack", "enter")
         await pilot.pause()
         assert samples_store.get(pid)["status"] == "rejected"
@@ -97,7 +97,8 @@ async def test_store_errors_are_notifications_not_tracebacks(samples_store):
         app.screen.poll()
         assert app.screen.check_action("undo", ())
         samples_store.undo(pid, actor="other")
-        await pilot.press("u")
+        # Called directly: the 1 s poll may already have hidden the key on a slow machine.
+        app.screen.action_undo()
         await pilot.pause()
         assert any("no decision to undo" in n.message for n in app._notifications)
         assert app.is_running
@@ -176,3 +177,51 @@ async def test_a_finished_rerun_shows_claimed_vs_measured_and_the_verdict(sample
         ):
             assert expected in text
         assert "no rerun yet" not in text
+
+
+async def test_cancel_key_cancels_the_queued_rerun(samples_store):
+    from reviewer.rerun.jobs import request_rerun
+
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        assert app.screen.check_action("cancel_rerun", ()) is False  # nothing to cancel
+        job = request_rerun(samples_store, pid, actor="tester@example.org", seeds=[1, 2])
+        app.screen.poll()
+        assert app.screen.check_action("cancel_rerun", ()) is True
+        await pilot.press("C")
+        await pilot.pause()
+        assert samples_store.jobs.get(job.id).state == "cancelled"
+        assert actions(samples_store, pid)[-1] == "rerun_cancelled"
+        assert any(f"rerun #{job.id} cancelled" in n.message for n in app._notifications)
+        assert app.screen.check_action("cancel_rerun", ()) is False
+        # a second job cancelled elsewhere first: the key's failure is a notification
+        second = request_rerun(samples_store, pid, actor="tester@example.org", seeds=[3])
+        app.screen.poll()
+        samples_store.jobs.cancel(second.id, actor="other")
+        app.screen.action_cancel_rerun()
+        await pilot.pause()
+        assert any("already cancelled" in n.message for n in app._notifications)
+        assert app.is_running
+
+
+async def test_a_running_rerun_shows_the_tail_of_its_output(samples_store):
+    from reviewer.rerun.jobs import request_rerun
+
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        job = request_rerun(samples_store, pid, actor="elsewhere", seeds=[1, 2])
+        claimed = samples_store.jobs.claim("worker-1")
+        tail = "\n".join(f"epoch {i} loss 0.{i}" for i in range(12)) + "\n\x1b[2Jdone\u202e!"
+        progress = {"stage": "training", "log_tail": tail}
+        samples_store.jobs.heartbeat(job.id, claimed.attempt, progress=progress)
+        app.screen.poll()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "stage training" in text
+        assert "│ epoch 11 loss 0.11" in text and "│ done!" in text
+        assert "│ epoch 5 loss 0.5" in text and "epoch 4 loss" not in text  # the last 8 lines
+        assert "\x1b" not in text and "\u202e" not in text

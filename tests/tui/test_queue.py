@@ -115,3 +115,27 @@ async def test_remapped_keys_and_bad_config_entries(tmp_path, samples_store):
         assert any("keys.nope" in n.message for n in app._notifications)
         await pilot.press("S")
         assert app.focused is not None and app.focused.id == "queue-search"
+
+
+async def test_the_queue_follows_changes_made_through_another_connection(tmp_path):
+    db = tmp_path / "review.db"
+    store = ReviewStore.open(db, clock=fixed_clock)
+    store.add_proposals([make_proposal(i) for i in range(5)], actor="seed")
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("j", "j")
+        held = table.current["id"]
+        assert "5 proposals" in screen_text(app) and "0 queued" in screen_text(app)
+        other = ReviewStore.open(db, clock=lambda: "2026-11-28T10:00:00+00:00")
+        new = other.add_proposal(make_proposal(99), actor="agent-ingest")
+        other.jobs.enqueue(held, kind="rerun", params={"seeds": [1]}, actor="elsewhere")
+        other.close()
+        app.screen.poll()  # what the 2 s interval runs
+        await pilot.pause()
+        assert table.total == 6
+        assert table.row_at(0)["id"] == new  # newest first
+        assert table.current["id"] == held and table.cursor == 3
+        text = screen_text(app)
+        assert "6 proposals" in text and "1 queued" in text
+    store.close()

@@ -1,0 +1,155 @@
+"""Checks on a proposal's claimed numbers and on what its text says about how they were got.
+
+The numbers are only claims; these checks find claims that contradict themselves or the
+definition of PGR, and claims that rest on too few runs or on the best of many.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from reviewer.checks.model import Check
+from reviewer.textsafe import short
+
+MIN_SEEDS = 3
+MIN_PGR_TOL = 0.01
+MAX_TEXT = 100_000
+ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
+_BEST_OF = re.compile(
+    r"(?:(?:selected|picked|chose|report(?:ed)?) the )?best[- ]of[- ](?:the[- ])?\w+"
+    r"(?:[- ](?:runs|seeds|trials))?|best[- ](?:run|seed|result|checkpoint|trial|restart)s?\b"
+    r"|top[- ]?1 of|max(?:imum)?[- ]over[- ](?:the[- ])?(?:\w+[- ])?(?:seeds|runs|trials)"
+    r"|cherry[- ]?pick|(?:selected|picked|chose|report(?:ed)?) the (?:best|highest|top)"
+    r"|best[- ]performing (?:seed|run)|highest of \w+ (?:runs|seeds)",
+    re.IGNORECASE)
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9, "ten": 10, "twenty": 20, "fifty": 50, "hundred": 100}
+_RUNS = re.compile(
+    r"\b(\d{1,4}|" + "|".join(_WORDS) + r")\s+(?:random\s+|different\s+|independent\s+)?"
+    r"(?:seeds|runs|trials|restarts|repeats)\b", re.IGNORECASE)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _half_unit(value: Any) -> float:
+    """Half a unit in the last printed digit: how far a rounded number may be from the truth."""
+    try:
+        exponent = Decimal(repr(value)).as_tuple().exponent
+    except (InvalidOperation, ValueError):
+        return 0.0
+    return 0.5 * 10.0 ** max(min(int(exponent), 0), -12) if isinstance(exponent, int) else 0.0
+
+
+def _pgr_range(claimed: dict[str, Any]) -> tuple[float, float] | None:
+    """The PGRs the rounded accuracies allow: every corner of their rounding box."""
+    w, s, t = (_number(claimed.get(k)) for k in ("weak_acc", "strong_acc", "transfer_acc"))
+    if w is None or s is None or t is None:
+        return None
+    boxes = [(v - _half_unit(claimed[k]), v + _half_unit(claimed[k]))
+             for v, k in ((w, "weak_acc"), (s, "strong_acc"), (t, "transfer_acc"))]
+    values = [(tt - ww) / (ss - ww) for ww, ss, tt in itertools.product(*boxes) if ss - ww > 1e-9]
+    return (min(values), max(values)) if values else None
+
+
+def _inconsistent(message: str, **detail: Any) -> Check:
+    return Check("claim_inconsistent", "high", message, detail)
+
+
+def _consistency(claimed: dict[str, Any]) -> list[Check]:
+    found: list[Check] = []
+    for key in ACCURACIES:
+        value = _number(claimed.get(key))
+        if value is not None and not 0.0 <= value <= 1.0:
+            found.append(_inconsistent(f"{key} {value:g} lies outside [0, 1]",
+                                       field=key, value=value))
+    se = _number(claimed.get("pgr_se"))
+    if se is not None and se < 0:
+        found.append(_inconsistent(f"pgr_se {se:g} is negative", field="pgr_se", value=se))
+    w, s, t, p = (_number(claimed.get(k)) for k in ("weak_acc", "strong_acc", "transfer_acc",
+                                                     "pgr"))
+    if w is not None and s is not None and w >= s:
+        found.append(_inconsistent(f"weak_acc {w:g} >= strong_acc {s:g}: there is no gap to"
+                                   " recover, so PGR is undefined", field="weak_acc", value=w))
+    if t is not None and s is not None:
+        slack = _half_unit(claimed["transfer_acc"]) + _half_unit(claimed["strong_acc"])
+        if t > s + slack:
+            found.append(_inconsistent(f"transfer_acc {t:g} is above the strong ceiling"
+                                       f" (strong_acc {s:g})", field="transfer_acc", value=t))
+    if p is not None and p > 1.0:
+        found.append(_inconsistent(f"PGR {p:g} is above 1: the student would beat the strong"
+                                   " ceiling", field="pgr", value=p))
+    allowed = _pgr_range(claimed) if w is not None and s is not None and w < s else None
+    if p is not None and allowed is not None:
+        tol = max(MIN_PGR_TOL, _half_unit(claimed["pgr"]))
+        low, high = allowed
+        if not low - tol <= p <= high + tol:
+            computed = ((t or 0.0) - w) / (s - w)
+            found.append(_inconsistent(
+                f"PGR {p:g} does not match (transfer_acc - weak_acc) / (strong_acc - weak_acc)"
+                f" = {computed:.3f} from the claimed accuracies", field="pgr", value=p,
+                computed=round(computed, 6)))
+    return found
+
+
+def _seed_checks(claimed: dict[str, Any], seeds: list[Any] | None) -> list[Check]:
+    found: list[Check] = []
+    if seeds is None:
+        found.append(Check("few_seeds", "medium", "the claim lists no seeds: how many runs"
+                           " back it is unknown", {"field": "seeds", "count": None}))
+    elif len(seeds) < MIN_SEEDS:
+        listed = short(", ".join(map(str, seeds)), 60)
+        found.append(Check("few_seeds", "medium",
+                           f"only {len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({listed});"
+                           f" at least {MIN_SEEDS} are needed to judge the spread",
+                           {"field": "seeds", "count": len(seeds)}))
+    if _number(claimed.get("pgr")) is None:
+        return found
+    se = _number(claimed.get("pgr_se"))
+    if se is None:
+        message = "no standard error for the claimed PGR"
+    elif se == 0 and seeds is not None and len(seeds) > 1:
+        message = f"pgr_se is 0 over {len(seeds)} seeds: no spread at all is implausible"
+    elif se == 0:
+        message = "pgr_se is 0 " + ("from a single seed: one run has no standard error"
+                                    if seeds else "and the seeds are not listed")
+    else:
+        return found
+    found.append(Check("no_se", "medium", message, {"field": "pgr_se", "value": se}))
+    return found
+
+
+def _best_of(text: str, seeds: list[Any] | None) -> list[Check]:
+    text = text[:MAX_TEXT]
+    match = _BEST_OF.search(text)
+    if match is not None:
+        phrase = short(match.group(0), 60)
+        return [Check("best_of_n", "medium", f"the text says {phrase!r}: the number may be the"
+                      " best of several runs, not their mean", {"phrase": phrase})]
+    for run in _RUNS.finditer(text):
+        word = run.group(1).lower()
+        said = _WORDS.get(word) or int(word)
+        if seeds is not None and said > len(seeds):
+            phrase = short(run.group(0), 60)
+            return [Check("best_of_n", "medium",
+                          f"the text mentions {phrase!r} but the claim lists {len(seeds)}"
+                          " seed(s): the others may have been dropped",
+                          {"phrase": phrase, "said": said, "listed": len(seeds)})]
+    return []
+
+
+def claim_checks(claimed: dict[str, Any] | None, text: str) -> list[Check]:
+    """Findings about a claim (`pgr`, `pgr_se`, accuracies, `seeds`) and its title + summary."""
+    claimed = claimed if isinstance(claimed, dict) else {}
+    raw_seeds = claimed.get("seeds")
+    seeds = list(raw_seeds) if isinstance(raw_seeds, list | tuple) else None
+    if not any(claimed.get(k) is not None for k in ("pgr", "pgr_se", *ACCURACIES, "seeds")):
+        return _best_of(text or "", seeds)
+    return [*_consistency(claimed), *_seed_checks(claimed, seeds), *_best_of(text or "", seeds)]

@@ -1,0 +1,113 @@
+"""Near-duplicate detection: the same method submitted again under new names.
+
+Code is compared in its normalised form (`normalize_code`) token by token with difflib;
+subjects without code are compared by idea name (or title). Cheap upper bounds on the
+similarity (difflib's real_quick_ratio and quick_ratio, computed here on cached token
+counts) discard most candidates before the real comparison, so one proposal can be compared
+with thousands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from reviewer.checks.model import Check
+from reviewer.checks.normalize import normalize_code
+from reviewer.textsafe import short
+
+# How much lower code similarity may be when the idea names agree as well.
+NAME_BONUS = 0.1
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_WORDS = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class DupSubject:
+    """One proposal or finding as duplicate detection sees it; `code` is normalised."""
+
+    id: str
+    title: str
+    idea: str | None
+    code: str
+    kind: str  # "proposal" or "finding"
+
+
+@lru_cache(maxsize=8192)
+def _tokens(code: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(code))
+
+
+@lru_cache(maxsize=8192)
+def _bag(code: str) -> Counter[str]:
+    return Counter(_tokens(code))
+
+
+def _overlap_bound(mine: Counter[str], theirs: Counter[str], total: int) -> float:
+    """An upper bound on the ratio: tokens in common, ignoring order (difflib's quick_ratio)."""
+    small, large = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
+    common = sum(min(n, large[t]) for t, n in small.items() if t in large)
+    return 2.0 * common / total if total else 0.0
+
+
+def _label(text: str | None) -> str:
+    return " ".join(_WORDS.split((text or "").lower())).strip()
+
+
+def name_similarity(a: DupSubject, b: DupSubject) -> float:
+    """How alike the idea names are (titles when either has no idea name)."""
+    left, right = (_label(a.idea), _label(b.idea)) if a.idea and b.idea else (
+        _label(a.title), _label(b.title))
+    if not left or not right:
+        return 0.0
+    return SequenceMatcher(None, left, right, autojunk=False).ratio()
+
+
+def _bound(la: int, lb: int) -> float:
+    """difflib's real_quick_ratio: sequences of these lengths cannot match better."""
+    return 2.0 * min(la, lb) / (la + lb) if la + lb else 0.0
+
+
+def duplicate_checks(own: DupSubject, others: Iterable[DupSubject],
+                     threshold: float = 0.9) -> list[Check]:
+    """A `duplicate` finding for each of `others` that is a near-copy of `own`."""
+    mine = _tokens(own.code) if own.code.strip() else ()
+    my_bag = _bag(own.code)
+    matcher = SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(mine)  # the matcher caches what it learns about its second sequence
+    found: list[tuple[float, Check]] = []
+    for other in others:
+        if other.id == own.id:
+            continue
+        names = name_similarity(own, other)
+        theirs = _tokens(other.code) if other.code.strip() else ()
+        if mine and theirs:
+            need = threshold - NAME_BONUS if names >= threshold else threshold
+            total = len(mine) + len(theirs)
+            if _bound(len(mine), len(theirs)) < need or _overlap_bound(
+                    my_bag, _bag(other.code), total) < need:
+                continue
+            matcher.set_seq1(theirs)
+            similarity = matcher.ratio()
+            if similarity < need:
+                continue
+            why = f"{similarity:.0%} of the normalised code matches"
+        elif names >= threshold:
+            similarity = names
+            why = f"idea names {similarity:.0%} alike; no code to compare"
+        else:
+            continue
+        message = (f"near-duplicate of {other.kind} {short(other.id[:12], 12)}"
+                   f" {short(other.title, 80)!r}: {why}")
+        detail = {"other_id": other.id, "similarity": round(similarity, 4),
+                  "name_similarity": round(names, 4), "other_kind": other.kind}
+        found.append((similarity, Check("duplicate", "low", message, detail)))
+    found.sort(key=lambda pair: -pair[0])
+    return [check for _, check in found]
+
+
+__all__ = ["DupSubject", "duplicate_checks", "name_similarity", "normalize_code"]

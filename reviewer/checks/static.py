@@ -1,0 +1,155 @@
+"""Static integrity checks on a proposal's diff: where it writes and what its code does.
+
+Nothing here runs or applies the diff; it is read with unidiff and the added Python is
+analysed with `ast`. The rerun's own diff validation (`reviewer.rerun.diffcheck`) still
+decides what may be applied: these checks explain to a human what the diff tries.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+import unidiff
+
+from reviewer.checks.fragments import Line, Parsed, parse_added, significant
+from reviewer.checks.model import Check
+from reviewer.checks.pyscan import scan_code
+from reviewer.checks.scope import Scope
+from reviewer.checks.teacher import never_reads_teacher
+from reviewer.rerun.diffcheck import DiffPolicy
+from reviewer.textsafe import short
+
+_SPECIAL_MODES = {"120000": "symlink", "160000": "submodule"}
+
+
+def _clean_path(name: str | None) -> str | None:
+    if not name or name == "/dev/null":
+        return None
+    return name[2:] if name.startswith(("a/", "b/")) else name
+
+
+def _escapes(path: str) -> bool:
+    """Absolute paths, '..' and git metadata escape any allow-list whatever its prefixes."""
+    parts = PurePosixPath(path).parts
+    return (path.startswith(("/", "\\")) or "\\" in path
+            or any(p in ("..", ".") for p in path.split("/"))
+            or any(p.lower().startswith(".git") for p in parts))
+
+
+def _path_checks(f: unidiff.PatchedFile, policy: DiffPolicy) -> list[Check]:
+    source, target = _clean_path(f.source_file), _clean_path(f.target_file)
+    if f.is_removed_file:
+        action = "deletes"
+    elif f.is_rename or (source and target and source != target):
+        action = f"renames {short(source, 80)} to"
+    elif f.is_added_file:
+        action = "creates"
+    else:
+        action = "modifies"
+    checks: list[Check] = []
+    for path in dict.fromkeys(p for p in (source, target) if p):
+        if policy.allows(path) and not _escapes(path):
+            continue
+        shown = short(path, 120)
+        message = (f"{shown}: path escapes the harness tree" if _escapes(path) else
+                   f"{shown}: {action} a file outside the allow-list ({', '.join(policy.allow)})")
+        checks.append(Check("protected_path", "high", message,
+                            {"path": path, "line": None, "action": action.split()[0]}))
+    return checks
+
+
+def _mode_checks(f: unidiff.PatchedFile, path: str) -> list[Check]:
+    header = str(f.patch_info or "")
+    shown = short(path, 120)
+    for mode, kind in _SPECIAL_MODES.items():
+        if mode in header or (kind == "symlink" and f.is_symlink):
+            target = next((ln.value.strip() for h in f for ln in h if ln.is_added), "")
+            message = f"{shown}: adds a {kind} (mode {mode})"
+            message += f" pointing at {short(target, 80)!r}" if target else ""
+            return [Check("unsafe_file", "high", message,
+                          {"path": path, "line": None, "mode": mode, "target": short(target, 200)})]
+    if f.is_binary_file or "GIT binary patch" in header:
+        return [Check("unsafe_file", "high", f"{shown}: binary patch (cannot be reviewed)",
+                      {"path": path, "line": None})]
+    return []
+
+
+def _post_image(f: unidiff.PatchedFile) -> tuple[list[list[Line]], set[int]]:
+    hunks: list[list[Line]] = []
+    added: set[int] = set()
+    for hunk in f:
+        lines: list[Line] = []
+        for ln in hunk:
+            if (ln.is_added or ln.is_context) and ln.target_line_no is not None:
+                lines.append((ln.target_line_no, ln.value.rstrip("\r\n")))
+                if ln.is_added:
+                    added.add(ln.target_line_no)
+        hunks.append(lines)
+    return hunks, added
+
+
+def _unparseable(shown: str, path: str, line: int | None, why: str, count: int) -> Check:
+    return Check("unparseable_code", "medium", f"{shown}:{line}: {why}",
+                 {"path": path, "line": line, "unparsed_lines": count})
+
+
+def _parse_checks(parsed: Parsed, added_text: set[int], shown: str, path: str) -> list[Check]:
+    """Code the scan could not see: a syntax error can hide what follows it from `ast`."""
+    covered = {n for frag in parsed.fragments for n in frag.lines}
+    if parsed.error is not None:
+        why = (f"does not parse as Python ({short(parsed.error, 80)}); code a syntax error"
+               " hides may escape these checks")
+        return [_unparseable(shown, path, parsed.error_line, why, len(parsed.unparsed))]
+    if parsed.skipped:
+        why = f"{parsed.skipped} added lines were not scanned: too much of the code does not parse"
+        return [_unparseable(shown, path, min(added_text - covered, default=None), why,
+                             parsed.skipped)]
+    if added_text and not added_text & covered:
+        why = f"none of the {len(added_text)} added lines parse as Python"
+        return [_unparseable(shown, path, min(added_text), why, len(added_text))]
+    return []
+
+
+def _code_checks(f: unidiff.PatchedFile, path: str, policy: DiffPolicy) -> list[Check]:
+    hunks, added = _post_image(f)
+    if not added:
+        return []
+    parsed = parse_added(hunks, new_file=f.is_added_file)
+    shown = short(path, 120)
+    added_text = {n for hunk in hunks for n, text in hunk if n in added and significant(text)}
+    checks = _parse_checks(parsed, added_text, shown, path)
+    trees = [frag.tree for frag in parsed.fragments]
+    try:
+        scope = Scope(trees)
+        checks += scan_code(path, parsed.fragments, scope, added)
+        lazy = never_reads_teacher(trees, scope) if f.is_added_file else None
+    except RecursionError:
+        return [*checks, _unparseable(shown, path, None, "code too deeply nested to analyse", 0)]
+    if lazy is not None and policy.allows(path) and parsed.error is None:
+        line = parsed.fragments[0].file_line(lazy.lineno)
+        checks.append(Check("teacher_unused", "medium",
+                            f"{shown}:{line}: run() never reads the teacher's labels"
+                            " (view.weak_probs)", {"path": path, "line": line}))
+    return checks
+
+
+def scan_diff(diff: str | None, allow: tuple[str, ...]) -> list[Check]:
+    """Every static finding about `diff` against a harness whose diffs may write `allow`."""
+    if diff is None or not diff.strip():
+        return []
+    policy = DiffPolicy(tuple(allow))
+    try:
+        patch = unidiff.PatchSet(diff)
+    # unidiff is a third-party parser fed hostile text; any failure means "not a diff".
+    except Exception as exc:
+        return [Check("unparseable_diff", "medium",
+                      f"the diff cannot be parsed ({short(str(exc), 100)}); nothing in it was"
+                      " scanned", {"path": None, "line": None})]
+    checks: list[Check] = []
+    for f in patch:
+        path = _clean_path(f.target_file) or _clean_path(f.source_file) or f.path or "?"
+        checks += _path_checks(f, policy)
+        checks += _mode_checks(f, path)
+        if path.endswith(".py") and not f.is_removed_file and not f.is_binary_file:
+            checks += _code_checks(f, path, policy)
+    return checks

@@ -1,0 +1,78 @@
+"""`reviewer check`: run the static integrity checks and resolve findings by hand."""
+
+from __future__ import annotations
+
+import click
+from rich.text import Text
+
+from reviewer.context import Context, console, pass_ctx, print_json
+from reviewer.textsafe import clean
+from store import StoreError
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+BATCH = 500
+
+
+@click.command("check")
+@click.argument("ref", required=False)
+@click.option("--all", "every", is_flag=True, help="Re-scan every proposal in the store.")
+@click.option("--resolve", "resolve_id", type=int, metavar="CHECK_ID", help="Clear one finding.")
+@click.option("--reason", help="Why the finding is cleared (required with --resolve).")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@pass_ctx
+def check_cmd(
+    ctx: Context,
+    ref: str | None,
+    every: bool,
+    resolve_id: int | None,
+    reason: str | None,
+    as_json: bool,
+) -> None:
+    """Scan a proposal's diff and claim for reward hacking, and list its checks."""
+    from reviewer.checks.run import check_proposals
+
+    store = ctx.store
+    if every == (ref is not None):
+        raise click.UsageError("give one proposal ID, or --all")
+    try:
+        if every:
+            _check_all(ctx)
+            return
+        assert ref is not None
+        pid = store.resolve(ref)
+        if resolve_id is not None:
+            if not reason:
+                raise click.UsageError("--resolve needs --reason")
+            event = store.resolve_check(pid, resolve_id, reason=reason, actor=ctx.actor)
+            click.echo(f"resolved check {resolve_id} of {pid} (audit seq {event.seq})")
+            return
+        check_proposals(store, [pid], actor=ctx.actor)
+        found = store.checks(pid)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        print_json({"id": pid, "checks": found})
+        return
+    out = console()
+    if not found:
+        out.print(f"{pid[:12]}: no findings")
+    for c in found:
+        state = "" if c["resolved"] is None else f"  (resolved by {clean(c['resolved']['by'])})"
+        line = Text(f"{c['id']:>5}  ")
+        line.append(f"{c['severity']:<6}", style=SEVERITY_STYLE[c["severity"]])
+        line.append(f"  {c['code']:<22} {clean(c['message'], single_line=True)}{state}")
+        out.print(line)
+
+
+def _check_all(ctx: Context) -> None:
+    from reviewer.checks.run import check_proposals
+
+    store = ctx.store
+    total, offset = store.count(), 0
+    while offset < total:
+        page = [r["id"] for r in store.list(sort="oldest", limit=BATCH, offset=offset)]
+        check_proposals(store, page, actor=ctx.actor)
+        offset += len(page)
+        if not page:
+            break
+    click.echo(f"checked {offset} proposals")

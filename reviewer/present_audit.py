@@ -1,0 +1,88 @@
+"""Plain-text presentation of the audit log and of `verify`'s report for the audit screen.
+
+Pure functions with no Textual import; every payload string passes through `textsafe`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reviewer.present import Column, num
+from reviewer.textsafe import clean, short
+
+EVENT_COLUMNS: tuple[Column, ...] = (
+    Column("seq", "seq", 7, right=True),
+    Column("time", "time (UTC)", 19),
+    Column("actor", "actor", 18),
+    Column("action", "action", 16),
+    Column("proposal", "proposal", 12),
+    Column("payload", "payload", 0),
+)
+# Payload fields worth a glance, in the order they are shown.
+_SUMMARY_KEYS = (
+    "job",
+    "attempt",
+    "reverted_action",
+    "predicted_verdict",
+    "reason",
+    "text",
+    "note",
+    "error",
+    "source_format",
+    "diff_sha256",
+)
+SUMMARY_WIDTH = 160
+
+
+def payload_summary(payload: Any) -> str:
+    """A one-line glance at an event's payload: its telling fields, else compact JSON."""
+    if not isinstance(payload, dict):
+        return short(str(payload), SUMMARY_WIDTH)
+    parts: list[str] = []
+    result = payload.get("result")
+    if isinstance(result, dict):
+        parts.append(f"verdict={short(str(result.get('verdict')), 30)}")
+        if num(result.get("pgr_mean")) != "-":
+            parts.append(f"pgr={num(result.get('pgr_mean'))}")
+    params = payload.get("params")
+    if isinstance(params, dict) and isinstance(params.get("seeds"), list):
+        parts.append(f"seeds={len(params['seeds'])}")
+    for key in _SUMMARY_KEYS:
+        if key in payload:
+            value = payload[key]
+            if key == "diff_sha256" and isinstance(value, str):
+                value = value[:12]
+            parts.append(f"{key}={short(str(value), 80)}")
+    if not parts:
+        return short(json.dumps(payload, ensure_ascii=False, sort_keys=True), SUMMARY_WIDTH)
+    return short(" ".join(parts), SUMMARY_WIDTH)
+
+
+def event_cells(row: dict[str, Any]) -> dict[str, str]:
+    """The cells of one audit row, every stored string cleaned to one line."""
+    pid = row.get("proposal_id")
+    return {
+        "seq": str(row.get("seq")),
+        "time": clean(str(row.get("ts") or "-"), single_line=True)[:19].replace("T", " "),
+        "actor": short(row.get("actor"), 200),
+        "action": short(row.get("action"), 60),
+        "proposal": clean(pid, single_line=True)[:12] if pid else "-",
+        "payload": payload_summary(row.get("payload")),
+    }
+
+
+def verify_lines(report: Any) -> tuple[bool, str, list[str]]:
+    """(ok, headline, detail lines) for a `store.verify()` report."""
+    if report.ok:
+        head = (
+            f"chain OK · {report.events} events · head {report.head_hash[:12]} "
+            f"(seq {report.head_seq})"
+        )
+        return True, head, [short(w, 200) for w in report.warnings]
+    where = f"first bad row seq {report.first_bad_seq}" if report.first_bad_seq else "damaged"
+    head = f"chain BROKEN · {where} · {short(report.problems[0], 160)}"
+    more = [short(p, 200) for p in report.problems[1:4]]
+    if len(report.problems) > 4:
+        more.append(f"… and {len(report.problems) - 4} more (reviewer audit verify)")
+    return False, head, more + [short(w, 200) for w in report.warnings]

@@ -1,0 +1,233 @@
+"""Publish approved findings into the shared findings (DESIGN §4.6).
+
+`publish()` writes `{id}_{idea}.json` (sandbox finding format, measured numbers, claim
+beside them), the patch and a Markdown provenance card into the configured folder,
+commits and pushes them when the folder is a git repository, optionally POSTs the finding
+to a W2S sandbox server, and records a `publish` event. Publishing again with nothing
+changed writes, commits, posts and records nothing new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reviewer import paths
+from reviewer.config import ConfigError
+from reviewer.publish import git, http
+from reviewer.publish.config import PublishConfig, load_config
+from reviewer.publish.errors import NotConfigured, PublishError
+from reviewer.publish.finding import Built, build_finding, build_rejection
+from reviewer.publish.folder import ensure_folder, locked, target, write_atomic
+from reviewer.publish.record import FAILED, PUBLISH, REJECTION, last_attempt, published
+from reviewer.textsafe import short
+from store import ReviewStore
+
+__all__ = [
+    "NotConfigured",
+    "PublishConfig",
+    "PublishError",
+    "PublishResult",
+    "load_config",
+    "publish",
+    "publish_rejection",
+    "published",
+]
+
+REJECTED_DIR = "rejected"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What one publish did: the files, the commit, the push and the POST."""
+
+    proposal_id: str
+    kind: str
+    folder: Path
+    file: Path
+    written: tuple[Path, ...]
+    commit: str | None
+    committed: bool
+    pushed: bool
+    push_attempts: int
+    remote: str | None
+    http: dict[str, Any] | None
+    finding_sha256: str
+    diff_sha256: str | None
+    event_seq: int | None
+
+    @property
+    def unchanged(self) -> bool:
+        """Nothing was written, committed or recorded: it was already published as is."""
+        return not self.written and not self.committed and self.event_seq is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "proposal_id": self.proposal_id,
+            "kind": self.kind,
+            "folder": str(self.folder),
+            "file": str(self.file),
+            "written": [str(p) for p in self.written],
+            "commit": self.commit,
+            "committed": self.committed,
+            "pushed": self.pushed,
+            "push_attempts": self.push_attempts,
+            "remote": self.remote,
+            "http": self.http,
+            "finding_sha256": self.finding_sha256,
+            "diff_sha256": self.diff_sha256,
+            "event_seq": self.event_seq,
+            "unchanged": self.unchanged,
+        }
+
+
+def how_to_configure(config: PublishConfig) -> str:
+    file = config.source or paths.config_file()
+    return (
+        f"publishing is not configured: add a [publish] table with "
+        f'folder = "/absolute/path/to/findings" to {file}'
+    )
+
+
+def _config(config: PublishConfig | None) -> PublishConfig:
+    if config is not None:
+        return config
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise PublishError(str(exc)) from exc
+
+
+def publish(
+    store: ReviewStore, ref: str, *, actor: str, config: PublishConfig | None = None
+) -> PublishResult:
+    """Publish an approved proposal's finding; refuses any other status.
+
+    Raises NotConfigured without a `[publish] folder`, PublishError when refused, and
+    PublishError after recording `publish_failed` when the push or the POST fails.
+    """
+    cfg = _config(config)
+    if not cfg.enabled:
+        raise NotConfigured(how_to_configure(cfg))
+    return _deliver(store, build_finding(store, ref), cfg, actor, kind="finding")
+
+
+def publish_rejection(
+    store: ReviewStore, ref: str, *, actor: str, config: PublishConfig | None = None
+) -> PublishResult | None:
+    """Record a rejected proposal under `rejected/` when `[publish] rejected = true`.
+
+    Returns None when rejections are not published; never POSTs (it is not a finding).
+    """
+    cfg = _config(config)
+    if not (cfg.enabled and cfg.rejected):
+        return None
+    return _deliver(store, build_rejection(store, ref), cfg, actor, kind=REJECTION)
+
+
+def _files(built: Built, subdir: str | None) -> list[tuple[str, bytes]]:
+    prefix = f"{subdir}/" if subdir else ""
+    files = [(f"{prefix}{built.stem}.json", built.data)]
+    if built.patch:
+        files.append((f"{prefix}{built.stem}.patch", built.patch))
+    if built.card:
+        files.append((f"{prefix}{built.stem}.md", built.card.encode("utf-8")))
+    return files
+
+
+def _commit_message(built: Built, kind: str) -> str:
+    f = built.finding
+    verb = "Publish" if kind == "finding" else "Record rejection of"
+    people = f.get("reviewed_by") if kind == "finding" else f.get("rejected_by")
+    key = "Reviewed-by" if kind == "finding" else "Rejected-by"
+    trailers = [(key, short(actor, 200)) for actor in people or []]
+    trailers += [
+        ("Proposal-Id", built.proposal_id),
+        ("Diff-SHA256", f.get("diff_sha256") or "none"),
+        ("Audit-Hash", f["audit_hash"]),
+    ]
+    return git.message(f"{verb} {f['id']}: {short(f.get('title'), 72)}", "", trailers)
+
+
+def _deliver(
+    store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, *, kind: str
+) -> PublishResult:
+    folder = cfg.folder
+    assert folder is not None
+    subdir = REJECTED_DIR if kind == REJECTION else None
+    files = _files(built, subdir)
+    with locked(folder):
+        ensure_folder(folder, subdir)
+        repo = git.open_repo(folder, cfg.remote, cfg.branch)
+        paths_ = [target(folder, rel) for rel, _ in files]
+        written = tuple(
+            p for p, (_, data) in zip(paths_, files, strict=True) if write_atomic(p, data)
+        )
+        main, main_rel = paths_[0], files[0][0]
+        last = last_attempt(store, built.proposal_id)
+        previous = last.payload if last is not None and last.action == PUBLISH else {}
+        payload: dict[str, Any] = {
+            "kind": kind,
+            "folder": str(folder),
+            "file": str(main),
+            "commit": None,
+            "pushed": False,
+            "remote": repo.remote if repo else None,
+            "http": None,
+            "finding_sha256": built.finding_sha256,
+            "diff_sha256": built.finding.get("diff_sha256"),
+        }
+        committed, attempts, stage = False, 0, "commit"
+        try:
+            if repo is not None:
+                committed = git.commit(
+                    repo, [rel for rel, _ in files], _commit_message(built, kind)
+                )
+                if repo.remote is not None:
+                    stage = "push"
+                    attempts = git.push(repo, cfg.push_retries)
+                    payload["pushed"] = True
+                payload["commit"] = git.last_commit(repo, main_rel)
+            if cfg.http_url and kind == "finding":
+                stage = "http"
+                payload["http"] = _share(cfg, built, previous)
+        except PublishError as exc:
+            failed = {**payload, "stage": stage, "error": str(exc)}
+            if isinstance(exc, http.HttpError):
+                failed["http"] = {"url": exc.url, "status": exc.status}
+            store.annotate(built.proposal_id, FAILED, failed, actor=actor)
+            raise
+    seq = None
+    if previous != payload:
+        seq = store.annotate(built.proposal_id, PUBLISH, payload, actor=actor).seq
+    return PublishResult(
+        proposal_id=built.proposal_id,
+        kind=kind,
+        folder=folder,
+        file=main,
+        written=written,
+        commit=payload["commit"],
+        committed=committed,
+        pushed=payload["pushed"],
+        push_attempts=attempts,
+        remote=payload["remote"],
+        http=payload["http"],
+        finding_sha256=built.finding_sha256,
+        diff_sha256=payload["diff_sha256"],
+        event_seq=seq,
+    )
+
+
+def _share(cfg: PublishConfig, built: Built, previous: dict[str, Any]) -> dict[str, Any]:
+    """POST the finding unless the same bytes already went to the same server."""
+    assert cfg.http_url is not None
+    before = previous.get("http") or {}
+    if (
+        previous.get("finding_sha256") == built.finding_sha256
+        and before.get("url") == cfg.http_url.rstrip("/") + http.SHARE_PATH
+        and isinstance(before.get("status"), int)
+        and 200 <= before["status"] < 300
+    ):
+        return dict(before)
+    return http.share(cfg.http_url, built.data, cfg.http_timeout_s).to_json()

@@ -1,0 +1,169 @@
+"""Commit published files in a findings git repository and push with rebase-and-retry.
+
+Every git call runs with a fixed identity, a scrubbed environment that never prompts,
+and a timeout, so publishing behaves the same on any machine and never hangs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewer.publish.errors import PublishError
+
+LOCAL_TIMEOUT_S = 60.0
+NETWORK_TIMEOUT_S = 120.0
+IDENTITY = ("-c", "user.name=reviewer", "-c", "user.email=reviewer@localhost")
+# Variables a git hook or a parent repository may set that would redirect our calls.
+_KEEP = ("PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "SSH_AUTH_SOCK", "GIT_SSH",
+         "GIT_SSH_COMMAND", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "SSL_CERT_FILE",
+         "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy",
+         "https_proxy", "no_proxy")  # fmt: skip
+# Push failures that a fetch and rebase can cure: someone else pushed first.
+_RACED = re.compile(r"rejected|non-fast-forward|fetch first|cannot lock ref|failed to update ref")
+
+
+class GitError(PublishError):
+    """A git command failed; the message carries git's own words."""
+
+
+def git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in _KEEP}
+    env.update(GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_ASKPASS="", SSH_ASKPASS="")
+    return env
+
+
+def run(
+    root: Path, *args: str, timeout: float = LOCAL_TIMEOUT_S, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One git command in `root`; never raises for a non-zero exit."""
+    try:
+        return subprocess.run(
+            ["git", "-C", str(root), *IDENTITY, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=git_env(),
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git {args[0]} in {root} timed out after {timeout:.0f} s") from exc
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc}") from exc
+
+
+def _checked(
+    root: Path, *args: str, timeout: float = LOCAL_TIMEOUT_S, stdin: str | None = None
+) -> str:
+    out = run(root, *args, timeout=timeout, stdin=stdin)
+    if out.returncode != 0:
+        raise GitError(f"git {' '.join(args[:2])} failed in {root}: {_tail(out)}")
+    return out.stdout.strip()
+
+
+def _tail(out: subprocess.CompletedProcess[str]) -> str:
+    text = (out.stderr or out.stdout or f"exit status {out.returncode}").strip()
+    return " / ".join(text.splitlines()[-6:])[:1000]
+
+
+@dataclass(frozen=True)
+class Repo:
+    """A findings folder that is the top of a git work tree, with where it pushes."""
+
+    root: Path
+    branch: str
+    remote: str | None
+
+
+def open_repo(folder: Path, remote: str | None, branch: str | None) -> Repo | None:
+    """The repository whose top is `folder`, or None for a plain folder.
+
+    A folder merely inside some other repository (a home directory under version control,
+    say) is treated as plain, so publishing never commits into an unrelated repository.
+    """
+    top = run(folder, "rev-parse", "--show-toplevel")
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != folder.resolve():
+        return None
+    current = run(folder, "symbolic-ref", "--quiet", "--short", "HEAD")
+    if current.returncode != 0:
+        raise GitError(f"{folder} has a detached HEAD: check out the branch findings go on")
+    name = current.stdout.strip()
+    if branch is not None and branch != name:
+        raise GitError(f"{folder} is on branch {name!r} but publish.branch is {branch!r}")
+    if remote is not None:
+        if run(folder, "remote", "get-url", remote).returncode != 0:
+            raise GitError(f"{folder} has no git remote {remote!r} (publish.remote)")
+    elif run(folder, "remote", "get-url", "origin").returncode == 0:
+        remote = "origin"
+    return Repo(folder, name, remote)
+
+
+def commit(repo: Repo, relpaths: Sequence[str], message: str) -> bool:
+    """Commit exactly `relpaths` (nothing else staged); False when they are unchanged."""
+    _checked(repo.root, "add", "--", *relpaths)
+    staged = run(repo.root, "diff", "--cached", "--quiet", "--", *relpaths)
+    if staged.returncode == 0:
+        return False
+    if staged.returncode != 1:
+        raise GitError(f"git diff failed in {repo.root}: {_tail(staged)}")
+    _checked(
+        repo.root,
+        "commit",
+        "--quiet",
+        "--cleanup=whitespace",
+        "--file=-",
+        "--",
+        *relpaths,
+        stdin=message,
+    )
+    return True
+
+
+def last_commit(repo: Repo, relpath: str) -> str | None:
+    """The newest commit on HEAD that touched `relpath`."""
+    out = run(repo.root, "log", "-1", "--format=%H", "--", relpath)
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() or None
+
+
+def push(repo: Repo, retries: int) -> int:
+    """Push HEAD to the remote branch, rebasing onto it after each lost race; attempts made."""
+    if repo.remote is None:
+        raise GitError("no remote to push to")
+    refspec = f"HEAD:refs/heads/{repo.branch}"
+    tracking = f"refs/remotes/{repo.remote}/{repo.branch}"
+    for attempt in range(1, retries + 2):
+        out = run(repo.root, "push", "--porcelain", repo.remote, refspec,
+                  timeout=NETWORK_TIMEOUT_S)  # fmt: skip
+        if out.returncode == 0:
+            return attempt
+        if not _RACED.search(out.stderr + out.stdout) or attempt > retries:
+            raise GitError(
+                f"git push to {repo.remote} failed after {attempt} attempt(s): {_tail(out)}"
+            )
+        _checked(repo.root, "fetch", "--quiet", repo.remote,
+                 f"+refs/heads/{repo.branch}:{tracking}", timeout=NETWORK_TIMEOUT_S)  # fmt: skip
+        rebased = run(repo.root, "rebase", "--autostash", tracking)
+        if rebased.returncode != 0:
+            run(repo.root, "rebase", "--abort")
+            raise GitError(
+                f"cannot rebase onto {repo.remote}/{repo.branch} (a conflicting finding?): "
+                f"{_tail(rebased)}"
+            )
+    raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+
+
+def message(title: str, body: str, trailers: Sequence[tuple[str, str]]) -> str:
+    """A commit message whose last paragraph is git trailers, one per `(key, value)`."""
+    lines = [title, ""]
+    if body:
+        lines += [body, ""]
+    lines += [f"{key}: {value}" for key, value in trailers]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,131 @@
+"""The audit screen: the hash-chained event log, newest first, under the result of verify."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from reviewer import keys
+from reviewer.app import STORE_ERRORS
+from reviewer.present_audit import verify_lines
+from reviewer.textsafe import short
+from reviewer.tuidata import event_count, event_index, event_page
+from reviewer.widgets.event_table import EventTable
+
+if TYPE_CHECKING:
+    from reviewer.app import ReviewApp
+
+POLL_S = 2.0
+
+
+class AuditScreen(Screen[None]):
+    """Pages the event log from SQLite and verifies the chain off the UI thread."""
+
+    BINDINGS: ClassVar = keys.bindings("audit")
+    AUTO_FOCUS = "EventTable"
+
+    @property
+    def review_app(self) -> ReviewApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("verifying the chain…"), id="audit-verify")
+        yield Static(id="audit-detail")
+        yield EventTable(self._fetch, id="audit-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(EventTable).reload(event_count(self.review_app.store))
+        self.action_verify()
+        self.set_interval(POLL_S, self.poll)
+
+    def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        return event_page(self.review_app.store, offset, limit)
+
+    def poll(self) -> None:
+        """Show events appended elsewhere, keeping the cursor on the same event."""
+        if not self.is_current:
+            return
+        table = self.query_one(EventTable)
+        total = event_count(self.review_app.store)
+        if total != table.total:
+            table.reload_keeping(total)
+
+    # -- verify ------------------------------------------------------------------------
+
+    def action_verify(self) -> None:
+        """Recompute the whole chain: inline for an in-memory store, else in a thread."""
+        self._set_verify_line(Text("verifying the chain…"), None)
+        app = self.review_app
+        if app.db_path is None:
+            self.show_report(app.store.verify())
+        else:
+            self._verify_in_thread()
+
+    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
+    def _verify_in_thread(self) -> None:
+        # A connection belongs to its thread, and a long chain must not block the UI.
+        store = self.review_app.open_thread_store()
+        try:
+            report = store.verify()
+        finally:
+            store.close()
+        self.app.call_from_thread(self.show_report, report)
+
+    def show_report(self, report: Any) -> None:
+        """Show a VerifyReport at the top and put the cursor on its first bad row."""
+        if not self.is_attached:
+            return
+        ok, head, more = verify_lines(report)
+        self._set_verify_line(Text(head), ok)
+        self.query_one("#audit-detail", Static).update(Text("\n".join(more)))
+        self.query_one("#audit-detail", Static).display = bool(more)
+        table = self.query_one(EventTable)
+        table.bad_seq = report.first_bad_seq
+        if report.first_bad_seq is not None:
+            table.cursor = event_index(self.review_app.store, report.first_bad_seq)
+        table.refresh()
+
+    def _set_verify_line(self, text: Text, ok: bool | None) -> None:
+        line = self.query_one("#audit-verify", Static)
+        line.set_class(ok is True, "-ok")
+        line.set_class(ok is False, "-bad")
+        line.update(text)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":
+            row = self.query_one(EventTable).current
+            return row is not None and bool(row.get("proposal_id"))
+        return True
+
+    @on(EventTable.Highlighted)
+    def highlighted(self, _event: EventTable.Highlighted) -> None:
+        self.refresh_bindings()
+
+    def action_open(self) -> None:
+        self.query_one(EventTable).action_open()
+
+    @on(EventTable.Opened)
+    def open_proposal(self, event: EventTable.Opened) -> None:
+        ref = event.row.get("proposal_id")
+        if not isinstance(ref, str) or not ref:
+            self.notify("this event belongs to no proposal", severity="warning", markup=False)
+            return
+        try:
+            pid = self.review_app.store.resolve(ref)
+        except STORE_ERRORS as exc:
+            self.review_app.report_error(f"open {short(ref, 12)}", exc)
+            return
+        from reviewer.screens.proposal import ProposalScreen
+
+        self.app.push_screen(ProposalScreen(pid))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

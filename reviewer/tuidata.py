@@ -1,0 +1,103 @@
+"""What the TUI reads from the store beyond `shapes.show`: assessments, audit pages, changes.
+
+Read-only queries with no Textual import, so the screens stay thin and these are tested alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from reviewer.shapes import show
+from store import ReviewStore
+
+ASSESSMENT = "assessment"
+
+
+def assessments(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
+    """Every assessment recorded on a proposal, oldest first."""
+    return [
+        {
+            "actor": e.actor,
+            "at": e.ts,
+            "predicted_verdict": e.payload.get("predicted_verdict"),
+            "note": e.payload.get("note"),
+            "blinded": bool(e.payload.get("blinded")),
+        }
+        for e in store.events(pid)
+        if e.action == ASSESSMENT
+    ]
+
+
+def proposal_view(store: ReviewStore, ref: str) -> dict[str, Any]:
+    """`shapes.show()` plus the proposal's assessments, which the timeline and blinding use."""
+    data = show(store, ref)
+    data["assessments"] = assessments(store, data["id"])
+    return data
+
+
+def assessed_by(data: dict[str, Any], actor: str) -> bool:
+    """Whether `actor` has recorded an assessment in this proposal view."""
+    return any(a.get("actor") == actor for a in data.get("assessments") or [])
+
+
+def assessed_among(store: ReviewStore, ids: Sequence[str], actor: str) -> set[str]:
+    """Which of `ids` `actor` has assessed, in one indexed query for a page of the queue."""
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    rows = store.conn.execute(
+        f"SELECT DISTINCT proposal_id FROM events WHERE proposal_id IN ({marks}) "
+        "AND action = ? AND actor = ?",
+        (*ids, ASSESSMENT, actor),
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def change_stamp(store: ReviewStore) -> tuple[Any, ...]:
+    """Changes whenever anything the queue shows may have changed.
+
+    Every state change appends an audit event, and job counts move with rerun progress.
+    """
+    head = store.conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+    return (head, tuple(sorted(store.jobs.counts().items())))
+
+
+def event_count(store: ReviewStore) -> int:
+    return int(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+def event_page(store: ReviewStore, offset: int, limit: int) -> list[dict[str, Any]]:
+    """One page of the audit log, newest first; a payload that is not JSON stays a string.
+
+    Read raw rather than through `audit.iter_events`, so a tampered row is shown, not raised.
+    """
+    rows = store.conn.execute(
+        "SELECT seq, ts, actor, action, proposal_id, payload FROM events "
+        "ORDER BY seq DESC LIMIT ? OFFSET ?",
+        (limit, offset),
+    ).fetchall()
+    page = []
+    for seq, ts, actor, action, pid, payload in rows:
+        try:
+            parsed: Any = json.loads(payload)
+        except (TypeError, ValueError):
+            parsed = payload
+        page.append(
+            {
+                "seq": seq,
+                "ts": ts,
+                "actor": actor,
+                "action": action,
+                "proposal_id": pid,
+                "payload": parsed,
+            }
+        )
+    return page
+
+
+def event_index(store: ReviewStore, seq: int) -> int:
+    """Where event `seq` sits in the newest-first list."""
+    row = store.conn.execute("SELECT count(*) FROM events WHERE seq > ?", (seq,)).fetchone()
+    return int(row[0])

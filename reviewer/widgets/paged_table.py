@@ -1,0 +1,260 @@
+"""A line-API table that asks for rows a page at a time, with a sticky header and a cursor.
+
+Only the pages around what is on screen are held, so a list stays instant at any size.
+Subclasses name their columns, turn a row into cells, and may style a row or a cell.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reviewer import keys
+from reviewer.present import Column, column_widths
+
+Row = dict[str, Any]
+Fetch = Callable[[int, int], list[Row]]
+
+
+class PagedTable(ScrollView, can_focus=True):
+    """Rows from `fetch(offset, limit)`; `key` names the field that identifies a row."""
+
+    DEFAULT_CSS = """
+    PagedTable { height: 1fr; }
+    PagedTable > .paged-table--header { text-style: bold; color: $text-accent; }
+    PagedTable > .paged-table--cursor { background: $block-cursor-background; }
+    PagedTable:blur > .paged-table--cursor { background: $block-cursor-blurred-background; }
+    PagedTable > .paged-table--empty { color: $text-muted; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "paged-table--header",
+        "paged-table--cursor",
+        "paged-table--empty",
+    }
+    BINDINGS: ClassVar = keys.bindings("list")
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    EMPTY = "nothing to show"
+
+    cursor: reactive[int] = reactive(0)
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved onto a row (None when the table is empty)."""
+
+        row: Row | None
+
+    @dataclass
+    class Opened(Message):
+        """The user asked to open the row under the cursor."""
+
+        row: Row
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        *,
+        key: str = "id",
+        page_size: int = 100,
+        max_pages: int = 3,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._fetch = fetch
+        self.key = key
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self.total = 0
+        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+
+    # -- what subclasses fill in ----------------------------------------------------------
+
+    def cells(self, row: Row) -> dict[str, str]:
+        """The text of each column for `row`."""
+        raise NotImplementedError
+
+    def row_style(self, row: Row) -> Style | None:
+        """A style over the whole row, or None."""
+        return None
+
+    def cell_style(self, row: Row, column: str) -> Style | None:
+        """A style over one cell, or None."""
+        return None
+
+    # -- data -------------------------------------------------------------------------
+
+    @property
+    def loaded_rows(self) -> int:
+        """How many rows are held in memory right now."""
+        return sum(len(page) for page in self._pages.values())
+
+    def reload(self, total: int) -> None:
+        """Forget every page (the query or the data changed) and show `total` rows."""
+        self._pages.clear()
+        self.total = total
+        self.virtual_size = Size(self.size.width, total + 1)
+        self.cursor = min(self.cursor, max(total - 1, 0))
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.Highlighted(self.row_at(self.cursor)))
+
+    def reload_keeping(self, total: int) -> None:
+        """Reload, keeping the cursor on the same row when it moved by less than a page.
+
+        Only the pages around the cursor are read to find it.
+        """
+        held = self.current
+        before = self.cursor
+        self._pages.clear()
+        self.total = total
+        self.virtual_size = Size(self.size.width, total + 1)
+        found = None if held is None else self._find(held.get(self.key), before)
+        if found is not None and found != before:
+            top = int(self.scroll_offset.y)
+            # At the top, new rows should come into view; further down, the page holds still.
+            if top > 0:
+                self.scroll_to(y=max(0, top + found - before), animate=False)
+            self.cursor = found
+        else:
+            self.cursor = min(before, max(total - 1, 0))
+            self._scroll_cursor_into_view()
+            self.refresh()
+
+    def _find(self, key: Any, near: int) -> int | None:
+        """The index of the row whose key is `key`, looked for within a page of `near`."""
+        for distance in range(self.page_size):
+            for index in (near + distance, near - distance):
+                row = self.row_at(index)
+                if row is not None and row.get(self.key) == key:
+                    return index
+        return None
+
+    def row_at(self, index: int) -> Row | None:
+        """Row `index` of the query, fetching its page on first use."""
+        if not 0 <= index < self.total:
+            return None
+        page_no = index // self.page_size
+        page = self._pages.get(page_no)
+        if page is None:
+            page = self._fetch(page_no * self.page_size, self.page_size)
+            self._pages[page_no] = page
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_no)
+        offset = index - page_no * self.page_size
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def current(self) -> Row | None:
+        return self.row_at(self.cursor)
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def _line(self, cells: list[str], base: Style, styles: list[Style | None]) -> Strip:
+        width = self.scrollable_content_region.width
+        widths = column_widths(width, self.COLUMNS)
+        text = Text(style=base, end="")
+        for i, (column, cell, size) in enumerate(zip(self.COLUMNS, cells, widths, strict=True)):
+            part = Text(cell, no_wrap=True)
+            part.truncate(size, overflow="ellipsis")
+            part.align("right" if column.right else "left", size)
+            if styles[i] is not None:
+                part.stylize(styles[i])
+            text.append_text(part)
+            if i < len(self.COLUMNS) - 1:
+                text.append(" ")
+        segments = list(text.render(self.app.console))
+        return Strip(segments).crop_extend(0, width, base)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            headers = [c.header for c in self.COLUMNS]
+            header = self.get_component_rich_style("paged-table--header")
+            return self._line(headers, header, [None] * len(self.COLUMNS))
+        index = int(self.scroll_offset.y) + y - 1
+        if self.total == 0 and y == 1:
+            style = self.get_component_rich_style("paged-table--empty")
+            return Strip([Segment(self.EMPTY, style)]).crop_extend(0, width, None)
+        row = self.row_at(index)
+        if row is None:
+            return Strip.blank(width, self.rich_style)
+        cells = self.cells(row)
+        base = self.rich_style
+        whole = self.row_style(row)
+        if whole is not None:
+            base = base + whole
+        if index == self.cursor:
+            base = base + self.get_component_rich_style("paged-table--cursor")
+        styles = [self.cell_style(row, c.key) for c in self.COLUMNS]
+        return self._line([cells[c.key] for c in self.COLUMNS], base, styles)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self.total + 1)
+
+    # -- cursor -------------------------------------------------------------------------
+
+    def _visible_rows(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + self._visible_rows():
+            self.scroll_to(y=self.cursor - self._visible_rows() + 1, animate=False)
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, self.total - 1)) if self.total else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        if old != new:
+            self.post_message(self.Highlighted(self.row_at(new)))
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_page_down(self) -> None:
+        self.cursor += self._visible_rows()
+
+    def action_page_up(self) -> None:
+        self.cursor -= self._visible_rows()
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.total - 1
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Opened(row))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            return
+        index = int(self.scroll_offset.y) + event.y - 1
+        if 0 <= index < self.total:
+            if index == self.cursor and event.chain >= 2:
+                self.action_open()
+            self.cursor = index

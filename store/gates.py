@@ -1,0 +1,81 @@
+"""Approval gates: what must hold before an approval counts, checked inside its transaction.
+
+Gates are evaluated under the same write lock as the approval, so a rerun or check that
+lands between looking and approving cannot slip past them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from store import checks
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """Which gates apply. The store's default is none; the CLI and TUI load `[gates]`."""
+
+    require_rerun: bool = False
+    require_ablation: bool = False
+    block_high_checks: bool = False
+    required_approvals: int = 1
+    # The reviewer who requested the gating rerun cannot be the only approver.
+    independent_approver: bool = False
+
+    @classmethod
+    def defaults(cls) -> GatePolicy:
+        """The product's defaults (issue #7): reproduced rerun, ablation, no open high check."""
+        return cls(require_rerun=True, require_ablation=True, block_high_checks=True)
+
+
+def gating_rerun(
+    conn: sqlite3.Connection, pid: str, diff_sha256: str | None
+) -> dict[str, Any] | None:
+    """The newest finished rerun of the current diff: its job id, requester and result."""
+    for job_id, requested_by, result in conn.execute(
+        "SELECT id, requested_by, result FROM jobs WHERE proposal_id = ? AND kind = 'rerun' "
+        "AND state = 'done' ORDER BY id DESC",
+        (pid,),
+    ):
+        data = json.loads(result or "{}")
+        env = data.get("env") or {}
+        if diff_sha256 is not None and env.get("diff_sha256") == diff_sha256:
+            return {"job": job_id, "requested_by": requested_by, "result": data}
+    return None
+
+
+def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
+    """Each gate the proposal does not pass, as a sentence a reviewer can act on."""
+    sha = conn.execute("SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)).fetchone()[0]
+    out: list[str] = []
+    if policy.require_rerun or policy.require_ablation:
+        rerun = gating_rerun(conn, pid, sha)
+        if sha is None:
+            out.append("no code is attached, so nothing was rerun")
+        elif rerun is None:
+            out.append("no finished rerun of the current diff (press r, or `reviewer rerun`)")
+        else:
+            result = rerun["result"]
+            if policy.require_rerun and result.get("verdict") != "reproduced":
+                out.append(
+                    f"the latest rerun (job {rerun['job']}) says {result.get('verdict')}, "
+                    "not reproduced"
+                )
+            ablation = result.get("ablation")
+            if policy.require_ablation:
+                if not isinstance(ablation, dict):
+                    out.append(f"the teacher-shuffle ablation did not run in job {rerun['job']}")
+                elif not ablation.get("passed"):
+                    out.append("the teacher-shuffle ablation did not pass")
+    if policy.block_high_checks:
+        high = [
+            c["code"]
+            for c in checks.current(conn, pid)
+            if c["severity"] == "high" and c["resolved"] is None
+        ]
+        if high:
+            out.append(f"unresolved high-severity checks: {', '.join(sorted(set(high)))}")
+    return out

@@ -1,0 +1,198 @@
+"""Signed audit checkpoints: the chain head signed with `ssh-keygen -Y sign`, and their check.
+
+The unsigned `<db>.head.json` catches rows cut off the end, but whoever holds the database
+can rewrite it too. A signed statement `{seq, hash, ts, namespace}` in `<db>.checkpoints/`
+cannot be rewritten without the private key, so a rewritten, reordered or truncated chain
+no longer matches the newest signature.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from store import audit
+from store.checkpoint_check import (
+    DEFAULT_NAMESPACE,
+    CheckpointProblem,
+    CheckpointReport,
+    SignatureCheck,
+    authentic,
+    chain_problem,
+    file_label,
+    verify_checkpoints,
+)
+from store.model import canonical_json
+from store.sshsig import (
+    NAMESPACE,
+    SigningError,
+    checkpoints_dir,
+    fsync,
+    list_statements,
+    read_statement,
+    said,
+    signature_of,
+    ssh_keygen,
+    statement_name,
+)
+
+DEFAULT_EVERY = 100
+__all__ = [
+    "DEFAULT_EVERY",
+    "DEFAULT_NAMESPACE",
+    "CheckpointProblem",
+    "CheckpointReport",
+    "SignatureCheck",
+    "Signer",
+    "SigningError",
+    "checkpoints_dir",
+    "sign_checkpoint",
+    "verify_checkpoints",
+]
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def sign_checkpoint(
+    seq: int,
+    head_hash: str,
+    *,
+    key: Path,
+    namespace: str,
+    out_dir: Path,
+    ts: str | None = None,
+) -> Path:
+    """Write `{seq:012d}.json` and its `.sig` into `out_dir` atomically; return the statement.
+
+    The signature lands first, so a crash leaves at worst a stray `.sig`, never a statement
+    that looks forged for want of its signature.
+    """
+    if seq <= 0:
+        raise SigningError(f"cannot sign checkpoint seq {seq}: the chain is empty")
+    if not NAMESPACE.match(namespace):
+        raise SigningError(f"namespace {namespace!r} must be letters, digits, '@', '.', '_', '-'")
+    body = canonical_json(
+        {"seq": seq, "hash": head_hash, "ts": ts or _utc_now(), "namespace": namespace}
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / statement_name(seq)
+    fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{final.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    tmp_sig = signature_of(tmp)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # ssh-keygen asks before overwriting a .sig and, with no terminal, exits 0 unsigned.
+        tmp_sig.unlink(missing_ok=True)
+        out = ssh_keygen(["-Y", "sign", "-f", str(key), "-n", namespace, str(tmp)])
+        if out.returncode != 0 or not tmp_sig.is_file() or tmp_sig.stat().st_size == 0:
+            raise SigningError(f"cannot sign audit checkpoint seq {seq} with {key}: {said(out)}")
+        fsync(tmp_sig)
+        os.replace(tmp_sig, signature_of(final))
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp_sig.unlink(missing_ok=True)
+    return final
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One signer at a time per folder, so two processes never interleave a statement's pair."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+# -- the store's hook ----------------------------------------------------------------------
+
+
+@dataclass
+class Signer:
+    """Signs the chain head every `every` events and on demand, for one store's folder.
+
+    With `check` it also verifies the previous signature before signing over it, so a
+    forger who edits the newest statement cannot get the next one signed on a rewritten chain.
+    """
+
+    key: Path
+    namespace: str = DEFAULT_NAMESPACE
+    every: int = DEFAULT_EVERY
+    check: SignatureCheck | None = None
+    clock: Callable[[], str] = _utc_now
+    _last: dict[Path, int] = field(default_factory=dict, repr=False, init=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
+            raise SigningError(f"every must be a whole number of events >= 1, not {self.every!r}")
+        if not NAMESPACE.match(self.namespace):
+            raise SigningError(f"namespace {self.namespace!r} is not a valid ssh-keygen namespace")
+
+    def after_write(self, conn: sqlite3.Connection, folder: Path) -> Path | None:
+        """Sign when the head crossed a multiple of `every` since the last signed checkpoint."""
+        seq = audit.head(conn)[0]
+        if folder not in self._last:
+            found = list_statements(folder)
+            self._last[folder] = found[-1][0] if found else 0
+        if seq // self.every <= self._last[folder] // self.every:
+            return None
+        try:
+            return self._sign(conn, folder, window=True)
+        except SigningError as exc:
+            raise SigningError(
+                f"the change was saved (seq {seq}), but {exc}; "
+                "signing is retried on the next write and on exit"
+            ) from exc
+
+    def sign_head(self, conn: sqlite3.Connection, folder: Path) -> Path | None:
+        """Sign the current head unless it is already signed; None when nothing was signed."""
+        return self._sign(conn, folder, window=False)
+
+    def _sign(self, conn: sqlite3.Connection, folder: Path, *, window: bool) -> Path | None:
+        with _locked(folder):
+            seq, digest = audit.head(conn)
+            found = list_statements(folder)
+            last = found[-1][0] if found else 0
+            self._last[folder] = last
+            if seq <= last or (window and seq // self.every <= last // self.every):
+                return None  # already signed, by this process or another one
+            if found:
+                self._refuse_if_contradicted(conn, found[-1], seq)
+            path = sign_checkpoint(
+                seq, digest, key=self.key, namespace=self.namespace, out_dir=folder,
+                ts=self.clock(),
+            )  # fmt: skip
+            self._last[folder] = seq
+            return path
+
+    def _refuse_if_contradicted(
+        self, conn: sqlite3.Connection, latest: tuple[int, Path], head_seq: int
+    ) -> None:
+        seq, path = latest
+        if self.check is not None:
+            data, problem = authentic(path, seq, self.check)
+        else:
+            try:
+                data, problem = read_statement(path)[1], None
+            except ValueError as exc:
+                data = None
+                problem = CheckpointProblem(f"checkpoint {file_label(path)}: {exc}", "signature")
+        if data is not None:
+            problem = chain_problem(conn, data, path, head_seq)
+        if problem is not None:
+            raise SigningError(
+                f"refusing to sign over a chain that contradicts the last signed checkpoint: "
+                f"{problem.message}; run `reviewer audit verify`"
+            )

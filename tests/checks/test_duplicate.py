@@ -1,0 +1,120 @@
+"""normalize_code and duplicate_checks: renamed copies match, different methods do not."""
+
+from __future__ import annotations
+
+import itertools
+
+from reviewer.checks.duplicate import DupSubject, duplicate_checks, normalize_code
+from tests.checks.helpers import sample_proposals
+from tests.factories import new_file_diff
+
+METHOD = '''"""Weighted cross-entropy."""
+
+import torch
+
+POWER = 2.0  # sharpness
+
+
+def run(view):
+    """Weights rows by confidence."""
+    probs = view.weak_probs
+    weights = (probs[..., 1] - probs[..., 0]).abs().pow(POWER)
+    return view.fit(view.new_student(), view.x_transfer, probs, weights=weights)
+'''
+RENAMED = '''"""Something else entirely, in other words."""
+
+import torch
+
+SHARP = 2.0
+
+
+def run(v):
+    # a comment that was not there
+    soft = v.weak_probs
+    w = (soft[..., 1] - soft[..., 0]).abs().pow(SHARP)
+    return v.fit(v.new_student(), v.x_transfer, soft, weights=w)
+'''
+
+
+def _subject(pid, code, idea="idea", title="Title", kind="proposal"):
+    return DupSubject(pid, title, idea, code, kind)
+
+
+def test_names_docstrings_and_comments_do_not_matter():
+    one = normalize_code(new_file_diff("methods/a.py", METHOD))
+    two = normalize_code(new_file_diff("methods/b.py", RENAMED))
+    assert one == two
+    assert "weak_probs" in one and "POWER" not in one and "Weighted" not in one
+
+
+def test_behaviour_changes_do_matter():
+    changed = METHOD.replace("pow(POWER)", "pow(POWER) + 1.0")
+    assert normalize_code(new_file_diff("m/a.py", METHOD)) != normalize_code(
+        new_file_diff("m/a.py", changed))
+
+
+def test_only_added_lines_count():
+    diff = ("diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,2 +1,2 @@\n"
+            " import torch\n-x = 1\n+x = 2\n")
+    assert normalize_code(diff) == "v0 = 2"
+
+
+def test_unparseable_code_falls_back_to_text():
+    text = normalize_code(new_file_diff("m/a.py", "def broken(:\n    x   =  1   # note\n"))
+    assert text == "def broken(:\nx = 1"
+    assert normalize_code("") == ""
+    broken = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,5 +1,5 @@\n+kept  line\n"
+    assert normalize_code(broken) == "kept line"
+
+
+def test_duplicate_is_reported_with_the_other_id_and_title():
+    own = _subject("a" * 64, normalize_code(new_file_diff("m/a.py", METHOD)))
+    other = _subject("b" * 64, normalize_code(new_file_diff("m/b.py", RENAMED)),
+                     title="The copy", kind="finding")
+    [check] = duplicate_checks(own, [other])
+    assert (check.code, check.severity) == ("duplicate", "low")
+    assert check.message.startswith("near-duplicate of finding bbbbbbbbbbbb 'The copy':")
+    assert check.detail["other_id"] == "b" * 64 and check.detail["similarity"] == 1.0
+
+
+def test_itself_and_different_code_are_not_duplicates():
+    code = normalize_code(new_file_diff("m/a.py", METHOD))
+    other = normalize_code(new_file_diff("m/b.py", "import torch\n\ndef run(view):\n"
+                                         "    return torch.zeros(3)\n"))
+    assert duplicate_checks(_subject("a", code), [_subject("a", code), _subject("b", other)]) == []
+
+
+def test_without_code_the_idea_name_decides():
+    own = _subject("a", "", idea="always_majority")
+    same = _subject("b", "", idea="always-majority")
+    other = _subject("c", "", idea="entropy_min")
+    assert [c.detail["other_id"] for c in duplicate_checks(own, [same, other])] == ["b"]
+
+
+def test_threshold_is_respected():
+    code = normalize_code(new_file_diff("m/a.py", METHOD))
+    near = normalize_code(new_file_diff("m/a.py", METHOD.replace(
+        "probs, weights=weights)", "probs, weights=weights * 2.0 + 1.0)")))
+    own, other = _subject("a", code, idea="x"), _subject("b", near, idea="y")
+    assert duplicate_checks(own, [other], threshold=0.99) == []
+    assert len(duplicate_checks(own, [other], threshold=0.8)) == 1
+
+
+def test_sample_near_duplicates_pair_up_and_honest_samples_do_not():
+    samples = sample_proposals()
+    subjects = {a: _subject(a, normalize_code(p.diff.decode()), idea=p.idea, title=p.title)
+                for a, p in samples.items() if p.diff is not None}
+    [pair] = duplicate_checks(subjects["agent-epsilon"], [subjects["agent-zeta"]])
+    assert pair.detail["other_id"] == "agent-zeta"
+    honest = [subjects[a] for a in ("agent-alpha", "agent-beta", "agent-gamma")]
+    for one, two in itertools.permutations(honest, 2):
+        assert duplicate_checks(one, [two]) == []
+
+
+def test_many_others_are_compared():
+    code = normalize_code(new_file_diff("m/a.py", METHOD))
+    others = [_subject(str(i), code.replace("2.0", f"{i}.5") * (1 + i % 3), idea=f"i{i}")
+              for i in range(2000)]
+    found = duplicate_checks(_subject("me", code), others)
+    assert found and all(c.detail["similarity"] >= 0.9 for c in found)
+    assert {c.detail["other_id"] for c in found} <= {str(i) for i in range(0, 2000, 3)}

@@ -1,0 +1,241 @@
+"""Publishing into a git repository whose remote is a local bare repository."""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from reviewer.publish import PublishConfig, PublishError, publish, published
+from store import ReviewStore
+from tests.publish.helpers import add, approved, bare_remote, clone, git
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def commits(repo: Path, ref: str = "main") -> list[dict]:
+    """Subject and trailers of every commit on `ref`, newest first."""
+    out = git(repo, "log", "--format=%H%x02%s%x02%(trailers:only,unfold)%x03", ref)
+    rows = []
+    for record in filter(None, (r.strip("\n") for r in out.split("\x03"))):
+        sha, subject, trailers = record.split("\x02")
+        pairs = [line.split(": ", 1) for line in trailers.splitlines() if line]
+        rows.append({"sha": sha, "subject": subject, "trailers": pairs})
+    return rows
+
+
+def files_on(repo: Path, ref: str = "main") -> list[str]:
+    return sorted(git(repo, "ls-tree", "--name-only", "-r", ref).splitlines())
+
+
+def assert_trailers(commit: dict, reviewers: list[str]) -> None:
+    keys = [k for k, _ in commit["trailers"]]
+    assert [v for k, v in commit["trailers"] if k == "Reviewed-by"] == reviewers
+    assert keys.count("Diff-SHA256") == 1 and keys.count("Audit-Hash") == 1
+    values = dict(commit["trailers"])
+    assert HEX64.fullmatch(values["Diff-SHA256"]) and HEX64.fullmatch(values["Audit-Hash"])
+
+
+@pytest.fixture
+def remote(tmp_path) -> Path:
+    return bare_remote(tmp_path)
+
+
+def test_publish_commits_with_trailers_and_pushes(mem_store, remote, tmp_path):
+    folder = clone(remote, tmp_path / "mine")
+    pid = approved(mem_store, 1, title="Logconf\x1b[31m with warm-up\nSigned-off-by: x")
+    result = publish(mem_store, pid, actor="alice@example.org", config=PublishConfig(folder=folder))
+    assert result.committed and result.pushed and result.remote == "origin"
+    assert result.push_attempts == 1
+    head = commits(remote)[0]
+    assert result.commit == head["sha"] == git(folder, "rev-parse", "HEAD")
+    assert head["subject"] == f"Publish {pid[:12]}: Logconf with warm-up Signed-off-by: x"
+    assert_trailers(head, ["alice@example.org"])
+    values = dict(head["trailers"])
+    finding = json.loads(result.file.read_text())
+    assert values["Audit-Hash"] == finding["audit_hash"]
+    assert values["Diff-SHA256"] == finding["diff_sha256"]
+    stem = f"{pid[:12]}_idea_1"
+    assert files_on(remote) == sorted(["README.md", f"{stem}.json", f"{stem}.md", f"{stem}.patch"])
+    recorded = published(mem_store, pid)
+    assert recorded["commit"] == head["sha"] and recorded["pushed"] is True
+    assert recorded["remote"] == "origin"
+
+    again = publish(mem_store, pid, actor="alice@example.org", config=PublishConfig(folder=folder))
+    assert again.unchanged and not again.committed and again.commit == head["sha"]
+    assert len(commits(remote)) == 2  # init + one publish
+    assert git(folder, "status", "--porcelain") == ""
+
+
+def test_only_the_published_files_are_committed(mem_store, remote, tmp_path):
+    folder = clone(remote, tmp_path / "mine")
+    (folder / "notes.txt").write_text("my own staged work\n")
+    git(folder, "add", "notes.txt")
+    pid = approved(mem_store, 2)
+    publish(mem_store, pid, actor="alice", config=PublishConfig(folder=folder))
+    assert "notes.txt" not in files_on(remote)
+    assert git(folder, "diff", "--cached", "--name-only") == "notes.txt"
+
+
+def test_a_lost_race_is_rebased_and_retried(mem_store, remote, tmp_path):
+    folder = clone(remote, tmp_path / "mine")
+    other = clone(remote, tmp_path / "other")
+    (other / "elsewhere.json").write_text("{}\n")
+    git(other, "add", "elsewhere.json")
+    git(other, "commit", "--quiet", "-m", "someone else's finding")
+    git(other, "push", "--quiet", "origin", "HEAD:refs/heads/main")
+
+    pid = approved(mem_store, 3)
+    result = publish(mem_store, pid, actor="alice", config=PublishConfig(folder=folder))
+    assert result.pushed and result.push_attempts == 2
+    log = commits(remote)
+    assert [c["subject"] for c in log] == [
+        f"Publish {pid[:12]}: Proposal 3: logconf with warm-up 3", "someone else's finding", "init"]
+    # The recorded commit is the rebased one the remote has, not the one first made.
+    assert result.commit == log[0]["sha"] == published(mem_store, pid)["commit"]
+    assert_trailers(log[0], ["alice@example.org"])
+
+
+def _barrier_hook(clone_dir: Path, rendezvous: Path, parties: int) -> None:
+    """A pre-push hook that holds each clone's first push until all have reached it."""
+    hook = clone_dir / ".git" / "hooks" / "pre-push"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f'touch "{rendezvous}/{clone_dir.name}"\n'
+        "i=0\n"
+        f'while [ "$(ls "{rendezvous}" | wc -l)" -lt {parties} ] && [ $i -lt 6000 ]; do\n'
+        "  sleep 0.01; i=$((i+1))\n"
+        "done\n"
+    )
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+
+
+def test_two_reviewer_stores_publishing_at_once_lose_nothing(remote, tmp_path):
+    rendezvous = tmp_path / "rendezvous"
+    rendezvous.mkdir()
+    reviewers = {"alice": range(10, 14), "bob": range(20, 24)}
+    results: dict[str, list] = {}
+    errors: list[BaseException] = []
+
+    def reviewer(name: str, numbers: range) -> None:
+        try:
+            folder = clone(remote, tmp_path / f"clone-{name}")
+            _barrier_hook(folder, rendezvous, len(reviewers))
+            store = ReviewStore.open(tmp_path / f"{name}.db")
+            try:
+                rows = []
+                for i in numbers:
+                    pid = approved(store, i, by=f"{name}@example.org")
+                    result = publish(store, pid, actor=name, config=PublishConfig(folder=folder))
+                    rows.append((pid, result, published(store, pid)))
+                results[name] = rows
+            finally:
+                store.close()
+        except BaseException as exc:  # surfaced in the main thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reviewer, args=item) for item in reviewers.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+    log = commits(remote)
+    publishes = [c for c in log if c["subject"].startswith("Publish ")]
+    assert len(publishes) == sum(len(r) for r in reviewers.values())  # no duplicates, none lost
+    tree = files_on(remote)
+    all_results = [(name, *row) for name, rows in results.items() for row in rows]
+    by_sha = {c["sha"]: c for c in log}
+    for name, pid, result, recorded in all_results:
+        stem = f"{pid[:12]}_idea_"
+        assert sum(f.startswith(stem) for f in tree) == 3
+        assert recorded["commit"] == result.commit and result.commit in by_sha
+        assert by_sha[result.commit]["subject"].startswith(f"Publish {pid[:12]}:")
+        assert_trailers(by_sha[result.commit], [f"{name}@example.org"])
+    # The barrier made both first pushes race, so at least one had to rebase and retry.
+    assert sum(r.push_attempts for _, _, r, _ in all_results) > len(all_results)
+    assert git(tmp_path / "clone-alice", "status", "--porcelain") == ""
+
+
+def test_a_push_that_fails_for_good_records_publish_failed(mem_store, remote, tmp_path):
+    folder = clone(remote, tmp_path / "mine")
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'findings are frozen' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    pid = approved(mem_store, 4)
+    cfg = PublishConfig(folder=folder, push_retries=2)
+    with pytest.raises(PublishError, match=r"git push to origin failed after 3 attempt\(s\)"):
+        publish(mem_store, pid, actor="alice", config=cfg)
+    failed = mem_store.latest_event(pid, "publish_failed")
+    assert failed.payload["stage"] == "push" and "frozen" in failed.payload["error"]
+    assert failed.payload["file"].endswith(f"{pid[:12]}_idea_4.json")
+    assert published(mem_store, pid) is None
+    local = git(folder, "rev-parse", "HEAD")
+
+    hook.unlink()
+    result = publish(mem_store, pid, actor="alice", config=cfg)
+    assert not result.committed and result.pushed and result.commit == local
+    assert commits(remote)[0]["sha"] == local
+    assert published(mem_store, pid)["pushed"] is True
+
+
+def test_an_unreachable_remote_fails_at_once(mem_store, tmp_path):
+    folder = tmp_path / "mine"
+    git(tmp_path, "init", "--quiet", "-b", "main", str(folder))
+    git(folder, "remote", "add", "origin", str(tmp_path / "missing.git"))
+    pid = approved(mem_store, 5)
+    with pytest.raises(PublishError, match=r"failed after 1 attempt"):
+        publish(mem_store, pid, actor="alice", config=PublishConfig(folder=folder))
+    assert mem_store.latest_event(pid, "publish_failed") is not None
+    # The commit was made locally and waits for the next publish to push it.
+    assert commits(folder)[0]["subject"].startswith(f"Publish {pid[:12]}")
+
+
+def test_a_repository_without_a_remote_commits_only(mem_store, tmp_path):
+    folder = tmp_path / "mine"
+    git(tmp_path, "init", "--quiet", "-b", "trunk", str(folder))
+    pid = approved(mem_store, 6)
+    result = publish(mem_store, pid, actor="alice", config=PublishConfig(folder=folder))
+    assert result.committed and not result.pushed and result.remote is None
+    assert commits(folder, "trunk")[0]["sha"] == result.commit
+
+
+def test_a_folder_inside_another_repository_is_plain(mem_store, tmp_path):
+    outer = tmp_path / "home"
+    git(tmp_path, "init", "--quiet", "-b", "main", str(outer))
+    pid = approved(mem_store, 7)
+    result = publish(mem_store, pid, actor="alice",
+                     config=PublishConfig(folder=outer / "findings"))
+    assert result.commit is None and not result.committed
+    assert git(outer, "rev-list", "--all") == ""
+
+
+def test_git_setup_errors_come_before_any_write(mem_store, remote, tmp_path):
+    folder = clone(remote, tmp_path / "mine")
+    pid = approved(mem_store, 8)
+    with pytest.raises(PublishError, match=r"no git remote 'upstream' \(publish.remote\)"):
+        publish(mem_store, pid, actor="a", config=PublishConfig(folder=folder, remote="upstream"))
+    with pytest.raises(PublishError, match=r"on branch 'main' but publish.branch is 'findings'"):
+        publish(mem_store, pid, actor="a", config=PublishConfig(folder=folder, branch="findings"))
+    assert files_on(folder, "HEAD") == ["README.md"] and sorted(
+        p.name for p in folder.iterdir()) == [".git", "README.md"]
+    assert mem_store.latest_event(pid, "publish_failed") is None
+
+
+def test_rejections_are_committed_under_rejected(mem_store, remote, tmp_path):
+    from reviewer.publish import publish_rejection
+
+    folder = clone(remote, tmp_path / "mine")
+    pid = add(mem_store, 9)
+    mem_store.reject(pid, reason="hunts for labels", actor="bob")
+    result = publish_rejection(mem_store, pid, actor="bob",
+                               config=PublishConfig(folder=folder, rejected=True))
+    assert result.pushed and files_on(remote) == ["README.md", f"rejected/{pid[:12]}_idea_9.json"]
+    head = commits(remote)[0]
+    assert head["subject"].startswith(f"Record rejection of {pid[:12]}:")
+    assert ["Rejected-by", "bob"] in head["trailers"]

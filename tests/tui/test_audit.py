@@ -1,0 +1,104 @@
+"""The audit screen: the event log paged newest first, verify's verdict, a tampered chain."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from reviewer.screens.audit import AuditScreen
+from reviewer.screens.proposal import ProposalScreen
+from reviewer.widgets.event_table import EventTable
+from store import ReviewStore
+from tests.factories import make_proposal
+from tests.tui.conftest import SIZE, fixed_clock, make_app, screen_text
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_events_newest_first_paged_and_enter_opens_the_proposal():
+    store = ReviewStore.memory(clock=fixed_clock)
+    ids = store.add_proposals([make_proposal(i) for i in range(1500)], actor="seed").added
+    store.reject(ids[7], reason="reads \x1b[2Jlabels [bold]x[/bold]", actor="alice")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("L")
+        await pilot.pause()
+        assert isinstance(app.screen, AuditScreen)
+        table = app.screen.query_one(EventTable)
+        assert table.total == 1501
+        assert 0 < table.loaded_rows <= table.page_size
+        text = screen_text(app)
+        assert "chain OK · 1501 events · head" in text
+        first_row = next(line for line in text.splitlines() if "alice" in line)
+        assert "1501" in first_row and "reject" in first_row
+        assert text.index("alice") < text.index(" 1500 ")  # newest first
+        assert ids[7][:12] in first_row
+        assert "reason=reads labels [bold]x[/bold]" in first_row  # escapes gone, markup literal
+        # another reviewer acts: the poll shows it and the cursor stays on its event
+        await pilot.press("j")
+        store.comment(ids[3], "late", actor="bob")
+        app.screen.poll()
+        await pilot.pause()
+        assert table.total == 1502
+        assert table.current["seq"] == 1500
+        assert "bob" in screen_text(app)
+        await pilot.press("home", "j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        assert app.screen.proposal_id == ids[7]
+        await pilot.press("escape")
+        assert isinstance(app.screen, AuditScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, AuditScreen)
+    store.close()
+
+
+async def test_a_tampered_chain_names_its_first_bad_row(tmp_path):
+    db = tmp_path / "t.db"
+    store = ReviewStore.open(db, clock=fixed_clock)
+    ids = store.add_proposals([make_proposal(i) for i in range(3)], actor="a").added
+    store.approve(ids[0], reason="ok", actor="a")  # seq 4
+    store.comment(ids[1], "hm", actor="b")  # seq 5
+    store.close()
+    raw = sqlite3.connect(db, isolation_level=None)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute("""UPDATE events SET payload = '{"reason":"ok, I was paid"}' WHERE seq = 4""")
+    raw.close()
+    store = ReviewStore.open(db, clock=fixed_clock)
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(AuditScreen())
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # verify runs in a thread worker
+        await pilot.pause()
+        text = screen_text(app)
+        assert "chain BROKEN · first bad row seq 4 · seq 4: content hash mismatch" in text
+        line = app.screen.query_one("#audit-verify")
+        assert line.has_class("-bad") and not line.has_class("-ok")
+        table = app.screen.query_one(EventTable)
+        assert table.bad_seq == 4
+        assert table.current["seq"] == 4  # the cursor waits on the bad row
+        assert "! 4" in text and "ok, I was paid" in text
+    store.close()
+
+
+async def test_an_event_without_a_proposal_cannot_be_opened(tmp_path):
+    store = ReviewStore.memory(clock=fixed_clock)
+    pid = store.add_proposal(make_proposal(1), actor="seed")
+    store.annotate(pid, "assessment", {"predicted_verdict": "unsure"}, actor="r")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(AuditScreen())
+        await pilot.pause()
+        screen = app.screen
+        assert screen.check_action("open", ()) is True
+        screen.query_one(EventTable).bad_seq = None
+        screen.open_proposal(EventTable.Opened({"seq": 9, "proposal_id": None}))
+        await pilot.pause()
+        assert any("belongs to no proposal" in n.message for n in app._notifications)
+        screen.open_proposal(EventTable.Opened({"seq": 9, "proposal_id": "abcdef0123"}))
+        await pilot.pause()
+        assert any("no proposal with id" in n.message for n in app._notifications)
+        assert isinstance(app.screen, AuditScreen)
+    store.close()

@@ -1,0 +1,140 @@
+"""Blinded review: claims stay hidden until the reviewer records an assessment."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewer.screens.proposal import ProposalScreen
+from reviewer.screens.queue import QueueScreen
+from reviewer.tuiconfig import load_tui_settings
+from reviewer.widgets.assessment_modal import AssessmentModal
+from reviewer.widgets.prompt import PromptModal
+from reviewer.widgets.queue_table import QueueTable
+from reviewer.widgets.timeline import Timeline
+from tests.tui.conftest import SIZE, content_text, make_app, screen_text
+
+pytestmark = pytest.mark.anyio
+
+CLAIM = "1.060 ± 0.000"  # agent-delta's inflated claim as the claim panel prints it
+
+
+@pytest.fixture
+def blinded_config(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[tui]\nblinded = true\n")
+    return config
+
+
+def delta(store) -> str:
+    return next(r["id"] for r in store.list(limit=50) if r["agent"] == "agent-delta")
+
+
+def queue_row(app, pid: str) -> dict:
+    table = app.screen.query_one(QueueTable)
+    return next(table.row_at(i) for i in range(table.total) if table.row_at(i)["id"] == pid)
+
+
+async def test_the_claim_shows_only_after_an_assessment(samples_store, blinded_config):
+    pid = delta(samples_store)
+    app = make_app(samples_store, config_path=blinded_config)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.blinded
+        assert "BLINDED" in screen_text(app)
+        assert queue_row(app, pid)["claim_hidden"] is True
+        assert "1.060" not in screen_text(app)  # the queue's claimed column says hidden
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        text = screen_text(app)
+        assert CLAIM not in text
+        assert "claim hidden — record your assessment first (press e)" in text
+        # approving before an assessment is refused
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        assert any("before approving" in n.message for n in app._notifications)
+        assert samples_store.get(pid)["status"] == "pending"
+        # the assessment: a verdict is required, then it is recorded with the note
+        await pilot.press("e")
+        assert isinstance(app.screen, AssessmentModal)
+        await pilot.press("tab", *"hm", "enter")
+        assert isinstance(app.screen, AssessmentModal)
+        assert "choose a predicted verdict" in screen_text(app)
+        await pilot.press("shift+tab", "2", *" best of 10?", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        event = samples_store.latest_event(pid, "assessment")
+        assert event is not None and event.actor == "tester@example.org"
+        assert event.payload == {
+            "predicted_verdict": "not_reproduced",
+            "note": "hm best of 10?",
+            "blinded": True,
+        }
+        text = screen_text(app)
+        assert CLAIM in text and "claim hidden" not in text
+        timeline = content_text(app.screen.query_one(Timeline))
+        assert "predicted not_reproduced (blinded): hm best of 10?" in timeline
+        await pilot.press("a")
+        assert isinstance(app.screen, PromptModal)  # approving may proceed now
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, QueueScreen)
+        assert queue_row(app, pid)["claim_hidden"] is False
+    assert "assessment" in [e.action for e in samples_store.events(pid)]  # in the audit trail
+
+
+async def test_an_assessment_by_another_reviewer_does_not_unblind(samples_store, blinded_config):
+    pid = delta(samples_store)
+    samples_store.annotate(
+        pid, "assessment", {"predicted_verdict": "unsure", "note": ""}, actor="someone-else"
+    )
+    app = make_app(samples_store, config_path=blinded_config)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        text = screen_text(app)
+        assert CLAIM not in text and "claim hidden" in text
+        assert "predicted unsure" in content_text(app.screen.query_one(Timeline))  # theirs
+
+
+async def test_the_toggle_key_and_escape_cancels_the_modal(samples_store):
+    pid = delta(samples_store)
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        assert not app.blinded
+        assert queue_row(app, pid).get("claim_hidden") is None
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.blinded and queue_row(app, pid)["claim_hidden"] is True
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        assert "claim hidden" in screen_text(app)
+        await pilot.press("b")
+        await pilot.pause()
+        assert CLAIM in screen_text(app)
+        await pilot.press("e", "1", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        assert samples_store.latest_event(pid, "assessment") is None
+
+
+async def test_a_bad_tui_table_is_a_notification(samples_store, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[tui]\nblinded = "yes"\ncolour = 1\n')
+    app = make_app(samples_store, config_path=config)
+    async with app.run_test(size=SIZE):
+        messages = [n.message for n in app._notifications]
+        assert any("tui.blinded: must be true or false, not 'yes'" in m for m in messages)
+        assert any("tui.colour: unknown key" in m for m in messages)
+        assert app.is_running and not app.blinded
+
+
+def test_tui_settings(tmp_path):
+    config = tmp_path / "config.toml"
+    assert load_tui_settings(config) == (load_tui_settings(config)[0], [])
+    assert not load_tui_settings(config)[0].blinded
+    config.write_text("[tui]\nblinded = true\n")
+    assert load_tui_settings(config)[0].blinded
+    config.write_text("tui = 3\n")
+    assert "tui: must be a table" in load_tui_settings(config)[1][0]
+    config.write_text("[tui\n")
+    settings, problems = load_tui_settings(config)
+    assert not settings.blinded and "not valid TOML" in problems[0]
