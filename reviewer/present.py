@@ -75,12 +75,14 @@ class Column:
 
 QUEUE_COLUMNS: tuple[Column, ...] = (
     Column("status", "status", 8),
+    Column("risk", "risk", 5, right=True),
     Column("agent", "agent", 14),
     Column("idea", "idea", 18),
     Column("title", "title", 0),
     Column("claimed", "claimed", 7, right=True),
     Column("measured", "measured ± SE", 15, right=True),
     Column("verdict", "verdict", 14),
+    Column("flags", "flags", 5, right=True),
     Column("age", "age", 4, right=True),
 )
 
@@ -88,17 +90,23 @@ QUEUE_COLUMNS: tuple[Column, ...] = (
 def queue_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
     """The cells of one queue row, every agent string cleaned to one line.
 
-    `claim_hidden` (set in blinded review) hides the claim and the verdict that compares to it.
+    `claim_hidden` (set in blinded review) hides the claim, the verdict that compares to it,
+    and the risk score, which weighs the claimed PGR in.
     """
     hidden = bool(row.get("claim_hidden"))
+    claimed, verdict = num(row.get("claimed_pgr")), short(row.get("verdict"), 40) or "-"
+    risk = row.get("risk")
+    flags = row.get("flags")
     return {
         "status": row.get("status") or "-",
+        "risk": "-" if risk is None else ("·" if hidden else f"{risk:.1f}"),
         "agent": short(row.get("agent"), 200),
         "idea": short(row.get("idea"), 200) or "-",
         "title": short(row.get("title"), 500),
-        "claimed": "hidden" if hidden else num(row.get("claimed_pgr")),
+        "claimed": "hidden" if hidden and claimed != "-" else claimed,
         "measured": pm(row.get("measured_pgr"), row.get("measured_pgr_se")),
-        "verdict": "hidden" if hidden else (short(row.get("verdict"), 40) or "-"),
+        "verdict": "hidden" if hidden and verdict != "-" else verdict,
+        "flags": "-" if not flags else str(flags),
         "age": age(row.get("ingested_at"), now),
     }
 

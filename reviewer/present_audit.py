@@ -72,17 +72,21 @@ def event_cells(row: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def verify_lines(report: Any) -> tuple[bool, str, list[str]]:
-    """(ok, headline, detail lines) for a `store.verify()` report."""
-    if report.ok:
-        head = (
-            f"chain OK · {report.events} events · head {report.head_hash[:12]} "
-            f"(seq {report.head_seq})"
+def verify_lines(report: dict[str, Any]) -> tuple[bool, str, list[str]]:
+    """(ok, headline, detail lines) for a verify report in its `audit verify --json` shape."""
+    problems = [str(p) for p in report.get("problems") or []]
+    warnings = [short(str(w), 200) for w in report.get("warnings") or []]
+    if report.get("ok") and not problems:
+        head = report.get("head") or {}
+        digest = str(head.get("hash") or "")[:12]
+        headline = (
+            f"chain OK · {report.get('events')} events · head {digest} (seq {head.get('seq')})"
         )
-        return True, head, [short(w, 200) for w in report.warnings]
-    where = f"first bad row seq {report.first_bad_seq}" if report.first_bad_seq else "damaged"
-    head = f"chain BROKEN · {where} · {short(report.problems[0], 160)}"
-    more = [short(p, 200) for p in report.problems[1:4]]
-    if len(report.problems) > 4:
-        more.append(f"… and {len(report.problems) - 4} more (reviewer audit verify)")
-    return False, head, more + [short(w, 200) for w in report.warnings]
+        return True, headline, warnings
+    first = report.get("first_bad_seq")
+    where = f"first bad row seq {first}" if first else "damaged"
+    reason = short(problems[0], 160) if problems else "verify failed"
+    more = [short(p, 200) for p in problems[1:4]]
+    if len(problems) > 4:
+        more.append(f"… and {len(problems) - 4} more (reviewer audit verify)")
+    return False, f"chain BROKEN · {where} · {reason}", more + warnings

@@ -6,7 +6,10 @@ Read-only queries with no Textual import, so the screens stay thin and these are
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from reviewer.shapes import show
@@ -55,13 +58,17 @@ def assessed_among(store: ReviewStore, ids: Sequence[str], actor: str) -> set[st
     return {str(r[0]) for r in rows}
 
 
+def head_seq(store: ReviewStore) -> int:
+    """The newest event's seq (0 when the log is empty): one index lookup."""
+    return int(store.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+
 def change_stamp(store: ReviewStore) -> tuple[Any, ...]:
     """Changes whenever anything the queue shows may have changed.
 
     Every state change appends an audit event, and job counts move with rerun progress.
     """
-    head = store.conn.execute("SELECT max(seq) FROM events").fetchone()[0]
-    return (head, tuple(sorted(store.jobs.counts().items())))
+    return (head_seq(store), tuple(sorted(store.jobs.counts().items())))
 
 
 def event_count(store: ReviewStore) -> int:
@@ -101,3 +108,22 @@ def event_index(store: ReviewStore, seq: int) -> int:
     """Where event `seq` sits in the newest-first list."""
     row = store.conn.execute("SELECT count(*) FROM events WHERE seq > ?", (seq,)).fetchone()
     return int(row[0])
+
+
+def verify_file(db: Path) -> dict[str, Any]:
+    """`reviewer audit verify --json` on `db`, run in a child process.
+
+    A child rather than a thread: verify is pure-Python hashing that holds the GIL (100k
+    events take 12 s, during which a thread made each key press take ~0.8 s instead of
+    ~0.17 s), and the CLI's verdict, signed checkpoints included, is the one shown.
+    """
+    argv = [sys.executable, "-m", "reviewer", "--db", str(db), "audit", "verify", "--json"]
+    out = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    try:
+        report = json.loads(out.stdout)
+    except ValueError:
+        report = None
+    if not isinstance(report, dict):
+        lines = out.stderr.strip().splitlines() or [f"audit verify exited with {out.returncode}"]
+        return {"ok": False, "problems": [lines[-1]], "first_bad_seq": None}
+    return report

@@ -1,23 +1,32 @@
 """Render docs/screenshot.svg: the proposal screen after a real sandboxed rerun (run from the root).
 
 It seeds a throwaway store from samples/, reruns agent-delta's inflated "best of 10" claim on
-five fresh seeds in the sandbox (bubblewrap; about half a minute on a laptop CPU, baselines
+five fresh seeds in the sandbox (bubblewrap; under a minute on a laptop CPU, baselines
 included), then lets the app save its own screenshot. Everything lives in a temporary
 REVIEWER_HOME, so the salt and caches of the user's real installation are never touched.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CLOCK = "2026-11-27T09:00:00+00:00"
+START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SEEDS = [11, 12, 13, 14, 15]
 SIZE = (120, 52)
 OUT = ROOT / "docs" / "screenshot.svg"
+
+
+def ticking_clock() -> Callable[[], str]:
+    """A store clock one minute further on each call, so the timeline reads in order."""
+    minutes = itertools.count()
+    return lambda: (START + timedelta(minutes=next(minutes))).isoformat()
 
 
 def seed_store(db: Path) -> str:
@@ -27,7 +36,7 @@ def seed_store(db: Path) -> str:
     from reviewer.rerun.worker import run_job
     from store import ReviewStore
 
-    store = ReviewStore.open(db, clock=lambda: CLOCK)
+    store = ReviewStore.open(db, clock=ticking_clock())
     ingest_paths(store, [ROOT / "samples"], "screenshot")
     ids = {r["idea"]: r["id"] for r in store.list(limit=100) if r["agent"] != "agent-delta"}
     pid = next(r["id"] for r in store.list(limit=100) if r["agent"] == "agent-delta")
@@ -52,15 +61,13 @@ def main() -> None:
         db = Path(tmp) / "shot.db"
         pid = seed_store(db)
 
-        from datetime import UTC, datetime
-
         from textual.pilot import Pilot
 
         from reviewer.app import ReviewApp
         from reviewer.screens.proposal import ProposalScreen
         from store import ReviewStore
 
-        store = ReviewStore.open(db, clock=lambda: CLOCK)
+        store = ReviewStore.open(db)
         app = ReviewApp(
             store,
             db_path=db,

@@ -21,4 +21,4 @@ def test_tag_characters_cannot_smuggle_text():
 
 
 def test_ordinary_unicode_survives():
-    assert clean("naïve — σ ≈ 0.03 ✓") == "naïve — σ ≈ 0.03 ✓"
+    assert clean("naïve — ≈ 0.03 ✓ 日本") == "naïve — ≈ 0.03 ✓ 日本"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -14,7 +15,7 @@ from reviewer import keys
 from reviewer.app import STORE_ERRORS
 from reviewer.present_audit import verify_lines
 from reviewer.textsafe import short
-from reviewer.tuidata import event_count, event_index, event_page
+from reviewer.tuidata import event_count, event_index, event_page, head_seq, verify_file
 from reviewer.widgets.event_table import EventTable
 
 if TYPE_CHECKING:
@@ -29,6 +30,10 @@ class AuditScreen(Screen[None]):
     BINDINGS: ClassVar = keys.bindings("audit")
     AUTO_FOCUS = "EventTable"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._head = 0
+
     @property
     def review_app(self) -> ReviewApp:
         return self.app  # type: ignore[return-value]
@@ -40,6 +45,7 @@ class AuditScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._head = head_seq(self.review_app.store)
         self.query_one(EventTable).reload(event_count(self.review_app.store))
         self.action_verify()
         self.set_interval(POLL_S, self.poll)
@@ -48,13 +54,16 @@ class AuditScreen(Screen[None]):
         return event_page(self.review_app.store, offset, limit)
 
     def poll(self) -> None:
-        """Show events appended elsewhere, keeping the cursor on the same event."""
+        """Show events appended elsewhere, keeping the cursor on the same event.
+
+        One index lookup per tick; the log is counted again only when it grew.
+        """
         if not self.is_current:
             return
-        table = self.query_one(EventTable)
-        total = event_count(self.review_app.store)
-        if total != table.total:
-            table.reload_keeping(total)
+        head = head_seq(self.review_app.store)
+        if head != self._head:
+            self._head = head
+            self.query_one(EventTable).reload_keeping(event_count(self.review_app.store))
 
     # -- verify ------------------------------------------------------------------------
 
@@ -63,22 +72,17 @@ class AuditScreen(Screen[None]):
         self._set_verify_line(Text("verifying the chain…"), None)
         app = self.review_app
         if app.db_path is None:
-            self.show_report(app.store.verify())
+            self.show_report(app.store.verify().to_json())
         else:
-            self._verify_in_thread()
+            self._verify_in_thread(app.db_path)
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
-    def _verify_in_thread(self) -> None:
-        # A connection belongs to its thread, and a long chain must not block the UI.
-        store = self.review_app.open_thread_store()
-        try:
-            report = store.verify()
-        finally:
-            store.close()
-        self.app.call_from_thread(self.show_report, report)
+    def _verify_in_thread(self, db: Path) -> None:
+        # The thread only waits on the child process that does the hashing.
+        self.app.call_from_thread(self.show_report, verify_file(db))
 
-    def show_report(self, report: Any) -> None:
-        """Show a VerifyReport at the top and put the cursor on its first bad row."""
+    def show_report(self, report: dict[str, Any]) -> None:
+        """Show a verify report at the top and put the cursor on its first bad row."""
         if not self.is_attached:
             return
         ok, head, more = verify_lines(report)
@@ -86,9 +90,10 @@ class AuditScreen(Screen[None]):
         self.query_one("#audit-detail", Static).update(Text("\n".join(more)))
         self.query_one("#audit-detail", Static).display = bool(more)
         table = self.query_one(EventTable)
-        table.bad_seq = report.first_bad_seq
-        if report.first_bad_seq is not None:
-            table.cursor = event_index(self.review_app.store, report.first_bad_seq)
+        bad = report.get("first_bad_seq")
+        table.bad_seq = bad if isinstance(bad, int) else None
+        if table.bad_seq is not None:
+            table.cursor = event_index(self.review_app.store, table.bad_seq)
         table.refresh()
 
     def _set_verify_line(self, text: Text, ok: bool | None) -> None:

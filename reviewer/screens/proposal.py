@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 
 from reviewer import keys
 from reviewer.app import STORE_ERRORS
+from reviewer.decide import Outcome, decide
 from reviewer.present import active_rerun_id, duplicate_target, has_active_rerun
 from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun, reviewer_seeds
 from reviewer.textsafe import clean, short
@@ -112,8 +113,10 @@ class ProposalScreen(Screen[None]):
             hide_claim=hidden,
             assess_key=keys.display_key(app.key_for("assess")),
         )
-        self.query_one(ChecksPanel).show_data(data, keys.display_key(app.key_for("jump")))
-        self.query_one(AssistPanel).show_data(data)
+        self.query_one(ChecksPanel).show_data(
+            data, keys.display_key(app.key_for("jump")), hide_messages=hidden
+        )
+        self.query_one(AssistPanel).show_data(data, hidden=hidden)
         self.query_one(Timeline).show_data(data, hide_verdict=hidden)
         self.refresh_bindings()
 
@@ -184,24 +187,66 @@ class ProposalScreen(Screen[None]):
         pid = self.proposal_id
         actor = self.review_app.actor
         verb = {"approve": "Approve", "reject": "Reject"}[action]
+        # The gates an approval would fail now, as `shapes.show` computed them on refresh.
+        unmet = [clean(g, single_line=True) for g in self.data.get("gates") or []]
+        gated = action == "approve" and bool(unmet)
+
+        def record(reason: str, override: str | None) -> None:
+            self.review_app.perform(
+                f"{action} {pid[:12]}",
+                lambda store: decide(
+                    store, pid, action, reason=reason, actor=actor, override=override
+                ),
+                self._decided,
+            )
 
         def decided(reason: str | None) -> None:
             if reason is None:
                 return
-            self.review_app.perform(
-                f"{action} {pid[:12]}",
-                lambda store: store.decide(pid, action, reason=reason, actor=actor),
-                lambda _event: self._after_write(f"{action}d {pid[:12]}"),
+            if not gated:
+                record(reason, None)
+                return
+            self.app.push_screen(
+                PromptModal(
+                    "Override the unmet gates? The reason is its own audit event.",
+                    placeholder="override reason (esc: do not approve)",
+                    validate=required("override reason"),
+                ),
+                lambda override: None if override is None else record(reason, override),
             )
 
+        title = f"{verb} {short(self.data.get('title'), 50)}: why?"
+        if action == "approve":
+            title += "\n\n" + (
+                "Gates: all passed."
+                if not unmet
+                else "Unmet gates (approving needs an override):\n"
+                + "\n".join(f"  ✗ {g}" for g in unmet)
+            )
         self.app.push_screen(
             PromptModal(
-                f"{verb} {short(self.data.get('title'), 50)}: why?",
+                title,
                 placeholder="reason (required, kept in the audit trail)",
                 validate=required("reason"),
             ),
             decided,
         )
+
+    def _decided(self, outcome: Outcome) -> None:
+        """Report a decision the way the CLI does: pending approvals and publish failures."""
+        event = outcome.event
+        pid = (event.proposal_id or "")[:12]
+        if event.action == "approve" and outcome.status == "pending":
+            self._after_write(f"approval recorded for {pid}; more reviewers must approve")
+        else:
+            self._after_write(f"{outcome.status} {pid}")
+        if outcome.publish_error is not None:
+            self.notify(
+                clean(f"the decision stands but publishing failed: {outcome.publish_error}"),
+                title="publish",
+                severity="warning",
+                markup=False,
+            )
 
     def action_comment(self) -> None:
         pid = self.proposal_id

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from reviewer.app import ReviewApp
 
 POLL_S = 2.0
-# Sorting by the claimed PGR would reveal the claims that blinded review hides.
-BLIND_SORTS = tuple(s for s in SORT_KEYS if s != "pgr")
+# Sorting by the claimed PGR, or by risk (which weighs it in), would reveal hidden claims.
+BLIND_SORTS = tuple(s for s in SORT_KEYS if s not in ("pgr", "risk"))
 
 
 class QueueScreen(Screen[None]):
@@ -32,7 +32,7 @@ class QueueScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.status: str | None = None
-        self.sort = "newest"
+        self.sort = "risk"  # the riskiest claims first (issue #6)
         self.text = ""
         self._stamp: tuple[Any, ...] | None = None
 
@@ -49,6 +49,8 @@ class QueueScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#queue-search", Input).display = False
         self.watch(self.app, "blinded", self._blinded_changed, init=False)
+        if self.review_app.blinded:
+            self.sort = "newest"
         self.reload()
         self.set_interval(POLL_S, self.poll)
 
@@ -108,7 +110,7 @@ class QueueScreen(Screen[None]):
             self.refresh_rows()
 
     def _blinded_changed(self, _blinded: bool) -> None:
-        if self.review_app.blinded and self.sort == "pgr":
+        if self.review_app.blinded and self.sort not in BLIND_SORTS:
             self.sort = "newest"
         self.refresh_rows()
 

@@ -46,9 +46,13 @@ class AssistPanel(Static):
     AssistPanel { height: auto; width: 1fr; padding: 0 1; border: round $secondary; }
     """
 
-    def show_data(self, data: dict[str, Any]) -> None:
+    def show_data(self, data: dict[str, Any], *, hidden: bool = False) -> None:
+        """`hidden` (blinded review) keeps the opinion from anchoring the reviewer's own."""
         assist = data.get("assist")
         self.display = isinstance(assist, dict)
         if isinstance(assist, dict):
             self.border_title = "second opinion"
-            self.update(assist_renderable(assist))
+            if hidden:
+                self.update(Text("hidden until you record your assessment", style="italic"))
+            else:
+                self.update(assist_renderable(assist))

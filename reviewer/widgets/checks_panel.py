@@ -20,13 +20,13 @@ def _other_id(check: dict[str, Any]) -> str | None:
     return other if check.get("code") == "duplicate" and isinstance(other, str) else None
 
 
-def _check_line(check: dict[str, Any], hint: str | None) -> Text:
-    line = Text.assemble(
-        ("  ", ""),
-        (short(check.get("code"), 40), "bold"),
-        (": ", ""),
-        (clean(check.get("message")), ""),
+def _check_line(check: dict[str, Any], hint: str | None, hide_message: bool) -> Text:
+    message = (
+        Text("message hidden until you assess", style="italic")
+        if hide_message
+        else Text(clean(check.get("message")))
     )
+    line = Text.assemble(("  ", ""), (short(check.get("code"), 40), "bold"), (": ", ""), message)
     if hint is not None:
         line.append(f" — {hint}", style="italic")
     resolved = check.get("resolved")
@@ -37,10 +37,13 @@ def _check_line(check: dict[str, Any], hint: str | None) -> Text:
     return line
 
 
-def checks_renderable(checks: list[Any], jump_key: str = "J") -> RenderableType:
+def checks_renderable(
+    checks: list[Any], jump_key: str = "J", *, hide_messages: bool = False
+) -> RenderableType:
     """One heading per severity with its count, then its checks; a note when there are none.
 
-    The duplicate that the jump key opens says so.
+    The duplicate that the jump key opens says so. Blinded review hides the messages, since
+    checks on a claim quote its numbers.
     """
     groups = checks_by_severity(checks)
     if not groups:
@@ -56,7 +59,7 @@ def checks_renderable(checks: list[Any], jump_key: str = "J") -> RenderableType:
             if target is not None and _other_id(check) == target:
                 hint = f"press {jump_key} to open {clean(target, single_line=True)[:12]}"
                 target = None  # one key, one proposal: only the first such check says so
-            parts.append(_check_line(check, hint))
+            parts.append(_check_line(check, hint, hide_messages))
     return Group(*parts)
 
 
@@ -67,6 +70,9 @@ class ChecksPanel(Static):
     ChecksPanel { height: auto; width: 1fr; padding: 0 1; border: round $primary; }
     """
 
-    def show_data(self, data: dict[str, Any], jump_key: str = "J") -> None:
+    def show_data(
+        self, data: dict[str, Any], jump_key: str = "J", *, hide_messages: bool = False
+    ) -> None:
         self.border_title = "checks"
-        self.update(checks_renderable(data.get("checks") or [], jump_key))
+        checks = data.get("checks") or []
+        self.update(checks_renderable(checks, jump_key, hide_messages=hide_messages))

@@ -104,9 +104,8 @@ def test_high_check_blocks_until_resolved(gated):
 
 def test_rerun_findings_become_checks_and_gate(gated):
     pid = add(gated)
-    finish_rerun(
-        gated, pid, checks=[{"code": "decoy_match", "severity": "high", "message": "follows decoy 2"}]
-    )
+    decoy = {"code": "decoy_match", "severity": "high", "message": "follows decoy 2"}
+    finish_rerun(gated, pid, checks=[decoy])
     codes = [(c["code"], c["source"]) for c in gated.checks(pid)]
     assert codes == [("decoy_match", f"rerun:{gated.jobs.for_proposal(pid)[0].id}")]
     assert "decoy_match" in gated.gates(pid)[0]

@@ -102,3 +102,18 @@ async def test_an_event_without_a_proposal_cannot_be_opened(tmp_path):
         assert any("no proposal with id" in n.message for n in app._notifications)
         assert isinstance(app.screen, AuditScreen)
     store.close()
+
+
+def test_verify_file_reports_what_the_cli_says(tmp_path):
+    from reviewer.tuidata import verify_file
+
+    db = tmp_path / "r.db"
+    store = ReviewStore.open(db)
+    store.add_proposal(make_proposal(1), actor="seed")
+    store.close()
+    report = verify_file(db)
+    assert report["ok"] and report["events"] == 1 and report["head"]["seq"] == 1
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    report = verify_file(junk)
+    assert report["ok"] is False and "junk.db" in report["problems"][0]

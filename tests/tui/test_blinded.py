@@ -8,6 +8,7 @@ from reviewer.screens.proposal import ProposalScreen
 from reviewer.screens.queue import QueueScreen
 from reviewer.tuiconfig import load_tui_settings
 from reviewer.widgets.assessment_modal import AssessmentModal
+from reviewer.widgets.checks_panel import ChecksPanel
 from reviewer.widgets.prompt import PromptModal
 from reviewer.widgets.queue_table import QueueTable
 from reviewer.widgets.timeline import Timeline
@@ -47,6 +48,7 @@ async def test_the_claim_shows_only_after_an_assessment(samples_store, blinded_c
         text = screen_text(app)
         assert CLAIM not in text
         assert "claim hidden — record your assessment first (press e)" in text
+        assert "1.06" not in content_text(app.screen.query_one(ChecksPanel))
         # approving before an assessment is refused
         await pilot.press("a")
         await pilot.pause()
@@ -71,6 +73,7 @@ async def test_the_claim_shows_only_after_an_assessment(samples_store, blinded_c
         }
         text = screen_text(app)
         assert CLAIM in text and "claim hidden" not in text
+        assert "message hidden" not in content_text(app.screen.query_one(ChecksPanel))
         timeline = content_text(app.screen.query_one(Timeline))
         assert "predicted not_reproduced (blinded): hm best of 10?" in timeline
         await pilot.press("a")
@@ -101,7 +104,9 @@ async def test_the_toggle_key_and_escape_cancels_the_modal(samples_store):
     async with app.run_test(size=SIZE) as pilot:
         assert not app.blinded
         assert queue_row(app, pid).get("claim_hidden") is None
-        await pilot.press("b")
+        await pilot.press("slash", "b", "enter")  # typed into the search, not a toggle
+        assert not app.blinded and app.screen.text == "b"
+        await pilot.press("escape", "b")
         await pilot.pause()
         assert app.blinded and queue_row(app, pid)["claim_hidden"] is True
         app.push_screen(ProposalScreen(pid))

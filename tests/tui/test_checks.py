@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from rich.console import Console
 
 from reviewer.rerun.jobs import request_rerun
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.widgets.assist_panel import AssistPanel
-from reviewer.widgets.checks_panel import ChecksPanel
+from reviewer.widgets.checks_panel import ChecksPanel, checks_renderable
 from store import ReviewStore
 from tests.factories import make_proposal, new_file_diff
 from tests.tui.conftest import SIZE, content_text, fixed_clock, make_app
@@ -87,4 +90,16 @@ async def test_a_second_opinion_shows_beside_the_checks():
         assert "It never reads weak_probs and predicts class 0." in text
         assert "? [bold]Which seeds?[/bold]" in text
         assert "stale" not in text
+        await pilot.press("b")  # blinded review: no anchoring before the reviewer's own view
+        await pilot.pause()
+        text = content_text(panel)
+        assert "hidden until you record your assessment" in text and "class 0" not in text
     store.close()
+
+
+def test_blinded_review_hides_what_checks_say_about_the_claim():
+    checks = [{"code": "claim_inconsistent", "severity": "high", "message": "PGR 1.06 > 1"}]
+    console = Console(width=100, file=io.StringIO(), record=True)
+    console.print(checks_renderable(checks, hide_messages=True))
+    text = console.export_text()
+    assert "claim_inconsistent: message hidden until you assess" in text and "1.06" not in text

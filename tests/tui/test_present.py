@@ -142,6 +142,8 @@ def test_queue_cells_hide_the_claim_and_verdict_in_blinded_review():
     assert queue_cells(row, NOW)["claimed"] == "1.060"
     hidden = queue_cells({**row, "claim_hidden": True}, NOW)
     assert hidden["claimed"] == "hidden" and hidden["verdict"] == "hidden"
+    nothing = queue_cells({"claim_hidden": True, "claimed_pgr": None, "verdict": None}, NOW)
+    assert nothing["claimed"] == "-" and nothing["verdict"] == "-"
 
 
 def test_assessments_join_the_timeline():
@@ -227,12 +229,17 @@ def test_event_cells_and_verify_lines():
     assert cells["time"] == "2026-11-27 09:00:00" and cells["actor"] == "ab"
     assert cells["proposal"] == "f" * 12 and cells["payload"] == "text=[bold]hi[/bold]"
     assert event_cells({**row, "proposal_id": None})["proposal"] == "-"
-    good = VerifyReport(events=3, head_seq=3, head_hash="ab" * 32)
+    good = VerifyReport(events=3, head_seq=3, head_hash="ab" * 32).to_json()
     assert verify_lines(good) == (True, "chain OK · 3 events · head abababababab (seq 3)", [])
     bad = VerifyReport(events=3)
     for i in range(6):
         bad.add(f"seq {4 + i}: broken", 4 + i)
-    ok, head, more = verify_lines(bad)
+    ok, head, more = verify_lines(bad.to_json())
     assert not ok and head == "chain BROKEN · first bad row seq 4 · seq 4: broken"
     assert more[:3] == ["seq 5: broken", "seq 6: broken", "seq 7: broken"]
     assert "and 2 more" in more[3]
+    assert verify_lines({"ok": False, "problems": ["cannot open"], "first_bad_seq": None}) == (
+        False,
+        "chain BROKEN · damaged · cannot open",
+        [],
+    )

@@ -225,3 +225,29 @@ async def test_a_running_rerun_shows_the_tail_of_its_output(samples_store):
         assert "│ epoch 11 loss 0.11" in text and "│ done!" in text
         assert "│ epoch 5 loss 0.5" in text and "epoch 4 loss" not in text  # the last 8 lines
         assert "\x1b" not in text and "\u202e" not in text
+
+
+async def test_approve_shows_the_unmet_gates_and_needs_an_override(samples_store):
+    from store.gates import GatePolicy
+
+    samples_store.gate_policy = GatePolicy.defaults()
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("a")
+        assert isinstance(app.screen, PromptModal)
+        assert "Unmet gates" in screen_text(app)
+        assert "no finished rerun of the current diff" in screen_text(app)
+        await pilot.press(*"ok", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptModal)  # the override prompt
+        await pilot.press("escape")  # declining the override approves nothing
+        await pilot.pause()
+        assert samples_store.get(pid)["status"] == "pending"
+        await pilot.press("a", *"ok", "enter")
+        await pilot.pause()
+        await pilot.press(*"demo", "enter")
+        await pilot.pause()
+        assert samples_store.get(pid)["status"] == "approved"
+        assert actions(samples_store, pid)[-2:] == ["override", "approve"]

@@ -69,7 +69,10 @@ async def test_search_filter_and_sort_narrow_and_reorder(samples_store):
         await pilot.press("f", "f")  # rejected
         assert table.total == 1
         await pilot.press("f")  # all again
-        await pilot.press("s", "s")  # newest -> oldest -> pgr
+        assert app.screen.sort == "risk"  # the default: riskiest first
+        risks = [table.row_at(i)["risk"] for i in range(table.total)]
+        assert risks == sorted(risks, reverse=True)
+        await pilot.press("s", "s", "s")  # risk -> newest -> oldest -> pgr
         assert app.screen.sort == "pgr"
         claimed = [table.row_at(i)["claimed_pgr"] for i in range(3)]
         assert claimed == sorted(claimed, reverse=True)
