@@ -48,12 +48,8 @@ def sandboxed(view: Path, work: Path, i: int) -> float:
     return time.perf_counter() - start
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args(argv)
-    repeats = 1 if args.smoke else args.repeats
+def measure(repeats: int) -> tuple[list[float], list[float]]:
+    """Wall times of the bare and the sandboxed run, `repeats` of each."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         view = api.materialize_view("clusters", 1, SEEDS, work / "view")
@@ -61,6 +57,16 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(repeats):  # interleaved, so drifting load hits both alike
             bare_t.append(bare(view, work, i))
             box_t.append(sandboxed(view, work, i))
+    return bare_t, box_t
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    repeats = 1 if args.smoke else args.repeats
+    bare_t, box_t = measure(repeats)
     b, s = statistics.median(bare_t), statistics.median(box_t)
     print(f"rerun overhead (naive, 5 seeds, size 1, median of {repeats})")
     print(f"{'bare harness run':<36}{b:>8.3f} s")

@@ -37,6 +37,7 @@ PALETTE_VERBS = (
     ("comment", "Comment on this proposal"),
     ("assess", "Record your assessment (predicted verdict and a note)"),
     ("cancel_rerun", "Cancel the queued or running rerun"),
+    ("second_opinion", "Ask Claude for a blinded second opinion (needs ANTHROPIC_API_KEY)"),
     ("audit", "Open the audit log"),
     ("undo", "Undo the last decision on this proposal"),
     ("search", "Search the queue"),

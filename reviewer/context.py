@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
 from reviewer import paths
 from reviewer.actor import resolve_actor
@@ -75,6 +78,16 @@ pass_ctx = click.make_pass_decorator(Context)
 def console() -> Console:
     """Rich output with markup and highlighting off, since agent text is printed through it."""
     return Console(markup=False, highlight=False, emoji=False)
+
+
+def listing(title: str, columns: Sequence[tuple[str, dict[str, Any]]]) -> Table:
+    """The plain table every listing command prints: one line per row, long cells cut."""
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=True
+    )
+    for name, kw in columns:
+        table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
+    return table
 
 
 def print_json(value: Any) -> None:

@@ -36,6 +36,9 @@ def _measured(pid: str) -> str:
     )
 
 
+# The latest finished rerun's verdict; "none" means no rerun has finished yet.
+VERDICT_FILTERS = ("reproduced", "not_reproduced", "failed", "refused", "none")
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -59,6 +62,7 @@ class Filters:
     status: str | None = None
     agent: str | None = None
     text: str | None = None
+    verdict: str | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -73,6 +77,17 @@ class Filters:
         if self.agent is not None:
             clauses.append("agent = ?")
             params.append(self.agent)
+        if self.verdict is not None:
+            if self.verdict not in VERDICT_FILTERS:
+                raise ValueError(
+                    f"verdict must be one of {', '.join(VERDICT_FILTERS)}, not {self.verdict!r}"
+                )
+            latest = _LATEST_RERUN.split(" AS ")[0].format(field="verdict", pid="proposals.id")
+            if self.verdict == "none":
+                clauses.append(f"{latest} IS NULL")
+            else:
+                clauses.append(f"{latest} = ?")
+                params.append(self.verdict)
         if self.text:
             match = fts_query(self.text)
             if match is not None:

@@ -28,7 +28,7 @@ from store.proposals import (
     fields_hash,
     row_for,
 )
-from store.query import Filters, count_sql, list_sql, search_sql
+from store.query import SORTS, Filters, count_sql, list_sql, search_sql
 from store.schema import migrate
 from store.signing import Signer, checkpoints_dir
 
@@ -161,6 +161,31 @@ class ReviewStore:
                 self._add_one(p, actor, result)
         return result
 
+    def add_proposal_groups(
+        self, groups: Sequence[Sequence[NewProposal]], *, actor: str
+    ) -> list[AddResult | StoreError]:
+        """`add_proposals` for many groups (one per ingested file) in one transaction.
+
+        Each group runs under its own SAVEPOINT, so a group that fails goes back whole and
+        its error takes its place in the list, while the others commit together: one commit
+        for many files instead of one fsync each.
+        """
+        outcomes: list[AddResult | StoreError] = []
+        with self._write():
+            for group in groups:
+                result = AddResult()
+                self.conn.execute("SAVEPOINT add_group")
+                try:
+                    for p in group:
+                        self._add_one(p, actor, result)
+                except StoreError as exc:
+                    self.conn.execute("ROLLBACK TO add_group")
+                    outcomes.append(exc)
+                else:
+                    outcomes.append(result)
+                self.conn.execute("RELEASE add_group")
+        return outcomes
+
     def add_proposal(self, proposal: NewProposal, *, actor: str) -> str:
         self.add_proposals([proposal], actor=actor)
         return proposal.content_hash
@@ -248,21 +273,50 @@ class ReviewStore:
         sort: str = "newest",
         limit: int = 50,
         offset: int = 0,
+        verdict: str | None = None,
     ) -> list[dict[str, Any]]:
         """One page of proposals (no summary, diff or original), filtered and sorted."""
-        sql, params = list_sql(Filters(status, agent, text), sort, limit, offset)
+        sql, params = list_sql(Filters(status, agent, text, verdict), sort, limit, offset)
         return self._dicts(sql, params)
 
     def count(
-        self, *, status: str | None = None, agent: str | None = None, text: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        agent: str | None = None,
+        text: str | None = None,
+        verdict: str | None = None,
     ) -> int:
-        sql, params = count_sql(Filters(status, agent, text))
+        sql, params = count_sql(Filters(status, agent, text, verdict))
         return int(self.conn.execute(sql, params).fetchone()[0])
 
     def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
         """Full-text search over title, summary, idea and agent, best match first."""
         built = search_sql(text, limit)
         return [] if built is None else self._dicts(*built)
+
+    def next_pending(self, ref: str) -> str | None:
+        """The pending proposal after `ref` in the risk order of the queue (wrapping round).
+
+        A keyset seek on the risk index, so stepping through a large queue stays cheap.
+        """
+        pid = self.resolve(ref)
+        row = self.conn.execute(
+            "SELECT risk, ingested_at FROM proposals WHERE id = ?", (pid,)
+        ).fetchone()
+        after = self.conn.execute(
+            "SELECT id FROM proposals WHERE status = 'pending' AND id != ? AND "
+            "(risk < ? OR (risk = ? AND (ingested_at < ? OR (ingested_at = ? AND id > ?)))) "
+            f"ORDER BY {SORTS['risk']} LIMIT 1",
+            (pid, row[0], row[0], row[1], row[1], pid),
+        ).fetchone()
+        if after is None:
+            after = self.conn.execute(
+                f"SELECT id FROM proposals WHERE status = 'pending' AND id != ? "
+                f"ORDER BY {SORTS['risk']} LIMIT 1",
+                (pid,),
+            ).fetchone()
+        return None if after is None else str(after[0])
 
     def agents(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT agent FROM proposals ORDER BY 1")]

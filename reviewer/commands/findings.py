@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from reviewer.config import ConfigError
-from reviewer.context import Context, console, pass_ctx, print_json
+from reviewer.context import Context, console, listing, pass_ctx, print_json
 from reviewer.present import num
 from reviewer.publish import (
     PublishConfig,
@@ -39,22 +37,17 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table(
-        title=f"{len(rows)} published findings",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        expand=True,
+    table = listing(
+        f"{len(rows)} published findings",
+        (
+            ("id", {"width": 12}),
+            ("status", {"width": 8}),
+            ("idea", {"width": 16}),
+            ("PGR", {"justify": "right", "width": 5}),
+            ("where", {"ratio": 1}),
+            ("commit", {"width": 10}),
+        ),
     )
-    for name, kw in (
-        ("id", {"width": 12}),
-        ("status", {"width": 8}),
-        ("idea", {"width": 16}),
-        ("PGR", {"justify": "right", "width": 5}),
-        ("where", {"ratio": 1}),
-        ("commit", {"width": 10}),
-    ):
-        table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
     for r in rows:
         commit = (r["commit"] or "—")[:10]
         if r["commit"] and not r["pushed"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,14 @@ from typing import Any
 import click
 
 from reviewer.context import Context, pass_ctx, print_json
-from reviewer.ingest import IngestError, fetch_findings, read_paths
+from reviewer.ingest import FileResult, IngestError, fetch_findings, read_paths
 from reviewer.textsafe import clean
 from store import AddResult, NewProposal, ReviewStore, StoreError
 
 CHECK_CHUNK = 1000
+# Files per write transaction: one commit (fsync) for many files, while the write lock is
+# still released often enough for a reviewer deciding in the TUI meanwhile.
+FILES_PER_TRANSACTION = 500
 
 
 @dataclass
@@ -57,14 +61,35 @@ def store_batch(
         report.fail(source, str(exc))
 
 
-def ingest_paths(store: ReviewStore, paths: list[Path], actor: str) -> IngestReport:
-    report = IngestReport()
-    for file_result in read_paths(paths):
+def store_files(
+    store: ReviewStore, files: Sequence[FileResult], actor: str, report: IngestReport
+) -> None:
+    """Store many files in one transaction, each whole or not at all, reported in file order."""
+    readable = [f for f in files if f.error is None]
+    outcomes: list[AddResult | StoreError] = []
+    try:
+        if readable:
+            outcomes = store.add_proposal_groups([f.proposals for f in readable], actor=actor)
+    except StoreError as exc:
+        outcomes = [exc] * len(readable)
+    stored = iter(outcomes)
+    for file_result in files:
         if file_result.error is not None:
             err = file_result.error
             report.fail(str(err.path), err.message, err.line, err.field)
             continue
-        store_batch(store, str(file_result.path), file_result.proposals, actor, report)
+        outcome = next(stored)
+        if isinstance(outcome, StoreError):
+            report.fail(str(file_result.path), str(outcome))
+        else:
+            report.merge(outcome)
+
+
+def ingest_paths(store: ReviewStore, paths: list[Path], actor: str) -> IngestReport:
+    report = IngestReport()
+    results = read_paths(paths)
+    for start in range(0, len(results), FILES_PER_TRANSACTION):
+        store_files(store, results[start : start + FILES_PER_TRANSACTION], actor, report)
     run_checks(store, report.added + report.attached, actor, report)
     return report
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import click
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from reviewer.config import ConfigError
-from reviewer.context import Context, console, pass_ctx, print_json
+from reviewer.context import Context, console, listing, pass_ctx, print_json
 from reviewer.decide import decide
 from reviewer.shapes import list_item, show
 from reviewer.textsafe import clean, short
 from store import StoreError
 from store.errors import GateError
 from store.proposals import STATUSES
-from store.query import SORTS
+from store.query import SORTS, VERDICT_FILTERS
 
 
 def _fmt(value: float | None) -> str:
@@ -25,30 +23,29 @@ def _fmt(value: float | None) -> str:
 
 def print_queue(rows: list[dict], total: int, out: Console | None = None) -> None:
     """A table of proposals; every agent string is cleaned and printed without markup."""
-    table = Table(
-        title=f"{len(rows)} of {total} proposals",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        expand=True,
+    table = listing(
+        f"{len(rows)} of {total} proposals",
+        (
+            ("id", {"width": 12}),
+            ("status", {"width": 8}),
+            ("risk", {"justify": "right", "width": 5}),
+            ("agent", {"width": 12}),
+            ("idea", {"width": 14}),
+            ("title", {"ratio": 1}),
+            ("PGR", {"justify": "right", "width": 5}),
+            ("flags", {"justify": "right", "width": 5}),
+        ),
     )
-    for name, kw in (
-        ("id", {"width": 12}),
-        ("status", {"width": 8}),
-        ("agent", {"width": 12}),
-        ("idea", {"width": 14}),
-        ("title", {"ratio": 1}),
-        ("PGR", {"justify": "right", "width": 5}),
-    ):
-        table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
     for r in rows:
         table.add_row(
             r["id"][:12],
             r["status"],
+            "—" if r.get("risk") is None else f"{r['risk']:.1f}",
             Text(short(r["agent"], 24)),
             Text(short(r["idea"], 24)),
             Text(short(r["title"], 80)),
             _fmt(r["claimed_pgr"]),
+            str(r.get("flags") or "—"),
         )
     (out or console()).print(table)
 
@@ -56,6 +53,11 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
 @click.command("list")
 @click.option("--status", type=click.Choice(STATUSES), help="Only proposals in this state.")
 @click.option("--agent", help="Only this agent's proposals.")
+@click.option(
+    "--verdict",
+    type=click.Choice(VERDICT_FILTERS),
+    help="Only proposals whose latest rerun says this ('none': not rerun yet).",
+)
 @click.option("--search", "text", help="Full-text filter over title, summary, idea and agent.")
 @click.option("--sort", type=click.Choice(sorted(SORTS)), default="risk", show_default=True)
 @click.option("--limit", type=click.IntRange(0, 100_000), default=50, show_default=True)
@@ -66,6 +68,7 @@ def list_cmd(
     ctx: Context,
     status: str | None,
     agent: str | None,
+    verdict: str | None,
     text: str | None,
     sort: str,
     limit: int,
@@ -74,12 +77,18 @@ def list_cmd(
 ) -> None:
     """List proposals, riskiest first, a page at a time."""
     rows = ctx.store.list(
-        status=status, agent=agent, text=text, sort=sort, limit=limit, offset=offset
+        status=status,
+        agent=agent,
+        text=text,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        verdict=verdict,
     )
     if as_json:
         print_json([list_item(r) for r in rows])
         return
-    print_queue(rows, ctx.store.count(status=status, agent=agent, text=text))
+    print_queue(rows, ctx.store.count(status=status, agent=agent, text=text, verdict=verdict))
 
 
 @click.command("show")

@@ -14,9 +14,11 @@ from textual.widgets import Footer, Static
 
 from reviewer import keys
 from reviewer.app import STORE_ERRORS
+from reviewer.assist import AssistError, load_assist_config, second_opinion
 from reviewer.decide import Outcome, decide
 from reviewer.present import active_rerun_id, duplicate_target, has_active_rerun
 from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun, reviewer_seeds
+from reviewer.shapes import show
 from reviewer.textsafe import clean, short
 from reviewer.tuidata import ASSESSMENT, assessed_by, proposal_view
 from reviewer.widgets.assessment_modal import Assessment, AssessmentModal
@@ -24,6 +26,7 @@ from reviewer.widgets.assist_panel import AssistPanel
 from reviewer.widgets.checks_panel import ChecksPanel
 from reviewer.widgets.claim_panel import ClaimPanel
 from reviewer.widgets.prompt import PromptModal, Validator
+from reviewer.widgets.seed_plot import SeedPlot
 from reviewer.widgets.timeline import Timeline
 from store import ReviewStore
 
@@ -71,6 +74,7 @@ class ProposalScreen(Screen[None]):
         with VerticalScroll(id="proposal-body"):
             yield Static(id="proposal-summary")
             yield ClaimPanel(id="proposal-claim")
+            yield SeedPlot(id="proposal-seed-plot")
             with Horizontal(id="proposal-checks-row"):
                 yield ChecksPanel(id="proposal-checks")
                 yield AssistPanel(id="proposal-assist")
@@ -113,6 +117,7 @@ class ProposalScreen(Screen[None]):
             hide_claim=hidden,
             assess_key=keys.display_key(app.key_for("assess")),
         )
+        self.query_one(SeedPlot).show_data(data, hide_claim=hidden)
         self.query_one(ChecksPanel).show_data(
             data, keys.display_key(app.key_for("jump")), hide_messages=hidden
         )
@@ -158,6 +163,7 @@ class ProposalScreen(Screen[None]):
             "reject": pending,
             "undo": not pending,
             "rerun": has_code,
+            "rerun_next": has_code,
             "diff": has_code,
             "cancel_rerun": active_rerun_id(self.data) is not None,
             "jump": duplicate_target(self.data.get("checks") or []) is not None,
@@ -304,6 +310,51 @@ class ProposalScreen(Screen[None]):
             ),
             chosen,
         )
+
+    def action_rerun_next(self) -> None:
+        """Queue a rerun on the default number of seeds, then open the next pending item."""
+        pid = self.proposal_id
+        actor = self.review_app.actor
+        seeds = reviewer_seeds(DEFAULT_SEEDS)
+
+        def queued(job: Any) -> None:
+            self.notify(f"rerun #{job.id} queued on {len(seeds)} seeds", markup=False)
+            following = self.review_app.store.next_pending(pid)
+            if following is None:
+                self.reload()
+                return
+            self.app.switch_screen(ProposalScreen(following))
+
+        self.review_app.perform(
+            f"rerun {pid[:12]}",
+            lambda store: request_rerun(store, pid, actor=actor, seeds=seeds),
+            queued,
+        )
+
+    def action_second_opinion(self) -> None:
+        """Ask Claude for a blinded second opinion in the background (needs an API key)."""
+        pid = self.proposal_id
+        actor = self.review_app.actor
+        self.notify("asking Claude for a second opinion…", markup=False)
+
+        def ask(store: ReviewStore) -> str | None:
+            try:
+                checks = show(store, pid)["checks"]
+                second_opinion(
+                    store, pid, config=load_assist_config(), actor=actor, checks=checks
+                )
+            except AssistError as exc:
+                return str(exc)
+            return None
+
+        def done(problem: str | None) -> None:
+            if problem is None:
+                self._after_write("second opinion recorded")
+            else:
+                self.notify(clean(problem), title="second opinion", severity="warning",
+                            markup=False)
+
+        self.review_app.perform(f"second opinion on {pid[:12]}", ask, done)
 
     def action_assess(self) -> None:
         pid = self.proposal_id

@@ -12,8 +12,10 @@ from textual.widgets import Footer, Input, Static
 
 from reviewer import keys
 from reviewer.present import SORT_KEYS, STATUS_FILTERS, next_in
+from reviewer.textsafe import short
 from reviewer.tuidata import assessed_among, change_stamp
 from reviewer.widgets.queue_table import QueueTable
+from store.query import VERDICT_FILTERS
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp
@@ -32,6 +34,8 @@ class QueueScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.status: str | None = None
+        self.agent: str | None = None
+        self.verdict: str | None = None
         self.sort = "risk"  # the riskiest claims first (issue #6)
         self.text = ""
         self._stamp: tuple[Any, ...] | None = None
@@ -61,7 +65,12 @@ class QueueScreen(Screen[None]):
     # -- the store ---------------------------------------------------------------------
 
     def _filters(self) -> dict[str, Any]:
-        return {"status": self.status, "text": self.text or None}
+        return {
+            "status": self.status,
+            "agent": self.agent,
+            "verdict": self.verdict,
+            "text": self.text or None,
+        }
 
     def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
         """One page for the table: a quick indexed query on the UI thread."""
@@ -79,9 +88,11 @@ class QueueScreen(Screen[None]):
         jobs = app.store.jobs.counts()
         reruns = f"   reruns: {jobs['running']} running, {jobs['queued']} queued"
         blind = "   BLINDED" if app.blinded else ""
+        who = f"   agent: {short(self.agent, 30)}" if self.agent else ""
+        verdict = f"   verdict: {self.verdict}" if self.verdict else ""
         bar = (
-            f"{total} proposals   filter: {self.status or 'all'}   sort: {self.sort}"
-            f"{search}{reruns}{blind}"
+            f"{total} proposals   filter: {self.status or 'all'}{who}{verdict}   "
+            f"sort: {self.sort}{search}{reruns}{blind}"
         )
         self.query_one("#queue-bar", Static).update(Text(bar))
 
@@ -110,8 +121,10 @@ class QueueScreen(Screen[None]):
             self.refresh_rows()
 
     def _blinded_changed(self, _blinded: bool) -> None:
-        if self.review_app.blinded and self.sort not in BLIND_SORTS:
-            self.sort = "newest"
+        if self.review_app.blinded:
+            self.verdict = None
+            if self.sort not in BLIND_SORTS:
+                self.sort = "newest"
         self.refresh_rows()
 
     # -- actions -----------------------------------------------------------------------
@@ -137,8 +150,29 @@ class QueueScreen(Screen[None]):
 
         self.app.push_screen(AuditScreen())
 
+    def action_plot(self) -> None:
+        from reviewer.screens.claims_plot import ClaimsPlotScreen
+
+        if self.review_app.blinded:
+            self.notify("blinded review hides claims; turn it off (b) to see the plot",
+                        severity="warning", markup=False)
+            return
+        self.app.push_screen(ClaimsPlotScreen())
+
     def action_cycle_filter(self) -> None:
         self.status = next_in(STATUS_FILTERS, self.status)
+        self.reload()
+
+    def action_cycle_agent(self) -> None:
+        self.agent = next_in((None, *self.review_app.store.agents()), self.agent)
+        self.reload()
+
+    def action_cycle_verdict(self) -> None:
+        if self.review_app.blinded:
+            # A verdict compares the measurement with the claim, so it would unblind.
+            self.notify("blinded review hides verdicts", severity="warning", markup=False)
+            return
+        self.verdict = next_in((None, *VERDICT_FILTERS), self.verdict)
         self.reload()
 
     def action_cycle_sort(self) -> None:

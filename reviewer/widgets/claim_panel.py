@@ -96,7 +96,43 @@ def claim_renderable(
     if not hide_claim:
         for note in result.get("notes") or []:
             parts.append(Text(f"note: {clean(str(note))}"))
+    parts += _dynamic(result)
     return Group(*parts, *blind_note)
+
+
+def ablation_line(ablation: Any) -> Text:
+    """The teacher-shuffle ablation in one line: did PGR collapse without the teacher?"""
+    if not isinstance(ablation, dict):
+        return Text("teacher-shuffle ablation: not run", style="dim")
+    passed = bool(ablation.get("passed"))
+    line = Text.assemble(
+        ("teacher-shuffle ablation: ", "bold"),
+        ("passed" if passed else "FAILED", "green" if passed else "bold red"),
+        f"  PGR {num(ablation.get('real_pgr_mean'))} → {num(ablation.get('pgr_mean'))} "
+        f"with shuffled teacher labels (drop {num(ablation.get('drop'))}, "
+        f"p {num(ablation.get('p_value'), 4)})",
+    )
+    if ablation.get("reason"):
+        line.append(f"  {clean(str(ablation['reason']), single_line=True)}", style="dim")
+    return line
+
+
+def _dynamic(result: dict[str, Any]) -> list[RenderableType]:
+    """The ablation and held-out lines of a rerun; measured numbers only, never the claim."""
+    parts: list[RenderableType] = [Text(""), ablation_line(result.get("ablation"))]
+    for task in result.get("heldout") or []:
+        if not isinstance(task, dict):
+            continue
+        why = clean(str(task.get("reason") or ""), single_line=True)
+        parts.append(
+            Text(
+                f"held-out {short(str(task.get('task')), 24)}: PGR "
+                f"{pm(task.get('pgr_mean'), task.get('pgr_se'))}, naive "
+                f"{num(task.get('baseline_pgr_mean'))}, gain {num(task.get('gain'))}"
+                + (f"  {why}" if why else "")
+            )
+        )
+    return parts
 
 
 class ClaimPanel(Static):

@@ -75,3 +75,31 @@ def test_riskier_jobs_are_claimed_first(mem_store):
     mem_store.jobs.enqueue(calm, kind="rerun", params={}, actor="a")
     mem_store.jobs.enqueue(risky, kind="rerun", params={}, actor="a")
     assert mem_store.jobs.claim("w").proposal_id == risky
+
+
+def test_next_pending_follows_the_risk_order_and_wraps(mem_store):
+    ids = [mem_store.add_proposal(make_proposal(10 + i), actor="a") for i in range(4)]
+    mem_store.record_checks(ids[2], "static", [HIGH], actor="checks")
+    mem_store.reject(ids[1], reason="no", actor="b")
+    order = [r["id"] for r in mem_store.list(status="pending", sort="risk")]
+    assert order[0] == ids[2] and ids[1] not in order
+    walked = [order[0]]
+    for _ in range(len(order)):
+        walked.append(mem_store.next_pending(walked[-1]))
+    assert walked == [*order, order[0]]
+
+
+def test_filter_by_latest_verdict(mem_store):
+    diff = new_file_diff("methods/m.py", "x = 2\n").encode()
+    a = mem_store.add_proposal(make_proposal(20, diff=diff), actor="a")
+    b = mem_store.add_proposal(make_proposal(21, diff=diff + b"\n"), actor="a")
+    c = mem_store.add_proposal(make_proposal(22), actor="a")
+    finish_rerun(mem_store, a, verdict="not_reproduced")
+    finish_rerun(mem_store, a, verdict="reproduced")  # the latest counts
+    finish_rerun(mem_store, b, verdict="not_reproduced")
+    assert [r["id"] for r in mem_store.list(verdict="reproduced")] == [a]
+    assert [r["id"] for r in mem_store.list(verdict="not_reproduced")] == [b]
+    assert [r["id"] for r in mem_store.list(verdict="none")] == [c]
+    assert mem_store.count(verdict="none", agent="agent-1") == 1
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        mem_store.list(verdict="maybe")

@@ -251,3 +251,40 @@ async def test_approve_shows_the_unmet_gates_and_needs_an_override(samples_store
         await pilot.pause()
         assert samples_store.get(pid)["status"] == "approved"
         assert actions(samples_store, pid)[-2:] == ["override", "approve"]
+
+
+async def test_shift_r_queues_a_rerun_and_opens_the_next_pending(samples_store):
+    pid = pid_of(samples_store, "confident_q70")
+    following = samples_store.next_pending(pid)
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("R")
+        await pilot.pause()
+        assert [j.state for j in samples_store.jobs.for_proposal(pid)] == ["queued"]
+        assert isinstance(app.screen, ProposalScreen)
+        assert app.screen.proposal_id == following
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_seed_plot_shows_a_finished_rerun(samples_store):
+    from reviewer.widgets.seed_plot import SeedPlot
+
+    pid = pid_of(samples_store, "confident_q70")
+    job = samples_store.jobs.enqueue(pid, kind="rerun", params={}, actor="t")
+    claimed = samples_store.jobs.claim("w")
+    rows = [{"seed": s, "pgr": 0.25 + s / 100, "transfer_acc": 0.8, "weak_acc": 0.7,
+             "ceiling_acc": 0.95} for s in (11, 12, 13)]
+    samples_store.jobs.complete(job.id, claimed.attempt, {
+        "verdict": "reproduced", "per_seed": rows, "pgr_mean": 0.37, "pgr_se": 0.01,
+        "seeds": [11, 12, 13], "env": {}})
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        plot = app.screen.query_one(SeedPlot)
+        assert plot.display
+        assert "vs the claim" in plot.border_title
+        await pilot.press("b")  # blinded: the claim line and its title go
+        await pilot.pause()
+        assert "vs the claim" not in plot.border_title

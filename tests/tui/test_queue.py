@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer.screens.help import HelpScreen
+from reviewer.screens.help import HelpScreen, help_table
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.widgets.queue_table import QueueTable
 from store import ReviewStore
@@ -86,7 +86,8 @@ async def test_enter_opens_the_proposal_and_escape_comes_back(samples_store):
         await pilot.press("escape")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert "Approve" in screen_text(app)
+        assert "Remap any key by id" in screen_text(app)
+        assert "Approve" in [c.plain for c in help_table({}).columns[1]._cells]
         await pilot.press("escape")
         assert app.screen.query_one(QueueTable).cursor == 1
 
@@ -142,3 +143,18 @@ async def test_the_queue_follows_changes_made_through_another_connection(tmp_pat
         text = screen_text(app)
         assert "6 proposals" in text and "1 queued" in text
     store.close()
+
+
+async def test_agent_and_verdict_filters(samples_store):
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("A")  # the first agent alphabetically
+        first = samples_store.agents()[0]
+        assert app.screen.agent == first
+        assert table.total == samples_store.count(agent=first)
+        assert f"agent: {first}" in screen_text(app)
+        await pilot.press("V")  # reproduced: nothing has been rerun
+        assert app.screen.verdict == "reproduced" and table.total == 0
+        await pilot.press("b", "V")  # blinded review refuses the verdict filter
+        assert app.screen.verdict is None

@@ -1,0 +1,38 @@
+"""The claim panel shows the rerun's teacher-shuffle ablation and held-out tasks."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from reviewer.widgets.claim_panel import claim_renderable
+
+
+def render(data: dict) -> str:
+    console = Console(width=160, file=io.StringIO(), record=True, markup=False)
+    console.print(claim_renderable(data))
+    return console.export_text()
+
+
+def view(**result) -> dict:
+    rerun = {"state": "done", "pgr_mean": 0.59, "pgr_se": 0.02, "verdict": "reproduced",
+             "per_seed": [], "seeds": [1, 2, 3], **result}
+    return {"claimed": {"pgr": 0.6, "pgr_se": 0.02}, "reruns": [rerun]}
+
+
+def test_ablation_passed_and_heldout_tasks():
+    text = render(view(
+        ablation={"passed": True, "real_pgr_mean": 0.59, "pgr_mean": -0.85, "drop": 1.44,
+                  "p_value": 0.0005},
+        heldout=[{"task": "imbalanced", "pgr_mean": 0.61, "pgr_se": 0.03,
+                  "baseline_pgr_mean": 0.16, "gain": 0.45}],
+    ))
+    assert "teacher-shuffle ablation: passed" in text
+    assert "0.590 → -0.850" in text
+    assert "held-out imbalanced: PGR 0.610 ± 0.030, naive 0.160, gain 0.450" in text
+
+
+def test_failed_and_missing_ablation_are_said_plainly():
+    assert "teacher-shuffle ablation: FAILED" in render(view(ablation={"passed": False}))
+    assert "teacher-shuffle ablation: not run" in render(view())
