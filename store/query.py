@@ -64,7 +64,7 @@ class Filters:
     text: str | None = None
     verdict: str | None = None
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, walk_index: bool = False) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         if self.status is not None:
@@ -91,19 +91,44 @@ class Filters:
         if self.text:
             match = fts_query(self.text)
             if match is not None:
+                # `+rowid` stops SQLite from driving the query from the match set, so it walks
+                # the sort index instead and stops after one page: right when most rows match.
+                column = "+rowid" if walk_index else "rowid"
                 clauses.append(
-                    "rowid IN (SELECT rowid FROM proposals_fts WHERE proposals_fts MATCH ?)"
+                    f"{column} IN (SELECT rowid FROM proposals_fts WHERE proposals_fts MATCH ?)"
                 )
                 params.append(match)
         return (" AND ".join(clauses) or "1"), params
 
+    @property
+    def text_only(self) -> bool:
+        return self.status is None and self.agent is None and self.verdict is None
 
-def list_sql(filters: Filters, sort: str, limit: int, offset: int) -> tuple[str, list[Any]]:
+
+# Above this many full-text matches a page is found faster by walking the sort index.
+WALK_INDEX_MATCHES = 2000
+
+
+def many_matches_sql(text: str) -> tuple[str, list[Any]] | None:
+    """Counts matches only up to WALK_INDEX_MATCHES + 1, so the check stays cheap."""
+    match = fts_query(text)
+    if match is None:
+        return None
+    return (
+        "SELECT count(*) FROM (SELECT rowid FROM proposals_fts WHERE proposals_fts MATCH ? "
+        "LIMIT ?)",
+        [match, WALK_INDEX_MATCHES + 1],
+    )
+
+
+def list_sql(
+    filters: Filters, sort: str, limit: int, offset: int, *, walk_index: bool = False
+) -> tuple[str, list[Any]]:
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
-    where, params = filters.where()
+    where, params = filters.where(walk_index)
     sql = (
         f"SELECT {', '.join(LIST_COLUMNS)}, {_measured('proposals.id')} FROM proposals "
         f"WHERE {where} "
@@ -113,6 +138,10 @@ def list_sql(filters: Filters, sort: str, limit: int, offset: int) -> tuple[str,
 
 
 def count_sql(filters: Filters) -> tuple[str, list[Any]]:
+    match = fts_query(filters.text) if filters.text else None
+    if match is not None and filters.text_only:
+        # The index alone answers it; joining the proposals table would read every match.
+        return "SELECT count(*) FROM proposals_fts WHERE proposals_fts MATCH ?", [match]
     where, params = filters.where()
     return f"SELECT count(*) FROM proposals WHERE {where}", params
 

@@ -28,7 +28,15 @@ from store.proposals import (
     fields_hash,
     row_for,
 )
-from store.query import SORTS, Filters, count_sql, list_sql, search_sql
+from store.query import (
+    SORTS,
+    WALK_INDEX_MATCHES,
+    Filters,
+    count_sql,
+    list_sql,
+    many_matches_sql,
+    search_sql,
+)
 from store.schema import migrate
 from store.signing import Signer, checkpoints_dir
 
@@ -276,7 +284,12 @@ class ReviewStore:
         verdict: str | None = None,
     ) -> list[dict[str, Any]]:
         """One page of proposals (no summary, diff or original), filtered and sorted."""
-        sql, params = list_sql(Filters(status, agent, text, verdict), sort, limit, offset)
+        filters = Filters(status, agent, text, verdict)
+        walk = False
+        probe = many_matches_sql(text) if text else None
+        if probe is not None:
+            walk = self.conn.execute(*probe).fetchone()[0] > WALK_INDEX_MATCHES
+        sql, params = list_sql(filters, sort, limit, offset, walk_index=walk)
         return self._dicts(sql, params)
 
     def count(
