@@ -1,7 +1,14 @@
-"""A line-API diff viewer: only the lines on screen are cleaned, highlighted and rendered."""
+"""A line-API diff viewer: only the lines on screen are cleaned, highlighted and rendered.
+
+The document makes its lines on demand and this view highlights a line only when it is first
+drawn (then keeps the result in a bounded cache), so a diff of any length opens in the time
+one screenful takes.
+"""
 
 from __future__ import annotations
 
+import posixpath
+from functools import lru_cache
 from typing import ClassVar
 
 from pygments.lexer import Lexer
@@ -11,7 +18,7 @@ from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -21,6 +28,20 @@ from reviewer.textsafe import clean
 
 _THEME = Syntax.get_theme("ansi_dark")
 CODE_KINDS = ("added", "removed", "context")
+
+
+def safe(text: str) -> str:
+    """`clean(text)`, skipping the work for printable ASCII, which has nothing it removes."""
+    return text if text.isascii() and text.isprintable() else clean(text)
+
+
+@lru_cache(maxsize=256)
+def lexer_for(name: str) -> Lexer | None:
+    """Pygments' lexer for a file name; finding one scans every lexer's patterns, so once."""
+    try:
+        return get_lexer_for_filename(name, stripnl=False)
+    except ClassNotFound:
+        return None
 
 
 class DiffView(ScrollView, can_focus=True):
@@ -57,39 +78,34 @@ class DiffView(ScrollView, can_focus=True):
         self.document = document
         # Rendered lines by index; bounded, since a diff may have any number of lines.
         self.line_cache: LRUCache[int, Strip] = LRUCache(1000)
-        self._lexers: dict[str, Lexer | None] = {}
+        # How many lines went through the highlighter: tests check it stays near a screenful.
+        self.highlighted = 0
+        self._base: Style | None = None
 
     def on_mount(self) -> None:
         self.virtual_size = Size(self.document.width, len(self.document.lines))
 
-    def _lexer(self, path: str) -> Lexer | None:
-        if path not in self._lexers:
-            try:
-                self._lexers[path] = get_lexer_for_filename(path, stripnl=False)
-            except ClassNotFound:
-                self._lexers[path] = None
-        return self._lexers[path]
-
     def _code(self, line: DiffLine) -> Text:
-        sign, code = line.text[:1], clean(line.text[1:]).expandtabs(4)
+        sign, code = line.text[:1], safe(line.text[1:]).expandtabs(4)
         text = Text(sign or " ")
-        lexer = self._lexer(line.path)
+        # Pygments picks a lexer by the base name alone.
+        lexer = lexer_for(posixpath.basename(line.path))
         if lexer is None:
             text.append(code)
             return text
+        self.highlighted += 1
         for token_type, value in lexer.get_tokens(code):
             text.append(value.rstrip("\n"), _THEME.get_style_for_token(token_type))
         return text
 
-    def _render_index(self, index: int) -> Strip:
-        line = self.document.lines[index]
+    def _render(self, line: DiffLine, base: Style) -> Strip:
         flag = self.get_component_rich_style("diff-view--flag")
         gutter = Text("! " if line.flagged else "  ", style=flag)
         if line.kind in CODE_KINDS:
             body = self._code(line)
         else:
             body = Text(clean(line.text, single_line=True))
-        style: Style = self.rich_style
+        style = base
         if line.kind != "context":
             style = style + self.get_component_rich_style(f"diff-view--{line.kind}")
         text = Text(style=style, no_wrap=True, end="")
@@ -97,17 +113,26 @@ class DiffView(ScrollView, can_focus=True):
         text.append_text(body)
         return Strip(list(text.render(self.app.console))).simplify()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # rich_style walks the DOM: work it out once per pass, not once per line.
+        self._base = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
+
     def render_line(self, y: int) -> Strip:
+        base = self._base or self.rich_style
         index = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
         if not 0 <= index < len(self.document.lines):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
+        line = self.document.lines[index]
         strip = self.line_cache.get(index)
         if strip is None:
-            strip = self._render_index(index)
+            strip = self._render(line, base)
             self.line_cache[index] = strip
-        line = self.document.lines[index]
-        pad = self.rich_style
+        pad = base
         if line.kind in ("added", "removed", "file"):
             pad = pad + self.get_component_rich_style(f"diff-view--{line.kind}")
         x = int(self.scroll_offset.x)

@@ -23,7 +23,17 @@ class EventTable(PagedTable):
 
     def __init__(self, fetch: Fetch, *, id: str | None = None) -> None:
         super().__init__(fetch, key="seq", id=id)
-        self.bad_seq: int | None = None
+        self._bad_seq: int | None = None
+
+    @property
+    def bad_seq(self) -> int | None:
+        return self._bad_seq
+
+    @bad_seq.setter
+    def bad_seq(self, seq: int | None) -> None:
+        if seq != self._bad_seq:
+            self._bad_seq = seq
+            self.invalidate()  # the marked row's cells change, and rendered rows are cached
 
     def cells(self, row: Row) -> dict[str, str]:
         cells = event_cells(row)

@@ -1,21 +1,26 @@
 """A line-API table that asks for rows a page at a time, with a sticky header and a cursor.
 
 Only the pages around what is on screen are held, so a list stays instant at any size.
+Moving the cursor repaints only the two rows it left and entered, and rendered rows are
+cached, so a press that scrolls renders only the rows that look different; the rest of the
+screen comes from the cache.
 Subclasses name their columns, turn a row into cells, and may style a row or a cell.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
+from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
-from textual.geometry import Size
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -26,6 +31,29 @@ from reviewer.present import Column, column_widths
 
 Row = dict[str, Any]
 Fetch = Callable[[int, int], list[Row]]
+# Key of a rendered row: index, width, row style, cell styles, subclass token, data generation.
+LineKey = tuple[int, int, Style, tuple[Style | None, ...], Hashable, int]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What every line of one render pass shares."""
+
+    width: int
+    top: int
+    base: Style
+    token: Hashable
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """`text` cut to `width` cells with an ellipsis, or padded to it (as Rich's truncate/align)."""
+    text = strip_control_codes(text)
+    length = cell_len(text)
+    if length > width:
+        text = set_cell_size(text, width - 1) + "…"
+        length = cell_len(text)
+    pad = " " * max(width - length, 0)
+    return pad + text if right else text + pad
 
 
 class PagedTable(ScrollView, can_focus=True):
@@ -47,7 +75,8 @@ class PagedTable(ScrollView, can_focus=True):
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
     EMPTY = "nothing to show"
 
-    cursor: reactive[int] = reactive(0)
+    # No repaint on change: watch_cursor repaints just the rows the cursor left and entered.
+    cursor: reactive[int] = reactive(0, repaint=False)
 
     @dataclass
     class Highlighted(Message):
@@ -79,6 +108,14 @@ class PagedTable(ScrollView, can_focus=True):
         self.max_pages = max_pages
         self.total = 0
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        # Rendered rows; a new generation (the data changed) makes every entry stale.
+        self._strips: LRUCache[LineKey, Strip] = LRUCache(256)
+        self._generation = 0
+        self._current_frame: _Frame | None = None
+        # Rows drawn (cached or not) and rows rendered afresh, newest last, by index: they let
+        # tests see what a key press repainted.
+        self.painted: deque[int] = deque(maxlen=256)
+        self.rendered: deque[int] = deque(maxlen=256)
 
     # -- what subclasses fill in ----------------------------------------------------------
 
@@ -94,6 +131,21 @@ class PagedTable(ScrollView, can_focus=True):
         """A style over one cell, or None."""
         return None
 
+    def cell_styles(self, row: Row) -> tuple[Style | None, ...]:
+        """`cell_style` for every column, in order; subclasses may do it in one go."""
+        return tuple(self.cell_style(row, c.key) for c in self.COLUMNS)
+
+    def line_token(self) -> Hashable:
+        """What else the cells depend on (a clock, say); a rendered row is reused while the
+        token and the row's styles stay the same."""
+        return None
+
+    def invalidate(self) -> None:
+        """Forget every rendered row (the cells of some row changed) and repaint."""
+        self._generation += 1
+        self._strips.clear()
+        self.refresh()
+
     # -- data -------------------------------------------------------------------------
 
     @property
@@ -104,6 +156,7 @@ class PagedTable(ScrollView, can_focus=True):
     def reload(self, total: int) -> None:
         """Forget every page (the query or the data changed) and show `total` rows."""
         self._pages.clear()
+        self._generation += 1
         self.total = total
         self.virtual_size = Size(self.size.width, total + 1)
         self.cursor = min(self.cursor, max(total - 1, 0))
@@ -119,6 +172,7 @@ class PagedTable(ScrollView, can_focus=True):
         held = self.current
         before = self.cursor
         self._pages.clear()
+        self._generation += 1
         self.total = total
         self.virtual_size = Size(self.size.width, total + 1)
         found = None if held is None else self._find(held.get(self.key), before)
@@ -131,7 +185,7 @@ class PagedTable(ScrollView, can_focus=True):
         else:
             self.cursor = min(before, max(total - 1, 0))
             self._scroll_cursor_into_view()
-            self.refresh()
+        self.refresh()  # the data changed: every line, not just the cursor's
 
     def _find(self, key: Any, near: int) -> int | None:
         """The index of the row whose key is `key`, looked for within a page of `near`."""
@@ -153,6 +207,8 @@ class PagedTable(ScrollView, can_focus=True):
             self._pages[page_no] = page
             while len(self._pages) > self.max_pages:
                 self._pages.popitem(last=False)
+                # A page read again may hold other data: rows rendered from it are stale.
+                self._generation += 1
         else:
             self._pages.move_to_end(page_no)
         offset = index - page_no * self.page_size
@@ -164,44 +220,69 @@ class PagedTable(ScrollView, can_focus=True):
 
     # -- rendering ----------------------------------------------------------------------
 
-    def _line(self, cells: list[str], base: Style, styles: list[Style | None]) -> Strip:
-        width = self.scrollable_content_region.width
+    def _line(
+        self, cells: list[str], base: Style, styles: list[Style | None], width: int
+    ) -> Strip:
+        """One line of cells: Segments built directly, which is several times cheaper than
+        laying out a Rich Text."""
         widths = column_widths(width, self.COLUMNS)
-        text = Text(style=base, end="")
-        for i, (column, cell, size) in enumerate(zip(self.COLUMNS, cells, widths, strict=True)):
-            part = Text(cell, no_wrap=True)
-            part.truncate(size, overflow="ellipsis")
-            part.align("right" if column.right else "left", size)
-            if styles[i] is not None:
-                part.stylize(styles[i])
-            text.append_text(part)
-            if i < len(self.COLUMNS) - 1:
-                text.append(" ")
-        segments = list(text.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, base)
+        segments: list[Segment] = []
+        last = len(self.COLUMNS) - 1
+        for i, (column, cell, size, style) in enumerate(
+            zip(self.COLUMNS, cells, widths, styles, strict=True)
+        ):
+            segments.append(Segment(fit(cell, size, column.right), base if style is None
+                                    else base + style))
+            if i < last:
+                segments.append(Segment(" ", base))
+        return Strip(segments).crop_extend(0, width, base).simplify()
+
+    def _frame(self) -> _Frame:
+        return _Frame(
+            self.scrollable_content_region.width,
+            int(self.scroll_offset.y),
+            self.rich_style,
+            self.line_token(),
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Work out once per pass what every line shares; rich_style alone walks the DOM.
+        self._current_frame = self._frame()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._current_frame = None
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        frame = self._current_frame or self._frame()
+        width = frame.width
         if y == 0:
             headers = [c.header for c in self.COLUMNS]
             header = self.get_component_rich_style("paged-table--header")
-            return self._line(headers, header, [None] * len(self.COLUMNS))
-        index = int(self.scroll_offset.y) + y - 1
+            return self._line(headers, header, [None] * len(self.COLUMNS), width)
+        index = frame.top + y - 1
         if self.total == 0 and y == 1:
             style = self.get_component_rich_style("paged-table--empty")
             return Strip([Segment(self.EMPTY, style)]).crop_extend(0, width, None)
         row = self.row_at(index)
         if row is None:
-            return Strip.blank(width, self.rich_style)
-        cells = self.cells(row)
-        base = self.rich_style
+            return Strip.blank(width, frame.base)
+        self.painted.append(index)
+        base = frame.base
         whole = self.row_style(row)
         if whole is not None:
             base = base + whole
         if index == self.cursor:
             base = base + self.get_component_rich_style("paged-table--cursor")
-        styles = [self.cell_style(row, c.key) for c in self.COLUMNS]
-        return self._line([cells[c.key] for c in self.COLUMNS], base, styles)
+        styles = self.cell_styles(row)
+        key = (index, width, base, styles, frame.token, self._generation)
+        strip = self._strips.get(key)
+        if strip is None:
+            cells = self.cells(row)
+            strip = self._line([cells[c.key] for c in self.COLUMNS], base, list(styles), width)
+            self._strips[key] = strip
+            self.rendered.append(index)
+        return strip
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, self.total + 1)
@@ -221,9 +302,19 @@ class PagedTable(ScrollView, can_focus=True):
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, self.total - 1)) if self.total else 0
 
+    def _refresh_row(self, index: int) -> None:
+        y = index - int(self.scroll_offset.y) + 1  # line 0 is the header
+        if 1 <= y < self.scrollable_content_region.height:
+            self.refresh(Region(0, y, self.scrollable_content_region.width, 1))
+
     def watch_cursor(self, old: int, new: int) -> None:
+        top = int(self.scroll_offset.y)
         self._scroll_cursor_into_view()
-        self.refresh()
+        if int(self.scroll_offset.y) == top:
+            # No scroll: only the rows the cursor left and entered look different.
+            self._refresh_row(old)
+            self._refresh_row(new)
+        # A scroll repaints every line itself (ScrollView.watch_scroll_y).
         if old != new:
             self.post_message(self.Highlighted(self.row_at(new)))
 

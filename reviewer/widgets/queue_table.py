@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import ClassVar
 
@@ -37,12 +37,23 @@ class QueueTable(PagedTable):
     ) -> None:
         super().__init__(fetch, key="id", page_size=page_size, max_pages=max_pages, id=id)
         self._now = now
+        self._status_at = [c.key for c in self.COLUMNS].index("status")
 
     def cells(self, row: Row) -> dict[str, str]:
         return queue_cells(row, self._now())
+
+    def line_token(self) -> Hashable:
+        # The age column counts minutes at its finest, so a rendered row keeps for a minute.
+        return self._now().replace(second=0, microsecond=0)
 
     def cell_style(self, row: Row, column: str) -> Style | None:
         status = row.get("status")
         if column == "status" and status in STATUSES:
             return self.get_component_rich_style(f"queue-table--{status}")
         return None
+
+    def cell_styles(self, row: Row) -> tuple[Style | None, ...]:
+        # Only the status cell is styled: one lookup per row instead of one per column.
+        styles: list[Style | None] = [None] * len(self.COLUMNS)
+        styles[self._status_at] = self.cell_style(row, "status")
+        return tuple(styles)

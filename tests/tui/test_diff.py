@@ -51,3 +51,27 @@ async def test_a_10k_line_diff_renders_only_what_is_visible():
         await pilot.press("escape")
         assert isinstance(app.screen, ProposalScreen)
     store.close()
+
+
+async def test_opening_a_10k_line_diff_highlights_only_the_lines_on_screen():
+    body = "".join(f"value_{i} = compute({i})\n" for i in range(10_000))
+    store, pid = store_with_diff(new_file_diff("methods/big.py", body))
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(DiffScreen(pid))
+        await pilot.pause()
+        view = app.screen.query_one(DiffView)
+        text = screen_text(app)
+        assert "+value_0 = compute(0)" in text and "+value_30 = compute(30)" in text
+        # Pygments ran once per line drawn, and the document made only the lines read.
+        assert 30 <= view.highlighted <= SIZE[1]
+        assert view.document.lines.made <= 3 * SIZE[1]
+        await pilot.press("end")
+        await pilot.pause()
+        assert "+value_9999 = compute(9999)" in screen_text(app)
+        assert view.highlighted <= 2 * SIZE[1]
+        highlighted = view.highlighted
+        await pilot.press("home")
+        await pilot.pause()
+        assert view.highlighted == highlighted  # lines drawn before come from the cache
+    store.close()
