@@ -28,6 +28,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 from benchmarks.figures import Figure, median, ms, secs, table, timed, times
 from benchmarks.generate_findings import ensure_findings
 from benchmarks.generate_store import BIG_IDEA, cache_root, ensure_store
+from reviewer.checks.run import ingest_checker
 from reviewer.commands.ingest import (
     FILES_PER_TRANSACTION,
     IngestReport,
@@ -229,16 +230,17 @@ def profile_ingest(count: int, seed: int, log=print) -> str:
         report = IngestReport()
         results: list = []
         t_read = timed(lambda: results.extend(read_paths([folder])))
+        checker = ingest_checker()
         t_store = timed(lambda: [
-            store_files(store, results[i:i + FILES_PER_TRANSACTION], ACTOR, report)
+            store_files(store, results[i:i + FILES_PER_TRANSACTION], ACTOR, report, checker)
             for i in range(0, len(results), FILES_PER_TRANSACTION)])
-        t_checks = timed(lambda: run_checks(store, report.added, ACTOR, report))
+        t_checks = timed(lambda: run_checks(store, report.unchecked(), ACTOR, report))
         store.close()
         total = t_read + t_store + t_checks
         lines.append(f"ingest of {count} finding files, by phase ({secs(total)} in all):")
         for name, t in (("read + parse + validate (reviewer.ingest.read_paths)", t_read),
-                        ("store (add_proposal_groups: rows, FTS, audit events)", t_store),
-                        ("static checks (reviewer.checks.run.check_proposals)", t_checks)):
+                        ("store + claim checks (add_proposal_groups + checker)", t_store),
+                        ("checks of code afterwards (check_proposals)", t_checks)):
             lines.append(f"  {name:<56}{secs(t):>9}  {t / total:5.0%}  "
                          f"{t / count * 1e6:7.0f} µs/file")
         store = ReviewStore.open(Path(tmp) / "b" / "store.db")

@@ -79,11 +79,16 @@ def append(
     action: str,
     proposal_id: str | None,
     payload: dict[str, Any],
+    prev: tuple[int, str] | None = None,
 ) -> Event:
-    """Append one event; the caller must hold the write transaction of the state change."""
+    """Append one event; the caller must hold the write transaction of the state change.
+
+    `prev` is the chain head (seq, hash) if the caller knows it, because it appended the
+    last event itself in this same transaction; otherwise the head is read.
+    """
     if not conn.in_transaction:
         raise RuntimeError("audit events must be written inside the state change's transaction")
-    last_seq, last_hash = head(conn)
+    last_seq, last_hash = head(conn) if prev is None else prev
     seq = last_seq + 1
     payload_json = canonical_json(payload)
     digest = row_hash(last_hash, seq, ts, actor, action, proposal_id, payload_json)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from store.errors import StoreError
@@ -18,6 +19,25 @@ SEVERITIES = ("high", "medium", "low")
 MAX_MESSAGE = 2000
 MAX_CHECKS = 500
 _CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+_INSERT = (
+    "INSERT INTO checks (proposal_id, source, diff_sha256, code, severity, message, detail, "
+    "event_seq, resolved_seq, resolved_by, resolved_reason) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True)
+class IngestChecks:
+    """Findings a caller made on a new proposal's row before it is stored, so that they are
+    recorded in the ingest's own transaction (see ReviewStore.add_proposal_groups)."""
+
+    source: str
+    checks: Sequence[Mapping[str, Any]]
+    code: str  # the normalised code, for the near-duplicate cache (fingerprints)
+
+
+# Given the row a new proposal will be stored as, its findings, or None to record none now.
+IngestChecker = Callable[[dict[str, Any]], IngestChecks | None]
 
 
 def validate(checks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -69,9 +89,7 @@ def replace(
     }
     conn.execute("DELETE FROM checks WHERE proposal_id = ? AND source = ?", (pid, source))
     conn.executemany(
-        "INSERT INTO checks (proposal_id, source, diff_sha256, code, severity, message, detail, "
-        "event_seq, resolved_seq, resolved_by, resolved_reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _INSERT,
         [
             (
                 pid,
@@ -84,6 +102,25 @@ def replace(
                 event_seq,
                 *kept.get((c["code"], c["message"], diff_sha256), (None, None, None)),
             )
+            for c in checks
+        ],
+    )
+
+
+def insert_new(
+    conn: sqlite3.Connection,
+    pid: str,
+    source: str,
+    diff_sha256: str | None,
+    checks: Iterable[Mapping[str, Any]],
+    event_seq: int,
+) -> None:
+    """`replace` for a proposal stored in this same transaction: it has nothing to replace."""
+    conn.executemany(
+        _INSERT,
+        [
+            (pid, source, diff_sha256, c["code"], c["severity"], c["message"],
+             json.dumps(c.get("detail") or {}, sort_keys=True), event_seq, None, None, None)
             for c in checks
         ],
     )

@@ -62,14 +62,21 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def row_for(p: NewProposal, now: str) -> dict[str, Any]:
-    """The proposals row for a new proposal (status pending)."""
+def row_for(
+    p: NewProposal, now: str, *, content_hash: str | None = None, diff_sha256: str | None = None
+) -> dict[str, Any]:
+    """The proposals row for a new proposal (status pending), keyed in ROW_COLUMNS order.
+
+    A caller that already computed the proposal's hashes passes them, so the canonical
+    JSON and sha256 behind them are not computed twice.
+    """
     claimed = p.claimed or {}
     seeds = claimed.get("seeds")
     seeds_list = seeds if isinstance(seeds, list) else None
     dataset = claimed.get("dataset")
+    pgr = _number(claimed.get("pgr"))
     return {
-        "id": p.content_hash,
+        "id": p.content_hash if content_hash is None else content_hash,
         "status": "pending",
         "agent": p.agent,
         "title": p.title,
@@ -81,7 +88,7 @@ def row_for(p: NewProposal, now: str) -> dict[str, Any]:
         "external_id": p.external_id,
         "parent": p.parent,
         "created_at": p.created_at,
-        "claimed_pgr": _number(claimed.get("pgr")),
+        "claimed_pgr": pgr,
         "claimed_pgr_se": _number(claimed.get("pgr_se")),
         "claimed_weak_acc": _number(claimed.get("weak_acc")),
         "claimed_strong_acc": _number(claimed.get("strong_acc")),
@@ -91,11 +98,18 @@ def row_for(p: NewProposal, now: str) -> dict[str, Any]:
         "claimed_dataset": dataset if isinstance(dataset, str) else None,
         "original": json.dumps(p.original, ensure_ascii=False, allow_nan=False),
         "diff": p.diff,
-        "diff_sha256": p.diff_sha256,
+        "diff_sha256": p.diff_sha256 if diff_sha256 is None else diff_sha256,
         "ingested_at": now,
         "updated_at": now,
-        "risk": risk_score(_number(claimed.get("pgr")), (), None),
+        "risk": risk_score(pgr, (), None),
+        "flags": 0,
     }
+
+
+# The columns row_for fills, in its order: the INSERT of a new proposal names exactly these.
+ROW_COLUMNS: tuple[str, ...] = tuple(
+    row_for(NewProposal("", "", "", "", "", {}), "", content_hash="")
+)
 
 
 def fields_hash(row: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from store import audit, fingerprints
 from store import checks as checks_table
+from store.checks import IngestChecker
 from store.db import BUSY_TIMEOUT_S, configure, connect, immediate
 from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotFound, StoreError
 from store.gates import GatePolicy, gating_rerun, unmet
@@ -23,6 +24,7 @@ from store.model import NewProposal
 from store.proposals import (
     DECISIONS,
     LIFECYCLE_ACTIONS,
+    ROW_COLUMNS,
     Lifecycle,
     claimed_of,
     fields_hash,
@@ -37,13 +39,18 @@ from store.query import (
     many_matches_sql,
     search_sql,
 )
+from store.risk import risk_score
 from store.schema import migrate
 from store.signing import Signer, checkpoints_dir
 
 _HEX = re.compile(r"[0-9a-f]{4,64}")
+_FULL_ID = re.compile(r"[0-9a-f]{64}")
 # Events that record something about a proposal without changing its state.
 ANNOTATIONS = ("assist", "assessment", "publish", "publish_failed", "override")
 MAX_REASON = 10_000
+_INSERT_PROPOSAL = (
+    f"INSERT INTO proposals ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})"
+)
 
 
 def utc_now() -> str:
@@ -57,6 +64,8 @@ class AddResult:
     added: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     attached: list[str] = field(default_factory=list)
+    # Added ids whose checks the batch's checker gave, recorded with their ingest.
+    checked: list[str] = field(default_factory=list)
 
 
 class ReviewStore:
@@ -87,6 +96,9 @@ class ReviewStore:
         self.applied_migrations = migrate(db)
         self.signer = signer
         self.signed_dir = None if path is None else checkpoints_dir(path)
+        # The chain head while an ingest batch holds the write lock and appends every event
+        # itself, so each event need not read it back; None everywhere else.
+        self._ingest_head: tuple[int, str] | None = None
 
     @classmethod
     def open(
@@ -146,48 +158,80 @@ class ReviewStore:
     ) -> audit.Event:
         if not actor or not actor.strip():
             raise StoreError("an actor is required for every change")
-        return audit.append(
+        event = audit.append(
             self.conn,
             ts=self.clock(),
             actor=actor,
             action=action,
             proposal_id=proposal_id,
             payload=payload,
+            prev=self._ingest_head,
         )
+        if self._ingest_head is not None:
+            self._ingest_head = (event.seq, event.hash)
+        return event
+
+    @contextmanager
+    def _ingest_write(self) -> Iterator[None]:
+        """`_write` for an ingest batch, which tracks the chain head as it appends."""
+        with self._write():
+            self._ingest_head = audit.head(self.conn)
+            try:
+                yield
+            finally:
+                self._ingest_head = None
 
     # -- ingest ---------------------------------------------------------------
 
-    def add_proposals(self, proposals: Sequence[NewProposal], *, actor: str) -> AddResult:
+    def add_proposals(
+        self,
+        proposals: Sequence[NewProposal],
+        *,
+        actor: str,
+        checker: IngestChecker | None = None,
+    ) -> AddResult:
         """Add a batch all or nothing; proposals already stored are a no-op.
 
         A stored proposal without code gets the diff of a later copy attached;
         a different diff for the same proposal is a Conflict and nothing is written.
+        `checker` is as for `add_proposal_groups`.
         """
         result = AddResult()
-        with self._write():
+        with self._ingest_write():
             for p in proposals:
-                self._add_one(p, actor, result)
+                self._add_one(p, actor, result, checker)
         return result
 
     def add_proposal_groups(
-        self, groups: Sequence[Sequence[NewProposal]], *, actor: str
+        self,
+        groups: Sequence[Sequence[NewProposal]],
+        *,
+        actor: str,
+        checker: IngestChecker | None = None,
     ) -> list[AddResult | StoreError]:
         """`add_proposals` for many groups (one per ingested file) in one transaction.
 
         Each group runs under its own SAVEPOINT, so a group that fails goes back whole and
         its error takes its place in the list, while the others commit together: one commit
         for many files instead of one fsync each.
+
+        `checker` is called with each new proposal's row as it will be stored; the findings
+        it returns are recorded right after the ingest event (a `checks` event, the rows, the
+        fingerprint), and the row is stored with the risk and flag count they give, so it is
+        written once. Where it returns None, or findings that do not validate, nothing is
+        recorded and the id is left out of `checked` for the caller's `record_checks`.
         """
         outcomes: list[AddResult | StoreError] = []
-        with self._write():
+        with self._ingest_write():
             for group in groups:
                 result = AddResult()
                 self.conn.execute("SAVEPOINT add_group")
                 try:
                     for p in group:
-                        self._add_one(p, actor, result)
+                        self._add_one(p, actor, result, checker)
                 except StoreError as exc:
                     self.conn.execute("ROLLBACK TO add_group")
+                    self._ingest_head = audit.head(self.conn)  # the group's events are gone
                     outcomes.append(exc)
                 else:
                     outcomes.append(result)
@@ -198,42 +242,31 @@ class ReviewStore:
         self.add_proposals([proposal], actor=actor)
         return proposal.content_hash
 
-    def _add_one(self, p: NewProposal, actor: str, result: AddResult) -> None:
+    def _add_one(
+        self, p: NewProposal, actor: str, result: AddResult, checker: IngestChecker | None = None
+    ) -> None:
+        diff_sha = p.diff_sha256
         pid = p.content_hash
         existing = self.conn.execute(
             "SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)
         ).fetchone()
         if existing is None:
-            now = self.clock()
-            row = row_for(p, now)
-            self.db["proposals"].insert(row)
-            self._event(
-                actor,
-                "ingest",
-                pid,
-                {
-                    "content_hash": pid,
-                    "diff_sha256": row["diff_sha256"],
-                    "fields_hash": fields_hash(row),
-                    "source_format": p.source_format,
-                },
-            )
-            result.added.append(pid)
+            self._insert_new(p, pid, diff_sha, actor, result, checker)
             return
         stored_sha = existing[0]
-        if p.diff is None or p.diff_sha256 == stored_sha:
+        if p.diff is None or diff_sha == stored_sha:
             result.present.append(pid)
             return
         if stored_sha is not None:
             raise Conflict(
                 f"proposal {pid[:12]} already has a different diff "
-                f"(stored {stored_sha[:12]}, new {p.diff_sha256[:12] if p.diff_sha256 else None})"
+                f"(stored {stored_sha[:12]}, new {diff_sha[:12] if diff_sha else None})"
             )
         self.conn.execute(
             "UPDATE proposals SET diff = ?, diff_sha256 = ?, updated_at = ? WHERE id = ?",
-            (p.diff, p.diff_sha256, self.clock(), pid),
+            (p.diff, diff_sha, self.clock(), pid),
         )
-        self._event(actor, "attach_diff", pid, {"diff_sha256": p.diff_sha256})
+        self._event(actor, "attach_diff", pid, {"diff_sha256": diff_sha})
         life = self._lifecycle(pid)
         if life.approvers:
             # An approval binds to the code it saw; new code voids it.
@@ -243,6 +276,48 @@ class ReviewStore:
             life.apply(0, "invalidate", pid)
             self._set_status(pid, life.status)
         result.attached.append(pid)
+
+    def _insert_new(
+        self,
+        p: NewProposal,
+        pid: str,
+        diff_sha: str | None,
+        actor: str,
+        result: AddResult,
+        checker: IngestChecker | None,
+    ) -> None:
+        row = row_for(p, self.clock(), content_hash=pid, diff_sha256=diff_sha)
+        found = None if checker is None else checker(dict(row))  # a copy: the hook only reads
+        checks: list[dict[str, Any]] | None = None
+        if found is not None:
+            try:
+                checks = checks_table.validate(found.checks)
+            except StoreError:
+                checks = None  # left to the caller's record_checks, which reports why
+        if checks is not None:
+            # What refresh_risk would compute: every finding is open, and nothing was rerun.
+            row["risk"] = risk_score(row["claimed_pgr"], [c["severity"] for c in checks], None)
+            row["flags"] = len(checks)
+        self.conn.execute(_INSERT_PROPOSAL, [row[c] for c in ROW_COLUMNS])
+        self._event(
+            actor,
+            "ingest",
+            pid,
+            {
+                "content_hash": pid,
+                "diff_sha256": diff_sha,
+                "fields_hash": fields_hash(row),
+                "source_format": p.source_format,
+            },
+        )
+        result.added.append(pid)
+        if found is None or checks is None:
+            return
+        payload = {"source": found.source, "diff_sha256": diff_sha, "checks": checks}
+        event = self._event(actor, "checks", pid, payload)
+        checks_table.insert_new(self.conn, pid, found.source, diff_sha, checks, event.seq)
+        fingerprints.put(self.conn, pid, diff_sha, found.code)
+        result.checked.append(pid)
 
     # -- reads ----------------------------------------------------------------
 
@@ -271,6 +346,27 @@ class ReviewStore:
         if row["diff"] is not None:
             row["diff"] = bytes(row["diff"])
         return row
+
+    def get_many(self, refs: Sequence[str]) -> list[dict[str, Any]]:
+        """`get` for many refs in their order, full ids read in one query per 500."""
+        pids = [ref if _FULL_ID.fullmatch(ref) else self.resolve(ref) for ref in refs]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(pids), 500):
+            chunk = pids[start : start + 500]
+            cursor = self.conn.execute(
+                f"SELECT * FROM proposals WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            names = [d[0] for d in cursor.description]
+            for values in cursor:
+                row = dict(zip(names, values, strict=True))
+                row["claimed"] = claimed_of(row)
+                if row["diff"] is not None:
+                    row["diff"] = bytes(row["diff"])
+                found[row["id"]] = row
+        missing = [pid for pid in pids if pid not in found]
+        if missing:
+            raise NotFound(f"no proposal with id {missing[0]}")
+        return [found[pid] for pid in pids]
 
     def list(
         self,

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from reviewer.checks import wording
 from reviewer.checks.model import Check
 from reviewer.textsafe import short
 
@@ -26,11 +27,20 @@ _BEST_OF = re.compile(
     r"|cherry[- ]?pick|(?:selected|picked|chose|report(?:ed)?) the (?:best|highest|top)"
     r"|best[- ]performing (?:seed|run)|highest of \w+ (?:runs|seeds)",
     re.IGNORECASE)
+# Every _BEST_OF match holds one of these, at most 13 characters ("selected the ") in.
+_BEST_OF_KEYS, _BEST_OF_LEAD = ("best", "top", "max", "cherry", "highest"), 13
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "twenty": 20, "fifty": 50, "hundred": 100}
 _RUNS = re.compile(
     r"\b(\d{1,4}|" + "|".join(_WORDS) + r")\s+(?:random\s+|different\s+|independent\s+)?"
     r"(?:seeds|runs|trials|restarts|repeats)\b", re.IGNORECASE)
+_RUNS_KEYS = ("seeds", "runs", "trials", "restarts", "repeats")
+_RUNS_LONGEST = len("independent")  # no number or qualifier word in _RUNS is longer
+
+
+def _runs_starts(text: str, at: int) -> list[int]:
+    """Where a _RUNS match ending in the keyword at `at` can start: one or two words back."""
+    return wording.words_before(text, at, 2, _RUNS_LONGEST)
 
 
 def _number(value: Any) -> float | None:
@@ -128,15 +138,18 @@ def _seed_checks(claimed: dict[str, Any], seeds: list[Any] | None) -> list[Check
 
 def _best_of(text: str, seeds: list[Any] | None) -> list[Check]:
     text = text[:MAX_TEXT]
-    match = _BEST_OF.search(text)
+    match = wording.search(_BEST_OF, text, _BEST_OF_KEYS, _BEST_OF_LEAD)
     if match is not None:
         phrase = short(match.group(0), 60)
         return [Check("best_of_n", "medium", f"the text says {phrase!r}: the number may be the"
                       " best of several runs, not their mean", {"phrase": phrase})]
-    for run in _RUNS.finditer(text):
-        word = run.group(1).lower()
-        said = _WORDS.get(word) or int(word)
-        if seeds is not None and said > len(seeds):
+    if seeds is None:  # no listed seeds to compare a mentioned count with
+        return []
+    for run in wording.finditer(_RUNS, text, _RUNS_KEYS, _runs_starts):
+        # Folded: "five" with a dotless i matches too, and lower() would keep that i.
+        word = wording.fold(run.group(1)) or run.group(1)
+        said = _WORDS[word] if word in _WORDS else int(word)
+        if said > len(seeds):
             phrase = short(run.group(0), 60)
             return [Check("best_of_n", "medium",
                           f"the text mentions {phrase!r} but the claim lists {len(seeds)}"

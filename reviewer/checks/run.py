@@ -1,12 +1,13 @@
 """Run the static checks on stored proposals and record them (on ingest and `reviewer check`).
 
 Everything here reads the proposal as stored, so the checks see exactly the bytes a rerun
-would apply and the claim a reviewer would judge.
+would apply and the claim a reviewer would judge. On ingest, a proposal without code is
+checked on the row the store is about to write (`ingest_checker`), which is the same row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reviewer.checks.claims import claim_checks
@@ -16,6 +17,9 @@ from reviewer.checks.static import scan_diff
 from reviewer.config import load_config
 from reviewer.rerun.diffcheck import BUILTIN_ALLOW
 from store import ReviewStore
+from store.checks import IngestChecker, IngestChecks
+from store.fingerprints import Candidate
+from store.proposals import claimed_of
 
 SOURCE = "static"
 
@@ -33,29 +37,67 @@ def _diff_text(row: dict[str, Any]) -> str | None:
     return None if diff is None else bytes(diff).decode("utf-8", errors="replace")
 
 
+def _code(row: dict[str, Any]) -> str:
+    """The normalised code of the row's diff; "" without one."""
+    diff = _diff_text(row)
+    return normalize_code(diff) if diff else ""
+
+
 def _subject(row: dict[str, Any], code: str) -> DupSubject:
     kind = "finding" if row.get("status") == "approved" else "proposal"
     return DupSubject(row["id"], row["title"], row.get("idea"), code, kind)
 
 
-def findings_for(store: ReviewStore, row: dict[str, Any], code: str) -> list[Check]:
-    """Every static finding for one stored proposal whose normalised code is `code`."""
+def static_findings(
+    row: dict[str, Any],
+    code: str,
+    allow: Callable[[str], tuple[str, ...] | None],
+    similar: Callable[[], list[Candidate]],
+) -> list[Check]:
+    """Every static finding for one proposal row whose normalised code is `code`.
+
+    `allow` gives a harness's allow-list and `similar` the stored proposals of similar code
+    size; each is called only when the row has code.
+    """
     diff = _diff_text(row)
-    allow = allow_list(row["harness"])
     found: list[Check] = []
     if diff is not None:
-        scanned = scan_diff(diff, allow if allow is not None else ("",))
+        allowed = allow(row["harness"])
+        scanned = scan_diff(diff, allowed if allowed is not None else ("",))
         # An unconfigured harness has no allow-list to judge paths against.
-        found += [c for c in scanned if allow is not None or c.code != "protected_path"]
-    found += claim_checks(row.get("claimed"), f"{row['title']}\n{row['summary']}")
+        found += [c for c in scanned if allowed is not None or c.code != "protected_path"]
+    claimed = row["claimed"] if "claimed" in row else claimed_of(row)
+    found += claim_checks(claimed, f"{row['title']}\n{row['summary']}")
     if code.strip():
         others = [
             _subject({"id": c.proposal_id, "title": c.title, "idea": c.idea, "status": c.status},
                      c.code)
-            for c in store.similar_sized(row["id"], len(code))
+            for c in similar()
         ]
         found += duplicate_checks(_subject(row, code), others)
     return found
+
+
+def ingest_checker() -> IngestChecker:
+    """The store's ingest hook: the static checks of a new proposal without code, on its row.
+
+    Such a proposal has only claim checks (no diff to scan, no code to compare), so they are
+    recorded with its ingest and its row is written once. A proposal with code returns None
+    and is checked after its batch is stored, whose fingerprints its duplicate search needs.
+    """
+
+    def check(row: dict[str, Any]) -> IngestChecks | None:
+        if row["diff"] is not None:
+            return None
+        try:
+            found = static_findings(row, "", allow_list, lambda: [])
+        # A failing check must not cost the ingest: check_proposals runs it again afterwards
+        # and reports the failure there, as it did before this hook existed.
+        except Exception:
+            return None
+        return IngestChecks(SOURCE, [c.to_json() for c in found], "")
+
+    return check
 
 
 def check_proposals(
@@ -65,10 +107,22 @@ def check_proposals(
 
     Fingerprints are written first, so proposals ingested together find each other.
     """
-    rows = [store.get(ref) for ref in refs]
-    codes = {row["id"]: normalize_code(_diff_text(row) or "") for row in rows}
+    rows = store.get_many(refs)
+    codes = {row["id"]: _code(row) for row in rows}
     store.put_fingerprints(list(codes.items()))
-    results = {row["id"]: findings_for(store, row, codes[row["id"]]) for row in rows}
+    allowed: dict[str, tuple[str, ...] | None] = {}
+
+    def allow(harness: str) -> tuple[str, ...] | None:
+        if harness not in allowed:  # the config is read once per batch, not per proposal
+            allowed[harness] = allow_list(harness)
+        return allowed[harness]
+
+    results = {
+        row["id"]: static_findings(
+            row, codes[row["id"]], allow,
+            lambda row=row: store.similar_sized(row["id"], len(codes[row["id"]])))
+        for row in rows
+    }
     store.record_checks_batch(
         [(pid, [c.to_json() for c in found]) for pid, found in results.items()],
         SOURCE,

@@ -48,9 +48,10 @@ def is_number(value: Any) -> bool:
 
 def is_plain(text: str) -> bool:
     """True when text has no control, format (bidi) or line-separator characters."""
-    return not any(
-        unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
-        for ch in text
+    # isprintable() is False exactly for categories C*, Zl, Zp and Zs bar the ASCII space, so
+    # only text with such a character needs the per-character look, to let Zs through.
+    return text.isprintable() or all(
+        ch.isprintable() or unicodedata.category(ch) == "Zs" for ch in text
     )
 
 
