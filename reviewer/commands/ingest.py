@@ -125,8 +125,13 @@ def run_checks(store: ReviewStore, ids: list[str], actor: str, report: IngestRep
         chunk = ids[start : start + CHECK_CHUNK]
         try:
             check_proposals(store, chunk, actor=actor)
-        except StoreError as exc:
-            report.warnings.append(f"static checks not recorded for {len(chunk)} proposals: {exc}")
+        # The proposals are already stored; a failing scan (even a bug tripped by hostile
+        # input) must become a warning and a `reviewer check` retry, never a traceback.
+        except Exception as exc:
+            report.warnings.append(
+                f"static checks not recorded for {len(chunk)} proposals "
+                f"({type(exc).__name__}: {exc}); run `reviewer check --all` to retry"
+            )
 
 
 def _print(report: IngestReport, as_json: bool) -> None:
