@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store import checks
+from store.proposals import current_diff_sha
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def gating_rerun(
 
 def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
     """Each gate the proposal does not pass, as a sentence a reviewer can act on."""
-    sha = conn.execute("SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)).fetchone()[0]
+    sha = current_diff_sha(conn, pid)
     out: list[str] = []
     if policy.require_rerun or policy.require_ablation:
         rerun = gating_rerun(conn, pid, sha)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,6 +174,11 @@ class Lifecycle:
             self.decisions.pop()
         elif action == "invalidate":
             self.decisions = [d for d in self.decisions if d[1] != "approve"]
+
+
+def current_diff_sha(conn: sqlite3.Connection, pid: str) -> str | None:
+    """The sha256 of the diff the proposal carries now (None without code)."""
+    return conn.execute("SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)).fetchone()[0]
 
 
 def claimed_of(row: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from store.proposals import (
     ROW_COLUMNS,
     Lifecycle,
     claimed_of,
+    current_diff_sha,
     fields_hash,
     row_for,
 )
@@ -483,13 +484,13 @@ class ReviewStore:
             if action == "approve":
                 payload["required_approvals"] = policy.required_approvals
             life.apply(0, action, pid, actor, payload)
-            diff_sha = self.conn.execute(
-                "SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)
-            ).fetchone()[0]
+            diff_sha = current_diff_sha(self.conn, pid)
             # A decision binds to the exact code it was made on.
             payload["diff_sha256"] = diff_sha
             if action == "approve":
-                failed = unmet(self.conn, pid, policy) + self._independence(pid, life, policy)
+                failed = unmet(self.conn, pid, policy) + self._independence(
+                    pid, diff_sha, life, policy
+                )
                 if failed and override is None:
                     raise GateError(pid, failed)
                 if failed:
@@ -500,7 +501,9 @@ class ReviewStore:
             self._set_status(pid, life.status)
         return event
 
-    def _independence(self, pid: str, life: Lifecycle, policy: GatePolicy) -> list[str]:
+    def _independence(
+        self, pid: str, diff_sha: str | None, life: Lifecycle, policy: GatePolicy
+    ) -> list[str]:
         """The two-person rule's second half: the rerun's requester cannot approve alone.
 
         Checked only on the approval that would complete the count, so a requester may still
@@ -508,8 +511,7 @@ class ReviewStore:
         """
         if not policy.independent_approver or len(life.approvers) < policy.required_approvals:
             return []
-        sha = self.conn.execute("SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)).fetchone()
-        rerun = gating_rerun(self.conn, pid, sha[0])
+        rerun = gating_rerun(self.conn, pid, diff_sha)
         if rerun is not None and set(life.approvers) == {rerun["requested_by"]}:
             return [f"{rerun['requested_by']} requested the rerun and cannot be the only approver"]
         return []
@@ -570,9 +572,7 @@ class ReviewStore:
         with self._write():
             for ref, rows in validated:
                 pid = self.resolve(ref)
-                sha = self.conn.execute(
-                    "SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)
-                ).fetchone()[0]
+                sha = current_diff_sha(self.conn, pid)
                 event = self._event(
                     actor, "checks", pid, {"source": source, "diff_sha256": sha, "checks": rows}
                 )
@@ -586,9 +586,7 @@ class ReviewStore:
         with self._write():
             for ref, code in items:
                 pid = self.resolve(ref)
-                sha = self.conn.execute(
-                    "SELECT diff_sha256 FROM proposals WHERE id = ?", (pid,)
-                ).fetchone()[0]
+                sha = current_diff_sha(self.conn, pid)
                 fingerprints.put(self.conn, pid, sha, code)
 
     def similar_sized(self, ref: str, length: int) -> list[fingerprints.Candidate]:
