@@ -48,8 +48,12 @@ def main(argv: list[str] | None = None) -> int:
                 times.append(time.perf_counter() - start)
             return statistics.median(times)
 
-        one = timed(lambda s=size: run_pipeline("clusters", s, seeds[:1], methods, device))
         last: dict = {}
+
+        def one_run(s: int = size, keep: dict = last) -> None:
+            keep["one"] = run_pipeline("clusters", s, seeds[:1], methods, device)
+
+        one = timed(one_run)
 
         def batched_run(s: int = size, keep: dict = last) -> None:
             keep["run"] = run_pipeline("clusters", s, seeds, methods, device)
@@ -61,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{np.mean([r.pgr for r in last['run'].scores[m]]):.3f}" for m in methods)
         print(f"{size:>5}{one:>10.2f}{batched:>13.2f}{batched / one:>7.2f}{seq:>10.2f}"
               f"{seq / batched:>9.2f}  {pgrs}", flush=True)
+        for label, key in (("1 seed", "one"), ("5 batched", "run")):
+            phases = ", ".join(f"{k} {v:.2f}" for k, v in last[key].phases.items())
+            print(f"      {label} phases (s): {phases}", flush=True)
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,10 +19,11 @@ from reviewer.harness.tree.w2s_kit.view import View
 
 @dataclass
 class PipelineRun:
-    """Scores per method, plus wall-clock seconds of the whole pipeline."""
+    """Scores per method, wall-clock seconds of the whole pipeline and of each phase."""
 
     scores: dict[str, list[scorer.SeedScore]]
     wall_s: float
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def _sync(device: str) -> None:
@@ -37,10 +38,14 @@ def run_pipeline(task: str, size: int, seeds: list[int], methods: list[str],
                  device: str = "cpu", salt: bytes | None = None) -> PipelineRun:
     """Generate data, train teacher and ceiling, run shipped `methods`, and score."""
     start = time.perf_counter()
+    phases: dict[str, float] = {}
     spec = tasks.TASKS[task]
     salt = salt if salt is not None else b"\0" * 32
     data = tasks.generate_many(spec, salt, size, seeds)
+    phases["data"] = time.perf_counter() - start
     base = baselines.compute_baselines(task, size, seeds, device, data)
+    _sync(device)
+    phases["baselines"] = time.perf_counter() - start - phases["data"]
     arrays = {
         "x_transfer": np.stack([d.transfer.x for d in data]),
         "weak_probs": np.stack([b.weak_probs for b in base]),
@@ -51,9 +56,11 @@ def run_pipeline(task: str, size: int, seeds: list[int], methods: list[str],
     labels = [d.test.y for d in data]
     out: dict[str, list[scorer.SeedScore]] = {}
     for name in methods:
+        began = time.perf_counter()
         module = importlib.import_module(f"reviewer.harness.tree.methods.{name}")
         preds = module.run(view).cpu().numpy()
         out[name] = scorer.score_arrays(preds, labels, seeds, [b.weak_acc for b in base],
                                         [b.ceiling_acc for b in base])
+        phases[name] = time.perf_counter() - began
     _sync(device)
-    return PipelineRun(out, time.perf_counter() - start)
+    return PipelineRun(out, time.perf_counter() - start, phases)

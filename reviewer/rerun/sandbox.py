@@ -102,6 +102,16 @@ def gpu_nodes() -> list[str]:
     return [n for n in nodes if not os.path.isdir(n)]
 
 
+def gpu_library_dirs() -> list[str]:
+    """The host's existing LD_LIBRARY_PATH folders: GPU images often keep libcuda only there."""
+    dirs: list[str] = []
+    for part in os.environ.get("LD_LIBRARY_PATH", "").split(":"):
+        path = os.path.normpath(part) if part.startswith("/") else ""
+        if path and os.path.isdir(path) and path not in dirs:
+            dirs.append(path)
+    return dirs
+
+
 def _parents(targets: list[str]) -> list[str]:
     """`--dir` arguments making every ancestor of the bind targets world-readable.
 
@@ -169,18 +179,25 @@ def build_argv(spec: SandboxSpec, bwrap: str, setpriv: str | None) -> list[str]:
     for path in _ETC_FILES:
         argv += ["--ro-bind-try", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
+    lib_binds: list[tuple[Path, str]] = []
     if spec.gpu:
         for node in gpu_nodes():
             argv += ["--dev-bind", node, node]
         argv += ["--ro-bind", "/sys", "/sys"]
-    targets = [t for _, t in spec.ro_binds + spec.rw_binds]
+        libs = gpu_library_dirs()
+        if libs:
+            env["LD_LIBRARY_PATH"] = ":".join(libs)
+            lib_binds = [(Path(d), d) for d in libs if not d.startswith(_BASE_DIRS)]
+    ro_binds = lib_binds + spec.ro_binds
+    targets = [t for _, t in ro_binds + spec.rw_binds]
     argv += _parents(targets)
-    for src, dst in spec.ro_binds:
+    for src, dst in ro_binds:
         argv += ["--ro-bind", str(src), dst]
     for src, dst in spec.rw_binds:
         argv += ["--bind", str(src), dst]
     argv += ["--chdir", spec.cwd, "--clearenv"]
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", **spec.env}
+    env.update(spec.env)
     for key, value in sorted(env.items()):
         argv += ["--setenv", key, value]
     argv.append("--")

@@ -270,6 +270,19 @@ def test_gpu_binds_every_nvidia_node(monkeypatch):
     assert "--ro-bind /sys /sys" in joined
 
 
+def test_gpu_run_sees_the_hosts_library_path(monkeypatch, tmp_path):
+    # GPU images often find libcuda only through LD_LIBRARY_PATH, which env -i drops.
+    driver = tmp_path / "nvidia" / "lib64"
+    driver.mkdir(parents=True)
+    monkeypatch.setenv("LD_LIBRARY_PATH", f"{driver}:relative:/usr/lib:{tmp_path}/missing")
+    monkeypatch.setattr(sandbox, "gpu_nodes", lambda: [])
+    joined = " ".join(sandbox.build_argv(SandboxSpec(argv=["true"], gpu=True), "bwrap", None))
+    assert f"--ro-bind {driver} {driver}" in joined
+    assert f"--setenv LD_LIBRARY_PATH {driver}:/usr/lib" in joined
+    cpu = " ".join(sandbox.build_argv(SandboxSpec(argv=["true"]), "bwrap", None))
+    assert "LD_LIBRARY_PATH" not in cpu and str(driver) not in cpu
+
+
 def test_live_output_tail_is_reported_while_running(dirs):
     out = dirs[1]
     script = out.parent / "probe.py"
