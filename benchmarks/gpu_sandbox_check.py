@@ -3,8 +3,9 @@
     python benchmarks/gpu_sandbox_check.py [--size 16]
     python benchmarks/gpu_sandbox_check.py --device cpu --size 1   # dry run of step 1 here
 
-1. Runs the shipped `logconf` method as a full sandboxed rerun on CUDA (5 seeds) and
-   prints per-seed PGR, the device name and whether CUDA was used.
+1. Reruns an honest sample's own diff (default: samples/proposals/01_honest_logconf_warmup.json)
+   in the sandbox on CUDA (5 seeds) and prints per-seed PGR, the device name and whether
+   CUDA was used.
 2. Runs a CUDA probe in a sandbox that has `--dev /dev` but no NVIDIA binds and shows
    that it fails loudly instead of silently falling back to the CPU (the same probe
    with the binds, run first, shows the binds are the only difference).
@@ -16,39 +17,41 @@ Exits 0 only when both hold. Needs bubblewrap (`apt-get install bubblewrap`, or
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
+from pathlib import Path
 
 SEEDS = [1, 2, 3, 4, 5]
+HONEST = Path(__file__).resolve().parent.parent / "samples/proposals/01_honest_logconf_warmup.json"
 
 
-def sandboxed_rerun(size: int, device: str = "cuda") -> bool:
-    from reviewer.harness import treehash
+def sandboxed_rerun(sample: Path, size: int, device: str = "cuda") -> bool:
+    """Rerun a sample proposal's own diff in the sandbox, as `reviewer rerun` would."""
     from reviewer.rerun.execute import run_rerun
     from reviewer.rerun.request import RerunRequest
 
-    method = (treehash.tree_root() / "methods" / "logconf.py").read_text()
-    lines = method.splitlines(keepends=True)
-    diff = ("diff --git a/methods/gpu_logconf.py b/methods/gpu_logconf.py\n"
-            "new file mode 100644\n--- /dev/null\n+++ b/methods/gpu_logconf.py\n"
-            f"@@ -0,0 +1,{len(lines)} @@\n" + "".join("+" + line for line in lines)).encode()
-    req = RerunRequest(proposal_id="gpu-check", idea="gpu_logconf",
-                       base=treehash.git_tree_hash(), diff=diff, diff_sha256=None,
+    proposal = json.loads(sample.read_text())
+    diff = proposal["diff"].encode()
+    req = RerunRequest(proposal_id=sample.stem, idea=proposal["idea"], base=proposal["base"],
+                       diff=diff, diff_sha256=hashlib.sha256(diff).hexdigest(),
                        claim_pgr=None, claim_se=None, claim_seeds=None, seeds=SEEDS,
                        task="clusters", size=size, device=device)
+    print(f"sample {sample.name}: idea {proposal['idea']}, size {size}, seeds {SEEDS}")
     result = run_rerun(req, progress=lambda s: print(f"  .. {s}", flush=True))
     env = result.get("env") or {}
     print(f"device {env.get('device_name')}  cuda {env.get('cuda')}  "
           f"sandbox {env.get('sandbox')}  wall {env.get('wall_s')} s")
     for row in result["per_seed"]:
         print(f"  seed {row['seed']}: transfer {row['transfer_acc']:.4f}  pgr {row['pgr']:.3f}")
-    print(f"PGR {result['pgr_mean']}  ± {result['pgr_se']}  reason {result.get('reason')}")
+    print(f"PGR {result['pgr_mean']}  ± {result['pgr_se']}  naive {result['baseline_pgr_mean']}"
+          f"  gain p {result['gain_p_value']}  reason {result.get('reason')}")
+    print("checks: " + (", ".join(c["code"] for c in result.get("checks", [])) or "none"))
     return (bool(env.get("cuda")) or device == "cpu") and result["pgr_mean"] is not None
 
 
 def cuda_probe(gpu: bool) -> tuple[int, str]:
     """A sandbox with the driver's libraries; `gpu` adds the /dev/nvidia* binds and /sys."""
-    from pathlib import Path
-
     from reviewer.rerun import sandbox
 
     code = ("import torch; print('cuda available:', torch.cuda.is_available()); "
@@ -79,16 +82,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
+    parser.add_argument("--sample", type=Path, default=HONEST, help="a proposal JSON file")
     args = parser.parse_args(argv)
     import torch
 
     if args.device == "cpu":
-        return 0 if sandboxed_rerun(args.size, "cpu") else 1
+        return 0 if sandboxed_rerun(args.sample, args.size, "cpu") else 1
     if not torch.cuda.is_available():
         print("no CUDA device here: this check needs a GPU machine")
         return 2
     print(f"torch {torch.__version__}, GPU {torch.cuda.get_device_name(0)}")
-    ok_run = sandboxed_rerun(args.size)
+    ok_run = sandboxed_rerun(args.sample, args.size)
     ok_loud = without_nvidia_binds()  # a positive control first, then the missing binds
     print(f"sandboxed CUDA rerun: {'OK' if ok_run else 'FAILED'}; "
           f"no-binds fails loudly: {'OK' if ok_loud else 'FAILED'}")
