@@ -109,11 +109,8 @@ class Filters:
 WALK_INDEX_MATCHES = 2000
 
 
-def many_matches_sql(text: str) -> tuple[str, list[Any]] | None:
-    """Counts matches only up to WALK_INDEX_MATCHES + 1, so the check stays cheap."""
-    match = fts_query(text)
-    if match is None:
-        return None
+def many_matches_sql(match: str) -> tuple[str, list[Any]]:
+    """Counts matches of an FTS query only up to WALK_INDEX_MATCHES + 1, so it stays cheap."""
     return (
         "SELECT count(*) FROM (SELECT rowid FROM proposals_fts WHERE proposals_fts MATCH ? "
         "LIMIT ?)",

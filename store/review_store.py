@@ -36,6 +36,7 @@ from store.query import (
     WALK_INDEX_MATCHES,
     Filters,
     count_sql,
+    fts_query,
     list_sql,
     many_matches_sql,
     search_sql,
@@ -100,6 +101,8 @@ class ReviewStore:
         # The chain head while an ingest batch holds the write lock and appends every event
         # itself, so each event need not read it back; None everywhere else.
         self._ingest_head: tuple[int, str] | None = None
+        # ((FTS query, change stamp), match count) of the last text-only `count`.
+        self._match_count: tuple[tuple[str, tuple[int, int]], int] | None = None
 
     @classmethod
     def open(
@@ -383,11 +386,26 @@ class ReviewStore:
         """One page of proposals (no summary, diff or original), filtered and sorted."""
         filters = Filters(status, agent, text, verdict)
         walk = False
-        probe = many_matches_sql(text) if text else None
-        if probe is not None:
-            walk = self.conn.execute(*probe).fetchone()[0] > WALK_INDEX_MATCHES
+        match = fts_query(text) if text else None
+        if match is not None:
+            known = self._known_match_count(match)
+            if known is None:
+                probe = many_matches_sql(match)
+                known = self.conn.execute(*probe).fetchone()[0]
+            walk = known > WALK_INDEX_MATCHES
         sql, params = list_sql(filters, sort, limit, offset, walk_index=walk)
         return self._dicts(sql, params)
+
+    def _change_stamp(self) -> tuple[int, int]:
+        """Moves whenever this connection writes or another one commits."""
+        return self.conn.total_changes, int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _known_match_count(self, match: str) -> int | None:
+        """The full-text match count `count` last computed, if nothing changed since."""
+        if self._match_count is None:
+            return None
+        (known, stamp), n = self._match_count
+        return n if known == match and stamp == self._change_stamp() else None
 
     def count(
         self,
@@ -397,8 +415,18 @@ class ReviewStore:
         text: str | None = None,
         verdict: str | None = None,
     ) -> int:
-        sql, params = count_sql(Filters(status, agent, text, verdict))
-        return int(self.conn.execute(sql, params).fetchone()[0])
+        filters = Filters(status, agent, text, verdict)
+        match = fts_query(text) if text else None
+        if match is None or not filters.text_only:
+            sql, params = count_sql(filters)
+            return int(self.conn.execute(sql, params).fetchone()[0])
+        # The queue counts, then lists a page: remembering the count spares `list` a probe.
+        known = self._known_match_count(match)
+        if known is None:
+            stamp = self._change_stamp()
+            known = int(self.conn.execute(*count_sql(filters)).fetchone()[0])
+            self._match_count = ((match, stamp), known)
+        return known
 
     def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
         """Full-text search over title, summary, idea and agent, best match first."""
