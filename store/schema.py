@@ -143,6 +143,23 @@ def _checks(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migrations(name="0004_fts_update_columns")
+def _fts_update_columns(db: sqlite_utils.Database) -> None:
+    # The index re-tokenised every row on each status or risk change; only text edits need it.
+    db.execute('DROP TRIGGER IF EXISTS "proposals_au"')
+    db.execute(
+        """
+        CREATE TRIGGER "proposals_au"
+        AFTER UPDATE OF "title", "summary", "idea", "agent" ON "proposals" BEGIN
+          INSERT INTO "proposals_fts" ("proposals_fts", rowid, "title", "summary", "idea", "agent")
+            VALUES ('delete', old.rowid, old."title", old."summary", old."idea", old."agent");
+          INSERT INTO "proposals_fts" (rowid, "title", "summary", "idea", "agent")
+            VALUES (new.rowid, new."title", new."summary", new."idea", new."agent");
+        END
+        """
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations under one write lock; return the names applied.
 
