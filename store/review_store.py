@@ -215,9 +215,11 @@ class ReviewStore:
     ) -> list[AddResult | StoreError]:
         """`add_proposals` for many groups (one per ingested file) in one transaction.
 
-        Each group runs under its own SAVEPOINT, so a group that fails goes back whole and
-        its error takes its place in the list, while the others commit together: one commit
-        for many files instead of one fsync each.
+        A group that fails goes back whole and its error takes its place in the list, while
+        the others commit together: one commit for many files instead of one fsync each.
+        The batch first runs without a SAVEPOINT per group, since each one makes the
+        full-text index flush a segment; only when a group fails does the batch go back and
+        run again with one SAVEPOINT per group.
 
         `checker` is called with each new proposal's row as it will be stored; the findings
         it returns are recorded right after the ingest event (a `checks` event, the rows, the
@@ -225,22 +227,40 @@ class ReviewStore:
         written once. Where it returns None, or findings that do not validate, nothing is
         recorded and the id is left out of `checked` for the caller's `record_checks`.
         """
-        outcomes: list[AddResult | StoreError] = []
         with self._ingest_write():
-            for group in groups:
-                result = AddResult()
-                self.conn.execute("SAVEPOINT add_group")
-                try:
-                    for p in group:
-                        self._add_one(p, actor, result, checker)
-                except StoreError as exc:
-                    self.conn.execute("ROLLBACK TO add_group")
-                    self._ingest_head = audit.head(self.conn)  # the group's events are gone
-                    outcomes.append(exc)
-                else:
-                    outcomes.append(result)
-                self.conn.execute("RELEASE add_group")
+            self.conn.execute("SAVEPOINT add_batch")
+            try:
+                outcomes: list[AddResult | StoreError] = [
+                    self._add_group(group, actor, checker) for group in groups
+                ]
+            except StoreError:
+                self.conn.execute("ROLLBACK TO add_batch")
+                self._ingest_head = audit.head(self.conn)
+                outcomes = [self._add_group_alone(group, actor, checker) for group in groups]
+            self.conn.execute("RELEASE add_batch")
         return outcomes
+
+    def _add_group(
+        self, group: Sequence[NewProposal], actor: str, checker: IngestChecker | None
+    ) -> AddResult:
+        result = AddResult()
+        for p in group:
+            self._add_one(p, actor, result, checker)
+        return result
+
+    def _add_group_alone(
+        self, group: Sequence[NewProposal], actor: str, checker: IngestChecker | None
+    ) -> AddResult | StoreError:
+        """One group under its own SAVEPOINT: all of it, or its error and nothing written."""
+        self.conn.execute("SAVEPOINT add_group")
+        try:
+            return self._add_group(group, actor, checker)
+        except StoreError as exc:
+            self.conn.execute("ROLLBACK TO add_group")
+            self._ingest_head = audit.head(self.conn)  # the group's events are gone
+            return exc
+        finally:
+            self.conn.execute("RELEASE add_group")
 
     def add_proposal(self, proposal: NewProposal, *, actor: str) -> str:
         self.add_proposals([proposal], actor=actor)

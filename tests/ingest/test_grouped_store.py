@@ -92,3 +92,17 @@ def test_store_groups_return_each_groups_outcome_in_place(mem_store):
     seqs = [e.seq for e in mem_store.events()]
     assert seqs == list(range(1, len(seqs) + 1))  # the rolled-back event left no gap
     assert mem_store.verify().ok
+
+
+def test_a_clean_batch_takes_no_savepoint_per_file(store):
+    # Each SAVEPOINT makes the full-text index flush a segment; only a failing batch pays it.
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    try:
+        outcomes = store.add_proposal_groups(
+            [[make_proposal(i)] for i in range(20)], actor="a")
+    finally:
+        store.conn.set_trace_callback(None)
+    assert all(not isinstance(o, Conflict) and len(o.added) == 1 for o in outcomes)
+    assert [s for s in seen if s.startswith("SAVEPOINT")] == ["SAVEPOINT add_batch"]
+    assert store.count() == 20 and store.verify().ok
