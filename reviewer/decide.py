@@ -1,7 +1,8 @@
-"""Approve or reject, then publish: the one path the CLI and the TUI both take.
+"""Approve, reject or undo, then publish or withdraw: the one path the CLI and TUI take.
 
 The decision commits first; publishing is a consequence of it, so a publish failure is
-reported beside the decision (and recorded as `publish_failed`) but never undoes it.
+reported beside the decision (and recorded as `publish_failed`) but never undoes it. An
+undo that leaves a published record without its decision withdraws the record.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reviewer.publish import PublishError, PublishResult, load_config, publish, publish_rejection
+from reviewer.publish.withdraw import WithdrawResult, withdraw
 from store import ReviewStore
 from store.audit import Event
 
@@ -21,6 +23,7 @@ class Outcome:
     status: str
     published: PublishResult | None = None
     publish_error: str | None = None
+    withdrawn: WithdrawResult | None = None
 
 
 def decide(
@@ -52,3 +55,18 @@ def decide(
     except PublishError as exc:
         return Outcome(event, status, publish_error=str(exc))
     return Outcome(event, status)
+
+
+def undo(store: ReviewStore, ref: str, *, actor: str, reason: str | None = None) -> Outcome:
+    """Revert the last decision (StoreError propagates), then withdraw what it published."""
+    config = load_config()
+    event = store.undo(ref, actor=actor, reason=reason)
+    pid = event.proposal_id
+    assert pid is not None
+    status = store.get(pid)["status"]
+    why = reason or f"{event.payload['reverted_action']} undone"
+    try:
+        return Outcome(event, status, withdrawn=withdraw(store, pid, actor=actor, reason=why,
+                                                         config=config))
+    except PublishError as exc:
+        return Outcome(event, status, publish_error=str(exc))

@@ -10,8 +10,10 @@ from typing import Any
 
 import click
 
+from reviewer.config import ConfigError
 from reviewer.context import Context, pass_ctx, print_json
 from reviewer.ingest import FileResult, IngestError, fetch_findings, read_paths
+from reviewer.publish.errors import PublishError
 from reviewer.textsafe import clean
 from store import AddResult, NewProposal, ReviewStore, StoreError
 from store.checks import IngestChecker
@@ -114,7 +116,32 @@ def ingest_paths(store: ReviewStore, paths: list[Path], actor: str) -> IngestRep
     for start in range(0, len(results), FILES_PER_TRANSACTION):
         store_files(store, results[start : start + FILES_PER_TRANSACTION], actor, report, checker)
     run_checks(store, report.unchecked(), actor, report)
+    withdraw_voided(store, report.attached, actor, report)
     return report
+
+
+def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: IngestReport) -> None:
+    """A new diff voids an approval; a finding it had published leaves the shared findings."""
+    from reviewer.publish import load_config
+    from reviewer.publish.record import live_publication
+    from reviewer.publish.withdraw import withdraw
+
+    live = [pid for pid in ids if live_publication(store, pid) is not None]
+    if not live:
+        return
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        report.warnings.append(f"published findings whose approval a new diff voided were not "
+                               f"withdrawn: {exc}")
+        return
+    for pid in live:
+        try:
+            withdraw(store, pid, actor=actor, reason="a new diff voided the approval",
+                     config=config)
+        except PublishError as exc:
+            report.warnings.append(f"{pid[:12]}: its approval is void but withdrawing its "
+                                   f"published finding failed: {exc}")
 
 
 def run_checks(store: ReviewStore, ids: list[str], actor: str, report: IngestReport) -> None:
@@ -181,4 +208,5 @@ def pull_cmd(ctx: Context, url: str, timeout: float, as_json: bool) -> None:
 
         store_batch(ctx.store, url, proposals, ctx.actor, report, ingest_checker())
         run_checks(ctx.store, report.unchecked(), ctx.actor, report)
+        withdraw_voided(ctx.store, report.attached, ctx.actor, report)
     _print(report, as_json)

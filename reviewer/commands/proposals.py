@@ -8,7 +8,7 @@ from rich.text import Text
 
 from reviewer.config import ConfigError
 from reviewer.context import Context, console, listing, pass_ctx, print_json
-from reviewer.decide import decide
+from reviewer.decide import decide, undo
 from reviewer.shapes import list_item, show
 from reviewer.textsafe import clean, short
 from store import StoreError
@@ -201,11 +201,24 @@ def comment_cmd(ctx: Context, ref: str, text: str) -> None:
 @click.option("--reason", help="Why the last decision is reverted.")
 @pass_ctx
 def undo_cmd(ctx: Context, ref: str, reason: str | None) -> None:
-    """Revert the last decision on a proposal with a new audit event."""
+    """Revert the last decision on a proposal with a new audit event.
+
+    A finding it had published (or a rejection record) is withdrawn from the shared findings.
+    """
     try:
-        event = ctx.store.undo(ref, actor=ctx.actor, reason=reason)
-    except StoreError as exc:
+        outcome = undo(ctx.store, ref, actor=ctx.actor, reason=reason)
+    except (StoreError, ConfigError) as exc:
         raise click.ClickException(str(exc)) from exc
+    event = outcome.event
     click.echo(
         f"undid {event.payload['reverted_action']} of {event.proposal_id} (audit seq {event.seq})"
     )
+    gone = outcome.withdrawn
+    if gone is not None:
+        click.echo(f"withdrew it from {gone.folder} ({len(gone.removed)} files removed)")
+        if gone.http_copy:
+            click.echo(clean(f"warning: the copy sent to {gone.http_copy} stays there; "
+                             "that server has no delete"), err=True)
+    if outcome.publish_error is not None:
+        click.echo(clean(f"warning: the undo stands but withdrawing the published record "
+                         f"failed: {outcome.publish_error}"), err=True)

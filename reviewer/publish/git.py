@@ -133,6 +133,12 @@ def last_commit(repo: Repo, relpath: str) -> str | None:
     return out.stdout.strip() or None
 
 
+def head(repo: Repo) -> str | None:
+    """The commit HEAD points at, or None in a repository without commits."""
+    out = run(repo.root, "rev-parse", "--verify", "--quiet", "HEAD")
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
 def push(repo: Repo, retries: int) -> int:
     """Push HEAD to the remote branch, rebasing onto it after each lost race; attempts made."""
     if repo.remote is None:

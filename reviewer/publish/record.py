@@ -13,35 +13,51 @@ from store.audit import Event
 
 PUBLISH = "publish"
 FAILED = "publish_failed"
+WITHDRAW = "withdraw"
 REJECTION = "rejection"
 
 
 def last_attempt(store: ReviewStore, pid: str) -> Event | None:
-    """The newest `publish` or `publish_failed` event of a proposal."""
+    """The newest `publish`, `publish_failed` or `withdraw` event of a proposal."""
     last = None
     for event in store.events(pid):
-        if event.action in (PUBLISH, FAILED):
+        if event.action in (PUBLISH, FAILED, WITHDRAW):
             last = event
     return last
 
 
+def live_publication(store: ReviewStore, pid: str) -> Event | None:
+    """The proposal's newest `publish` event, unless a `withdraw` came after it."""
+    live = None
+    for event in store.events(pid):
+        if event.action == PUBLISH:
+            live = event
+        elif event.action == WITHDRAW:
+            live = None
+    return live
+
+
 def published(store: ReviewStore, pid: str) -> dict[str, Any] | None:
-    """Where the proposal's finding was published, from its latest `publish` event, or None.
+    """Where the proposal's record is published now, from its live `publish` event, or None.
 
     The object is the event's payload plus `at`, `actor` and `seq`, for `show --json`.
     """
-    event = store.latest_event(pid, PUBLISH)
+    event = live_publication(store, pid)
     if event is None:
         return None
     return {**event.payload, "at": event.ts, "actor": event.actor, "seq": event.seq}
 
 
 def latest_publications(store: ReviewStore) -> Iterator[Event]:
-    """The newest finding `publish` event of every proposal, in the order first published."""
+    """The live finding `publish` event of every proposal, in publishing order."""
     latest: dict[str, Event] = {}
     for event in store.events():
-        if event.action == PUBLISH and event.proposal_id is not None:
+        if event.proposal_id is None:
+            continue
+        if event.action == PUBLISH:
             latest[event.proposal_id] = event
+        elif event.action == WITHDRAW:
+            latest.pop(event.proposal_id, None)
     for event in latest.values():
         if event.payload.get("kind", "finding") != REJECTION:
             yield event

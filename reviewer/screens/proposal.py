@@ -15,7 +15,7 @@ from textual.widgets import Footer, Static
 from reviewer import keys
 from reviewer.app import STORE_ERRORS
 from reviewer.assist import AssistError, load_assist_config, second_opinion
-from reviewer.decide import Outcome, decide
+from reviewer.decide import Outcome, decide, undo
 from reviewer.present import active_rerun_id, duplicate_target, has_active_rerun
 from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun, reviewer_seeds
 from reviewer.shapes import show
@@ -277,9 +277,21 @@ class ProposalScreen(Screen[None]):
         actor = self.review_app.actor
         self.review_app.perform(
             f"undo on {pid[:12]}",
-            lambda store: store.undo(pid, actor=actor),
-            lambda event: self._after_write(f"undid {event.payload['reverted_action']}"),
+            lambda store: undo(store, pid, actor=actor),
+            self._undone,
         )
+
+    def _undone(self, outcome: Outcome) -> None:
+        gone = outcome.withdrawn
+        note = f" and withdrew it from {gone.folder}" if gone is not None else ""
+        self._after_write(f"undid {outcome.event.payload['reverted_action']}{note}")
+        if outcome.publish_error is not None:
+            self.notify(
+                clean(f"the undo stands but withdrawing failed: {outcome.publish_error}"),
+                title="publish",
+                severity="warning",
+                markup=False,
+            )
 
     def action_rerun(self) -> None:
         pid = self.proposal_id
