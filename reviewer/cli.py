@@ -16,6 +16,7 @@ from reviewer.commands.proposals import (
     comment_cmd,
     list_cmd,
     reject_cmd,
+    search_cmd,
     show_cmd,
     undo_cmd,
 )
@@ -49,6 +50,7 @@ def cli(click_ctx: click.Context, db: str | None, actor: str | None) -> None:
 for command in (
     tui_cmd,
     list_cmd,
+    search_cmd,
     show_cmd,
     approve_cmd,
     reject_cmd,

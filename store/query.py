@@ -149,9 +149,12 @@ def search_sql(text: str, limit: int) -> tuple[str, list[Any]] | None:
     if match is None:
         return None
     cols = ", ".join(f"p.{c}" for c in LIST_COLUMNS)
+    # Rank inside the index and join only the page: joining every match first read each
+    # matching row of the wide proposals table. Ties go to the earlier ingest.
     sql = (
-        f"SELECT {cols}, {_measured('p.id')} FROM proposals_fts "
-        "JOIN proposals p ON p.rowid = proposals_fts.rowid "
-        "WHERE proposals_fts MATCH ? ORDER BY bm25(proposals_fts), p.id LIMIT ?"
+        f"SELECT {cols}, {_measured('p.id')} FROM ("
+        "SELECT rowid AS r, bm25(proposals_fts) AS score FROM proposals_fts "
+        "WHERE proposals_fts MATCH ? ORDER BY score, rowid LIMIT ?"
+        ") m JOIN proposals p ON p.rowid = m.r ORDER BY m.score, m.r"
     )
     return sql, [match, limit]

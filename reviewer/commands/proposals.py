@@ -28,10 +28,11 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
         (
             ("id", {"width": 12}),
             ("status", {"width": 8}),
-            ("risk", {"justify": "right", "width": 5}),
-            ("agent", {"width": 12}),
-            ("idea", {"width": 14}),
-            ("title", {"ratio": 1}),
+            ("risk", {"justify": "right", "width": 4}),
+            # Minimums that fit 80 columns, so the title never drops out; wider gives it more.
+            ("agent", {"ratio": 1, "min_width": 8, "max_width": 14}),
+            ("idea", {"ratio": 1, "min_width": 10, "max_width": 18}),
+            ("title", {"ratio": 4, "min_width": 14}),
             ("PGR", {"justify": "right", "width": 5}),
             ("flags", {"justify": "right", "width": 5}),
         ),
@@ -89,6 +90,20 @@ def list_cmd(
         print_json([list_item(r) for r in rows])
         return
     print_queue(rows, ctx.store.count(status=status, agent=agent, text=text, verdict=verdict))
+
+
+@click.command("search")
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, as `list --json`.")
+@pass_ctx
+def search_cmd(ctx: Context, text: str, limit: int, as_json: bool) -> None:
+    """Best full-text matches first (bm25 over title, summary, idea and agent)."""
+    rows = ctx.store.search(text, limit=limit)
+    if as_json:
+        print_json([list_item(r) for r in rows])
+        return
+    print_queue(rows, ctx.store.count(text=text))
 
 
 @click.command("show")

@@ -80,6 +80,18 @@ def test_list_json_shape_and_filters(run, proposals_file):
     assert json.loads(run("list", "--json", "--status", "approved").output) == []
 
 
+def test_search_ranks_and_stays_terminal_safe(run, proposals_file):
+    ingest_ids(run, proposals_file)
+    rows = json.loads(run("search", "--json", "loss variant 2").output)
+    assert [r["title"] for r in rows] == ["Confidence loss variant 2"]
+    assert len(json.loads(run("search", "--json", "--limit", "2", "confidence").output)) == 2
+    table = run("search", "hostile")
+    assert table.exit_code == 0 and "1 of 1 proposals" in table.output
+    # The title keeps its room on 80 columns; its markup is shown, never interpreted.
+    assert "Hostile [link=" in table.output and "\x1b" not in table.output
+    assert json.loads(run("search", "--json", '" OR *').output) == []
+
+
 def test_show_json_has_the_documented_shape(run, proposals_file):
     pid = ingest_ids(run, proposals_file)[0]
     data = json.loads(run("show", "--json", pid[:8]).output)

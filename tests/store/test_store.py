@@ -197,6 +197,25 @@ def test_full_text_search(mem_store):
     assert mem_store.count(text="ensembles students") == 1
 
 
+def test_ranked_search_orders_by_bm25_then_ingest_order(mem_store):
+    mem_store.add_proposals(
+        [
+            make_proposal(1, title="one", summary="mixup " + "filler " * 40),
+            make_proposal(2, title="two", summary="mixup mixup mixup"),
+            make_proposal(3, title="three", summary="mixup " + "filler " * 40),
+            make_proposal(4, title="four", summary="no match here"),
+        ],
+        actor="a",
+    )
+    scores = dict(mem_store.conn.execute(
+        "SELECT rowid, bm25(proposals_fts) FROM proposals_fts WHERE proposals_fts MATCH 'mixup'"
+    ).fetchall())
+    assert scores[1] == scores[3] != scores[2]
+    assert [r["title"] for r in mem_store.search("mixup")] == ["two", "one", "three"]
+    assert [r["title"] for r in mem_store.search("mixup", limit=2)] == ["two", "one"]
+    assert mem_store.search("mixup")[0]["id"] == mem_store.list(text="two")[0]["id"]
+
+
 def test_events_table_is_append_only(file_store):
     pid = file_store.add_proposal(make_proposal(1), actor="a")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
