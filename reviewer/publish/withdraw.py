@@ -74,7 +74,10 @@ def withdraw(
             f"{pid[:12]} was published to {folder}, not to the configured [publish] folder "
             f"({config.folder or 'none'}); set folder back to withdraw it"
         )
-    main = Path(str(live.payload["file"])).relative_to(folder)
+    try:
+        main = Path(str(live.payload["file"])).relative_to(folder)
+    except ValueError:
+        raise PublishError(f"{pid[:12]}: its publish event names a file outside {folder}") from None
     names = [str(main.with_suffix(s)) for s in (".json", ".patch", ".md")]
     payload: dict[str, Any] = {"kind": kind, "folder": str(folder), "file": str(folder / main),
                                "reason": reason, "removed": [], "commit": None, "pushed": False,

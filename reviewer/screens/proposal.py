@@ -247,12 +247,11 @@ class ProposalScreen(Screen[None]):
         else:
             self._after_write(f"{outcome.status} {pid}")
         if outcome.publish_error is not None:
-            self.notify(
-                clean(f"the decision stands but publishing failed: {outcome.publish_error}"),
-                title="publish",
-                severity="warning",
-                markup=False,
-            )
+            self._publish_warning(f"the decision stands but publishing failed: "
+                                  f"{outcome.publish_error}")
+
+    def _publish_warning(self, message: str) -> None:
+        self.notify(clean(message), title="publish", severity="warning", markup=False)
 
     def action_comment(self) -> None:
         pid = self.proposal_id
@@ -286,12 +285,8 @@ class ProposalScreen(Screen[None]):
         note = f" and withdrew it from {gone.folder}" if gone is not None else ""
         self._after_write(f"undid {outcome.event.payload['reverted_action']}{note}")
         if outcome.publish_error is not None:
-            self.notify(
-                clean(f"the undo stands but withdrawing failed: {outcome.publish_error}"),
-                title="publish",
-                severity="warning",
-                markup=False,
-            )
+            self._publish_warning(f"the undo stands but withdrawing failed: "
+                                  f"{outcome.publish_error}")
 
     def action_rerun(self) -> None:
         pid = self.proposal_id

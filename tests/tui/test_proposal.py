@@ -288,3 +288,25 @@ async def test_seed_plot_shows_a_finished_rerun(samples_store):
         await pilot.press("b")  # blinded: the claim line and its title go
         await pilot.pause()
         assert "vs the claim" not in plot.border_title
+
+
+async def test_undo_withdraws_what_the_approval_published(samples_store, tmp_path):
+    from reviewer import paths
+
+    shared = tmp_path / "shared"
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text(f'[publish]\nfolder = "{shared}"\n')
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("a", *"ok", "enter")
+        await pilot.pause()
+        assert samples_store.get(pid)["status"] == "approved"
+        assert any(p.suffix == ".json" for p in shared.iterdir())
+        await pilot.press("u")
+        await pilot.pause()
+        assert samples_store.get(pid)["status"] == "pending"
+        assert [p for p in shared.iterdir() if not p.name.startswith(".")] == []
+        assert actions(samples_store, pid)[-1] == "withdraw"
+        assert any("withdrew it from" in n.message for n in app._notifications)
