@@ -97,6 +97,8 @@ def _describe(result: PublishResult) -> str:
         text += f"  pushed to {result.remote} in {result.push_attempts} attempt(s)"
     if result.http:
         text += f"  POST {result.http['status']}"
+    if result.kept_remote:
+        text += "  (another reviewer had published it first; their record stays)"
     return text
 
 

@@ -56,6 +56,7 @@ class PublishResult:
     finding_sha256: str
     diff_sha256: str | None
     event_seq: int | None
+    kept_remote: bool = False  # another reviewer's record of this finding was there first
 
     @property
     def unchanged(self) -> bool:
@@ -79,6 +80,7 @@ class PublishResult:
             "diff_sha256": self.diff_sha256,
             "event_seq": self.event_seq,
             "unchanged": self.unchanged,
+            "kept_remote": self.kept_remote,
         }
 
 
@@ -186,8 +188,11 @@ def _deliver(
                 )
                 if repo.remote is not None:
                     stage = "push"
-                    attempts = git.push(repo, cfg.push_retries)
+                    pushed = git.push(repo, cfg.push_retries, [rel for rel, _ in files])
+                    attempts = pushed.attempts
                     payload["pushed"] = True
+                    if pushed.kept_remote:
+                        payload["kept_remote"] = True
                 payload["commit"] = git.last_commit(repo, main_rel)
             if cfg.http_url and kind == "finding":
                 stage = "http"
@@ -216,6 +221,7 @@ def _deliver(
         finding_sha256=built.finding_sha256,
         diff_sha256=payload["diff_sha256"],
         event_seq=seq,
+        kept_remote=bool(payload.get("kept_remote")),
     )
 
 

@@ -139,17 +139,31 @@ def head(repo: Repo) -> str | None:
     return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
-def push(repo: Repo, retries: int) -> int:
-    """Push HEAD to the remote branch, rebasing onto it after each lost race; attempts made."""
+@dataclass(frozen=True)
+class Pushed:
+    """How a push went: attempts made, and whether the remote's copy of our files won."""
+
+    attempts: int
+    kept_remote: bool = False
+
+
+def push(repo: Repo, retries: int, own: Sequence[str] = ()) -> Pushed:
+    """Push HEAD to the remote branch, rebasing onto it after each lost race.
+
+    When the rebase conflicts only in `own` (the files this push publishes), another
+    reviewer published the same finding first: their commit stays and ours is skipped, so
+    the folder matches the remote and later publishes are not stuck behind the conflict.
+    """
     if repo.remote is None:
         raise GitError("no remote to push to")
     refspec = f"HEAD:refs/heads/{repo.branch}"
     tracking = f"refs/remotes/{repo.remote}/{repo.branch}"
+    kept_remote = False
     for attempt in range(1, retries + 2):
         out = run(repo.root, "push", "--porcelain", repo.remote, refspec,
                   timeout=NETWORK_TIMEOUT_S)  # fmt: skip
         if out.returncode == 0:
-            return attempt
+            return Pushed(attempt, kept_remote)
         if not _RACED.search(out.stderr + out.stdout) or attempt > retries:
             raise GitError(
                 f"git push to {repo.remote} failed after {attempt} attempt(s): {_tail(out)}"
@@ -157,6 +171,9 @@ def push(repo: Repo, retries: int) -> int:
         _checked(repo.root, "fetch", "--quiet", repo.remote,
                  f"+refs/heads/{repo.branch}:{tracking}", timeout=NETWORK_TIMEOUT_S)  # fmt: skip
         rebased = run(repo.root, "rebase", "--autostash", tracking)
+        while rebased.returncode != 0 and _only_ours_conflict(repo, own):
+            kept_remote = True
+            rebased = run(repo.root, "rebase", "--skip")
         if rebased.returncode != 0:
             run(repo.root, "rebase", "--abort")
             raise GitError(
@@ -164,6 +181,13 @@ def push(repo: Repo, retries: int) -> int:
                 f"{_tail(rebased)}"
             )
     raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+
+
+def _only_ours_conflict(repo: Repo, own: Sequence[str]) -> bool:
+    """True when a rebase stopped on conflicts in `own` files and nowhere else."""
+    out = run(repo.root, "diff", "--name-only", "--diff-filter=U", "-z")
+    conflicted = {p for p in out.stdout.split("\0") if p}
+    return out.returncode == 0 and bool(conflicted) and conflicted <= set(own)
 
 
 def message(title: str, body: str, trailers: Sequence[tuple[str, str]]) -> str:

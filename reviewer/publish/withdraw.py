@@ -4,7 +4,8 @@ Only approved findings may sit in the shared findings (DESIGN §4.6), so undoing
 or a new diff voiding it, removes the finding's files (one commit, pushed, in a git folder)
 and records a `withdraw` event. A rejection record under `rejected/` goes the same way when
 its rejection is undone. A copy POSTed to a sandbox server stays there: its API has no
-delete, so the event names the URL for a person to follow up.
+delete, so the event names the URL for a person to follow up. Where another reviewer's
+record of the same finding won the push race, it stays: their approval still stands.
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ def withdraw(
     payload: dict[str, Any] = {"kind": kind, "folder": str(folder), "file": str(folder / main),
                                "reason": reason, "removed": [], "commit": None, "pushed": False,
                                "http_copy": (live.payload.get("http") or {}).get("url")}
+    if live.payload.get("kept_remote"):
+        # The shared record is another reviewer's, whose approval this undo does not touch.
+        payload["kept"] = "the shared record is another reviewer's publication"
+        event = store.annotate(pid, WITHDRAW, payload, actor=actor)
+        return WithdrawResult(pid, kind, folder, (), None, False, payload["http_copy"], event.seq)
     stage = "remove"
     with locked(folder):
         try:
@@ -92,11 +98,11 @@ def withdraw(
                 stage = "commit"
                 if removed:
                     git.commit(repo, removed, _message(live.payload, pid, actor, reason))
-                payload["commit"] = git.head(repo)
                 if repo.remote is not None:
                     stage = "push"  # also after an earlier try committed but could not push
                     git.push(repo, config.push_retries)
                     payload["pushed"] = True
+                payload["commit"] = git.head(repo)  # after the push: a rebase may move it
         except PublishError as exc:
             failed = {**payload, "stage": stage, "error": str(exc), "withdraw": True}
             store.annotate(pid, FAILED, failed, actor=actor)

@@ -239,3 +239,40 @@ def test_rejections_are_committed_under_rejected(mem_store, remote, tmp_path):
     head = commits(remote)[0]
     assert head["subject"].startswith(f"Record rejection of {pid[:12]}:")
     assert ["Rejected-by", "bob"] in head["trailers"]
+
+
+def test_the_same_finding_from_two_reviewers_keeps_the_first_and_unsticks_the_second(
+        remote, tmp_path):
+    from reviewer.decide import undo
+
+    alice_dir, bob_dir = clone(remote, tmp_path / "alice"), clone(remote, tmp_path / "bob")
+    alice, bob = ReviewStore.open(tmp_path / "a.db"), ReviewStore.open(tmp_path / "b.db")
+    try:
+        pid = approved(alice, 7, by="alice@example.org")
+        assert approved(bob, 7, by="bob@example.org") == pid  # the same proposal
+        first = publish(alice, pid, actor="alice", config=PublishConfig(folder=alice_dir))
+        second = publish(bob, pid, actor="bob", config=PublishConfig(folder=bob_dir))
+        assert not first.kept_remote and second.kept_remote and second.pushed
+        assert second.commit == first.commit == commits(remote)[0]["sha"]
+        assert_trailers(commits(remote)[0], ["alice@example.org"])  # the first record stays
+        assert published(bob, pid)["kept_remote"] is True
+        assert git(bob_dir, "status", "--porcelain") == ""
+        assert git(bob_dir, "rev-parse", "HEAD") == first.commit
+
+        # Bob's clone is not stuck: his next finding goes out on top.
+        other = approved(bob, 8, by="bob@example.org")
+        assert publish(bob, other, actor="bob", config=PublishConfig(folder=bob_dir)).pushed
+        assert commits(remote)[0]["subject"].startswith(f"Publish {other[:12]}")
+
+        # Bob undoing his approval leaves Alice's record: hers still stands.
+        from reviewer import paths
+
+        paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+        paths.config_file().write_text(f'[publish]\nfolder = "{bob_dir}"\n')
+        gone = undo(bob, pid, actor="bob").withdrawn
+        assert gone is not None and gone.removed == ()
+        assert f"{pid[:12]}_idea_7.json" in files_on(remote)
+        assert bob.latest_event(pid, "withdraw").payload["kept"].startswith("the shared record")
+    finally:
+        alice.close()
+        bob.close()
