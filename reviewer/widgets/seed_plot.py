@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from textual_plotext import PlotextPlot
@@ -30,6 +31,26 @@ def plot_points(data: dict[str, Any]) -> tuple[list[int], list[float]]:
     return seeds, pgrs
 
 
+def y_axis(values: list[float], count: int = 5) -> tuple[float, float, list[float], list[str]]:
+    """A padded range around `values` with round tick values and labels inside it.
+
+    A plot a few rows high puts plotext's own ticks at row edges, which reads as false
+    precision (1.046, 1.019, ...); round ticks say only what the rows can show.
+    """
+    lo, hi = min(values), max(values)
+    if hi - lo < 1e-9:  # one value: a small window around it
+        half = max(abs(hi) * 0.05, 0.01)
+        lo, hi = lo - half, hi + half
+    pad = (hi - lo) * 0.15
+    lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / count
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    decimals = max(0, -math.floor(math.log10(step)) + (1 if step / magnitude == 2.5 else 0))
+    ticks = [round(k * step, 10) for k in range(math.ceil(lo / step), math.floor(hi / step) + 1)]
+    return lo, hi, ticks, [f"{t:.{decimals}f}" for t in ticks]
+
+
 class SeedPlot(PlotextPlot):
     """Per-seed measured PGR as points, the claim and the measured mean as lines.
 
@@ -37,7 +58,7 @@ class SeedPlot(PlotextPlot):
     """
 
     DEFAULT_CSS = """
-    SeedPlot { height: 12; border: round $primary; padding: 0 1; }
+    SeedPlot { height: 14; border: round $primary; padding: 0 1; }
     """
 
     def show_data(self, data: dict[str, Any], *, hide_claim: bool = False) -> None:
@@ -50,15 +71,20 @@ class SeedPlot(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         xs = list(range(1, len(seeds) + 1))
-        plt.scatter(xs, pgrs, marker="dot", label="measured per seed")
+        plt.scatter(xs, pgrs, marker="dot")
         mean = sum(pgrs) / len(pgrs)
         plt.hline(mean, "blue")
         claim = _number((data.get("claimed") or {}).get("pgr"))
+        shown = [*pgrs, mean]
         if claim is not None and not hide_claim:
             plt.hline(claim, "red")
-            plt.title(f"red: claim {claim:.3f}   blue: measured mean {mean:.3f}")
+            shown.append(claim)
+            plt.title(f"dots: each seed   red: claim {claim:.3f}   blue: measured mean {mean:.3f}")
         else:
-            plt.title(f"blue: measured mean {mean:.3f}")
+            plt.title(f"dots: each seed   blue: measured mean {mean:.3f}")
+        lo, hi, ticks, labels = y_axis(shown)
+        plt.ylim(lo, hi)
+        plt.yticks(ticks, labels)
         plt.xticks(xs, [str(s) for s in seeds])
         plt.xlabel("seed")
         self.refresh()
