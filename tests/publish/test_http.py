@@ -94,3 +94,30 @@ def test_an_unreachable_server_is_a_clear_error(mem_store, server, tmp_path):
         publish(mem_store, pid, actor="alice",
                 config=PublishConfig(folder=tmp_path / "f", http_url=dead, http_timeout_s=5))
     assert mem_store.latest_event(pid, "publish_failed").payload["http"]["status"] is None
+
+
+def test_withdrawing_names_the_copy_the_server_keeps(mem_store, server, tmp_path):
+    from click.testing import CliRunner
+
+    from reviewer import paths
+    from reviewer.cli import cli
+    from store import ReviewStore
+
+    folder = tmp_path / "f"
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text(
+        f'[publish]\nfolder = "{folder}"\nhttp_url = "{server.url}"\n')
+    db = tmp_path / "cli.db"
+    store = ReviewStore.open(db)
+    pid = approved(store, 1)
+    publish(store, pid, actor="alice", config=PublishConfig(folder=folder, http_url=server.url))
+    store.close()
+    assert len(server.requests) == 1
+    result = CliRunner().invoke(cli, ["--db", str(db), "--actor", "bob", "undo", pid])
+    assert result.exit_code == 0, result.output
+    assert f"the copy sent to {server.url}/api/findings/share stays there" in result.output
+    store = ReviewStore.open(db)
+    event = store.latest_event(pid, "withdraw")
+    assert event.payload["http_copy"] == f"{server.url}/api/findings/share"
+    assert len(server.requests) == 1  # nothing is sent on withdrawal
+    store.close()
