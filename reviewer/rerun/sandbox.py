@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from reviewer import paths
 from reviewer.textsafe import clean
 
 SANDBOX_UID = 65534
@@ -103,11 +104,24 @@ def gpu_nodes() -> list[str]:
 
 
 def gpu_library_dirs() -> list[str]:
-    """The host's existing LD_LIBRARY_PATH folders: GPU images often keep libcuda only there."""
+    """The LD_LIBRARY_PATH folders holding NVIDIA driver libraries (libcuda, libnvidia-*).
+
+    GPU images often keep libcuda only there, and `env -i` drops the variable. Only driver
+    folders qualify, and never one that contains the reviewer's own data, cache or config
+    (the salt, the baselines), so a broad entry such as $HOME exposes nothing.
+    """
+    private = [Path(p).resolve() for p in (paths.data_dir(), paths.cache_dir(), paths.config_dir())]
     dirs: list[str] = []
     for part in os.environ.get("LD_LIBRARY_PATH", "").split(":"):
         path = os.path.normpath(part) if part.startswith("/") else ""
-        if path and os.path.isdir(path) and path not in dirs:
+        if not path or path in dirs or not os.path.isdir(path):
+            continue
+        real = Path(path).resolve()
+        if any(p == real or real in p.parents for p in private):
+            continue
+        if glob.glob(os.path.join(glob.escape(path), "libcuda.so*")) or glob.glob(
+            os.path.join(glob.escape(path), "libnvidia-*.so*")
+        ):
             dirs.append(path)
     return dirs
 

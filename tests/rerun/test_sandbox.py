@@ -270,15 +270,27 @@ def test_gpu_binds_every_nvidia_node(monkeypatch):
     assert "--ro-bind /sys /sys" in joined
 
 
-def test_gpu_run_sees_the_hosts_library_path(monkeypatch, tmp_path):
+def test_gpu_run_sees_the_hosts_driver_library_folder(monkeypatch, tmp_path):
     # GPU images often find libcuda only through LD_LIBRARY_PATH, which env -i drops.
+    from reviewer import paths
+
     driver = tmp_path / "nvidia" / "lib64"
     driver.mkdir(parents=True)
-    monkeypatch.setenv("LD_LIBRARY_PATH", f"{driver}:relative:/usr/lib:{tmp_path}/missing")
+    (driver / "libcuda.so.1").write_bytes(b"")
+    plain = tmp_path / "mylibs"
+    plain.mkdir()
+    (plain / "libfoo.so").write_bytes(b"")
+    home = paths.data_dir().parent  # an entry that holds the reviewer's salt
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "libcuda.so.1").write_bytes(b"")
+    monkeypatch.setenv("LD_LIBRARY_PATH",
+                       f"{driver}:relative:{plain}:{home}:{tmp_path}/missing:{driver}")
     monkeypatch.setattr(sandbox, "gpu_nodes", lambda: [])
+    assert sandbox.gpu_library_dirs() == [str(driver)]
     joined = " ".join(sandbox.build_argv(SandboxSpec(argv=["true"], gpu=True), "bwrap", None))
     assert f"--ro-bind {driver} {driver}" in joined
-    assert f"--setenv LD_LIBRARY_PATH {driver}:/usr/lib" in joined
+    assert f"--setenv LD_LIBRARY_PATH {driver} " in joined
+    assert str(plain) not in joined and f"--ro-bind {home} " not in joined
     cpu = " ".join(sandbox.build_argv(SandboxSpec(argv=["true"]), "bwrap", None))
     assert "LD_LIBRARY_PATH" not in cpu and str(driver) not in cpu
 
