@@ -52,7 +52,8 @@ def decide(
             return Outcome(event, status, published=publish(store, pid, actor=actor, config=config))
         if status == "rejected" and config.rejected:
             publish_rejection(store, pid, actor=actor, config=config)
-    except PublishError as exc:
+    # OSError too (the publish lock, a full disk): the decision stands either way.
+    except (PublishError, OSError) as exc:
         return Outcome(event, status, publish_error=str(exc))
     return Outcome(event, status)
 
@@ -68,5 +69,5 @@ def undo(store: ReviewStore, ref: str, *, actor: str, reason: str | None = None)
     try:
         return Outcome(event, status, withdrawn=withdraw(store, pid, actor=actor, reason=why,
                                                          config=config))
-    except PublishError as exc:
+    except (PublishError, OSError) as exc:
         return Outcome(event, status, publish_error=str(exc))

@@ -139,7 +139,7 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
         try:
             withdraw(store, pid, actor=actor, reason="a new diff voided the approval",
                      config=config)
-        except PublishError as exc:
+        except (PublishError, OSError) as exc:
             report.warnings.append(f"{pid[:12]}: its approval is void but withdrawing its "
                                    f"published finding failed: {exc}")
 

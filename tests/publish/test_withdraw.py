@@ -149,3 +149,21 @@ def test_a_live_approval_is_never_withdrawn(mem_store, tmp_path):
     assert mem_store.get(pid)["status"] == "approved"
     assert withdraw(mem_store, pid, actor="bob", reason="x", config=config) is None
     assert len(names(folder)) == 3
+
+
+def test_an_os_error_while_withdrawing_is_reported_and_the_undo_stands(mem_store, tmp_path,
+                                                                       monkeypatch):
+    import reviewer.publish.withdraw as withdraw_module
+
+    folder = tmp_path / "shared"
+    config = configure(folder)
+    pid = approved(mem_store, 1)
+    publish(mem_store, pid, actor="alice", config=config)
+
+    def no_lock(_folder):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(withdraw_module, "locked", no_lock)
+    outcome = undo(mem_store, pid, actor="bob")
+    assert outcome.status == "pending" and "No space left" in outcome.publish_error
+    assert len(names(folder)) == 3 and live_publication(mem_store, pid) is not None
