@@ -136,8 +136,28 @@ def assessment_text(assessment: dict[str, Any]) -> str:
     return f"predicted {verdict}{blinded}" + (f": {note}" if note else "")
 
 
+def publication_text(action: str, payload: dict[str, Any]) -> str:
+    """One line on a publish, a failed publish or a withdrawal, from its event payload."""
+    if action == "withdraw":
+        if payload.get("kept"):
+            return f"left another reviewer's record in place: {clean(payload.get('reason'))}"
+        removed = payload.get("removed") or []
+        return f"removed {len(removed)} file(s): {clean(payload.get('reason'))}"
+    if action == "publish_failed":
+        what = "withdrawal" if payload.get("withdraw") else "publish"
+        return f"{what} failed at {payload.get('stage')}: {clean(payload.get('error'))}"
+    text = clean(str(payload.get("file") or payload.get("folder") or ""))
+    if payload.get("commit"):
+        text += f", commit {str(payload['commit'])[:12]}"
+    if payload.get("pushed"):
+        text += ", pushed"
+    if payload.get("kept_remote"):
+        text += " (another reviewer's record was there first)"
+    return text
+
+
 def timeline(data: dict[str, Any]) -> list[TimelineEntry]:
-    """Decisions, comments and assessments of a proposal's view, oldest first."""
+    """Decisions, comments, assessments and publications of a proposal's view, oldest first."""
     entries = [
         TimelineEntry(
             d.get("at") or "",
@@ -164,6 +184,15 @@ def timeline(data: dict[str, Any]) -> list[TimelineEntry]:
             assessment_text(a),
         )
         for a in data.get("assessments", [])
+    ]
+    entries += [
+        TimelineEntry(
+            p.get("at") or "",
+            clean(p.get("actor"), single_line=True),
+            p["action"],
+            publication_text(p["action"], p.get("payload") or {}),
+        )
+        for p in data.get("publications", [])
     ]
     return sorted(entries, key=lambda e: e.at)
 

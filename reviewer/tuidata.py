@@ -33,10 +33,23 @@ def assessments(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
     ]
 
 
+PUBLICATION_ACTIONS = ("publish", "publish_failed", "withdraw")
+
+
+def publications(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
+    """Every publish, failed publish and withdrawal of a proposal, oldest first."""
+    return [
+        {"actor": e.actor, "at": e.ts, "action": e.action, "payload": e.payload}
+        for e in store.events(pid)
+        if e.action in PUBLICATION_ACTIONS
+    ]
+
+
 def proposal_view(store: ReviewStore, ref: str) -> dict[str, Any]:
-    """`shapes.show()` plus the proposal's assessments, which the timeline and blinding use."""
+    """`shapes.show()` plus assessments and publications, which the timeline and blinding use."""
     data = show(store, ref)
     data["assessments"] = assessments(store, data["id"])
+    data["publications"] = publications(store, data["id"])
     return data
 
 

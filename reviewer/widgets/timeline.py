@@ -20,7 +20,7 @@ def _reruns(data: dict[str, Any], hide_verdict: bool) -> list[RenderableType]:
 
 
 def history_renderable(data: dict[str, Any], *, hide_verdict: bool = False) -> Group:
-    """Reruns newest first, then decisions, comments and assessments oldest first."""
+    """Reruns newest first, then decisions, comments, assessments and publishing oldest first."""
     entries = [
         Text.assemble(
             (f"{e.at[:19]}  ", "dim"),
@@ -35,7 +35,7 @@ def history_renderable(data: dict[str, Any], *, hide_verdict: bool = False) -> G
         Text("reruns", style="bold underline"),
         *(reruns or [Text("none", style="dim")]),
         Text(""),
-        Text("decisions, comments and assessments", style="bold underline"),
+        Text("decisions, comments, assessments and publishing", style="bold underline"),
         *(entries or [Text("none", style="dim")]),
     )
 

@@ -243,3 +243,23 @@ def test_event_cells_and_verify_lines():
         "chain BROKEN · damaged · cannot open",
         [],
     )
+
+
+def test_publications_join_the_timeline_cleaned():
+    data = {
+        "decisions": [{"actor": "r", "action": "approve", "reason": "ok", "at": "1"}],
+        "publications": [
+            {"actor": "r", "at": "2", "action": "publish",
+             "payload": {"file": "/f/abc_x.json", "commit": "0123456789abcdef", "pushed": True}},
+            {"actor": "r", "at": "4", "action": "withdraw",
+             "payload": {"reason": "approve undone\x1b[2J", "removed": ["a", "b", "c"]}},
+            {"actor": "r", "at": "3", "action": "publish_failed",
+             "payload": {"withdraw": True, "stage": "push", "error": "no\x07 remote"}},
+        ],
+    }
+    assert [(e.action, e.text) for e in timeline(data)] == [
+        ("approve", "ok"),
+        ("publish", "/f/abc_x.json, commit 0123456789ab, pushed"),
+        ("publish_failed", "withdrawal failed at push: no remote"),
+        ("withdraw", "removed 3 file(s): approve undone"),
+    ]

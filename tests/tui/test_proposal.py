@@ -8,7 +8,7 @@ from reviewer.screens.proposal import ProposalScreen
 from reviewer.screens.queue import QueueScreen
 from reviewer.widgets.prompt import PromptModal
 from store import ReviewStore
-from tests.tui.conftest import SIZE, make_app, pid_of, sample_store, screen_text
+from tests.tui.conftest import SIZE, content_text, make_app, pid_of, sample_store, screen_text
 
 pytestmark = pytest.mark.anyio
 
@@ -310,3 +310,5 @@ async def test_undo_withdraws_what_the_approval_published(samples_store, tmp_pat
         assert [p for p in shared.iterdir() if not p.name.startswith(".")] == []
         assert actions(samples_store, pid)[-1] == "withdraw"
         assert any("withdrew it from" in n.message for n in app._notifications)
+        history = content_text(app.screen.query_one("#proposal-timeline"))
+        assert "publish" in history and "removed 3 file(s): approve undone" in history
