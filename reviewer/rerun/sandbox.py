@@ -202,7 +202,8 @@ def build_argv(spec: SandboxSpec, bwrap: str, setpriv: str | None) -> list[str]:
         libs = gpu_library_dirs()
         if libs:
             env["LD_LIBRARY_PATH"] = ":".join(libs)
-            lib_binds = [(Path(d), d) for d in libs if not d.startswith(_BASE_DIRS)]
+            lib_binds = [(Path(d), d) for d in libs
+                         if not any(d == b or d.startswith(b + "/") for b in _BASE_DIRS)]
     ro_binds = lib_binds + spec.ro_binds
     targets = [t for _, t in ro_binds + spec.rw_binds]
     argv += _parents(targets)
