@@ -88,6 +88,31 @@ def replace(
         )
     }
     conn.execute("DELETE FROM checks WHERE proposal_id = ? AND source = ?", (pid, source))
+    _insert(conn, pid, source, diff_sha256, checks, event_seq, kept)
+
+
+def insert_new(
+    conn: sqlite3.Connection,
+    pid: str,
+    source: str,
+    diff_sha256: str | None,
+    checks: Iterable[Mapping[str, Any]],
+    event_seq: int,
+) -> None:
+    """`replace` for a proposal stored in this same transaction: it has nothing to replace."""
+    _insert(conn, pid, source, diff_sha256, checks, event_seq, {})
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    pid: str,
+    source: str,
+    diff_sha256: str | None,
+    checks: Iterable[Mapping[str, Any]],
+    event_seq: int,
+    kept: Mapping[tuple[Any, ...], tuple[Any, ...]],
+) -> None:
+    """Write `checks` as rows, carrying over the resolution `kept` holds for the same finding."""
     conn.executemany(
         _INSERT,
         [
@@ -102,25 +127,6 @@ def replace(
                 event_seq,
                 *kept.get((c["code"], c["message"], diff_sha256), (None, None, None)),
             )
-            for c in checks
-        ],
-    )
-
-
-def insert_new(
-    conn: sqlite3.Connection,
-    pid: str,
-    source: str,
-    diff_sha256: str | None,
-    checks: Iterable[Mapping[str, Any]],
-    event_seq: int,
-) -> None:
-    """`replace` for a proposal stored in this same transaction: it has nothing to replace."""
-    conn.executemany(
-        _INSERT,
-        [
-            (pid, source, diff_sha256, c["code"], c["severity"], c["message"],
-             json.dumps(c.get("detail") or {}, sort_keys=True), event_seq, None, None, None)
             for c in checks
         ],
     )
