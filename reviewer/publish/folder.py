@@ -62,6 +62,19 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+def remove(path: Path) -> bool:
+    """Unlink one file, its removal synced where the folder allows; False when already gone."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise PublishError(f"cannot remove {path}: {exc.strerror}") from exc
+    with contextlib.suppress(OSError):
+        _fsync_dir(path.parent)
+    return True
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make the rename itself durable."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)

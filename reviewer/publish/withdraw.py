@@ -10,8 +10,6 @@ record of the same finding won the push race, it stays: their approval still sta
 
 from __future__ import annotations
 
-import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 from reviewer.publish import git
 from reviewer.publish.config import PublishConfig
 from reviewer.publish.errors import PublishError
-from reviewer.publish.folder import locked, target
+from reviewer.publish.folder import locked, remove, target
 from reviewer.publish.record import FAILED, REJECTION, WITHDRAW, live_publication
 from reviewer.textsafe import short
 from store import ReviewStore
@@ -92,7 +90,7 @@ def withdraw(
     with locked(folder):
         try:
             repo = git.open_repo(folder, config.remote, config.branch)
-            removed = [name for name in names if _remove(target(folder, name))]
+            removed = [name for name in names if remove(target(folder, name))]
             payload["removed"] = [str(folder / name) for name in removed]
             if repo is not None:
                 stage = "commit"
@@ -110,23 +108,6 @@ def withdraw(
     event = store.annotate(pid, WITHDRAW, payload, actor=actor)
     return WithdrawResult(pid, kind, folder, tuple(Path(p) for p in payload["removed"]),
                           payload["commit"], payload["pushed"], payload["http_copy"], event.seq)
-
-
-def _remove(path: Path) -> bool:
-    """Unlink one file durably; False when it is already gone."""
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        return False
-    except OSError as exc:
-        raise PublishError(f"cannot remove {path}: {exc.strerror}") from exc
-    with contextlib.suppress(OSError):
-        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    return True
 
 
 def _message(published: dict[str, Any], pid: str, actor: str, reason: str) -> str:
