@@ -38,9 +38,10 @@ def y_axis(values: list[float], count: int = 5) -> tuple[float, float, list[floa
     precision (1.046, 1.019, ...); round ticks say only what the rows can show.
     """
     lo, hi = min(values), max(values)
-    if hi - lo < 1e-9:  # one value: a small window around it
-        half = max(abs(hi) * 0.05, 0.01)
-        lo, hi = lo - half, hi + half
+    if hi - lo < 0.02:  # one value, or a spread no row could show: a small window around it
+        mid = (lo + hi) / 2
+        half = max(abs(mid) * 0.05, 0.01)
+        lo, hi = mid - half, mid + half
     pad = (hi - lo) * 0.15
     lo, hi = lo - pad, hi + pad
     raw = (hi - lo) / count

@@ -24,3 +24,9 @@ def test_the_range_covers_every_value_and_ticks_are_round(values):
 def test_a_tight_cluster_against_a_far_claim():
     _, _, ticks, labels = y_axis([0.996, 0.989, 0.988, 0.977, 0.988, 1.06])
     assert labels == ["0.975", "1.000", "1.025", "1.050"] and ticks[0] == 0.975
+
+
+def test_a_spread_too_small_to_draw_gets_the_one_value_window():
+    lo, hi, _, labels = y_axis([0.0, 5.960464477539063e-08])
+    assert lo < 0.0 and hi > 1e-7 and hi - lo >= 0.02
+    assert all(len(label.partition(".")[2]) <= 3 for label in labels)
