@@ -8,15 +8,37 @@ from typing import Any
 
 from store.proposals import LIST_COLUMNS, STATUSES
 
-SORTS: dict[str, str] = {
-    "risk": "risk DESC, ingested_at DESC, id",
-    "newest": "ingested_at DESC, id",
-    "oldest": "ingested_at ASC, id",
-    "pgr": "claimed_pgr IS NULL, claimed_pgr DESC, id",
-    "agent": "agent COLLATE NOCASE, ingested_at DESC, id",
-    "title": "title COLLATE NOCASE, id",
-    "status": "status, ingested_at DESC, id",
+# name -> (sort keys, direction of the rowid that breaks ties). Each sort has an index whose
+# keys end in the rowid (migrations 0003 and 0005), so a page anywhere in the queue is a walk
+# of that index instead of a sort of every row; ties go by ingest order.
+_ORDERS: dict[str, tuple[str, str]] = {
+    "risk": ("risk DESC, ingested_at DESC", "ASC"),
+    "newest": ("ingested_at DESC", "DESC"),
+    "oldest": ("ingested_at ASC", "ASC"),
+    "pgr": ("claimed_pgr IS NULL, claimed_pgr DESC", "ASC"),
+    "agent": ("agent COLLATE NOCASE, ingested_at DESC", "ASC"),
+    "title": ("title COLLATE NOCASE", "ASC"),
+    "status": ("status, ingested_at DESC", "ASC"),
 }
+# The filters an index of each sort starts with, so filtering by them keeps the index order.
+_SERVED: dict[str, frozenset[str]] = {
+    "risk": frozenset({"status"}),
+    "newest": frozenset({"status", "agent"}),
+    "oldest": frozenset({"status", "agent"}),
+    "status": frozenset({"status"}),
+    "pgr": frozenset({"status"}),
+    "agent": frozenset({"status"}),
+    "title": frozenset({"status"}),
+}
+
+
+def order_by(sort: str, rowid: str = "rowid") -> str:
+    """The ORDER BY terms of `sort`, its tie-break written as `rowid`."""
+    keys, direction = _ORDERS[sort]
+    return f"{keys}, {rowid} {direction}"
+
+
+SORTS: dict[str, str] = {name: order_by(name) for name in _ORDERS}
 
 # The latest finished rerun's numbers, for queue columns; jobs_proposal keeps it an index seek.
 _LATEST_RERUN = (
@@ -25,7 +47,7 @@ _LATEST_RERUN = (
 )
 
 
-def _measured(pid: str) -> str:
+def measured_columns(pid: str) -> str:
     return ", ".join(
         _LATEST_RERUN.format(field=f, pid=pid, alias=a)
         for f, a in (
@@ -64,7 +86,13 @@ class Filters:
     text: str | None = None
     verdict: str | None = None
 
-    def where(self, walk_index: bool = False) -> tuple[str, list[Any]]:
+    def where(self, walk: frozenset[str] = frozenset()) -> tuple[str, list[Any]]:
+        """The WHERE clause; a filter named in `walk` is written so no index serves it.
+
+        SQLite then walks the sort's index and checks that filter on each row, stopping after
+        one page: better than sorting every match when many rows pass ("rowid" names the
+        full-text filter).
+        """
         clauses: list[str] = []
         params: list[Any] = []
         if self.status is not None:
@@ -72,10 +100,10 @@ class Filters:
                 raise ValueError(
                     f"status must be one of {', '.join(STATUSES)}, not {self.status!r}"
                 )
-            clauses.append("status = ?")
+            clauses.append(("+status" if "status" in walk else "status") + " = ?")
             params.append(self.status)
         if self.agent is not None:
-            clauses.append("agent = ?")
+            clauses.append(("+agent" if "agent" in walk else "agent") + " = ?")
             params.append(self.agent)
         if self.verdict is not None:
             if self.verdict not in VERDICT_FILTERS:
@@ -91,9 +119,7 @@ class Filters:
         if self.text:
             match = fts_query(self.text)
             if match is not None:
-                # `+rowid` stops SQLite from driving the query from the match set, so it walks
-                # the sort index instead and stops after one page: right when most rows match.
-                column = "+rowid" if walk_index else "rowid"
+                column = "+rowid" if "rowid" in walk else "rowid"
                 clauses.append(
                     f"{column} IN (SELECT rowid FROM proposals_fts WHERE proposals_fts MATCH ?)"
                 )
@@ -105,7 +131,7 @@ class Filters:
         return self.status is None and self.agent is None and self.verdict is None
 
 
-# Above this many full-text matches a page is found faster by walking the sort index.
+# Above this many rows passing a filter, a page is found faster by walking the sort index.
 WALK_INDEX_MATCHES = 2000
 
 
@@ -118,18 +144,41 @@ def many_matches_sql(match: str) -> tuple[str, list[Any]]:
     )
 
 
+def unserved(filters: Filters, sort: str) -> frozenset[str]:
+    """The status and agent filters that no index of `sort` starts with."""
+    used = {c for c, v in (("status", filters.status), ("agent", filters.agent)) if v is not None}
+    return frozenset(used) - _SERVED.get(sort, frozenset())
+
+
+def many_rows_sql(filters: Filters) -> tuple[str, list[Any]]:
+    """Counts rows passing the status and agent filters, up to WALK_INDEX_MATCHES + 1."""
+    where, params = Filters(filters.status, filters.agent).where()
+    return (
+        f"SELECT count(*) FROM (SELECT 1 FROM proposals WHERE {where} LIMIT ?)",
+        [*params, WALK_INDEX_MATCHES + 1],
+    )
+
+
 def list_sql(
-    filters: Filters, sort: str, limit: int, offset: int, *, walk_index: bool = False
+    filters: Filters, sort: str, limit: int, offset: int, *, walk: frozenset[str] = frozenset()
 ) -> tuple[str, list[Any]]:
+    """One page in two steps: the page's rowids from an index walk, then only their rows.
+
+    The sort indexes make a deep page cheap (offset 50,000 of 100k took 1-4 s when a sort
+    of every row was needed); looking up only the page's rows takes a quarter off that.
+    """
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
-    where, params = filters.where(walk_index)
+    where, params = filters.where(walk)
     sql = (
-        f"SELECT {', '.join(LIST_COLUMNS)}, {_measured('proposals.id')} FROM proposals "
-        f"WHERE {where} "
+        f"SELECT {', '.join(LIST_COLUMNS)}, {measured_columns('proposals.id')} FROM ("
+        f"SELECT rowid AS r FROM proposals WHERE {where} "
         f"ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?"
+        # CROSS JOIN keeps the page as the outer loop: one rowid seek per row of the page.
+        ") AS page CROSS JOIN proposals ON proposals.rowid = page.r "
+        f"ORDER BY {order_by(sort, 'proposals.rowid')}"
     )
     return sql, [*params, limit, offset]
 
@@ -152,7 +201,7 @@ def search_sql(text: str, limit: int) -> tuple[str, list[Any]] | None:
     # Rank inside the index and join only the page: joining every match first read each
     # matching row of the wide proposals table. Ties go to the earlier ingest.
     sql = (
-        f"SELECT {cols}, {_measured('p.id')} FROM ("
+        f"SELECT {cols}, {measured_columns('p.id')} FROM ("
         "SELECT rowid AS r, bm25(proposals_fts) AS score FROM proposals_fts "
         "WHERE proposals_fts MATCH ? ORDER BY score, rowid LIMIT ?"
         ") m JOIN proposals p ON p.rowid = m.r ORDER BY m.score, m.r"

@@ -39,7 +39,9 @@ from store.query import (
     fts_query,
     list_sql,
     many_matches_sql,
+    many_rows_sql,
     search_sql,
+    unserved,
 )
 from store.risk import risk_score
 from store.schema import migrate
@@ -405,15 +407,19 @@ class ReviewStore:
     ) -> list[dict[str, Any]]:
         """One page of proposals (no summary, diff or original), filtered and sorted."""
         filters = Filters(status, agent, text, verdict)
-        walk = False
+        walk: set[str] = set()
         match = fts_query(text) if text else None
         if match is not None:
             known = self._known_match_count(match)
             if known is None:
                 probe = many_matches_sql(match)
                 known = self.conn.execute(*probe).fetchone()[0]
-            walk = known > WALK_INDEX_MATCHES
-        sql, params = list_sql(filters, sort, limit, offset, walk_index=walk)
+            if known > WALK_INDEX_MATCHES:
+                walk.add("rowid")
+        others = unserved(filters, sort)
+        if others and self.conn.execute(*many_rows_sql(filters)).fetchone()[0] > WALK_INDEX_MATCHES:
+            walk |= others
+        sql, params = list_sql(filters, sort, limit, offset, walk=frozenset(walk))
         return self._dicts(sql, params)
 
     def _change_stamp(self) -> tuple[int, int]:
@@ -459,20 +465,20 @@ class ReviewStore:
         A keyset seek on the risk index, so stepping through a large queue stays cheap.
         """
         pid = self.resolve(ref)
-        row = self.conn.execute(
-            "SELECT risk, ingested_at FROM proposals WHERE id = ?", (pid,)
+        rowid, risk, at = self.conn.execute(
+            "SELECT rowid, risk, ingested_at FROM proposals WHERE id = ?", (pid,)
         ).fetchone()
         after = self.conn.execute(
-            "SELECT id FROM proposals WHERE status = 'pending' AND id != ? AND "
-            "(risk < ? OR (risk = ? AND (ingested_at < ? OR (ingested_at = ? AND id > ?)))) "
+            "SELECT id FROM proposals WHERE status = 'pending' AND "
+            "(risk < ? OR (risk = ? AND (ingested_at < ? OR (ingested_at = ? AND rowid > ?)))) "
             f"ORDER BY {SORTS['risk']} LIMIT 1",
-            (pid, row[0], row[0], row[1], row[1], pid),
+            (risk, risk, at, at, rowid),
         ).fetchone()
         if after is None:
             after = self.conn.execute(
-                f"SELECT id FROM proposals WHERE status = 'pending' AND id != ? "
+                f"SELECT id FROM proposals WHERE status = 'pending' AND rowid != ? "
                 f"ORDER BY {SORTS['risk']} LIMIT 1",
-                (pid,),
+                (rowid,),
             ).fetchone()
         return None if after is None else str(after[0])
 

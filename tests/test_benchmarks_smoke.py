@@ -70,6 +70,7 @@ def test_run_all_smoke_store_search_ingest_and_tui(bench_env, capsys):
         "search: count + first page (queue)",
         "search: best match first (bm25)",
         "queue refresh vs loading every finding",
+        "queue: page in the middle, slowest sort",
         "ingest 20 finding files",
         "TUI first interactive frame",
         "j/k, mean per press (10 presses)",
