@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import pstats
 import sys
@@ -90,6 +91,8 @@ async def _press(app: ReviewApp, pilot: Pilot, table: QueueTable, key: str) -> i
 async def session(path: Path, config: Path, presses: int) -> Session:
     """Open the store and the app, then time the first frame, key presses and the big diff."""
     out = Session()
+    # The app freezes the heap once per process; undo an earlier session's, as a new process.
+    gc.unfreeze()
     start = time.perf_counter()
     store = ReviewStore.open(path)
     app = ReviewApp(store, db_path=path, actor=ACTOR, config_path=config)
