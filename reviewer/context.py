@@ -46,13 +46,22 @@ class Context:
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from exc
             try:
-                self._store = ReviewStore.open(self.db_path, signer=signer)
+                self._store = ReviewStore.open(
+                    self.db_path, signer=signer, upgrading=self._announce_upgrade
+                )
             except StoreError as exc:
                 raise click.ClickException(f"{self.db_path}: {exc}") from exc
             except Exception as exc:  # sqlite3 errors for a file that is not a database
                 raise click.ClickException(f"{self.db_path}: cannot open the store: {exc}") from exc
             self._store.gate_policy = policy
         return self._store
+
+    def _announce_upgrade(self, names: list[str]) -> None:
+        click.echo(
+            f"{self.db_path}: upgrading the store ({', '.join(names)}); this runs once and "
+            "can take a minute on a large store",
+            err=True,
+        )
 
     @property
     def actor(self) -> str:

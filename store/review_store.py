@@ -85,6 +85,7 @@ class ReviewStore:
         path: Path | None = None,
         clock: Callable[[], str] = utc_now,
         signer: Signer | None = None,
+        upgrading: Callable[[list[str]], None] | None = None,
     ) -> None:
         if signer is not None and path is None:
             raise StoreError("signed audit checkpoints need a store file, not :memory:")
@@ -97,7 +98,7 @@ class ReviewStore:
         self.clock = clock
         # The store enforces whatever policy it is given; the CLI and TUI load `[gates]`.
         self.gate_policy = GatePolicy()
-        self.applied_migrations = migrate(db)
+        self.applied_migrations = migrate(db, upgrading)
         self.signer = signer
         self.signed_dir = None if path is None else checkpoints_dir(path)
         # The chain head while an ingest batch holds the write lock and appends every event
@@ -114,15 +115,18 @@ class ReviewStore:
         clock: Callable[[], str] = utc_now,
         timeout: float = BUSY_TIMEOUT_S,
         signer: Signer | None = None,
+        upgrading: Callable[[list[str]], None] | None = None,
     ) -> ReviewStore:
         """Open (creating if needed) the store at `path`, or ":memory:"; `signer` signs
-        checkpoints of the audit chain into `<db>.checkpoints/`."""
+        checkpoints of the audit chain into `<db>.checkpoints/`; `upgrading` hears which
+        migrations an existing store is about to get."""
         memory = str(path) == ":memory:"
         return cls(
             connect(path, timeout=timeout),
             path=None if memory else Path(path),
             clock=clock,
             signer=signer,
+            upgrading=upgrading,
         )
 
     @classmethod

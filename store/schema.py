@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -181,11 +182,15 @@ def _sort_indexes(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
+def migrate(
+    db: sqlite_utils.Database, upgrading: Callable[[list[str]], None] | None = None
+) -> list[str]:
     """Apply pending migrations under one write lock; return the names applied.
 
     A second process blocks on the lock for the busy timeout and then finds
     nothing left to do, or gives up with MigrationBusy instead of a raw error.
+    `upgrading` hears the pending names first when an existing store is upgraded, since
+    building an index over 100k proposals takes seconds.
     """
     known = {m.name for m in migrations._migrations}
     try:
@@ -200,6 +205,8 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         )
     if applied >= known:
         return []
+    if applied and upgrading is not None:
+        upgrading(sorted(known - applied))
     try:
         with immediate(db.conn):
             pending = [m.name for m in migrations.pending(db)]

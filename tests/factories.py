@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from store import NewProposal
 
 
@@ -37,3 +40,15 @@ def new_file_diff(path: str, body: str, mode: str = "100644") -> str:
     added = "".join("+" + line for line in lines)
     return (f"diff --git a/{path} b/{path}\nnew file mode {mode}\nindex 0000000..1111111\n"
             f"--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{len(lines)} @@\n{added}")
+
+
+def as_before_0005(db: str | Path) -> None:
+    """Turn a store back into one written before migration 0005."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    for name in ("pgr_sort", "title_sort", "agent_sort", "status_sort", "status_pgr",
+                 "status_title", "status_agent"):
+        conn.execute(f"DROP INDEX proposals_{name}")
+    conn.execute("CREATE INDEX proposals_claimed_pgr ON proposals (claimed_pgr)")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0005_sort_indexes'")
+    conn.close()
+

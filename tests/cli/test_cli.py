@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from reviewer.cli import cli
 from store import ReviewStore
+from tests.factories import as_before_0005
 
 HOSTILE = "\x1b[2J\x1b]52;c;ZXZpbA==\x07[link=https://evil.example]click[/link]\u202e"
 
@@ -187,3 +188,13 @@ def test_not_a_database_is_a_clean_error(tmp_path):
     junk.write_bytes(b"this is not sqlite" * 100)
     result = CliRunner().invoke(cli, ["--db", str(junk), "list"])
     assert result.exit_code == 1 and "cannot open the store" in result.output
+
+
+def test_an_upgrade_is_announced_on_stderr_and_the_json_stays_clean(run, proposals_file):
+    ingest_ids(run, proposals_file)
+    as_before_0005(run.db)
+    result = run("list", "--json")
+    assert result.exit_code == 0
+    assert "upgrading the store (0005_sort_indexes)" in result.stderr
+    assert len(json.loads(result.stdout)) == 3
+    assert "upgrading" not in run("list", "--json").stderr  # once only

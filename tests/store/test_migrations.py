@@ -8,6 +8,7 @@ import pytest
 
 from store import MigrationBusy, ReviewStore, SchemaTooNew
 from store.schema import migrations
+from tests.factories import as_before_0005
 
 
 def _open_and_count(db: str) -> int:
@@ -61,3 +62,14 @@ def test_a_newer_schema_is_refused(tmp_path):
     )
     with pytest.raises(SchemaTooNew, match="9999_future"):
         ReviewStore.open(db)
+
+
+def test_upgrading_an_existing_store_is_announced_first(tmp_path):
+    heard: list[list[str]] = []
+    db = tmp_path / "old.db"
+    ReviewStore.open(db, upgrading=heard.append).close()
+    assert heard == []  # a new store is created, not upgraded
+    as_before_0005(db)
+    store = ReviewStore.open(db, upgrading=heard.append)
+    assert heard == [["0005_sort_indexes"]] == [store.applied_migrations]
+    store.close()
