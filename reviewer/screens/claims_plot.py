@@ -11,29 +11,25 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from reviewer import keys
+from reviewer.tuidata import decided_measurements
 from store import ReviewStore
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp
 
-MAX_POINTS = 5000
+MAX_POINTS = 5000  # the newest reruns' proposals
 # PGR outside this window is drawn at the edge, so one absurd claim cannot squash the rest.
 LIMITS = (-1.0, 2.0)
 
 
 def reviewed_points(store: ReviewStore) -> dict[str, list[tuple[float, float]]]:
-    """(claimed, measured) of decided proposals with both numbers, by verdict.
-
-    Reads one page of queue rows per status: the latest rerun's numbers come with them.
-    """
+    """(claimed, measured) of decided proposals with both numbers, by verdict."""
     points: dict[str, list[tuple[float, float]]] = {}
-    for status in ("approved", "rejected"):
-        for row in store.list(status=status, sort="newest", limit=MAX_POINTS):
-            claimed, measured = row.get("claimed_pgr"), row.get("measured_pgr")
-            if isinstance(claimed, int | float) and isinstance(measured, int | float):
-                lo, hi = LIMITS
-                clip = (min(max(claimed, lo), hi), min(max(measured, lo), hi))
-                points.setdefault(str(row.get("verdict") or "unknown"), []).append(clip)
+    for claimed, measured, verdict in decided_measurements(store, MAX_POINTS):
+        if isinstance(measured, int | float) and not isinstance(measured, bool):
+            lo, hi = LIMITS
+            clip = (min(max(claimed, lo), hi), min(max(measured, lo), hi))
+            points.setdefault(str(verdict or "unknown"), []).append(clip)
     return points
 
 
