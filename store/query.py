@@ -20,16 +20,8 @@ _ORDERS: dict[str, tuple[str, str]] = {
     "title": ("title COLLATE NOCASE", "ASC"),
     "status": ("status, ingested_at DESC", "ASC"),
 }
-# The filters an index of each sort starts with, so filtering by them keeps the index order.
-_SERVED: dict[str, frozenset[str]] = {
-    "risk": frozenset({"status"}),
-    "newest": frozenset({"status", "agent"}),
-    "oldest": frozenset({"status", "agent"}),
-    "status": frozenset({"status"}),
-    "pgr": frozenset({"status"}),
-    "agent": frozenset({"status"}),
-    "title": frozenset({"status"}),
-}
+# Every sort has an index led by status (migration 0005); only these have one led by agent.
+_AGENT_SORTS = frozenset({"newest", "oldest"})
 
 
 def order_by(sort: str, rowid: str = "rowid") -> str:
@@ -100,7 +92,7 @@ class Filters:
                 raise ValueError(
                     f"status must be one of {', '.join(STATUSES)}, not {self.status!r}"
                 )
-            clauses.append(("+status" if "status" in walk else "status") + " = ?")
+            clauses.append("status = ?")
             params.append(self.status)
         if self.agent is not None:
             clauses.append(("+agent" if "agent" in walk else "agent") + " = ?")
@@ -145,13 +137,17 @@ def many_matches_sql(match: str) -> tuple[str, list[Any]]:
 
 
 def unserved(filters: Filters, sort: str) -> frozenset[str]:
-    """The status and agent filters that no index of `sort` starts with."""
-    used = {c for c, v in (("status", filters.status), ("agent", filters.agent)) if v is not None}
-    return frozenset(used) - _SERVED.get(sort, frozenset())
+    """The filters that no index of `sort` starts with: the agent, but for two sorts."""
+    if filters.agent is None or sort in _AGENT_SORTS:
+        return frozenset()
+    return frozenset({"agent"})
 
 
 def many_rows_sql(filters: Filters) -> tuple[str, list[Any]]:
-    """Counts rows passing the status and agent filters, up to WALK_INDEX_MATCHES + 1."""
+    """Counts rows passing the status and agent filters, up to WALK_INDEX_MATCHES + 1.
+
+    Both have indexes, so the count stops after that many index entries.
+    """
     where, params = Filters(filters.status, filters.agent).where()
     return (
         f"SELECT count(*) FROM (SELECT 1 FROM proposals WHERE {where} LIMIT ?)",
