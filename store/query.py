@@ -127,13 +127,19 @@ class Filters:
 WALK_INDEX_MATCHES = 2000
 
 
-def many_matches_sql(match: str) -> tuple[str, list[Any]]:
-    """Counts matches of an FTS query only up to WALK_INDEX_MATCHES + 1, so it stays cheap."""
+def many_matches_sql(match: str, limit: int = WALK_INDEX_MATCHES + 1) -> tuple[str, list[Any]]:
+    """Counts matches of an FTS query only up to `limit`, so it stays cheap."""
     return (
         "SELECT count(*) FROM (SELECT rowid FROM proposals_fts WHERE proposals_fts MATCH ? "
         "LIMIT ?)",
-        [match, WALK_INDEX_MATCHES + 1],
+        [match, limit],
     )
+
+
+def count_at_most_sql(filters: Filters, limit: int) -> tuple[str, list[Any]]:
+    """Counts the rows `filters` pass only up to `limit`."""
+    where, params = filters.where()
+    return f"SELECT count(*) FROM (SELECT 1 FROM proposals WHERE {where} LIMIT ?)", [*params, limit]
 
 
 def unserved(filters: Filters, sort: str) -> frozenset[str]:

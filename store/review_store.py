@@ -35,6 +35,7 @@ from store.query import (
     SORTS,
     WALK_INDEX_MATCHES,
     Filters,
+    count_at_most_sql,
     count_sql,
     fts_query,
     list_sql,
@@ -104,8 +105,9 @@ class ReviewStore:
         # The chain head while an ingest batch holds the write lock and appends every event
         # itself, so each event need not read it back; None everywhere else.
         self._ingest_head: tuple[int, str] | None = None
-        # ((FTS query, change stamp), match count) of the last text-only `count`.
-        self._match_count: tuple[tuple[str, tuple[int, int]], int] | None = None
+        # ((FTS query, change stamp), match count, exact) of the last text-only `count`;
+        # not exact when a capped count stopped at its cap.
+        self._match_count: tuple[tuple[str, tuple[int, int]], int, bool] | None = None
 
     @classmethod
     def open(
@@ -415,10 +417,9 @@ class ReviewStore:
         match = fts_query(text) if text else None
         if match is not None:
             known = self._known_match_count(match)
-            if known is None:
-                probe = many_matches_sql(match)
-                known = self.conn.execute(*probe).fetchone()[0]
-            if known > WALK_INDEX_MATCHES:
+            if known is None or not (known[1] or known[0] > WALK_INDEX_MATCHES):
+                known = (self._matches_up_to(match, WALK_INDEX_MATCHES + 1), False)
+            if known[0] > WALK_INDEX_MATCHES:
                 walk.add("rowid")
         others = unserved(filters, sort)
         if others and self.conn.execute(*many_rows_sql(filters)).fetchone()[0] > WALK_INDEX_MATCHES:
@@ -430,12 +431,26 @@ class ReviewStore:
         """Moves whenever this connection writes or another one commits."""
         return self.conn.total_changes, int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def _known_match_count(self, match: str) -> int | None:
-        """The full-text match count `count` last computed, if nothing changed since."""
+    def _known_match_count(self, match: str) -> tuple[int, bool] | None:
+        """The full-text match count `count` last computed and whether it is exact (not a
+        cap), if nothing changed since."""
         if self._match_count is None:
             return None
-        (known, stamp), n = self._match_count
-        return n if known == match and stamp == self._change_stamp() else None
+        (known, stamp), n, exact = self._match_count
+        return (n, exact) if known == match and stamp == self._change_stamp() else None
+
+    def _matches_up_to(self, match: str, limit: int) -> int:
+        """min(matches of `match`, limit), asking first without the prefix on its last word.
+
+        Those matches are some of the prefix query's, and a whole word needs no merge of
+        every word it begins: 0.4 ms instead of 6 ms when a common word is typed out.
+        """
+        whole = match.removesuffix("*")
+        if whole != match:
+            n = int(self.conn.execute(*many_matches_sql(whole, limit)).fetchone()[0])
+            if n >= limit:
+                return n
+        return int(self.conn.execute(*many_matches_sql(match, limit)).fetchone()[0])
 
     def count(
         self,
@@ -444,19 +459,30 @@ class ReviewStore:
         agent: str | None = None,
         text: str | None = None,
         verdict: str | None = None,
+        at_most: int | None = None,
     ) -> int:
+        """How many proposals pass the filters; with `at_most`, counting stops there.
+
+        A capped count reads only that many index entries, so the queue can show a search's
+        first page before it knows that 99,893 proposals match.
+        """
         filters = Filters(status, agent, text, verdict)
         match = fts_query(text) if text else None
         if match is None or not filters.text_only:
-            sql, params = count_sql(filters)
-            return int(self.conn.execute(sql, params).fetchone()[0])
+            built = count_sql(filters) if at_most is None else count_at_most_sql(filters, at_most)
+            return int(self.conn.execute(*built).fetchone()[0])
         # The queue counts, then lists a page: remembering the count spares `list` a probe.
         known = self._known_match_count(match)
-        if known is None:
-            stamp = self._change_stamp()
-            known = int(self.conn.execute(*count_sql(filters)).fetchone()[0])
-            self._match_count = ((match, stamp), known)
-        return known
+        if known is not None and (known[1] or (at_most is not None and known[0] >= at_most)):
+            n = known[0]
+            return n if at_most is None else min(n, at_most)
+        stamp = self._change_stamp()
+        if at_most is None:
+            n = int(self.conn.execute(*count_sql(filters)).fetchone()[0])
+        else:
+            n = self._matches_up_to(match, at_most)
+        self._match_count = ((match, stamp), n, at_most is None or n < at_most)
+        return n
 
     def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
         """Full-text search over title, summary, idea and agent, best match first."""

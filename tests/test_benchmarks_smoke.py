@@ -67,7 +67,7 @@ def test_run_all_smoke_store_search_ingest_and_tui(bench_env, capsys):
     data = json.loads(out.read_text())
     names = [f["name"] for f in data["figures"]]
     assert names == [
-        "search: count + first page (queue)",
+        "search: first page (queue)",
         "search: best match first (bm25)",
         "queue refresh vs loading every finding",
         "queue: page in the middle, slowest sort",

@@ -15,12 +15,14 @@ from reviewer.present import SORT_KEYS, STATUS_FILTERS, next_in
 from reviewer.textsafe import short
 from reviewer.tuidata import assessed_among, change_stamp
 from reviewer.widgets.queue_table import QueueTable
-from store.query import VERDICT_FILTERS
+from store.query import VERDICT_FILTERS, WALK_INDEX_MATCHES
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp
 
 POLL_S = 2.0
+# A search with more matches than this shows its first page before its exact count.
+FIRST_COUNT = WALK_INDEX_MATCHES + 1
 # Sorting by the claimed PGR, or by risk (which weighs it in), would reveal hidden claims.
 BLIND_SORTS = tuple(s for s in SORT_KEYS if s not in ("pgr", "risk"))
 
@@ -82,7 +84,32 @@ class QueueScreen(Screen[None]):
                 row["claim_hidden"] = row["id"] not in seen
         return rows
 
-    def _update_bar(self, total: int) -> None:
+    def _count(self) -> tuple[int, bool]:
+        """The number of rows and whether it is exact.
+
+        A search stops counting at FIRST_COUNT, so its first page shows at once; the exact
+        count follows right after that frame (`_settle_count`).
+        """
+        store = self.review_app.store
+        if not self.text:
+            return store.count(**self._filters()), True
+        total = store.count(**self._filters(), at_most=FIRST_COUNT)
+        return total, total < FIRST_COUNT
+
+    def _settle_count(self, wanted: tuple[Any, ...]) -> None:
+        """Replace a capped count by the exact one, unless the query or the data moved on."""
+        if not self.is_mounted or (self._filters(), self._stamp) != wanted:
+            return
+        total = self.review_app.store.count(**self._filters())
+        self.query_one(QueueTable).set_total(total)
+        self._update_bar(total)
+
+    def _show_count(self, total: int, exact: bool) -> None:
+        self._update_bar(total, exact)
+        if not exact:
+            self.call_after_refresh(self._settle_count, (self._filters(), self._stamp))
+
+    def _update_bar(self, total: int, exact: bool = True) -> None:
         app = self.review_app
         search = f"   search: {self.text}" if self.text else ""
         jobs = app.store.jobs.counts()
@@ -90,25 +117,26 @@ class QueueScreen(Screen[None]):
         blind = "   BLINDED" if app.blinded else ""
         who = f"   agent: {short(self.agent, 30)}" if self.agent else ""
         verdict = f"   verdict: {self.verdict}" if self.verdict else ""
+        counted = f"{total}" if exact else f"{total - 1}+"
         bar = (
-            f"{total} proposals   filter: {self.status or 'all'}{who}{verdict}   "
+            f"{counted} proposals   filter: {self.status or 'all'}{who}{verdict}   "
             f"sort: {self.sort}{search}{reruns}{blind}"
         )
         self.query_one("#queue-bar", Static).update(Text(bar))
 
     def reload(self) -> None:
         """Count the rows of the current query and let the table page them in."""
-        total = self.review_app.store.count(**self._filters())
+        total, exact = self._count()
         self._stamp = change_stamp(self.review_app.store)
         self.query_one(QueueTable).reload(total)
-        self._update_bar(total)
+        self._show_count(total, exact)
 
     def refresh_rows(self) -> None:
         """Re-read the count and the visible rows, keeping the cursor on the same proposal."""
-        total = self.review_app.store.count(**self._filters())
+        total, exact = self._count()
         self._stamp = change_stamp(self.review_app.store)
         self.query_one(QueueTable).reload_keeping(total)
-        self._update_bar(total)
+        self._show_count(total, exact)
 
     def poll(self) -> None:
         """Show new ingests, verdicts and rerun counts without a key press.

@@ -164,6 +164,13 @@ class PagedTable(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.Highlighted(self.row_at(self.cursor)))
 
+    def set_total(self, total: int) -> None:
+        """The same rows, now known to number `total` (a first count stopped at a cap)."""
+        self.total = total
+        self.virtual_size = Size(self.size.width, total + 1)
+        self.cursor = min(self.cursor, max(total - 1, 0))
+        self.refresh()
+
     def reload_keeping(self, total: int) -> None:
         """Reload, keeping the cursor on the same row when it moved by less than a page.
 

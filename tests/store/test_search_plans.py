@@ -74,3 +74,43 @@ def test_remembered_count_follows_own_and_other_writes(tmp_path):
     finally:
         one.close()
         two.close()
+
+
+def test_a_capped_count_stops_at_its_cap_and_serves_the_page(store):
+    total = store.count(text="confidence")
+    store._match_count = None  # forget it: the capped count must stand on its own
+    assert store.count(text="confidence", at_most=WALK_INDEX_MATCHES + 1) == WALK_INDEX_MATCHES + 1
+    seen = _statements(store)
+    try:
+        page = store.list(text="confidence", sort="newest", limit=10)
+    finally:
+        store.conn.set_trace_callback(None)
+    assert len(page) == 10
+    assert not [s for s in seen if "count(*)" in s]  # the cap told it to walk the index
+    assert store.count(text="confidence") == total  # the exact count is not the cap
+    assert store.count(text="rare", at_most=100) == 5 == store.count(text="rare")
+    assert store.count(status="pending", at_most=7) == 7
+    assert store.count(text="confidence", at_most=3) == 3  # served by the exact count
+
+
+def test_a_capped_count_asks_for_the_whole_word_first(store):
+    store._match_count = None
+    seen = _statements(store)
+    try:
+        assert store.count(text="confidence", at_most=50) == 50
+    finally:
+        store.conn.set_trace_callback(None)
+    assert [s for s in seen if "MATCH" in s] == [
+        s for s in seen if "MATCH '\"confidence\"'" in s
+    ]  # enough whole-word matches: the prefix query never ran
+
+
+def test_whole_word_matches_are_some_of_the_prefix_matches():
+    # Porter stems the typed word in both queries: "runs" is "run", whole or as a prefix.
+    s = ReviewStore.memory()
+    texts = ["running fast"] * 3 + ["the runner"] * 2
+    s.add_proposals([make_proposal(i, summary=t) for i, t in enumerate(texts)], actor="a")
+    assert s.count(text="runs") == 5
+    assert s.count(text="runs", at_most=4) == 4  # 3 whole-word matches are not enough
+    assert s.count(text="runs", at_most=3) == 3
+    s.close()

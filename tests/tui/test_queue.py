@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Static
 
 from reviewer.screens.help import HelpScreen, help_table
 from reviewer.screens.proposal import ProposalScreen
@@ -12,6 +13,7 @@ from tests.factories import make_proposal
 from tests.tui.conftest import (
     HOSTILE,
     SIZE,
+    content_text,
     fixed_clock,
     make_app,
     sample_store,
@@ -46,6 +48,27 @@ async def test_queue_pages_rows_instead_of_loading_them_all(big_store):
         assert table.cursor == 1
         assert table.loaded_rows <= table.page_size * table.max_pages
         assert "5000 proposals" in screen_text(app)
+
+
+async def test_a_big_search_shows_its_first_page_before_its_exact_count(big_store):
+    app = make_app(big_store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, table = app.screen, app.screen.query_one(QueueTable)
+        bar = screen.query_one("#queue-bar", Static)
+        seen: list[str] = []
+        big_store.conn.set_trace_callback(seen.append)
+        try:
+            screen.text = "confidence"
+            screen.reload()
+            assert table.total == 2001 and "2000+ proposals" in content_text(bar)
+            await pilot.pause()
+        finally:
+            big_store.conn.set_trace_callback(None)
+        assert table.total == 5000 and "5000 proposals" in content_text(bar)
+        term = "MATCH '\"confidence\"*'"
+        page = [i for i, sql in enumerate(seen) if term in sql and "CROSS JOIN" in sql]
+        exact = [i for i, sql in enumerate(seen) if term in sql and "LIMIT" not in sql]
+        assert page and exact and page[0] < exact[0], seen
 
 
 async def test_search_filter_and_sort_narrow_and_reorder(samples_store):
