@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from store import ReviewStore
@@ -43,19 +46,21 @@ def test_rare_word_and_other_filters(store):
     assert {r["agent"] for r in store.list(text="confidence", agent=agent, limit=20)} == {agent}
 
 
-def _statements(store: ReviewStore) -> list[str]:
+@contextmanager
+def _statements(store: ReviewStore) -> Iterator[list[str]]:
+    """The SQL the store runs inside the block, parameters filled in."""
     seen: list[str] = []
     store.conn.set_trace_callback(seen.append)
-    return seen
+    try:
+        yield seen
+    finally:
+        store.conn.set_trace_callback(None)
 
 
 def test_list_after_count_skips_the_match_probe(store):
     store.count(text="confidence")
-    seen = _statements(store)
-    try:
+    with _statements(store) as seen:
         page = store.list(text="confidence", sort="newest", limit=10)
-    finally:
-        store.conn.set_trace_callback(None)
     assert len(page) == 10
     assert not [s for s in seen if "LIMIT 2001" in s or "count(*)" in s]
 
@@ -80,11 +85,8 @@ def test_a_capped_count_stops_at_its_cap_and_serves_the_page(store):
     total = store.count(text="confidence")
     store._match_count = None  # forget it: the capped count must stand on its own
     assert store.count(text="confidence", at_most=WALK_INDEX_MATCHES + 1) == WALK_INDEX_MATCHES + 1
-    seen = _statements(store)
-    try:
+    with _statements(store) as seen:
         page = store.list(text="confidence", sort="newest", limit=10)
-    finally:
-        store.conn.set_trace_callback(None)
     assert len(page) == 10
     assert not [s for s in seen if "count(*)" in s]  # the cap told it to walk the index
     assert store.count(text="confidence") == total  # the exact count is not the cap
@@ -95,11 +97,8 @@ def test_a_capped_count_stops_at_its_cap_and_serves_the_page(store):
 
 def test_a_capped_count_asks_for_the_whole_word_first(store):
     store._match_count = None
-    seen = _statements(store)
-    try:
+    with _statements(store) as seen:
         assert store.count(text="confidence", at_most=50) == 50
-    finally:
-        store.conn.set_trace_callback(None)
     assert [s for s in seen if "MATCH" in s] == [
         s for s in seen if "MATCH '\"confidence\"'" in s
     ]  # enough whole-word matches: the prefix query never ran
