@@ -84,14 +84,15 @@ class QueueScreen(Screen[None]):
                 row["claim_hidden"] = row["id"] not in seen
         return rows
 
-    def _count(self) -> tuple[int, bool]:
+    def _count(self, capped: bool) -> tuple[int, bool]:
         """The number of rows and whether it is exact.
 
-        A search stops counting at FIRST_COUNT, so its first page shows at once; the exact
-        count follows right after that frame (`_settle_count`).
+        A new search stops counting at FIRST_COUNT, so its first page shows at once; the
+        exact count follows right after that frame (`_settle_count`). A refresh counts in
+        full, since a cap would pull a cursor below it back up.
         """
         store = self.review_app.store
-        if not self.text:
+        if not (capped and self.text):
             return store.count(**self._filters()), True
         total = store.count(**self._filters(), at_most=FIRST_COUNT)
         return total, total < FIRST_COUNT
@@ -126,14 +127,14 @@ class QueueScreen(Screen[None]):
 
     def reload(self) -> None:
         """Count the rows of the current query and let the table page them in."""
-        total, exact = self._count()
+        total, exact = self._count(capped=True)
         self._stamp = change_stamp(self.review_app.store)
         self.query_one(QueueTable).reload(total)
         self._show_count(total, exact)
 
     def refresh_rows(self) -> None:
         """Re-read the count and the visible rows, keeping the cursor on the same proposal."""
-        total, exact = self._count()
+        total, exact = self._count(capped=False)
         self._stamp = change_stamp(self.review_app.store)
         self.query_one(QueueTable).reload_keeping(total)
         self._show_count(total, exact)
