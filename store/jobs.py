@@ -223,6 +223,14 @@ class JobQueue:
                 {"job": job_id, "attempt": attempt, "result": result},
             )
             self._record_findings(row["proposal_id"], job_id, result, event.seq)
+            if row["kind"] == "rerun":
+                verdict = result.get("verdict")
+                self.conn.execute(
+                    "INSERT INTO latest_reruns (proposal_id, job_id, verdict) VALUES (?, ?, ?) "
+                    "ON CONFLICT (proposal_id) DO UPDATE SET job_id = excluded.job_id, "
+                    "verdict = excluded.verdict WHERE excluded.job_id > latest_reruns.job_id",
+                    (row["proposal_id"], job_id, verdict if isinstance(verdict, str) else None),
+                )
         return self.get(job_id)
 
     def _record_findings(

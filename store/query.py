@@ -102,11 +102,15 @@ class Filters:
                 raise ValueError(
                     f"verdict must be one of {', '.join(VERDICT_FILTERS)}, not {self.verdict!r}"
                 )
-            latest = _LATEST_RERUN.split(" AS ")[0].format(field="verdict", pid="proposals.id")
+            reran = (
+                "SELECT p.rowid FROM latest_reruns l JOIN proposals p ON p.id = l.proposal_id "
+                "WHERE l.verdict "
+            )
             if self.verdict == "none":
-                clauses.append(f"{latest} IS NULL")
+                clauses.append(f"rowid NOT IN ({reran}IS NOT NULL)")
             else:
-                clauses.append(f"{latest} = ?")
+                column = "+rowid" if "verdict" in walk else "rowid"
+                clauses.append(f"{column} IN ({reran}= ?)")
                 params.append(self.verdict)
         if self.text:
             match = fts_query(self.text)

@@ -421,6 +421,8 @@ class ReviewStore:
                 known = (self._matches_up_to(match, WALK_INDEX_MATCHES + 1), False)
             if known[0] > WALK_INDEX_MATCHES:
                 walk.add("rowid")
+        if verdict is not None:
+            walk.add("verdict")  # a few thousand reran proposals: probe them, walk the sort
         others = unserved(filters, sort)
         if others and self.conn.execute(*many_rows_sql(filters)).fetchone()[0] > WALK_INDEX_MATCHES:
             walk |= others
