@@ -19,6 +19,12 @@ VERDICT_OF_RESULT = (
 )
 
 
+def _execute_all(db: sqlite_utils.Database, *statements: str) -> None:
+    """Run a migration's statements in order; `migrate` holds the write lock around it."""
+    for statement in statements:
+        db.execute(statement)
+
+
 @migrations(name="0001_proposals_events")
 def _initial(db: sqlite_utils.Database) -> None:
     db.executescript(
@@ -81,7 +87,8 @@ def _initial(db: sqlite_utils.Database) -> None:
 
 @migrations(name="0002_jobs")
 def _jobs(db: sqlite_utils.Database) -> None:
-    for statement in (
+    _execute_all(
+        db,
         """
         CREATE TABLE jobs (
             id INTEGER PRIMARY KEY,
@@ -106,13 +113,13 @@ def _jobs(db: sqlite_utils.Database) -> None:
         """,
         "CREATE INDEX jobs_claim ON jobs (state, priority DESC, id)",
         "CREATE INDEX jobs_proposal ON jobs (proposal_id, id)",
-    ):
-        db.execute(statement)
+    )
 
 
 @migrations(name="0003_checks_risk")
 def _checks(db: sqlite_utils.Database) -> None:
-    for statement in (
+    _execute_all(
+        db,
         """
         CREATE TABLE checks (
             id INTEGER PRIMARY KEY,
@@ -145,8 +152,7 @@ def _checks(db: sqlite_utils.Database) -> None:
         "ALTER TABLE proposals ADD COLUMN flags INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX proposals_risk ON proposals (risk DESC, ingested_at DESC)",
         "CREATE INDEX proposals_status_risk ON proposals (status, risk DESC, ingested_at DESC)",
-    ):
-        db.execute(statement)
+    )
 
 
 @migrations(name="0004_fts_update_columns")
@@ -170,7 +176,8 @@ def _fts_update_columns(db: sqlite_utils.Database) -> None:
 def _sort_indexes(db: sqlite_utils.Database) -> None:
     # Every queue sort walks an index whose last key is the rowid, its tie-break, so a page
     # anywhere in 100k rows is an index walk instead of a sort of every row.
-    for statement in (
+    _execute_all(
+        db,
         # Replaced by proposals_pgr_sort, which orders as the queue does; one less to write.
         "DROP INDEX proposals_claimed_pgr",
         "CREATE INDEX proposals_pgr_sort ON proposals ((claimed_pgr IS NULL), claimed_pgr DESC)",
@@ -183,15 +190,15 @@ def _sort_indexes(db: sqlite_utils.Database) -> None:
         "CREATE INDEX proposals_status_title ON proposals (status, title COLLATE NOCASE)",
         "CREATE INDEX proposals_status_agent ON proposals "
         "(status, agent COLLATE NOCASE, ingested_at DESC)",
-    ):
-        db.execute(statement)
+    )
 
 
 @migrations(name="0006_latest_reruns")
 def _latest_reruns(db: sqlite_utils.Database) -> None:
     # Each proposal's latest finished rerun, kept as reruns finish, so filtering the queue by
     # verdict reads a small index instead of the newest rerun's JSON for every proposal.
-    for statement in (
+    _execute_all(
+        db,
         """
         CREATE TABLE latest_reruns (
             proposal_id TEXT PRIMARY KEY REFERENCES proposals (id),
@@ -207,8 +214,7 @@ def _latest_reruns(db: sqlite_utils.Database) -> None:
             GROUP BY proposal_id
         )
         """,
-    ):
-        db.execute(statement)
+    )
 
 
 def migrate(
