@@ -74,18 +74,17 @@ def assessed_among(store: ReviewStore, ids: Sequence[str], actor: str) -> set[st
 def decided_measurements(store: ReviewStore, limit: int) -> list[tuple[float, Any, Any]]:
     """(claimed PGR, measured PGR, verdict) of decided proposals, latest finished rerun each.
 
-    Driven from the finished reruns, newest first, so the proposals table is read only for
+    Driven from `latest_reruns`, newest first, so the proposals table is read only for
     proposals that were reran; reading pages of decided rows to find them took a second at
     100k.
     """
     rows = store.conn.execute(
-        "SELECT p.claimed_pgr, json_extract(j.result, '$.pgr_mean'), "
-        "json_extract(j.result, '$.verdict') FROM ("
-        "SELECT proposal_id, max(id) AS job FROM jobs WHERE kind = 'rerun' AND state = 'done' "
-        "GROUP BY proposal_id ORDER BY job DESC"
-        ") AS latest JOIN proposals p ON p.id = latest.proposal_id "
-        "JOIN jobs j ON j.id = latest.job "
-        "WHERE p.status IN ('approved', 'rejected') AND p.claimed_pgr IS NOT NULL LIMIT ?",
+        # CROSS JOIN keeps the reruns outermost; else SQLite walks every decided proposal.
+        "SELECT p.claimed_pgr, json_extract(j.result, '$.pgr_mean'), l.verdict "
+        "FROM latest_reruns l CROSS JOIN proposals p ON p.id = l.proposal_id "
+        "CROSS JOIN jobs j ON j.id = l.job_id "
+        "WHERE p.status IN ('approved', 'rejected') AND p.claimed_pgr IS NOT NULL "
+        "ORDER BY l.job_id DESC LIMIT ?",
         (limit,),
     )
     return [(float(c), m, v) for c, m, v in rows]
