@@ -88,7 +88,7 @@ def replace(
         )
     }
     conn.execute("DELETE FROM checks WHERE proposal_id = ? AND source = ?", (pid, source))
-    _insert(conn, pid, source, diff_sha256, checks, event_seq, kept)
+    insert_new(conn, pid, source, diff_sha256, checks, event_seq, kept=kept)
 
 
 def insert_new(
@@ -98,21 +98,13 @@ def insert_new(
     diff_sha256: str | None,
     checks: Iterable[Mapping[str, Any]],
     event_seq: int,
+    *,
+    kept: Mapping[tuple[Any, ...], tuple[Any, ...]] | None = None,
 ) -> None:
-    """`replace` for a proposal stored in this same transaction: it has nothing to replace."""
-    _insert(conn, pid, source, diff_sha256, checks, event_seq, {})
-
-
-def _insert(
-    conn: sqlite3.Connection,
-    pid: str,
-    source: str,
-    diff_sha256: str | None,
-    checks: Iterable[Mapping[str, Any]],
-    event_seq: int,
-    kept: Mapping[tuple[Any, ...], tuple[Any, ...]],
-) -> None:
-    """Write `checks` as rows, carrying over the resolution `kept` holds for the same finding."""
+    """Write `checks` as rows for a source that has none stored (a proposal stored in this
+    same transaction, or after `replace` cleared them), carrying over the resolution `kept`
+    holds for the same finding."""
+    kept = kept or {}
     conn.executemany(
         _INSERT,
         [
