@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from store import checks
 from store.errors import IllegalTransition, NotFound, StoreError
+from store.schema import VERDICT_OF_RESULT
 
 if TYPE_CHECKING:
     from store.review_store import ReviewStore
@@ -224,12 +225,13 @@ class JobQueue:
             )
             self._record_findings(row["proposal_id"], job_id, result, event.seq)
             if row["kind"] == "rerun":
-                verdict = result.get("verdict")
+                # The verdict as migration 0006 read it from every earlier rerun.
                 self.conn.execute(
-                    "INSERT INTO latest_reruns (proposal_id, job_id, verdict) VALUES (?, ?, ?) "
+                    "INSERT INTO latest_reruns (proposal_id, job_id, verdict) "
+                    f"SELECT proposal_id, id, {VERDICT_OF_RESULT} FROM jobs WHERE id = ? "
                     "ON CONFLICT (proposal_id) DO UPDATE SET job_id = excluded.job_id, "
                     "verdict = excluded.verdict WHERE excluded.job_id > latest_reruns.job_id",
-                    (row["proposal_id"], job_id, verdict if isinstance(verdict, str) else None),
+                    (job_id,),
                 )
         return self.get(job_id)
 

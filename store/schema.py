@@ -13,6 +13,7 @@ from store.errors import MigrationBusy, SchemaTooNew
 
 migrations = Migrations("reviewer")
 # A rerun result's verdict when it is a string, else NULL; malformed JSON gives NULL too.
+# Migration 0006 fills latest_reruns with it and jobs.complete keeps it up, so both agree.
 VERDICT_OF_RESULT = (
     "CASE WHEN json_valid(result) AND json_type(result, '$.verdict') = 'text' "
     "THEN json_extract(result, '$.verdict') END"
