@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from reviewer.app import ReviewApp
@@ -53,6 +55,20 @@ def content_text(widget: Static) -> str:
     console = Console(width=200, file=io.StringIO(), record=True, markup=False)
     console.print(widget.content)
     return console.export_text()
+
+
+async def settle(pilot: Pilot, done: Callable[[], bool], rounds: int = 200) -> None:
+    """Run messages and thread workers until `done()` holds.
+
+    A key press can start a worker only a few message hops later (a modal's dismiss
+    callback, say), so one `wait_for_complete` may return before that worker exists.
+    """
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        if done():
+            return
+    raise AssertionError(f"still not done after {rounds} rounds of messages and workers")
 
 
 def screen_segments(app: ReviewApp) -> str:

@@ -11,7 +11,7 @@ from reviewer.screens.proposal import ProposalScreen
 from reviewer.widgets.event_table import EventTable
 from store import ReviewStore
 from tests.factories import make_proposal
-from tests.tui.conftest import SIZE, fixed_clock, make_app, screen_text
+from tests.tui.conftest import SIZE, fixed_clock, make_app, screen_text, settle
 
 pytestmark = pytest.mark.anyio
 
@@ -69,9 +69,8 @@ async def test_a_tampered_chain_names_its_first_bad_row(tmp_path):
     app = make_app(store, db_path=db)
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(AuditScreen())
-        await pilot.pause()
-        await app.workers.wait_for_complete()  # verify runs in a thread worker
-        await pilot.pause()
+        # verify runs in a thread worker
+        await settle(pilot, lambda: "chain BROKEN" in screen_text(app))
         text = screen_text(app)
         assert "chain BROKEN · first bad row seq 4 · seq 4: content hash mismatch" in text
         line = app.screen.query_one("#audit-verify")

@@ -8,7 +8,15 @@ from reviewer.screens.proposal import ProposalScreen
 from reviewer.screens.queue import QueueScreen
 from reviewer.widgets.prompt import PromptModal
 from store import ReviewStore
-from tests.tui.conftest import SIZE, content_text, make_app, pid_of, sample_store, screen_text
+from tests.tui.conftest import (
+    SIZE,
+    content_text,
+    make_app,
+    pid_of,
+    sample_store,
+    screen_text,
+    settle,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -132,11 +140,10 @@ async def test_thread_workers_write_through_their_own_connection(tmp_path):
     app = make_app(store, db_path=db)
     async with app.run_test(size=SIZE) as pilot:
         await open_proposal(pilot, pid)
+        assert "approved" not in screen_text(app)
         await pilot.press("a", *"ok", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot, lambda: "approved" in screen_text(app))
         assert store.get(pid)["status"] == "approved"
-        assert "approve" in screen_text(app)
         app.screen.poll()
         await app.workers.wait_for_complete()
     store.close()
