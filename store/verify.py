@@ -1,5 +1,5 @@
 """`audit verify`: recompute the chain, check the head and signed checkpoints and the
-append-only triggers, replay it against state."""
+append-only triggers, replay it against state (jobs in `store.verify_jobs`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from store.signing import (
     checkpoints_dir,
     verify_checkpoints,
 )
+from store.verify_jobs import Finished, check_jobs, note_finished
 
 if TYPE_CHECKING:
     from store.review_store import ReviewStore
@@ -89,12 +90,15 @@ def verify_store(store: ReviewStore, *, signatures: SignatureCheck | None = None
     conn = store.conn
     replay: dict[str, _Replay] = {}
     hashes: dict[int, str] = {}
-    chain_ok = _check_chain(conn, report, replay, hashes)
+    finished: dict[int, Finished] = {}
+    chain_ok = _check_chain(conn, report, replay, hashes, finished)
     if chain_ok:
         _check_checkpoint(store, report, hashes)
     if signatures is not None:
         _check_signed(store, report, signatures)
     _check_state(conn, report, replay, chain_ok)
+    if chain_ok:
+        check_jobs(conn, report, finished)
     _check_triggers(conn, report)
     integrity = conn.execute("PRAGMA integrity_check").fetchall()
     if [r[0] for r in integrity] != ["ok"]:
@@ -103,7 +107,11 @@ def verify_store(store: ReviewStore, *, signatures: SignatureCheck | None = None
 
 
 def _check_chain(
-    conn: Any, report: VerifyReport, replay: dict[str, _Replay], hashes: dict[int, str]
+    conn: Any,
+    report: VerifyReport,
+    replay: dict[str, _Replay],
+    hashes: dict[int, str],
+    finished: dict[int, Finished],
 ) -> bool:
     prev = audit.GENESIS
     expected_seq = 1
@@ -128,6 +136,8 @@ def _check_chain(
             report.add(f"seq {seq}: payload is not valid JSON", seq)
             return False
         if not _replay_event(report, replay, seq, action, actor, pid, payload):
+            return False
+        if not note_finished(finished, report, seq, action, pid, payload):
             return False
         hashes[seq] = digest
         prev = digest

@@ -57,6 +57,8 @@ def test_the_filter_follows_the_latest_finished_rerun(seed):
     expected = _history(store, random.Random(seed))
     assert len(set(expected.values())) > 3  # the history covers several verdicts
     _check(store, expected)
+    report = store.verify()  # the jobs and latest_reruns agree with the log
+    assert report.ok, report.problems
     store.close()
 
 
