@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from store import audit, fingerprints
+from store import audit, fingerprints, fts
 from store import checks as checks_table
 from store.checks import IngestChecker
 from store.db import BUSY_TIMEOUT_S, configure, connect, immediate
@@ -235,7 +235,7 @@ class ReviewStore:
         written once. Where it returns None, or findings that do not validate, nothing is
         recorded and the id is left out of `checked` for the caller's `record_checks`.
         """
-        with self._ingest_write():
+        with self._ingest_write(), fts.deferred(self.conn):
             self.conn.execute("SAVEPOINT add_batch")
             try:
                 outcomes: list[AddResult | StoreError] = [

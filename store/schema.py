@@ -218,6 +218,28 @@ def _latest_reruns(db: sqlite_utils.Database) -> None:
     )
 
 
+# The FTS insert trigger, skipped while an ingest batch defers indexing to one bulk insert.
+FTS_INSERT_TRIGGER = """
+CREATE TRIGGER "proposals_ai" AFTER INSERT ON "proposals"
+WHEN NOT EXISTS (SELECT 1 FROM fts_deferred) BEGIN
+  INSERT INTO "proposals_fts" (rowid, "title", "summary", "idea", "agent")
+    VALUES (new.rowid, new."title", new."summary", new."idea", new."agent");
+END
+"""
+
+
+@migrations(name="0007_fts_deferred")
+def _fts_deferred(db: sqlite_utils.Database) -> None:
+    # Indexing row by row from the trigger makes FTS5 flush its pending terms on every insert
+    # (the trigger's statement journal); an ingest batch indexes its rows in one statement.
+    _execute_all(
+        db,
+        "CREATE TABLE fts_deferred (from_rowid INTEGER NOT NULL)",
+        'DROP TRIGGER "proposals_ai"',
+        FTS_INSERT_TRIGGER,
+    )
+
+
 def migrate(
     db: sqlite_utils.Database, upgrading: Callable[[list[str]], None] | None = None
 ) -> list[str]:
