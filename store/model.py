@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 CLAIM_FIELDS: tuple[str, ...] = (
@@ -66,11 +67,12 @@ class NewProposal:
     external_id: str | None = None
     source: str | None = None  # file path or URL it was read from, for messages only
 
-    @property
+    # Cached: ingest asks for both more than once, and a parsing worker computes them ahead.
+    @cached_property
     def diff_sha256(self) -> str | None:
         return None if self.diff is None else sha256_hex(self.diff)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Identity of the proposal (see `identity_hash`)."""
         return identity_hash(self.source_format, self.original, self.diff_sha256)

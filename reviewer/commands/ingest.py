@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import click
 
 from reviewer.config import ConfigError
 from reviewer.context import Context, pass_ctx, print_json
-from reviewer.ingest import FileResult, IngestError, fetch_findings, read_paths
+from reviewer.ingest import FileResult, IngestError, fetch_findings
+from reviewer.ingest.parallel import iter_read
 from reviewer.publish.errors import PublishError
 from reviewer.textsafe import clean
 from store import AddResult, NewProposal, ReviewStore, StoreError
@@ -111,10 +113,10 @@ def ingest_paths(store: ReviewStore, paths: list[Path], actor: str) -> IngestRep
     from reviewer.checks.run import ingest_checker
 
     report = IngestReport()
-    results = read_paths(paths)
     checker = ingest_checker()
-    for start in range(0, len(results), FILES_PER_TRANSACTION):
-        store_files(store, results[start : start + FILES_PER_TRANSACTION], actor, report, checker)
+    results = iter_read(paths)  # parsed ahead in worker processes while batches are stored
+    while batch := list(islice(results, FILES_PER_TRANSACTION)):
+        store_files(store, batch, actor, report, checker)
     run_checks(store, report.unchecked(), actor, report)
     withdraw_voided(store, report.attached, actor, report)
     return report

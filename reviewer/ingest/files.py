@@ -32,27 +32,45 @@ class FileResult:
         return self.error is None
 
 
-def read_paths(
-    paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES
-) -> list[FileResult]:
-    """Read proposal files and folders in the order given.
+@dataclass(frozen=True)
+class ToRead:
+    """A proposal file the walk found, to be parsed (possibly in another process)."""
+
+    path: Path
+    follow_symlinks: bool = False
+
+    def read(self, max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
+        return read_file(self.path, max_bytes=max_bytes, follow_symlinks=self.follow_symlinks)
+
+
+def plan_paths(paths: Sequence[Path | str]) -> list[FileResult | ToRead]:
+    """What `read_paths` reads, in its order: files to parse, and errors found while walking.
 
     Folders are walked recursively in sorted order (each folder's files, then its
     subfolders), taking `*.json` and `*.jsonl`, skipping hidden entries and
     reporting symlinks as errors instead of following them.  `.diff`/`.patch`
     files are only read as siblings of a proposal.  A path named explicitly may
-    itself be a symlink, since the person chose it.
+    itself be a symlink, since the person chose it.  A file reached twice is read once.
     """
-    results: list[FileResult] = []
+    planned: list[FileResult | ToRead] = []
     seen: set[str] = set()
     for raw in paths:
-        path = Path(raw)
-        for result in _read_path(path, max_bytes):
-            key = os.path.abspath(result.path)
+        for item in _plan_path(Path(raw)):
+            key = os.path.abspath(item.path)
             if key not in seen:
                 seen.add(key)
-                results.append(result)
-    return results
+                planned.append(item)
+    return planned
+
+
+def read_paths(
+    paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[FileResult]:
+    """Read proposal files and folders in the order given (see `plan_paths`)."""
+    return [
+        item if isinstance(item, FileResult) else item.read(max_bytes)
+        for item in plan_paths(paths)
+    ]
 
 
 def read_file(
@@ -77,7 +95,7 @@ def read_file(
     return FileResult(path, proposals)
 
 
-def _read_path(path: Path, max_bytes: int) -> Iterator[FileResult]:
+def _plan_path(path: Path) -> Iterator[FileResult | ToRead]:
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -87,14 +105,14 @@ def _read_path(path: Path, max_bytes: int) -> Iterator[FileResult]:
         yield _error(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
         return
     if stat.S_ISDIR(info.st_mode):
-        yield from _walk(path, max_bytes)
+        yield from _walk(path)
     elif path.suffix.lower() in DIFF_SUFFIXES:
         yield _error(path, "a .diff/.patch is read as the sibling of a proposal, not on its own")
     else:
-        yield read_file(path, max_bytes=max_bytes, follow_symlinks=True)
+        yield ToRead(path, follow_symlinks=True)
 
 
-def _walk(root: Path, max_bytes: int) -> Iterator[FileResult]:
+def _walk(root: Path) -> Iterator[FileResult | ToRead]:
     # An explicit stack, not recursion, so a very deep tree cannot exhaust the call stack.
     stack = [root]
     while stack:
@@ -117,7 +135,7 @@ def _walk(root: Path, max_bytes: int) -> Iterator[FileResult]:
             elif entry.is_dir(follow_symlinks=False):
                 subfolders.append(path)
             elif suffix in PROPOSAL_SUFFIXES:
-                yield read_file(path, max_bytes=max_bytes)
+                yield ToRead(path)
         stack.extend(reversed(subfolders))
 
 

@@ -1,0 +1,90 @@
+"""Parse many proposal files in worker processes while the caller stores earlier ones.
+
+Parsing is pure (file bytes in, proposals or an error out), so a big ingest hands it to
+a process pool a few windows ahead of the store, which stays single-threaded in the main
+process. Results come back in the order `read_paths` gives, one `FileResult` per file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from multiprocessing.pool import AsyncResult
+from pathlib import Path
+
+from reviewer.ingest.files import FileResult, ToRead, plan_paths
+from reviewer.ingest.strictjson import DEFAULT_MAX_BYTES
+
+# Below this many files a pool's start (fresh interpreters importing the parsers) costs more
+# than parsing them in this process.
+PARALLEL_MIN_FILES = 2000
+WINDOW = 500  # files per task list handed to the pool
+MAX_WORKERS = 8
+
+
+def worker_count(files: int, cores: int) -> int:
+    """Processes to parse `files` files with `cores` usable cores; 0 means parse here.
+
+    One core stays with the caller, whose storing is the slower half of an ingest.
+    """
+    if files < PARALLEL_MIN_FILES or cores < 2:
+        return 0
+    return min(MAX_WORKERS, cores - 1)
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork from a single-threaded caller (the CLI): no re-import, and no main-module guard
+    needed; spawn otherwise, since a fork would copy other threads' locks mid-flight."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _parse(tasks: list[tuple[ToRead, int]]) -> list[FileResult]:
+    """One window in a worker; ids are computed here so the caller does not hash again."""
+    results = [task.read(max_bytes) for task, max_bytes in tasks]
+    for result in results:
+        for proposal in result.proposals:
+            _ = proposal.content_hash  # cached on the object, and pickled with it
+    return results
+
+
+def iter_read(
+    paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[FileResult]:
+    """`read_paths` as an iterator that parses ahead in worker processes when there are many."""
+    planned = plan_paths(paths)
+    reads = sum(isinstance(item, ToRead) for item in planned)
+    workers = worker_count(reads, _usable_cores())
+    if workers == 0:
+        for item in planned:
+            yield item if isinstance(item, FileResult) else item.read(max_bytes)
+        return
+    with _context().Pool(workers) as pool:
+        ahead: deque[tuple[list[FileResult | ToRead], AsyncResult[list[FileResult]]]] = deque()
+        for start in range(0, len(planned), WINDOW):
+            window = planned[start : start + WINDOW]
+            tasks = [(item, max_bytes) for item in window if isinstance(item, ToRead)]
+            ahead.append((window, pool.apply_async(_parse, (tasks,))))
+            if len(ahead) > 2 * workers:
+                yield from _merged(*ahead.popleft())
+        while ahead:
+            yield from _merged(*ahead.popleft())
+
+
+def _merged(
+    window: list[FileResult | ToRead], parsed: AsyncResult[list[FileResult]]
+) -> Iterator[FileResult]:
+    results = iter(parsed.get())
+    for item in window:
+        yield item if isinstance(item, FileResult) else next(results)

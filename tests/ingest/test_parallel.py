@@ -1,0 +1,98 @@
+"""Parsing in worker processes gives exactly what parsing in this process gives, in order."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from reviewer.commands.ingest import ingest_paths
+from reviewer.ingest import parallel, read_paths
+from store import ReviewStore
+from tests.ingest.helpers import FINDING, NATIVE, write_json
+
+
+@pytest.mark.parametrize(
+    ("files", "cores", "workers"),
+    [(10, 16, 0), (1999, 16, 0), (2000, 1, 0), (2000, 2, 1), (5000, 4, 3), (10**5, 64, 8)],
+)
+def test_worker_count(files, cores, workers):
+    assert parallel.worker_count(files, cores) == workers
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Good files, bad ones and walk errors, in two folders, so order matters."""
+    root = tmp_path / "in"
+    for i in range(9):
+        write_json(root / f"{i:02d}.json", {**NATIVE, "title": f"{NATIVE['title']} {i}"})
+    (root / "03b.json").write_text("{ not json")
+    (root / "04b.jsonl").write_text("".join(
+        f'{{"agent": "a", "title": "line {i}", "summary": "s", "harness": "builtin"}}\n'
+        for i in range(3)))
+    write_json(root / "42_conf_weight.json", FINDING)
+    (root / "42_conf_weight.patch").write_text("--- a/x\n+++ b/x\n")
+    os.symlink(root / "00.json", root / "05b.json")
+    write_json(root / "sub" / "10.json", {**NATIVE, "title": "in a subfolder"})
+    (root / "sub" / "11.json").write_text('{"agent": "a"}')  # fields missing
+    return root
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def pooled(request, monkeypatch):
+    """Use the pool for any number of files, with tiny windows, in each start method."""
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(parallel, "WINDOW", 2)
+    monkeypatch.setattr(parallel, "_usable_cores", lambda: 3)
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context(request.param))
+    return request.param
+
+
+def _summary(results):
+    return [
+        (
+            str(r.path),
+            None if r.error is None else (r.error.line, r.error.field, r.error.message),
+            [(p.content_hash, p.title, p.diff, p.original) for p in r.proposals],
+        )
+        for r in results
+    ]
+
+
+def test_the_pool_gives_what_read_paths_gives(folder, pooled):
+    serial = read_paths([folder, folder / "01.json"])
+    pooled_results = list(parallel.iter_read([folder, folder / "01.json"]))
+    assert _summary(pooled_results) == _summary(serial)
+    assert sum(r.error is not None for r in serial) == 3  # the bad JSON, symlink and fields
+    # The id was computed in the worker and came back cached with the proposal.
+    assert all("content_hash" in vars(p) for r in pooled_results for p in r.proposals)
+
+
+def test_ingest_through_the_pool_stores_the_same(folder, tmp_path, pooled):
+    stores = []
+    for name in ("serial", "pooled"):
+        if name == "serial":
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(parallel, "PARALLEL_MIN_FILES", 10**9)
+                store, report = _ingest(tmp_path / name, folder)
+        else:
+            store, report = _ingest(tmp_path / name, folder)
+        events = [(e.action, e.proposal_id, e.payload) for e in store.events()]
+        stores.append((report.to_json(), events))
+        assert store.verify().ok
+        store.close()
+    assert stores[0] == stores[1]
+
+
+def _ingest(path: Path, folder: Path):
+    store = ReviewStore.open(path / "store.db", clock=lambda: "2026-11-27T09:00:00+00:00")
+    return store, ingest_paths(store, [folder], "tester@example.org")
+
+
+def test_a_reader_closed_early_stops_its_pool(folder, pooled):
+    reader = parallel.iter_read([folder])
+    first = next(reader)
+    reader.close()
+    assert first.path.name == "00.json"
