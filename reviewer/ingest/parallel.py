@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -43,11 +45,16 @@ def _usable_cores() -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """fork from a single-threaded caller (the CLI): no re-import, and no main-module guard
-    needed; spawn otherwise, since a fork would copy other threads' locks mid-flight."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    """fork from a single-threaded caller on Linux (the CLI): no re-import, and no main-module
+    guard needed; spawn otherwise, since a fork would copy other threads' locks mid-flight."""
+    if threading.active_count() == 1 and sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the caller's to handle: it stops the pool, without a traceback per worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _parse(tasks: list[tuple[ToRead, int]]) -> list[FileResult]:
@@ -70,7 +77,7 @@ def iter_read(
         for item in planned:
             yield item if isinstance(item, FileResult) else item.read(max_bytes)
         return
-    with _context().Pool(workers) as pool:
+    with _context().Pool(workers, initializer=_ignore_interrupts) as pool:
         ahead: deque[tuple[list[FileResult | ToRead], AsyncResult[list[FileResult]]]] = deque()
         for start in range(0, len(planned), WINDOW):
             window = planned[start : start + WINDOW]
