@@ -19,7 +19,8 @@ from reviewer.rerun.diffcheck import BUILTIN_ALLOW
 from store import ReviewStore
 from store.checks import IngestChecker, IngestChecks
 from store.fingerprints import Candidate
-from store.proposals import claimed_of
+from store.model import NewProposal
+from store.proposals import claimed_of, row_for
 
 SOURCE = "static"
 
@@ -86,16 +87,47 @@ def ingest_checker() -> IngestChecker:
     and is checked after its batch is stored, whose fingerprints its duplicate search needs.
     """
 
+    return _check_at_ingest
+
+
+def _check_at_ingest(row: dict[str, Any]) -> IngestChecks | None:
+    if row["diff"] is not None:
+        return None
+    try:
+        found = static_findings(row, "", allow_list, lambda: [])
+    # A failing check must not cost the ingest: check_proposals runs it again afterwards
+    # and reports the failure there, as it did before this hook existed.
+    except Exception:
+        return None
+    return IngestChecks(SOURCE, [c.to_json() for c in found], "")
+
+
+def check_ahead(proposal: NewProposal) -> IngestChecks | None:
+    """What `ingest_checker` will say about `proposal`'s row, worked out before it is stored.
+
+    A proposal without code is judged on its title, summary and claim alone, none of which
+    the store's clock or state changes, so a parsing worker can do this part of the ingest.
+    """
+    row = row_for(proposal, "", content_hash=proposal.content_hash,
+                  diff_sha256=proposal.diff_sha256)
+    return _check_at_ingest(row)
+
+
+AheadKey = tuple[str, str | None]  # (proposal id, diff sha256): a finding's id leaves out its diff
+
+
+def ahead_key(proposal: NewProposal) -> AheadKey:
+    return proposal.content_hash, proposal.diff_sha256
+
+
+def with_checks_ahead(
+    checker: IngestChecker, ahead: dict[AheadKey, IngestChecks | None]
+) -> IngestChecker:
+    """`checker`, answering from `ahead` where it was worked out already."""
+
     def check(row: dict[str, Any]) -> IngestChecks | None:
-        if row["diff"] is not None:
-            return None
-        try:
-            found = static_findings(row, "", allow_list, lambda: [])
-        # A failing check must not cost the ingest: check_proposals runs it again afterwards
-        # and reports the failure there, as it did before this hook existed.
-        except Exception:
-            return None
-        return IngestChecks(SOURCE, [c.to_json() for c in found], "")
+        key = (row["id"], row["diff_sha256"])
+        return ahead[key] if key in ahead else checker(row)
 
     return check
 

@@ -110,13 +110,20 @@ def store_files(
 
 
 def ingest_paths(store: ReviewStore, paths: list[Path], actor: str) -> IngestReport:
-    from reviewer.checks.run import ingest_checker
+    from reviewer.checks.run import ahead_key, check_ahead, ingest_checker, with_checks_ahead
 
     report = IngestReport()
     checker = ingest_checker()
-    results = iter_read(paths)  # parsed ahead in worker processes while batches are stored
+    # Parsed, and claims checked, ahead in worker processes while earlier batches are stored.
+    results = iter_read(paths, prepare=check_ahead)
     while batch := list(islice(results, FILES_PER_TRANSACTION)):
-        store_files(store, batch, actor, report, checker)
+        ahead = {
+            ahead_key(p): found
+            for result, founds in batch
+            for p, found in zip(result.proposals, founds, strict=True)
+        }
+        files = [result for result, _ in batch]
+        store_files(store, files, actor, report, with_checks_ahead(checker, ahead))
     run_checks(store, report.unchecked(), actor, report)
     withdraw_voided(store, report.attached, actor, report)
     return report

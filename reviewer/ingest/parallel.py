@@ -13,18 +13,23 @@ import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
+from typing import Any
 
 from reviewer.ingest.files import FileResult, ToRead, plan_paths
 from reviewer.ingest.strictjson import DEFAULT_MAX_BYTES
+from store.model import NewProposal
 
 # Below this many files a pool's start (fresh interpreters importing the parsers) costs more
 # than parsing them in this process.
 PARALLEL_MIN_FILES = 2000
 WINDOW = 500  # files per task list handed to the pool
 MAX_WORKERS = 8
+
+Prepare = Callable[[NewProposal], Any]
+Parsed = tuple[FileResult, list[Any]]  # a file, and `prepare` of each of its proposals
 
 
 def worker_count(files: int, cores: int) -> int:
@@ -57,32 +62,45 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _parse(tasks: list[tuple[ToRead, int]]) -> list[FileResult]:
+def _parse(tasks: list[tuple[ToRead, int]], prepare: Prepare | None) -> list[Parsed]:
     """One window in a worker; ids are computed here so the caller does not hash again."""
-    results = [task.read(max_bytes) for task, max_bytes in tasks]
-    for result in results:
+    out = []
+    for task, max_bytes in tasks:
+        result = task.read(max_bytes)
         for proposal in result.proposals:
             _ = proposal.content_hash  # cached on the object, and pickled with it
-    return results
+        out.append(_prepared(result, prepare))
+    return out
+
+
+def _prepared(result: FileResult, prepare: Prepare | None) -> Parsed:
+    return result, [] if prepare is None else [prepare(p) for p in result.proposals]
 
 
 def iter_read(
-    paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES
-) -> Iterator[FileResult]:
-    """`read_paths` as an iterator that parses ahead in worker processes when there are many."""
+    paths: Sequence[Path | str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    prepare: Prepare | None = None,
+) -> Iterator[Parsed]:
+    """`read_paths` as an iterator that parses ahead in worker processes when there are many.
+
+    Each file comes with `prepare(proposal)` for each of its proposals (none without
+    `prepare`), computed where the file was parsed; a pool needs it picklable by name.
+    """
     planned = plan_paths(paths)
     reads = sum(isinstance(item, ToRead) for item in planned)
     workers = worker_count(reads, _usable_cores())
     if workers == 0:
         for item in planned:
-            yield item if isinstance(item, FileResult) else item.read(max_bytes)
+            yield _prepared(item if isinstance(item, FileResult) else item.read(max_bytes), prepare)
         return
     with _context().Pool(workers, initializer=_ignore_interrupts) as pool:
-        ahead: deque[tuple[list[FileResult | ToRead], AsyncResult[list[FileResult]]]] = deque()
+        ahead: deque[tuple[list[FileResult | ToRead], AsyncResult[list[Parsed]]]] = deque()
         for start in range(0, len(planned), WINDOW):
             window = planned[start : start + WINDOW]
             tasks = [(item, max_bytes) for item in window if isinstance(item, ToRead)]
-            ahead.append((window, pool.apply_async(_parse, (tasks,))))
+            ahead.append((window, pool.apply_async(_parse, (tasks, prepare))))
             if len(ahead) > 2 * workers:
                 yield from _merged(*ahead.popleft())
         while ahead:
@@ -90,8 +108,8 @@ def iter_read(
 
 
 def _merged(
-    window: list[FileResult | ToRead], parsed: AsyncResult[list[FileResult]]
-) -> Iterator[FileResult]:
+    window: list[FileResult | ToRead], parsed: AsyncResult[list[Parsed]]
+) -> Iterator[Parsed]:
     results = iter(parsed.get())
     for item in window:
-        yield item if isinstance(item, FileResult) else next(results)
+        yield (item, []) if isinstance(item, FileResult) else next(results)

@@ -61,13 +61,29 @@ def _summary(results):
     ]
 
 
+def where_and_what(proposal) -> tuple[int, str]:
+    return os.getpid(), proposal.title
+
+
 def test_the_pool_gives_what_read_paths_gives(folder, pooled):
     serial = read_paths([folder, folder / "01.json"])
-    pooled_results = list(parallel.iter_read([folder, folder / "01.json"]))
+    parsed = list(parallel.iter_read([folder, folder / "01.json"], prepare=where_and_what))
+    pooled_results = [result for result, _ in parsed]
     assert _summary(pooled_results) == _summary(serial)
     assert sum(r.error is not None for r in serial) == 3  # the bad JSON, symlink and fields
     # The id was computed in the worker and came back cached with the proposal.
     assert all("content_hash" in vars(p) for r in pooled_results for p in r.proposals)
+    # `prepare` ran in a worker, once per proposal, in order.
+    for result, prepared in parsed:
+        assert [title for _, title in prepared] == [p.title for p in result.proposals]
+        assert all(pid != os.getpid() for pid, _ in prepared)
+    assert sum(len(prepared) for _, prepared in parsed) == 14
+
+
+def test_without_a_pool_prepare_runs_here(folder):
+    parsed = list(parallel.iter_read([folder], prepare=where_and_what))
+    assert {pid for _, prepared in parsed for pid, _ in prepared} == {os.getpid()}
+    assert [r.path for r, _ in parsed] == [r.path for r in read_paths([folder])]
 
 
 def test_ingest_through_the_pool_stores_the_same(folder, tmp_path, pooled):
@@ -93,6 +109,6 @@ def _ingest(path: Path, folder: Path):
 
 def test_a_reader_closed_early_stops_its_pool(folder, pooled):
     reader = parallel.iter_read([folder])
-    first = next(reader)
+    first, _ = next(reader)
     reader.close()
     assert first.path.name == "00.json"
