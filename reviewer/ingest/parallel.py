@@ -2,13 +2,13 @@
 
 Parsing is pure (file bytes in, proposals or an error out), so a big ingest hands it to
 a process pool a few windows ahead of the store, which stays single-threaded in the main
-process. Results come back in the order `read_paths` gives, one `FileResult` per file.
+process. Files come back in the order `read_paths` gives, each with whatever the caller's
+`prepare` made of its proposals in the worker.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import sys
 import threading
@@ -18,12 +18,12 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
+from reviewer.cores import usable_cores
 from reviewer.ingest.files import FileResult, ToRead, plan_paths
 from reviewer.ingest.strictjson import DEFAULT_MAX_BYTES
 from store.model import NewProposal
 
-# Below this many files a pool's start (fresh interpreters importing the parsers) costs more
-# than parsing them in this process.
+# Below this many files starting a pool costs more than parsing them in this process.
 PARALLEL_MIN_FILES = 2000
 WINDOW = 500  # files per task list handed to the pool
 MAX_WORKERS = 8
@@ -40,13 +40,6 @@ def worker_count(files: int, cores: int) -> int:
     if files < PARALLEL_MIN_FILES or cores < 2:
         return 0
     return min(MAX_WORKERS, cores - 1)
-
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -90,7 +83,7 @@ def iter_read(
     """
     planned = plan_paths(paths)
     reads = sum(isinstance(item, ToRead) for item in planned)
-    workers = worker_count(reads, _usable_cores())
+    workers = worker_count(reads, usable_cores())
     if workers == 0:
         for item in planned:
             yield _prepared(item if isinstance(item, FileResult) else item.read(max_bytes), prepare)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reviewer.cores import usable_cores
 from reviewer.harness import api, launch, scorer
 from reviewer.rerun import sandbox
 from reviewer.rerun.request import RerunRequest
@@ -37,14 +38,6 @@ class MethodRun:
     def ok(self) -> bool:
         """True when the run produced valid, scored predictions."""
         return self.scored is not None
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its affinity mask, where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def method_threads(cores: int) -> int:

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from reviewer.cores import usable_cores
 from reviewer.rerun import sandboxed
 
 
@@ -35,4 +36,5 @@ def test_the_reviewers_setting_wins(tmp_path, monkeypatch):
 
 
 def test_usable_cores_is_the_affinity_mask():
-    assert 1 <= sandboxed.usable_cores() <= (os.cpu_count() or 1)
+    assert 1 <= usable_cores() <= (os.cpu_count() or 1)
+    assert usable_cores() == len(os.sched_getaffinity(0))
