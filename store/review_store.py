@@ -209,7 +209,7 @@ class ReviewStore:
         `checker` is as for `add_proposal_groups`.
         """
         result = AddResult()
-        with self._ingest_write():
+        with self._ingest_write(), fts.deferred(self.conn):
             for p in proposals:
                 self._add_one(p, actor, result, checker)
         return result

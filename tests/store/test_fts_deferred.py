@@ -1,4 +1,4 @@
-"""An ingest batch indexes its rows in one statement at its end (migration 0007): the index
+"""A batch of new proposals is indexed in one statement at its end (migration 0007): the index
 ends up exactly as the row-by-row trigger would leave it, whatever the batch rolled back."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from store import NewProposal, ReviewStore, fts
+from store.proposals import ROW_COLUMNS, row_for
+from store.review_store import _INSERT_PROPOSAL
 from tests.factories import make_proposal
 
 
@@ -60,12 +62,19 @@ def test_a_batch_with_a_failing_group_indexes_exactly_the_rows_it_kept():
     assert store.verify().ok
 
 
-def test_rows_added_after_a_batch_are_indexed_by_the_trigger_again():
+def test_rows_inserted_outside_a_batch_are_indexed_by_the_trigger():
     store = ReviewStore.memory()
     store.add_proposal_groups([[_proposal(1)], [_proposal(2)]], actor="a")
-    store.add_proposals([_proposal(3)], actor="a")
+    _insert_row(store, _proposal(3))  # no marker: the trigger indexes the row
     _index_is_sound(store)
     assert [store.count(text=_word(i)) for i in (1, 2, 3)] == [1, 1, 1]
+
+
+def _insert_row(store: ReviewStore, p: NewProposal) -> None:
+    """A row written the way the store writes one, without `fts.deferred` around it."""
+    row = row_for(p, "2026-11-27T09:00:00+00:00", content_hash=p.content_hash,
+                  diff_sha256=p.diff_sha256)
+    store.conn.execute(_INSERT_PROPOSAL, [row[c] for c in ROW_COLUMNS])
 
 
 def test_an_error_inside_the_batch_leaves_no_marker_and_no_rows(monkeypatch):
@@ -81,8 +90,9 @@ def test_an_error_inside_the_batch_leaves_no_marker_and_no_rows(monkeypatch):
     monkeypatch.undo()
     assert store.conn.execute("SELECT count(*) FROM fts_deferred").fetchone()[0] == 0
     store.add_proposals([_proposal(2)], actor="a")
+    _insert_row(store, _proposal(3))
     _index_is_sound(store)
-    assert [store.count(text=_word(i)) for i in (0, 1, 2)] == [1, 0, 1]
+    assert [store.count(text=_word(i)) for i in (0, 1, 2, 3)] == [1, 0, 1, 1]
 
 
 def test_deferring_needs_a_write_transaction():
@@ -109,7 +119,7 @@ def test_a_store_from_before_0007_keeps_its_index_when_migrated(tmp_path: Path):
     store = ReviewStore.open(db)
     assert store.applied_migrations == ["0007_fts_deferred"]
     store.add_proposal_groups([[_proposal(2)]], actor="a")
-    store.add_proposals([_proposal(3)], actor="a")
+    _insert_row(store, _proposal(3))
     _index_is_sound(store)
     assert [store.count(text=_word(i)) for i in (1, 2, 3)] == [1, 1, 1]
     store.close()
