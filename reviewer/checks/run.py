@@ -86,7 +86,6 @@ def ingest_checker() -> IngestChecker:
     recorded with its ingest and its row is written once. A proposal with code returns None
     and is checked after its batch is stored, whose fingerprints its duplicate search needs.
     """
-
     return _check_at_ingest
 
 

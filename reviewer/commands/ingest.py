@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -14,7 +14,8 @@ import click
 from reviewer.config import ConfigError
 from reviewer.context import Context, pass_ctx, print_json
 from reviewer.ingest import FileResult, IngestError, fetch_findings
-from reviewer.ingest.parallel import iter_read
+from reviewer.ingest.files import plan_paths
+from reviewer.ingest.parallel import iter_planned
 from reviewer.publish.errors import PublishError
 from reviewer.textsafe import clean
 from store import AddResult, NewProposal, ReviewStore, StoreError
@@ -109,13 +110,21 @@ def store_files(
             report.merge(outcome)
 
 
-def ingest_paths(store: ReviewStore, paths: list[Path], actor: str) -> IngestReport:
+def ingest_paths(
+    store: ReviewStore,
+    paths: list[Path],
+    actor: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Store every proposal file under `paths`; `progress(files done, files)` after each batch."""
     from reviewer.checks.run import ahead_key, check_ahead, ingest_checker, with_checks_ahead
 
     report = IngestReport()
     checker = ingest_checker()
+    planned = plan_paths(paths)
+    done = 0
     # Parsed, and claims checked, ahead in worker processes while earlier batches are stored.
-    results = iter_read(paths, prepare=check_ahead)
+    results = iter_planned(planned, prepare=check_ahead)
     while batch := list(islice(results, FILES_PER_TRANSACTION)):
         ahead = {
             ahead_key(p): found
@@ -124,6 +133,9 @@ def ingest_paths(store: ReviewStore, paths: list[Path], actor: str) -> IngestRep
         }
         files = [result for result, _ in batch]
         store_files(store, files, actor, report, with_checks_ahead(checker, ahead))
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(planned))
     run_checks(store, report.unchecked(), actor, report)
     withdraw_voided(store, report.attached, actor, report)
     return report
@@ -197,7 +209,19 @@ def ingest_cmd(ctx: Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
     Each file goes in whole or not at all; the exit code is 1 if any was rejected.
     """
-    _print(ingest_paths(ctx.store, list(paths), ctx.actor), as_json)
+    _print(ingest_paths(ctx.store, list(paths), ctx.actor, _progress_on_terminal()), as_json)
+
+
+def _progress_on_terminal() -> Callable[[int, int], None] | None:
+    """A line on stderr counting stored files, when stderr is a terminal and the ingest big."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total > FILES_PER_TRANSACTION:  # one batch is over before a count would help
+            click.echo(f"\rstored {done:,} of {total:,} files", err=True, nl=done >= total)
+
+    return show
 
 
 @click.command("pull")

@@ -81,7 +81,16 @@ def iter_read(
     Each file comes with `prepare(proposal)` for each of its proposals (none without
     `prepare`), computed where the file was parsed; a pool needs it picklable by name.
     """
-    planned = plan_paths(paths)
+    return iter_planned(plan_paths(paths), max_bytes=max_bytes, prepare=prepare)
+
+
+def iter_planned(
+    planned: list[FileResult | ToRead],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    prepare: Prepare | None = None,
+) -> Iterator[Parsed]:
+    """`iter_read` of what `plan_paths` found, for a caller that wants the count first."""
     reads = sum(isinstance(item, ToRead) for item in planned)
     workers = worker_count(reads, usable_cores())
     if workers == 0:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewer.commands import ingest as ingest_cmd
 from reviewer.commands.ingest import ingest_paths
 from reviewer.ingest import parallel, read_paths
 from store import ReviewStore
@@ -112,3 +113,14 @@ def test_a_reader_closed_early_stops_its_pool(folder, pooled):
     first, _ = next(reader)
     reader.close()
     assert first.path.name == "00.json"
+
+
+def test_ingest_reports_progress_after_each_batch(folder, tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest_cmd, "FILES_PER_TRANSACTION", 4)
+    store = ReviewStore.open(tmp_path / "progress" / "store.db")
+    seen: list[tuple[int, int]] = []
+    report = ingest_paths(store, [folder], "tester@example.org", lambda *p: seen.append(p))
+    store.close()
+    files = len(read_paths([folder]))
+    assert (files, len(report.added), len(report.errors)) == (15, 14, 3)
+    assert seen == [(4, files), (8, files), (12, files), (15, files)]
