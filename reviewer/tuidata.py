@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,20 +104,41 @@ def change_stamp(store: ReviewStore) -> tuple[Any, ...]:
     return (head_seq(store), tuple(sorted(store.jobs.counts().items())))
 
 
-def event_count(store: ReviewStore) -> int:
-    return int(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+@dataclass(frozen=True)
+class LogShape:
+    """How many events there are, and the newest seq when they run 1..count without a gap."""
+
+    count: int
+    top: int | None
 
 
-def event_page(store: ReviewStore, offset: int, limit: int) -> list[dict[str, Any]]:
+def log_shape(store: ReviewStore) -> LogShape:
+    """The audit log's size; `top` lets a page be a range of seqs instead of an OFFSET walk."""
+    count = int(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    low = store.conn.execute("SELECT min(seq) FROM events").fetchone()[0]
+    high = store.conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+    gapless = count == 0 or (low == 1 and high == count)
+    return LogShape(count, (high or 0) if gapless else None)
+
+
+def event_page(
+    store: ReviewStore, offset: int, limit: int, *, top: int | None = None
+) -> list[dict[str, Any]]:
     """One page of the audit log, newest first; a payload that is not JSON stays a string.
 
+    With `top` (a gapless log's newest seq, from `log_shape`) the page is the seqs below
+    `top - offset`, an index seek; otherwise, as in a log with rows cut out, an OFFSET walk.
     Read raw rather than through `audit.iter_events`, so a tampered row is shown, not raised.
     """
-    rows = store.conn.execute(
-        "SELECT seq, ts, actor, action, proposal_id, payload FROM events "
-        "ORDER BY seq DESC LIMIT ? OFFSET ?",
-        (limit, offset),
-    ).fetchall()
+    columns = "SELECT seq, ts, actor, action, proposal_id, payload FROM events "
+    if top is not None:
+        rows = store.conn.execute(
+            columns + "WHERE seq <= ? ORDER BY seq DESC LIMIT ?", (top - offset, limit)
+        ).fetchall()
+    else:
+        rows = store.conn.execute(
+            columns + "ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset)
+        ).fetchall()
     page = []
     for seq, ts, actor, action, pid, payload in rows:
         try:

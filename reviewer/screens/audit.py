@@ -15,7 +15,7 @@ from reviewer import keys
 from reviewer.app import STORE_ERRORS
 from reviewer.present_audit import verify_lines
 from reviewer.textsafe import short
-from reviewer.tuidata import event_count, event_index, event_page, head_seq, verify_file
+from reviewer.tuidata import event_index, event_page, head_seq, log_shape, verify_file
 from reviewer.widgets.event_table import EventTable
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ class AuditScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._head = 0
+        self._top: int | None = None  # a gapless log's newest seq: pages are seq ranges
 
     @property
     def review_app(self) -> ReviewApp:
@@ -46,12 +47,14 @@ class AuditScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._head = head_seq(self.review_app.store)
-        self.query_one(EventTable).reload(event_count(self.review_app.store))
+        shape = log_shape(self.review_app.store)
+        self._top = shape.top
+        self.query_one(EventTable).reload(shape.count)
         self.action_verify()
         self.set_interval(POLL_S, self.poll)
 
     def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
-        return event_page(self.review_app.store, offset, limit)
+        return event_page(self.review_app.store, offset, limit, top=self._top)
 
     def poll(self) -> None:
         """Show events appended elsewhere, keeping the cursor on the same event.
@@ -63,7 +66,9 @@ class AuditScreen(Screen[None]):
         head = head_seq(self.review_app.store)
         if head != self._head:
             self._head = head
-            self.query_one(EventTable).reload_keeping(event_count(self.review_app.store))
+            shape = log_shape(self.review_app.store)
+            self._top = shape.top
+            self.query_one(EventTable).reload_keeping(shape.count)
 
     # -- verify ------------------------------------------------------------------------
 
