@@ -2,8 +2,9 @@
 
 Migration 0007's insert trigger skips rows while `fts_deferred` holds a row; a batch of new
 proposals (`add_proposals`, `add_proposal_groups`) then indexes every row it inserted with one
-statement, so FTS5 buffers the terms once instead of flushing them per row. Both happen inside the caller's write transaction, so the index
-and the rows commit (or roll back) together and no other connection sees the marker.
+statement, so FTS5 buffers the terms once instead of flushing them per row. Both happen
+inside the caller's write transaction, so the index and the rows commit (or roll back)
+together and no other connection sees the marker.
 """
 
 from __future__ import annotations
