@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
+from textual.worker import WorkerCancelled
 
 from reviewer.app import ReviewApp
 from reviewer.commands.ingest import ingest_paths
@@ -65,10 +66,23 @@ async def settle(pilot: Pilot, done: Callable[[], bool], rounds: int = 200) -> N
     """
     for _ in range(rounds):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         if done():
             return
     raise AssertionError(f"still not done after {rounds} rounds of messages and workers")
+
+
+async def workers_done(app: ReviewApp) -> None:
+    """Wait for every worker; one an exclusive newer one cancelled counts as done.
+
+    The screens' poll workers are exclusive, so a poll from the timer can cancel the one a
+    test started (and `wait_for_complete` would raise WorkerCancelled for it).
+    """
+    for worker in list(app.workers):
+        try:
+            await worker.wait()
+        except WorkerCancelled:
+            pass
 
 
 def screen_segments(app: ReviewApp) -> str:

@@ -16,6 +16,7 @@ from tests.tui.conftest import (
     sample_store,
     screen_text,
     settle,
+    workers_done,
 )
 
 pytestmark = pytest.mark.anyio
@@ -144,8 +145,9 @@ async def test_thread_workers_write_through_their_own_connection(tmp_path):
         await pilot.press("a", *"ok", "enter")
         await settle(pilot, lambda: "approved" in screen_text(app))
         assert store.get(pid)["status"] == "approved"
-        app.screen.poll()
-        await app.workers.wait_for_complete()
+        app.screen.poll()  # a poll worker opens its own connection to read the change back
+        await workers_done(app)
+        assert "approved" in screen_text(app)
     store.close()
 
 
