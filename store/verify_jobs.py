@@ -54,6 +54,16 @@ def check_jobs(
     conn: sqlite3.Connection, report: VerifyReport, finished: dict[int, Finished]
 ) -> None:
     """Compare the jobs table and `latest_reruns` with the finished events of a sound chain."""
+    try:
+        _check_jobs(conn, report, finished)
+        _check_latest(conn, report, finished)
+    except sqlite3.DatabaseError as exc:  # a dropped or damaged table: report it, never raise
+        report.add(f"jobs: cannot read them back: {exc}")
+
+
+def _check_jobs(
+    conn: sqlite3.Connection, report: VerifyReport, finished: dict[int, Finished]
+) -> None:
     seen: set[int] = set()
     rows = conn.execute("SELECT id, proposal_id, kind, state, result FROM jobs ORDER BY id")
     for job_id, pid, kind, state, result in rows:
@@ -74,7 +84,6 @@ def check_jobs(
     for job_id in sorted(set(finished) - seen):
         seq = finished[job_id].seq
         report.add(f"job {job_id}: finished at seq {seq} but missing from the store")
-    _check_latest(conn, report, finished)
 
 
 def _loads(text: str | None) -> Any:

@@ -112,3 +112,8 @@ def test_a_latest_rerun_the_log_does_not_have_is_detected(db):
         "latest_reruns has job 3 (verdict reproduced) but the log's latest finished rerun "
         "gives no rerun"
     )
+
+
+def test_a_dropped_table_is_reported_not_raised(db):
+    problems = problems_after(db, "DROP TABLE latest_reruns")
+    assert problems == ["jobs: cannot read them back: no such table: latest_reruns"]
