@@ -39,7 +39,9 @@ from reviewer.commands.ingest import (
     store_batch,
     store_files,
 )
+from reviewer.cores import usable_cores
 from reviewer.ingest import read_paths
+from reviewer.ingest.parallel import worker_count
 from reviewer.screens.queue import FIRST_COUNT
 from reviewer.tuidata import change_stamp
 from store import ReviewStore
@@ -301,13 +303,20 @@ def profile_ingest(count: int, seed: int, log=print) -> str:
         t_checks = timed(lambda: run_checks(store, report.unchecked(), ACTOR, report))
         store.close()
         total = t_read + t_store + t_checks
-        lines.append(f"ingest of {count} finding files, by phase ({secs(total)} in all):")
+        lines.append(f"ingest of {count} finding files, phase by phase in one process "
+                     f"({secs(total)} in all):")
         for name, t in (("read + parse + validate (reviewer.ingest.read_paths)", t_read),
                         ("store + claim checks (add_proposal_groups + checker)", t_store),
                         ("checks of code afterwards (check_proposals)", t_checks)):
             lines.append(f"  {name:<56}{secs(t):>9}  {t / total:5.0%}  "
                          f"{t / count * 1e6:7.0f} µs/file")
         store = ReviewStore.open(Path(tmp) / "b" / "store.db")
+        t_real = timed(lambda: ingest_paths(store, [folder], ACTOR))
+        store.close()
+        workers = worker_count(count, usable_cores())
+        lines.append(f"ingest_paths as it runs ({workers} parsing worker processes ahead of the "
+                     f"store): {secs(t_real)}, {t_real / count * 1e6:.0f} µs/file")
+        store = ReviewStore.open(Path(tmp) / "c" / "store.db")
         profiler = cProfile.Profile()
         profiler.runcall(ingest_paths, store, [folder], ACTOR)
         store.close()
@@ -316,7 +325,8 @@ def profile_ingest(count: int, seed: int, log=print) -> str:
     stats.sort_stats("tottime").print_stats(15)
     body = out.getvalue()
     body = body[body.find("   ncalls"):] if "   ncalls" in body else body
-    lines += ["", "cProfile, top 15 by own time (profiling slows the run down):", body.rstrip()]
+    lines += ["", "cProfile of ingest_paths, main process only (the parsing workers are not in "
+              "it), top 15 by own time (profiling slows the run down):", body.rstrip()]
     text = "\n".join(lines)
     (cache_root() / f"ingest-profile-n{count}.txt").write_text(text + "\n")
     log(text)

@@ -26,6 +26,9 @@ from store.model import NewProposal
 # Below this many files starting a pool costs more than parsing them in this process.
 PARALLEL_MIN_FILES = 2000
 WINDOW = 500  # files per task list handed to the pool
+# Files parsed ahead of the caller: more than one store batch, so the next batch's files are
+# ready when the store finishes one, instead of the store waiting on the first window.
+AHEAD_FILES = 2500
 MAX_WORKERS = 8
 
 Prepare = Callable[[NewProposal], Any]
@@ -103,7 +106,7 @@ def iter_planned(
             window = planned[start : start + WINDOW]
             tasks = [(item, max_bytes) for item in window if isinstance(item, ToRead)]
             ahead.append((window, pool.apply_async(_parse, (tasks, prepare))))
-            if len(ahead) > 2 * workers:
+            if len(ahead) > max(2 * workers, AHEAD_FILES // WINDOW):
                 yield from _merged(*ahead.popleft())
         while ahead:
             yield from _merged(*ahead.popleft())

@@ -46,6 +46,7 @@ def pooled(request, monkeypatch):
     """Use the pool for any number of files, with tiny windows, in each start method."""
     monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(parallel, "WINDOW", 2)
+    monkeypatch.setattr(parallel, "AHEAD_FILES", 4)  # so results are taken while submitting
     monkeypatch.setattr(parallel, "usable_cores", lambda: 3)
     monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context(request.param))
     return request.param
