@@ -51,12 +51,17 @@ def test_a_gapless_log_pages_by_seq_range(db):
     store.close()
 
 
-def test_a_log_with_rows_cut_out_falls_back_to_offset(db):
+def _cut(db: Path, where: str) -> ReviewStore:
+    """The store after someone deleted the events matching `where` behind its back."""
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("DROP TRIGGER events_no_delete")
-    conn.execute("DELETE FROM events WHERE seq IN (3, 11)")
+    conn.execute(f"DELETE FROM events WHERE {where}")
     conn.close()
-    store = ReviewStore.open(db)
+    return ReviewStore.open(db)
+
+
+def test_a_log_with_rows_cut_out_falls_back_to_offset(db):
+    store = _cut(db, "seq IN (3, 11)")
     shape = log_shape(store)
     assert shape == LogShape(23, None)
     for offset in (0, 13, 14, 22):
@@ -66,10 +71,6 @@ def test_a_log_with_rows_cut_out_falls_back_to_offset(db):
 
 
 def test_a_log_missing_its_first_rows_falls_back_too(db):
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("DROP TRIGGER events_no_delete")
-    conn.execute("DELETE FROM events WHERE seq <= 2")
-    conn.close()
-    store = ReviewStore.open(db)
+    store = _cut(db, "seq <= 2")
     assert log_shape(store) == LogShape(23, None)
     store.close()
