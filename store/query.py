@@ -158,11 +158,7 @@ def many_rows_sql(filters: Filters) -> tuple[str, list[Any]]:
 
     Both have indexes, so the count stops after that many index entries.
     """
-    where, params = Filters(filters.status, filters.agent).where()
-    return (
-        f"SELECT count(*) FROM (SELECT 1 FROM proposals WHERE {where} LIMIT ?)",
-        [*params, WALK_INDEX_MATCHES + 1],
-    )
+    return count_at_most_sql(Filters(filters.status, filters.agent), WALK_INDEX_MATCHES + 1)
 
 
 def list_sql(

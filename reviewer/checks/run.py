@@ -119,14 +119,12 @@ def ahead_key(proposal: NewProposal) -> AheadKey:
     return proposal.content_hash, proposal.diff_sha256
 
 
-def with_checks_ahead(
-    checker: IngestChecker, ahead: dict[AheadKey, IngestChecks | None]
-) -> IngestChecker:
-    """`checker`, answering from `ahead` where it was worked out already."""
+def with_checks_ahead(ahead: dict[AheadKey, IngestChecks | None]) -> IngestChecker:
+    """The ingest hook, answering from `ahead` where it was worked out already."""
 
     def check(row: dict[str, Any]) -> IngestChecks | None:
         key = (row["id"], row["diff_sha256"])
-        return ahead[key] if key in ahead else checker(row)
+        return ahead[key] if key in ahead else _check_at_ingest(row)
 
     return check
 

@@ -117,10 +117,9 @@ def ingest_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Store every proposal file under `paths`; `progress(files done, files)` after each batch."""
-    from reviewer.checks.run import ahead_key, check_ahead, ingest_checker, with_checks_ahead
+    from reviewer.checks.run import ahead_key, check_ahead, with_checks_ahead
 
     report = IngestReport()
-    checker = ingest_checker()
     planned = plan_paths(paths)
     done = 0
     # Parsed, and claims checked, ahead in worker processes while earlier batches are stored.
@@ -132,7 +131,7 @@ def ingest_paths(
             for p, found in zip(result.proposals, founds, strict=True)
         }
         files = [result for result, _ in batch]
-        store_files(store, files, actor, report, with_checks_ahead(checker, ahead))
+        store_files(store, files, actor, report, with_checks_ahead(ahead))
         done += len(batch)
         if progress is not None:
             progress(done, len(planned))
