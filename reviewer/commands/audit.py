@@ -88,8 +88,10 @@ def verify_cmd(
     if as_json:
         print_json(report.to_json())
     else:
+        # Problems quote what the damaged database holds (a job's kind or state, say), so
+        # they are cleaned like any other stored text before they reach the terminal.
         for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(f"warning: {clean(warning, single_line=True)}", err=True)
         if signed is not None:
             click.echo(signed, err=not report.ok)
         if report.ok:
@@ -98,9 +100,9 @@ def verify_cmd(
                 f"head seq {report.head_seq} {report.head_hash[:16]}"
             )
         else:
-            click.echo(f"FAILED: {report.problems[0]}", err=True)
+            click.echo(f"FAILED: {clean(report.problems[0], single_line=True)}", err=True)
             for problem in report.problems[1:]:
-                click.echo(f"  also: {problem}", err=True)
+                click.echo(f"  also: {clean(problem, single_line=True)}", err=True)
     if not report.ok:
         sys.exit(1)
 

@@ -150,6 +150,18 @@ def test_verify_fails_naming_the_first_bad_row(run, proposals_file):
     assert result.exit_code == 1 and "seq 2: content hash mismatch" in result.output
 
 
+def test_verify_problems_quoting_the_database_are_cleaned(run, proposals_file):
+    pid = ingest_ids(run, proposals_file)[0]
+    store = ReviewStore.open(run.db)
+    job = store.jobs.enqueue(pid, kind="rerun", params={}, actor="t")
+    store.jobs.complete(job.id, store.jobs.claim("w", job_id=job.id).attempt, {"verdict": "x"})
+    store.conn.execute("UPDATE jobs SET kind = 'rerun\x1b[2J\x07' WHERE id = ?", (job.id,))
+    store.close()
+    result = run("audit", "verify")
+    assert result.exit_code == 1 and "as rerun of" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+
+
 def test_hostile_text_never_reaches_the_terminal_raw(run, proposals_file):
     ids = ingest_ids(run, proposals_file)
     outputs = [run("list").output, run("show", ids[2]).output,
