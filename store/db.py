@@ -79,3 +79,31 @@ def immediate(conn: sqlite3.Connection) -> Iterator[None]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+# A big ingest rewrites most pages of the random-key indexes (id, title, pgr, risk, event
+# hash) with each batch; checkpointing after every batch wrote each such page to the database
+# file again, so the WAL is let grow to about 200 MB and checkpointed once at the end.
+BULK_CHECKPOINT_PAGES = 50_000
+BULK_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def bulk_writes(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run many write transactions with rare checkpoints and a large page cache, then restore.
+
+    Readers are unaffected: a WAL reader finds pages in the log as well as in the file. The
+    checkpoint at the end is PASSIVE, so it never waits on a reader (the next writer's
+    automatic checkpoint finishes whatever it had to leave).
+    """
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    pages = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    conn.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+        conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        if not conn.in_transaction:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")

@@ -76,3 +76,19 @@ class NewProposal:
     def content_hash(self) -> str:
         """Identity of the proposal (see `identity_hash`)."""
         return identity_hash(self.source_format, self.original, self.diff_sha256)
+
+    # Also cached for the worker: the row holds the original re-serialised and the hash is
+    # canonical JSON of the whole row, kilobytes each that the store's process need not encode.
+    @cached_property
+    def stored_row(self) -> dict[str, Any]:
+        """Its proposals row as `row_for` builds it, with empty timestamps; copy to change it."""
+        from store.proposals import row_for  # proposals builds on this module
+
+        return row_for(self, "")
+
+    @cached_property
+    def stored_fields_hash(self) -> str:
+        """`fields_hash` of `stored_row`, which the timestamps do not enter."""
+        from store.proposals import fields_hash
+
+        return fields_hash(self.stored_row)

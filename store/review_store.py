@@ -16,7 +16,7 @@ import sqlite_utils
 from store import audit, fingerprints, fts
 from store import checks as checks_table
 from store.checks import IngestChecker
-from store.db import BUSY_TIMEOUT_S, configure, connect, immediate
+from store.db import BUSY_TIMEOUT_S, bulk_writes, configure, connect, immediate
 from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotFound, StoreError
 from store.gates import GatePolicy, gating_rerun, unmet
 from store.jobs import JobQueue
@@ -28,8 +28,6 @@ from store.proposals import (
     Lifecycle,
     claimed_of,
     current_diff_sha,
-    fields_hash,
-    row_for,
 )
 from store.query import (
     SORTS,
@@ -158,6 +156,12 @@ class ReviewStore:
             audit.write_checkpoint(self.checkpoint_file, seq, digest)
         if self.signer is not None and self.signed_dir is not None:
             self.signer.after_write(self.conn, self.signed_dir)
+
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Around many write transactions in a row, such as a big ingest's batches."""
+        with bulk_writes(self.conn):
+            yield
 
     def sign_now(self) -> Path | None:
         """Sign the chain head unless it is signed already (on exit); None when nothing was."""
@@ -318,7 +322,8 @@ class ReviewStore:
         result: AddResult,
         checker: IngestChecker | None,
     ) -> None:
-        row = row_for(p, self.clock(), content_hash=pid, diff_sha256=diff_sha)
+        now = self.clock()
+        row = {**p.stored_row, "ingested_at": now, "updated_at": now}  # keeps ROW_COLUMNS order
         found = None if checker is None else checker(dict(row))  # a copy: the hook only reads
         checks: list[dict[str, Any]] | None = None
         if found is not None:
@@ -338,7 +343,7 @@ class ReviewStore:
             {
                 "content_hash": pid,
                 "diff_sha256": diff_sha,
-                "fields_hash": fields_hash(row),
+                "fields_hash": p.stored_fields_hash,
                 "source_format": p.source_format,
             },
         )

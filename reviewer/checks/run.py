@@ -20,7 +20,7 @@ from store import ReviewStore
 from store.checks import IngestChecker, IngestChecks
 from store.fingerprints import Candidate
 from store.model import NewProposal
-from store.proposals import claimed_of, row_for
+from store.proposals import claimed_of
 
 SOURCE = "static"
 
@@ -107,9 +107,7 @@ def check_ahead(proposal: NewProposal) -> IngestChecks | None:
     A proposal without code is judged on its title, summary and claim alone, none of which
     the store's clock or state changes, so a parsing worker can do this part of the ingest.
     """
-    row = row_for(proposal, "", content_hash=proposal.content_hash,
-                  diff_sha256=proposal.diff_sha256)
-    return _check_at_ingest(row)
+    return _check_at_ingest(dict(proposal.stored_row))
 
 
 AheadKey = tuple[str, str | None]  # (proposal id, diff sha256): a finding's id leaves out its diff

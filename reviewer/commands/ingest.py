@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -19,7 +20,7 @@ from reviewer.ingest.parallel import iter_planned
 from reviewer.publish.errors import PublishError
 from reviewer.textsafe import clean
 from store import AddResult, NewProposal, ReviewStore, StoreError
-from store.checks import IngestChecker
+from store.checks import IngestChecker, IngestChecks
 
 CHECK_CHUNK = 1000
 # Files per write transaction: one commit (fsync) for many files, while the write lock is
@@ -117,27 +118,41 @@ def ingest_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Store every proposal file under `paths`; `progress(files done, files)` after each batch."""
-    from reviewer.checks.run import ahead_key, check_ahead, with_checks_ahead
+    from reviewer.checks.run import ahead_key, with_checks_ahead
 
     report = IngestReport()
     planned = plan_paths(paths)
     done = 0
     # Parsed, and claims checked, ahead in worker processes while earlier batches are stored.
-    results = iter_planned(planned, prepare=check_ahead)
-    while batch := list(islice(results, FILES_PER_TRANSACTION)):
-        ahead = {
-            ahead_key(p): found
-            for result, founds in batch
-            for p, found in zip(result.proposals, founds, strict=True)
-        }
-        files = [result for result, _ in batch]
-        store_files(store, files, actor, report, with_checks_ahead(ahead))
-        done += len(batch)
-        if progress is not None:
-            progress(done, len(planned))
+    results = iter_planned(planned, prepare=prepare_for_store)
+    bulk = store.bulk_writes() if len(planned) > FILES_PER_TRANSACTION else nullcontext()
+    with bulk:
+        while batch := list(islice(results, FILES_PER_TRANSACTION)):
+            ahead = {
+                ahead_key(p): found
+                for result, founds in batch
+                for p, found in zip(result.proposals, founds, strict=True)
+            }
+            files = [result for result, _ in batch]
+            store_files(store, files, actor, report, with_checks_ahead(ahead))
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(planned))
     run_checks(store, report.unchecked(), actor, report)
     withdraw_voided(store, report.attached, actor, report)
     return report
+
+
+def prepare_for_store(proposal: NewProposal) -> IngestChecks | None:
+    """A parsing worker's share of storing `proposal`: its claim checks, row and fields hash.
+
+    The row and hash are cached on the proposal, which goes back to the store's process with
+    what this returns.
+    """
+    from reviewer.checks.run import check_ahead
+
+    proposal.stored_fields_hash  # noqa: B018 (computed for its cache)
+    return check_ahead(proposal)
 
 
 def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: IngestReport) -> None:

@@ -12,6 +12,8 @@ from reviewer.commands import ingest as ingest_cmd
 from reviewer.commands.ingest import ingest_paths
 from reviewer.ingest import parallel, read_paths
 from store import ReviewStore
+from store.db import BULK_CHECKPOINT_PAGES
+from store.proposals import fields_hash, row_for
 from tests.ingest.helpers import FINDING, NATIVE, write_json
 
 
@@ -120,8 +122,33 @@ def test_ingest_reports_progress_after_each_batch(folder, tmp_path, monkeypatch)
     monkeypatch.setattr(ingest_cmd, "FILES_PER_TRANSACTION", 4)
     store = ReviewStore.open(tmp_path / "progress" / "store.db")
     seen: list[tuple[int, int]] = []
-    report = ingest_paths(store, [folder], "tester@example.org", lambda *p: seen.append(p))
+    checkpoints: list[int] = []
+
+    def progress(done: int, files: int) -> None:
+        seen.append((done, files))
+        checkpoints.append(store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    report = ingest_paths(store, [folder], "tester@example.org", progress)
+    after = store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     store.close()
     files = len(read_paths([folder]))
     assert (files, len(report.added), len(report.errors)) == (15, 14, 3)
     assert seen == [(4, files), (8, files), (12, files), (15, files)]
+    # More than one batch: written with rare checkpoints, and the setting restored after.
+    assert checkpoints == [BULK_CHECKPOINT_PAGES] * 4
+    assert after == 1000
+
+
+def test_what_the_store_would_compute_comes_back_from_the_workers(folder, pooled):
+    parsed = list(parallel.iter_read([folder], prepare=ingest_cmd.prepare_for_store))
+    proposals = [p for result, _ in parsed for p in result.proposals]
+    assert len(proposals) == 14
+    for p in proposals:
+        assert {"stored_row", "stored_fields_hash"} <= set(vars(p))  # cached in the worker
+        fresh = row_for(p, "", content_hash=p.content_hash, diff_sha256=p.diff_sha256)
+        assert p.stored_row == fresh
+        assert p.stored_fields_hash == fields_hash(fresh)
+    # The claim checks came back too, for every proposal without code.
+    judged = [(p.diff is None, found is not None) for result, founds in parsed
+              for p, found in zip(result.proposals, founds, strict=True)]
+    assert set(judged) == {(True, True), (False, False)}
