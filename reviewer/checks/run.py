@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from reviewer.checks.bases import BaseReader, base_reader
 from reviewer.checks.claims import claim_checks
 from reviewer.checks.duplicate import DupSubject, duplicate_checks, normalize_code
 from reviewer.checks.model import Check
@@ -33,6 +34,13 @@ def allow_list(harness: str) -> tuple[str, ...] | None:
     return None if configured is None else configured.allow
 
 
+def harness_bases(harness: str) -> BaseReader | None:
+    """The files `harness`'s diffs apply to; None when the harness is not configured."""
+    if harness == "builtin":
+        return base_reader(harness, None)
+    return base_reader(harness, load_config().harnesses.get(harness))
+
+
 def _diff_text(row: dict[str, Any]) -> str | None:
     diff = row.get("diff")
     return None if diff is None else bytes(diff).decode("utf-8", errors="replace")
@@ -54,17 +62,19 @@ def static_findings(
     code: str,
     allow: Callable[[str], tuple[str, ...] | None],
     similar: Callable[[], list[Candidate]],
+    bases: Callable[[str], BaseReader | None] = lambda harness: None,
 ) -> list[Check]:
     """Every static finding for one proposal row whose normalised code is `code`.
 
-    `allow` gives a harness's allow-list and `similar` the stored proposals of similar code
-    size; each is called only when the row has code.
+    `allow` gives a harness's allow-list, `bases` its files the diff modifies, and `similar`
+    the stored proposals of similar code size; each is called only when the row has code.
     """
     diff = _diff_text(row)
     found: list[Check] = []
     if diff is not None:
         allowed = allow(row["harness"])
-        scanned = scan_diff(diff, allowed if allowed is not None else ("",))
+        scanned = scan_diff(diff, allowed if allowed is not None else ("",),
+                            bases(row["harness"]))
         # An unconfigured harness has no allow-list to judge paths against.
         found += [c for c in scanned if allowed is not None or c.code != "protected_path"]
     claimed = row["claimed"] if "claimed" in row else claimed_of(row)
@@ -138,16 +148,22 @@ def check_proposals(
     codes = {row["id"]: _code(row) for row in rows}
     store.put_fingerprints(list(codes.items()))
     allowed: dict[str, tuple[str, ...] | None] = {}
+    read: dict[str, BaseReader | None] = {}
 
     def allow(harness: str) -> tuple[str, ...] | None:
         if harness not in allowed:  # the config is read once per batch, not per proposal
             allowed[harness] = allow_list(harness)
         return allowed[harness]
 
+    def bases(harness: str) -> BaseReader | None:
+        if harness not in read:
+            read[harness] = harness_bases(harness)
+        return read[harness]
+
     results = {
         row["id"]: static_findings(
             row, codes[row["id"]], allow,
-            lambda row=row: store.similar_sized(row["id"], len(codes[row["id"]])))
+            lambda row=row: store.similar_sized(row["id"], len(codes[row["id"]])), bases)
         for row in rows
     }
     store.record_checks_batch(

@@ -7,12 +7,15 @@ decides what may be applied: these checks explain to a human what the diff tries
 
 from __future__ import annotations
 
+import ast
 from pathlib import PurePosixPath
 
 import unidiff
 
+from reviewer.checks.bases import BaseReader
 from reviewer.checks.fragments import Line, Parsed, parse_added, significant
 from reviewer.checks.model import Check
+from reviewer.checks.postimage import apply_hunks
 from reviewer.checks.pyscan import scan_code
 from reviewer.checks.scope import Scope
 from reviewer.checks.teacher import never_reads_teacher
@@ -110,6 +113,23 @@ def _parse_checks(parsed: Parsed, added_text: set[int], shown: str, path: str) -
     return []
 
 
+def _reads_teacher_no_more(f: unidiff.PatchedFile, base: str | None) -> int | None:
+    """The line of `run` in the whole modified file when, after the change, it never reads the
+    teacher while before it did (or was not there); None when not so or not known."""
+    after = None if base is None else apply_hunks(base, f)
+    if after is None:
+        return None
+    try:
+        trees = [ast.parse(base), ast.parse(after)]
+        before_lazy, after_lazy = (never_reads_teacher([t], Scope([t])) for t in trees)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    # A method that ignored the teacher already is not this change's doing.
+    if after_lazy is None or before_lazy is not None:
+        return None
+    return after_lazy.lineno
+
+
 def _code_checks(f: unidiff.PatchedFile, path: str, policy: DiffPolicy) -> list[Check]:
     hunks, added = _post_image(f)
     if not added:
@@ -133,8 +153,32 @@ def _code_checks(f: unidiff.PatchedFile, path: str, policy: DiffPolicy) -> list[
     return checks
 
 
-def scan_diff(diff: str | None, allow: tuple[str, ...]) -> list[Check]:
-    """Every static finding about `diff` against a harness whose diffs may write `allow`."""
+def _modified_method_checks(
+    f: unidiff.PatchedFile, path: str, policy: DiffPolicy, base: BaseReader | None
+) -> list[Check]:
+    """teacher_unused for a file the diff modifies, judged on the whole file (even a diff
+    that only deletes lines can leave `run` ignoring the teacher)."""
+    source = _clean_path(f.source_file) or path  # a renamed file's base is at its old path
+    if f.is_added_file or base is None or not all(
+        policy.allows(p) and not _escapes(p) for p in (path, source)
+    ):
+        return []
+    line = _reads_teacher_no_more(f, base(source))
+    if line is None:
+        return []
+    return [Check("teacher_unused", "medium",
+                  f"{short(path, 120)}:{line}: after this change run() never reads the"
+                  " teacher's labels (view.weak_probs)", {"path": path, "line": line})]
+
+
+def scan_diff(
+    diff: str | None, allow: tuple[str, ...], base: BaseReader | None = None
+) -> list[Check]:
+    """Every static finding about `diff` against a harness whose diffs may write `allow`.
+
+    `base` gives the harness's text of a file the diff modifies, so a question about the
+    whole file can be asked of it after the change; without it only the hunks are judged.
+    """
     if diff is None or not diff.strip():
         return []
     policy = DiffPolicy(tuple(allow))
@@ -152,4 +196,5 @@ def scan_diff(diff: str | None, allow: tuple[str, ...]) -> list[Check]:
         checks += _mode_checks(f, path)
         if path.endswith(".py") and not f.is_removed_file and not f.is_binary_file:
             checks += _code_checks(f, path, policy)
+            checks += _modified_method_checks(f, path, policy, base)
     return checks

@@ -1,0 +1,68 @@
+"""The harness's own text of a file a diff modifies: the base its hunks apply to.
+
+The builtin harness's tree ships with the package; an external harness is a pinned git
+checkout, read at its pinned commit so a later local edit cannot change what is checked.
+Paths come from the agent's diff: the caller passes only allow-listed ones that do not
+escape, and a builtin path must still resolve inside the tree.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from reviewer.config import ExternalHarness
+from reviewer.harness.treehash import TREE_ROOT
+
+BaseReader = Callable[[str], str | None]
+MAX_BASE_BYTES = 1_000_000
+GIT_TIMEOUT_S = 10.0
+
+
+def _decoded(data: bytes) -> str | None:
+    if len(data) > MAX_BASE_BYTES:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def tree_base(root: Path) -> BaseReader:
+    """Files under `root`, a plain folder; None for anything outside it or not a file."""
+    root = root.resolve()
+
+    def read(path: str) -> str | None:
+        target = (root / path).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            return None
+        try:
+            return _decoded(target.read_bytes())
+        except OSError:
+            return None
+
+    return read
+
+
+def git_base(checkout: Path, commit: str) -> BaseReader:
+    """Files of `checkout` at `commit`; None where git has no such file or fails."""
+
+    def read(path: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(checkout), "show", f"{commit}:{path}"],
+                capture_output=True, timeout=GIT_TIMEOUT_S, check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return _decoded(done.stdout) if done.returncode == 0 else None
+
+    return read
+
+
+def base_reader(harness: str, external: ExternalHarness | None) -> BaseReader | None:
+    """Where `harness`'s base files come from; None for an unknown harness."""
+    if harness == "builtin":
+        return tree_base(TREE_ROOT)
+    return None if external is None else git_base(external.path, external.commit)

@@ -1,0 +1,178 @@
+"""teacher_unused for a method file the diff modifies: judged on the whole file after the change."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import unidiff
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reviewer.checks.bases import git_base, tree_base
+from reviewer.checks.postimage import apply_hunks
+from reviewer.checks.run import harness_bases, static_findings
+from reviewer.checks.static import scan_diff
+from reviewer.harness.treehash import TREE_ROOT
+from reviewer.rerun.diffcheck import BUILTIN_ALLOW
+from tests.checks.helpers import ALLOW, modified_diff
+
+READS = (
+    "import torch\n\n\n"
+    "def helper(n):\n    return n\n\n\n"
+    "def run(view):\n"
+    "    params = view.fit(view.new_student(), view.x_transfer, view.weak_probs,\n"
+    "                      view.losses.xent)\n"
+    "    return view.predict_proba(params, view.x_test).argmax(dim=-1)\n"
+)
+MAJORITY = (
+    "import torch\n\n\n"
+    "def helper(n):\n    return n\n\n\n"
+    "def run(view):\n"
+    "    return torch.zeros(len(view.x_test), dtype=torch.long)\n"
+)
+
+
+def _teacher(checks):
+    return [c for c in checks if c.code == "teacher_unused"]
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    (root / "methods").mkdir(parents=True)
+    (root / "methods" / "m.py").write_text(READS)
+    (root / "secret.py").write_text(READS)
+    return root
+
+
+@pytest.mark.parametrize("context", [0, 1, 3])
+def test_a_change_that_stops_reading_the_teacher_is_flagged(tree, context):
+    diff = modified_diff("methods/m.py", READS, MAJORITY, context=context)
+    [check] = _teacher(scan_diff(diff, ALLOW, tree_base(tree)))
+    assert check.severity == "medium"
+    assert check.message == ("methods/m.py:8: after this change run() never reads the teacher's"
+                             " labels (view.weak_probs)")
+    assert check.detail == {"path": "methods/m.py", "line": 8}
+    # Without the base only the hunks are seen, which cannot tell.
+    assert _teacher(scan_diff(diff, ALLOW)) == []
+
+
+def test_a_change_that_still_reads_it_is_not(tree):
+    after = READS.replace("return n", "return n + 1")
+    assert _teacher(scan_diff(modified_diff("methods/m.py", READS, after), ALLOW,
+                              tree_base(tree))) == []
+
+
+def test_a_method_that_never_read_it_is_not_this_changes_doing(tree):
+    (tree / "methods" / "m.py").write_text(MAJORITY)
+    after = MAJORITY.replace("return n", "return n + 1")
+    assert _teacher(scan_diff(modified_diff("methods/m.py", MAJORITY, after), ALLOW,
+                              tree_base(tree))) == []
+
+
+def test_a_diff_that_only_deletes_lines_is_judged_too(tree):
+    before = MAJORITY.replace("def run(view):\n", "def run(view):\n    p = view.weak_probs\n")
+    (tree / "methods" / "m.py").write_text(before)
+    diff = modified_diff("methods/m.py", before, MAJORITY)
+    assert "\n+ " not in diff and "\n-    p = view.weak_probs" in diff  # a deletion only
+    [check] = _teacher(scan_diff(diff, ALLOW, tree_base(tree)))
+    assert check.detail["line"] == 8
+
+
+def test_a_diff_that_does_not_fit_the_base_is_not_judged(tree):
+    # The hunk's context (run's own line) differs from the harness's file.
+    other = "def run(view):  # v2"
+    diff = modified_diff("methods/m.py", READS.replace("def run(view):", other),
+                         MAJORITY.replace("def run(view):", other))
+    assert f"\n {other}\n" in diff
+    assert _teacher(scan_diff(diff, ALLOW, tree_base(tree))) == []
+
+
+def test_files_outside_the_allow_list_or_the_tree_are_never_read(tree):
+    reads: list[str] = []
+
+    def base(path: str) -> str | None:
+        reads.append(path)
+        return tree_base(tree)(path)
+
+    for path in ("secret.py", "methods/../secret.py"):
+        scan_diff(modified_diff(path, READS, MAJORITY), ALLOW, base)
+    assert reads == []
+    assert tree_base(tree / "methods")("../secret.py") is None
+    (tree / "methods" / "link.py").symlink_to(tree / "secret.py")
+    assert tree_base(tree / "methods")("link.py") is None
+
+
+def test_a_renamed_method_is_read_at_its_old_path(tree):
+    diff = modified_diff("methods/m.py", READS, MAJORITY).replace(
+        "diff --git a/methods/m.py b/methods/m.py\n",
+        "diff --git a/methods/m.py b/methods/n.py\nsimilarity index 60%\n"
+        "rename from methods/m.py\nrename to methods/n.py\n").replace(
+        "+++ b/methods/m.py", "+++ b/methods/n.py")
+    [check] = _teacher(scan_diff(diff, ALLOW, tree_base(tree)))
+    assert check.detail["path"] == "methods/n.py"
+
+
+def test_the_builtin_harness_reads_its_own_tree():
+    naive = (TREE_ROOT / "methods" / "naive.py").read_text()
+    run_at = naive.index("def run")
+    lazy = naive[:run_at] + (
+        "def run(view) -> torch.LongTensor:  # noqa: ANN001\n"
+        "    return torch.zeros(len(view.x_test), dtype=torch.long)\n")
+    diff = modified_diff("methods/naive.py", naive, lazy)
+    row = {"id": "0" * 64, "title": "t", "summary": "s", "idea": None, "harness": "builtin",
+           "diff": diff.encode(), "claimed": {}}
+    found = static_findings(row, "", lambda h: BUILTIN_ALLOW, lambda: [], harness_bases)
+    [check] = _teacher(found)
+    assert check.detail == {"path": "methods/naive.py",
+                            "line": naive[:run_at].count("\n") + 1}
+    # An unconfigured harness has no files to compare with.
+    row["harness"] = "nowhere"
+    assert _teacher(static_findings(row, "", lambda h: BUILTIN_ALLOW, lambda: [],
+                                    harness_bases)) == []
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def test_an_external_harness_is_read_at_its_pinned_commit(tmp_path):
+    repo = tmp_path / "harness"
+    (repo / "methods").mkdir(parents=True)
+    (repo / "methods" / "m.py").write_text(READS)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "base")
+    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    (repo / "methods" / "m.py").write_text("edited after the pin\n")
+    read = git_base(repo, commit)
+    assert read("methods/m.py") == READS
+    assert read("methods/absent.py") is None
+    [check] = _teacher(scan_diff(modified_diff("methods/m.py", READS, MAJORITY), ALLOW, read))
+    assert check.detail["line"] == 8
+
+
+lines = st.lists(st.sampled_from(["a", "b", "c", "", "def f():", "    return 1"]),
+                 max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=lines, after=lines, context=st.sampled_from([0, 1, 3]))
+def test_applying_a_diff_gives_the_file_it_was_made_from(before, after, context):
+    old = "".join(f"{ln}\n" for ln in before)
+    new = "".join(f"{ln}\n" for ln in after)
+    patch = unidiff.PatchSet(modified_diff("m.py", old, new, context=context))
+    if not len(patch):  # no change, no hunks
+        assert old == new
+        return
+    assert apply_hunks(old, patch[0]) == new
+
+
+def test_a_hunk_that_does_not_match_gives_none():
+    patch = unidiff.PatchSet(modified_diff("m.py", "a\nb\nc\n", "a\nB\nc\n"))
+    assert apply_hunks("a\nb\nc\n", patch[0]) == "a\nB\nc\n"
+    assert apply_hunks("a\nx\nc\n", patch[0]) is None
+    assert apply_hunks("", patch[0]) is None
