@@ -6,6 +6,7 @@ Read-only queries with no Textual import, so the screens stay thin and these are
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -112,13 +113,40 @@ class LogShape:
     top: int | None
 
 
+# One statement, so the count and the seqs come from one snapshot of a log being appended to.
+_SHAPE_SQL = (
+    "SELECT (SELECT count(*) FROM events), (SELECT min(seq) FROM events), "
+    "(SELECT max(seq) FROM events)"
+)
+
+
+def _shape(conn: sqlite3.Connection) -> tuple[int, LogShape]:
+    count, low, high = conn.execute(_SHAPE_SQL).fetchone()
+    head = int(high or 0)
+    gapless = count == 0 or (low == 1 and high == count)
+    return head, LogShape(int(count), head if gapless else None)
+
+
 def log_shape(store: ReviewStore) -> LogShape:
     """The audit log's size; `top` lets a page be a range of seqs instead of an OFFSET walk."""
-    count = int(store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
-    low = store.conn.execute("SELECT min(seq) FROM events").fetchone()[0]
-    high = store.conn.execute("SELECT max(seq) FROM events").fetchone()[0]
-    gapless = count == 0 or (low == 1 and high == count)
-    return LogShape(count, (high or 0) if gapless else None)
+    return _shape(store.conn)[1]
+
+
+def provisional_shape(head: int) -> LogShape:
+    """The shape of a gapless log whose newest seq is `head`, what a sound log has, to page
+    by until `counted_shape` says otherwise: counting a big log cold takes a second or more."""
+    return LogShape(head, head)
+
+
+def counted_shape(db: Path) -> tuple[int, LogShape]:
+    """`log_shape` of the store at `db`, and the newest seq it saw, through a read-only
+    connection of its own, so a worker thread can count while the UI thread pages."""
+    conn = sqlite3.connect(str(db), timeout=30.0)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        return _shape(conn)
+    finally:
+        conn.close()
 
 
 def event_page(

@@ -15,7 +15,16 @@ from reviewer import keys
 from reviewer.app import STORE_ERRORS
 from reviewer.present_audit import verify_lines
 from reviewer.textsafe import short
-from reviewer.tuidata import event_index, event_page, head_seq, log_shape, verify_file
+from reviewer.tuidata import (
+    LogShape,
+    counted_shape,
+    event_index,
+    event_page,
+    head_seq,
+    log_shape,
+    provisional_shape,
+    verify_file,
+)
 from reviewer.widgets.event_table import EventTable
 
 if TYPE_CHECKING:
@@ -47,11 +56,33 @@ class AuditScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._head = head_seq(self.review_app.store)
-        shape = log_shape(self.review_app.store)
+        shape = provisional_shape(self._head)
         self._top = shape.top
         self.query_one(EventTable).reload(shape.count)
+        self._count_log()
         self.action_verify()
         self.set_interval(POLL_S, self.poll)
+
+    def _count_log(self) -> None:
+        """Count the log, in a thread for a store on disk, and correct the provisional shape."""
+        db = self.review_app.db_path
+        if db is None:
+            self._counted(self._head, log_shape(self.review_app.store))
+        else:
+            self._count_in_thread(db)
+
+    @work(thread=True, exclusive=True, group="log-count", exit_on_error=False)
+    def _count_in_thread(self, db: Path) -> None:
+        head, shape = counted_shape(db)
+        self.app.call_from_thread(self._counted, head, shape)
+
+    def _counted(self, head: int, shape: LogShape) -> None:
+        table = self.query_one(EventTable)
+        # A poll that saw a newer head counted again itself; a count of an older one is stale.
+        if head != self._head or (shape.top == self._top and shape.count == table.total):
+            return
+        self._top = shape.top
+        table.reload_keeping(shape.count)
 
     def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
         return event_page(self.review_app.store, offset, limit, top=self._top)

@@ -116,3 +116,46 @@ def test_verify_file_reports_what_the_cli_says(tmp_path):
     junk.write_bytes(b"this is not a database" * 100)
     report = verify_file(junk)
     assert report["ok"] is False and "junk.db" in report["problems"][0]
+
+
+async def test_a_log_with_rows_cut_out_is_counted_off_the_ui_thread_and_paged_as_it_is(tmp_path):
+    db = tmp_path / "cut.db"
+    store = ReviewStore.open(db, clock=fixed_clock)
+    ids = store.add_proposals([make_proposal(i) for i in range(6)], actor="a").added
+    store.comment(ids[0], "last", actor="b")  # seq 7
+    store.close()
+    raw = sqlite3.connect(db, isolation_level=None)
+    raw.execute("DROP TRIGGER events_no_delete")
+    raw.execute("DELETE FROM events WHERE seq IN (2, 6)")
+    raw.close()
+    store = ReviewStore.open(db, clock=fixed_clock)
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(AuditScreen())
+        await pilot.pause()
+        table = app.screen.query_one(EventTable)
+        # Paged as gapless at first (seqs 1..7), until the count in its thread says otherwise.
+        await settle(pilot, lambda: table.total == 5)
+        assert app.screen._top is None
+        seqs = [table.row_at(i)["seq"] for i in range(table.total)]
+        assert seqs == [7, 5, 4, 3, 1]
+    store.close()
+
+
+async def test_a_sound_log_keeps_its_seq_range_pages(tmp_path):
+    db = tmp_path / "sound.db"
+    store = ReviewStore.open(db, clock=fixed_clock)
+    store.add_proposals([make_proposal(i) for i in range(4)], actor="a")
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        seen: list[str] = []
+        store.conn.set_trace_callback(seen.append)
+        app.push_screen(AuditScreen())
+        await settle(pilot, lambda: "chain OK" in screen_text(app))
+        table = app.screen.query_one(EventTable)
+        assert (table.total, app.screen._top) == (4, 4)
+        assert [table.row_at(i)["seq"] for i in range(4)] == [4, 3, 2, 1]
+        store.conn.set_trace_callback(None)
+        # The UI thread's connection never counted the log: a cold count can take seconds.
+        assert seen and not [sql for sql in seen if "count(*) FROM events" in sql]
+    store.close()

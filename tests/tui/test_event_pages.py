@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.tuidata import LogShape, event_page, log_shape
+from reviewer.tuidata import LogShape, counted_shape, event_page, log_shape, provisional_shape
 from store import ReviewStore
 from tests.factories import make_proposal
 
@@ -73,4 +73,13 @@ def test_a_log_with_rows_cut_out_falls_back_to_offset(db):
 def test_a_log_missing_its_first_rows_falls_back_too(db):
     store = _cut(db, "seq <= 2")
     assert log_shape(store) == LogShape(23, None)
+    store.close()
+
+
+def test_a_count_on_its_own_connection_sees_the_same(db):
+    store = ReviewStore.open(db)
+    assert counted_shape(db) == (25, log_shape(store)) == (25, provisional_shape(25))
+    store.close()
+    store = _cut(db, "seq IN (3, 11)")
+    assert counted_shape(db) == (25, LogShape(23, None))
     store.close()
