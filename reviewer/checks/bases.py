@@ -17,6 +17,7 @@ from reviewer.harness.treehash import TREE_ROOT
 
 BaseReader = Callable[[str], str | None]
 MAX_BASE_BYTES = 1_000_000
+MAX_BASE_FILES = 50  # per diff
 GIT_TIMEOUT_S = 10.0
 
 
@@ -59,6 +60,21 @@ def git_base(checkout: Path, commit: str) -> BaseReader:
         return _decoded(done.stdout) if done.returncode == 0 else None
 
     return read
+
+
+def at_most(read: BaseReader, files: int = MAX_BASE_FILES) -> BaseReader:
+    """`read` for the first `files` distinct paths asked, None after: each read of an external
+    harness is a git process, and a hostile diff can name thousands of files."""
+    asked: dict[str, str | None] = {}
+
+    def limited(path: str) -> str | None:
+        if path not in asked:
+            if len(asked) >= files:
+                return None
+            asked[path] = read(path)
+        return asked[path]
+
+    return limited
 
 
 def base_reader(harness: str, external: ExternalHarness | None) -> BaseReader | None:

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 import unidiff
 
-from reviewer.checks.bases import BaseReader
+from reviewer.checks.bases import BaseReader, at_most
 from reviewer.checks.fragments import Line, Parsed, parse_added, significant
 from reviewer.checks.model import Check
 from reviewer.checks.postimage import apply_hunks
@@ -178,6 +178,7 @@ def scan_diff(
 
     `base` gives the harness's text of a file the diff modifies, so a question about the
     whole file can be asked of it after the change; without it only the hunks are judged.
+    It is asked for at most MAX_BASE_FILES files of one diff.
     """
     if diff is None or not diff.strip():
         return []
@@ -190,6 +191,7 @@ def scan_diff(
                       f"the diff cannot be parsed ({short(str(exc), 100)}); nothing in it was"
                       " scanned", {"path": None, "line": None})]
     checks: list[Check] = []
+    base = None if base is None else at_most(base)
     for f in patch:
         path = _clean_path(f.target_file) or _clean_path(f.source_file) or f.path or "?"
         checks += _path_checks(f, policy)

@@ -10,7 +10,7 @@ import unidiff
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewer.checks.bases import git_base, tree_base
+from reviewer.checks.bases import MAX_BASE_FILES, git_base, tree_base
 from reviewer.checks.postimage import apply_hunks
 from reviewer.checks.run import harness_bases, static_findings
 from reviewer.checks.static import scan_diff
@@ -176,3 +176,17 @@ def test_a_hunk_that_does_not_match_gives_none():
     assert apply_hunks("a\nb\nc\n", patch[0]) == "a\nB\nc\n"
     assert apply_hunks("a\nx\nc\n", patch[0]) is None
     assert apply_hunks("", patch[0]) is None
+
+
+def test_one_diff_reads_at_most_so_many_base_files(tree):
+    reads: list[str] = []
+
+    def base(path: str) -> str | None:
+        reads.append(path)
+        return READS
+
+    many = "".join(modified_diff(f"methods/m{i}.py", READS, MAJORITY)
+                   for i in range(MAX_BASE_FILES + 5))
+    found = _teacher(scan_diff(many, ALLOW, base))
+    assert len(reads) == len(found) == MAX_BASE_FILES
+    assert reads == [f"methods/m{i}.py" for i in range(MAX_BASE_FILES)]
