@@ -76,7 +76,8 @@ def test_a_diff_that_only_deletes_lines_is_judged_too(tree):
     before = MAJORITY.replace("def run(view):\n", "def run(view):\n    p = view.weak_probs\n")
     (tree / "methods" / "m.py").write_text(before)
     diff = modified_diff("methods/m.py", before, MAJORITY)
-    assert "\n+ " not in diff and "\n-    p = view.weak_probs" in diff  # a deletion only
+    changed = [ln for ln in diff.splitlines()[4:] if ln[:1] in "+-"]
+    assert changed == ["-    p = view.weak_probs"]  # one deleted line, nothing added
     [check] = _teacher(scan_diff(diff, ALLOW, tree_base(tree)))
     assert check.detail["line"] == 8
 
