@@ -1,8 +1,11 @@
-"""A modified file as the diff leaves it: its base text with the hunks applied exactly.
+"""A modified file as the diff leaves it: its base text with the hunks applied.
 
 Static checks see only a modified file's hunks; a question about the whole file (does `run`
-still read the teacher?) needs the whole file after the change. No fuzz and no offsets: a
-hunk that does not match the base where it says gives None, and the check stays silent.
+still read the teacher?) needs the whole file after the change. Hunks apply as `git apply`
+applies them by default: context must match exactly, but a hunk whose stated line is off is
+placed where its lines do match, nearest the stated line first. Otherwise a diff could give
+wrong line numbers to keep this check silent while the rerun still applies it. A hunk that
+matches nowhere gives None, and the check stays silent.
 """
 
 from __future__ import annotations
@@ -14,24 +17,41 @@ def _text(line: unidiff.patch.Line) -> str:
     return line.value.rstrip("\r\n")
 
 
+def _lines(text: str) -> list[str]:
+    """Lines split on "\\n" only, as git splits them (str.splitlines also splits on \\f...)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]
+
+
+def _place(lines: list[str], source: list[str], stated: int, earliest: int) -> int | None:
+    """Where `source` matches `lines`, at or after `earliest`, nearest `stated` first."""
+    last = len(lines) - len(source)
+    if not source:
+        return stated if earliest <= stated <= len(lines) else None
+    for distance in range(max(stated - earliest, last - stated, 0) + 1):
+        for at in (stated - distance, stated + distance):
+            if earliest <= at <= last and lines[at] == source[0]:
+                if lines[at : at + len(source)] == source:
+                    return at
+    return None
+
+
 def apply_hunks(base: str, patched: unidiff.PatchedFile) -> str | None:
-    """`base` with every hunk of `patched` applied at its stated lines, or None on a mismatch."""
-    lines = base.splitlines()
+    """`base` with every hunk of `patched` applied in order, or None if one matches nowhere."""
+    lines = _lines(base)
     out: list[str] = []
     at = 0  # index into `lines` of the next base line not yet copied
     for hunk in patched:
+        source = [_text(ln) for ln in hunk if ln.is_context or ln.is_removed]
         # A zero-length source range names the line after which the hunk inserts.
-        start = hunk.source_start - (1 if hunk.source_length else 0)
-        if start < at or start > len(lines):
+        stated = hunk.source_start - (1 if hunk.source_length else 0)
+        start = _place(lines, source, stated, at)
+        if start is None:
             return None
         out += lines[at:start]
-        at = start
-        for line in hunk:
-            if line.is_context or line.is_removed:
-                if at >= len(lines) or lines[at] != _text(line):
-                    return None
-                at += 1
-            if line.is_context or line.is_added:
-                out.append(_text(line))
+        out += [_text(ln) for ln in hunk if ln.is_context or ln.is_added]
+        at = start + len(source)
     out += lines[at:]
     return "\n".join(out) + "\n" if out else ""

@@ -191,3 +191,29 @@ def test_one_diff_reads_at_most_so_many_base_files(tree):
     found = _teacher(scan_diff(many, ALLOW, base))
     assert len(reads) == len(found) == MAX_BASE_FILES
     assert reads == [f"methods/m{i}.py" for i in range(MAX_BASE_FILES)]
+
+
+def test_a_hunk_with_wrong_line_numbers_is_placed_where_it_matches_as_git_would(tree):
+    diff = modified_diff("methods/m.py", READS, MAJORITY)
+    header = next(ln for ln in diff.splitlines() if ln.startswith("@@"))
+    assert header == "@@ -6,6 +6,4 @@"
+    shifted = diff.replace(header, "@@ -2,6 +2,4 @@")  # git apply still finds it, 4 lines on
+    [check] = _teacher(scan_diff(shifted, ALLOW, tree_base(tree)))
+    assert check.detail["line"] == 8
+
+
+def test_lines_split_as_git_splits_them(tmp_path):
+    """A form feed is a line break to str.splitlines but not to git."""
+    repo = tmp_path / "harness"
+    (repo / "methods").mkdir(parents=True)
+    before = READS.replace("def helper(n):", "\x0c\ndef helper(n):  # \x0c page")
+    (repo / "methods" / "m.py").write_text(before)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "base")
+    (repo / "methods" / "m.py").write_text(
+        MAJORITY.replace("def helper(n):", "\x0c\ndef helper(n):  # \x0c page"))
+    diff = subprocess.run(["git", "-C", str(repo), "diff"], check=True, capture_output=True,
+                          text=True).stdout
+    [check] = _teacher(scan_diff(diff, ALLOW, git_base(repo, "HEAD")))
+    assert check.detail["line"] == 9  # one line more than READS: the form feed's own line
