@@ -10,7 +10,17 @@ matches nowhere gives None, and the check stays silent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import unidiff
+
+
+@dataclass(frozen=True)
+class PostImage:
+    """The whole file after the change, and the numbers of the lines the diff added to it."""
+
+    text: str
+    added: frozenset[int]
 
 
 def _text(line: unidiff.patch.Line) -> str:
@@ -38,10 +48,15 @@ def _place(lines: list[str], source: list[str], stated: int, earliest: int) -> i
     return None
 
 
-def apply_hunks(base: str, patched: unidiff.PatchedFile) -> str | None:
-    """`base` with every hunk of `patched` applied in order, or None if one matches nowhere."""
+def apply_hunks(base: str, patched: unidiff.PatchedFile) -> PostImage | None:
+    """`base` with every hunk of `patched` applied in order, or None if one matches nowhere.
+
+    The added lines are numbered where they landed, which is not where the hunk header says
+    when a hunk had to be placed elsewhere.
+    """
     lines = _lines(base)
     out: list[str] = []
+    added: set[int] = set()
     at = 0  # index into `lines` of the next base line not yet copied
     for hunk in patched:
         source = [_text(ln) for ln in hunk if ln.is_context or ln.is_removed]
@@ -51,7 +66,11 @@ def apply_hunks(base: str, patched: unidiff.PatchedFile) -> str | None:
         if start is None:
             return None
         out += lines[at:start]
-        out += [_text(ln) for ln in hunk if ln.is_context or ln.is_added]
+        for ln in hunk:
+            if ln.is_context or ln.is_added:
+                out.append(_text(ln))
+                if ln.is_added:
+                    added.add(len(out))
         at = start + len(source)
     out += lines[at:]
-    return "\n".join(out) + "\n" if out else ""
+    return PostImage("\n".join(out) + "\n" if out else "", frozenset(added))

@@ -7,15 +7,22 @@ decides what may be applied: these checks explain to a human what the diff tries
 
 from __future__ import annotations
 
-import ast
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import unidiff
 
 from reviewer.checks.bases import BaseReader, at_most
-from reviewer.checks.fragments import Line, Parsed, parse_added, significant
+from reviewer.checks.fragments import (
+    Fragment,
+    Line,
+    Parsed,
+    parse_added,
+    quiet_parse,
+    significant,
+)
 from reviewer.checks.model import Check
-from reviewer.checks.postimage import apply_hunks
+from reviewer.checks.postimage import PostImage, apply_hunks
 from reviewer.checks.pyscan import scan_code
 from reviewer.checks.scope import Scope
 from reviewer.checks.teacher import never_reads_teacher
@@ -113,31 +120,58 @@ def _parse_checks(parsed: Parsed, added_text: set[int], shown: str, path: str) -
     return []
 
 
-def _reads_teacher_no_more(f: unidiff.PatchedFile, base: str | None) -> int | None:
-    """The line of `run` in the whole modified file when, after the change, it never reads the
-    teacher while before it did (or was not there); None when not so or not known."""
-    after = None if base is None else apply_hunks(base, f)
-    if after is None:
+@dataclass(frozen=True)
+class _WholeFile:
+    """A modified file before and after the change, from the harness's own copy."""
+
+    before: str
+    after: PostImage
+
+
+def _whole_file(
+    f: unidiff.PatchedFile, path: str, policy: DiffPolicy, base: BaseReader | None
+) -> _WholeFile | None:
+    """Only for an allow-listed file the diff modifies; None where it cannot be had."""
+    source = _clean_path(f.source_file) or path  # a renamed file's base is at its old path
+    if f.is_added_file or base is None or not all(
+        policy.allows(p) and not _escapes(p) for p in (path, source)
+    ):
+        return None
+    before = base(source)
+    after = None if before is None else apply_hunks(before, f)
+    return None if before is None or after is None else _WholeFile(before, after)
+
+
+def _parse_whole(whole: _WholeFile | None) -> Parsed | None:
+    """The file after the change as one fragment, so names its unchanged lines import or
+    alias resolve in the added ones; None when there is no such file or it does not parse."""
+    if whole is None:
         return None
     try:
-        trees = [ast.parse(base), ast.parse(after)]
-        before_lazy, after_lazy = (never_reads_teacher([t], Scope([t])) for t in trees)
-    except (SyntaxError, ValueError, RecursionError):
+        tree = quiet_parse(whole.after.text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    # A method that ignored the teacher already is not this change's doing.
-    if after_lazy is None or before_lazy is not None:
-        return None
-    return after_lazy.lineno
+    count = whole.after.text.count("\n") + 1
+    return Parsed(fragments=[Fragment(tree, tuple(range(1, count + 1)))])
 
 
-def _code_checks(f: unidiff.PatchedFile, path: str, policy: DiffPolicy) -> list[Check]:
+def _code_checks(
+    f: unidiff.PatchedFile, path: str, policy: DiffPolicy, whole: _WholeFile | None
+) -> list[Check]:
     hunks, added = _post_image(f)
     if not added:
         return []
-    parsed = parse_added(hunks, new_file=f.is_added_file)
     shown = short(path, 120)
-    added_text = {n for hunk in hunks for n, text in hunk if n in added and significant(text)}
-    checks = _parse_checks(parsed, added_text, shown, path)
+    parsed = _parse_whole(whole)
+    if parsed is not None and whole is not None:
+        added = set(whole.after.added)
+        checks: list[Check] = []
+    else:
+        # Only the hunks: a window into the file that may start mid-statement.
+        parsed = parse_added(hunks, new_file=f.is_added_file)
+        added_text = {n for hunk in hunks for n, text in hunk
+                      if n in added and significant(text)}
+        checks = _parse_checks(parsed, added_text, shown, path)
     trees = [frag.tree for frag in parsed.fragments]
     try:
         scope = Scope(trees)
@@ -153,19 +187,21 @@ def _code_checks(f: unidiff.PatchedFile, path: str, policy: DiffPolicy) -> list[
     return checks
 
 
-def _modified_method_checks(
-    f: unidiff.PatchedFile, path: str, policy: DiffPolicy, base: BaseReader | None
-) -> list[Check]:
-    """teacher_unused for a file the diff modifies, judged on the whole file (even a diff
-    that only deletes lines can leave `run` ignoring the teacher)."""
-    source = _clean_path(f.source_file) or path  # a renamed file's base is at its old path
-    if f.is_added_file or base is None or not all(
-        policy.allows(p) and not _escapes(p) for p in (path, source)
-    ):
+def _teacher_dropped(path: str, whole: _WholeFile | None) -> list[Check]:
+    """teacher_unused for a modified file whose `run`, after the change, never reads the
+    teacher while before it did (or was not there): judged on the whole file, so even a
+    diff that only deletes lines is caught."""
+    if whole is None:
         return []
-    line = _reads_teacher_no_more(f, base(source))
-    if line is None:
+    try:
+        trees = [quiet_parse(whole.before), quiet_parse(whole.after.text)]
+        before_lazy, after_lazy = (never_reads_teacher([t], Scope([t])) for t in trees)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return []
+    # A method that ignored the teacher already is not this change's doing.
+    if after_lazy is None or before_lazy is not None:
+        return []
+    line = after_lazy.lineno
     return [Check("teacher_unused", "medium",
                   f"{short(path, 120)}:{line}: after this change run() never reads the"
                   " teacher's labels (view.weak_probs)", {"path": path, "line": line})]
@@ -176,9 +212,10 @@ def scan_diff(
 ) -> list[Check]:
     """Every static finding about `diff` against a harness whose diffs may write `allow`.
 
-    `base` gives the harness's text of a file the diff modifies, so a question about the
-    whole file can be asked of it after the change; without it only the hunks are judged.
-    It is asked for at most MAX_BASE_FILES files of one diff.
+    `base` gives the harness's text of a file the diff modifies, so its added lines are
+    analysed within the whole file after the change (its imports and aliases included) and
+    `teacher_unused` can be judged; without it only the hunks are. It is asked for at most
+    MAX_BASE_FILES files of one diff.
     """
     if diff is None or not diff.strip():
         return []
@@ -197,6 +234,7 @@ def scan_diff(
         checks += _path_checks(f, policy)
         checks += _mode_checks(f, path)
         if path.endswith(".py") and not f.is_removed_file and not f.is_binary_file:
-            checks += _code_checks(f, path, policy)
-            checks += _modified_method_checks(f, path, policy, base)
+            whole = _whole_file(f, path, policy, base)
+            checks += _code_checks(f, path, policy, whole)
+            checks += _teacher_dropped(path, whole)
     return checks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -169,12 +170,15 @@ def test_applying_a_diff_gives_the_file_it_was_made_from(before, after, context)
     if not len(patch):  # no change, no hunks
         assert old == new
         return
-    assert apply_hunks(old, patch[0]) == new
+    image = apply_hunks(old, patch[0])
+    assert image is not None and image.text == new
+    assert image.added == {ln.target_line_no for hunk in patch[0] for ln in hunk if ln.is_added}
 
 
 def test_a_hunk_that_does_not_match_gives_none():
     patch = unidiff.PatchSet(modified_diff("m.py", "a\nb\nc\n", "a\nB\nc\n"))
-    assert apply_hunks("a\nb\nc\n", patch[0]) == "a\nB\nc\n"
+    image = apply_hunks("a\nb\nc\n", patch[0])
+    assert image is not None and (image.text, image.added) == ("a\nB\nc\n", {2})
     assert apply_hunks("a\nx\nc\n", patch[0]) is None
     assert apply_hunks("", patch[0]) is None
 
@@ -217,3 +221,40 @@ def test_lines_split_as_git_splits_them(tmp_path):
                           text=True).stdout
     [check] = _teacher(scan_diff(diff, ALLOW, git_base(repo, "HEAD")))
     assert check.detail["line"] == 9  # one line more than READS: the form feed's own line
+
+
+def _codes_at(checks) -> set[tuple[str, int]]:
+    return {(c.code, c.detail["line"]) for c in checks}
+
+
+def test_added_lines_are_analysed_with_the_whole_files_imports(tree):
+    """`import torch` sits outside the hunk; with the base, torch.load still resolves."""
+    after = READS.replace("    params = view.fit(",
+                          "    blob = torch.load(name)\n    params = view.fit(")
+    diff = modified_diff("methods/m.py", READS, after)
+    assert "import torch" not in diff
+    assert ("ground_truth_access", 9) in _codes_at(scan_diff(diff, ALLOW, tree_base(tree)))
+    assert "ground_truth_access" not in {c.code for c in scan_diff(diff, ALLOW)}
+
+
+def test_an_alias_made_in_an_unchanged_line_is_followed(tree):
+    base = READS.replace("import torch\n", "import torch\nimport os as o\n")
+    (tree / "methods" / "m.py").write_text(base)
+    after = base.replace("    params = view.fit(", "    o.system('cat /labels')\n"
+                         "    params = view.fit(")
+    diff = modified_diff("methods/m.py", base, after)
+    found = _codes_at(scan_diff(diff, ALLOW, tree_base(tree)))
+    assert ("process_escape", 10) in found
+    # The unchanged import of os is the harness's own line and is not reported.
+    assert not [line for _, line in found if line == 2]
+
+
+def test_lines_placed_elsewhere_are_reported_where_they_landed(tree):
+    after = READS.replace("    params = view.fit(",
+                          "    blob = torch.load(name)\n    params = view.fit(")
+    diff = modified_diff("methods/m.py", READS, after)
+    header = next(ln for ln in diff.splitlines() if ln.startswith("@@"))
+    lengths = re.fullmatch(r"@@ -\d+,(\d+) \+\d+,(\d+) @@", header)
+    assert lengths is not None and not header.startswith("@@ -1,")
+    shifted = diff.replace(header, f"@@ -1,{lengths[1]} +1,{lengths[2]} @@")
+    assert ("ground_truth_access", 9) in _codes_at(scan_diff(shifted, ALLOW, tree_base(tree)))
