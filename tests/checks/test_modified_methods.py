@@ -238,15 +238,16 @@ def test_added_lines_are_analysed_with_the_whole_files_imports(tree):
 
 
 def test_an_alias_made_in_an_unchanged_line_is_followed(tree):
-    base = READS.replace("import torch\n", "import torch\nimport os as o\n")
+    base = READS.replace("import torch\n", "import torch\nimport numpy as q\n")
     (tree / "methods" / "m.py").write_text(base)
-    after = base.replace("    params = view.fit(", "    o.system('cat /labels')\n"
+    after = base.replace("    params = view.fit(", "    blob = q.load(name)\n"
                          "    params = view.fit(")
     diff = modified_diff("methods/m.py", base, after)
     found = _codes_at(scan_diff(diff, ALLOW, tree_base(tree)))
-    assert ("process_escape", 10) in found
-    # The unchanged import of os is the harness's own line and is not reported.
+    assert ("ground_truth_access", 10) in found
+    # The unchanged import is the harness's own line and is not reported.
     assert not [line for _, line in found if line == 2]
+    assert "ground_truth_access" not in {c.code for c in scan_diff(diff, ALLOW)}
 
 
 def test_lines_placed_elsewhere_are_reported_where_they_landed(tree):
