@@ -8,6 +8,7 @@ checked on the row the store is about to write (`ingest_checker`), which is the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from reviewer.checks.bases import BaseReader, base_reader
@@ -147,19 +148,8 @@ def check_proposals(
     rows = store.get_many(refs)
     codes = {row["id"]: _code(row) for row in rows}
     store.put_fingerprints(list(codes.items()))
-    allowed: dict[str, tuple[str, ...] | None] = {}
-    read: dict[str, BaseReader | None] = {}
-
-    def allow(harness: str) -> tuple[str, ...] | None:
-        if harness not in allowed:  # the config is read once per batch, not per proposal
-            allowed[harness] = allow_list(harness)
-        return allowed[harness]
-
-    def bases(harness: str) -> BaseReader | None:
-        if harness not in read:
-            read[harness] = harness_bases(harness)
-        return read[harness]
-
+    # The config is read once per batch and harness, not once per proposal.
+    allow, bases = cache(allow_list), cache(harness_bases)
     results = {
         row["id"]: static_findings(
             row, codes[row["id"]], allow,
