@@ -7,7 +7,9 @@ decides what may be applied: these checks explain to a human what the diff tries
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePosixPath
 
 import unidiff
@@ -120,12 +122,23 @@ def _parse_checks(parsed: Parsed, added_text: set[int], shown: str, path: str) -
     return []
 
 
+_PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
+
+
 @dataclass(frozen=True)
 class _WholeFile:
     """A modified file before and after the change, from the harness's own copy."""
 
     before: str
     after: PostImage
+
+    @cached_property
+    def after_tree(self) -> ast.Module | None:
+        """The file after the change, parsed once for every check; None if it does not parse."""
+        try:
+            return quiet_parse(self.after.text)
+        except _PARSE_ERRORS:
+            return None
 
 
 def _whole_file(
@@ -145,14 +158,10 @@ def _whole_file(
 def _parse_whole(whole: _WholeFile | None) -> Parsed | None:
     """The file after the change as one fragment, so names its unchanged lines import or
     alias resolve in the added ones; None when there is no such file or it does not parse."""
-    if whole is None:
-        return None
-    try:
-        tree = quiet_parse(whole.after.text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    if whole is None or whole.after_tree is None:
         return None
     count = whole.after.text.count("\n") + 1
-    return Parsed(fragments=[Fragment(tree, tuple(range(1, count + 1)))])
+    return Parsed(fragments=[Fragment(whole.after_tree, tuple(range(1, count + 1)))])
 
 
 def _code_checks(
@@ -191,12 +200,12 @@ def _teacher_dropped(path: str, whole: _WholeFile | None) -> list[Check]:
     """teacher_unused for a modified file whose `run`, after the change, never reads the
     teacher while before it did (or was not there): judged on the whole file, so even a
     diff that only deletes lines is caught."""
-    if whole is None:
+    if whole is None or whole.after_tree is None:
         return []
     try:
-        trees = [quiet_parse(whole.before), quiet_parse(whole.after.text)]
+        trees = [quiet_parse(whole.before), whole.after_tree]
         before_lazy, after_lazy = (never_reads_teacher([t], Scope([t])) for t in trees)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except _PARSE_ERRORS:
         return []
     # A method that ignored the teacher already is not this change's doing.
     if after_lazy is None or before_lazy is not None:
