@@ -5,6 +5,7 @@ The unit tests work on crafted arrays; the slow ones really run the sandbox at s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from reviewer.cli import cli
-from reviewer.harness import treehash
+from reviewer.harness import salt, treehash
 from reviewer.rerun import ablation, heldout, signatures
 from tests.factories import new_file_diff
 
@@ -162,6 +163,12 @@ def test_does_not_transfer_names_the_task_where_the_gain_vanishes():
 
 # ---- end to end, in the sandbox -------------------------------------------------------------
 
+# The salt keys the task data and the teacher shuffle. A fresh random one per run made these
+# 3-seed statistical verdicts vary from run to run (the honest sample's ablation p once came out
+# at 0.094), so the end-to-end tests pin one and give the same verdicts every time.
+FIXED_SALT = hashlib.sha256(b"reviewer test_dynamic_checks salt").digest()
+
+
 @pytest.fixture(scope="module")
 def shared_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("dynamic-home")
@@ -171,6 +178,10 @@ def shared_home(tmp_path_factory) -> Path:
 def db(shared_home, monkeypatch, tmp_path) -> Path:
     """One salt and baseline cache for the module, so baselines train once per task."""
     monkeypatch.setenv("REVIEWER_HOME", str(shared_home))
+    path = salt.salt_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(FIXED_SALT)
     return tmp_path / "dynamic.db"
 
 
