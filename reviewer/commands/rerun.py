@@ -42,8 +42,10 @@ def _summary(item: dict[str, Any]) -> str:
     )
     shuffled = item.get("ablation")
     if shuffled:
+        word = ("passed" if shuffled["passed"] else "INCONCLUSIVE"
+                if shuffled.get("outcome") == "inconclusive" else "FAILED")
         text += (
-            f"\n  teacher-shuffle ablation: {'passed' if shuffled['passed'] else 'FAILED'}, "
+            f"\n  teacher-shuffle ablation: {word}, "
             f"PGR {num(shuffled.get('real_pgr_mean'))} -> {num(shuffled['pgr_mean'])}"
         )
     for entry in item.get("heldout") or []:

@@ -79,29 +79,60 @@ class Ablation:
     p_value: float | None = None
     ran: bool = True
 
+    @property
+    def outcome(self) -> str:
+        """`passed`, `not_run`, `no_drop` (PGR survived the shuffle) or `inconclusive`.
+
+        Inconclusive means PGR fell by at least MIN_DROP on average but some seed kept it and
+        the test is not significant: the seeds disagree, which more seeds can settle.
+        """
+        if self.passed:
+            return "passed"
+        if not self.ran:
+            return "not_run"
+        return "no_drop" if self.drop is None or self.drop < MIN_DROP else "inconclusive"
+
+    def kept_seeds(self) -> list[int]:
+        """Seeds whose PGR fell by less than MIN_DROP under the shuffle."""
+        return [int(row["seed"]) for row in self.per_seed
+                if row["pgr"] is not None and row["real_pgr"] is not None
+                and row["real_pgr"] - row["pgr"] < MIN_DROP]
+
     def to_json(self) -> dict[str, Any]:
         """The result's `ablation` object."""
         return {"pgr_mean": self.pgr_mean, "real_pgr_mean": self.real_pgr_mean,
                 "per_seed": list(self.per_seed), "drop": self.drop, "p_value": self.p_value,
-                "passed": self.passed, "reason": self.reason}
+                "passed": self.passed, "outcome": self.outcome, "reason": self.reason}
 
     def checks(self) -> list[Check]:
-        """`teacher_unused` when PGR survived the shuffle; `ablation_failed` when it never ran."""
-        if self.passed:
+        """`teacher_unused` when PGR survived the shuffle, `ablation_inconclusive` when the
+        seeds disagree, and `ablation_failed` when the shuffled run never finished."""
+        outcome = self.outcome
+        if outcome == "passed":
             return []
-        if not self.ran:
+        if outcome == "not_run":
             return [Check(
                 "ablation_failed", "medium",
                 f"teacher-shuffle ablation did not run to the end: {self.reason} (a method that "
                 "fails only on a shuffled teacher may be detecting the ablation)",
                 {"reason": self.reason})]
         p = "-" if self.p_value is None else f"{self.p_value:.2g}"
+        detail = {"drop": self.drop, "p_value": self.p_value,
+                  "real_pgr_mean": self.real_pgr_mean, "shuffled_pgr_mean": self.pgr_mean}
+        if outcome == "no_drop":
+            return [Check(
+                "teacher_unused", "high",
+                f"teacher-shuffle ablation: PGR did not drop ({_fmt(self.real_pgr_mean)} → "
+                f"{_fmt(self.pgr_mean)}, p={p}); {self.reason}", detail)]
+        kept = self.kept_seeds()
+        seeds = len([row for row in self.per_seed if row["pgr"] is not None])
         return [Check(
-            "teacher_unused", "high",
-            f"teacher-shuffle ablation: PGR did not drop ({_fmt(self.real_pgr_mean)} → "
-            f"{_fmt(self.pgr_mean)}, p={p}); {self.reason}",
-            {"drop": self.drop, "p_value": self.p_value, "real_pgr_mean": self.real_pgr_mean,
-             "shuffled_pgr_mean": self.pgr_mean})]
+            "ablation_inconclusive", "medium",
+            f"teacher-shuffle ablation inconclusive: PGR fell by {_fmt(self.drop)} on average "
+            f"({_fmt(self.real_pgr_mean)} → {_fmt(self.pgr_mean)}) but not on seed"
+            f"{'s' if len(kept) != 1 else ''} {', '.join(map(str, kept))} (p={p} with {seeds} "
+            "seeds); a rerun with more seeds (--seeds 10) settles it",
+            {**detail, "kept_seeds": kept})]
 
 
 def _fmt(value: float | None) -> str:
@@ -113,7 +144,13 @@ def _finite(value: float) -> float | None:
 
 
 def judge(seeds: Sequence[int], real: Sequence[float], shuffled: Sequence[float]) -> Ablation:
-    """Passed iff the mean drop is at least 0.1 and, with 3 or more seeds, p < 0.05."""
+    """Passed iff the mean drop is at least 0.1 and, with 3 or more seeds, p < 0.05 or every
+    seed dropped by at least 0.1.
+
+    A shuffled student sometimes finds the task's clusters on its own and labels them the
+    wrong way round (PGR near -2.7 where the other seeds sit near -0.9). The t-test reads that
+    bigger drop as more variance and can miss the collapse, which the per-seed rule keeps.
+    """
     r, s = np.asarray(real, dtype=float), np.asarray(shuffled, dtype=float)
     keep = np.isfinite(r) & np.isfinite(s)
     per_seed = [{"seed": int(seed), "pgr": _finite(b), "real_pgr": _finite(a)}
@@ -125,8 +162,9 @@ def judge(seeds: Sequence[int], real: Sequence[float], shuffled: Sequence[float]
     p = one_sided_p(r, s)
     rule = f"passing needs a mean drop of at least {MIN_DROP}"
     if r.size >= MIN_SEEDS_FOR_TEST:
-        passed = drop >= MIN_DROP and p < ALPHA
-        rule += f" with p < {ALPHA}"
+        every = bool((r - s).min() >= MIN_DROP)
+        passed = drop >= MIN_DROP and (p < ALPHA or every)
+        rule += f" with p < {ALPHA} or a drop of at least {MIN_DROP} on every seed"
         reason = None if passed else rule
     else:
         passed = drop >= MIN_DROP

@@ -105,9 +105,13 @@ def ablation_line(ablation: Any) -> Text:
     if not isinstance(ablation, dict):
         return Text("teacher-shuffle ablation: not run", style="dim")
     passed = bool(ablation.get("passed"))
+    # Results stored before `outcome` existed say only whether the ablation passed.
+    inconclusive = not passed and ablation.get("outcome") == "inconclusive"
+    word, style = (("passed", "green") if passed else ("INCONCLUSIVE", "bold yellow")
+                   if inconclusive else ("FAILED", "bold red"))
     line = Text.assemble(
         ("teacher-shuffle ablation: ", "bold"),
-        ("passed" if passed else "FAILED", "green" if passed else "bold red"),
+        (word, style),
         f"  PGR {num(ablation.get('real_pgr_mean'))} → {num(ablation.get('pgr_mean'))} "
         f"with shuffled teacher labels (drop {num(ablation.get('drop'))}, "
         f"p {num(ablation.get('p_value'), 4)})",

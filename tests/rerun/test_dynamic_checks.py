@@ -109,12 +109,44 @@ def test_ablation_passes_on_a_collapse_and_flags_a_method_that_ignores_the_teach
 def test_ablation_needs_significance_with_three_seeds_and_says_when_the_test_is_weak():
     noisy = ablation.judge(SEEDS, [0.9, 0.2, 0.5], [0.1, 0.6, 0.35])
     assert noisy.drop >= ablation.MIN_DROP and noisy.p_value >= 0.05 and not noisy.passed
+    assert noisy.outcome == "inconclusive" and noisy.to_json()["outcome"] == "inconclusive"
     two = ablation.judge([1, 2], [0.6, 0.5], [0.1, 0.2])
     assert two.passed and "paired test is weak" in two.reason
     failed = ablation.Ablation(False, "the shuffled-teacher run failed: timed out", 0.5,
                                ran=False)
     assert codes(failed.checks()) == {"ablation_failed"}
     assert failed.to_json()["passed"] is False and "timed out" in failed.to_json()["reason"]
+
+
+# Per-seed PGRs measured with the shipped `logconf` and the sample `boot_ensemble` methods
+# (size 1, clusters, two of 30 salts each): a shuffled student that finds the clusters on its
+# own lands near -2.7 (labelled the wrong way round) or near +0.97 (the right way round).
+INVERTED = ([0.51, 0.53, 0.67], [-2.72, -0.89, -0.87])
+LUCKY = ([0.61, 0.68, 0.69], [-0.91, 0.97, -0.86])
+
+
+def test_a_bigger_collapse_on_one_seed_still_passes():
+    """A larger drop on one seed raises the t-test's p; the every-seed rule still passes it."""
+    real, shuffled = INVERTED
+    judged = ablation.judge(SEEDS, real, shuffled)
+    assert judged.passed and judged.checks() == [] and judged.p_value < ablation.ALPHA
+    worse = ablation.judge(SEEDS, real, [-4.0, -0.89, -0.87])  # an even bigger drop
+    assert worse.p_value > ablation.ALPHA  # the t-test alone would now flag it
+    assert worse.passed and worse.outcome == "passed"
+
+
+def test_a_seed_that_kept_its_pgr_is_inconclusive_not_teacher_unused():
+    real, shuffled = LUCKY
+    judged = ablation.judge(SEEDS, real, shuffled)
+    assert not judged.passed and judged.p_value > ablation.ALPHA
+    assert judged.outcome == "inconclusive" and judged.kept_seeds() == [SEEDS[1]]
+    (check,) = judged.checks()
+    assert check.code == "ablation_inconclusive" and check.severity == "medium"
+    assert f"not on seed {SEEDS[1]} (p=" in check.message and "with 3 seeds" in check.message
+    assert check.detail["kept_seeds"] == [SEEDS[1]]
+    # One seed that barely moved below MIN_DROP with a mean drop under it: teacher_unused.
+    flat = ablation.judge(SEEDS, [0.5, 0.5, 0.5], [0.45, 0.42, 0.5])
+    assert flat.outcome == "no_drop" and codes(flat.checks()) == {"teacher_unused"}
 
 
 def test_shuffled_view_permutes_only_the_teacher_rows_per_seed(tmp_path):

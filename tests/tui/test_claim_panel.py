@@ -36,3 +36,11 @@ def test_ablation_passed_and_heldout_tasks():
 def test_failed_and_missing_ablation_are_said_plainly():
     assert "teacher-shuffle ablation: FAILED" in render(view(ablation={"passed": False}))
     assert "teacher-shuffle ablation: not run" in render(view())
+
+
+def test_inconclusive_ablation_is_not_called_failed():
+    text = render(view(ablation={"passed": False, "outcome": "inconclusive", "drop": 0.93,
+                                 "real_pgr_mean": 0.66, "pgr_mean": -0.27, "p_value": 0.13}))
+    assert "teacher-shuffle ablation: INCONCLUSIVE" in text and "FAILED" not in text
+    no_drop = render(view(ablation={"passed": False, "outcome": "no_drop", "drop": 0.0}))
+    assert "teacher-shuffle ablation: FAILED" in no_drop
