@@ -48,3 +48,31 @@ def test_generate_many_equals_one_at_a_time() -> None:
             a, b = getattr(one, split), getattr(got, split)
             assert np.array_equal(a.x, b.x) and np.array_equal(a.view, b.view)
             assert np.array_equal(a.y, b.y)
+
+
+def test_orders_are_each_seeds_own_permutations() -> None:
+    """Drawing into slots gives the permutations a per-seed generator draws one by one."""
+    orders = student._orders([3, 7], 50, 4, "cpu", salt=5)
+    assert orders.shape == (4, 2, 50)
+    for i, seed in enumerate([3, 7]):
+        g = student.generator(seed, student._ORDER_STREAM, 5)
+        for epoch in range(4):
+            assert torch.equal(orders[epoch, i], torch.randperm(50, generator=g))
+
+
+@pytest.mark.parametrize(
+    ("tail", "dtype"),
+    [((), torch.float32), ((2,), torch.float32), ((4,), torch.float32), ((3,), torch.float32),
+     ((8,), torch.float32), ((2,), torch.float64), ((4, 2), torch.float16)],
+)
+def test_row_gather_is_a_bitwise_index_select(tail: tuple[int, ...], dtype: torch.dtype) -> None:
+    """Narrow rows go through a packed 1-D copy; every width comes back bit for bit."""
+    g = torch.Generator().manual_seed(2)
+    t = torch.randn(40, *tail, generator=g).to(dtype)
+    t.view(-1)[::7] = float("nan")  # payload bits must survive the copy, NaNs included
+    t.view(-1)[1::9] = -0.0
+    pick = torch.randint(0, 40, (3 * 5,), generator=g)
+    got = student._Rows(t).take(pick, 3, 5)
+    want = t.index_select(0, pick).view(3, 5, *tail)
+    assert got.dtype == dtype and got.shape == want.shape
+    assert torch.equal(got.view(-1).view(torch.uint8), want.view(-1).view(torch.uint8))
