@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import time
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 
@@ -34,6 +35,25 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
+def view_arrays(data: list[tasks.SeedData], base: list[baselines.SeedBaseline]
+                ) -> dict[str, np.ndarray]:
+    """The arrays a method's view holds, stacked over seeds (never the labels)."""
+    return {
+        "x_transfer": np.stack([d.transfer.x for d in data]),
+        "weak_probs": np.stack([b.weak_probs for b in base]),
+        "x_test": np.stack([d.test.x for d in data]),
+        "weak_test_probs": np.stack([b.weak_test_probs for b in base]),
+    }
+
+
+def score_method(module: ModuleType, view: View, data: list[tasks.SeedData],
+                 base: list[baselines.SeedBaseline]) -> list[scorer.SeedScore]:
+    """Run a method module's `run(view)` and score its test predictions per seed."""
+    preds = module.run(view).cpu().numpy()
+    return scorer.score_arrays(preds, [d.test.y for d in data], view.seeds,
+                               [b.weak_acc for b in base], [b.ceiling_acc for b in base])
+
+
 def run_pipeline(task: str, size: int, seeds: list[int], methods: list[str],
                  device: str = "cpu", salt: bytes | None = None) -> PipelineRun:
     """Generate data, train teacher and ceiling, run shipped `methods`, and score."""
@@ -46,21 +66,12 @@ def run_pipeline(task: str, size: int, seeds: list[int], methods: list[str],
     base = baselines.compute_baselines(task, size, seeds, device, data)
     _sync(device)
     phases["baselines"] = time.perf_counter() - start - phases["data"]
-    arrays = {
-        "x_transfer": np.stack([d.transfer.x for d in data]),
-        "weak_probs": np.stack([b.weak_probs for b in base]),
-        "x_test": np.stack([d.test.x for d in data]),
-        "weak_test_probs": np.stack([b.weak_test_probs for b in base]),
-    }
-    view = View(arrays, {"seeds": seeds, "size": size, "task": task}, device)
-    labels = [d.test.y for d in data]
+    view = View(view_arrays(data, base), {"seeds": seeds, "size": size, "task": task}, device)
     out: dict[str, list[scorer.SeedScore]] = {}
     for name in methods:
         began = time.perf_counter()
         module = importlib.import_module(f"reviewer.harness.tree.methods.{name}")
-        preds = module.run(view).cpu().numpy()
-        out[name] = scorer.score_arrays(preds, labels, seeds, [b.weak_acc for b in base],
-                                        [b.ceiling_acc for b in base])
+        out[name] = score_method(module, view, data, base)
         phases[name] = time.perf_counter() - began
     _sync(device)
     return PipelineRun(out, time.perf_counter() - start, phases)
