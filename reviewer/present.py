@@ -140,7 +140,8 @@ def publication_text(action: str, payload: dict[str, Any]) -> str:
     """One line on a publish, a failed publish or a withdrawal, from its event payload."""
     if action == "withdraw":
         if payload.get("kept"):
-            return f"left another reviewer's record in place: {clean(payload.get('reason'))}"
+            return ("left the shared record in place, since another reviewer's store still "
+                    f"approves it: {clean(payload.get('reason'))}")
         removed = payload.get("removed") or []
         return f"removed {len(removed)} file(s): {clean(payload.get('reason'))}"
     if action == "publish_failed":

@@ -522,6 +522,15 @@ class ReviewStore:
     def agents(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT agent FROM proposals ORDER BY 1")]
 
+    def identity(self) -> str | None:
+        """A stable name for this store, the start of its first event's hash; None when empty.
+
+        The chain never changes once written, so a store keeps its name; a copied database
+        file shares it, as it shares the history.
+        """
+        first = audit.first_hash(self.conn)
+        return None if first is None else first[:16]
+
     def events(self, proposal_id: str | None = None) -> Iterator[audit.Event]:
         return audit.iter_events(self.conn, proposal_id=proposal_id)
 

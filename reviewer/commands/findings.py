@@ -98,7 +98,8 @@ def _describe(result: PublishResult) -> str:
     if result.http:
         text += f"  POST {result.http['status']}"
     if result.kept_remote:
-        text += "  (another reviewer had published it first; their record stays)"
+        text += ("  (another reviewer had published it first: their record stays, and an "
+                 "empty commit says this store approves it too)")
     return text
 
 

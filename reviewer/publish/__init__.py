@@ -15,7 +15,7 @@ from typing import Any
 
 from reviewer import paths
 from reviewer.config import ConfigError
-from reviewer.publish import git, http
+from reviewer.publish import git, http, ledger
 from reviewer.publish.config import PublishConfig, load_config
 from reviewer.publish.errors import NotConfigured, PublishError
 from reviewer.publish.finding import Built, build_finding, build_rejection
@@ -138,9 +138,14 @@ def _files(built: Built, subdir: str | None) -> list[tuple[str, bytes]]:
     return files
 
 
-def _commit_message(built: Built, kind: str) -> str:
+def _commit_message(built: Built, kind: str, store_id: str | None, *, also: bool = False
+                    ) -> str:
+    """The publish commit's message; `also` for the empty commit of a store whose record
+    lost the push race to another store's record of the same finding."""
     f = built.finding
     verb = "Publish" if kind == "finding" else "Record rejection of"
+    if also:
+        verb = "Also approve" if kind == "finding" else "Also record rejection of"
     people = f.get("reviewed_by") if kind == "finding" else f.get("rejected_by")
     key = "Reviewed-by" if kind == "finding" else "Rejected-by"
     trailers = [(key, short(actor, 200)) for actor in people or []]
@@ -149,6 +154,8 @@ def _commit_message(built: Built, kind: str) -> str:
         ("Diff-SHA256", f.get("diff_sha256") or "none"),
         ("Audit-Hash", f["audit_hash"]),
     ]
+    if store_id is not None:
+        trailers += ledger.trailers(kind, store_id, ledger.VOUCH)
     return git.message(f"{verb} {f['id']}: {short(f.get('title'), 72)}", "", trailers)
 
 
@@ -169,6 +176,7 @@ def _deliver(
         main, main_rel = paths_[0], files[0][0]
         last = last_attempt(store, built.proposal_id)
         previous = last.payload if last is not None and last.action == PUBLISH else {}
+        store_id = store.identity()
         payload: dict[str, Any] = {
             "kind": kind,
             "folder": str(folder),
@@ -179,20 +187,24 @@ def _deliver(
             "http": None,
             "finding_sha256": built.finding_sha256,
             "diff_sha256": built.finding.get("diff_sha256"),
+            "store": store_id,
         }
         committed, attempts, stage = False, 0, "commit"
         try:
             if repo is not None:
                 committed = git.commit(
-                    repo, [rel for rel, _ in files], _commit_message(built, kind)
+                    repo, [rel for rel, _ in files], _commit_message(built, kind, store_id)
                 )
                 if repo.remote is not None:
                     stage = "push"
                     pushed = git.push(repo, cfg.push_retries, [rel for rel, _ in files])
                     attempts = pushed.attempts
-                    payload["pushed"] = True
                     if pushed.kept_remote:
                         payload["kept_remote"] = True
+                        # Our commit was skipped: say in the ledger that this store vouches too.
+                        git.commit_empty(repo, _commit_message(built, kind, store_id, also=True))
+                        attempts += git.push(repo, cfg.push_retries).attempts
+                    payload["pushed"] = True
                 payload["commit"] = git.last_commit(repo, main_rel)
             if cfg.http_url and kind == "finding":
                 stage = "http"

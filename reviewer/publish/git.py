@@ -156,20 +156,11 @@ def push(repo: Repo, retries: int, own: Sequence[str] = ()) -> Pushed:
     """
     if repo.remote is None:
         raise GitError("no remote to push to")
-    refspec = f"HEAD:refs/heads/{repo.branch}"
-    tracking = f"refs/remotes/{repo.remote}/{repo.branch}"
     kept_remote = False
     for attempt in range(1, retries + 2):
-        out = run(repo.root, "push", "--porcelain", repo.remote, refspec,
-                  timeout=NETWORK_TIMEOUT_S)  # fmt: skip
-        if out.returncode == 0:
+        if try_push(repo, last=attempt > retries, attempt=attempt):
             return Pushed(attempt, kept_remote)
-        if not _RACED.search(out.stderr + out.stdout) or attempt > retries:
-            raise GitError(
-                f"git push to {repo.remote} failed after {attempt} attempt(s): {_tail(out)}"
-            )
-        _checked(repo.root, "fetch", "--quiet", repo.remote,
-                 f"+refs/heads/{repo.branch}:{tracking}", timeout=NETWORK_TIMEOUT_S)  # fmt: skip
+        tracking = fetch(repo)
         rebased = run(repo.root, "rebase", "--autostash", tracking)
         while rebased.returncode != 0 and _only_ours_conflict(repo, own):
             kept_remote = True
@@ -181,6 +172,70 @@ def push(repo: Repo, retries: int, own: Sequence[str] = ()) -> Pushed:
                 f"{_tail(rebased)}"
             )
     raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+
+
+def try_push(repo: Repo, *, last: bool = True, attempt: int = 1) -> bool:
+    """Push HEAD to the remote branch: True when it landed, False when someone pushed first.
+
+    Any other failure, or a lost race when `last` is set, raises GitError.
+    """
+    assert repo.remote is not None
+    out = run(repo.root, "push", "--porcelain", repo.remote, f"HEAD:refs/heads/{repo.branch}",
+              timeout=NETWORK_TIMEOUT_S)  # fmt: skip
+    if out.returncode == 0:
+        return True
+    if not _RACED.search(out.stderr + out.stdout) or last:
+        raise GitError(f"git push to {repo.remote} failed after {attempt} attempt(s): {_tail(out)}")
+    return False
+
+
+def fetch(repo: Repo) -> str:
+    """Fetch the remote branch into its tracking ref; returns that ref's name."""
+    assert repo.remote is not None
+    tracking = f"refs/remotes/{repo.remote}/{repo.branch}"
+    _checked(repo.root, "fetch", "--quiet", repo.remote,
+             f"+refs/heads/{repo.branch}:{tracking}", timeout=NETWORK_TIMEOUT_S)  # fmt: skip
+    return tracking
+
+
+def catch_up(repo: Repo) -> None:
+    """Fetch and rebase this clone's own commits onto the remote branch (none is dropped)."""
+    rebased = run(repo.root, "rebase", "--autostash", fetch(repo))
+    if rebased.returncode != 0:
+        run(repo.root, "rebase", "--abort")
+        raise GitError(f"cannot rebase onto {repo.remote}/{repo.branch}: {_tail(rebased)}")
+
+
+def commit_empty(repo: Repo, message: str) -> None:
+    """A commit that changes no file: a ledger entry, which can never conflict."""
+    _checked(repo.root, "commit", "--quiet", "--allow-empty", "--cleanup=whitespace",
+             "--file=-", stdin=message)  # fmt: skip
+
+
+def drop_last_commit(repo: Repo) -> None:
+    """Undo HEAD's commit and its changes to the work tree, keeping unrelated local edits."""
+    _checked(repo.root, "reset", "--quiet", "--keep", "HEAD~1")
+
+
+def trailer_log(repo: Repo, grep: str) -> list[dict[str, list[str]]]:
+    """Trailers of each commit on HEAD whose message contains `grep`, oldest first.
+
+    Each entry maps a trailer key to its values, plus `subject`.
+    """
+    out = run(repo.root, "log", "--reverse", "--fixed-strings", f"--grep={grep}",
+              "--format=%s%x02%(trailers:only,unfold)%x03")  # fmt: skip
+    if out.returncode != 0:
+        return []  # a repository without commits has no history to read
+    entries = []
+    for record in filter(None, (r.strip("\n") for r in out.stdout.split("\x03"))):
+        subject, _, trailers = record.partition("\x02")
+        entry: dict[str, list[str]] = {"subject": [subject]}
+        for line in trailers.splitlines():
+            key, sep, value = line.partition(": ")
+            if sep:
+                entry.setdefault(key, []).append(value.strip())
+        entries.append(entry)
+    return entries
 
 
 def _only_ours_conflict(repo: Repo, own: Sequence[str]) -> bool:

@@ -4,8 +4,9 @@ Only approved findings may sit in the shared findings (DESIGN §4.6), so undoing
 or a new diff voiding it, removes the finding's files (one commit, pushed, in a git folder)
 and records a `withdraw` event. A rejection record under `rejected/` goes the same way when
 its rejection is undone. A copy POSTed to a sandbox server stays there: its API has no
-delete, so the event names the URL for a person to follow up. Where another reviewer's
-record of the same finding won the push race, it stays: their approval still stands.
+delete, so the event names the URL for a person to follow up. In a git folder the log is a
+ledger of which reviewers' stores vouch for the record (`reviewer.publish.ledger`): while
+another store still does, the files stay and only this store's withdrawal is committed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer.publish import git
+from reviewer.publish import git, ledger
 from reviewer.publish.config import PublishConfig
 from reviewer.publish.errors import PublishError
 from reviewer.publish.folder import locked, remove, target
@@ -81,8 +82,10 @@ def withdraw(
     payload: dict[str, Any] = {"kind": kind, "folder": str(folder), "file": str(folder / main),
                                "reason": reason, "removed": [], "commit": None, "pushed": False,
                                "http_copy": (live.payload.get("http") or {}).get("url")}
-    if live.payload.get("kept_remote"):
-        # The shared record is another reviewer's, whose approval this undo does not touch.
+    store_id = live.payload.get("store")
+    if live.payload.get("kept_remote") and store_id is None:
+        # Published before the ledger: the shared record is another reviewer's, whose
+        # approval this undo does not touch.
         payload["kept"] = "the shared record is another reviewer's publication"
         event = store.annotate(pid, WITHDRAW, payload, actor=actor)
         return WithdrawResult(pid, kind, folder, (), None, False, payload["http_copy"], event.seq)
@@ -90,9 +93,23 @@ def withdraw(
     with locked(folder):
         try:
             repo = git.open_repo(folder, config.remote, config.branch)
-            removed = [name for name in names if remove(target(folder, name))]
-            payload["removed"] = [str(folder / name) for name in removed]
-            if repo is not None:
+            if repo is not None and store_id is not None:
+                stage = "ledger"
+                removed, others = _by_ledger(repo, folder, names, kind, str(store_id), pid,
+                                             _message(live.payload, pid, actor, reason),
+                                             config.push_retries)
+                payload["removed"] = [str(folder / name) for name in removed]
+                payload["pushed"] = repo.remote is not None
+                if others:
+                    payload["kept"] = (
+                        f"the shared record stays: {len(others)} other reviewer store(s) still "
+                        f"vouch for it ({', '.join(sorted(others))})"
+                    )
+                payload["commit"] = git.head(repo)
+            else:
+                removed = [name for name in names if remove(target(folder, name))]
+                payload["removed"] = [str(folder / name) for name in removed]
+            if repo is not None and store_id is None:
                 stage = "commit"
                 if removed:
                     git.commit(repo, removed, _message(live.payload, pid, actor, reason))
@@ -110,8 +127,38 @@ def withdraw(
                           payload["commit"], payload["pushed"], payload["http_copy"], event.seq)
 
 
+def _by_ledger(repo: git.Repo, folder: Path, names: list[str], kind: str, store_id: str,
+               pid: str, message: str, retries: int) -> tuple[list[str], set[str]]:
+    """Withdraw this store's word in the ledger, removing the files if no other store vouches.
+
+    The decision is made on the remote's newest log and pushed without a rebase: a push that
+    lost a race is undone and decided again on what the winner pushed. So of two stores
+    withdrawing at once, the one that pushes second sees the other's withdrawal, and the
+    record is never left standing with no store behind it.
+    """
+    for attempt in range(1, retries + 2):
+        if repo.remote is not None:
+            git.catch_up(repo)
+        others = ledger.vouchers(repo, pid, kind) - {store_id}
+        removed = [] if others else [name for name in names if remove(target(folder, name))]
+        if not (removed and git.commit(repo, removed, message)):
+            git.commit_empty(repo, message)  # the ledger entry, with nothing to remove
+        try:
+            if repo.remote is None or git.try_push(repo, last=attempt > retries, attempt=attempt):
+                return removed, others
+        except PublishError:
+            git.drop_last_commit(repo)  # a later try decides afresh, never on this stale view
+            raise
+        git.drop_last_commit(repo)
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
 def _message(published: dict[str, Any], pid: str, actor: str, reason: str) -> str:
     title = f"Withdraw {pid[:12]}: {short(reason, 60)}"
     trailers = [("Withdrawn-by", short(actor, 200)), ("Proposal-Id", pid),
                 ("Diff-SHA256", str(published.get("diff_sha256") or "none"))]
+    store_id = published.get("store")
+    if store_id is not None:
+        kind = str(published.get("kind", "finding"))
+        trailers += ledger.trailers(kind, str(store_id), ledger.WITHDRAW)
     return git.message(title, "", trailers)

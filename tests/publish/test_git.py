@@ -253,11 +253,17 @@ def test_the_same_finding_from_two_reviewers_keeps_the_first_and_unsticks_the_se
         first = publish(alice, pid, actor="alice", config=PublishConfig(folder=alice_dir))
         second = publish(bob, pid, actor="bob", config=PublishConfig(folder=bob_dir))
         assert not first.kept_remote and second.kept_remote and second.pushed
-        assert second.commit == first.commit == commits(remote)[0]["sha"]
-        assert_trailers(commits(remote)[0], ["alice@example.org"])  # the first record stays
+        also, kept = commits(remote)[:2]
+        assert second.commit == first.commit == kept["sha"]
+        assert_trailers(kept, ["alice@example.org"])  # the first record stays
+        # Bob's store says in the ledger, with an empty commit, that it vouches too.
+        assert also["subject"].startswith(f"Also approve {pid[:12]}:")
+        assert ["Store", bob.identity()] in also["trailers"]
+        assert ["Ledger", "vouch"] in also["trailers"] and ["Proposal-Id", pid] in also["trailers"]
+        assert git(remote, "diff-tree", "--no-commit-id", "-r", also["sha"]) == ""
         assert published(bob, pid)["kept_remote"] is True
         assert git(bob_dir, "status", "--porcelain") == ""
-        assert git(bob_dir, "rev-parse", "HEAD") == first.commit
+        assert git(bob_dir, "rev-parse", "HEAD") == also["sha"]
 
         # Bob's clone is not stuck: his next finding goes out on top.
         other = approved(bob, 8, by="bob@example.org")

@@ -254,3 +254,24 @@ def test_reopen_keeps_everything(tmp_path):
     row = again.get(pid)
     assert row["status"] == "approved" and row["diff"] == b"\xff\xfe binary-ish"
     assert again.verify().ok
+
+
+def test_identity_is_the_first_events_hash_and_never_changes(tmp_path):
+    a, b = ReviewStore.open(tmp_path / "a.db"), ReviewStore.open(tmp_path / "b.db")
+    try:
+        assert a.identity() is None  # nothing recorded yet
+        pid = a.add_proposal(make_proposal(1), actor="ingest")
+        first = a.identity()
+        assert first is not None and len(first) == 16
+        assert first == next(iter(a.events())).hash[:16]
+        a.comment(pid, "later events do not change it", actor="alice")
+        b.add_proposal(make_proposal(1), actor="ingest")
+        assert a.identity() == first and b.identity() not in (None, first)
+    finally:
+        a.close()
+        b.close()
+    reopened = ReviewStore.open(tmp_path / "a.db")
+    try:
+        assert reopened.identity() == first
+    finally:
+        reopened.close()

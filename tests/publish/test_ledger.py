@@ -1,0 +1,165 @@
+"""Two reviewers' stores share one finding: it stays while either still approves it.
+
+The stores publish into clones of one bare remote. The second store's record loses the push
+race and an empty ledger commit says it vouches too; a withdrawal removes the files only
+when no other store still vouches, decided again after every lost push race.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from reviewer.publish import PublishConfig, PublishError, ledger, publish
+from reviewer.publish.git import open_repo
+from reviewer.publish.withdraw import withdraw
+from store import ReviewStore
+from tests.publish.helpers import approved, bare_remote, clone, git
+from tests.publish.test_git import _barrier_hook, commits, files_on
+
+
+def _two_stores_publish_one_finding(tmp_path: Path):
+    remote = bare_remote(tmp_path)
+    dirs = {name: clone(remote, tmp_path / name) for name in ("alice", "bob")}
+    stores = {name: ReviewStore.open(tmp_path / f"{name}.db") for name in dirs}
+    pid = approved(stores["alice"], 7, by="alice@example.org")
+    assert approved(stores["bob"], 7, by="bob@example.org") == pid
+    for name in ("alice", "bob"):
+        publish(stores[name], pid, actor=name, config=PublishConfig(folder=dirs[name]))
+    return remote, dirs, stores, pid
+
+
+def _withdraw(store: ReviewStore, pid: str, name: str, folder: Path):
+    store.undo(pid, actor=name)
+    return withdraw(store, pid, actor=name, reason="approval undone",
+                    config=PublishConfig(folder=folder))
+
+
+def _vouchers(folder: Path, pid: str) -> set[str]:
+    git(folder, "pull", "--quiet", "--rebase")
+    repo = open_repo(folder, None, None)
+    assert repo is not None
+    return ledger.vouchers(repo, pid, "finding")
+
+
+def _record(remote: Path, pid: str) -> list[str]:
+    return [f for f in files_on(remote) if f.startswith(pid[:12])]
+
+
+def test_the_first_store_undoing_leaves_the_record_the_second_still_approves(tmp_path):
+    remote, dirs, stores, pid = _two_stores_publish_one_finding(tmp_path)
+    try:
+        ids = {name: store.identity() for name, store in stores.items()}
+        assert ids["alice"] != ids["bob"] and _vouchers(dirs["alice"], pid) == set(ids.values())
+
+        first = _withdraw(stores["alice"], pid, "alice", dirs["alice"])
+        assert first is not None and first.removed == () and first.pushed
+        assert len(_record(remote, pid)) == 3  # Bob's approval still stands
+        kept = stores["alice"].latest_event(pid, "withdraw").payload["kept"]
+        assert kept.startswith("the shared record stays: 1 other") and ids["bob"] in kept
+        head = commits(remote)[0]
+        assert ["Ledger", "withdraw"] in head["trailers"]
+        assert ["Store", ids["alice"]] in head["trailers"]
+        assert git(remote, "diff-tree", "--no-commit-id", "-r", head["sha"]) == ""
+        assert _vouchers(dirs["bob"], pid) == {ids["bob"]}
+
+        last = _withdraw(stores["bob"], pid, "bob", dirs["bob"])
+        assert last is not None and len(last.removed) == 3 and last.pushed
+        assert _record(remote, pid) == []  # nobody approves it any more
+        assert "kept" not in stores["bob"].latest_event(pid, "withdraw").payload
+        assert _vouchers(dirs["alice"], pid) == set()
+    finally:
+        for store in stores.values():
+            store.close()
+
+
+def test_the_store_that_lost_the_race_undoing_first_also_leaves_the_record(tmp_path):
+    remote, dirs, stores, pid = _two_stores_publish_one_finding(tmp_path)
+    try:
+        first = _withdraw(stores["bob"], pid, "bob", dirs["bob"])
+        assert first is not None and first.removed == ()
+        assert len(_record(remote, pid)) == 3  # Alice's record, Alice's approval
+        last = _withdraw(stores["alice"], pid, "alice", dirs["alice"])
+        assert last is not None and len(last.removed) == 3 and _record(remote, pid) == []
+    finally:
+        for store in stores.values():
+            store.close()
+
+
+def test_two_stores_undoing_at_once_never_leave_the_record_unapproved(tmp_path):
+    """Each decides while the other still vouches; the push race makes the loser look again."""
+    remote, dirs, stores, pid = _two_stores_publish_one_finding(tmp_path)
+    for store in stores.values():
+        store.close()  # each thread opens its own connection
+    rendezvous = tmp_path / "rendezvous"
+    rendezvous.mkdir()
+    for folder in dirs.values():
+        _barrier_hook(folder, rendezvous, len(dirs))
+    results: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def undo(name: str) -> None:
+        try:
+            store = ReviewStore.open(tmp_path / f"{name}.db")
+            try:
+                results[name] = _withdraw(store, pid, name, dirs[name])
+            finally:
+                store.close()
+        except BaseException as exc:  # surfaced in the main thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=undo, args=(name,)) for name in dirs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert _record(remote, pid) == []
+    assert sorted(len(r.removed) for r in results.values()) == [0, 3]  # type: ignore[attr-defined]
+    withdrawals = [c for c in commits(remote) if ["Ledger", "withdraw"] in c["trailers"]]
+    assert len(withdrawals) == 2  # the loser's first decision was undone, not pushed
+    assert _vouchers(dirs["bob"], pid) == set()
+    for folder in dirs.values():
+        assert git(folder, "status", "--porcelain") == ""
+
+
+def test_a_record_published_before_the_ledger_counts_as_one_unnamed_store(tmp_path):
+    remote = bare_remote(tmp_path)
+    folder = clone(remote, tmp_path / "old")
+    (folder / "x_idea.json").write_text("{}\n")
+    git(folder, "add", "x_idea.json")
+    pid = "ab" * 32
+    git(folder, "commit", "--quiet", "-m", f"Publish {pid[:12]}: t", "-m",
+        f"Reviewed-by: carol\nProposal-Id: {pid}")
+    repo = open_repo(folder, None, None)
+    assert repo is not None
+    assert ledger.vouchers(repo, pid, "finding") == {ledger.LEGACY}
+    assert ledger.vouchers(repo, pid, "rejection") == set()
+    assert ledger.vouchers(repo, "cd" * 32, "finding") == set()
+    git(folder, "commit", "--quiet", "--allow-empty", "-m", f"Withdraw {pid[:12]}: gone", "-m",
+        f"Withdrawn-by: carol\nProposal-Id: {pid}")
+    assert ledger.vouchers(repo, pid, "finding") == set()
+
+
+def test_a_withdrawal_that_cannot_push_leaves_no_stale_decision_behind(tmp_path):
+    remote, dirs, stores, pid = _two_stores_publish_one_finding(tmp_path)
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'closed for maintenance' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    try:
+        with pytest.raises(PublishError, match="closed for maintenance"):
+            _withdraw(stores["bob"], pid, "bob", dirs["bob"])
+        hook.unlink()
+        # Bob's ledger commit could not land; it is undone so a later try decides afresh.
+        assert git(dirs["bob"], "rev-parse", "HEAD") == git(remote, "rev-parse", "main")
+        assert git(dirs["bob"], "status", "--porcelain") == ""
+        again = withdraw(stores["bob"], pid, actor="bob", reason="retry",
+                         config=PublishConfig(folder=dirs["bob"]))
+        assert again is not None and again.removed == () and again.pushed
+        assert _vouchers(dirs["alice"], pid) == {stores["alice"].identity()}
+        assert len(_record(remote, pid)) == 3
+    finally:
+        for store in stores.values():
+            store.close()
