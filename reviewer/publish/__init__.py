@@ -155,7 +155,7 @@ def _commit_message(built: Built, kind: str, store_id: str | None, *, also: bool
         ("Audit-Hash", f["audit_hash"]),
     ]
     if store_id is not None:
-        trailers += ledger.trailers(kind, store_id, ledger.VOUCH)
+        trailers += ledger.trailers(kind, [store_id], ledger.VOUCH)
     return git.message(f"{verb} {f['id']}: {short(f.get('title'), 72)}", "", trailers)
 
 
@@ -201,10 +201,14 @@ def _deliver(
                     attempts = pushed.attempts
                     if pushed.kept_remote:
                         payload["kept_remote"] = True
-                        # Our commit was skipped: say in the ledger that this store vouches too.
-                        git.commit_empty(repo, _commit_message(built, kind, store_id, also=True))
+                if store_id is not None and store_id not in ledger.vouchers(
+                        repo, built.proposal_id, kind):
+                    # Our commit was skipped for another store's record, or our files were
+                    # still there after a withdrawal: say in the ledger that we vouch again.
+                    git.commit_empty(repo, _commit_message(built, kind, store_id, also=True))
+                    if repo.remote is not None:
                         attempts += git.push(repo, cfg.push_retries).attempts
-                    payload["pushed"] = True
+                payload["pushed"] = repo.remote is not None
                 payload["commit"] = git.last_commit(repo, main_rel)
             if cfg.http_url and kind == "finding":
                 stage = "http"

@@ -220,16 +220,17 @@ def drop_last_commit(repo: Repo) -> None:
 def trailer_log(repo: Repo, grep: str) -> list[dict[str, list[str]]]:
     """Trailers of each commit on HEAD whose message contains `grep`, oldest first.
 
-    Each entry maps a trailer key to its values, plus `subject`.
+    Each entry maps a trailer key to its values, plus `sha` and `subject`.
     """
     out = run(repo.root, "log", "--reverse", "--fixed-strings", f"--grep={grep}",
-              "--format=%s%x02%(trailers:only,unfold)%x03")  # fmt: skip
+              "--format=%H%x02%s%x02%(trailers:only,unfold)%x03")  # fmt: skip
     if out.returncode != 0:
         return []  # a repository without commits has no history to read
     entries = []
     for record in filter(None, (r.strip("\n") for r in out.stdout.split("\x03"))):
-        subject, _, trailers = record.partition("\x02")
-        entry: dict[str, list[str]] = {"subject": [subject]}
+        sha, _, rest = record.partition("\x02")
+        subject, _, trailers = rest.partition("\x02")
+        entry: dict[str, list[str]] = {"sha": [sha], "subject": [subject]}
         for line in trailers.splitlines():
             key, sep, value = line.partition(": ")
             if sep:

@@ -6,26 +6,33 @@ that store vouches too. A withdrawal removes the files only when no other store 
 vouches, and otherwise adds an empty commit saying this one no longer does. Empty commits
 change no file, so they never conflict, and every clone reads the same ledger from the log.
 
-Each ledger commit carries `Proposal-Id`, `Record` (finding or rejection), `Store` (the
-store's `identity()`) and `Ledger` (vouch or withdraw) trailers.
+Each ledger commit carries `Proposal-Id`, `Record` (finding or rejection), `Store` (a
+store's `identity()`, or `legacy:<commit>` for a record published before the ledger; one
+trailer per voucher) and `Ledger` (vouch or withdraw) trailers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from reviewer.publish import git
 
 RECORD, STORE, LEDGER = "Record", "Store", "Ledger"
 VOUCH, WITHDRAW = "vouch", "withdraw"
-# Records published before the ledger name no store; they vouch as one unnamed store.
+# A record published before the ledger names no store: it vouches as `legacy:<commit>`, the
+# newest such commit, since each of those overwrote the files the one before had written.
 LEGACY = "legacy"
 _LEGACY_SUBJECTS = {"finding": "Publish ", "rejection": "Record rejection of "}
 
 
-def trailers(kind: str, store: str, verb: str) -> list[tuple[str, str]]:
-    """The ledger's trailers for one commit."""
-    return [(RECORD, kind), (STORE, store), (LEDGER, verb)]
+def legacy(commit: str) -> str:
+    """The voucher of a record that `commit` published before the ledger existed."""
+    return f"{LEGACY}:{commit}"
+
+
+def trailers(kind: str, stores: Iterable[str], verb: str) -> list[tuple[str, str]]:
+    """The ledger's trailers for one commit: one `Store` for each voucher it adds or retires."""
+    return [(RECORD, kind), *((STORE, store) for store in sorted(stores)), (LEDGER, verb)]
 
 
 def _last(entry: dict[str, list[str]], key: str) -> str | None:
@@ -42,10 +49,12 @@ def vouchers(repo: git.Repo, pid: str, kind: str) -> set[str]:
         verb = _last(entry, LEDGER)
         if verb is None:
             subject = entry["subject"][0]
-            if subject.startswith("Withdraw "):
-                current.discard(LEGACY)  # an old withdrawal removed the files outright
-            elif subject.startswith(_LEGACY_SUBJECTS.get(kind, "\0")):
-                current.add(LEGACY)
+            published = subject.startswith(_LEGACY_SUBJECTS.get(kind, "\0"))
+            if published or subject.startswith("Withdraw "):
+                # An old publish overwrote the files an older one wrote; a withdrawal removed them.
+                current = {v for v in current if not v.startswith(f"{LEGACY}:")}
+            if published:
+                current.add(legacy(entry["sha"][0]))
             continue
         if _last(entry, RECORD) != kind:
             continue

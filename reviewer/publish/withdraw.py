@@ -19,7 +19,7 @@ from reviewer.publish import git, ledger
 from reviewer.publish.config import PublishConfig
 from reviewer.publish.errors import PublishError
 from reviewer.publish.folder import locked, remove, target
-from reviewer.publish.record import FAILED, REJECTION, WITHDRAW, live_publication
+from reviewer.publish.record import FAILED, PUBLISH, REJECTION, WITHDRAW, live_publication
 from reviewer.textsafe import short
 from store import ReviewStore
 
@@ -95,8 +95,9 @@ def withdraw(
             repo = git.open_repo(folder, config.remote, config.branch)
             if repo is not None and store_id is not None:
                 stage = "ledger"
-                removed, others = _by_ledger(repo, folder, names, kind, str(store_id), pid,
-                                             _message(live.payload, pid, actor, reason),
+                mine = {str(store_id), *_own_legacy(store, pid)}
+                removed, others = _by_ledger(repo, folder, names, kind, mine, pid,
+                                             _message(live.payload, pid, actor, reason, mine),
                                              config.push_retries)
                 payload["removed"] = [str(folder / name) for name in removed]
                 payload["pushed"] = repo.remote is not None
@@ -127,7 +128,14 @@ def withdraw(
                           payload["commit"], payload["pushed"], payload["http_copy"], event.seq)
 
 
-def _by_ledger(repo: git.Repo, folder: Path, names: list[str], kind: str, store_id: str,
+def _own_legacy(store: ReviewStore, pid: str) -> set[str]:
+    """Vouchers of records this store published before the ledger (its own, not kept)."""
+    return {ledger.legacy(str(e.payload["commit"])) for e in store.events(pid)
+            if e.action == PUBLISH and "store" not in e.payload and e.payload.get("commit")
+            and not e.payload.get("kept_remote")}
+
+
+def _by_ledger(repo: git.Repo, folder: Path, names: list[str], kind: str, mine: set[str],
                pid: str, message: str, retries: int) -> tuple[list[str], set[str]]:
     """Withdraw this store's word in the ledger, removing the files if no other store vouches.
 
@@ -139,7 +147,7 @@ def _by_ledger(repo: git.Repo, folder: Path, names: list[str], kind: str, store_
     for attempt in range(1, retries + 2):
         if repo.remote is not None:
             git.catch_up(repo)
-        others = ledger.vouchers(repo, pid, kind) - {store_id}
+        others = ledger.vouchers(repo, pid, kind) - mine
         removed = [] if others else [name for name in names if remove(target(folder, name))]
         if not (removed and git.commit(repo, removed, message)):
             git.commit_empty(repo, message)  # the ledger entry, with nothing to remove
@@ -153,12 +161,13 @@ def _by_ledger(repo: git.Repo, folder: Path, names: list[str], kind: str, store_
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
-def _message(published: dict[str, Any], pid: str, actor: str, reason: str) -> str:
+def _message(published: dict[str, Any], pid: str, actor: str, reason: str,
+             mine: set[str] | None = None) -> str:
+    """The withdrawal commit's message; `mine` are the vouchers it retires, for the ledger."""
     title = f"Withdraw {pid[:12]}: {short(reason, 60)}"
     trailers = [("Withdrawn-by", short(actor, 200)), ("Proposal-Id", pid),
                 ("Diff-SHA256", str(published.get("diff_sha256") or "none"))]
-    store_id = published.get("store")
-    if store_id is not None:
+    if mine:
         kind = str(published.get("kind", "finding"))
-        trailers += ledger.trailers(kind, str(store_id), ledger.WITHDRAW)
+        trailers += ledger.trailers(kind, mine, ledger.WITHDRAW)
     return git.message(title, "", trailers)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.publish import PublishConfig, PublishError, ledger, publish
+from reviewer.publish import PublishConfig, PublishError, ledger, publish, published
 from reviewer.publish.git import open_repo
 from reviewer.publish.withdraw import withdraw
 from store import ReviewStore
-from tests.publish.helpers import approved, bare_remote, clone, git
+from tests.publish.helpers import approve, approved, bare_remote, clone, git
 from tests.publish.test_git import _barrier_hook, commits, files_on
 
 
@@ -125,7 +125,7 @@ def test_two_stores_undoing_at_once_never_leave_the_record_unapproved(tmp_path):
         assert git(folder, "status", "--porcelain") == ""
 
 
-def test_a_record_published_before_the_ledger_counts_as_one_unnamed_store(tmp_path):
+def test_a_record_published_before_the_ledger_vouches_as_its_commit(tmp_path):
     remote = bare_remote(tmp_path)
     folder = clone(remote, tmp_path / "old")
     (folder / "x_idea.json").write_text("{}\n")
@@ -135,8 +135,14 @@ def test_a_record_published_before_the_ledger_counts_as_one_unnamed_store(tmp_pa
         f"Reviewed-by: carol\nProposal-Id: {pid}")
     repo = open_repo(folder, None, None)
     assert repo is not None
-    assert ledger.vouchers(repo, pid, "finding") == {ledger.LEGACY}
+    first = git(folder, "rev-parse", "HEAD")
+    assert ledger.vouchers(repo, pid, "finding") == {ledger.legacy(first)}
     assert ledger.vouchers(repo, pid, "rejection") == set()
+    (folder / "x_idea.json").write_text('{"again": 1}\n')  # an old republish overwrote it
+    git(folder, "commit", "--quiet", "-am", f"Publish {pid[:12]}: t", "-m",
+        f"Reviewed-by: dave\nProposal-Id: {pid}")
+    second = git(folder, "rev-parse", "HEAD")
+    assert ledger.vouchers(repo, pid, "finding") == {ledger.legacy(second)}
     assert ledger.vouchers(repo, "cd" * 32, "finding") == set()
     git(folder, "commit", "--quiet", "--allow-empty", "-m", f"Withdraw {pid[:12]}: gone", "-m",
         f"Withdrawn-by: carol\nProposal-Id: {pid}")
@@ -163,3 +169,66 @@ def test_a_withdrawal_that_cannot_push_leaves_no_stale_decision_behind(tmp_path)
     finally:
         for store in stores.values():
             store.close()
+
+
+def test_approving_again_after_a_kept_withdrawal_vouches_again(tmp_path):
+    """Alice's withdrawal left the files (Bob vouched); her new approval vouches again."""
+    remote, dirs, stores, pid = _two_stores_publish_one_finding(tmp_path)
+    alice, bob = stores["alice"], stores["bob"]
+    try:
+        _withdraw(alice, pid, "alice", dirs["alice"])  # Bob still vouches: the files stay
+        approve(alice, pid, actor="alice@example.org")
+        again = publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
+        assert again.committed and again.pushed  # a new approval, a new audit hash
+        assert ["Store", alice.identity()] in commits(remote)[0]["trailers"]
+        assert _vouchers(dirs["bob"], pid) == {alice.identity(), bob.identity()}
+        assert _withdraw(bob, pid, "bob", dirs["bob"]).removed == ()  # type: ignore[union-attr]
+        assert len(_record(remote, pid)) == 3  # Alice approves it again
+        assert len(_withdraw(alice, pid, "alice", dirs["alice"]).removed) == 3  # type: ignore[union-attr]
+        assert _record(remote, pid) == []
+    finally:
+        for store in stores.values():
+            store.close()
+
+
+def _strip_ledger(folder: Path) -> str:
+    """Rewrite HEAD's message without the ledger's trailers, as a publish before it wrote."""
+    message = git(folder, "log", "-1", "--format=%B")
+    kept = [line for line in message.splitlines()
+            if not line.startswith(("Record: ", "Store: ", "Ledger: "))]
+    git(folder, "commit", "--quiet", "--amend", "-m", "\n".join(kept))
+    git(folder, "push", "--quiet", "--force", "origin", "HEAD:refs/heads/main")
+    return git(folder, "rev-parse", "HEAD")
+
+
+def test_a_store_upgraded_after_publishing_can_still_withdraw_its_record(tmp_path):
+    """Alice published before the ledger; Bob publishes the same finding after her upgrade."""
+    remote = bare_remote(tmp_path)
+    dirs = {name: clone(remote, tmp_path / name) for name in ("alice", "bob")}
+    alice, bob = (ReviewStore.open(tmp_path / f"{name}.db") for name in dirs)
+    try:
+        pid = approved(alice, 7, by="alice@example.org")
+        first = publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
+        old = _strip_ledger(dirs["alice"])
+        payload = {k: v for k, v in published(alice, pid).items()
+                   if k not in ("store", "at", "actor", "seq")}
+        alice.annotate(pid, "publish", {**payload, "commit": old}, actor="alice")
+        assert first.commit != old and _vouchers(dirs["bob"], pid) == {ledger.legacy(old)}
+
+        # After the upgrade, publishing the unchanged record says in the ledger who vouches.
+        again = publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
+        assert not again.committed and again.commit == old
+        assert commits(remote)[0]["subject"].startswith(f"Also approve {pid[:12]}:")
+        assert _vouchers(dirs["bob"], pid) == {ledger.legacy(old), alice.identity()}
+        assert approved(bob, 7, by="bob@example.org") == pid
+        # Bob's clone is up to date here, so his record replaces hers and vouches for him.
+        assert publish(bob, pid, actor="bob", config=PublishConfig(folder=dirs["bob"])).committed
+
+        # Alice's withdrawal retires both her words; Bob's keeps the record until he withdraws.
+        assert _withdraw(alice, pid, "alice", dirs["alice"]).removed == ()  # type: ignore[union-attr]
+        assert _vouchers(dirs["bob"], pid) == {bob.identity()}
+        assert len(_withdraw(bob, pid, "bob", dirs["bob"]).removed) == 3  # type: ignore[union-attr]
+        assert _record(remote, pid) == []
+    finally:
+        alice.close()
+        bob.close()
