@@ -153,6 +153,8 @@ def push(repo: Repo, retries: int, own: Sequence[str] = ()) -> Pushed:
     When the rebase conflicts only in `own` (the files this push publishes), another
     reviewer published the same finding first: their commit stays and ours is skipped, so
     the folder matches the remote and later publishes are not stuck behind the conflict.
+    If the remote removed those files instead (another store withdrew its record), ours
+    are put back, since this store's approval is the one that stands.
     """
     if repo.remote is None:
         raise GitError("no remote to push to")
@@ -162,9 +164,17 @@ def push(repo: Repo, retries: int, own: Sequence[str] = ()) -> Pushed:
             return Pushed(attempt, kept_remote)
         tracking = fetch(repo)
         rebased = run(repo.root, "rebase", "--autostash", tracking)
-        while rebased.returncode != 0 and _only_ours_conflict(repo, own):
-            kept_remote = True
-            rebased = run(repo.root, "rebase", "--skip")
+        while rebased.returncode != 0 and (conflicted := _own_conflicts(repo, own)):
+            if all(_in_tree(repo, "HEAD", path) for path in conflicted):
+                kept_remote = True
+                rebased = run(repo.root, "rebase", "--skip")
+                continue
+            # Mid-rebase, REBASE_HEAD is our commit; its tree has the whole record, including
+            # files it left unchanged, which the remote's removal took away too.
+            ours = [path for path in own if _in_tree(repo, "REBASE_HEAD", path)]
+            _checked(repo.root, "checkout", "REBASE_HEAD", "--", *ours)
+            _checked(repo.root, "add", "--", *ours)
+            rebased = run(repo.root, "-c", "core.editor=true", "rebase", "--continue")
         if rebased.returncode != 0:
             run(repo.root, "rebase", "--abort")
             raise GitError(
@@ -239,11 +249,16 @@ def trailer_log(repo: Repo, grep: str) -> list[dict[str, list[str]]]:
     return entries
 
 
-def _only_ours_conflict(repo: Repo, own: Sequence[str]) -> bool:
-    """True when a rebase stopped on conflicts in `own` files and nowhere else."""
+def _own_conflicts(repo: Repo, own: Sequence[str]) -> list[str]:
+    """The conflicted paths when a rebase stopped on conflicts in `own` files only, else []."""
     out = run(repo.root, "diff", "--name-only", "--diff-filter=U", "-z")
-    conflicted = {p for p in out.stdout.split("\0") if p}
-    return out.returncode == 0 and bool(conflicted) and conflicted <= set(own)
+    conflicted = sorted({p for p in out.stdout.split("\0") if p})
+    return conflicted if out.returncode == 0 and set(conflicted) <= set(own) else []
+
+
+def _in_tree(repo: Repo, rev: str, path: str) -> bool:
+    """Whether commit `rev` has `path` (mid-rebase, HEAD is the remote's side)."""
+    return run(repo.root, "cat-file", "-e", f"{rev}:{path}").returncode == 0
 
 
 def message(title: str, body: str, trailers: Sequence[tuple[str, str]]) -> str:

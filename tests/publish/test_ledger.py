@@ -232,3 +232,28 @@ def test_a_store_upgraded_after_publishing_can_still_withdraw_its_record(tmp_pat
     finally:
         alice.close()
         bob.close()
+
+
+def test_a_publish_that_races_a_withdrawal_of_the_same_record_puts_its_own_back(tmp_path):
+    """Bob's clone holds Alice's record; she withdraws it just before Bob's push lands."""
+    remote = bare_remote(tmp_path)
+    alice_dir = clone(remote, tmp_path / "alice")
+    alice, bob = ReviewStore.open(tmp_path / "a.db"), ReviewStore.open(tmp_path / "b.db")
+    try:
+        pid = approved(alice, 7, by="alice@example.org")
+        publish(alice, pid, actor="alice", config=PublishConfig(folder=alice_dir))
+        bob_dir = clone(remote, tmp_path / "bob")  # with Alice's files in it
+        assert approved(bob, 7, by="bob@example.org") == pid
+        assert len(_withdraw(alice, pid, "alice", alice_dir).removed) == 3  # type: ignore[union-attr]
+        assert _record(remote, pid) == []
+
+        result = publish(bob, pid, actor="bob", config=PublishConfig(folder=bob_dir))
+        assert result.pushed and result.push_attempts == 2 and not result.kept_remote
+        assert len(_record(remote, pid)) == 3  # Bob's record, not nothing
+        shown = git(remote, "show", f"main:{_record(remote, pid)[0]}")
+        assert "bob@example.org" in shown and "alice@example.org" not in shown
+        assert _vouchers(alice_dir, pid) == {bob.identity()}
+        assert git(bob_dir, "status", "--porcelain") == ""
+    finally:
+        alice.close()
+        bob.close()
