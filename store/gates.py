@@ -69,6 +69,9 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
             if policy.require_ablation:
                 if not isinstance(ablation, dict):
                     out.append(f"the teacher-shuffle ablation did not run in job {rerun['job']}")
+                elif ablation.get("outcome") == "inconclusive" and not ablation.get("passed"):
+                    out.append("the teacher-shuffle ablation was inconclusive (some seed kept "
+                               "its PGR without the teacher): rerun with more seeds")
                 elif not ablation.get("passed"):
                     out.append("the teacher-shuffle ablation did not pass")
     if policy.block_high_checks:

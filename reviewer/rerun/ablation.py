@@ -125,7 +125,8 @@ class Ablation:
                 f"teacher-shuffle ablation: PGR did not drop ({_fmt(self.real_pgr_mean)} → "
                 f"{_fmt(self.pgr_mean)}, p={p}); {self.reason}", detail)]
         kept = self.kept_seeds()
-        seeds = len([row for row in self.per_seed if row["pgr"] is not None])
+        seeds = len([row for row in self.per_seed
+                     if row["pgr"] is not None and row["real_pgr"] is not None])
         return [Check(
             "ablation_inconclusive", "medium",
             f"teacher-shuffle ablation inconclusive: PGR fell by {_fmt(self.drop)} on average "

@@ -21,6 +21,7 @@ def finish_rerun(
     *,
     verdict: str = "reproduced",
     ablation: bool | None = True,
+    outcome: str | None = None,
     sha: str | None = None,
     requester: str = "carol",
     checks: list[dict] | None = None,
@@ -36,6 +37,8 @@ def finish_rerun(
     }
     if ablation is not None:
         result["ablation"] = {"passed": ablation, "drop": 0.4, "p_value": 0.001}
+        if outcome is not None:
+            result["ablation"]["outcome"] = outcome
     store.jobs.complete(job.id, claimed.attempt, result)
     return job.id
 
@@ -74,6 +77,8 @@ def test_reproduced_rerun_with_ablation_passes(gated):
     [
         ({"verdict": "not_reproduced"}, "not_reproduced, not reproduced"),
         ({"ablation": False}, "ablation did not pass"),
+        ({"ablation": False, "outcome": "no_drop"}, "ablation did not pass"),
+        ({"ablation": False, "outcome": "inconclusive"}, "inconclusive (some seed kept its PGR"),
         ({"ablation": None}, "ablation did not run"),
         ({"sha": "f" * 64}, "no finished rerun of the current diff"),
     ],
