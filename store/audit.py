@@ -71,12 +71,6 @@ def head(conn: sqlite3.Connection) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
-def first_hash(conn: sqlite3.Connection) -> str | None:
-    """The hash of the chain's first event, or None while it is empty."""
-    row = conn.execute("SELECT hash FROM events ORDER BY seq LIMIT 1").fetchone()
-    return None if row is None else str(row[0])
-
-
 def append(
     conn: sqlite3.Connection,
     *,

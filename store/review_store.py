@@ -522,14 +522,21 @@ class ReviewStore:
     def agents(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT agent FROM proposals ORDER BY 1")]
 
-    def identity(self) -> str | None:
-        """A stable name for this store, the start of its first event's hash; None when empty.
-
-        The chain never changes once written, so a store keeps its name; a copied database
-        file shares it, as it shares the history.
-        """
-        first = audit.first_hash(self.conn)
-        return None if first is None else first[:16]
+    def payload_values(self, actions: Iterable[str], key: str) -> list[str]:
+        """Distinct string values of payload field `key` in events of `actions`, oldest first."""
+        if not key.isidentifier():
+            raise ValueError(f"payload key {key!r} is not a plain field name")
+        names = list(actions)
+        marks = ", ".join("?" * len(names))
+        seen: dict[str, None] = {}
+        for (value,) in self.conn.execute(
+            f"SELECT json_extract(payload, '$.{key}') FROM events WHERE action IN ({marks}) "
+            "ORDER BY seq",
+            names,
+        ):
+            if isinstance(value, str):
+                seen.setdefault(value)
+        return list(seen)
 
     def events(self, proposal_id: str | None = None) -> Iterator[audit.Event]:
         return audit.iter_events(self.conn, proposal_id=proposal_id)

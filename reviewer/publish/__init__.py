@@ -20,7 +20,14 @@ from reviewer.publish.config import PublishConfig, load_config
 from reviewer.publish.errors import NotConfigured, PublishError
 from reviewer.publish.finding import Built, build_finding, build_rejection
 from reviewer.publish.folder import ensure_folder, locked, target, write_atomic
-from reviewer.publish.record import FAILED, PUBLISH, REJECTION, last_attempt, published
+from reviewer.publish.record import (
+    FAILED,
+    PUBLISH,
+    REJECTION,
+    last_attempt,
+    published,
+    publisher_id,
+)
 from reviewer.textsafe import short
 from store import ReviewStore
 
@@ -138,8 +145,7 @@ def _files(built: Built, subdir: str | None) -> list[tuple[str, bytes]]:
     return files
 
 
-def _commit_message(built: Built, kind: str, store_id: str | None, *, also: bool = False
-                    ) -> str:
+def _commit_message(built: Built, kind: str, store_id: str, *, also: bool = False) -> str:
     """The publish commit's message; `also` for the empty commit of a store whose record
     lost the push race to another store's record of the same finding."""
     f = built.finding
@@ -154,8 +160,7 @@ def _commit_message(built: Built, kind: str, store_id: str | None, *, also: bool
         ("Diff-SHA256", f.get("diff_sha256") or "none"),
         ("Audit-Hash", f["audit_hash"]),
     ]
-    if store_id is not None:
-        trailers += ledger.trailers(kind, [store_id], ledger.VOUCH)
+    trailers += ledger.trailers(kind, [store_id], ledger.VOUCH)
     return git.message(f"{verb} {f['id']}: {short(f.get('title'), 72)}", "", trailers)
 
 
@@ -176,7 +181,7 @@ def _deliver(
         main, main_rel = paths_[0], files[0][0]
         last = last_attempt(store, built.proposal_id)
         previous = last.payload if last is not None and last.action == PUBLISH else {}
-        store_id = store.identity()
+        store_id = publisher_id(store)
         payload: dict[str, Any] = {
             "kind": kind,
             "folder": str(folder),
@@ -201,8 +206,7 @@ def _deliver(
                     attempts = pushed.attempts
                     if pushed.kept_remote:
                         payload["kept_remote"] = True
-                if store_id is not None and store_id not in ledger.vouchers(
-                        repo, built.proposal_id, kind):
+                if store_id not in ledger.vouchers(repo, built.proposal_id, kind):
                     # Our commit was skipped for another store's record, or our files were
                     # still there after a withdrawal: say in the ledger that we vouch again.
                     git.commit_empty(repo, _commit_message(built, kind, store_id, also=True))

@@ -7,8 +7,8 @@ vouches, and otherwise adds an empty commit saying this one no longer does. Empt
 change no file, so they never conflict, and every clone reads the same ledger from the log.
 
 Each ledger commit carries `Proposal-Id`, `Record` (finding or rejection), `Store` (a
-store's `identity()`, or `legacy:<commit>` for a record published before the ledger; one
-trailer per voucher) and `Ledger` (vouch or withdraw) trailers.
+store's `record.publisher_id`, or `legacy:<commit>` for a record published before the
+ledger; one trailer per voucher) and `Ledger` (vouch or withdraw) trailers.
 """
 
 from __future__ import annotations

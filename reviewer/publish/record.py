@@ -5,6 +5,7 @@ Kept free of heavy imports so `reviewer.shapes` can use `published()` without a 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,24 @@ PUBLISH = "publish"
 FAILED = "publish_failed"
 WITHDRAW = "withdraw"
 REJECTION = "rejection"
+
+
+def publisher_ids(store: ReviewStore) -> list[str]:
+    """Every name this store has published under in the ledger, oldest first (usually one).
+
+    Failed attempts count too: their commit may have been made and pushed by a later try.
+    """
+    return store.payload_values((PUBLISH, FAILED), "store")
+
+
+def publisher_id(store: ReviewStore) -> str:
+    """The name this store publishes under: the one it first used, else a fresh random one.
+
+    A random name, fixed by the first publish event, keeps two stores apart even when one
+    database file was copied from the other before either published.
+    """
+    ids = publisher_ids(store)
+    return ids[0] if ids else secrets.token_hex(8)
 
 
 def last_attempt(store: ReviewStore, pid: str) -> Event | None:

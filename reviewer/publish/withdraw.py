@@ -19,7 +19,14 @@ from reviewer.publish import git, ledger
 from reviewer.publish.config import PublishConfig
 from reviewer.publish.errors import PublishError
 from reviewer.publish.folder import locked, remove, target
-from reviewer.publish.record import FAILED, PUBLISH, REJECTION, WITHDRAW, live_publication
+from reviewer.publish.record import (
+    FAILED,
+    PUBLISH,
+    REJECTION,
+    WITHDRAW,
+    live_publication,
+    publisher_ids,
+)
 from reviewer.textsafe import short
 from store import ReviewStore
 
@@ -95,7 +102,7 @@ def withdraw(
             repo = git.open_repo(folder, config.remote, config.branch)
             if repo is not None and store_id is not None:
                 stage = "ledger"
-                mine = {str(store_id), *_own_legacy(store, pid)}
+                mine = {str(store_id), *publisher_ids(store), *_own_legacy(store, pid)}
                 removed, others = _by_ledger(repo, folder, names, kind, mine, pid,
                                              _message(live.payload, pid, actor, reason, mine),
                                              config.push_retries)

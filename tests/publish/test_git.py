@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.publish import PublishConfig, PublishError, publish, published
+from reviewer.publish.record import publisher_id
 from store import ReviewStore
 from tests.publish.helpers import add, approved, bare_remote, clone, git
 
@@ -258,7 +259,7 @@ def test_the_same_finding_from_two_reviewers_keeps_the_first_and_unsticks_the_se
         assert_trailers(kept, ["alice@example.org"])  # the first record stays
         # Bob's store says in the ledger, with an empty commit, that it vouches too.
         assert also["subject"].startswith(f"Also approve {pid[:12]}:")
-        assert ["Store", bob.identity()] in also["trailers"]
+        assert ["Store", publisher_id(bob)] in also["trailers"]
         assert ["Ledger", "vouch"] in also["trailers"] and ["Proposal-Id", pid] in also["trailers"]
         assert git(remote, "diff-tree", "--no-commit-id", "-r", also["sha"]) == ""
         assert published(bob, pid)["kept_remote"] is True

@@ -7,6 +7,7 @@ when no other store still vouches, decided again after every lost push race.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from reviewer.publish import PublishConfig, PublishError, ledger, publish, published
 from reviewer.publish.git import open_repo
+from reviewer.publish.record import publisher_id
 from reviewer.publish.withdraw import withdraw
 from store import ReviewStore
 from tests.publish.helpers import approve, approved, bare_remote, clone, git
@@ -51,7 +53,7 @@ def _record(remote: Path, pid: str) -> list[str]:
 def test_the_first_store_undoing_leaves_the_record_the_second_still_approves(tmp_path):
     remote, dirs, stores, pid = _two_stores_publish_one_finding(tmp_path)
     try:
-        ids = {name: store.identity() for name, store in stores.items()}
+        ids = {name: publisher_id(store) for name, store in stores.items()}
         assert ids["alice"] != ids["bob"] and _vouchers(dirs["alice"], pid) == set(ids.values())
 
         first = _withdraw(stores["alice"], pid, "alice", dirs["alice"])
@@ -164,7 +166,7 @@ def test_a_withdrawal_that_cannot_push_leaves_no_stale_decision_behind(tmp_path)
         again = withdraw(stores["bob"], pid, actor="bob", reason="retry",
                          config=PublishConfig(folder=dirs["bob"]))
         assert again is not None and again.removed == () and again.pushed
-        assert _vouchers(dirs["alice"], pid) == {stores["alice"].identity()}
+        assert _vouchers(dirs["alice"], pid) == {publisher_id(stores["alice"])}
         assert len(_record(remote, pid)) == 3
     finally:
         for store in stores.values():
@@ -180,8 +182,8 @@ def test_approving_again_after_a_kept_withdrawal_vouches_again(tmp_path):
         approve(alice, pid, actor="alice@example.org")
         again = publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
         assert again.committed and again.pushed  # a new approval, a new audit hash
-        assert ["Store", alice.identity()] in commits(remote)[0]["trailers"]
-        assert _vouchers(dirs["bob"], pid) == {alice.identity(), bob.identity()}
+        assert ["Store", publisher_id(alice)] in commits(remote)[0]["trailers"]
+        assert _vouchers(dirs["bob"], pid) == {publisher_id(alice), publisher_id(bob)}
         assert _withdraw(bob, pid, "bob", dirs["bob"]).removed == ()  # type: ignore[union-attr]
         assert len(_record(remote, pid)) == 3  # Alice approves it again
         assert len(_withdraw(alice, pid, "alice", dirs["alice"]).removed) == 3  # type: ignore[union-attr]
@@ -219,14 +221,14 @@ def test_a_store_upgraded_after_publishing_can_still_withdraw_its_record(tmp_pat
         again = publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
         assert not again.committed and again.commit == old
         assert commits(remote)[0]["subject"].startswith(f"Also approve {pid[:12]}:")
-        assert _vouchers(dirs["bob"], pid) == {ledger.legacy(old), alice.identity()}
+        assert _vouchers(dirs["bob"], pid) == {ledger.legacy(old), publisher_id(alice)}
         assert approved(bob, 7, by="bob@example.org") == pid
         # Bob's clone is up to date here, so his record replaces hers and vouches for him.
         assert publish(bob, pid, actor="bob", config=PublishConfig(folder=dirs["bob"])).committed
 
         # Alice's withdrawal retires both her words; Bob's keeps the record until he withdraws.
         assert _withdraw(alice, pid, "alice", dirs["alice"]).removed == ()  # type: ignore[union-attr]
-        assert _vouchers(dirs["bob"], pid) == {bob.identity()}
+        assert _vouchers(dirs["bob"], pid) == {publisher_id(bob)}
         assert len(_withdraw(bob, pid, "bob", dirs["bob"]).removed) == 3  # type: ignore[union-attr]
         assert _record(remote, pid) == []
     finally:
@@ -252,8 +254,32 @@ def test_a_publish_that_races_a_withdrawal_of_the_same_record_puts_its_own_back(
         assert len(_record(remote, pid)) == 3  # Bob's record, not nothing
         shown = git(remote, "show", f"main:{_record(remote, pid)[0]}")
         assert "bob@example.org" in shown and "alice@example.org" not in shown
-        assert _vouchers(alice_dir, pid) == {bob.identity()}
+        assert _vouchers(alice_dir, pid) == {publisher_id(bob)}
         assert git(bob_dir, "status", "--porcelain") == ""
     finally:
         alice.close()
         bob.close()
+
+
+def test_stores_copied_from_one_file_before_publishing_vouch_apart(tmp_path):
+    """A team hands each reviewer a copy of one store; each copy gets its own ledger name."""
+    seed = ReviewStore.open(tmp_path / "seed.db")
+    pid = approved(seed, 7, by="team@example.org")
+    seed.close()
+    remote = bare_remote(tmp_path)
+    names = ("alice", "bob")
+    for name in names:
+        shutil.copyfile(tmp_path / "seed.db", tmp_path / f"{name}.db")
+    stores = {name: ReviewStore.open(tmp_path / f"{name}.db") for name in names}
+    dirs = {name: clone(remote, tmp_path / name) for name in names}
+    try:
+        for name in names:
+            publish(stores[name], pid, actor=name, config=PublishConfig(folder=dirs[name]))
+        ids = {publisher_id(stores[name]) for name in names}
+        assert len(ids) == 2 and _vouchers(dirs["alice"], pid) == ids
+        assert publisher_id(stores["alice"]) == publisher_id(stores["alice"])  # fixed now
+        assert _withdraw(stores["alice"], pid, "alice", dirs["alice"]).removed == ()  # type: ignore[union-attr]
+        assert len(_record(remote, pid)) == 3  # Bob's copy still approves it
+    finally:
+        for store in stores.values():
+            store.close()

@@ -256,22 +256,14 @@ def test_reopen_keeps_everything(tmp_path):
     assert again.verify().ok
 
 
-def test_identity_is_the_first_events_hash_and_never_changes(tmp_path):
-    a, b = ReviewStore.open(tmp_path / "a.db"), ReviewStore.open(tmp_path / "b.db")
-    try:
-        assert a.identity() is None  # nothing recorded yet
-        pid = a.add_proposal(make_proposal(1), actor="ingest")
-        first = a.identity()
-        assert first is not None and len(first) == 16
-        assert first == next(iter(a.events())).hash[:16]
-        a.comment(pid, "later events do not change it", actor="alice")
-        b.add_proposal(make_proposal(1), actor="ingest")
-        assert a.identity() == first and b.identity() not in (None, first)
-    finally:
-        a.close()
-        b.close()
-    reopened = ReviewStore.open(tmp_path / "a.db")
-    try:
-        assert reopened.identity() == first
-    finally:
-        reopened.close()
+def test_payload_values_are_distinct_strings_oldest_first(mem_store):
+    pid = mem_store.add_proposal(make_proposal(1), actor="ingest")
+    for value in ("b", "a", "b", 3, None):
+        mem_store.annotate(pid, "publish", {"store": value}, actor="x")
+    mem_store.annotate(pid, "publish_failed", {"store": "c"}, actor="x")
+    mem_store.annotate(pid, "withdraw", {"store": "d"}, actor="x")
+    assert mem_store.payload_values(["publish"], "store") == ["b", "a"]
+    assert mem_store.payload_values(["publish", "publish_failed"], "store") == ["b", "a", "c"]
+    assert mem_store.payload_values(["publish"], "nothing") == []
+    with pytest.raises(ValueError, match="plain field name"):
+        mem_store.payload_values(["publish"], "store') OR 1=1 --")
