@@ -240,6 +240,12 @@ def _fts_deferred(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0008_events_action")
+def _events_action(db: sqlite_utils.Database) -> None:
+    # Publishing looks up the store's own publish events among every event of the store.
+    _execute_all(db, "CREATE INDEX events_action ON events (action, seq)")
+
+
 def migrate(
     db: sqlite_utils.Database, upgrading: Callable[[list[str]], None] | None = None
 ) -> list[str]:

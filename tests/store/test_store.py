@@ -267,3 +267,12 @@ def test_payload_values_are_distinct_strings_oldest_first(mem_store):
     assert mem_store.payload_values(["publish"], "nothing") == []
     with pytest.raises(ValueError, match="plain field name"):
         mem_store.payload_values(["publish"], "store') OR 1=1 --")
+
+
+def test_payload_values_read_only_the_actions_asked_for(mem_store):
+    """The lookup walks the (action, seq) index, not every event of a big store."""
+    plan = " ".join(row[3] for row in mem_store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT json_extract(payload, '$.store') FROM events "
+        "WHERE action IN (?, ?) ORDER BY seq", ("publish", "publish_failed")))
+    assert "USING INDEX events_action" in plan and "SCAN events" not in plan.replace(
+        "SCAN events USING INDEX", "")
