@@ -100,9 +100,11 @@ def withdraw(
     with locked(folder):
         try:
             repo = git.open_repo(folder, config.remote, config.branch)
-            if repo is not None and store_id is not None:
+            if repo is not None:
                 stage = "ledger"
-                mine = {str(store_id), *publisher_ids(store), *_own_legacy(store, pid)}
+                mine = {*publisher_ids(store), *_own_legacy(store, pid)}
+                if store_id is not None:
+                    mine.add(str(store_id))
                 removed, others = _by_ledger(repo, folder, names, kind, mine, pid,
                                              _message(live.payload, pid, actor, reason, mine),
                                              config.push_retries)
@@ -117,15 +119,6 @@ def withdraw(
             else:
                 removed = [name for name in names if remove(target(folder, name))]
                 payload["removed"] = [str(folder / name) for name in removed]
-            if repo is not None and store_id is None:
-                stage = "commit"
-                if removed:
-                    git.commit(repo, removed, _message(live.payload, pid, actor, reason))
-                if repo.remote is not None:
-                    stage = "push"  # also after an earlier try committed but could not push
-                    git.push(repo, config.push_retries)
-                    payload["pushed"] = True
-                payload["commit"] = git.head(repo)  # after the push: a rebase may move it
         except PublishError as exc:
             failed = {**payload, "stage": stage, "error": str(exc), "withdraw": True}
             store.annotate(pid, FAILED, failed, actor=actor)

@@ -283,3 +283,27 @@ def test_stores_copied_from_one_file_before_publishing_vouch_apart(tmp_path):
     finally:
         for store in stores.values():
             store.close()
+
+
+def test_a_record_published_before_the_ledger_stays_while_a_newer_store_vouches(tmp_path):
+    remote = bare_remote(tmp_path)
+    dirs = {name: clone(remote, tmp_path / name) for name in ("alice", "bob")}
+    alice, bob = (ReviewStore.open(tmp_path / f"{name}.db") for name in dirs)
+    try:
+        pid = approved(alice, 7, by="alice@example.org")
+        publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
+        old = _strip_ledger(dirs["alice"])  # as the old version published it
+        payload = {k: v for k, v in published(alice, pid).items()
+                   if k not in ("store", "at", "actor", "seq")}
+        alice.annotate(pid, "publish", {**payload, "commit": old}, actor="alice")
+        assert approved(bob, 7, by="bob@example.org") == pid
+        assert publish(bob, pid, actor="bob", config=PublishConfig(folder=dirs["bob"])).kept_remote
+
+        # Alice's live publication names no store; her withdrawal still reads the ledger.
+        assert "store" not in published(alice, pid)
+        assert _withdraw(alice, pid, "alice", dirs["alice"]).removed == ()  # type: ignore[union-attr]
+        assert len(_record(remote, pid)) == 3 and _vouchers(dirs["bob"], pid) == {publisher_id(bob)}
+        assert len(_withdraw(bob, pid, "bob", dirs["bob"]).removed) == 3  # type: ignore[union-attr]
+    finally:
+        alice.close()
+        bob.close()
