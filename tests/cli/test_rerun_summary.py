@@ -1,0 +1,19 @@
+"""The `rerun` command's text summary says how the teacher-shuffle ablation came out."""
+
+from __future__ import annotations
+
+from reviewer.commands.rerun import _summary
+
+DONE = {"id": 4, "state": "done", "verdict": "reproduced", "pgr_mean": 0.6, "pgr_se": 0.02,
+        "pgr_ci": [0.55, 0.65], "baseline_pgr_mean": 0.25, "gain_p_value": 0.001}
+
+
+def test_each_ablation_outcome_has_its_word():
+    def line(ablation: dict) -> str:
+        return _summary({**DONE, "ablation": {"pgr_mean": -0.8, "real_pgr_mean": 0.6,
+                                              **ablation}}).splitlines()[1]
+
+    assert "ablation: passed," in line({"passed": True, "outcome": "passed"})
+    assert "ablation: INCONCLUSIVE," in line({"passed": False, "outcome": "inconclusive"})
+    assert "ablation: FAILED," in line({"passed": False, "outcome": "no_drop"})
+    assert "ablation: FAILED," in line({"passed": False})  # stored before `outcome` existed
