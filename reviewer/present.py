@@ -246,6 +246,16 @@ def rerun_line(rerun: dict[str, Any], *, hide_verdict: bool = False) -> str:
 SEVERITIES = ("high", "medium", "low")
 
 
+def ablation_word(ablation: dict[str, Any]) -> str:
+    """`passed`, `INCONCLUSIVE` or `FAILED` for a rerun's teacher-shuffle ablation object.
+
+    Results stored before `outcome` existed say only whether the ablation passed.
+    """
+    if ablation.get("passed"):
+        return "passed"
+    return "INCONCLUSIVE" if ablation.get("outcome") == "inconclusive" else "FAILED"
+
+
 def checks_by_severity(checks: list[Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     """Checks grouped high, medium, low (then any unknown severity), empty groups dropped."""
     groups: dict[str, list[dict[str, Any]]] = {s: [] for s in SEVERITIES}

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from reviewer.context import Context, pass_ctx, print_json
-from reviewer.present import num, pm
+from reviewer.present import ablation_word, num, pm
 from reviewer.rerun.jobs import DEFAULT_SEEDS, DEFAULT_TASK, request_rerun, reviewer_seeds
 from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
 from reviewer.shapes import rerun_item
@@ -42,10 +42,8 @@ def _summary(item: dict[str, Any]) -> str:
     )
     shuffled = item.get("ablation")
     if shuffled:
-        word = ("passed" if shuffled["passed"] else "INCONCLUSIVE"
-                if shuffled.get("outcome") == "inconclusive" else "FAILED")
         text += (
-            f"\n  teacher-shuffle ablation: {word}, "
+            f"\n  teacher-shuffle ablation: {ablation_word(shuffled)}, "
             f"PGR {num(shuffled.get('real_pgr_mean'))} -> {num(shuffled['pgr_mean'])}"
         )
     for entry in item.get("heldout") or []:

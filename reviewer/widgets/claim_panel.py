@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from reviewer.present import latest_result, num, pm
+from reviewer.present import ablation_word, latest_result, num, pm
 from reviewer.textsafe import clean, short
 
 
@@ -100,18 +100,17 @@ def claim_renderable(
     return Group(*parts, *blind_note)
 
 
+_ABLATION_STYLES = {"passed": "green", "INCONCLUSIVE": "bold yellow", "FAILED": "bold red"}
+
+
 def ablation_line(ablation: Any) -> Text:
     """The teacher-shuffle ablation in one line: did PGR collapse without the teacher?"""
     if not isinstance(ablation, dict):
         return Text("teacher-shuffle ablation: not run", style="dim")
-    passed = bool(ablation.get("passed"))
-    # Results stored before `outcome` existed say only whether the ablation passed.
-    inconclusive = not passed and ablation.get("outcome") == "inconclusive"
-    word, style = (("passed", "green") if passed else ("INCONCLUSIVE", "bold yellow")
-                   if inconclusive else ("FAILED", "bold red"))
+    word = ablation_word(ablation)
     line = Text.assemble(
         ("teacher-shuffle ablation: ", "bold"),
-        (word, style),
+        (word, _ABLATION_STYLES[word]),
         f"  PGR {num(ablation.get('real_pgr_mean'))} → {num(ablation.get('pgr_mean'))} "
         f"with shuffled teacher labels (drop {num(ablation.get('drop'))}, "
         f"p {num(ablation.get('p_value'), 4)})",
