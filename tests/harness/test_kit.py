@@ -72,7 +72,9 @@ def test_row_gather_is_a_bitwise_index_select(tail: tuple[int, ...], dtype: torc
     t.view(-1)[::7] = float("nan")  # payload bits must survive the copy, NaNs included
     t.view(-1)[1::9] = -0.0
     pick = torch.randint(0, 40, (3 * 5,), generator=g)
-    got = student._Rows(t).take(pick, 3, 5)
+    rows = student._Rows(t)
+    assert (rows.packed is not None) == (t[0].numel() * t.element_size() in (4, 8, 16))
+    got = rows.take(pick, 3, 5)
     want = t.index_select(0, pick).view(3, 5, *tail)
     assert got.dtype == dtype and got.shape == want.shape
     assert torch.equal(got.view(-1).view(torch.uint8), want.view(-1).view(torch.uint8))

@@ -111,15 +111,16 @@ _ROW_TYPES = {4: torch.int32, 8: torch.int64, 16: torch.complex128}
 class _Rows:
     """The rows of a (R, ...) tensor, gathered by row index into (S, B, ...) minibatches.
 
-    A row of 4, 8 or 16 bytes (a teacher's view, two-class targets) is gathered as one
-    element of a 1-D tensor: `index_select` copies those in a tight loop, several times
-    faster than its row-by-row path. The copy is bit for bit, so the values are unchanged.
+    On the CPU, a row of 4, 8 or 16 bytes (a teacher's view, two-class targets) is gathered
+    as one element of a 1-D tensor: `index_select` copies those in a tight loop, several
+    times faster than its row-by-row path. The copy is bit for bit, so the values are
+    unchanged. A GPU gathers narrow rows fast already, so it keeps the plain path.
     """
 
     def __init__(self, t: torch.Tensor) -> None:
         self.t, self.tail = t.contiguous(), tuple(t.shape[1:])
         row_bytes = self.t[0].numel() * self.t.element_size() if len(self.t) else 0
-        wide = _ROW_TYPES.get(row_bytes)
+        wide = _ROW_TYPES.get(row_bytes) if self.t.device.type == "cpu" else None
         self.packed = None if wide is None else self.t.view(-1).view(wide)
 
     def take(self, pick: torch.Tensor, seeds: int, batch: int) -> torch.Tensor:
