@@ -193,29 +193,39 @@ def test_approving_again_after_a_kept_withdrawal_vouches_again(tmp_path):
             store.close()
 
 
-def _strip_ledger(folder: Path) -> str:
-    """Rewrite HEAD's message without the ledger's trailers, as a publish before it wrote."""
+def _alice_and_bob(tmp_path: Path) -> tuple[Path, dict[str, Path], ReviewStore, ReviewStore]:
+    """A shared remote, a clone of it for each reviewer, and each reviewer's store."""
+    remote = bare_remote(tmp_path)
+    dirs = {name: clone(remote, tmp_path / name) for name in ("alice", "bob")}
+    alice, bob = (ReviewStore.open(tmp_path / f"{name}.db") for name in dirs)
+    return remote, dirs, alice, bob
+
+
+def _publish_before_the_ledger(store: ReviewStore, pid: str, folder: Path) -> str:
+    """Publish as a version without the ledger did: no ledger trailers, no store in the event.
+
+    Returns the publish commit, which the remote then holds.
+    """
+    publish(store, pid, actor="alice", config=PublishConfig(folder=folder))
     message = git(folder, "log", "-1", "--format=%B")
     kept = [line for line in message.splitlines()
             if not line.startswith(("Record: ", "Store: ", "Ledger: "))]
     git(folder, "commit", "--quiet", "--amend", "-m", "\n".join(kept))
     git(folder, "push", "--quiet", "--force", "origin", "HEAD:refs/heads/main")
-    return git(folder, "rev-parse", "HEAD")
+    old = git(folder, "rev-parse", "HEAD")
+    payload = {k: v for k, v in published(store, pid).items()
+               if k not in ("store", "at", "actor", "seq")}
+    store.annotate(pid, "publish", {**payload, "commit": old}, actor="alice")
+    return old
 
 
 def test_a_store_upgraded_after_publishing_can_still_withdraw_its_record(tmp_path):
     """Alice published before the ledger; Bob publishes the same finding after her upgrade."""
-    remote = bare_remote(tmp_path)
-    dirs = {name: clone(remote, tmp_path / name) for name in ("alice", "bob")}
-    alice, bob = (ReviewStore.open(tmp_path / f"{name}.db") for name in dirs)
+    remote, dirs, alice, bob = _alice_and_bob(tmp_path)
     try:
         pid = approved(alice, 7, by="alice@example.org")
-        first = publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
-        old = _strip_ledger(dirs["alice"])
-        payload = {k: v for k, v in published(alice, pid).items()
-                   if k not in ("store", "at", "actor", "seq")}
-        alice.annotate(pid, "publish", {**payload, "commit": old}, actor="alice")
-        assert first.commit != old and _vouchers(dirs["bob"], pid) == {ledger.legacy(old)}
+        old = _publish_before_the_ledger(alice, pid, dirs["alice"])
+        assert _vouchers(dirs["bob"], pid) == {ledger.legacy(old)}
 
         # After the upgrade, publishing the unchanged record says in the ledger who vouches.
         again = publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
@@ -286,16 +296,10 @@ def test_stores_copied_from_one_file_before_publishing_vouch_apart(tmp_path):
 
 
 def test_a_record_published_before_the_ledger_stays_while_a_newer_store_vouches(tmp_path):
-    remote = bare_remote(tmp_path)
-    dirs = {name: clone(remote, tmp_path / name) for name in ("alice", "bob")}
-    alice, bob = (ReviewStore.open(tmp_path / f"{name}.db") for name in dirs)
+    remote, dirs, alice, bob = _alice_and_bob(tmp_path)
     try:
         pid = approved(alice, 7, by="alice@example.org")
-        publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
-        old = _strip_ledger(dirs["alice"])  # as the old version published it
-        payload = {k: v for k, v in published(alice, pid).items()
-                   if k not in ("store", "at", "actor", "seq")}
-        alice.annotate(pid, "publish", {**payload, "commit": old}, actor="alice")
+        _publish_before_the_ledger(alice, pid, dirs["alice"])
         assert approved(bob, 7, by="bob@example.org") == pid
         assert publish(bob, pid, actor="bob", config=PublishConfig(folder=dirs["bob"])).kept_remote
 
