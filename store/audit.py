@@ -6,7 +6,7 @@ import fcntl
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,15 +104,17 @@ def iter_events(
     conn: sqlite3.Connection,
     *,
     proposal_id: str | None = None,
+    actions: Sequence[str] = (),
     batch: int = 2000,
     after: int = 0,
 ) -> Iterator[Event]:
     """Every event after seq `after` in seq order, read in batches so a long log never sits
-    in memory."""
+    in memory; only one proposal's, or only `actions`, when given."""
     last = after
     where = "seq > ?" + (" AND proposal_id = ?" if proposal_id else "")
+    where += f" AND action IN ({', '.join('?' * len(actions))})" if actions else ""
     while True:
-        params: tuple[Any, ...] = (last, proposal_id) if proposal_id else (last,)
+        params: tuple[Any, ...] = (last, *([proposal_id] if proposal_id else []), *actions)
         rows = conn.execute(
             "SELECT seq, ts, actor, action, proposal_id, payload, prev_hash, hash FROM events "
             f"WHERE {where} ORDER BY seq LIMIT {batch}",

@@ -538,8 +538,11 @@ class ReviewStore:
                 seen.setdefault(value)
         return list(seen)
 
-    def events(self, proposal_id: str | None = None) -> Iterator[audit.Event]:
-        return audit.iter_events(self.conn, proposal_id=proposal_id)
+    def events(
+        self, proposal_id: str | None = None, actions: Sequence[str] = ()
+    ) -> Iterator[audit.Event]:
+        """Events in seq order: all, one proposal's, and/or only those of `actions`."""
+        return audit.iter_events(self.conn, proposal_id=proposal_id, actions=actions)
 
     def decisions(self, ref: str) -> list[dict[str, Any]]:
         """Approvals, rejections and undos of one proposal, oldest first."""

@@ -70,7 +70,7 @@ def published(store: ReviewStore, pid: str) -> dict[str, Any] | None:
 def latest_publications(store: ReviewStore) -> Iterator[Event]:
     """The live finding `publish` event of every proposal, in publishing order."""
     latest: dict[str, Event] = {}
-    for event in store.events():
+    for event in store.events(actions=(PUBLISH, WITHDRAW)):
         if event.proposal_id is None:
             continue
         if event.action == PUBLISH:

@@ -276,3 +276,20 @@ def test_payload_values_read_only_the_actions_asked_for(mem_store):
         "WHERE action IN (?, ?) ORDER BY seq", ("publish", "publish_failed")))
     assert "USING INDEX events_action" in plan and "SCAN events" not in plan.replace(
         "SCAN events USING INDEX", "")
+
+
+def test_events_of_some_actions_come_in_seq_order_across_batches(mem_store):
+    from store import audit
+
+    a = mem_store.add_proposal(make_proposal(1), actor="ingest")
+    b = mem_store.add_proposal(make_proposal(2), actor="ingest")
+    for i in range(5):
+        mem_store.comment(a if i % 2 else b, f"note {i}", actor="x")
+        mem_store.annotate(a, "publish", {"i": i}, actor="x")
+    every = list(mem_store.events())
+    want = [e.seq for e in every if e.action in ("publish", "comment")]
+    got = audit.iter_events(mem_store.conn, actions=("publish", "comment"), batch=3)
+    assert [e.seq for e in got] == want
+    mine = mem_store.events(a, actions=("comment",))
+    assert [e.payload["text"] for e in mine] == ["note 1", "note 3"]
+    assert list(mem_store.events(actions=("nothing",))) == []
