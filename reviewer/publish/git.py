@@ -172,8 +172,12 @@ def push(repo: Repo, retries: int, own: Sequence[str] = ()) -> Pushed:
             # Mid-rebase, REBASE_HEAD is our commit; its tree has the whole record, including
             # files it left unchanged, which the remote's removal took away too.
             ours = [path for path in own if _in_tree(repo, "REBASE_HEAD", path)]
-            _checked(repo.root, "checkout", "REBASE_HEAD", "--", *ours)
-            _checked(repo.root, "add", "--", *ours)
+            try:
+                _checked(repo.root, "checkout", "REBASE_HEAD", "--", *ours)
+                _checked(repo.root, "add", "--", *ours)
+            except GitError:
+                run(repo.root, "rebase", "--abort")  # never leave the clone mid-rebase
+                raise
             rebased = run(repo.root, "-c", "core.editor=true", "rebase", "--continue")
         if rebased.returncode != 0:
             run(repo.root, "rebase", "--abort")
