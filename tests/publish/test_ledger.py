@@ -16,7 +16,7 @@ import pytest
 from reviewer.publish import PublishConfig, PublishError, ledger, publish, published
 from reviewer.publish.git import open_repo
 from reviewer.publish.record import publisher_id
-from reviewer.publish.withdraw import withdraw
+from reviewer.publish.withdraw import WithdrawResult, withdraw
 from store import ReviewStore
 from tests.publish.helpers import approve, approved, bare_remote, clone, git
 from tests.publish.test_git import _barrier_hook, commits, files_on
@@ -33,10 +33,13 @@ def _two_stores_publish_one_finding(tmp_path: Path):
     return remote, dirs, stores, pid
 
 
-def _withdraw(store: ReviewStore, pid: str, name: str, folder: Path):
+def _withdraw(store: ReviewStore, pid: str, name: str, folder: Path) -> WithdrawResult:
+    """Undo the store's approval and withdraw its publication, as `reviewer undo` does."""
     store.undo(pid, actor=name)
-    return withdraw(store, pid, actor=name, reason="approval undone",
-                    config=PublishConfig(folder=folder))
+    result = withdraw(store, pid, actor=name, reason="approval undone",
+                      config=PublishConfig(folder=folder))
+    assert result is not None
+    return result
 
 
 def _vouchers(folder: Path, pid: str) -> set[str]:
@@ -57,7 +60,7 @@ def test_the_first_store_undoing_leaves_the_record_the_second_still_approves(tmp
         assert ids["alice"] != ids["bob"] and _vouchers(dirs["alice"], pid) == set(ids.values())
 
         first = _withdraw(stores["alice"], pid, "alice", dirs["alice"])
-        assert first is not None and first.removed == () and first.pushed
+        assert first.removed == () and first.pushed
         assert len(_record(remote, pid)) == 3  # Bob's approval still stands
         kept = stores["alice"].latest_event(pid, "withdraw").payload["kept"]
         assert kept.startswith("the shared record stays: 1 other") and ids["bob"] in kept
@@ -68,7 +71,7 @@ def test_the_first_store_undoing_leaves_the_record_the_second_still_approves(tmp
         assert _vouchers(dirs["bob"], pid) == {ids["bob"]}
 
         last = _withdraw(stores["bob"], pid, "bob", dirs["bob"])
-        assert last is not None and len(last.removed) == 3 and last.pushed
+        assert len(last.removed) == 3 and last.pushed
         assert _record(remote, pid) == []  # nobody approves it any more
         assert "kept" not in stores["bob"].latest_event(pid, "withdraw").payload
         assert _vouchers(dirs["alice"], pid) == set()
@@ -81,10 +84,10 @@ def test_the_store_that_lost_the_race_undoing_first_also_leaves_the_record(tmp_p
     remote, dirs, stores, pid = _two_stores_publish_one_finding(tmp_path)
     try:
         first = _withdraw(stores["bob"], pid, "bob", dirs["bob"])
-        assert first is not None and first.removed == ()
+        assert first.removed == ()
         assert len(_record(remote, pid)) == 3  # Alice's record, Alice's approval
         last = _withdraw(stores["alice"], pid, "alice", dirs["alice"])
-        assert last is not None and len(last.removed) == 3 and _record(remote, pid) == []
+        assert len(last.removed) == 3 and _record(remote, pid) == []
     finally:
         for store in stores.values():
             store.close()
@@ -99,7 +102,7 @@ def test_two_stores_undoing_at_once_never_leave_the_record_unapproved(tmp_path):
     rendezvous.mkdir()
     for folder in dirs.values():
         _barrier_hook(folder, rendezvous, len(dirs))
-    results: dict[str, object] = {}
+    results: dict[str, WithdrawResult] = {}
     errors: list[BaseException] = []
 
     def undo(name: str) -> None:
@@ -119,7 +122,7 @@ def test_two_stores_undoing_at_once_never_leave_the_record_unapproved(tmp_path):
         t.join()
     assert not errors, errors
     assert _record(remote, pid) == []
-    assert sorted(len(r.removed) for r in results.values()) == [0, 3]  # type: ignore[attr-defined]
+    assert sorted(len(r.removed) for r in results.values()) == [0, 3]
     withdrawals = [c for c in commits(remote) if ["Ledger", "withdraw"] in c["trailers"]]
     assert len(withdrawals) == 2  # the loser's first decision was undone, not pushed
     assert _vouchers(dirs["bob"], pid) == set()
@@ -184,9 +187,9 @@ def test_approving_again_after_a_kept_withdrawal_vouches_again(tmp_path):
         assert again.committed and again.pushed  # a new approval, a new audit hash
         assert ["Store", publisher_id(alice)] in commits(remote)[0]["trailers"]
         assert _vouchers(dirs["bob"], pid) == {publisher_id(alice), publisher_id(bob)}
-        assert _withdraw(bob, pid, "bob", dirs["bob"]).removed == ()  # type: ignore[union-attr]
+        assert _withdraw(bob, pid, "bob", dirs["bob"]).removed == ()
         assert len(_record(remote, pid)) == 3  # Alice approves it again
-        assert len(_withdraw(alice, pid, "alice", dirs["alice"]).removed) == 3  # type: ignore[union-attr]
+        assert len(_withdraw(alice, pid, "alice", dirs["alice"]).removed) == 3
         assert _record(remote, pid) == []
     finally:
         for store in stores.values():
@@ -237,9 +240,9 @@ def test_a_store_upgraded_after_publishing_can_still_withdraw_its_record(tmp_pat
         assert publish(bob, pid, actor="bob", config=PublishConfig(folder=dirs["bob"])).committed
 
         # Alice's withdrawal retires both her words; Bob's keeps the record until he withdraws.
-        assert _withdraw(alice, pid, "alice", dirs["alice"]).removed == ()  # type: ignore[union-attr]
+        assert _withdraw(alice, pid, "alice", dirs["alice"]).removed == ()
         assert _vouchers(dirs["bob"], pid) == {publisher_id(bob)}
-        assert len(_withdraw(bob, pid, "bob", dirs["bob"]).removed) == 3  # type: ignore[union-attr]
+        assert len(_withdraw(bob, pid, "bob", dirs["bob"]).removed) == 3
         assert _record(remote, pid) == []
     finally:
         alice.close()
@@ -256,7 +259,7 @@ def test_a_publish_that_races_a_withdrawal_of_the_same_record_puts_its_own_back(
         publish(alice, pid, actor="alice", config=PublishConfig(folder=alice_dir))
         bob_dir = clone(remote, tmp_path / "bob")  # with Alice's files in it
         assert approved(bob, 7, by="bob@example.org") == pid
-        assert len(_withdraw(alice, pid, "alice", alice_dir).removed) == 3  # type: ignore[union-attr]
+        assert len(_withdraw(alice, pid, "alice", alice_dir).removed) == 3
         assert _record(remote, pid) == []
 
         result = publish(bob, pid, actor="bob", config=PublishConfig(folder=bob_dir))
@@ -288,7 +291,7 @@ def test_stores_copied_from_one_file_before_publishing_vouch_apart(tmp_path):
         ids = {publisher_id(stores[name]) for name in names}
         assert len(ids) == 2 and _vouchers(dirs["alice"], pid) == ids
         assert publisher_id(stores["alice"]) == publisher_id(stores["alice"])  # fixed now
-        assert _withdraw(stores["alice"], pid, "alice", dirs["alice"]).removed == ()  # type: ignore[union-attr]
+        assert _withdraw(stores["alice"], pid, "alice", dirs["alice"]).removed == ()
         assert len(_record(remote, pid)) == 3  # Bob's copy still approves it
     finally:
         for store in stores.values():
@@ -305,9 +308,9 @@ def test_a_record_published_before_the_ledger_stays_while_a_newer_store_vouches(
 
         # Alice's live publication names no store; her withdrawal still reads the ledger.
         assert "store" not in published(alice, pid)
-        assert _withdraw(alice, pid, "alice", dirs["alice"]).removed == ()  # type: ignore[union-attr]
+        assert _withdraw(alice, pid, "alice", dirs["alice"]).removed == ()
         assert len(_record(remote, pid)) == 3 and _vouchers(dirs["bob"], pid) == {publisher_id(bob)}
-        assert len(_withdraw(bob, pid, "bob", dirs["bob"]).removed) == 3  # type: ignore[union-attr]
+        assert len(_withdraw(bob, pid, "bob", dirs["bob"]).removed) == 3
     finally:
         alice.close()
         bob.close()
