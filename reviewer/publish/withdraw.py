@@ -89,8 +89,7 @@ def withdraw(
     payload: dict[str, Any] = {"kind": kind, "folder": str(folder), "file": str(folder / main),
                                "reason": reason, "removed": [], "commit": None, "pushed": False,
                                "http_copy": (live.payload.get("http") or {}).get("url")}
-    store_id = live.payload.get("store")
-    if live.payload.get("kept_remote") and store_id is None:
+    if live.payload.get("kept_remote") and live.payload.get("store") is None:
         # Published before the ledger: the shared record is another reviewer's, whose
         # approval this undo does not touch.
         payload["kept"] = "the shared record is another reviewer's publication"
@@ -102,9 +101,8 @@ def withdraw(
             repo = git.open_repo(folder, config.remote, config.branch)
             if repo is not None:
                 stage = "ledger"
+                # The live publish event is among the store's own, so its name is in here.
                 mine = {*publisher_ids(store), *_own_legacy(store, pid)}
-                if store_id is not None:
-                    mine.add(str(store_id))
                 removed, others = _by_ledger(repo, folder, names, kind, mine, pid,
                                              _message(live.payload, pid, actor, reason, mine),
                                              config.push_retries)
@@ -130,8 +128,8 @@ def withdraw(
 
 def _own_legacy(store: ReviewStore, pid: str) -> set[str]:
     """Vouchers of records this store published before the ledger (its own, not kept)."""
-    return {ledger.legacy(str(e.payload["commit"])) for e in store.events(pid)
-            if e.action == PUBLISH and "store" not in e.payload and e.payload.get("commit")
+    return {ledger.legacy(str(e.payload["commit"])) for e in store.events(pid, (PUBLISH,))
+            if "store" not in e.payload and e.payload.get("commit")
             and not e.payload.get("kept_remote")}
 
 
@@ -162,12 +160,11 @@ def _by_ledger(repo: git.Repo, folder: Path, names: list[str], kind: str, mine: 
 
 
 def _message(published: dict[str, Any], pid: str, actor: str, reason: str,
-             mine: set[str] | None = None) -> str:
+             mine: set[str]) -> str:
     """The withdrawal commit's message; `mine` are the vouchers it retires, for the ledger."""
     title = f"Withdraw {pid[:12]}: {short(reason, 60)}"
     trailers = [("Withdrawn-by", short(actor, 200)), ("Proposal-Id", pid),
                 ("Diff-SHA256", str(published.get("diff_sha256") or "none"))]
     if mine:
-        kind = str(published.get("kind", "finding"))
-        trailers += ledger.trailers(kind, mine, ledger.WITHDRAW)
+        trailers += ledger.trailers(str(published.get("kind", "finding")), mine, ledger.WITHDRAW)
     return git.message(title, "", trailers)
