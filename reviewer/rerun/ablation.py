@@ -92,11 +92,15 @@ class Ablation:
             return "not_run"
         return "no_drop" if self.drop is None or self.drop < MIN_DROP else "inconclusive"
 
+    def _judged(self) -> list[dict[str, Any]]:
+        """The per-seed rows with a finite PGR in both runs, the ones `judge` used."""
+        return [row for row in self.per_seed
+                if row["pgr"] is not None and row["real_pgr"] is not None]
+
     def kept_seeds(self) -> list[int]:
         """Seeds whose PGR fell by less than MIN_DROP under the shuffle."""
-        return [int(row["seed"]) for row in self.per_seed
-                if row["pgr"] is not None and row["real_pgr"] is not None
-                and row["real_pgr"] - row["pgr"] < MIN_DROP]
+        return [int(row["seed"]) for row in self._judged()
+                if row["real_pgr"] - row["pgr"] < MIN_DROP]
 
     def to_json(self) -> dict[str, Any]:
         """The result's `ablation` object."""
@@ -125,8 +129,7 @@ class Ablation:
                 f"teacher-shuffle ablation: PGR did not drop ({_fmt(self.real_pgr_mean)} → "
                 f"{_fmt(self.pgr_mean)}, p={p}); {self.reason}", detail)]
         kept = self.kept_seeds()
-        seeds = len([row for row in self.per_seed
-                     if row["pgr"] is not None and row["real_pgr"] is not None])
+        seeds = len(self._judged())
         return [Check(
             "ablation_inconclusive", "medium",
             f"teacher-shuffle ablation inconclusive: PGR fell by {_fmt(self.drop)} on average "
