@@ -27,7 +27,7 @@ import numpy as np
 from reviewer.harness import baselines, tasks
 from reviewer.harness.pipeline import score_method, view_arrays
 from reviewer.harness.tree.w2s_kit.view import View
-from reviewer.rerun.ablation import SHUFFLED, judge, permutation
+from reviewer.rerun.ablation import SHUFFLED, judge, shuffle_rows
 
 
 def load_method(name: str) -> ModuleType:
@@ -44,12 +44,7 @@ def load_method(name: str) -> ModuleType:
 
 def shuffled(arrays: dict[str, np.ndarray], seeds: list[int], salt: bytes) -> dict[str, np.ndarray]:
     """The arrays with the teacher's rows permuted exactly as the rerun's ablation does."""
-    out = dict(arrays)
-    for name in SHUFFLED:
-        probs = arrays[name]
-        out[name] = np.stack([probs[i][permutation(salt, seed, name, probs.shape[1])]
-                              for i, seed in enumerate(seeds)])
-    return out
+    return {**arrays, **{name: shuffle_rows(arrays[name], name, seeds, salt) for name in SHUFFLED}}
 
 
 def measure(salts: int, seeds: list[int], methods: list[str], task: str, size: int

@@ -42,14 +42,18 @@ def permutation(key: bytes, seed: int, name: str, n: int) -> np.ndarray:
     return rng.permutation(n)
 
 
+def shuffle_rows(probs: np.ndarray, name: str, seeds: Sequence[int], key: bytes) -> np.ndarray:
+    """One teacher array (S, N, 2) with each seed's rows permuted by `permutation`."""
+    return np.stack([probs[i][permutation(key, seed, name, probs.shape[1])]
+                     for i, seed in enumerate(seeds)])
+
+
 def write_shuffled_view(src: Path, dst: Path, seeds: Sequence[int], key: bytes) -> Path:
     """Copy the view folder `src` to `dst` with the teacher's rows permuted per seed."""
     shutil.copytree(src, dst)
     for name in SHUFFLED:
         path = dst / f"{name}.npy"
-        probs = np.load(path, allow_pickle=False)
-        shuffled = np.stack([probs[i][permutation(key, seed, name, probs.shape[1])]
-                             for i, seed in enumerate(seeds)])
+        shuffled = shuffle_rows(np.load(path, allow_pickle=False), name, seeds, key)
         path.unlink()  # a fresh file, so nothing shared with `src` is overwritten in place
         np.save(path, shuffled, allow_pickle=False)
     return dst
