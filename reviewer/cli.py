@@ -17,11 +17,11 @@ from reviewer.commands.proposals import (
     list_cmd,
     reject_cmd,
     search_cmd,
-    show_cmd,
     undo_cmd,
 )
 from reviewer.commands.report import report_cmd
 from reviewer.commands.rerun import rerun_cmd, worker_cmd
+from reviewer.commands.show import show_cmd
 from reviewer.context import Context
 from reviewer.harness.cli import harness
 

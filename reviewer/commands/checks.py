@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from rich.text import Text
 
@@ -57,11 +59,19 @@ def check_cmd(
     if not found:
         out.print(f"{pid[:12]}: no findings")
     for c in found:
-        state = "" if c["resolved"] is None else f"  (resolved by {clean(c['resolved']['by'])})"
-        line = Text(f"{c['id']:>5}  ")
-        line.append(f"{c['severity']:<6}", style=SEVERITY_STYLE[c["severity"]])
-        line.append(f"  {c['code']:<22} {clean(c['message'], single_line=True)}{state}")
-        out.print(line)
+        out.print(check_line(c, prefix=f"{c['id']:>5}  "))
+
+
+def check_line(check: dict[str, Any], prefix: str = "") -> Text:
+    """`severity  code  message`, the severity coloured, and who resolved it if anyone did."""
+    resolved = check.get("resolved")
+    state = "" if not resolved else f"  (resolved by {clean(resolved.get('by'))})"
+    line = Text(prefix)
+    severity = str(check.get("severity"))
+    line.append(f"{severity:<6}", style=SEVERITY_STYLE.get(severity, ""))
+    code = clean(str(check.get("code")), single_line=True)
+    line.append(f"  {code:<22} {clean(check.get('message'), single_line=True)}{state}")
+    return line
 
 
 def _check_all(ctx: Context) -> None:

@@ -1,4 +1,4 @@
-"""list, show, approve, reject, comment and undo."""
+"""list, search, approve, reject, comment and undo."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.text import Text
 from reviewer.config import ConfigError
 from reviewer.context import Context, console, listing, pass_ctx, print_json
 from reviewer.decide import decide, undo
-from reviewer.shapes import list_item, show
+from reviewer.shapes import list_item
 from reviewer.textsafe import clean, short
 from store import StoreError
 from store.errors import GateError
@@ -104,41 +104,6 @@ def search_cmd(ctx: Context, text: str, limit: int, as_json: bool) -> None:
         print_json([list_item(r) for r in rows])
         return
     print_queue(rows, ctx.store.count(text=text))
-
-
-@click.command("show")
-@click.argument("ref")
-@click.option("--json", "as_json", is_flag=True, help="Print the object of DESIGN §4.5.")
-@pass_ctx
-def show_cmd(ctx: Context, ref: str, as_json: bool) -> None:
-    """Show one proposal (ID may be a unique prefix)."""
-    try:
-        data = show(ctx.store, ref)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if as_json:
-        print_json(data)
-        return
-    out = console()
-    out.print(Text(clean(data["title"], single_line=True), style="bold"))
-    out.print(f"id       {data['id']}")
-    out.print(f"status   {data['status']}")
-    out.print(Text(f"agent    {clean(data['agent'], single_line=True)}"))
-    out.print(Text(f"idea     {clean(data['idea'], single_line=True)}"))
-    out.print(f"harness  {clean(data['harness'])}  base {clean(data['base']) or '—'}")
-    out.print(f"diff     {data['diff_sha256'] or 'none attached'}")
-    claimed = data["claimed"]
-    out.print(
-        f"claimed  PGR {_fmt(claimed['pgr'])} ± {_fmt(claimed['pgr_se'])}  "
-        f"weak {_fmt(claimed['weak_acc'])}  strong {_fmt(claimed['strong_acc'])}  "
-        f"transfer {_fmt(claimed['transfer_acc'])}  seeds {claimed['seeds']}"
-    )
-    out.print()
-    out.print(Text(clean(data["summary"])))
-    for d in data["decisions"]:
-        out.print(Text(f"{d['at']}  {clean(d['actor'])}  {d['action']}  {clean(d['reason'])}"))
-    for c in data["comments"]:
-        out.print(Text(f"{c['at']}  {clean(c['actor'])}  comment  {clean(c['text'])}"))
 
 
 def _decide(

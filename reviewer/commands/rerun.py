@@ -13,6 +13,7 @@ from reviewer.present import ablation_word, num, pm
 from reviewer.rerun.jobs import DEFAULT_SEEDS, DEFAULT_TASK, request_rerun, reviewer_seeds
 from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
 from reviewer.shapes import rerun_item
+from reviewer.textsafe import clean
 from store import StoreError
 from store.jobs import DEFAULT_LEASE_S
 
@@ -26,7 +27,15 @@ def _seed_list(value: str | None) -> list[int] | None:
         raise click.BadParameter("use comma-separated integers, e.g. 11,12,13") from exc
 
 
-def _summary(item: dict[str, Any]) -> str:
+def rerun_summary(item: dict[str, Any], *, with_checks: bool = True) -> str:
+    """A rerun's result in a few lines: verdict, PGR and its interval, ablation, held-out.
+
+    Reasons and stages can quote what the method printed, so the text is cleaned.
+    """
+    return clean(_summary(item, with_checks))
+
+
+def _summary(item: dict[str, Any], with_checks: bool) -> str:
     if item["state"] != "done":
         stage = (item.get("progress") or {}).get("stage", "")
         return f"job {item['id']}: {item['state']}" + (f" ({stage})" if stage else "")
@@ -51,7 +60,7 @@ def _summary(item: dict[str, Any]) -> str:
             f"\n  held-out {entry['task']}: PGR {pm(entry['pgr_mean'], entry['pgr_se'])}  "
             f"naive {num(entry['baseline_pgr_mean'])}  gain {num(entry['gain'])}"
         )
-    for check in item.get("checks") or []:
+    for check in (item.get("checks") or []) if with_checks else []:
         text += f"\n  {check['severity']}: {check['code']}: {check['message']}"
     return text
 
@@ -156,7 +165,7 @@ def rerun_cmd(
         print_json(item)
     else:
         click.echo(
-            _summary(item)
+            rerun_summary(item)
             if wait
             else f"job {job.id}: queued on seeds {item['seeds']}; run `reviewer worker`"
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewer.commands.rerun import _summary
+from reviewer.commands.rerun import rerun_summary
 
 DONE = {"id": 4, "state": "done", "verdict": "reproduced", "pgr_mean": 0.6, "pgr_se": 0.02,
         "pgr_ci": [0.55, 0.65], "baseline_pgr_mean": 0.25, "gain_p_value": 0.001}
@@ -10,7 +10,7 @@ DONE = {"id": 4, "state": "done", "verdict": "reproduced", "pgr_mean": 0.6, "pgr
 
 def test_each_ablation_outcome_has_its_word():
     def line(ablation: dict) -> str:
-        return _summary({**DONE, "ablation": {"pgr_mean": -0.8, "real_pgr_mean": 0.6,
+        return rerun_summary({**DONE, "ablation": {"pgr_mean": -0.8, "real_pgr_mean": 0.6,
                                               **ablation}}).splitlines()[1]
 
     assert "ablation: passed," in line({"passed": True, "outcome": "passed"})

@@ -1,0 +1,122 @@
+"""`reviewer show`: one proposal with everything a decision rests on, as text or JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from reviewer.commands.checks import check_line
+from reviewer.commands.rerun import rerun_summary
+from reviewer.context import Context, console, pass_ctx, print_json
+from reviewer.present import checks_by_severity, num, pm, publication_text, timeline
+from reviewer.shapes import show
+from reviewer.textsafe import clean
+from store import StoreError
+
+
+@click.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print the object of DESIGN §4.5.")
+@pass_ctx
+def show_cmd(ctx: Context, ref: str, as_json: bool) -> None:
+    """Show one proposal (ID may be a unique prefix): claim, checks, reruns, gates, record."""
+    try:
+        data = show(ctx.store, ref)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        print_json(data)
+        return
+    print_proposal(data, console())
+
+
+def print_proposal(data: dict[str, Any], out: Console) -> None:
+    """The `show` object as text; every agent string is cleaned and printed without markup."""
+    out.print(Text(clean(data["title"], single_line=True), style="bold"))
+    for label, value in _header(data):
+        out.print(Text(f"{label:<9}{value}"))
+    _print_checks(data["checks"], out)
+    _print_reruns(data["reruns"], out)
+    if data["status"] == "pending":
+        _print_gates(data["gates"], out)
+    if data.get("published"):
+        out.print(Text(f"published  {publication_text('publish', data['published'])}"))
+    if data.get("assist"):
+        out.print(Text(_assist_line(data["assist"])))
+    out.print()
+    out.print(Text(clean(data["summary"]).rstrip()))
+    entries = timeline(data)
+    if entries:
+        out.print()
+        for e in entries:
+            # Seconds are enough to read; `show --json` keeps the full timestamps.
+            at = e.at[:19].replace("T", " ")
+            out.print(Text(f"{at}  {e.actor}  {e.action}  {e.text}"))
+
+
+def _header(data: dict[str, Any]) -> list[tuple[str, str]]:
+    claimed = data["claimed"]
+    return [
+        ("id", data["id"]),
+        ("status", data["status"]),
+        ("agent", clean(data["agent"], single_line=True)),
+        ("idea", clean(data["idea"], single_line=True)),
+        ("harness", f"{clean(data['harness'])}  base {clean(data['base']) or '—'}"),
+        ("diff", data["diff_sha256"] or "none attached"),
+        (
+            "claimed",
+            f"PGR {pm(claimed['pgr'], claimed['pgr_se'])}  weak {num(claimed['weak_acc'])}  "
+            f"strong {num(claimed['strong_acc'])}  transfer {num(claimed['transfer_acc'])}  "
+            f"seeds {clean(str(claimed['seeds']), single_line=True)}",
+        ),
+        ("risk", num(data.get("risk"), 1)),
+    ]
+
+
+def _print_checks(checks: list[dict[str, Any]], out: Console) -> None:
+    groups = checks_by_severity(checks)
+    if not groups:
+        out.print("checks   none")
+        return
+    counts = ", ".join(f"{len(found)} {severity}" for severity, found in groups)
+    out.print(f"checks   {counts}")
+    for _severity, found in groups:
+        for check in found:
+            out.print(check_line(check, prefix="  "))
+
+
+def _print_reruns(reruns: list[dict[str, Any]], out: Console) -> None:
+    if not reruns:
+        out.print("reruns   none (`reviewer rerun ID` queues one)")
+        return
+    out.print("reruns")
+    for item in reruns:
+        # The checks section above already lists what each rerun raised.
+        for line in rerun_summary(item, with_checks=False).splitlines():
+            out.print(Text(f"  {line}"))
+        if item.get("unsafe_no_sandbox"):
+            out.print("    UNSAFE: ran without the sandbox")
+
+
+def _print_gates(gates: list[str], out: Console) -> None:
+    if not gates:
+        out.print("gates    met: an approval may proceed")
+        return
+    out.print("gates    an approval is blocked by:")
+    for gate in gates:
+        out.print(Text(f"  - {clean(gate, single_line=True)}"))
+
+
+def _assist_line(record: dict[str, Any]) -> str:
+    answer = record.get("answer") or {}
+    hack = "yes" if answer.get("suspected_hack") else "no"
+    stale = "; the diff changed since" if record.get("stale") else ""
+    model = clean(str(record.get("model")), single_line=True)
+    risk = clean(str(answer.get("risk")), single_line=True)
+    return (
+        f"second opinion  {model}: suspected hack {hack}, risk {risk} "
+        f"(advisory{stale}; its rationale is in `show --json`)"
+    )

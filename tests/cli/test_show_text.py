@@ -1,0 +1,108 @@
+"""`reviewer show` as text: checks, reruns, gates, publication and timeline, all cleaned."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from rich.console import Console
+
+from reviewer.commands.show import print_proposal
+from tests.cli.test_cli import HOSTILE, ingest_ids, native, proposals_file, run  # noqa: F401  (fixtures)
+
+RESULT = {"verdict": "reproduced", "pgr_mean": 0.6, "pgr_se": 0.02, "pgr_ci": [0.55, 0.65],
+          "baseline_pgr_mean": 0.25, "gain_p_value": 0.001,
+          "ablation": {"passed": True, "outcome": "passed", "pgr_mean": -0.8,
+                       "real_pgr_mean": 0.6},
+          "checks": [{"code": "seed_spread", "severity": "medium",
+                      "message": "seed 3 is an outlier"}]}
+
+
+def _finish(store, pid: str, result: dict) -> int:
+    job = store.jobs.enqueue(pid, kind="rerun", params={"seeds": [11, 12, 13]}, actor="t")
+    store.jobs.complete(job.id, store.jobs.claim("w", job_id=job.id).attempt, result)
+    return job.id
+
+
+def test_show_prints_checks_reruns_gates_and_timeline(run, tmp_path):  # noqa: F811
+    from store import ReviewStore
+
+    path = tmp_path / "one.json"
+    # A single seed and a PGR above 1 give high and medium static checks.
+    path.write_text(json.dumps(native(1, claimed={"pgr": 1.06, "pgr_se": 0.0, "seeds": [7]})))
+    pid = ingest_ids(run, path)[0]
+    store = ReviewStore.open(run.db)
+    job_id = _finish(store, pid, RESULT)
+    store.close()
+    run("comment", pid, "the warm-up looks harmless")
+    out = run("show", pid[:10]).output
+
+    assert "checks   1 high, 3 medium" in out
+    high = out.index("  high    claim_inconsistent")
+    assert high < out.index("  medium  few_seeds") < out.index("  medium  seed_spread")
+    assert f"  job {job_id}: reproduced  PGR 0.600 ± 0.020  95% CI [0.550, 0.650]" in out
+    assert "    teacher-shuffle ablation: passed, PGR 0.600 -> -0.800" in out
+    # The rerun's own check is listed once, with the others, not again under the rerun.
+    assert out.count("seed 3 is an outlier") == 1
+    assert "gates    an approval is blocked by:" in out
+    assert "  - unresolved high-severity checks: claim_inconsistent" in out
+    assert "comment  the warm-up looks harmless" in out
+
+
+def test_a_proposal_with_nothing_yet_says_so(run, proposals_file):  # noqa: F811
+    pid = ingest_ids(run, proposals_file)[0]
+    out = run("show", pid).output
+    assert "reruns   none (`reviewer rerun ID` queues one)" in out
+    assert "gates    an approval is blocked by:" in out
+    run("reject", pid, "--reason", "not novel")
+    out = run("show", pid).output
+    # Gates only matter while a decision is open.
+    assert "gates" not in out and "reject  not novel" in out
+
+
+def test_hostile_rerun_and_check_text_is_cleaned(run, proposals_file):  # noqa: F811
+    from store import ReviewStore
+
+    pid = ingest_ids(run, proposals_file)[0]
+    store = ReviewStore.open(run.db)
+    _finish(store, pid, {"verdict": "failed", "pgr_mean": None,
+                         "reason": "invalid predictions: " + HOSTILE,
+                         "checks": [{"code": "x\x1b[2J", "severity": "high",
+                                     "message": "m " + HOSTILE}]})
+    store.close()
+    out = run("show", pid).output
+    assert "failed: invalid predictions:" in out and "m [link=https://evil.example]" in out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+
+
+def _render(data: dict) -> str:
+    buffer = io.StringIO()
+    print_proposal(data, Console(file=buffer, width=200, markup=False, highlight=False))
+    return buffer.getvalue()
+
+
+def _data(**extra) -> dict:
+    claimed = {"pgr": 0.5, "pgr_se": None, "weak_acc": 0.7, "strong_acc": None,
+               "transfer_acc": None, "seeds": [1], "dataset": None}
+    return {"id": "a" * 64, "status": "approved", "agent": "a", "idea": "i", "title": "T",
+            "summary": "S\n\n", "harness": "builtin", "base": None, "diff_sha256": None,
+            "claimed": claimed, "risk": None, "checks": [], "gates": [], "reruns": [],
+            "decisions": [], "comments": [], "published": None, "assist": None, **extra}
+
+
+def test_published_record_and_second_opinion_lines():
+    out = _render(_data(
+        published={"file": "findings/abc_i.json", "commit": "0123456789abcdef", "pushed": True},
+        assist={"model": "claude\x1b[31m", "answer": {"suspected_hack": True, "risk": "high"},
+                "stale": True},
+    ))
+    assert "published  findings/abc_i.json, commit 0123456789ab, pushed" in out
+    assert "second opinion  claude: suspected hack yes, risk high (advisory; the diff " in out
+    assert "\x1b" not in out
+    assert "checks   none" in out and "claimed  PGR 0.500  weak 0.700  strong -" in out
+    assert "diff     none attached" in out and "risk     -" in out
+
+
+def test_pending_with_every_gate_met_says_an_approval_may_proceed():
+    out = _render(_data(status="pending"))
+    assert "gates    met: an approval may proceed" in out
