@@ -14,7 +14,7 @@ from reviewer.rerun.jobs import DEFAULT_SEEDS, DEFAULT_TASK, request_rerun, revi
 from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
 from reviewer.shapes import rerun_item
 from reviewer.textsafe import clean
-from store import StoreError
+from store import ReviewStore, StoreError
 from store.jobs import DEFAULT_LEASE_S
 
 
@@ -66,7 +66,7 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
 
 
 @click.command("rerun")
-@click.argument("ref", required=False)
+@click.argument("refs", metavar="[ID]...", nargs=-1)
 @click.option(
     "--seeds",
     "k",
@@ -78,7 +78,7 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
 @click.option("--size", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @click.option("--priority", type=int, default=0, show_default=True)
-@click.option("--wait", is_flag=True, help="Run it now in this process and print the result.")
+@click.option("--wait", is_flag=True, help="Run them now in this process and print the results.")
 @click.option(
     "--cancel",
     "cancel_job",
@@ -106,7 +106,7 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
 @pass_ctx
 def rerun_cmd(
     ctx: Context,
-    ref: str | None,
+    refs: tuple[str, ...],
     k: int | None,
     seed_list: str | None,
     task: str,
@@ -120,55 +120,79 @@ def rerun_cmd(
     heldout: bool,
     as_json: bool,
 ) -> None:
-    """Queue a rerun of proposal REF on seeds the reviewer chooses, paired with `naive`."""
+    """Queue reruns of proposals on seeds the reviewer chooses, each paired with `naive`.
+
+    Several IDs share one draw of seeds, so the cached teacher, ceiling and `naive` scores
+    of the first serve the rest, and their results compare on the same seeds.
+    """
     store = ctx.store
     try:
         if cancel_job is not None:
+            if refs:
+                raise click.UsageError("--cancel takes a job number, not proposal IDs")
             job = store.jobs.cancel(cancel_job, actor=ctx.actor)
             click.echo(f"job {job.id}: cancelled")
             return
-        if ref is None:
-            raise click.UsageError("give a proposal ID (or --cancel JOB)")
+        if not refs:
+            raise click.UsageError("give one or more proposal IDs (or --cancel JOB)")
         if k is not None and seed_list is not None:
             raise click.UsageError("give --seeds or --seed-list, not both")
         if not unsafe_no_sandbox:
             find_tools()
-        seeds = _seed_list(seed_list) or (reviewer_seeds(k) if k else None)
-        job = request_rerun(
-            store,
-            ref,
-            actor=ctx.actor,
-            seeds=seeds,
-            task=task,
-            size=size,
-            device=device,
-            priority=priority,
-            unsafe_no_sandbox=unsafe_no_sandbox,
-            ablation=ablation,
-            heldout=heldout,
-        )
+        seeds = _seed_list(seed_list) or reviewer_seeds(k or DEFAULT_SEEDS)
     except (StoreError, SandboxUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
+    options = {"seeds": seeds, "task": task, "size": size, "device": device,
+               "priority": priority, "unsafe_no_sandbox": unsafe_no_sandbox,
+               "ablation": ablation, "heldout": heldout}
+    jobs, failed, seen = [], 0, set()
+    for ref in refs:
+        try:
+            pid = store.resolve(ref)
+            if pid not in seen:  # each proposal once, however its ID was written
+                seen.add(pid)
+                jobs.append(request_rerun(store, pid, actor=ctx.actor, **options))
+        except StoreError as exc:
+            if len(refs) == 1:
+                raise click.ClickException(str(exc)) from exc
+            click.echo(clean(f"error: {ref}: {exc}"), err=True)
+            failed += 1
     if wait:
-        from reviewer.rerun.worker import run_job, worker_name
+        for job in jobs:
+            _run_now(store, job.id)
+    items = [rerun_item(store.jobs.get(job.id)) for job in jobs]
+    _print_items(items, store, as_json=as_json, single=len(refs) == 1, wait=wait)
+    if failed:
+        raise click.exceptions.Exit(1)
 
-        while store.jobs.get(job.id).state in ("queued", "running"):
-            # Claiming succeeds only while the job is queued or its lease has expired, so this
-            # also takes over from another worker that died with the job.
-            claimed = store.jobs.claim(worker_name(), lease_s=DEFAULT_LEASE_S, job_id=job.id)
-            if claimed is not None:
-                run_job(store, claimed, log=lambda m: click.echo(m, err=True))
-            else:
-                time.sleep(1.0)
-    item = rerun_item(store.jobs.get(job.id))
+
+def _run_now(store: ReviewStore, job_id: int) -> None:
+    from reviewer.rerun.worker import run_job, worker_name
+
+    while store.jobs.get(job_id).state in ("queued", "running"):
+        # Claiming succeeds only while the job is queued or its lease has expired, so this
+        # also takes over from another worker that died with the job.
+        claimed = store.jobs.claim(worker_name(), lease_s=DEFAULT_LEASE_S, job_id=job_id)
+        if claimed is not None:
+            run_job(store, claimed, log=lambda m: click.echo(m, err=True))
+        else:
+            time.sleep(1.0)
+
+
+def _print_items(
+    items: list[dict[str, Any]], store: ReviewStore, *, as_json: bool, single: bool, wait: bool
+) -> None:
     if as_json:
-        print_json(item)
-    else:
-        click.echo(
-            rerun_summary(item)
-            if wait
-            else f"job {job.id}: queued on seeds {item['seeds']}; run `reviewer worker`"
-        )
+        print_json(items[0] if single else items)
+        return
+    for item in items:
+        if wait:
+            click.echo(rerun_summary(item))
+        else:
+            pid = store.jobs.get(item["id"]).proposal_id
+            click.echo(f"job {item['id']}: {pid[:12]} queued on seeds {item['seeds']}")
+    if items and not wait:
+        click.echo("run `reviewer worker` to work through the queue")
 
 
 @click.command("worker")

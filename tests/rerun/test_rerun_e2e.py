@@ -160,3 +160,33 @@ def test_unsafe_no_sandbox_is_recorded(tmp_path):
     requested = [json.loads(line) for line in invoke(db, "audit", "export").output.splitlines()
                  if '"rerun_requested"' in line]
     assert requested[0]["payload"]["params"]["unsafe_no_sandbox"] is True
+
+
+def test_several_proposals_share_one_draw_of_seeds(tmp_path):
+    db = tmp_path / "e2e.db"
+    first = ingest(db, proposal(tmp_path, "first", "my_logconf", LOGCONF, 0.5))
+    second = ingest(db, proposal(tmp_path, "second", "big_logconf", LOGCONF, 1.5))
+    nocode = ingest(db, proposal(tmp_path, "nocode", "x", None, 0.5))
+    out = CliRunner().invoke(cli, ["--db", str(db), "rerun", "--json", first[:12], nocode,
+                                   second, first])
+    # The proposal without code is named and skipped; the others are queued, each once.
+    assert out.exit_code == 1
+    assert f"error: {nocode}: proposal {nocode[:12]} has no code attached" in out.output
+    items = json.loads(out.output[out.output.index("["):])
+    assert len(items) == 2 and all(i["state"] == "queued" for i in items)
+    assert items[0]["seeds"] == items[1]["seeds"] and len(items[0]["seeds"]) == 5
+
+
+def test_a_batch_runs_every_rerun_on_the_same_seeds(tmp_path):
+    db = tmp_path / "e2e.db"
+    first = ingest(db, proposal(tmp_path, "first", "my_logconf", LOGCONF, 0.5))
+    second = ingest(db, proposal(tmp_path, "second", "big_logconf", LOGCONF, 1.5))
+    out = invoke(db, "rerun", first, second, "--seeds", "2", "--wait", "--no-ablation")
+    assert out.exit_code == 0, out.output
+    shown = [json.loads(invoke(db, "show", "--json", pid).output)["reruns"][0]
+             for pid in (first, second)]
+    assert shown[0]["seeds"] == shown[1]["seeds"]
+    # The same method on the same seeds measures the same; only the claims differ.
+    assert shown[0]["per_seed"] == shown[1]["per_seed"]
+    assert [s["verdict"] for s in shown] == ["reproduced", "not_reproduced"]
+    assert out.output.count("reproduced  PGR") == 2
