@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from reviewer import keys, paths
 from reviewer.actor import resolve_actor
+from reviewer.rerun.jobs import SessionSeeds
 from reviewer.textsafe import clean
 from reviewer.tuiconfig import load_tui_settings
 from store import ReviewStore, StoreError
@@ -88,6 +89,7 @@ class ReviewApp(App[None]):
         self.config_path = config_path
         self.notices = tuple(notices)
         self.keymap: dict[str, str] = {}
+        self.rerun_seeds = SessionSeeds()
 
     def on_mount(self) -> None:
         config = self.config_path or paths.config_file()

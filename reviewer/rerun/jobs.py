@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from reviewer.rerun.request import RerunRequest
@@ -24,6 +25,27 @@ def reviewer_seeds(k: int = DEFAULT_SEEDS) -> list[int]:
     while len(chosen) < k:
         chosen.add(1 + secrets.randbelow(2**31 - 2))
     return sorted(chosen)
+
+
+class SessionSeeds:
+    """One draw of reviewer seeds per seed count, shared by the reruns a session queues.
+
+    Shared seeds let the cached teacher, ceiling and `naive` scores of the first rerun serve
+    the rest, and make results compare seed for seed. A proposal already rerun on those
+    seeds gets a fresh draw, since asking again is asking for new seeds.
+    """
+
+    def __init__(self) -> None:
+        self._drawn: dict[int, list[int]] = {}
+
+    def seeds(self, k: int, used: Iterable[Sequence[int]] = ()) -> list[int]:
+        """The session's k seeds, or a fresh draw if `used` (the proposal's reruns) has them."""
+        if k not in self._drawn:
+            self._drawn[k] = reviewer_seeds(k)
+        drawn = self._drawn[k]
+        if any(list(seeds) == drawn for seeds in used):
+            return reviewer_seeds(k)
+        return list(drawn)
 
 
 def request_rerun(

@@ -17,7 +17,7 @@ from reviewer.app import STORE_ERRORS
 from reviewer.assist import AssistError, load_assist_config, second_opinion
 from reviewer.decide import Outcome, decide, undo
 from reviewer.present import active_rerun_id, duplicate_target, has_active_rerun
-from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun, reviewer_seeds
+from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun
 from reviewer.shapes import show
 from reviewer.textsafe import clean, short
 from reviewer.tuidata import ASSESSMENT, assessed_by, proposal_view
@@ -288,6 +288,11 @@ class ProposalScreen(Screen[None]):
             self._publish_warning(f"the undo stands but withdrawing failed: "
                                   f"{outcome.publish_error}")
 
+    def _seeds(self, k: int) -> list[int]:
+        """This TUI session's k seeds, unless this proposal already ran on them."""
+        used = [r.get("seeds") or [] for r in self.data.get("reruns", [])]
+        return self.review_app.rerun_seeds.seeds(k, used)
+
     def action_rerun(self) -> None:
         pid = self.proposal_id
         actor = self.review_app.actor
@@ -297,7 +302,7 @@ class ProposalScreen(Screen[None]):
         def chosen(value: str | None) -> None:
             if value is None:
                 return
-            seeds = reviewer_seeds(int(value))
+            seeds = self._seeds(int(value))
 
             def queue(store: ReviewStore) -> Any:
                 return request_rerun(store, pid, actor=actor, seeds=seeds)
@@ -322,7 +327,7 @@ class ProposalScreen(Screen[None]):
         """Queue a rerun on the default number of seeds, then open the next pending item."""
         pid = self.proposal_id
         actor = self.review_app.actor
-        seeds = reviewer_seeds(DEFAULT_SEEDS)
+        seeds = self._seeds(DEFAULT_SEEDS)
 
         def queued(job: Any) -> None:
             self.notify(f"rerun #{job.id} queued on {len(seeds)} seeds", markup=False)

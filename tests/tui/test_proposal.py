@@ -321,3 +321,23 @@ async def test_undo_withdraws_what_the_approval_published(samples_store, tmp_pat
         assert any("withdrew it from" in n.message for n in app._notifications)
         history = content_text(app.screen.query_one("#proposal-timeline"))
         assert "publish" in history and "removed 3 file(s): approve undone" in history
+
+
+async def test_reruns_queued_in_one_session_share_their_seeds(samples_store):
+    pid = pid_of(samples_store, "confident_q70")
+    following = samples_store.next_pending(pid)
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("R")  # opens `following`
+        await pilot.pause()
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press("escape")
+        await open_proposal(pilot, pid)
+        await pilot.press("R")  # the same proposal again: new seeds, not a repeat
+        await pilot.pause()
+    first, again = (j.params["seeds"] for j in samples_store.jobs.for_proposal(pid))
+    (second,) = (j.params["seeds"] for j in samples_store.jobs.for_proposal(following))
+    assert first == second and len(first) == 5
+    assert again != first and len(again) == 5
