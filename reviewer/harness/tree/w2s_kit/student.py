@@ -7,7 +7,9 @@ seed's result is the same whether it trains alone or in a batch.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import torch
@@ -97,10 +99,21 @@ def _orders(seeds: list[int], n: int, epochs: int, device: str, salt: int) -> to
     """Row order for every epoch and seed, (epochs, S, n), from each seed's own stream."""
     # Each permutation is drawn straight into its slot: stacking copied every order twice.
     orders = torch.empty((epochs, len(seeds), n), dtype=torch.int64)
-    for i, seed in enumerate(seeds):
-        g = generator(seed, _ORDER_STREAM, salt)
+
+    def draw(i: int) -> None:
+        g = generator(seeds[i], _ORDER_STREAM, salt)
         for epoch in range(epochs):
             torch.randperm(n, generator=g, out=orders[epoch, i])
+
+    # randperm is serial and drops the GIL, so seeds draw in parallel; each has its own
+    # generator and its own slots, so the orders are the same as drawn one after another.
+    workers = min(len(seeds), len(os.sched_getaffinity(0)))
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(draw, range(len(seeds))))
+    else:
+        for i in range(len(seeds)):
+            draw(i)
     return orders.to(device)
 
 
