@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from click_default_group import DefaultGroup
 
+from reviewer.commands.agents import agents_cmd
 from reviewer.commands.assist import assist_cmd
 from reviewer.commands.audit import audit_group
 from reviewer.commands.checks import check_cmd
@@ -52,6 +53,7 @@ for command in (
     list_cmd,
     search_cmd,
     show_cmd,
+    agents_cmd,
     approve_cmd,
     reject_cmd,
     comment_cmd,

@@ -38,6 +38,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("filter_verdict", "V", "cycle_verdict", "Filter by verdict", "queue", show=False),
     KeySpec("sort", "s", "cycle_sort", "Sort", "queue"),
     KeySpec("audit", "L", "audit", "Audit log", "queue"),
+    KeySpec("agents", "w", "agents", "Agents", "queue"),
     KeySpec("clear_search", "escape", "clear_search", "Clear search", "queue", show=False),
     KeySpec("cursor_down", "j,down", "cursor_down", "Next row", "list", show=False),
     KeySpec("cursor_up", "k,up", "cursor_up", "Previous row", "list", show=False),
@@ -65,6 +66,8 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("audit_open", "enter", "open", "Open proposal", "audit"),
     KeySpec("reverify", "v", "verify", "Verify again", "audit"),
     KeySpec("audit_back", "escape", "back", "Back", "audit"),
+    KeySpec("agents_open", "enter", "open", "Show the agent's queue", "agents"),
+    KeySpec("agents_back", "escape", "back", "Back", "agents"),
 )
 SPEC_BY_ID = {spec.id: spec for spec in SPECS}
 SCOPE_TITLES = {
@@ -75,6 +78,7 @@ SCOPE_TITLES = {
     "diff": "Diff",
     "audit": "Audit log",
     "plot": "Claims plot",
+    "agents": "Agents",
 }
 # Key names Textual understands: a printable character, or words like ctrl+a, pagedown.
 _KEY = re.compile(r"^(?:[!-~]|(?:(?:ctrl|shift|alt|super|meta)\+)*[a-z0-9_]+)$")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reviewer.textsafe import clean, short
+from store.agents import AgentRecord
 from store.query import SORTS
 
 STATUS_FILTERS: tuple[str | None, ...] = (None, "pending", "approved", "rejected")
@@ -276,3 +277,9 @@ def duplicate_target(checks: list[Any]) -> str | None:
             if check.get("code") == "duplicate" and isinstance(other, str) and other:
                 return other
     return None
+
+
+def held_up(record: AgentRecord) -> str:
+    """The share of an agent's rerun claims that reproduced, as a percentage, or `-`."""
+    value = record.reproduced_share
+    return "-" if value is None else f"{100 * value:.0f}%"

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from store import audit, fingerprints, fts
 from store import checks as checks_table
+from store.agents import AgentRecord, agent_records
 from store.checks import IngestChecker
 from store.db import BUSY_TIMEOUT_S, bulk_writes, configure, connect, immediate
 from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotFound, StoreError
@@ -521,6 +522,10 @@ class ReviewStore:
 
     def agents(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT agent FROM proposals ORDER BY 1")]
+
+    def agent_records(self) -> list[AgentRecord]:
+        """Each agent's proposals by status and latest verdict, and how many are flagged."""
+        return agent_records(self.conn)
 
     def payload_values(self, actions: Iterable[str], key: str) -> list[str]:
         """Distinct string values of payload field `key` in events of `actions`, oldest first."""

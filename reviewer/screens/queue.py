@@ -179,6 +179,17 @@ class QueueScreen(Screen[None]):
 
         self.app.push_screen(AuditScreen())
 
+    def action_agents(self) -> None:
+        from reviewer.screens.agents import AgentsScreen
+
+        self.app.push_screen(AgentsScreen(), self._show_agent)
+
+    def _show_agent(self, agent: str | None) -> None:
+        """The agents screen's choice: this queue, filtered to that agent."""
+        if agent is not None:
+            self.agent = agent
+            self.reload()
+
     def action_plot(self) -> None:
         from reviewer.screens.claims_plot import ClaimsPlotScreen
 

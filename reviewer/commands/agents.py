@@ -1,0 +1,45 @@
+"""`reviewer agents`: each agent's track record, to tell which agents need a closer look."""
+
+from __future__ import annotations
+
+import click
+from rich.text import Text
+
+from reviewer.context import Context, console, listing, pass_ctx, print_json
+from reviewer.present import held_up
+from reviewer.textsafe import short
+
+
+@click.command("agents")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per agent.")
+@pass_ctx
+def agents_cmd(ctx: Context, as_json: bool) -> None:
+    """Each agent's proposals: decided how, how their claims held up when rerun, flagged."""
+    records = ctx.store.agent_records()
+    if as_json:
+        print_json([r.to_json() for r in records])
+        return
+    number = {"justify": "right", "min_width": 4}
+    table = listing(
+        f"{len(records)} agents",
+        (
+            ("agent", {"ratio": 1, "min_width": 8}),
+            *((name, number) for name in (
+                "total", "pend", "appr", "rej", "reran", "repro", "not", "fail", "held", "flag")),
+        ),
+    )
+    for r in records:
+        table.add_row(
+            Text(short(r.agent, 40)),
+            *(str(n) for n in (r.proposals, r.pending, r.approved, r.rejected, r.reran,
+                               r.reproduced, r.not_reproduced, r.failed)),
+            held_up(r),
+            str(r.flagged),
+        )
+    out = console()
+    out.print(table)
+    out.print(
+        "pend/appr/rej: pending, approved, rejected; reran: with a finished rerun, whose "
+        "verdict was repro(duced), not (reproduced) or fail(ed or refused); held: repro "
+        "of reran; flag: with an open high-severity check"
+    )

@@ -1,0 +1,116 @@
+"""The agents screen: each agent's track record; enter filters the queue to that agent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from reviewer import keys
+from reviewer.app import STORE_ERRORS
+from reviewer.present import held_up
+from reviewer.textsafe import short
+from store import ReviewStore
+from store.agents import AgentRecord
+
+if TYPE_CHECKING:
+    from reviewer.app import ReviewApp
+
+COLUMNS = ("agent", "total", "pending", "approved", "rejected", "reran", "reproduced",
+           "not reproduced", "failed", "held up", "flagged")
+# Columns from rerun verdicts, which compare measurements with claims: blinded review hides them.
+VERDICT_COLUMNS = frozenset({"reproduced", "not reproduced", "failed", "held up"})
+
+
+def record_cells(record: AgentRecord, *, blinded: bool) -> list[str | Text]:
+    """One table row: the agent's name, cleaned, then its counts."""
+    values = {
+        "total": str(record.proposals),
+        "pending": str(record.pending),
+        "approved": str(record.approved),
+        "rejected": str(record.rejected),
+        "reran": str(record.reran),
+        "reproduced": str(record.reproduced),
+        "not reproduced": str(record.not_reproduced),
+        "failed": str(record.failed),
+        "held up": held_up(record),
+        "flagged": str(record.flagged),
+    }
+    cells: list[str | Text] = [Text(short(record.agent, 40))]
+    for name in COLUMNS[1:]:
+        text = "hidden" if blinded and name in VERDICT_COLUMNS else values[name]
+        cells.append(Text(text, justify="right"))
+    return cells
+
+
+class AgentsScreen(Screen[str | None]):
+    """Every agent's proposals by status and rerun verdict, read off the UI thread."""
+
+    BINDINGS: ClassVar = keys.bindings("agents")
+    AUTO_FOCUS = "DataTable"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._agents: list[str] = []
+
+    @property
+    def review_app(self) -> ReviewApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("reading each agent's record…"), id="agents-summary")
+        table: DataTable[str | Text] = DataTable(id="agents-table", cursor_type="row")
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.review_app.db_path is None:
+            self._show(self.review_app.store.agent_records())
+        else:
+            self._read_in_thread()
+
+    @work(thread=True, exclusive=True, group="agent-records", exit_on_error=False)
+    def _read_in_thread(self) -> None:
+        # At 100k proposals the counts take a few hundred milliseconds: not on the UI thread.
+        try:
+            store: ReviewStore = self.review_app.open_thread_store()
+            try:
+                records = store.agent_records()
+            finally:
+                store.close()
+        except STORE_ERRORS as exc:
+            self.app.call_from_thread(self.review_app.report_error, "read agents", exc)
+            return
+        self.app.call_from_thread(self._show, records)
+
+    def _show(self, records: list[AgentRecord]) -> None:
+        blinded = self.review_app.blinded
+        table = self.query_one(DataTable)
+        table.clear()
+        self._agents = [r.agent for r in records]
+        for record in records:
+            table.add_row(*record_cells(record, blinded=blinded))
+        hidden = "; verdicts hidden in blinded review" if blinded else ""
+        summary = (
+            f"{len(records)} agents, most proposals first; enter shows one agent's queue. "
+            f"Held up: reproduced of reran. Flagged: an open high-severity check{hidden}"
+        )
+        self.query_one("#agents-summary", Static).update(Text(summary))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # The table takes enter itself and says which row; the screen binding is for help.
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        row = self.query_one(DataTable).cursor_row
+        if 0 <= row < len(self._agents):
+            self.dismiss(self._agents[row])
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,63 @@
+"""The agents screen: every agent's record, read in a thread; enter filters the queue."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+
+from reviewer.commands.ingest import ingest_paths
+from reviewer.screens.agents import AgentsScreen
+from reviewer.screens.queue import QueueScreen
+from reviewer.widgets.queue_table import QueueTable
+from store import ReviewStore
+from tests.store.test_gates import finish_rerun
+from tests.tui.conftest import SAMPLES, SIZE, make_app, pid_of, screen_text, settle
+
+pytestmark = pytest.mark.anyio
+
+
+def _rows(app) -> list[list[str]]:
+    table = app.screen.query_one(DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_enter_on_an_agent_filters_the_queue_to_it(tmp_path):
+    db = tmp_path / "review.db"
+    store = ReviewStore.open(db)
+    ingest_paths(store, [SAMPLES], "tester@example.org")
+    pid = pid_of(store, "boot_ensemble")
+    agent = store.get(pid)["agent"]
+    finish_rerun(store, pid, verdict="reproduced")
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        assert isinstance(app.screen, AgentsScreen)
+        await settle(pilot, lambda: app.screen.query_one(DataTable).row_count > 0)
+        rows = _rows(app)
+        assert len(rows) == len(store.agents())
+        mine = next(r for r in rows if r[0] == agent)
+        assert mine[1:] == ["1", "1", "0", "0", "1", "1", "0", "0", "100%", "0"]
+        assert f"{len(rows)} agents, most proposals first" in screen_text(app)
+        table = app.screen.query_one(DataTable)
+        table.move_cursor(row=[r[0] for r in rows].index(agent))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen) and app.screen.agent == agent
+        assert app.screen.query_one(QueueTable).total == 1
+        await pilot.press("w", "escape")  # back without a choice keeps the filter
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen) and app.screen.agent == agent
+    store.close()
+
+
+async def test_blinded_review_hides_the_verdict_columns(samples_store):
+    pid = pid_of(samples_store, "boot_ensemble")
+    finish_rerun(samples_store, pid, verdict="not_reproduced")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "w")
+        await pilot.pause()
+        agent = samples_store.get(pid)["agent"]
+        row = next(r for r in _rows(app) if r[0] == agent)
+        assert row[5] == "1" and row[6:10] == ["hidden"] * 4
+        assert "verdicts hidden in blinded review" in screen_text(app)
