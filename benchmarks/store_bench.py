@@ -182,6 +182,27 @@ def poll_figure(store: ReviewStore, repeats: int) -> Figure:
                   "the full re-read")
 
 
+def agents_figure(store: ReviewStore, repeats: int) -> Figure:
+    """Each agent's record (`reviewer agents`, the TUI's agents screen) against the obvious
+    query: every proposal row with its latest verdict and open flags, summed in Python."""
+
+    def obvious() -> None:
+        rows = store.conn.execute(
+            f"SELECT agent, status, flags, {measured_columns('proposals.id')} FROM proposals"
+        ).fetchall()
+        totals: dict[tuple[str, str, Any], int] = {}
+        for agent, status, flags, _pgr, _se, verdict in rows:
+            key = (agent, status, verdict)
+            totals[key] = totals.get(key, 0) + (1 if flags else 0)
+
+    first = timed(store.agent_records)
+    ours = median([timed(store.agent_records) for _ in range(repeats)])
+    theirs = median([timed(obvious) for _ in range(max(1, repeats // 3))])
+    return Figure("agents: every agent's record", ms(ours), "-", f"row scan {ms(theirs)}",
+                  times(theirs / ours), None,
+                  f"first call {ms(first)}; counts from indexes and the small tables")
+
+
 def _old_page_sql(sort: str, status: str | None) -> tuple[str, list[Any]]:
     """The queue page as one query with the id tie-break: the plan migration 0005 replaced."""
     keys = SORTS[sort].rsplit(",", 1)[0]  # the sort's keys without the rowid tie-break

@@ -71,6 +71,7 @@ def test_run_all_smoke_store_search_ingest_and_tui(bench_env, capsys):
         "search: best match first (bm25)",
         "queue refresh vs loading every finding",
         "queue: page in the middle, slowest sort",
+        "agents: every agent's record",
         "ingest 20 finding files",
         "TUI first interactive frame",
         "j/k, mean per press (10 presses)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from typing import Any
 
 import click
@@ -15,7 +16,7 @@ from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
 from reviewer.shapes import rerun_item
 from reviewer.textsafe import clean
 from store import ReviewStore, StoreError
-from store.jobs import DEFAULT_LEASE_S
+from store.jobs import DEFAULT_LEASE_S, Job
 
 
 def _seed_list(value: str | None) -> list[int] | None:
@@ -142,16 +143,17 @@ def rerun_cmd(
         seeds = _seed_list(seed_list) or reviewer_seeds(k or DEFAULT_SEEDS)
     except (StoreError, SandboxUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
-    options = {"seeds": seeds, "task": task, "size": size, "device": device,
-               "priority": priority, "unsafe_no_sandbox": unsafe_no_sandbox,
-               "ablation": ablation, "heldout": heldout}
-    jobs, failed, seen = [], 0, set()
+    queue = partial(request_rerun, store, actor=ctx.actor, seeds=seeds, task=task, size=size,
+                    device=device, priority=priority, unsafe_no_sandbox=unsafe_no_sandbox,
+                    ablation=ablation, heldout=heldout)
+    jobs: list[Job] = []
+    failed, seen = 0, set()
     for ref in refs:
         try:
             pid = store.resolve(ref)
             if pid not in seen:  # each proposal once, however its ID was written
                 seen.add(pid)
-                jobs.append(request_rerun(store, pid, actor=ctx.actor, **options))
+                jobs.append(queue(pid))
         except StoreError as exc:
             if len(refs) == 1:
                 raise click.ClickException(str(exc)) from exc

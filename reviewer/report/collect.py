@@ -120,6 +120,18 @@ class AuditStatus:
 
 
 @dataclass(frozen=True)
+class AgentRow:
+    """One agent's share of a report: its proposals by decision and verdict, and overclaim."""
+
+    agent: str
+    counts: dict[str, int]  # reviewed, approved, rejected, pending and each verdict
+    overclaim: float | None  # mean claimed minus measured PGR, where a proposal has both
+
+
+AGENT_COUNTS = ("reviewed", "approved", "rejected", *VERDICTS, NOT_MEASURED)
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything the renderers need; no store access happens after `collect`."""
 
@@ -148,6 +160,23 @@ class Report:
         for severity in ("high", "medium", "low"):
             counts[f"checks_{severity}"] = severities.pop(severity, 0)
         return counts
+
+    def agents(self) -> list[AgentRow]:
+        """The entries by agent, most reviewed first: which agents' claims held up."""
+        by_agent: dict[str, list[Entry]] = {}
+        for e in self.entries:
+            by_agent.setdefault(str(e.proposal.get("agent")), []).append(e)
+        rows = []
+        for agent, entries in by_agent.items():
+            status = Counter(e.proposal["status"] for e in entries)
+            verdicts = Counter(e.verdict for e in entries)
+            counts = {"reviewed": len(entries), "approved": status["approved"],
+                      "rejected": status["rejected"]}
+            counts |= {v: verdicts[v] for v in (*VERDICTS, NOT_MEASURED)}
+            gaps = [e.claimed_pgr - e.measured_pgr for e in entries
+                    if e.claimed_pgr is not None and e.measured_pgr is not None]
+            rows.append(AgentRow(agent, counts, sum(gaps) / len(gaps) if gaps else None))
+        return sorted(rows, key=lambda r: (-r.counts["reviewed"], r.agent))
 
 
 def _decided_since(store: ReviewStore, since: datetime | None) -> dict[str, str | None]:

@@ -71,3 +71,8 @@ def count_label(key: str) -> str:
     if key.startswith("checks_"):
         return f"{key.removeprefix('checks_')} checks"
     return verdict_label(key)
+
+
+def signed(value: float | None) -> str:
+    """A difference with its sign, or `—`."""
+    return "—" if value is None else f"{value:+.3f}"

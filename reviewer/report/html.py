@@ -11,7 +11,14 @@ from html import escape
 from typing import Any
 
 from reviewer.report import fmt
-from reviewer.report.collect import NOT_MEASURED, VERDICTS, Entry, Report, finite
+from reviewer.report.collect import (
+    AGENT_COUNTS,
+    NOT_MEASURED,
+    VERDICTS,
+    Entry,
+    Report,
+    finite,
+)
 from reviewer.report.plot import Point, scatter_svg
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -90,6 +97,17 @@ def _summary(report: Report) -> list[str]:
         for keys in groups
     ]
     return ['<section id="summary"><h2>Summary</h2>', *tables, "</section>"]
+
+
+def _agents(report: Report) -> list[str]:
+    rows = [
+        [t(r.agent), *(str(r.counts[k]) for k in AGENT_COUNTS), t(fmt.signed(r.overclaim))]
+        for r in report.agents()
+    ]
+    header = ["agent", *(escape(fmt.count_label(k)) for k in AGENT_COUNTS),
+              "claimed - measured PGR"]
+    return ['<section id="agents"><h2>Agents</h2>',
+            _table(header, rows, numeric=frozenset(range(1, len(header)))), "</section>"]
 
 
 def _ci(value: Any) -> tuple[float, float] | None:
@@ -281,6 +299,7 @@ def render(report: Report) -> str:
         "from the newest finished rerun of the decided diff.</p>",
         *_audit(report),
         *_summary(report),
+        *(_agents(report) if len(report.entries) > 1 else []),
         *_plot(report),
         *_overview(report),
         '<section id="proposals"><h2>Proposals</h2>',

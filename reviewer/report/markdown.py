@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from reviewer.report import fmt
-from reviewer.report.collect import NOT_MEASURED, VERDICTS, Entry, Report
+from reviewer.report.collect import AGENT_COUNTS, NOT_MEASURED, VERDICTS, Entry, Report
 
 _ESCAPE = re.compile(r"([\\`*_{}\[\]#|~$])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -80,6 +80,15 @@ def _summary(report: Report) -> list[str]:
         [[str(c[f"checks_{s}"]) for s in ("high", "medium", "low")]],
     )
     return lines
+
+
+def _agents(report: Report) -> list[str]:
+    rows = [
+        [inline(r.agent), *(str(r.counts[k]) for k in AGENT_COUNTS), fmt.signed(r.overclaim)]
+        for r in report.agents()
+    ]
+    header = ["agent", *(fmt.count_label(k) for k in AGENT_COUNTS), "claimed - measured PGR"]
+    return ["## Agents", "", *_table(header, rows)]
 
 
 def _overview(report: Report) -> list[str]:
@@ -226,6 +235,7 @@ def render(report: Report) -> str:
         "",
         *_audit(report),
         *_summary(report),
+        *(_agents(report) if len(report.entries) > 1 else []),
         *_overview(report),
         "## Proposals",
         "",

@@ -144,3 +144,19 @@ def test_parse_when(text, expected):
 def test_parse_when_rejects_non_iso_dates(text):
     with pytest.raises(ValueError, match="ISO date"):
         parse_when(text)
+
+
+def test_agents_sum_their_entries_and_their_overclaim(mem_store):
+    populated(mem_store)
+    rows = {r.agent: r for r in collect(mem_store).agents()}
+    assert [r.agent for r in collect(mem_store).agents()] == ["agent-1", "agent-0", "agent-2"]
+    one, zero, two = rows["agent-1"], rows["agent-0"], rows["agent-2"]
+    # agent-1: the reproduced approval and the undone one; agent-2: the inflated rejection.
+    assert (one.counts["reviewed"], one.counts["approved"], one.counts["reproduced"],
+            one.counts["not_measured"]) == (2, 1, 1, 1)
+    assert one.overclaim == pytest.approx(0.01)
+    assert (two.counts["rejected"], two.counts["not_reproduced"]) == (1, 1)
+    assert two.overclaim == pytest.approx(0.30)
+    assert zero.counts["not_measured"] == 1 and zero.overclaim is None
+    assert sum(r.counts["reviewed"] for r in rows.values()) == collect(mem_store).counts()[
+        "reviewed"]

@@ -88,8 +88,9 @@ def test_sections_tables_and_audit(page, mem_store):
     assert f"head: event {head.head_seq}, hash {head.head_hash}" in re.sub(r"\s+", " ", body)
     assert "reviewer audit verify at report time: ok" in re.sub(r"\s+", " ", body)
     ids_in_sections = [a.get("id") for t, a in tree.tags if t == "section"]
-    assert ids_in_sections[:5] == ["audit", "summary", "plot", "overview", "proposals"]
-    assert ids_in_sections[5:] == ["p1", "p2", "p3", "p4"]
+    assert ids_in_sections[:6] == ["audit", "summary", "agents", "plot", "overview", "proposals"]
+    assert ids_in_sections[6:] == ["p1", "p2", "p3", "p4"]
+    assert '<td>agent-2</td><td class="n">1</td>' in text and '<td class="n">+0.300</td>' in text
     assert "| 0.810 |" not in text and '<td class="n">0.810</td>' in text
     assert "no GPU on this machine today" in body and "approve (reverted)" in body
     assert "override by dana@example.org" in body

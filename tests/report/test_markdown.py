@@ -27,7 +27,7 @@ def section(text: str, start: str, end: str | None = None) -> str:
 def test_structure_and_audit_head(doc, mem_store):
     _, text = doc
     headings = [line for line in text.splitlines() if line.startswith("#")]
-    assert headings[:5] == ["# Review report", "## Audit trail", "## Summary",
+    assert headings[:6] == ["# Review report", "## Audit trail", "## Summary", "## Agents",
                             "## Claimed vs measured", "## Proposals"]  # fmt: skip
     assert len([h for h in headings if h.startswith("### ")]) == 4
     head = mem_store.verify()
@@ -43,6 +43,19 @@ def test_summary_counts(doc):
            "| 4 | 2 | 1 | 1 | 1 |" in summary  # fmt: skip
     assert "| 1 | 1 | 0 | 0 | 2 |" in summary  # reproduced, not reproduced, failed, refused, none
     assert "| 1 | 0 | 1 |" in summary  # high, medium, low checks
+
+
+def test_agents_table(doc, mem_store):
+    _, text = doc
+    table = section(text, "## Agents", "## Claimed vs measured")
+    assert ("| agent | reviewed | approved | rejected | reproduced | not reproduced | failed | "
+            "refused | not measured | claimed - measured PGR |") in table
+    assert "| agent-1 | 2 | 1 | 0 | 1 | 0 | 0 | 0 | 1 | +0.010 |" in table
+    assert "| agent-2 | 1 | 0 | 1 | 0 | 1 | 0 | 0 | 0 | +0.300 |" in table
+    assert "| agent-0 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 1 | — |" in table
+    # A report on one proposal has no use for a table of one agent.
+    one = render(collect(mem_store, ref=doc[0]["good"], clock=lambda: FIXED))
+    assert "## Agents" not in one
 
 
 def test_overview_table_has_claim_measurement_and_deciders(doc):
