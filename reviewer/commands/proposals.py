@@ -155,12 +155,33 @@ def approve_cmd(ctx: Context, ref: str, reason: str, override: str | None) -> No
 
 
 @click.command("reject")
-@click.argument("ref")
+@click.argument("refs", metavar="ID...", nargs=-1, required=True)
 @click.option("--reason", required=True, help="Why it is rejected (kept in the audit log).")
 @pass_ctx
-def reject_cmd(ctx: Context, ref: str, reason: str) -> None:
-    """Reject a pending proposal."""
-    _decide(ctx, ref, "reject", reason)
+def reject_cmd(ctx: Context, refs: tuple[str, ...], reason: str) -> None:
+    """Reject pending proposals, each with its own audit event.
+
+    With several IDs (all of an agent caught cheating, say), one that cannot be rejected is
+    named on stderr and the rest still are; the exit status is then 1.
+    """
+    if len(refs) == 1:
+        _decide(ctx, refs[0], "reject", reason)
+        return
+    failed, seen = 0, set()
+    for ref in refs:
+        try:
+            pid = ctx.store.resolve(ref)
+            if pid not in seen:  # each proposal once, however its ID was written
+                seen.add(pid)
+                _decide(ctx, pid, "reject", reason)
+        except StoreError as exc:
+            click.echo(clean(f"error: {ref}: {exc}"), err=True)
+            failed += 1
+        except click.ClickException as exc:
+            click.echo(clean(f"error: {ref}: {exc.message}"), err=True)
+            failed += 1
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 @click.command("comment")

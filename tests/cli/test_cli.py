@@ -210,3 +210,19 @@ def test_an_upgrade_is_announced_on_stderr_and_the_json_stays_clean(run, proposa
     assert "upgrading the store (0005_sort_indexes)" in result.stderr
     assert len(json.loads(result.stdout)) == 3
     assert "upgrading" not in run("list", "--json").stderr  # once only
+
+
+def test_reject_several_names_those_it_cannot_and_rejects_the_rest(run, proposals_file):
+    ids = ingest_ids(run, proposals_file)
+    run("reject", ids[0], "--reason", "first")
+    result = run("reject", ids[0][:10], ids[1], "nope", ids[2], ids[1][:8],
+                 "--reason", "agent caught reading labels")
+    assert result.exit_code == 1
+    assert f"error: {ids[0][:10]}: " in result.output and "already rejected" in result.output
+    assert "error: nope: " in result.output
+    assert result.output.count("rejected ") == 2  # ids[1] once, however it was written
+    for pid in ids[1:]:
+        data = json.loads(run("show", "--json", pid).output)
+        assert data["status"] == "rejected"
+        assert [d["reason"] for d in data["decisions"]] == ["agent caught reading labels"]
+    assert run("audit", "verify").exit_code == 0
