@@ -63,17 +63,21 @@ def _header(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("id", data["id"]),
         ("status", data["status"]),
         ("agent", clean(data["agent"], single_line=True)),
-        ("idea", clean(data["idea"], single_line=True)),
+        ("idea", clean(data["idea"], single_line=True) or "—"),
         ("harness", f"{clean(data['harness'])}  base {clean(data['base']) or '—'}"),
         ("diff", data["diff_sha256"] or "none attached"),
         (
             "claimed",
             f"PGR {pm(claimed['pgr'], claimed['pgr_se'])}  weak {num(claimed['weak_acc'])}  "
             f"strong {num(claimed['strong_acc'])}  transfer {num(claimed['transfer_acc'])}  "
-            f"seeds {clean(str(claimed['seeds']), single_line=True)}",
+            f"seeds {_seeds(claimed['seeds'])}",
         ),
         ("risk", num(data.get("risk"), 1)),
     ]
+
+
+def _seeds(seeds: Any) -> str:
+    return "-" if seeds is None else clean(str(seeds), single_line=True)
 
 
 def _print_checks(checks: list[dict[str, Any]], out: Console) -> None:

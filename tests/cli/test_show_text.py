@@ -101,6 +101,8 @@ def test_published_record_and_second_opinion_lines():
     assert "\x1b" not in out
     assert "checks   none" in out and "claimed  PGR 0.500  weak 0.700  strong -" in out
     assert "diff     none attached" in out and "risk     -" in out
+    bare = _render(_data(idea=None, claimed={**_data()["claimed"], "seeds": None}))
+    assert "idea     —" in bare and "seeds -" in bare
 
 
 def test_pending_with_every_gate_met_says_an_approval_may_proceed():
