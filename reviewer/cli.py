@@ -12,6 +12,7 @@ from reviewer.commands.checks import check_cmd
 from reviewer.commands.demo import demo_cmd, path_cmd, tui_cmd
 from reviewer.commands.findings import findings_group, publish_cmd
 from reviewer.commands.ingest import ingest_cmd, pull_cmd
+from reviewer.commands.jobs import jobs_cmd
 from reviewer.commands.proposals import (
     approve_cmd,
     comment_cmd,
@@ -65,6 +66,7 @@ for command in (
     demo_cmd,
     harness,
     rerun_cmd,
+    jobs_cmd,
     worker_cmd,
     assist_cmd,
     check_cmd,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -288,6 +288,27 @@ class JobQueue:
                 actor, f"{row['kind']}_cancelled", row["proposal_id"], {"job": job_id}
             )
         return self.get(job_id)
+
+    def listing(self, kind: str, states: Sequence[str], *, limit: int) -> list[Job]:
+        """Jobs of `kind` in `states`: running, then queued in the order workers claim them,
+        then finished ones newest first."""
+        unknown = sorted(set(states) - set(JOB_STATES))
+        if unknown:
+            raise StoreError(f"unknown job state {unknown[0]!r}; known: {', '.join(JOB_STATES)}")
+        if not states or limit <= 0:
+            return []
+        marks = ", ".join("?" * len(states))
+        cursor = self.conn.execute(
+            f"SELECT * FROM jobs WHERE kind = ? AND state IN ({marks}) ORDER BY "
+            "CASE state WHEN 'running' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END, "
+            "CASE WHEN state = 'queued' THEN -priority END, "
+            "CASE WHEN state = 'queued' THEN "
+            "-(SELECT risk FROM proposals p WHERE p.id = jobs.proposal_id) END, "
+            "CASE WHEN state IN ('running', 'queued') THEN id ELSE -id END LIMIT ?",
+            (kind, *states, limit),
+        )
+        names = [d[0] for d in cursor.description]
+        return [Job.from_row(dict(zip(names, values, strict=True))) for values in cursor]
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(JOB_STATES, 0)

@@ -177,3 +177,36 @@ def test_workers_under_kill_9_and_freezes_leave_nothing_stuck(tmp_path):
     assert store.verify().ok
     print(f"\njobs: 60 done, 0 stuck; {kills} kills, {freezes} freezes, {fenced} late "
           "results fenced")
+
+
+def test_listing_follows_the_claim_order_then_newest_finished(mem_store):
+    from store import StoreError
+
+    calm = mem_store.add_proposal(make_proposal(11), actor="a")
+    risky = mem_store.add_proposal(make_proposal(12), actor="a")
+    mem_store.record_checks(risky, "static", [{"code": "network", "severity": "high",
+                                               "message": "imports socket"}], actor="c")
+    q = mem_store.jobs
+    done_old = q.enqueue(calm, kind="rerun", params={}, actor="a")
+    q.complete(done_old.id, q.claim("w", job_id=done_old.id).attempt, {"verdict": "x"})
+    running = q.enqueue(calm, kind="rerun", params={}, actor="a")
+    q.claim("w", job_id=running.id)
+    first_calm = q.enqueue(calm, kind="rerun", params={}, actor="a")
+    later_risky = q.enqueue(risky, kind="rerun", params={}, actor="a")
+    urgent = q.enqueue(calm, kind="rerun", params={}, actor="a", priority=5)
+    cancelled = q.enqueue(calm, kind="rerun", params={}, actor="a")
+    q.cancel(cancelled.id, actor="a")
+    q.enqueue(calm, kind="assist", params={}, actor="a")  # another kind is not listed
+
+    def ids(states, limit=50):
+        return [j.id for j in q.listing("rerun", states, limit=limit)]
+
+    expected = [running.id, urgent.id, later_risky.id, first_calm.id]
+    assert ids(("queued", "running")) == expected
+    # Workers would take the queued ones in exactly this order.
+    assert q.claim("w2").id == urgent.id and q.claim("w3").id == later_risky.id
+    assert ids(("done", "cancelled", "queued")) == [first_calm.id, cancelled.id, done_old.id]
+    assert ids(("done", "cancelled"), limit=1) == [cancelled.id]
+    assert ids(()) == [] and ids(("queued",), limit=0) == []
+    with pytest.raises(StoreError, match="unknown job state 'lost'"):
+        ids(("queued", "lost"))
