@@ -39,6 +39,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("sort", "s", "cycle_sort", "Sort", "queue"),
     KeySpec("audit", "L", "audit", "Audit log", "queue"),
     KeySpec("agents", "w", "agents", "Agents", "queue"),
+    KeySpec("reruns", "R", "reruns", "Reruns", "queue"),
     KeySpec("clear_search", "escape", "clear_search", "Clear search", "queue", show=False),
     KeySpec("cursor_down", "j,down", "cursor_down", "Next row", "list", show=False),
     KeySpec("cursor_up", "k,up", "cursor_up", "Previous row", "list", show=False),
@@ -68,6 +69,8 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("audit_back", "escape", "back", "Back", "audit"),
     KeySpec("agents_open", "enter", "open", "Show the agent's queue", "agents"),
     KeySpec("agents_back", "escape", "back", "Back", "agents"),
+    KeySpec("reruns_open", "enter", "open", "Open proposal", "reruns"),
+    KeySpec("reruns_back", "escape", "back", "Back", "reruns"),
 )
 SPEC_BY_ID = {spec.id: spec for spec in SPECS}
 SCOPE_TITLES = {
@@ -79,6 +82,7 @@ SCOPE_TITLES = {
     "audit": "Audit log",
     "plot": "Claims plot",
     "agents": "Agents",
+    "reruns": "Reruns",
 }
 # Key names Textual understands: a printable character, or words like ctrl+a, pagedown.
 _KEY = re.compile(r"^(?:[!-~]|(?:(?:ctrl|shift|alt|super|meta)\+)*[a-z0-9_]+)$")

@@ -523,6 +523,18 @@ class ReviewStore:
     def agents(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT agent FROM proposals ORDER BY 1")]
 
+    def titles(self, ids: Iterable[str]) -> dict[str, str]:
+        """Titles by proposal id, for lists that name many proposals (one query)."""
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):  # under SQLite's limit on bound parameters
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            out.update(self.conn.execute(
+                f"SELECT id, title FROM proposals WHERE id IN ({marks})", chunk
+            ).fetchall())
+        return out
+
     def agent_records(self) -> list[AgentRecord]:
         """Each agent's proposals by status and latest verdict, and how many are flagged."""
         return agent_records(self.conn)

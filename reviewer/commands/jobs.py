@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 from rich.text import Text
 
 from reviewer.context import Context, console, listing, pass_ctx, print_json
-from reviewer.present import num
-from reviewer.rerun.jobs import RERUN
-from reviewer.shapes import rerun_item
+from reviewer.rerun.listing import ACTIVE, RerunRow, rerun_rows
 from reviewer.textsafe import short
 from store import ReviewStore, StoreError
-from store.jobs import JOB_STATES, Job
-
-ACTIVE = ("running", "queued")
-
-
-def outcome_text(item: dict[str, Any]) -> str:
-    """What a rerun is doing or came to: its stage, its verdict and mean PGR, or its error."""
-    if item["state"] == "running":
-        return short(str((item.get("progress") or {}).get("stage") or "started"), 60)
-    if item.get("verdict"):
-        return short(f"{item['verdict']} {num(item.get('pgr_mean'))}", 60)
-    return short(item.get("error") or "", 60)
+from store.jobs import JOB_STATES
 
 
 @click.command("jobs")
@@ -49,25 +34,20 @@ def jobs_cmd(
     if every and states:
         raise click.UsageError("give --state or --all, not both")
     chosen = JOB_STATES if every else (states or ACTIVE)
-    store = ctx.store
     try:
-        jobs = store.jobs.listing(RERUN, chosen, limit=limit)
+        rows = rerun_rows(ctx.store, chosen, limit)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
-    items = [{**rerun_item(job), "proposal_id": job.proposal_id} for job in jobs]
     if as_json:
-        print_json(items)
+        print_json([{**row.item, "proposal_id": row.proposal_id} for row in rows])
         return
-    _print(store, jobs, items, chosen)
+    _print(ctx.store, rows, chosen)
 
 
-def _print(
-    store: ReviewStore, jobs: list[Job], items: list[dict[str, Any]], chosen: tuple[str, ...]
-) -> None:
+def _print(store: ReviewStore, rows: list[RerunRow], chosen: tuple[str, ...]) -> None:
     counts = store.jobs.counts()
-    title = ", ".join(f"{counts[s]} {s}" for s in chosen)
     table = listing(
-        f"reruns: {title}",
+        "reruns: " + ", ".join(f"{counts[s]} {s}" for s in chosen),
         (
             ("job", {"justify": "right", "width": 5}),
             ("state", {"width": 9}),
@@ -77,14 +57,7 @@ def _print(
             ("stage or result", {"ratio": 3, "min_width": 22}),
         ),
     )
-    for job, item in zip(jobs, items, strict=True):
-        title_of = store.get(job.proposal_id)["title"]
-        table.add_row(
-            str(job.id),
-            job.state,
-            job.proposal_id[:12],
-            Text(short(title_of, 80)),
-            str(len(item.get("seeds") or [])),
-            Text(outcome_text(item)),
-        )
+    for row in rows:
+        table.add_row(str(row.job), row.state, row.proposal_id[:12], Text(short(row.title, 80)),
+                      str(row.seeds), Text(row.outcome()))
     console().print(table)

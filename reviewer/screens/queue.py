@@ -179,6 +179,11 @@ class QueueScreen(Screen[None]):
 
         self.app.push_screen(AuditScreen())
 
+    def action_reruns(self) -> None:
+        from reviewer.screens.reruns import RerunsScreen
+
+        self.app.push_screen(RerunsScreen())
+
     def action_agents(self) -> None:
         from reviewer.screens.agents import AgentsScreen
 
