@@ -50,14 +50,29 @@ def test_generate_many_equals_one_at_a_time() -> None:
             assert np.array_equal(a.y, b.y)
 
 
-def test_orders_are_each_seeds_own_permutations() -> None:
-    """Drawing into slots gives the permutations a per-seed generator draws one by one."""
-    orders = student._orders([3, 7], 50, 4, "cpu", salt=5)
-    assert orders.shape == (4, 2, 50)
-    for i, seed in enumerate([3, 7]):
+@pytest.mark.parametrize("cores", [1, 2, 8])
+def test_orders_are_each_seeds_own_permutations(monkeypatch, cores: int) -> None:
+    """Drawing into slots, one seed per thread or all in one, gives the permutations a
+    per-seed generator draws one by one."""
+    monkeypatch.setattr(student, "_cores", lambda: cores)
+    seeds = [3, 7, 11, 12, 19]
+    orders = student._orders(seeds, 50, 4, "cpu", salt=5)
+    assert orders.shape == (4, len(seeds), 50)
+    for i, seed in enumerate(seeds):
         g = student.generator(seed, student._ORDER_STREAM, 5)
         for epoch in range(4):
             assert torch.equal(orders[epoch, i], torch.randperm(50, generator=g))
+
+
+def test_cores_without_an_affinity_call(monkeypatch) -> None:
+    """macOS has no sched_getaffinity: the kit then counts every core."""
+    import os
+
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    assert student._cores() == 6
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert student._cores() == 1
 
 
 @pytest.mark.parametrize(

@@ -95,6 +95,12 @@ def predict_proba(params: Params, x: torch.Tensor, chunk: int = 65_536) -> torch
     return outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)
 
 
+def _cores() -> int:
+    """CPU cores this process may use (macOS has no affinity call: all of them there)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
 def _orders(seeds: list[int], n: int, epochs: int, device: str, salt: int) -> torch.Tensor:
     """Row order for every epoch and seed, (epochs, S, n), from each seed's own stream."""
     # Each permutation is drawn straight into its slot: stacking copied every order twice.
@@ -107,7 +113,7 @@ def _orders(seeds: list[int], n: int, epochs: int, device: str, salt: int) -> to
 
     # randperm is serial and drops the GIL, so seeds draw in parallel; each has its own
     # generator and its own slots, so the orders are the same as drawn one after another.
-    workers = min(len(seeds), len(os.sched_getaffinity(0)))
+    workers = min(len(seeds), _cores())
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(draw, range(len(seeds))))
