@@ -153,6 +153,21 @@ class ReviewApp(App[None]):
             return
         self.call_from_thread(done, result)
 
+    def on_own_connection(self, what: str, read: Callable[[ReviewStore], T]) -> T | None:
+        """From a worker thread: `read(store)` on a fresh connection, closed after.
+
+        A store error is reported on the UI thread and gives None.
+        """
+        try:
+            store = self.open_thread_store()
+            try:
+                return read(store)
+            finally:
+                store.close()
+        except STORE_ERRORS as exc:
+            self.call_from_thread(self.report_error, what, exc)
+            return None
+
     def report_error(self, what: str, exc: BaseException) -> None:
         self.notify(
             f"{what}: {clean(str(exc), single_line=True)}",

@@ -11,7 +11,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from reviewer import keys
-from reviewer.app import STORE_ERRORS
 from reviewer.present import held_up
 from reviewer.textsafe import short
 from store import ReviewStore
@@ -77,16 +76,9 @@ class AgentsScreen(Screen[str | None]):
     @work(thread=True, exclusive=True, group="agent-records", exit_on_error=False)
     def _read_in_thread(self) -> None:
         # At 100k proposals the counts take a few hundred milliseconds: not on the UI thread.
-        try:
-            store: ReviewStore = self.review_app.open_thread_store()
-            try:
-                records = store.agent_records()
-            finally:
-                store.close()
-        except STORE_ERRORS as exc:
-            self.app.call_from_thread(self.review_app.report_error, "read agents", exc)
-            return
-        self.app.call_from_thread(self._show, records)
+        records = self.review_app.on_own_connection("read agents", ReviewStore.agent_records)
+        if records is not None:
+            self.app.call_from_thread(self._show, records)
 
     def _show(self, records: list[AgentRecord]) -> None:
         blinded = self.review_app.blinded

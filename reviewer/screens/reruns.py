@@ -11,7 +11,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from reviewer import keys
-from reviewer.app import STORE_ERRORS
 from reviewer.rerun.listing import RerunRow, rerun_rows
 from reviewer.textsafe import short
 from store import ReviewStore
@@ -63,16 +62,9 @@ class RerunsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="reruns-read", exit_on_error=False)
     def _read_in_thread(self) -> None:
-        try:
-            store = self.review_app.open_thread_store()
-            try:
-                counts, rows = read_reruns(store)
-            finally:
-                store.close()
-        except STORE_ERRORS as exc:
-            self.app.call_from_thread(self.review_app.report_error, "read reruns", exc)
-            return
-        self.app.call_from_thread(self._show, counts, rows)
+        read = self.review_app.on_own_connection("read reruns", read_reruns)
+        if read is not None:
+            self.app.call_from_thread(self._show, *read)
 
     def _show(self, counts: dict[str, int], rows: list[RerunRow]) -> None:
         table = self.query_one(DataTable)

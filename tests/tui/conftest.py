@@ -103,3 +103,19 @@ def pid_of(store: ReviewStore, idea: str) -> str:
     rows = [r for r in store.list(limit=100) if r["idea"] == idea]
     assert len(rows) == 1
     return rows[0]["id"]
+
+
+def table_rows(app: ReviewApp) -> list[list[str]]:
+    """The current screen's DataTable, row by row, as plain strings."""
+    from textual.widgets import DataTable
+
+    table = app.screen.query_one(DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def samples_file_store(tmp_path: Path) -> tuple[Path, ReviewStore]:
+    """A store file seeded from samples/, for screens that read in worker threads."""
+    db = tmp_path / "review.db"
+    store = ReviewStore.open(db)
+    ingest_paths(store, [SAMPLES], "tester@example.org")
+    return db, store

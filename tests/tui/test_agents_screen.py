@@ -5,26 +5,25 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from reviewer.commands.ingest import ingest_paths
 from reviewer.screens.agents import AgentsScreen
 from reviewer.screens.queue import QueueScreen
 from reviewer.widgets.queue_table import QueueTable
-from store import ReviewStore
 from tests.store.test_gates import finish_rerun
-from tests.tui.conftest import SAMPLES, SIZE, make_app, pid_of, screen_text, settle
+from tests.tui.conftest import (
+    SIZE,
+    make_app,
+    pid_of,
+    samples_file_store,
+    screen_text,
+    settle,
+    table_rows,
+)
 
 pytestmark = pytest.mark.anyio
 
 
-def _rows(app) -> list[list[str]]:
-    table = app.screen.query_one(DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
 async def test_enter_on_an_agent_filters_the_queue_to_it(tmp_path):
-    db = tmp_path / "review.db"
-    store = ReviewStore.open(db)
-    ingest_paths(store, [SAMPLES], "tester@example.org")
+    db, store = samples_file_store(tmp_path)
     pid = pid_of(store, "boot_ensemble")
     agent = store.get(pid)["agent"]
     finish_rerun(store, pid, verdict="reproduced")
@@ -33,7 +32,7 @@ async def test_enter_on_an_agent_filters_the_queue_to_it(tmp_path):
         await pilot.press("w")
         assert isinstance(app.screen, AgentsScreen)
         await settle(pilot, lambda: app.screen.query_one(DataTable).row_count > 0)
-        rows = _rows(app)
+        rows = table_rows(app)
         assert len(rows) == len(store.agents())
         mine = next(r for r in rows if r[0] == agent)
         assert mine[1:] == ["1", "1", "0", "0", "1", "1", "0", "0", "100%", "0"]
@@ -58,6 +57,6 @@ async def test_blinded_review_hides_the_verdict_columns(samples_store):
         await pilot.press("b", "w")
         await pilot.pause()
         agent = samples_store.get(pid)["agent"]
-        row = next(r for r in _rows(app) if r[0] == agent)
+        row = next(r for r in table_rows(app) if r[0] == agent)
         assert row[5] == "1" and row[6:10] == ["hidden"] * 4
         assert "verdicts hidden in blinded review" in screen_text(app)

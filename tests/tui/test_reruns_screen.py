@@ -5,24 +5,24 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from reviewer.commands.ingest import ingest_paths
+from reviewer.screens.agents import AgentsScreen
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.screens.reruns import RerunsScreen
-from store import ReviewStore
-from tests.tui.conftest import SAMPLES, SIZE, make_app, pid_of, screen_text, settle
+from tests.tui.conftest import (
+    SIZE,
+    make_app,
+    pid_of,
+    samples_file_store,
+    screen_text,
+    settle,
+    table_rows,
+)
 
 pytestmark = pytest.mark.anyio
 
 
-def _rows(app) -> list[list[str]]:
-    table = app.screen.query_one(DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
 async def test_queue_order_refresh_and_open(tmp_path):
-    db = tmp_path / "review.db"
-    store = ReviewStore.open(db)
-    ingest_paths(store, [SAMPLES], "tester@example.org")
+    db, store = samples_file_store(tmp_path)
     a, b, c = (pid_of(store, idea) for idea in ("boot_ensemble", "confident_q70", "prior_match"))
     done = store.jobs.enqueue(a, kind="rerun", params={"seeds": [1, 2, 3]}, actor="t")
     store.jobs.complete(done.id, store.jobs.claim("w", job_id=done.id).attempt,
@@ -33,9 +33,9 @@ async def test_queue_order_refresh_and_open(tmp_path):
         await pilot.press("R")
         assert isinstance(app.screen, RerunsScreen)
         await settle(pilot, lambda: app.screen.query_one(DataTable).row_count == 2)
-        assert [r[:3] for r in _rows(app)] == [[str(queued.id), "queued", b[:12]],
+        assert [r[:3] for r in table_rows(app)] == [[str(queued.id), "queued", b[:12]],
                                                [str(done.id), "done", a[:12]]]
-        assert _rows(app)[1][5] == "reproduced 0.610"
+        assert table_rows(app)[1][5] == "reproduced 0.610"
         assert "0 running, 1 queued (in the order the workers take them), 1 done" in (
             screen_text(app))
         app.screen.query_one(DataTable).move_cursor(row=1)
@@ -44,7 +44,7 @@ async def test_queue_order_refresh_and_open(tmp_path):
                                     priority=9)
         app.screen.poll()
         await settle(pilot, lambda: app.screen.query_one(DataTable).row_count == 3)
-        assert [r[0] for r in _rows(app)] == [str(urgent.id), str(queued.id), str(done.id)]
+        assert [r[0] for r in table_rows(app)] == [str(urgent.id), str(queued.id), str(done.id)]
         assert app.screen.query_one(DataTable).cursor_row == 2
         await pilot.press("enter")
         await pilot.pause()
@@ -61,5 +61,17 @@ async def test_blinded_review_hides_verdicts(samples_store):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "R")
         await pilot.pause()
-        assert _rows(app)[0][5] == "done (verdict hidden)"
+        assert table_rows(app)[0][5] == "done (verdict hidden)"
         assert "not_reproduced" not in screen_text(app)
+
+
+async def test_a_store_that_cannot_be_read_is_a_notification(samples_store, tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    app = make_app(samples_store, db_path=junk)  # thread reads open the junk file
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R")
+        await settle(pilot, lambda: any("read reruns" in n.message for n in app._notifications))
+        await pilot.press("escape", "w")
+        await settle(pilot, lambda: any("read agents" in n.message for n in app._notifications))
+        assert isinstance(app.screen, AgentsScreen)
