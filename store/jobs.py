@@ -310,6 +310,12 @@ class JobQueue:
         names = [d[0] for d in cursor.description]
         return [Job.from_row(dict(zip(names, values, strict=True))) for values in cursor]
 
+    def running_progress(self) -> tuple[tuple[int, int, str | None], ...]:
+        """(id, attempt, progress JSON) of every running job: it moves with each heartbeat."""
+        return tuple(self.conn.execute(
+            "SELECT id, attempt, progress FROM jobs WHERE state = 'running' ORDER BY id"
+        ).fetchall())
+
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(JOB_STATES, 0)
         for state, n in self.conn.execute("SELECT state, count(*) FROM jobs GROUP BY state"):

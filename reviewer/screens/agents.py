@@ -55,6 +55,7 @@ class AgentsScreen(Screen[str | None]):
     def __init__(self) -> None:
         super().__init__()
         self._agents: list[str] = []
+        self._records: list[AgentRecord] | None = None
 
     @property
     def review_app(self) -> ReviewApp:
@@ -68,6 +69,7 @@ class AgentsScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.watch(self.app, "blinded", lambda _blinded: self._redraw(), init=False)
         if self.review_app.db_path is None:
             self._show(self.review_app.store.agent_records())
         else:
@@ -80,10 +82,15 @@ class AgentsScreen(Screen[str | None]):
         if records is not None:
             self.app.call_from_thread(self._show, records)
 
+    def _redraw(self) -> None:
+        if self._records is not None:
+            self._show(self._records)
+
     def _show(self, records: list[AgentRecord]) -> None:
         blinded = self.review_app.blinded
         table = self.query_one(DataTable)
         table.clear()
+        self._records = records
         self._agents = [r.agent for r in records]
         for record in records:
             table.add_row(*record_cells(record, blinded=blinded))

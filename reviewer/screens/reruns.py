@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 from reviewer import keys
 from reviewer.rerun.listing import RerunRow, rerun_rows
 from reviewer.textsafe import short
+from reviewer.tuidata import change_stamp
 from store import ReviewStore
 from store.jobs import JOB_STATES
 
@@ -38,6 +39,8 @@ class RerunsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[RerunRow] = []
+        self._stamp: tuple[Any, ...] | None = None
+        self._counts: dict[str, int] | None = None
 
     @property
     def review_app(self) -> ReviewApp:
@@ -51,10 +54,22 @@ class RerunsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.watch(self.app, "blinded", lambda _blinded: self._redraw(), init=False)
         self.poll()
         self.set_interval(POLL_S, self.poll)
 
+    def _redraw(self) -> None:
+        if self._counts is not None:
+            self._show(self._counts, self._rows)
+
     def poll(self) -> None:
+        """Read the list again when anything it shows may have changed: an event, a job
+        changing state, or a running one reporting progress."""
+        store = self.review_app.store
+        stamp = (change_stamp(store), store.jobs.running_progress())
+        if stamp == self._stamp:
+            return
+        self._stamp = stamp
         if self.review_app.db_path is None:
             self._show(*read_reruns(self.review_app.store))
         else:
@@ -72,7 +87,7 @@ class RerunsScreen(Screen[None]):
         keep = self._rows[table.cursor_row].job if 0 <= table.cursor_row < len(self._rows) else None
         blinded = self.review_app.blinded
         table.clear()
-        self._rows = rows
+        self._counts, self._rows = counts, rows
         for row in rows:
             table.add_row(
                 Text(str(row.job), justify="right"),

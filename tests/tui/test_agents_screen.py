@@ -60,3 +60,7 @@ async def test_blinded_review_hides_the_verdict_columns(samples_store):
         row = next(r for r in table_rows(app) if r[0] == agent)
         assert row[5] == "1" and row[6:10] == ["hidden"] * 4
         assert "verdicts hidden in blinded review" in screen_text(app)
+        await pilot.press("b")
+        await pilot.pause()
+        row = next(r for r in table_rows(app) if r[0] == agent)
+        assert row[6:10] == ["0", "1", "0", "0%"]

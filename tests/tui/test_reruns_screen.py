@@ -63,6 +63,9 @@ async def test_blinded_review_hides_verdicts(samples_store):
         await pilot.pause()
         assert table_rows(app)[0][5] == "done (verdict hidden)"
         assert "not_reproduced" not in screen_text(app)
+        await pilot.press("b")  # blinded review off: the verdict shows at once
+        await pilot.pause()
+        assert table_rows(app)[0][5] == "not_reproduced 0.200"
 
 
 async def test_a_store_that_cannot_be_read_is_a_notification(samples_store, tmp_path):
@@ -75,3 +78,23 @@ async def test_a_store_that_cannot_be_read_is_a_notification(samples_store, tmp_
         await pilot.press("escape", "w")
         await settle(pilot, lambda: any("read agents" in n.message for n in app._notifications))
         assert isinstance(app.screen, AgentsScreen)
+
+
+async def test_a_running_reruns_stage_shows_on_the_next_poll(tmp_path):
+    db, store = samples_file_store(tmp_path)
+    pid = pid_of(store, "boot_ensemble")
+    job = store.jobs.enqueue(pid, kind="rerun", params={"seeds": [1]}, actor="t")
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R")
+        await settle(pilot, lambda: table_rows(app) and table_rows(app)[0][1] == "queued")
+        store.jobs.claim("w", job_id=job.id)
+        store.jobs.heartbeat(job.id, 1, progress={"stage": "scoring outside the sandbox"})
+        app.screen.poll()
+        await settle(pilot, lambda: table_rows(app)[0][1] == "running")
+        assert table_rows(app)[0][5] == "scoring outside the sandbox"
+        # A heartbeat with a new stage writes no audit event; the list follows it anyway.
+        store.jobs.heartbeat(job.id, 1, progress={"stage": "teacher-shuffle ablation"})
+        app.screen.poll()
+        await settle(pilot, lambda: table_rows(app)[0][5] == "teacher-shuffle ablation")
+    store.close()
