@@ -41,6 +41,8 @@ PALETTE_VERBS = (
     ("cancel_rerun", "Cancel the queued or running rerun"),
     ("second_opinion", "Ask Claude for a blinded second opinion (needs ANTHROPIC_API_KEY)"),
     ("audit", "Open the audit log"),
+    ("agents", "Each agent's record; enter shows that agent's queue"),
+    ("reruns", "The rerun queue, in the order the workers take it, and finished reruns"),
     ("undo", "Undo the last decision on this proposal"),
     ("search", "Search the queue"),
 )

@@ -37,3 +37,13 @@ def test_palette_offers_the_verbs_the_screen_allows(samples_store):
     titles = [command.title for command in app.get_system_commands(screen)]
     assert {"Undo", "Rerun", "Comment"} <= set(titles)
     assert "Approve" not in titles and "Search" not in titles
+
+
+def test_palette_on_the_queue_offers_agents_and_reruns(samples_store):
+    from reviewer.screens.queue import QueueScreen
+    from tests.tui.conftest import make_app
+
+    app = make_app(samples_store)
+    titles = [command.title for command in app.get_system_commands(QueueScreen())]
+    assert {"Agents", "Reruns", "Audit", "Search"} <= set(titles)
+    assert "Approve" not in titles
