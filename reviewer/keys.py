@@ -68,6 +68,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("reverify", "v", "verify", "Verify again", "audit"),
     KeySpec("audit_back", "escape", "back", "Back", "audit"),
     KeySpec("agents_open", "enter", "open", "Show the agent's queue", "agents"),
+    KeySpec("agents_sort", "s", "cycle_sort", "Sort", "agents"),
     KeySpec("agents_back", "escape", "back", "Back", "agents"),
     KeySpec("reruns_open", "enter", "open", "Open proposal", "reruns"),
     KeySpec("reruns_back", "escape", "back", "Back", "reruns"),

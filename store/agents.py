@@ -76,4 +76,23 @@ def agent_records(conn: sqlite3.Connection) -> list[AgentRecord]:
             rec.failed += n
     for agent, n in conn.execute(_FLAGGED):
         record(agent).flagged += n
-    return sorted(records.values(), key=lambda r: (-r.proposals, r.agent))
+    return sorted_records(list(records.values()), "total")
+
+
+def _held_key(r: AgentRecord) -> tuple[bool, float, str]:
+    share = r.reproduced_share
+    return (share is None, share if share is not None else 0.0, r.agent)
+
+
+# How `reviewer agents --sort` orders the records; every order ends with the name.
+ORDERS = {
+    "total": lambda r: (-r.proposals, r.agent),
+    "flagged": lambda r: (-r.flagged, -r.proposals, r.agent),
+    "held": _held_key,  # lowest share of reproduced claims first; no reruns yet last
+    "name": lambda r: (r.agent,),
+}
+
+
+def sorted_records(records: list[AgentRecord], order: str) -> list[AgentRecord]:
+    """`records` in one of ORDERS."""
+    return sorted(records, key=ORDERS[order])

@@ -8,14 +8,23 @@ from rich.text import Text
 from reviewer.context import Context, console, listing, pass_ctx, print_json
 from reviewer.present import held_up
 from reviewer.textsafe import short
+from store.agents import ORDERS, sorted_records
 
 
 @click.command("agents")
+@click.option(
+    "--sort",
+    type=click.Choice(sorted(ORDERS)),
+    default="total",
+    show_default=True,
+    help="total: most proposals first; flagged: most flagged first; held: lowest share of "
+    "reproduced claims first; name.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per agent.")
 @pass_ctx
-def agents_cmd(ctx: Context, as_json: bool) -> None:
+def agents_cmd(ctx: Context, sort: str, as_json: bool) -> None:
     """Each agent's proposals: decided how, how their claims held up when rerun, flagged."""
-    records = ctx.store.agent_records()
+    records = sorted_records(ctx.store.agent_records(), sort)
     if as_json:
         print_json([r.to_json() for r in records])
         return

@@ -11,16 +11,22 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from reviewer import keys
-from reviewer.present import held_up
+from reviewer.present import held_up, next_in
 from reviewer.textsafe import short
 from store import ReviewStore
-from store.agents import AgentRecord
+from store.agents import AgentRecord, sorted_records
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp
 
 COLUMNS = ("agent", "total", "pending", "approved", "rejected", "reran", "reproduced",
            "not reproduced", "failed", "held up", "flagged")
+ORDER_TEXT = {
+    "total": "most proposals first",
+    "flagged": "most flagged first",
+    "held": "lowest share held up first",
+    "name": "by name",
+}
 # Columns from rerun verdicts, which compare measurements with claims: blinded review hides them.
 VERDICT_COLUMNS = frozenset({"reproduced", "not reproduced", "failed", "held up"})
 
@@ -56,6 +62,7 @@ class AgentsScreen(Screen[str | None]):
         super().__init__()
         self._agents: list[str] = []
         self._records: list[AgentRecord] | None = None
+        self.order = "total"
 
     @property
     def review_app(self) -> ReviewApp:
@@ -88,6 +95,9 @@ class AgentsScreen(Screen[str | None]):
 
     def _show(self, records: list[AgentRecord]) -> None:
         blinded = self.review_app.blinded
+        # Sorting by the share that held up would reveal verdicts in blinded review.
+        order = "total" if blinded and self.order == "held" else self.order
+        records = sorted_records(records, order)
         table = self.query_one(DataTable)
         table.clear()
         self._records = records
@@ -96,8 +106,8 @@ class AgentsScreen(Screen[str | None]):
             table.add_row(*record_cells(record, blinded=blinded))
         hidden = "; verdicts hidden in blinded review" if blinded else ""
         summary = (
-            f"{len(records)} agents, most proposals first; enter shows one agent's queue. "
-            f"Held up: reproduced of reran. Flagged: an open high-severity check{hidden}"
+            f"{len(records)} agents, {ORDER_TEXT[order]} (s sorts); enter shows one agent's "
+            f"queue. Held up: reproduced of reran. Flagged: an open high-severity check{hidden}"
         )
         self.query_one("#agents-summary", Static).update(Text(summary))
 
@@ -110,6 +120,10 @@ class AgentsScreen(Screen[str | None]):
         row = self.query_one(DataTable).cursor_row
         if 0 <= row < len(self._agents):
             self.dismiss(self._agents[row])
+
+    def action_cycle_sort(self) -> None:
+        self.order = next_in(tuple(ORDER_TEXT), self.order)
+        self._redraw()
 
     def action_back(self) -> None:
         self.dismiss(None)

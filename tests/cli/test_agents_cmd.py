@@ -24,3 +24,14 @@ def test_json_and_text_agree_and_markup_in_names_stays_text(run, tmp_path):  # n
     assert "[link=http" in text  # printed as text (cut to the column), not rendered
     line = next(row for row in text.splitlines() if row.startswith(" agent-1"))
     assert line.split()[1:] == ["2", "1", "0", "1", "0", "0", "0", "0", "-", "0"]
+
+
+def test_sort_by_name_and_by_held_up(run, tmp_path):  # noqa: F811
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps([native(1, agent="zed"), native(2, agent="amy"),
+                                native(3, agent="zed")]))
+    ingest_ids(run, path)
+    by_name = json.loads(run("agents", "--sort", "name", "--json").output)
+    assert [r["agent"] for r in by_name] == ["amy", "zed"]
+    assert [r["agent"] for r in json.loads(run("agents", "--json").output)] == ["zed", "amy"]
+    assert run("agents", "--sort", "nope").exit_code == 2

@@ -64,3 +64,22 @@ def test_no_count_reads_the_wide_proposal_rows(mem_store):
         scans = [step for step in plan if step.startswith("SCAN")]
         assert all("proposals" not in s or "COVERING INDEX" in s for s in scans), plan
         assert not any(s.split()[:2] == ["SCAN", "p"] for s in scans), plan
+
+
+def test_orders_for_the_most_suspicious_first():
+    from store.agents import sorted_records
+
+    records = [
+        AgentRecord("amy", proposals=5, reran=4, reproduced=3, flagged=1),
+        AgentRecord("bob", proposals=9, reran=2, reproduced=0, flagged=4),
+        AgentRecord("cat", proposals=2),
+        AgentRecord("dan", proposals=9, reran=1, reproduced=1, flagged=4),
+    ]
+
+    def names(order: str) -> list[str]:
+        return [r.agent for r in sorted_records(records, order)]
+
+    assert names("total") == ["bob", "dan", "amy", "cat"]
+    assert names("flagged") == ["bob", "dan", "amy", "cat"]
+    assert names("held") == ["bob", "amy", "dan", "cat"]  # 0%, 75%, 100%, never rerun
+    assert names("name") == ["amy", "bob", "cat", "dan"]

@@ -64,3 +64,35 @@ async def test_blinded_review_hides_the_verdict_columns(samples_store):
         await pilot.pause()
         row = next(r for r in table_rows(app) if r[0] == agent)
         assert row[6:10] == ["0", "1", "0", "0%"]
+
+
+async def test_s_cycles_the_order_and_blinded_review_never_sorts_by_verdicts(samples_store):
+    from reviewer.screens.agents import ORDER_TEXT
+    from store.agents import ORDERS
+
+    assert list(ORDER_TEXT) == list(ORDERS)
+    flagged = pid_of(samples_store, "boot_ensemble")
+    agent = samples_store.get(flagged)["agent"]
+    samples_store.record_checks(flagged, "static", [{"code": "network", "severity": "high",
+                                                     "message": "imports socket"}], actor="c")
+    finish_rerun(samples_store, pid_of(samples_store, "prior_match"), verdict="not_reproduced")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w", "s")
+        await pilot.pause()
+        assert "most flagged first (s sorts)" in screen_text(app)
+        flags = [int(row[10]) for row in table_rows(app)]
+        assert flags == sorted(flags, reverse=True) and flags[0] >= 1
+        assert agent in [row[0] for row in table_rows(app) if row[10] != "0"]
+        await pilot.press("s")
+        await pilot.pause()
+        assert "lowest share held up first" in screen_text(app)
+        assert table_rows(app)[0][9] == "0%"
+        await pilot.press("b")  # blinded: the held-up order would leak verdicts
+        await pilot.pause()
+        assert "most proposals first" in screen_text(app)
+        await pilot.press("s")  # the order moves on from the one it stood at
+        await pilot.pause()
+        assert "by name" in screen_text(app)
+        names = [row[0] for row in table_rows(app)]
+        assert names == sorted(names)
