@@ -124,7 +124,7 @@ class AgentRow:
     """One agent's share of a report: its proposals by decision and verdict, and overclaim."""
 
     agent: str
-    counts: dict[str, int]  # reviewed, approved, rejected, pending and each verdict
+    counts: dict[str, int]  # reviewed, approved, rejected, and each verdict of AGENT_COUNTS
     overclaim: float | None  # mean claimed minus measured PGR, where a proposal has both
 
 
