@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from store.review_store import ReviewStore
 
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
+# The order workers claim jobs in: priority, then the riskiest claim (it gets the GPU first),
+# then the oldest.
+CLAIM_ORDER = (
+    "priority DESC, (SELECT risk FROM proposals p WHERE p.id = jobs.proposal_id) DESC, id"
+)
 DEFAULT_LEASE_S = 60.0
 
 
@@ -86,11 +91,7 @@ class JobQueue:
         return Job.from_row(self._row(job_id))
 
     def for_proposal(self, proposal_id: str) -> list[Job]:
-        cursor = self.conn.execute(
-            "SELECT * FROM jobs WHERE proposal_id = ? ORDER BY id", (proposal_id,)
-        )
-        names = [d[0] for d in cursor.description]
-        return [Job.from_row(dict(zip(names, values, strict=True))) for values in cursor]
+        return self._jobs("SELECT * FROM jobs WHERE proposal_id = ? ORDER BY id", (proposal_id,))
 
     def enqueue(
         self,
@@ -137,9 +138,7 @@ class JobQueue:
                 "lease_until = ?, started_at = ? WHERE id = ("
                 "  SELECT id FROM jobs WHERE (state = 'queued' OR "
                 "  (state = 'running' AND lease_until < ?)) AND attempt < max_attempts"
-                f"{only} ORDER BY priority DESC, "
-                # The riskiest claims get the GPU first.
-                "(SELECT risk FROM proposals p WHERE p.id = jobs.proposal_id) DESC, id LIMIT 1"
+                f"{only} ORDER BY {CLAIM_ORDER} LIMIT 1"
                 ") RETURNING id, proposal_id, kind, attempt",
                 (
                     owner,
@@ -295,18 +294,25 @@ class JobQueue:
         unknown = sorted(set(states) - set(JOB_STATES))
         if unknown:
             raise StoreError(f"unknown job state {unknown[0]!r}; known: {', '.join(JOB_STATES)}")
-        if not states or limit <= 0:
-            return []
-        marks = ", ".join("?" * len(states))
-        cursor = self.conn.execute(
-            f"SELECT * FROM jobs WHERE kind = ? AND state IN ({marks}) ORDER BY "
-            "CASE state WHEN 'running' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END, "
-            "CASE WHEN state = 'queued' THEN -priority END, "
-            "CASE WHEN state = 'queued' THEN "
-            "-(SELECT risk FROM proposals p WHERE p.id = jobs.proposal_id) END, "
-            "CASE WHEN state IN ('running', 'queued') THEN id ELSE -id END LIMIT ?",
-            (kind, *states, limit),
-        )
+        jobs: list[Job] = []
+        for state, order in (("running", "id"), ("queued", CLAIM_ORDER)):
+            if state in states and len(jobs) < limit:
+                jobs += self._jobs(
+                    f"SELECT * FROM jobs WHERE kind = ? AND state = ? ORDER BY {order} LIMIT ?",
+                    (kind, state, limit - len(jobs)),
+                )
+        finished = [s for s in states if s not in ("running", "queued")]
+        if finished and len(jobs) < limit:
+            marks = ", ".join("?" * len(finished))
+            jobs += self._jobs(
+                f"SELECT * FROM jobs WHERE kind = ? AND state IN ({marks}) "
+                "ORDER BY id DESC LIMIT ?",
+                (kind, *finished, limit - len(jobs)),
+            )
+        return jobs
+
+    def _jobs(self, sql: str, params: Sequence[Any]) -> list[Job]:
+        cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [Job.from_row(dict(zip(names, values, strict=True))) for values in cursor]
 
