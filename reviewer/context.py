@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from reviewer.actor import resolve_actor
 from reviewer.audit_config import load_audit_config
 from reviewer.config import ConfigError
 from reviewer.gates_config import load_policy
+from reviewer.textsafe import clean
 from store import ReviewStore, StoreError
 
 
@@ -103,3 +104,25 @@ def listing(title: str, columns: Sequence[tuple[str, dict[str, Any]]]) -> Table:
 def print_json(value: Any) -> None:
     """ASCII-only JSON, so no raw escape or bidi byte from agent text reaches the terminal."""
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False) + "\n")
+
+
+def each_proposal(store: ReviewStore, refs: Sequence[str], act: Callable[[str], None]) -> int:
+    """Call `act` with the id of each proposal `refs` names, once each, in the order given.
+
+    With one ref its error ends the command as usual. With several, each error is named on
+    stderr and the rest still go. Returns how many failed, for the exit status.
+    """
+    failed, seen = 0, set()
+    for ref in refs:
+        try:
+            pid = store.resolve(ref)
+            if pid not in seen:  # each proposal once, however its ID was written
+                seen.add(pid)
+                act(pid)
+        except (StoreError, click.ClickException) as exc:
+            message = exc.message if isinstance(exc, click.ClickException) else str(exc)
+            if len(refs) == 1:
+                raise click.ClickException(message) from exc
+            click.echo(clean(f"error: {ref}: {message}"), err=True)
+            failed += 1
+    return failed

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.text import Text
 
 from reviewer.config import ConfigError
-from reviewer.context import Context, console, listing, pass_ctx, print_json
+from reviewer.context import Context, console, each_proposal, listing, pass_ctx, print_json
 from reviewer.decide import decide, undo
 from reviewer.shapes import list_item
 from reviewer.textsafe import clean, short
@@ -164,23 +164,7 @@ def reject_cmd(ctx: Context, refs: tuple[str, ...], reason: str) -> None:
     With several IDs (all of an agent caught cheating, say), one that cannot be rejected is
     named on stderr and the rest still are; the exit status is then 1.
     """
-    if len(refs) == 1:
-        _decide(ctx, refs[0], "reject", reason)
-        return
-    failed, seen = 0, set()
-    for ref in refs:
-        try:
-            pid = ctx.store.resolve(ref)
-            if pid not in seen:  # each proposal once, however its ID was written
-                seen.add(pid)
-                _decide(ctx, pid, "reject", reason)
-        except StoreError as exc:
-            click.echo(clean(f"error: {ref}: {exc}"), err=True)
-            failed += 1
-        except click.ClickException as exc:
-            click.echo(clean(f"error: {ref}: {exc.message}"), err=True)
-            failed += 1
-    if failed:
+    if each_proposal(ctx.store, refs, lambda pid: _decide(ctx, pid, "reject", reason)):
         raise click.exceptions.Exit(1)
 
 

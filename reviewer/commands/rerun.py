@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from reviewer.context import Context, pass_ctx, print_json
+from reviewer.context import Context, each_proposal, pass_ctx, print_json
 from reviewer.present import ablation_word, num, pm
 from reviewer.rerun.jobs import DEFAULT_SEEDS, DEFAULT_TASK, request_rerun, reviewer_seeds
 from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
@@ -147,18 +147,7 @@ def rerun_cmd(
                     device=device, priority=priority, unsafe_no_sandbox=unsafe_no_sandbox,
                     ablation=ablation, heldout=heldout)
     jobs: list[Job] = []
-    failed, seen = 0, set()
-    for ref in refs:
-        try:
-            pid = store.resolve(ref)
-            if pid not in seen:  # each proposal once, however its ID was written
-                seen.add(pid)
-                jobs.append(queue(pid))
-        except StoreError as exc:
-            if len(refs) == 1:
-                raise click.ClickException(str(exc)) from exc
-            click.echo(clean(f"error: {ref}: {exc}"), err=True)
-            failed += 1
+    failed = each_proposal(store, refs, lambda pid: jobs.append(queue(pid)))
     if wait:
         for job in jobs:
             _run_now(store, job.id)
