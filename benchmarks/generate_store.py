@@ -39,12 +39,13 @@ from store import NewProposal, ReviewStore, audit
 from store.db import connect
 from store.schema import migrations
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: proposals name parents
 BIG_IDEA = "bench_big_diff"
 BIG_LINES = 10_000
 ADD_BATCH = 2_000
 CHECK_BATCH = 5_000
 DECIDED, RERAN, FLAGGED = 0.20, 0.05, 0.15  # shares of the proposals
+PARENTED = 0.4  # share that names an earlier proposal as its parent
 ACTOR_INGEST, ACTOR_REVIEW, ACTOR_WORKER = "bench-ingest", "reviewer@bench", "worker@bench"
 EPOCH = datetime(2025, 6, 1, tzinfo=UTC)
 AGENT_WEIGHTS = (20, 16, 14, 12, 10, 9, 8, 6, 5)  # some agents post far more than others
@@ -87,8 +88,8 @@ def step_clock(start: datetime = EPOCH, step_ms: int = 7) -> Callable[[], str]:
 
 
 def new_proposal(corpus: Corpus, i: int, base: str, diff_lines: int | None = None,
-                 idea: str | None = None) -> NewProposal:
-    """Proposal `i` of the stream: agent, prose, claim and a method diff."""
+                 idea: str | None = None, parent: str | None = None) -> NewProposal:
+    """Proposal `i` of the stream: agent, prose, claim, a method diff and maybe a parent."""
     r = corpus.rng
     agent = r.choices(AGENTS, weights=AGENT_WEIGHTS)[0]
     idea = idea or corpus.idea()
@@ -107,12 +108,25 @@ def new_proposal(corpus: Corpus, i: int, base: str, diff_lines: int | None = Non
         "claimed": claim.to_json(),
         "created_at": created,
         "diff_path": f"diffs/{i:06d}_{idea}.diff",
+        "parent": parent,
     }
     return NewProposal(
         agent=agent, title=title, summary=summary, harness="builtin", source_format="native",
         original=original, base=base, idea=idea, diff=diff, claimed=claim.to_json(),
-        created_at=created, source=f"bench:{i}",
+        created_at=created, parent=parent, source=f"bench:{i}",
     )
+
+
+def pick_parent(corpus: Corpus, earlier: list[str]) -> str | None:
+    """A published-style id prefix of an earlier proposal, or None.
+
+    Cubing a uniform draw favours the oldest proposals, so a few gather thousands of
+    children, as a popular early finding does.
+    """
+    r = corpus.rng
+    if not earlier or r.random() >= PARENTED:
+        return None
+    return earlier[int(len(earlier) * r.random() ** 3)][:12]
 
 
 def static_checks(corpus: Corpus, claim: dict, flagged: bool) -> list[dict]:
@@ -181,12 +195,15 @@ def build(path: Path, size: int, seed: int, big_lines: int = BIG_LINES,
     # A generated benchmark file is rebuilt rather than recovered, so skip the fsyncs.
     store.conn.execute("PRAGMA synchronous = OFF")
     ids: list[str] = []
+    made: list[str] = []  # ids of the proposals built so far, stored or not yet
     claims: list[dict] = []
     shas: list[str | None] = []
     try:
         for start in range(0, size, ADD_BATCH):
-            batch = [new_proposal(corpus, i, base) for i in range(start, min(start + ADD_BATCH,
-                                                                              size))]
+            batch = []
+            for i in range(start, min(start + ADD_BATCH, size)):
+                batch.append(new_proposal(corpus, i, base, parent=pick_parent(corpus, made)))
+                made.append(batch[-1].content_hash)
             if start + ADD_BATCH >= size:
                 batch.append(new_proposal(corpus, size, base, big_lines, BIG_IDEA))
             result = store.add_proposals(batch, actor=ACTOR_INGEST)

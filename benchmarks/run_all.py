@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
                 return [*store_bench.search_figures(store, args.repeats),
                         store_bench.poll_figure(store, args.repeats),
                         store_bench.deep_page_figure(store, args.repeats),
-                        store_bench.agents_figure(store, args.repeats)]
+                        store_bench.agents_figure(store, args.repeats),
+                        store_bench.lineage_figure(store, args.repeats)]
             finally:
                 store.close()
 

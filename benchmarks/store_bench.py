@@ -203,6 +203,45 @@ def agents_figure(store: ReviewStore, repeats: int) -> Figure:
                   f"first call {ms(first)}; counts from indexes and the small tables")
 
 
+LINEAGE_SAMPLE = 50
+
+
+def lineage_figure(store: ReviewStore, repeats: int) -> Figure:
+    """One proposal's lineage both ways (`reviewer show`, the proposal screen), over proposals
+    spread through the store, against the children lookup without migration 0009's index."""
+    conn = store.conn
+    count = store.count()
+    sample = [row[0] for row in conn.execute(
+        "SELECT id FROM proposals WHERE rowid % ? = 0 LIMIT ?",
+        (max(1, count // LINEAGE_SAMPLE), LINEAGE_SAMPLE),
+    )]
+    top_ref, top_children = conn.execute(
+        "SELECT parent, count(*) AS n FROM proposals WHERE parent IS NOT NULL "
+        "GROUP BY parent ORDER BY n DESC LIMIT 1"
+    ).fetchone() or (None, 0)
+
+    def every_sampled() -> None:
+        for pid in sample:
+            store.lineage(pid)
+
+    ours = median([timed(every_sampled) for _ in range(repeats)]) / len(sample)
+    top = store.resolve(top_ref) if top_ref else sample[0]
+    top_s = median([timed(partial(store.lineage, top)) for _ in range(repeats)])
+
+    def scanned(pid: str) -> None:
+        names = [pid[:n] for n in range(12, len(pid) + 1)]
+        conn.execute(
+            f"SELECT count(*) FROM proposals NOT INDEXED WHERE parent IN "
+            f"({', '.join('?' * len(names))})", names,
+        ).fetchone()
+
+    theirs = median([timed(partial(scanned, pid)) for pid in sample[:3]])
+    return Figure("lineage: one proposal, both ways", ms(ours), "-",
+                  f"scan for children {ms(theirs)}", times(theirs / ours), None,
+                  f"mean over {len(sample)} proposals; the one with the most children "
+                  f"({top_children}) {ms(top_s)}")
+
+
 def _old_page_sql(sort: str, status: str | None) -> tuple[str, list[Any]]:
     """The queue page as one query with the id tie-break: the plan migration 0005 replaced."""
     keys = SORTS[sort].rsplit(",", 1)[0]  # the sort's keys without the rowid tie-break

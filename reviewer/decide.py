@@ -24,6 +24,8 @@ class Outcome:
     published: PublishResult | None = None
     publish_error: str | None = None
     withdrawn: WithdrawResult | None = None
+    # After a rejection: pending proposals that build on it, whose approval it now gates.
+    pending_children: int = 0
 
 
 def decide(
@@ -45,17 +47,18 @@ def decide(
     pid = event.proposal_id
     assert pid is not None
     status = store.get(pid)["status"]
+    children = store.pending_children(pid) if status == "rejected" else 0
     try:
         if not config.enabled:
-            return Outcome(event, status)
+            return Outcome(event, status, pending_children=children)
         if status == "approved":
             return Outcome(event, status, published=publish(store, pid, actor=actor, config=config))
         if status == "rejected" and config.rejected:
             publish_rejection(store, pid, actor=actor, config=config)
     # OSError too (the publish lock, a full disk): the decision stands either way.
     except (PublishError, OSError) as exc:
-        return Outcome(event, status, publish_error=str(exc))
-    return Outcome(event, status)
+        return Outcome(event, status, publish_error=str(exc), pending_children=children)
+    return Outcome(event, status, pending_children=children)
 
 
 def undo(store: ReviewStore, ref: str, *, actor: str, reason: str | None = None) -> Outcome:

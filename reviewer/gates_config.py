@@ -8,7 +8,13 @@ import os
 from reviewer.config import ConfigError, read_section
 from store.gates import GatePolicy
 
-_BOOLS = ("require_rerun", "require_ablation", "block_high_checks", "independent_approver")
+_BOOLS = (
+    "require_rerun",
+    "require_ablation",
+    "block_high_checks",
+    "independent_approver",
+    "block_rejected_parent",
+)
 MAX_APPROVALS = 5
 
 

@@ -56,6 +56,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("assess", "e", "assess", "Assess", "proposal"),
     KeySpec("cancel_rerun", "C", "cancel_rerun", "Cancel rerun", "proposal"),
     KeySpec("jump", "J", "jump", "Open duplicate", "proposal"),
+    KeySpec("parent", "p", "parent", "Open parent", "proposal"),
     KeySpec("second_opinion", "O", "second_opinion", "Ask Claude", "proposal", show=False),
     KeySpec("diff", "d", "diff", "Diff", "proposal"),
     KeySpec("back", "escape", "back", "Back", "proposal"),

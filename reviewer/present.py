@@ -283,3 +283,32 @@ def held_up(record: AgentRecord) -> str:
     """The share of an agent's rerun claims that reproduced, as a percentage, or `-`."""
     value = record.reproduced_share
     return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def children_note(count: int, pid: str) -> str:
+    """After a rejection: the pending proposals that name it as their parent."""
+    noun = "proposal builds" if count == 1 else "proposals build"
+    return f"{count} pending {noun} on {pid[:12]}"
+
+
+def relative_text(item: dict[str, Any], title_width: int = 80) -> str:
+    """A lineage relative: short id, status, agent and title, cleaned to one line."""
+    agent, title = short(item["agent"], 40), short(item["title"], title_width)
+    return f"{item['id'][:12]} ({item['status']}, {agent}): {title}"
+
+
+def lineage_line(lineage: dict[str, Any] | None) -> str:
+    """One line on what a proposal builds on and what builds on it; empty when neither."""
+    if not lineage:
+        return ""
+    parts = []
+    if lineage["parent"]:
+        found = lineage["parents"]
+        if not found:
+            parts.append(f"builds on {short(lineage['parent'], 64)} (not in this store)")
+        else:
+            more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+            parts.append(f"builds on {relative_text(found[0])}{more}")
+    if lineage["children_total"]:
+        parts.append(f"built on by {lineage['children_total']}")
+    return "  ·  ".join(parts)

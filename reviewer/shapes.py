@@ -120,4 +120,5 @@ def show(store: ReviewStore, ref: str) -> dict[str, Any]:
         "comments": comments,
         "published": published(store, pid),
         "assist": latest_assist(store, pid),
+        "lineage": store.lineage(pid).to_json(),
     }

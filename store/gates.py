@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store import checks
+from store.lineage import rejected_parents
 from store.proposals import current_diff_sha
 
 
@@ -25,11 +26,18 @@ class GatePolicy:
     required_approvals: int = 1
     # The reviewer who requested the gating rerun cannot be the only approver.
     independent_approver: bool = False
+    # Work that names a rejected proposal as its parent inherits the doubt.
+    block_rejected_parent: bool = False
 
     @classmethod
     def defaults(cls) -> GatePolicy:
-        """The product's defaults (issue #7): reproduced rerun, ablation, no open high check."""
-        return cls(require_rerun=True, require_ablation=True, block_high_checks=True)
+        """The product's defaults: every gate but the two-person and independence rules."""
+        return cls(
+            require_rerun=True,
+            require_ablation=True,
+            block_high_checks=True,
+            block_rejected_parent=True,
+        )
 
 
 def gating_rerun(
@@ -82,4 +90,13 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
         ]
         if high:
             out.append(f"unresolved high-severity checks: {', '.join(sorted(set(high)))}")
+    if policy.block_rejected_parent:
+        rejected = rejected_parents(conn, pid)
+        if rejected:
+            names = ", ".join(r.id[:12] for r in rejected)
+            out.append(f"builds on rejected {_plural(len(rejected))} {names}")
     return out
+
+
+def _plural(count: int) -> str:
+    return "proposal" if count == 1 else "proposals"

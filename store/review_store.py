@@ -21,6 +21,7 @@ from store.db import BUSY_TIMEOUT_S, bulk_writes, configure, connect, immediate
 from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotFound, StoreError
 from store.gates import GatePolicy, gating_rerun, unmet
 from store.jobs import JobQueue
+from store.lineage import Lineage, children_of, lineage
 from store.model import NewProposal
 from store.proposals import (
     DECISIONS,
@@ -647,6 +648,14 @@ class ReviewStore:
         """The gates an approval would fail now (empty when it may proceed)."""
         pid = self.resolve(ref)
         return unmet(self.conn, pid, policy or self.gate_policy)
+
+    def lineage(self, ref: str, limit: int = 20) -> Lineage:
+        """What the proposal says it builds on, and what names it as a parent."""
+        return lineage(self.conn, self.resolve(ref), limit)
+
+    def pending_children(self, ref: str) -> int:
+        """How many pending proposals name this one as their parent."""
+        return children_of(self.conn, self.resolve(ref), 0, status="pending")[1]
 
     def approve(
         self, ref: str, *, reason: str, actor: str, override: str | None = None

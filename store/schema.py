@@ -246,6 +246,19 @@ def _events_action(db: sqlite_utils.Database) -> None:
     _execute_all(db, "CREATE INDEX events_action ON events (action, seq)")
 
 
+@migrations(name="0009_lineage")
+def _lineage(db: sqlite_utils.Database) -> None:
+    # store/lineage.py matches a proposal's `parent` against ids, finding ids and commits.
+    _execute_all(
+        db,
+        "CREATE INDEX proposals_parent ON proposals (parent) WHERE parent IS NOT NULL",
+        "CREATE INDEX proposals_external_id ON proposals (external_id) "
+        "WHERE external_id IS NOT NULL",
+        "CREATE INDEX proposals_commit ON proposals (base) "
+        "WHERE source_format = 'sandbox_finding'",
+    )
+
+
 def migrate(
     db: sqlite_utils.Database, upgrading: Callable[[list[str]], None] | None = None
 ) -> list[str]:

@@ -46,6 +46,10 @@ def test_generated_store_is_realistic_deterministic_and_cached(bench_env):
         big = store.get(big_proposal_id(store))
         assert PatchSet(big["diff"].decode())[0].added == 200
         assert store.verify().ok
+        parented = store.conn.execute(
+            "SELECT id FROM proposals WHERE parent IS NOT NULL ORDER BY rowid LIMIT 1"
+        ).fetchone()[0]
+        assert len(store.lineage(parented).parents) == 1  # each names a real earlier proposal
         digest = [(r["id"], r["status"], r["risk"]) for r in store.list(limit=200)]
     finally:
         store.close()
@@ -72,6 +76,7 @@ def test_run_all_smoke_store_search_ingest_and_tui(bench_env, capsys):
         "queue refresh vs loading every finding",
         "queue: page in the middle, slowest sort",
         "agents: every agent's record",
+        "lineage: one proposal, both ways",
         "ingest 20 finding files",
         "TUI first interactive frame",
         "j/k, mean per press (10 presses)",

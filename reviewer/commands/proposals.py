@@ -9,6 +9,7 @@ from rich.text import Text
 from reviewer.config import ConfigError
 from reviewer.context import Context, console, each_proposal, listing, pass_ctx, print_json
 from reviewer.decide import decide, undo
+from reviewer.present import children_note
 from reviewer.shapes import list_item
 from reviewer.textsafe import clean, short
 from store import StoreError
@@ -131,6 +132,10 @@ def _decide(
         )
         return
     click.echo(f"{outcome.status} {event.proposal_id} (audit seq {event.seq})")
+    if outcome.pending_children:
+        pid = event.proposal_id
+        note = children_note(outcome.pending_children, pid)
+        click.echo(f"{note}; `reviewer show {pid[:12]}` lists them", err=True)
     if outcome.published is not None and not outcome.published.unchanged:
         click.echo(f"published to {outcome.published.folder}")
     if outcome.publish_error is not None:

@@ -11,7 +11,14 @@ from rich.text import Text
 from reviewer.commands.checks import check_line
 from reviewer.commands.rerun import rerun_summary
 from reviewer.context import Context, console, pass_ctx, print_json
-from reviewer.present import checks_by_severity, num, pm, publication_text, timeline
+from reviewer.present import (
+    checks_by_severity,
+    num,
+    pm,
+    publication_text,
+    relative_text,
+    timeline,
+)
 from reviewer.shapes import show
 from reviewer.textsafe import clean
 from store import StoreError
@@ -38,6 +45,7 @@ def print_proposal(data: dict[str, Any], out: Console) -> None:
     out.print(Text(clean(data["title"], single_line=True), style="bold"))
     for label, value in _header(data):
         out.print(Text(f"{label:<9}{value}"))
+    _print_lineage(data.get("lineage"), out)
     _print_checks(data["checks"], out)
     _print_reruns(data["reruns"], out)
     if data["status"] == "pending":
@@ -78,6 +86,25 @@ def _header(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _seeds(seeds: Any) -> str:
     return "-" if seeds is None else clean(str(seeds), single_line=True)
+
+
+def _print_lineage(lineage: dict[str, Any] | None, out: Console) -> None:
+    """What the proposal builds on and what builds on it; silent when neither exists."""
+    if not lineage or not (lineage["parent"] or lineage["children_total"]):
+        return
+    if lineage["parent"]:
+        parent = clean(lineage["parent"], single_line=True)
+        if not lineage["parents"]:
+            out.print(Text(f"builds on {parent} (not in this store)"))
+        for item in lineage["parents"]:
+            out.print(Text(f"builds on {relative_text(item, 400)}"))
+    total = lineage["children_total"]
+    if total:
+        out.print(Text(f"built on by {total}:"))
+        for item in lineage["children"]:
+            out.print(Text(f"  {relative_text(item, 400)}"))
+        if total > len(lineage["children"]):
+            out.print(Text(f"  … and {total - len(lineage['children'])} more"))
 
 
 def _print_checks(checks: list[dict[str, Any]], out: Console) -> None:

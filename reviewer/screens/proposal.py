@@ -16,7 +16,13 @@ from reviewer import keys
 from reviewer.app import STORE_ERRORS
 from reviewer.assist import AssistError, load_assist_config, second_opinion
 from reviewer.decide import Outcome, decide, undo
-from reviewer.present import active_rerun_id, duplicate_target, has_active_rerun
+from reviewer.present import (
+    active_rerun_id,
+    children_note,
+    duplicate_target,
+    has_active_rerun,
+    lineage_line,
+)
 from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun
 from reviewer.shapes import show
 from reviewer.textsafe import clean, short
@@ -71,6 +77,7 @@ class ProposalScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="proposal-title")
         yield Static(id="proposal-meta")
+        yield Static(id="proposal-lineage")
         with VerticalScroll(id="proposal-body"):
             yield Static(id="proposal-summary")
             yield ClaimPanel(id="proposal-claim")
@@ -106,6 +113,10 @@ class ProposalScreen(Screen[None]):
             f"diff {(data['diff_sha256'] or 'none')[:12]}"
         )
         self.query_one("#proposal-meta", Static).update(Text(meta))
+        lineage = self.query_one("#proposal-lineage", Static)
+        line = lineage_line(data.get("lineage"))
+        lineage.update(Text(line))
+        lineage.display = bool(line)
         # Rich's Markdown never reads Rich markup, and hyperlinks=False keeps links inert.
         summary = Markdown(clean(data["summary"]), hyperlinks=False)
         self.query_one("#proposal-summary", Static).update(summary)
@@ -167,6 +178,7 @@ class ProposalScreen(Screen[None]):
             "diff": has_code,
             "cancel_rerun": active_rerun_id(self.data) is not None,
             "jump": duplicate_target(self.data.get("checks") or []) is not None,
+            "parent": bool((self.data.get("lineage") or {}).get("parents")),
         }
         return rules.get(action, True)
 
@@ -246,6 +258,9 @@ class ProposalScreen(Screen[None]):
             self._after_write(f"approval recorded for {pid}; more reviewers must approve")
         else:
             self._after_write(f"{outcome.status} {pid}")
+        if outcome.pending_children:
+            self.notify(children_note(outcome.pending_children, pid), title="lineage",
+                        severity="warning", markup=False)
         if outcome.publish_error is not None:
             self._publish_warning(f"the decision stands but publishing failed: "
                                   f"{outcome.publish_error}")
@@ -410,6 +425,11 @@ class ProposalScreen(Screen[None]):
             self.review_app.report_error(f"open {short(other, 12)}", exc)
             return
         self.app.push_screen(ProposalScreen(pid))
+
+    def action_parent(self) -> None:
+        parents = (self.data.get("lineage") or {}).get("parents") or []
+        if parents:
+            self.app.push_screen(ProposalScreen(parents[0]["id"]))
 
     def action_diff(self) -> None:
         from reviewer.screens.diff import DiffScreen

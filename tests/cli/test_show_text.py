@@ -108,3 +108,31 @@ def test_published_record_and_second_opinion_lines():
 def test_pending_with_every_gate_met_says_an_approval_may_proceed():
     out = _render(_data(status="pending"))
     assert "gates    met: an approval may proceed" in out
+
+
+def test_lineage_both_ways_and_the_note_after_rejecting_a_parent(run, tmp_path):  # noqa: F811
+    root_file = tmp_path / "root.json"
+    root_file.write_text(json.dumps(native(1)))
+    root = ingest_ids(run, root_file)[0]
+    kid_file = tmp_path / "kid.json"
+    kid_file.write_text(json.dumps(native(2, parent=root[:12])))
+    kid = ingest_ids(run, kid_file)[0]
+    orphan_file = tmp_path / "orphan.json"
+    orphan_file.write_text(json.dumps(native(3, parent="nothing-here")))
+    orphan = ingest_ids(run, orphan_file)[0]
+
+    rejected = run("reject", root, "--reason", "reads the labels")
+    assert rejected.exit_code == 0
+    assert f"1 pending proposal builds on {root[:12]}; `reviewer show {root[:12]}` lists them" in (
+        rejected.stderr
+    )
+    out = run("show", root).output
+    assert f"built on by 1:\n  {kid[:12]} (pending, agent-2): Confidence loss variant 2" in out
+    out = run("show", kid).output
+    assert f"builds on {root[:12]} (rejected, agent-1): Confidence loss variant 1" in out
+    assert f"  - builds on rejected proposal {root[:12]}" in out
+    data = json.loads(run("show", kid, "--json").output)
+    assert data["lineage"]["parent"] == root[:12]
+    assert [p["id"] for p in data["lineage"]["parents"]] == [root]
+    out = run("show", orphan).output
+    assert "builds on nothing-here (not in this store)" in out

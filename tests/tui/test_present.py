@@ -13,6 +13,7 @@ from reviewer.present import (
     age,
     checks_by_severity,
     duplicate_target,
+    lineage_line,
     log_tail_lines,
     next_in,
     pm,
@@ -263,3 +264,17 @@ def test_publications_join_the_timeline_cleaned():
         ("publish_failed", "withdrawal failed at push: no remote"),
         ("withdraw", "removed 3 file(s): approve undone"),
     ]
+
+
+def test_lineage_line_is_clean_and_says_what_it_found():
+    hostile = {"id": "f" * 64, "status": "rejected", "agent": "a\x1b[2Jb",
+               "title": "T\u202e\x07itle", "via": "id"}
+    other = {**hostile, "id": "e" * 64}
+    line = lineage_line({"parent": "f" * 12, "parents": [hostile, other], "children": [],
+                         "children_total": 4})
+    assert line == f"builds on {'f' * 12} (rejected, ab): Title and 1 more  ·  built on by 4"
+    assert lineage_line({"parent": "x" * 300, "parents": [], "children": [],
+                         "children_total": 0}) == f"builds on {'x' * 63}… (not in this store)"
+    assert lineage_line({"parent": None, "parents": [], "children": [],
+                         "children_total": 0}) == ""
+    assert lineage_line(None) == ""

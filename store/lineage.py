@@ -1,0 +1,168 @@
+"""Lineage: the proposals a proposal says it builds on, and the ones that build on it.
+
+A proposal names what it builds on in `parent`, which ingest fills from a native proposal's
+`parent` or a sandbox finding's `parent_commit_id`. That reference is matched three ways:
+- a proposal id, or a prefix of one of at least 12 hex digits (published findings carry the
+  first 12 as their `id`);
+- a sandbox finding's own `id` (`external_id`);
+- a sandbox finding's `commit_id` (kept as its `base`), which is how the sandbox's agents
+  record that one run branched from another's code.
+
+The agent writes `parent`, so a match says only what it claims to build on; nothing here
+lends it any trust. Migration 0009 indexes each of the three so a lookup never scans.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+# The published id's length (reviewer.publish.finding.ID_LEN); shorter prefixes say too little.
+MIN_ID_PREFIX = 12
+SANDBOX_FORMAT = "sandbox_finding"
+_HEX = re.compile(r"[0-9a-f]{12,64}")
+_COLUMNS = "id, status, agent, title"
+
+
+@dataclass(frozen=True)
+class Relative:
+    """A proposal on the other end of a lineage link, and which field made the link."""
+
+    id: str
+    status: str
+    agent: str
+    title: str
+    via: str  # "id", "finding id" or "commit"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "status": self.status, "agent": self.agent, "title": self.title,
+            "via": self.via,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What a proposal builds on (by its own `parent`) and what names it as a parent."""
+
+    parent: str | None
+    parents: list[Relative]
+    children: list[Relative]
+    children_total: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "parent": self.parent,
+            "parents": [r.to_json() for r in self.parents],
+            "children": [r.to_json() for r in self.children],
+            "children_total": self.children_total,
+        }
+
+
+def _relatives(
+    conn: sqlite3.Connection, sql: str, params: list[Any], via: str, skip: str
+) -> list[Relative]:
+    return [
+        Relative(row[0], row[1], row[2], row[3], via)
+        for row in conn.execute(sql, params)
+        if row[0] != skip
+    ]
+
+
+def parents_of(conn: sqlite3.Connection, pid: str, ref: str | None, limit: int) -> list[Relative]:
+    """The proposals `ref` (pid's `parent`) names, id matches first; never pid itself."""
+    if not ref:
+        return []
+    found: list[Relative] = []
+    # Matched exactly, as children_of matches, so both directions always agree.
+    if _HEX.fullmatch(ref):
+        found += _relatives(
+            conn,
+            f"SELECT {_COLUMNS} FROM proposals WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            [ref, ref + "g", limit + 1],
+            "id",
+            pid,
+        )
+    found += _relatives(
+        conn,
+        f"SELECT {_COLUMNS} FROM proposals WHERE external_id = ? ORDER BY id LIMIT ?",
+        [ref, limit + 1],
+        "finding id",
+        pid,
+    )
+    found += _relatives(
+        conn,
+        # The literal format matches the partial index's WHERE, so SQLite can use it.
+        f"SELECT {_COLUMNS} FROM proposals WHERE base = ? "
+        f"AND source_format = '{SANDBOX_FORMAT}' ORDER BY id LIMIT ?",
+        [ref, limit + 1],
+        "commit",
+        pid,
+    )
+    return _unique(found)[:limit]
+
+
+def _names(row: sqlite3.Row | tuple[Any, ...]) -> list[tuple[str, str]]:
+    """Every `parent` value that names this proposal, with the field it matches."""
+    pid, external_id, base, source_format = row
+    names = [(pid[:n], "id") for n in range(MIN_ID_PREFIX, len(pid) + 1)]
+    if external_id:
+        names.append((external_id, "finding id"))
+    if base and source_format == SANDBOX_FORMAT:
+        names.append((base, "commit"))
+    return names
+
+
+def children_of(
+    conn: sqlite3.Connection, pid: str, limit: int, status: str | None = None
+) -> tuple[list[Relative], int]:
+    """Up to `limit` proposals whose `parent` names pid (oldest first), and how many in all.
+
+    With `status`, only the proposals in that state.
+    """
+    row = conn.execute(
+        "SELECT id, external_id, base, source_format FROM proposals WHERE id = ?", (pid,)
+    ).fetchone()
+    if row is None:
+        return [], 0
+    via = dict(reversed(_names(row)))  # an id prefix wins over a coincident commit
+    where = f"parent IN ({', '.join('?' * len(via))}) AND id != ?"
+    params: list[Any] = [*via, pid]
+    if status is not None:
+        where += " AND status = ?"
+        params.append(status)
+    total = conn.execute(f"SELECT count(*) FROM proposals WHERE {where}", params).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}, parent FROM proposals WHERE {where} "
+        "ORDER BY ingested_at, id LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [Relative(r[0], r[1], r[2], r[3], via[r[4]]) for r in rows], total
+
+
+def lineage(conn: sqlite3.Connection, pid: str, limit: int = 20) -> Lineage:
+    """Both directions for one proposal, each capped at `limit` entries."""
+    row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
+    parent = None if row is None else row[0]
+    children, total = children_of(conn, pid, limit)
+    return Lineage(parent, parents_of(conn, pid, parent, limit), children, total)
+
+
+def rejected_parents(conn: sqlite3.Connection, pid: str) -> list[Relative]:
+    """The parents of pid that a reviewer rejected."""
+    row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
+    if row is None:
+        return []
+    return [r for r in parents_of(conn, pid, row[0], limit=50) if r.status == "rejected"]
+
+
+def _unique(found: list[Relative]) -> list[Relative]:
+    seen: set[str] = set()
+    out = []
+    for r in found:
+        if r.id not in seen:
+            seen.add(r.id)
+            out.append(r)
+    return out

@@ -1,0 +1,178 @@
+"""Lineage: a proposal's `parent` matched to ids, finding ids and commits, both ways, by index."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from store import NewProposal, ReviewStore
+from store.errors import GateError
+from store.gates import GatePolicy
+from store.lineage import children_of, lineage, parents_of
+from tests.factories import make_proposal
+
+HARNESS_TREE = "ab" * 20  # every native proposal's base: shared, so never a lineage link
+
+
+def native(store: ReviewStore, i: int, parent: str | None = None) -> str:
+    return store.add_proposal(make_proposal(i, parent=parent, base=HARNESS_TREE), actor="ingest")
+
+
+def finding(
+    store: ReviewStore, fid: str, commit: str | None, parent: str | None = None, **extra
+) -> str:
+    original = {"id": fid, "title": f"finding {fid}", "content": "text",
+                "commit_id": commit, "parent_commit_id": parent, **extra}  # fmt: skip
+    p = NewProposal(
+        agent=f"sandbox:{fid}", title=original["title"], summary="text",
+        harness="w2s-sandbox", source_format="sandbox_finding", original=original,
+        base=commit, parent=parent, external_id=fid,
+    )  # fmt: skip
+    return store.add_proposal(p, actor="ingest")
+
+
+def ids(relatives) -> list[str]:
+    return [r.id for r in relatives]
+
+
+def test_parent_by_published_id_prefix_and_by_full_id(mem_store):
+    root = native(mem_store, 0)
+    short = native(mem_store, 1, parent=root[:12])
+    full = native(mem_store, 2, parent=root)
+    too_short = native(mem_store, 3, parent=root[:11])
+    other_case = native(mem_store, 4, parent=root.upper())  # ids are lower-case hex
+    assert ids(mem_store.lineage(short).parents) == [root]
+    assert [r.via for r in mem_store.lineage(full).parents] == ["id"]
+    for unmatched in (too_short, other_case):
+        assert mem_store.lineage(unmatched).parents == []
+    assert mem_store.lineage(too_short).parent == root[:11]
+    family = mem_store.lineage(root)
+    assert ids(family.children) == [short, full]
+    assert family.children_total == 2
+
+
+def test_children_match_exactly_what_parents_resolve(mem_store):
+    root = native(mem_store, 0)
+    kids = [native(mem_store, i, parent=root[: 12 + i]) for i in range(1, 4)]
+    family = mem_store.lineage(root)
+    assert ids(family.children) == kids  # oldest first
+    assert family.children_total == 3
+    for kid in kids:
+        assert ids(mem_store.lineage(kid).parents) == [root]
+
+
+def test_sandbox_commit_and_finding_id_links(mem_store):
+    commit, child_commit = "1" * 40, "2" * 40
+    a = finding(mem_store, "101", commit)
+    b = finding(mem_store, "102", child_commit, parent=commit)
+    c = native(mem_store, 7, parent="101")  # a native proposal naming a finding's id
+    assert [(r.id, r.via) for r in mem_store.lineage(b).parents] == [(a, "commit")]
+    assert [(r.id, r.via) for r in mem_store.lineage(c).parents] == [(a, "finding id")]
+    family = mem_store.lineage(a)
+    assert {(r.id, r.via) for r in family.children} == {(b, "commit"), (c, "finding id")}
+    assert mem_store.lineage(b).children_total == 0
+
+
+def test_a_shared_harness_base_links_nothing(mem_store):
+    first = native(mem_store, 0)
+    names_the_tree = native(mem_store, 1, parent=HARNESS_TREE)
+    assert mem_store.lineage(names_the_tree).parents == []
+    assert mem_store.lineage(first).children_total == 0
+
+
+def test_a_proposal_is_never_its_own_relative(mem_store):
+    a = finding(mem_store, "101", "3" * 40, parent="3" * 40)
+    family = mem_store.lineage(a)
+    assert family.parents == [] and family.children == [] and family.children_total == 0
+
+
+def test_children_are_capped_and_counted(mem_store):
+    root = native(mem_store, 0)
+    for i in range(1, 8):
+        native(mem_store, i, parent=root[:12])
+    children, total = children_of(mem_store.conn, root, limit=3)
+    assert len(children) == 3 and total == 7
+    assert mem_store.lineage(root, limit=5).to_json()["children_total"] == 7
+
+
+def test_to_json_shape(mem_store):
+    root = native(mem_store, 0)
+    kid = native(mem_store, 1, parent=root[:12])
+    data = mem_store.lineage(kid).to_json()
+    assert data == {
+        "parent": root[:12],
+        "parents": [{"id": root, "status": "pending", "agent": "agent-0",
+                     "title": "Proposal 0: logconf with warm-up 0", "via": "id"}],
+        "children": [],
+        "children_total": 0,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sql_of", "index"),
+    [
+        (lambda pid: ("SELECT id FROM proposals WHERE parent IN (?) AND id != ?",
+                      [pid[:12], pid]), "proposals_parent"),
+        (lambda pid: ("SELECT id FROM proposals WHERE external_id = ?", ["101"]),
+         "proposals_external_id"),
+        (lambda pid: ("SELECT id FROM proposals WHERE base = ? "
+                      "AND source_format = 'sandbox_finding'", ["1" * 40]), "proposals_commit"),
+    ],
+)  # fmt: skip
+def test_lookups_use_their_indexes(mem_store, sql_of, index):
+    pid = native(mem_store, 0)
+    finding(mem_store, "101", "1" * 40)
+    sql, params = sql_of(pid)
+    plan = " ".join(row[3] for row in mem_store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert f"INDEX {index}" in plan, plan
+
+
+def test_module_functions_agree_with_the_store(mem_store):
+    root = native(mem_store, 0)
+    kid = native(mem_store, 1, parent=root[:12])
+    assert ids(parents_of(mem_store.conn, kid, root[:12], limit=5)) == [root]
+    assert lineage(mem_store.conn, kid).parents == mem_store.lineage(kid).parents
+
+
+# -- the approval gate --------------------------------------------------------------------
+
+
+@pytest.fixture
+def only_lineage_gate(mem_store: ReviewStore) -> ReviewStore:
+    mem_store.gate_policy = GatePolicy(block_rejected_parent=True)
+    return mem_store
+
+
+def test_a_rejected_parent_blocks_approval_until_overridden(only_lineage_gate):
+    store = only_lineage_gate
+    root = native(store, 0)
+    kid = native(store, 1, parent=root[:12])
+    assert store.gates(kid) == []
+    store.reject(root, reason="reads the labels", actor="alice")
+    assert store.gates(kid) == [f"builds on rejected proposal {root[:12]}"]
+    with pytest.raises(GateError):
+        store.approve(kid, reason="fine", actor="bob")
+    assert store.get(kid)["status"] == "pending"
+    store.approve(kid, reason="fine", actor="bob", override="it drops the parent's hack")
+    assert store.get(kid)["status"] == "approved"
+    assert [d["action"] for d in store.decisions(kid)] == ["override", "approve"]
+
+
+def test_undoing_the_rejection_clears_the_gate(only_lineage_gate):
+    store = only_lineage_gate
+    root = native(store, 0)
+    kid = native(store, 1, parent=root[:12])
+    store.reject(root, reason="hack", actor="alice")
+    store.undo(root, actor="alice")
+    assert store.gates(kid) == []
+
+
+def test_the_gate_follows_the_policy(mem_store):
+    root = native(mem_store, 0)
+    kid = native(mem_store, 1, parent=root[:12])
+    mem_store.reject(root, reason="hack", actor="alice")
+    assert mem_store.gates(kid, GatePolicy()) == []
+    assert GatePolicy.defaults().block_rejected_parent
+    off = dataclasses.replace(GatePolicy.defaults(), block_rejected_parent=False)
+    assert not any("rejected" in g for g in mem_store.gates(kid, off))

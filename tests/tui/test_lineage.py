@@ -1,0 +1,62 @@
+"""The proposal screen's lineage line, the key that opens the parent, and the reject note."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from reviewer.screens.proposal import ProposalScreen
+from reviewer.widgets.prompt import PromptModal
+from store import ReviewStore
+from tests.factories import make_proposal
+from tests.tui.conftest import SIZE, content_text, make_app, pid_of
+
+pytestmark = pytest.mark.anyio
+
+
+def add_child(store: ReviewStore, parent: str) -> str:
+    child = make_proposal(90, agent="agent-copycat", title="Majority, warmed up", parent=parent)
+    return store.add_proposal(child, actor="ingest")
+
+
+def lineage_text(app) -> str:
+    return content_text(app.screen.query_one("#proposal-lineage", Static))
+
+
+async def test_rejecting_a_parent_is_noted_and_its_child_shows_it_and_opens_it(samples_store):
+    parent = pid_of(samples_store, "always_majority")
+    child = add_child(samples_store, parent[:12])
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(parent))
+        await pilot.pause()
+        assert "built on by 1" in lineage_text(app)
+        assert app.screen.check_action("parent", ()) is False  # it names no parent
+        await pilot.press("x")
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*"hack", "enter")
+        await pilot.pause()
+        assert samples_store.get(parent)["status"] == "rejected"
+        notes = [n.message for n in app._notifications]
+        assert f"1 pending proposal builds on {parent[:12]}" in notes
+
+        app.push_screen(ProposalScreen(child))
+        await pilot.pause()
+        line = lineage_text(app)
+        assert f"builds on {parent[:12]} (rejected, aar-7)" in line
+        assert "built on by" not in line
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        assert app.screen.proposal_id == parent
+
+
+async def test_no_lineage_hides_the_line(samples_store):
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid_of(samples_store, "boot_ensemble")))
+        await pilot.pause()
+        assert not app.screen.query_one("#proposal-lineage", Static).display
+        await pilot.press("p")  # nothing to open: the screen stays
+        await pilot.pause()
+        assert app.screen.proposal_id == pid_of(samples_store, "boot_ensemble")
