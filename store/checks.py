@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.errors import StoreError
+from store.lineage import rejected_parents
 from store.risk import risk_score
 
 SEVERITIES = ("high", "medium", "low")
@@ -173,7 +174,10 @@ def refresh_risk(conn: sqlite3.Connection, pid: str) -> float:
     open_checks = [c["severity"] for c in current(conn, pid) if c["resolved"] is None]
     claimed = conn.execute("SELECT claimed_pgr FROM proposals WHERE id = ?", (pid,)).fetchone()
     score = risk_score(
-        None if claimed is None else claimed[0], open_checks, latest_verdict(conn, pid)
+        None if claimed is None else claimed[0],
+        open_checks,
+        latest_verdict(conn, pid),
+        bool(rejected_parents(conn, pid)),
     )
     conn.execute(
         "UPDATE proposals SET risk = ?, flags = ? WHERE id = ? AND (risk IS NOT ? OR flags != ?)",

@@ -150,12 +150,19 @@ def lineage(conn: sqlite3.Connection, pid: str, limit: int = 20) -> Lineage:
     return Lineage(parent, parents_of(conn, pid, parent, limit), children, total)
 
 
-def rejected_parents(conn: sqlite3.Connection, pid: str) -> list[Relative]:
-    """The parents of pid that a reviewer rejected."""
-    row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
-    if row is None:
-        return []
-    return [r for r in parents_of(conn, pid, row[0], limit=50) if r.status == "rejected"]
+def rejected_parents(
+    conn: sqlite3.Connection, pid: str, ref: str | None = None
+) -> list[Relative]:
+    """The parents of pid that a reviewer rejected; `ref` stands in for a row not yet stored."""
+    if ref is None:
+        row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
+        ref = None if row is None else row[0]
+    return [r for r in parents_of(conn, pid, ref, limit=50) if r.status == "rejected"]
+
+
+def child_ids(conn: sqlite3.Connection, pid: str) -> list[str]:
+    """Every proposal that names pid as its parent."""
+    return [r.id for r in children_of(conn, pid, limit=-1)[0]]
 
 
 def _unique(found: list[Relative]) -> list[Relative]:

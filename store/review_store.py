@@ -21,7 +21,7 @@ from store.db import BUSY_TIMEOUT_S, bulk_writes, configure, connect, immediate
 from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotFound, StoreError
 from store.gates import GatePolicy, gating_rerun, unmet
 from store.jobs import JobQueue
-from store.lineage import Lineage, children_of, lineage
+from store.lineage import Lineage, child_ids, children_of, lineage, rejected_parents
 from store.model import NewProposal
 from store.proposals import (
     DECISIONS,
@@ -335,7 +335,10 @@ class ReviewStore:
                 checks = None  # left to the caller's record_checks, which reports why
         if checks is not None:
             # What refresh_risk would compute: every finding is open, and nothing was rerun.
-            row["risk"] = risk_score(row["claimed_pgr"], [c["severity"] for c in checks], None)
+            rejected = bool(row["parent"]) and bool(rejected_parents(self.conn, pid, row["parent"]))
+            row["risk"] = risk_score(
+                row["claimed_pgr"], [c["severity"] for c in checks], None, rejected
+            )
             row["flags"] = len(checks)
         self.conn.execute(_INSERT_PROPOSAL, [row[c] for c in ROW_COLUMNS])
         self._event(
@@ -781,10 +784,16 @@ class ReviewStore:
         return next(audit.iter_events(self.conn, proposal_id=pid, after=row[0] - 1))
 
     def _set_status(self, pid: str, status: str) -> None:
+        row = self.conn.execute("SELECT status FROM proposals WHERE id = ?", (pid,)).fetchone()
+        before = row[0]
         self.conn.execute(
             "UPDATE proposals SET status = ?, updated_at = ? WHERE id = ?",
             (status, self.clock(), pid),
         )
+        if "rejected" in (before, status) and before != status:
+            # The proposals that build on it gain or lose their rejected-parent risk points.
+            for child in child_ids(self.conn, pid):
+                checks_table.refresh_risk(self.conn, child)
 
     # -- jobs and audit -----------------------------------------------------------
 

@@ -17,11 +17,20 @@ VERDICT_POINTS = {
     "refused": 5.0,
 }
 MAX_CHECK_POINTS = 12.0
+# Building on a rejected proposal: more than a medium check, less than a high one.
+REJECTED_PARENT_POINTS = 3.0
 
 
-def risk_score(claimed_pgr: float | None, severities: Iterable[str], verdict: str | None) -> float:
-    """Claimed gain (big claims are the ones worth gaming) + open checks + the verdict."""
+def risk_score(
+    claimed_pgr: float | None,
+    severities: Iterable[str],
+    verdict: str | None,
+    rejected_parent: bool = False,
+) -> float:
+    """Claimed gain (big claims are the ones worth gaming) + open checks + the verdict, plus
+    points when it builds on a rejected proposal."""
     claim = 0.0 if claimed_pgr is None else 2.0 * min(max(claimed_pgr, 0.0), 1.5)
     checks = min(sum(SEVERITY_POINTS.get(s, 0.0) for s in severities), MAX_CHECK_POINTS)
     verdict_points = VERDICT_POINTS.get(verdict, 1.0)
-    return round(max(claim + checks + verdict_points, 0.0), 2)
+    lineage = REJECTED_PARENT_POINTS if rejected_parent else 0.0
+    return round(max(claim + checks + verdict_points + lineage, 0.0), 2)

@@ -46,10 +46,12 @@ def test_samples_cover_the_promised_cases():
 
 def test_sample_findings():
     findings = {p.external_id: p for p in _all() if p.source_format == "sandbox_finding"}
-    assert set(findings) == {"101", "102", "103"}
+    assert set(findings) == {"101", "102", "103", "104"}
     assert findings["101"].diff.startswith(
         b"diff --git a/w2s_research/ideas/entropy_min/run.py")
     assert findings["102"].diff is None and findings["103"].diff is None
     assert findings["101"].agent == "aar-3"
     assert findings["102"].agent == "sandbox:run-1d0e5b77-smo"
     assert findings["103"].agent == "aar-7"
+    # 104 builds on 103: its parent is 103's commit, which ingest keeps as 103's base.
+    assert findings["104"].parent == findings["103"].base == "c0ffee" + "0" * 34

@@ -7,9 +7,11 @@ import dataclasses
 import pytest
 
 from store import NewProposal, ReviewStore
+from store.checks import IngestChecks
 from store.errors import GateError
 from store.gates import GatePolicy
 from store.lineage import children_of, lineage, parents_of
+from store.risk import REJECTED_PARENT_POINTS
 from tests.factories import make_proposal
 
 HARNESS_TREE = "ab" * 20  # every native proposal's base: shared, so never a lineage link
@@ -176,3 +178,33 @@ def test_the_gate_follows_the_policy(mem_store):
     assert GatePolicy.defaults().block_rejected_parent
     off = dataclasses.replace(GatePolicy.defaults(), block_rejected_parent=False)
     assert not any("rejected" in g for g in mem_store.gates(kid, off))
+
+
+# -- risk -------------------------------------------------------------------------------------
+
+
+def test_a_rejected_parent_adds_risk_points_until_the_rejection_is_undone(mem_store):
+    root = native(mem_store, 0)
+    kid, bystander = native(mem_store, 1, parent=root[:12]), native(mem_store, 2)
+    for pid in (kid, bystander):
+        mem_store.record_checks(pid, "static", [], actor="checker")
+    risk = {pid: mem_store.get(pid)["risk"] for pid in (kid, bystander)}
+    mem_store.reject(root, reason="hack", actor="alice")
+    assert mem_store.get(kid)["risk"] == risk[kid] + REJECTED_PARENT_POINTS
+    assert mem_store.get(bystander)["risk"] == risk[bystander]
+    mem_store.undo(root, actor="alice")
+    assert mem_store.get(kid)["risk"] == risk[kid]
+    mem_store.approve(root, reason="fine", actor="alice")  # approving moves nothing
+    assert mem_store.get(kid)["risk"] == risk[kid]
+
+
+def test_a_child_stored_after_the_rejection_carries_the_points(mem_store):
+    root = native(mem_store, 0)
+    mem_store.reject(root, reason="hack", actor="alice")
+    claim = {"pgr": 0.6, "pgr_se": 0.02, "seeds": [1, 2, 3]}
+    twin_a = make_proposal(5, parent=root[:12], claimed=claim)
+    twin_b = make_proposal(6, parent="elsewhere", claimed=claim)
+    checker = lambda row: IngestChecks(source="static", checks=[], code="")  # noqa: E731
+    [result] = mem_store.add_proposal_groups([[twin_a, twin_b]], actor="ingest", checker=checker)
+    a, b = result.added
+    assert mem_store.get(a)["risk"] == mem_store.get(b)["risk"] + REJECTED_PARENT_POINTS

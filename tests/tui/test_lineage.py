@@ -7,16 +7,10 @@ from textual.widgets import Static
 
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.widgets.prompt import PromptModal
-from store import ReviewStore
 from tests.factories import make_proposal
 from tests.tui.conftest import SIZE, content_text, make_app, pid_of
 
 pytestmark = pytest.mark.anyio
-
-
-def add_child(store: ReviewStore, parent: str) -> str:
-    child = make_proposal(90, agent="agent-copycat", title="Majority, warmed up", parent=parent)
-    return store.add_proposal(child, actor="ingest")
 
 
 def lineage_text(app) -> str:
@@ -24,13 +18,14 @@ def lineage_text(app) -> str:
 
 
 async def test_rejecting_a_parent_is_noted_and_its_child_shows_it_and_opens_it(samples_store):
+    # Sample finding 104 names 103's commit as its parent_commit_id.
     parent = pid_of(samples_store, "always_majority")
-    child = add_child(samples_store, parent[:12])
+    child = pid_of(samples_store, "majority_calibrated")
     app = make_app(samples_store)
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(ProposalScreen(parent))
         await pilot.pause()
-        assert "built on by 1" in lineage_text(app)
+        assert lineage_text(app).strip() == "built on by 1"
         assert app.screen.check_action("parent", ()) is False  # it names no parent
         await pilot.press("x")
         assert isinstance(app.screen, PromptModal)
@@ -49,6 +44,16 @@ async def test_rejecting_a_parent_is_noted_and_its_child_shows_it_and_opens_it(s
         await pilot.pause()
         assert isinstance(app.screen, ProposalScreen)
         assert app.screen.proposal_id == parent
+
+
+async def test_a_second_child_is_counted(samples_store):
+    parent = pid_of(samples_store, "always_majority")
+    samples_store.add_proposal(make_proposal(90, parent=parent[:12]), actor="ingest")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(parent))
+        await pilot.pause()
+        assert lineage_text(app).strip() == "built on by 2"
 
 
 async def test_no_lineage_hides_the_line(samples_store):
