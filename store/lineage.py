@@ -123,20 +123,20 @@ def children_of(
     With `status`, only the proposals in that state.
     """
     row = conn.execute(
-        "SELECT id, external_id, base, source_format FROM proposals WHERE id = ?", (pid,)
+        "SELECT rowid, id, external_id, base, source_format FROM proposals WHERE id = ?", (pid,)
     ).fetchone()
     if row is None:
         return [], 0
-    via = dict(reversed(_names(row)))  # an id prefix wins over a coincident commit
-    where = f"parent IN ({', '.join('?' * len(via))}) AND id != ?"
-    params: list[Any] = [*via, pid]
+    via = dict(reversed(_names(row[1:])))  # an id prefix wins over a coincident commit
+    # By rowid, which the parent index holds: counting reads no row, and rowids follow ingest.
+    where = f"parent IN ({', '.join('?' * len(via))}) AND rowid != ?"
+    params: list[Any] = [*via, row[0]]
     if status is not None:
         where += " AND status = ?"
         params.append(status)
     total = conn.execute(f"SELECT count(*) FROM proposals WHERE {where}", params).fetchone()[0]
     rows = conn.execute(
-        f"SELECT {_COLUMNS}, parent FROM proposals WHERE {where} "
-        "ORDER BY ingested_at, id LIMIT ?",
+        f"SELECT {_COLUMNS}, parent FROM proposals WHERE {where} ORDER BY rowid LIMIT ?",
         [*params, limit],
     ).fetchall()
     return [Relative(r[0], r[1], r[2], r[3], via[r[4]]) for r in rows], total

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from reviewer.config import ConfigError
 from reviewer.gates_config import load_policy
 from store.gates import GatePolicy
-
-
-def write(tmp_path: Path, body: str) -> Path:
-    file = tmp_path / "config.toml"
-    file.write_text(body)
-    return file
+from tests.publish.test_config import write
 
 
 def test_no_table_gives_the_product_defaults(tmp_path):

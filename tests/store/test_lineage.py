@@ -114,12 +114,13 @@ def test_to_json_shape(mem_store):
 @pytest.mark.parametrize(
     ("sql_of", "index"),
     [
-        (lambda pid: ("SELECT id FROM proposals WHERE parent IN (?) AND id != ?",
-                      [pid[:12], pid]), "proposals_parent"),
+        # Counting children reads the index alone, however many there are.
+        (lambda pid: ("SELECT count(*) FROM proposals WHERE parent IN (?, ?) AND rowid != ?",
+                      [pid[:12], pid[:13], 1]), "COVERING INDEX proposals_parent"),
         (lambda pid: ("SELECT id FROM proposals WHERE external_id = ?", ["101"]),
-         "proposals_external_id"),
+         "INDEX proposals_external_id"),
         (lambda pid: ("SELECT id FROM proposals WHERE base = ? "
-                      "AND source_format = 'sandbox_finding'", ["1" * 40]), "proposals_commit"),
+                      "AND source_format = 'sandbox_finding'", ["1" * 40]), "INDEX proposals_commit"),
     ],
 )  # fmt: skip
 def test_lookups_use_their_indexes(mem_store, sql_of, index):
@@ -127,7 +128,7 @@ def test_lookups_use_their_indexes(mem_store, sql_of, index):
     finding(mem_store, "101", "1" * 40)
     sql, params = sql_of(pid)
     plan = " ".join(row[3] for row in mem_store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
-    assert f"INDEX {index}" in plan, plan
+    assert index in plan, plan
 
 
 def test_module_functions_agree_with_the_store(mem_store):
