@@ -115,6 +115,16 @@ def _names(row: sqlite3.Row | tuple[Any, ...]) -> list[tuple[str, str]]:
     return names
 
 
+def child_refs(conn: sqlite3.Connection, pid: str) -> tuple[int, dict[str, str]] | None:
+    """pid's rowid, and every `parent` value that names it with the field it matches."""
+    row = conn.execute(
+        "SELECT rowid, id, external_id, base, source_format FROM proposals WHERE id = ?", (pid,)
+    ).fetchone()
+    if row is None:
+        return None
+    return row[0], dict(reversed(_names(row[1:])))  # an id prefix wins over a coincident commit
+
+
 def children_of(
     conn: sqlite3.Connection, pid: str, limit: int, status: str | None = None
 ) -> tuple[list[Relative], int]:
@@ -122,15 +132,13 @@ def children_of(
 
     With `status`, only the proposals in that state.
     """
-    row = conn.execute(
-        "SELECT rowid, id, external_id, base, source_format FROM proposals WHERE id = ?", (pid,)
-    ).fetchone()
-    if row is None:
+    refs = child_refs(conn, pid)
+    if refs is None:
         return [], 0
-    via = dict(reversed(_names(row[1:])))  # an id prefix wins over a coincident commit
+    rowid, via = refs
     # By rowid, which the parent index holds: counting reads no row, and rowids follow ingest.
     where = f"parent IN ({', '.join('?' * len(via))}) AND rowid != ?"
-    params: list[Any] = [*via, row[0]]
+    params: list[Any] = [*via, rowid]
     if status is not None:
         where += " AND status = ?"
         params.append(status)

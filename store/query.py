@@ -77,6 +77,9 @@ class Filters:
     agent: str | None = None
     text: str | None = None
     verdict: str | None = None
+    # Proposals that build on one: its rowid, and the `parent` values that name it
+    # (store.lineage.child_refs).
+    children_of: tuple[int, tuple[str, ...]] | None = None
 
     def where(self, walk: frozenset[str] = frozenset()) -> tuple[str, list[Any]]:
         """The WHERE clause; a filter named in `walk` is written so no index serves it.
@@ -87,15 +90,17 @@ class Filters:
         """
         clauses: list[str] = []
         params: list[Any] = []
+        # A few children found by the parent index beat 80,000 pending rows found by status.
+        by_parent = self.children_of is not None and "parent" not in walk
         if self.status is not None:
             if self.status not in STATUSES:
                 raise ValueError(
                     f"status must be one of {', '.join(STATUSES)}, not {self.status!r}"
                 )
-            clauses.append("status = ?")
+            clauses.append(("+status" if by_parent else "status") + " = ?")
             params.append(self.status)
         if self.agent is not None:
-            clauses.append(("+agent" if "agent" in walk else "agent") + " = ?")
+            clauses.append(("+agent" if "agent" in walk or by_parent else "agent") + " = ?")
             params.append(self.agent)
         if self.verdict is not None:
             if self.verdict not in VERDICT_FILTERS:
@@ -112,6 +117,11 @@ class Filters:
                 column = "+rowid" if "verdict" in walk else "rowid"
                 clauses.append(f"{column} IN ({reran}= ?)")
                 params.append(self.verdict)
+        if self.children_of is not None:
+            rowid, names = self.children_of
+            column = "+parent" if "parent" in walk else "parent"
+            clauses.append(f"{column} IN ({', '.join('?' * len(names))}) AND rowid != ?")
+            params += [*names, rowid]
         if self.text:
             match = fts_query(self.text)
             if match is not None:
@@ -124,7 +134,12 @@ class Filters:
 
     @property
     def text_only(self) -> bool:
-        return self.status is None and self.agent is None and self.verdict is None
+        return (
+            self.status is None
+            and self.agent is None
+            and self.verdict is None
+            and self.children_of is None
+        )
 
 
 # Above this many rows passing a filter, a page is found faster by walking the sort index.

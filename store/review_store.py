@@ -21,7 +21,14 @@ from store.db import BUSY_TIMEOUT_S, bulk_writes, configure, connect, immediate
 from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotFound, StoreError
 from store.gates import GatePolicy, gating_rerun, unmet
 from store.jobs import JobQueue
-from store.lineage import Lineage, child_ids, children_of, lineage, rejected_parents
+from store.lineage import (
+    Lineage,
+    child_ids,
+    child_refs,
+    children_of,
+    lineage,
+    rejected_parents,
+)
 from store.model import NewProposal
 from store.proposals import (
     DECISIONS,
@@ -420,10 +427,20 @@ class ReviewStore:
         limit: int = 50,
         offset: int = 0,
         verdict: str | None = None,
+        builds_on: str | None = None,
     ) -> list[dict[str, Any]]:
-        """One page of proposals (no summary, diff or original), filtered and sorted."""
-        filters = Filters(status, agent, text, verdict)
+        """One page of proposals (no summary, diff or original), filtered and sorted.
+
+        `builds_on` (an id or prefix) keeps the proposals whose `parent` names that one.
+        """
+        filters = self._filters(status, agent, text, verdict, builds_on)
         walk: set[str] = set()
+        if filters.children_of is not None:
+            # A parent with thousands of children: walk the sort's index, as for a common word.
+            only = Filters(children_of=filters.children_of)
+            many = self.conn.execute(*count_at_most_sql(only, WALK_INDEX_MATCHES + 1)).fetchone()
+            if many[0] > WALK_INDEX_MATCHES:
+                walk.add("parent")
         match = fts_query(text) if text else None
         if match is not None:
             known = self._known_match_count(match)
@@ -438,6 +455,21 @@ class ReviewStore:
             walk |= others
         sql, params = list_sql(filters, sort, limit, offset, walk=frozenset(walk))
         return self._dicts(sql, params)
+
+    def _filters(
+        self,
+        status: str | None,
+        agent: str | None,
+        text: str | None,
+        verdict: str | None,
+        builds_on: str | None,
+    ) -> Filters:
+        children = None
+        if builds_on is not None:
+            refs = child_refs(self.conn, self.resolve(builds_on))
+            assert refs is not None  # resolve found the row
+            children = (refs[0], tuple(refs[1]))
+        return Filters(status, agent, text, verdict, children)
 
     def _change_stamp(self) -> tuple[int, int]:
         """Moves whenever this connection writes or another one commits."""
@@ -472,13 +504,14 @@ class ReviewStore:
         text: str | None = None,
         verdict: str | None = None,
         at_most: int | None = None,
+        builds_on: str | None = None,
     ) -> int:
         """How many proposals pass the filters; with `at_most`, counting stops there.
 
         A capped count reads only that many index entries, so the queue can show a search's
         first page before it knows that 99,893 proposals match.
         """
-        filters = Filters(status, agent, text, verdict)
+        filters = self._filters(status, agent, text, verdict, builds_on)
         match = fts_query(text) if text else None
         if match is None or not filters.text_only:
             built = count_sql(filters) if at_most is None else count_at_most_sql(filters, at_most)

@@ -61,6 +61,9 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
     help="Only proposals whose latest rerun says this ('none': not rerun yet).",
 )
 @click.option("--search", "text", help="Full-text filter over title, summary, idea and agent.")
+@click.option(
+    "--builds-on", metavar="ID", help="Only proposals whose parent names this one (lineage)."
+)
 @click.option("--sort", type=click.Choice(sorted(SORTS)), default="risk", show_default=True)
 @click.option("--limit", type=click.IntRange(0, 100_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
@@ -72,25 +75,24 @@ def list_cmd(
     agent: str | None,
     verdict: str | None,
     text: str | None,
+    builds_on: str | None,
     sort: str,
     limit: int,
     offset: int,
     as_json: bool,
 ) -> None:
     """List proposals, riskiest first, a page at a time."""
-    rows = ctx.store.list(
-        status=status,
-        agent=agent,
-        text=text,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-        verdict=verdict,
-    )
-    if as_json:
+    filters = {"status": status, "agent": agent, "text": text, "verdict": verdict,
+               "builds_on": builds_on}  # fmt: skip
+    try:
+        rows = ctx.store.list(sort=sort, limit=limit, offset=offset, **filters)
+        total = None if as_json else ctx.store.count(**filters)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if total is None:
         print_json([list_item(r) for r in rows])
         return
-    print_queue(rows, ctx.store.count(status=status, agent=agent, text=text, verdict=verdict))
+    print_queue(rows, total)
 
 
 @click.command("search")

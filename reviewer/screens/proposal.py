@@ -179,6 +179,7 @@ class ProposalScreen(Screen[None]):
             "cancel_rerun": active_rerun_id(self.data) is not None,
             "jump": duplicate_target(self.data.get("checks") or []) is not None,
             "parent": bool((self.data.get("lineage") or {}).get("parents")),
+            "children": bool((self.data.get("lineage") or {}).get("children_total")),
         }
         return rules.get(action, True)
 
@@ -430,6 +431,18 @@ class ProposalScreen(Screen[None]):
         parents = (self.data.get("lineage") or {}).get("parents") or []
         if parents:
             self.app.push_screen(ProposalScreen(parents[0]["id"]))
+
+    def action_children(self) -> None:
+        """Back to the queue, filtered to the proposals that build on this one."""
+        from reviewer.screens.queue import QueueScreen
+
+        stack = self.app.screen_stack
+        queue = next((s for s in reversed(stack) if isinstance(s, QueueScreen)), None)
+        if queue is None:
+            return
+        while self.app.screen is not queue:  # pop_screen takes each off the stack at once
+            self.app.pop_screen()
+        queue.show_children(self.proposal_id)
 
     def action_diff(self) -> None:
         from reviewer.screens.diff import DiffScreen

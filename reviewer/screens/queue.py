@@ -38,6 +38,7 @@ class QueueScreen(Screen[None]):
         self.status: str | None = None
         self.agent: str | None = None
         self.verdict: str | None = None
+        self.builds_on: str | None = None  # a proposal id: show what names it as a parent
         self.sort = "risk"  # the riskiest claims first (issue #6)
         self.text = ""
         self._stamp: tuple[Any, ...] | None = None
@@ -72,6 +73,7 @@ class QueueScreen(Screen[None]):
             "agent": self.agent,
             "verdict": self.verdict,
             "text": self.text or None,
+            "builds_on": self.builds_on,
         }
 
     def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
@@ -118,9 +120,10 @@ class QueueScreen(Screen[None]):
         blind = "   BLINDED" if app.blinded else ""
         who = f"   agent: {short(self.agent, 30)}" if self.agent else ""
         verdict = f"   verdict: {self.verdict}" if self.verdict else ""
+        lineage = f"   building on {self.builds_on[:12]}" if self.builds_on else ""
         counted = f"{total}" if exact else f"{total - 1}+"
         bar = (
-            f"{counted} proposals   filter: {self.status or 'all'}{who}{verdict}   "
+            f"{counted} proposals   filter: {self.status or 'all'}{who}{verdict}{lineage}   "
             f"sort: {self.sort}{search}{reruns}{blind}"
         )
         self.query_one("#queue-bar", Static).update(Text(bar))
@@ -160,7 +163,8 @@ class QueueScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
-            return bool(self.text) or self.query_one("#queue-search", Input).display
+            shown = self.query_one("#queue-search", Input).display
+            return bool(self.text or self.builds_on) or shown
         if action == "open":
             return self.query_one(QueueTable).total > 0
         return True
@@ -188,6 +192,12 @@ class QueueScreen(Screen[None]):
         from reviewer.screens.agents import AgentsScreen
 
         self.app.push_screen(AgentsScreen(), self._show_agent)
+
+    def show_children(self, pid: str) -> None:
+        """This queue, filtered to the proposals that name `pid` as their parent."""
+        self.builds_on = pid
+        self.reload()
+        self.refresh_bindings()
 
     def _show_agent(self, agent: str | None) -> None:
         """The agents screen's choice: this queue, filtered to that agent."""
@@ -250,6 +260,7 @@ class QueueScreen(Screen[None]):
         search.value = ""
         search.display = False
         self.text = ""
+        self.builds_on = None
         self.query_one(QueueTable).focus()
         self.reload()
         self.refresh_bindings()

@@ -136,3 +136,8 @@ def test_lineage_both_ways_and_the_note_after_rejecting_a_parent(run, tmp_path):
     assert [p["id"] for p in data["lineage"]["parents"]] == [root]
     out = run("show", orphan).output
     assert "builds on nothing-here (not in this store)" in out
+    listed = json.loads(run("list", "--builds-on", root[:8], "--json").output)
+    assert [item["id"] for item in listed] == [kid]
+    assert "1 of 1 proposals" in run("list", "--builds-on", root).output
+    unknown = run("list", "--builds-on", "abcdef012345")
+    assert unknown.exit_code == 1 and "no proposal" in unknown.output

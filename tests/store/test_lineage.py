@@ -8,9 +8,10 @@ import pytest
 
 from store import NewProposal, ReviewStore
 from store.checks import IngestChecks
-from store.errors import GateError
+from store.errors import GateError, NotFound
 from store.gates import GatePolicy
-from store.lineage import children_of, lineage, parents_of
+from store.lineage import child_refs, children_of, lineage, parents_of
+from store.query import Filters, list_sql
 from store.risk import REJECTED_PARENT_POINTS
 from tests.factories import make_proposal
 
@@ -120,7 +121,8 @@ def test_to_json_shape(mem_store):
         (lambda pid: ("SELECT id FROM proposals WHERE external_id = ?", ["101"]),
          "INDEX proposals_external_id"),
         (lambda pid: ("SELECT id FROM proposals WHERE base = ? "
-                      "AND source_format = 'sandbox_finding'", ["1" * 40]), "INDEX proposals_commit"),
+                      "AND source_format = 'sandbox_finding'", ["1" * 40]),
+         "INDEX proposals_commit"),
     ],
 )  # fmt: skip
 def test_lookups_use_their_indexes(mem_store, sql_of, index):
@@ -209,3 +211,50 @@ def test_a_child_stored_after_the_rejection_carries_the_points(mem_store):
     [result] = mem_store.add_proposal_groups([[twin_a, twin_b]], actor="ingest", checker=checker)
     a, b = result.added
     assert mem_store.get(a)["risk"] == mem_store.get(b)["risk"] + REJECTED_PARENT_POINTS
+
+
+# -- the queue filter ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def family(mem_store: ReviewStore) -> tuple[ReviewStore, str, set[str]]:
+    root = native(mem_store, 0)
+    kids = {native(mem_store, i, parent=root[: 12 + i % 3]) for i in range(1, 12)}
+    for i in range(12, 20):
+        native(mem_store, i, parent="someone-else")
+    mem_store.reject(sorted(kids)[0], reason="hack", actor="alice")
+    return mem_store, root, kids
+
+
+@pytest.mark.parametrize("walk_above", [2000, 2])  # the parent index, or walking the sort's
+@pytest.mark.parametrize("sort", ["risk", "newest", "oldest", "title", "pgr", "agent", "status"])
+def test_builds_on_keeps_exactly_the_children_in_the_sort_order(family, monkeypatch, sort,
+                                                                 walk_above):
+    store, root, kids = family
+    monkeypatch.setattr("store.review_store.WALK_INDEX_MATCHES", walk_above)
+    everything = [r["id"] for r in store.list(sort=sort, limit=100)]
+    page = [r["id"] for r in store.list(sort=sort, limit=100, builds_on=root[:8])]
+    assert page == [pid for pid in everything if pid in kids]
+    assert store.count(builds_on=root) == len(kids) == 11
+    pending = [r["id"] for r in store.list(sort=sort, status="pending", builds_on=root)]
+    assert len(pending) == store.count(status="pending", builds_on=root) == 10
+    assert [r["id"] for r in store.list(sort=sort, limit=3, offset=2, builds_on=root)] == page[2:5]
+
+
+def test_builds_on_a_proposal_with_no_children_or_an_unknown_one(family):
+    store, _root, kids = family
+    assert store.list(builds_on=sorted(kids)[0]) == []
+    assert store.count(builds_on=sorted(kids)[0]) == 0
+    with pytest.raises(NotFound):
+        store.list(builds_on="abcdef0123")
+
+
+@pytest.mark.parametrize("sort", ["risk", "newest", "title"])
+def test_a_children_page_with_other_filters_starts_from_the_parent_index(family, sort):
+    store, root, _kids = family
+    rowid, names = child_refs(store.conn, root)
+    filters = Filters(status="pending", agent="agent-1", children_of=(rowid, tuple(names)))
+    sql, params = list_sql(filters, sort, 100, 0)
+    plan = " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "INDEX proposals_parent" in plan, plan
+    assert "proposals_status" not in plan and "proposals_agent" not in plan, plan

@@ -7,8 +7,9 @@ from textual.widgets import Static
 
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.widgets.prompt import PromptModal
+from reviewer.widgets.queue_table import QueueTable
 from tests.factories import make_proposal
-from tests.tui.conftest import SIZE, content_text, make_app, pid_of
+from tests.tui.conftest import SIZE, content_text, make_app, pid_of, screen_text
 
 pytestmark = pytest.mark.anyio
 
@@ -65,3 +66,26 @@ async def test_no_lineage_hides_the_line(samples_store):
         await pilot.press("p")  # nothing to open: the screen stays
         await pilot.pause()
         assert app.screen.proposal_id == pid_of(samples_store, "boot_ensemble")
+
+
+async def test_B_filters_the_queue_to_what_builds_on_it_and_esc_clears_it(samples_store):
+    parent = pid_of(samples_store, "always_majority")
+    child = pid_of(samples_store, "majority_calibrated")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        queue = app.screen
+        app.push_screen(ProposalScreen(child))
+        await pilot.pause()
+        assert app.screen.check_action("children", ()) is False  # nothing builds on 104
+        await pilot.press("p")  # to its parent, two screens above the queue
+        await pilot.pause()
+        assert app.screen.proposal_id == parent
+        await pilot.press("B")
+        await pilot.pause()
+        assert app.screen is queue
+        table = queue.query_one(QueueTable)
+        assert table.total == 1 and table.row_at(0)["id"] == child
+        assert f"building on {parent[:12]}" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.total == 16 and "building on" not in screen_text(app)
