@@ -11,7 +11,7 @@ from reviewer.commands.audit import audit_group
 from reviewer.commands.checks import check_cmd
 from reviewer.commands.demo import demo_cmd, path_cmd, tui_cmd
 from reviewer.commands.findings import findings_group, publish_cmd
-from reviewer.commands.ingest import ingest_cmd, pull_cmd
+from reviewer.commands.ingest import ingest_cmd
 from reviewer.commands.jobs import jobs_cmd
 from reviewer.commands.proposals import (
     approve_cmd,
@@ -21,6 +21,7 @@ from reviewer.commands.proposals import (
     search_cmd,
     undo_cmd,
 )
+from reviewer.commands.pull import pull_cmd
 from reviewer.commands.report import report_cmd
 from reviewer.commands.rerun import rerun_cmd, worker_cmd
 from reviewer.commands.show import show_cmd

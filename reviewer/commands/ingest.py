@@ -1,4 +1,4 @@
-"""`reviewer ingest PATH...` and `reviewer pull URL`."""
+"""`reviewer ingest PATH...`, and the batch storing it shares with `reviewer pull URL`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import click
 
 from reviewer.config import ConfigError
 from reviewer.context import Context, pass_ctx, print_json
-from reviewer.ingest import FileResult, IngestError, fetch_findings
+from reviewer.ingest import FileResult
 from reviewer.ingest.files import plan_paths
 from reviewer.ingest.parallel import iter_planned
 from reviewer.publish.errors import PublishError
@@ -196,7 +196,8 @@ def run_checks(store: ReviewStore, ids: list[str], actor: str, report: IngestRep
             )
 
 
-def _print(report: IngestReport, as_json: bool) -> None:
+def print_report(report: IngestReport, as_json: bool) -> None:
+    """The ids and errors as JSON, or counts with each warning and error; exit 1 on errors."""
     if as_json:
         print_json(report.to_json())
     else:
@@ -223,7 +224,7 @@ def ingest_cmd(ctx: Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
     Each file goes in whole or not at all; the exit code is 1 if any was rejected.
     """
-    _print(ingest_paths(ctx.store, list(paths), ctx.actor, _progress_on_terminal()), as_json)
+    print_report(ingest_paths(ctx.store, list(paths), ctx.actor, _progress_on_terminal()), as_json)
 
 
 def _progress_on_terminal() -> Callable[[int, int], None] | None:
@@ -236,24 +237,3 @@ def _progress_on_terminal() -> Callable[[int, int], None] | None:
             click.echo(f"\rstored {done:,} of {total:,} files", err=True, nl=done >= total)
 
     return show
-
-
-@click.command("pull")
-@click.argument("url")
-@click.option("--timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print added/present ids and errors.")
-@pass_ctx
-def pull_cmd(ctx: Context, url: str, timeout: float, as_json: bool) -> None:
-    """Fetch URL/api/findings/all from a W2S sandbox server and ingest the findings."""
-    report = IngestReport()
-    try:
-        proposals = fetch_findings(url, timeout=timeout)
-    except IngestError as err:
-        report.fail(str(err.path), err.message, err.line, err.field)
-    else:
-        from reviewer.checks.run import ingest_checker
-
-        store_batch(ctx.store, url, proposals, ctx.actor, report, ingest_checker())
-        run_checks(ctx.store, report.unchecked(), ctx.actor, report)
-        withdraw_voided(ctx.store, report.attached, ctx.actor, report)
-    _print(report, as_json)

@@ -75,3 +75,84 @@ def test_pull_error_is_clean_and_stores_nothing(server, tmp_path):
     assert result.exit_code == 1 and "404" in result.output
     listed = CliRunner().invoke(cli, ["--db", db, "list", "--json"]).output
     assert json.loads(listed) == []
+
+
+@pytest.fixture
+def growing_server() -> Iterator[tuple[str, list[int]]]:
+    """A server whose findings grow by one on each GET; the second GET answers 503."""
+    served: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.append(len(served) + 1)
+            if len(served) == 2:
+                body, status = b"busy", 503
+            else:
+                findings = [{**FINDING, "id": 100 + k, "title": f"Finding {k}"}
+                            for k in range(len(served))]
+                body, status = json.dumps({"findings": findings}).encode(), 200
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", served
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_follow_pulls_each_round_skips_what_it_stored_and_survives_a_failed_pull(
+    growing_server, tmp_path
+):
+    from reviewer.commands.pull import follow
+    from store import ReviewStore
+
+    url, served = growing_server
+    store = ReviewStore.open(tmp_path / "pull.db")
+    rounds: list[tuple[int, list[str], list[str], int, int]] = []
+    naps: list[float] = []
+    try:
+        last = follow(
+            store, url, timeout=5, actor="puller", every=7.0, rounds=3, sleep=naps.append,
+            emit=lambda n, r, skipped: rounds.append(
+                (n, r.added, r.present, skipped, len(r.errors))),
+        )  # fmt: skip
+        assert served == [1, 2, 3] and naps == [7.0, 7.0]
+        (n1, added1, _, skip1, err1), (n2, added2, _, _, err2), (n3, added3, present3, skip3,
+                                                                  err3) = rounds
+        assert (n1, len(added1), skip1, err1) == (1, 1, 0, 0)
+        assert (n2, added2, err2) == (2, [], 1)  # the 503: reported, and the next pull goes on
+        # The third pull sees three findings: the first one skipped, two new ones stored.
+        assert (n3, len(added3), present3, skip3, err3) == (3, 2, [], 1, 0)
+        assert last.errors == [] and store.count() == 3
+    finally:
+        store.close()
+
+
+def test_pull_every_prints_a_json_line_per_pull_and_fails_when_the_last_pull_did(
+    growing_server, tmp_path
+):
+    url, _ = growing_server
+    db = str(tmp_path / "pull.db")
+    result = CliRunner().invoke(cli, ["--db", db, "pull", url, "--every", "1", "--rounds", "2",
+                                      "--json"])
+    assert result.exit_code == 1  # the second pull got the 503
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["pull"] for line in lines] == [1, 2]
+    assert len(lines[0]["added"]) == 1 and lines[0]["unchanged"] == 0
+    assert lines[1]["added"] == [] and "503" in lines[1]["errors"][0]["message"]
+
+
+def test_rounds_without_every_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "pull", "http://x",
+                                      "--rounds", "2"])
+    assert result.exit_code == 2 and "--rounds needs --every" in result.output
