@@ -117,6 +117,8 @@ class ProposalScreen(Screen[None]):
         line = lineage_line(data.get("lineage"))
         lineage.update(Text(line))
         lineage.display = bool(line)
+        parents = (data.get("lineage") or {}).get("parents") or []
+        lineage.set_class(any(p["status"] == "rejected" for p in parents), "-rejected-parent")
         # Rich's Markdown never reads Rich markup, and hyperlinks=False keeps links inert.
         summary = Markdown(clean(data["summary"]), hyperlinks=False)
         self.query_one("#proposal-summary", Static).update(summary)

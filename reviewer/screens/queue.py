@@ -122,8 +122,9 @@ class QueueScreen(Screen[None]):
         verdict = f"   verdict: {self.verdict}" if self.verdict else ""
         lineage = f"   building on {self.builds_on[:12]}" if self.builds_on else ""
         counted = f"{total}" if exact else f"{total - 1}+"
+        noun = "proposal" if counted == "1" else "proposals"
         bar = (
-            f"{counted} proposals   filter: {self.status or 'all'}{who}{verdict}{lineage}   "
+            f"{counted} {noun}   filter: {self.status or 'all'}{who}{verdict}{lineage}   "
             f"sort: {self.sort}{search}{reruns}{blind}"
         )
         self.query_one("#queue-bar", Static).update(Text(bar))

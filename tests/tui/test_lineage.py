@@ -41,6 +41,7 @@ async def test_rejecting_a_parent_is_noted_and_its_child_shows_it_and_opens_it(s
         line = lineage_text(app)
         assert f"builds on {parent[:12]} (rejected, aar-7)" in line
         assert "built on by" not in line
+        assert app.screen.query_one("#proposal-lineage").has_class("-rejected-parent")
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ProposalScreen)
@@ -77,6 +78,8 @@ async def test_B_filters_the_queue_to_what_builds_on_it_and_esc_clears_it(sample
         app.push_screen(ProposalScreen(child))
         await pilot.pause()
         assert app.screen.check_action("children", ()) is False  # nothing builds on 104
+        # Its parent is pending, so the line is not marked.
+        assert not app.screen.query_one("#proposal-lineage").has_class("-rejected-parent")
         await pilot.press("p")  # to its parent, two screens above the queue
         await pilot.pause()
         assert app.screen.proposal_id == parent
