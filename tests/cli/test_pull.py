@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -23,19 +24,14 @@ FINDING = {
 }
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[str, list[str]]]:
-    paths: list[str] = []
+@contextmanager
+def serving(answer: Callable[[str], tuple[int, bytes]]) -> Iterator[str]:
+    """A real HTTP server on loopback whose GETs `answer(path)` gives (status, body) for."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            paths.append(self.path)
-            if self.path == "/api/findings/all":
-                body = json.dumps({"findings": [FINDING]}).encode()
-                self.send_response(200)
-            else:
-                body = b"nope"
-                self.send_response(404)
+            status, body = answer(self.path)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -48,10 +44,24 @@ def server() -> Iterator[tuple[str, list[str]]]:
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", paths
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, list[str]]]:
+    paths: list[str] = []
+
+    def answer(path: str) -> tuple[int, bytes]:
+        paths.append(path)
+        if path == "/api/findings/all":
+            return 200, json.dumps({"findings": [FINDING]}).encode()
+        return 404, b"nope"
+
+    with serving(answer) as url:
+        yield url, paths
 
 
 def test_pull_ingests_findings_and_is_idempotent(server, tmp_path):
@@ -82,32 +92,16 @@ def growing_server() -> Iterator[tuple[str, list[int]]]:
     """A server whose findings grow by one on each GET; the second GET answers 503."""
     served: list[int] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            served.append(len(served) + 1)
-            if len(served) == 2:
-                body, status = b"busy", 503
-            else:
-                findings = [{**FINDING, "id": 100 + k, "title": f"Finding {k}"}
-                            for k in range(len(served))]
-                body, status = json.dumps({"findings": findings}).encode(), 200
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(_path: str) -> tuple[int, bytes]:
+        served.append(len(served) + 1)
+        if len(served) == 2:
+            return 503, b"busy"
+        findings = [{**FINDING, "id": 100 + k, "title": f"Finding {k}"}
+                    for k in range(len(served))]
+        return 200, json.dumps({"findings": findings}).encode()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", served
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(answer) as url:
+        yield url, served
 
 
 def test_follow_pulls_each_round_skips_what_it_stored_and_survives_a_failed_pull(
