@@ -28,7 +28,8 @@ def pull_once(
     """Fetch every finding and store the new ones; also how many `seen` let it skip.
 
     `seen` holds the ids of findings an earlier pull of this process stored or found
-    present, so a server that returns its whole list each time costs only the fetch.
+    present, so a server that returns its whole list each time costs a fetch and a parse,
+    not a store transaction per finding.
     """
     report = IngestReport()
     try:
