@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
 
 from reviewer.cli import cli
+from tests.loopback import serving
 
 FINDING = {
     "id": 41, "post_id": 7, "title": "Confidence filter at 0.8", "content": "Filtering helps.",
@@ -22,32 +20,6 @@ FINDING = {
     "config": {"lr": 1e-5}, "worked": True, "commit_id": "a" * 40, "parent_commit_id": None,
     "files_snapshot": None, "code_snippet": "def run(): ...", "created_at": "2026-11-01T10:00:00",
 }
-
-
-@contextmanager
-def serving(answer: Callable[[str], tuple[int, bytes]]) -> Iterator[str]:
-    """A real HTTP server on loopback whose GETs `answer(path)` gives (status, body) for."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            status, body = answer(self.path)
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture

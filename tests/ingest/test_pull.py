@@ -1,50 +1,20 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 
 from reviewer.ingest import IngestError, fetch_findings
 from tests.ingest.helpers import FINDING
-
-
-class _Handler(BaseHTTPRequestHandler):
-    routes: ClassVar[dict[str, tuple[int, bytes]]] = {}
-
-    def do_GET(self) -> None:
-        status, body = self.routes.get(self.path, (404, b"not found"))
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        if status != 302:
-            self.send_header("Content-Length", str(len(body)))
-        else:
-            self.send_header("Location", body.decode())
-            self.send_header("Content-Length", "0")
-        self.end_headers()
-        if status != 302:
-            self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.loopback import serving
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[str, dict[str, tuple[int, bytes]]]]:
-    routes: ClassVar[dict[str, tuple[int, bytes]]] = {}
-    handler = type("Handler", (_Handler,), {"routes": routes})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
-    thread.start()
-    host, port = httpd.server_address[:2]
-    yield f"http://{host}:{port}", routes
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    routes: dict[str, tuple[int, bytes]] = {}
+    with serving(lambda path: routes.get(path, (404, b"not found"))) as url:
+        yield url, routes
 
 
 def test_fetch_findings(server):
