@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from tests.assist.fakeapi import FAKE_KEY, FakeAPI, write_config
+from tests.loopback import running
 
 
 @pytest.fixture
@@ -38,16 +39,12 @@ def api():
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    fake = FakeAPI(f"http://127.0.0.1:{httpd.server_address[1]}", release)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield fake
-    release.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with running(Handler) as url:
+        fake = FakeAPI(url, release)
+        try:
+            yield fake
+        finally:
+            release.set()  # wakes any delayed reply before the server shuts down
 
 
 @pytest.fixture

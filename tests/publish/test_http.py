@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from reviewer.publish import PublishConfig, PublishError, publish, published
+from tests.loopback import running
 from tests.publish.helpers import approved
 
 
@@ -37,16 +37,9 @@ def server() -> Iterator[Server]:
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
-    thread.start()
-    host, port = httpd.server_address[:2]
-    state.url = f"http://{host}:{port}"
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with running(Handler) as url:
+        state.url = url
+        yield state
 
 
 def test_the_finding_json_is_posted(mem_store, server, tmp_path):
