@@ -12,6 +12,7 @@ from reviewer.commands.checks import check_cmd
 from reviewer.commands.demo import demo_cmd, path_cmd, tui_cmd
 from reviewer.commands.findings import findings_group, publish_cmd
 from reviewer.commands.ingest import ingest_cmd
+from reviewer.commands.ingest_git import ingest_git_cmd
 from reviewer.commands.jobs import jobs_cmd
 from reviewer.commands.proposals import (
     approve_cmd,
@@ -61,6 +62,7 @@ for command in (
     comment_cmd,
     undo_cmd,
     ingest_cmd,
+    ingest_git_cmd,
     pull_cmd,
     audit_group,
     path_cmd,

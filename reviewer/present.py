@@ -234,8 +234,10 @@ def rerun_line(rerun: dict[str, Any], *, hide_verdict: bool = False) -> str:
     progress = rerun.get("progress") or {}
     if rerun.get("state") == "running" and progress.get("stage"):
         parts.append(f"stage {short(str(progress['stage']), 40)}")
-    if rerun.get("verdict"):
-        verdict = "verdict hidden" if hide_verdict else short(str(rerun["verdict"]), 40)
+    if rerun.get("verdict") or rerun.get("pgr_mean") is not None:
+        # A rerun of a proposal without a claimed PGR measures it and has no verdict.
+        named = short(str(rerun["verdict"]), 40) if rerun.get("verdict") else "no claim"
+        verdict = "verdict hidden" if hide_verdict else named
         parts.append(f"{verdict}: PGR {pm(rerun.get('pgr_mean'), rerun.get('pgr_se'))}")
     if rerun.get("error"):
         parts.append(short(str(rerun["error"]), 80))

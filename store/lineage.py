@@ -4,7 +4,7 @@ A proposal names what it builds on in `parent`, which ingest fills from a native
 `parent` or a sandbox finding's `parent_commit_id`. That reference is matched three ways:
 - a proposal id, or a prefix of one of at least 12 hex digits (published findings carry the
   first 12 as their `id`);
-- a sandbox finding's own `id` (`external_id`);
+- a sandbox finding's own `id`, or the commit a proposal was ingested from (`external_id`);
 - a sandbox finding's `commit_id` (kept as its `base`), which is how the sandbox's agents
   record that one run branched from another's code.
 
@@ -22,6 +22,7 @@ from typing import Any
 # The published id's length (reviewer.publish.finding.ID_LEN); shorter prefixes say too little.
 MIN_ID_PREFIX = 12
 SANDBOX_FORMAT = "sandbox_finding"
+GIT_FORMAT = "git_commit"  # reviewer.ingest.commits.SOURCE_FORMAT
 _HEX = re.compile(r"[0-9a-f]{12,64}")
 _COLUMNS = "id, status, agent, title"
 
@@ -85,13 +86,15 @@ def parents_of(conn: sqlite3.Connection, pid: str, ref: str | None, limit: int) 
             "id",
             pid,
         )
-    found += _relatives(
-        conn,
-        f"SELECT {_COLUMNS} FROM proposals WHERE external_id = ? ORDER BY id LIMIT ?",
-        [ref, limit + 1],
-        "finding id",
-        pid,
-    )
+    found += [
+        Relative(r[0], r[1], r[2], r[3], _external_via(r[4]))
+        for r in conn.execute(
+            f"SELECT {_COLUMNS}, source_format FROM proposals WHERE external_id = ? "
+            "ORDER BY id LIMIT ?",
+            [ref, limit + 1],
+        )
+        if r[0] != pid
+    ]
     found += _relatives(
         conn,
         # The literal format matches the partial index's WHERE, so SQLite can use it.
@@ -104,12 +107,17 @@ def parents_of(conn: sqlite3.Connection, pid: str, ref: str | None, limit: int) 
     return _unique(found)[:limit]
 
 
+def _external_via(source_format: str) -> str:
+    """What an `external_id` is: a git-ingested proposal's commit, else a finding's id."""
+    return "commit" if source_format == GIT_FORMAT else "finding id"
+
+
 def _names(row: sqlite3.Row | tuple[Any, ...]) -> list[tuple[str, str]]:
     """Every `parent` value that names this proposal, with the field it matches."""
     pid, external_id, base, source_format = row
     names = [(pid[:n], "id") for n in range(MIN_ID_PREFIX, len(pid) + 1)]
     if external_id:
-        names.append((external_id, "finding id"))
+        names.append((external_id, _external_via(source_format)))
     if base and source_format == SANDBOX_FORMAT:
         names.append((base, "commit"))
     return names

@@ -46,7 +46,8 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
     p = item["gain_p_value"]
     # External harnesses have no paired baseline, so those fields may be null.
     text = (
-        f"job {item['id']}: {item['verdict']}  PGR {pm(item['pgr_mean'], item['pgr_se'])}  "
+        f"job {item['id']}: {item['verdict'] or 'measured (no claim)'}  "
+        f"PGR {pm(item['pgr_mean'], item['pgr_se'])}  "
         f"95% CI [{num(lo)}, {num(hi)}]  naive {num(item['baseline_pgr_mean'])}  "
         f"paired p {'-' if p is None else f'{p:.2g}'}"
     )

@@ -61,15 +61,29 @@ def info_cmd(as_json: bool) -> None:
 
 @harness.command("export")
 @click.argument("directory", type=click.Path(file_okay=False))
-def export_cmd(directory: str) -> None:
-    """Write the exact tree agents diff against into DIRECTORY (empty or new)."""
+@click.option("--git", "as_git", is_flag=True,
+              help="Make DIRECTORY a git repository whose first commit is the tree.")
+def export_cmd(directory: str, as_git: bool) -> None:
+    """Write the exact tree agents diff against into DIRECTORY (empty or new).
+
+    With --git, agents commit their methods on top and `reviewer ingest-git DIRECTORY` takes
+    each commit as a proposal.
+    """
     from reviewer.harness import api
+    from reviewer.harness.gitexport import GitExportError, commit_tree
 
     try:
         path = api.export_tree(directory)
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"exported {api.tree_hash()} to {path}")
+    if not as_git:
+        click.echo(f"exported {api.tree_hash()} to {path}")
+        return
+    try:
+        sha = commit_tree(path, api.tree_hash())
+    except GitExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"exported {api.tree_hash()} to {path} as git commit {sha}")
 
 
 @harness.command("run")

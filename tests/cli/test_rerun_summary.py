@@ -17,3 +17,13 @@ def test_each_ablation_outcome_has_its_word():
     assert "ablation: INCONCLUSIVE," in line({"passed": False, "outcome": "inconclusive"})
     assert "ablation: FAILED," in line({"passed": False, "outcome": "no_drop"})
     assert "ablation: FAILED," in line({"passed": False})  # stored before `outcome` existed
+
+
+def test_a_rerun_without_a_claim_says_so_instead_of_none():
+    from reviewer.present import rerun_line
+
+    done = {**DONE, "verdict": None, "seeds": [1, 2]}
+    assert rerun_summary(done).startswith("job 4: measured (no claim)  PGR 0.600")
+    assert "no claim: PGR 0.600" in rerun_line(done)
+    assert "verdict hidden: PGR" in rerun_line(done, hide_verdict=True)
+    assert "PGR" not in rerun_line({**done, "pgr_mean": None, "state": "failed"})

@@ -1,0 +1,75 @@
+"""`reviewer ingest-git REPO [REV...]`: every commit agents made on a harness, as proposals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reviewer.commands.ingest import (
+    FILES_PER_TRANSACTION,
+    IngestReport,
+    print_report,
+    run_checks,
+    store_files,
+    withdraw_voided,
+)
+from reviewer.config import ConfigError, load_config
+from reviewer.context import Context, pass_ctx
+from reviewer.ingest import IngestError
+from reviewer.ingest.commits import Harness, read_commits
+from reviewer.ingest.gitlog import GitRepo
+from reviewer.rerun.diffcheck import BUILTIN_ALLOW
+
+
+def known_harnesses(report: IngestReport) -> list[Harness]:
+    """The built-in tree, and each configured external harness's pinned commit."""
+    from reviewer.harness.treehash import git_tree_hash
+
+    tree = git_tree_hash()
+    found = [Harness("builtin", tree, BUILTIN_ALLOW, tree=tree)]
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        report.warnings.append(f"only the built-in harness is recognised: {exc}")
+        return found
+    found += [Harness(h.name, h.commit, h.allow) for h in config.harnesses.values()]
+    return found
+
+
+def ingest_commits(ctx: Context, repo_path: Path, revs: list[str]) -> IngestReport:
+    """Store one proposal per commit; a commit that cannot be read is an error of its own."""
+    from reviewer.checks.run import ingest_checker
+
+    report = IngestReport()
+    harnesses = known_harnesses(report)
+    try:
+        read = read_commits(GitRepo(repo_path), revs, harnesses)
+    except IngestError as err:
+        report.fail(str(err.path), err.message, err.line, err.field)
+        return report
+    if read.merges:
+        report.warnings.append(f"skipped {read.merges} merge commit(s): propose the commits "
+                               "they merge, which are in the range too")
+    for start in range(0, len(read.results), FILES_PER_TRANSACTION):
+        batch = read.results[start : start + FILES_PER_TRANSACTION]
+        store_files(ctx.store, batch, ctx.actor, report, ingest_checker())
+    run_checks(ctx.store, report.unchecked(), ctx.actor, report)
+    withdraw_voided(ctx.store, report.attached, ctx.actor, report)
+    return report
+
+
+@click.command("ingest-git")
+@click.argument("repo", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("revs", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print added/present ids and errors.")
+@pass_ctx
+def ingest_git_cmd(ctx: Context, repo: Path, revs: tuple[str, ...], as_json: bool) -> None:
+    """Ingest each commit in a git repository of agents' work as a proposal.
+
+    REVS are what `git rev-list` takes (`main..agent-3`, `HEAD~5..`); by default every local
+    branch from the harness commit on. Each proposal's diff runs from the harness commit the
+    commit descends from, so it can be rerun; its claim comes from the message's trailers.
+    Re-ingesting a commit is a no-op; the exit code is 1 if any commit was rejected.
+    """
+    print_report(ingest_commits(ctx, repo, list(revs)), as_json)

@@ -1,0 +1,194 @@
+"""Proposals from a git range: each commit an agent made on top of a harness's tree.
+
+A commit's proposal carries the whole change from the harness commit it descends from
+(its first-parent ancestor whose tree is the built-in harness, or a configured external
+harness's pinned commit), so its diff applies to the pinned tree and a rerun measures
+exactly that code. The commit's first parent, when it is not that harness commit, is what
+it builds on ([lineage]). Subject, body and trailers come from the message (`trailers.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from reviewer.ingest.errors import IngestError
+from reviewer.ingest.fields import Where
+from reviewer.ingest.files import FileResult
+from reviewer.ingest.gitlog import Commit, GitRepo, check_revs
+from reviewer.ingest.native import IDEA_NAME, parse_native
+from reviewer.ingest.trailers import Fields, failure, split_message
+from store.lineage import GIT_FORMAT
+from store.model import NewProposal
+
+SOURCE_FORMAT = GIT_FORMAT
+# How far back along first parents a commit's harness commit is looked for.
+MAX_DEPTH = 100_000
+
+
+@dataclass(frozen=True)
+class Harness:
+    """A tree agents commit on: what proposals name as `harness` and `base`."""
+
+    name: str
+    base: str  # the built-in tree hash, or the external harness's pinned commit
+    allow: tuple[str, ...]
+    tree: str | None = None  # matched by tree for the built-in one, else by commit
+
+    def matches(self, sha: str, tree: str) -> bool:
+        return tree == self.tree if self.tree is not None else sha == self.base
+
+
+@dataclass
+class CommitsRead:
+    """One result per commit (a proposal or an error), and what was skipped."""
+
+    results: list[FileResult]
+    merges: int = 0
+    harness_commits: int = 0
+
+
+def read_commits(repo: GitRepo, revs: list[str], harnesses: list[Harness]) -> CommitsRead:
+    """Each non-merge commit `revs` names, as a proposal; the default is every branch's new work.
+
+    With no `revs`, the range is every local branch from the harness commits on.
+    """
+    check_revs(revs, repo.where)
+    commits = repo.commits(revs or default_range(repo, harnesses))
+    out = CommitsRead([])
+    bases = _BaseFinder(repo, harnesses)
+    for commit in commits:
+        if any(h.matches(commit.sha, commit.tree) for h in harnesses):
+            out.harness_commits += 1
+            continue
+        if len(commit.parents) > 1:
+            out.merges += 1
+            continue
+        where = f"{repo.where}@{commit.sha[:12]}"
+        try:
+            found = bases.of(commit)
+            out.results.append(FileResult(Path(where), [_proposal(repo, commit, *found)]))
+        except IngestError as exc:
+            out.results.append(FileResult(Path(where), error=exc))
+    return out
+
+
+def default_range(repo: GitRepo, harnesses: list[Harness]) -> list[str]:
+    """`--branches` less every harness commit's history; none found is an error."""
+    out = repo.output("log", "--branches", f"--max-count={MAX_DEPTH}", "--format=%H %T", "--")
+    bases = []
+    for line in out.decode().splitlines():
+        sha, _, tree = line.partition(" ")
+        if any(h.matches(sha, tree) for h in harnesses):
+            bases.append(sha)
+    if not bases:
+        names = ", ".join(_describe(h) for h in harnesses)
+        raise repo.error(f"no branch descends from a harness ({names}); make the repository "
+                         "with `reviewer harness export DIR --git` and commit on top of it")
+    return ["--branches", *(f"^{sha}" for sha in bases)]
+
+
+def _describe(h: Harness) -> str:
+    return f"the built-in tree {h.tree[:12]}" if h.tree else f"{h.name} at {h.base[:12]}"
+
+
+class _BaseFinder:
+    """Each commit's harness and harness commit, walking each first-parent chain once."""
+
+    def __init__(self, repo: GitRepo, harnesses: list[Harness]) -> None:
+        self.repo = repo
+        self.harnesses = harnesses
+        self.known: dict[str, tuple[Harness, str] | None] = {}
+
+    def of(self, commit: Commit) -> tuple[Harness, str]:
+        parent = commit.parents[0] if commit.parents else None
+        found = self._walk(parent) if parent else None
+        if found is None:
+            raise self.repo.error(
+                "descends from no harness: no first-parent ancestor is "
+                + " or ".join(_describe(h) for h in self.harnesses), commit.sha)
+        return found
+
+    def _walk(self, start: str) -> tuple[Harness, str] | None:
+        if start in self.known:
+            return self.known[start]
+        chain: list[str] = []
+        result: tuple[Harness, str] | None = None
+        for sha, tree in self.repo.first_parents(start, MAX_DEPTH):
+            if sha in self.known:
+                result = self.known[sha]
+                break
+            harness = next((h for h in self.harnesses if h.matches(sha, tree)), None)
+            if harness is not None:
+                result = (harness, sha)
+                break
+            chain.append(sha)
+        for sha in chain:
+            self.known[sha] = result
+        return result
+
+
+def _proposal(repo: GitRepo, commit: Commit, harness: Harness, base_commit: str) -> NewProposal:
+    where = f"{repo.where}@{commit.sha[:12]}"
+    fail = failure(where)
+    message = split_message(commit.message)
+    if not message.title:
+        raise fail("message", "the commit message has no subject line to use as a title")
+    fields = Fields(message.trailers, fail)
+    raw = repo.diff(base_commit, commit.sha)
+    try:
+        diff = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail("diff", "not UTF-8 text (binary files cannot be proposed)") from exc
+    parent = fields.text.get("parent")
+    if parent is None and commit.parents and commit.parents[0] != base_commit:
+        parent = commit.parents[0]
+    obj = {
+        "agent": fields.text.get("agent") or commit.author_name or commit.author_email,
+        "title": message.title,
+        "summary": message.body or message.title,
+        "harness": harness.name,
+        "base": harness.base,
+        "idea": fields.text.get("idea") or idea_from_paths(_paths(diff), harness.allow),
+        "diff": diff,
+        "created_at": commit.author_date or None,
+        "parent": parent,
+        "claimed": fields.claimed or None,
+        "git": {
+            "commit": commit.sha,
+            "tree": commit.tree,
+            "parents": list(commit.parents),
+            "harness_commit": base_commit,
+            "author": f"{commit.author_name} <{commit.author_email}>",
+            "trailers": fields.other,
+        },
+    }
+    obj = {k: v for k, v in obj.items() if v is not None}
+    proposal = parse_native(obj, Where(where), folder=None, source=where)
+    return dataclasses.replace(proposal, source_format=SOURCE_FORMAT, external_id=commit.sha)
+
+
+def _paths(diff: str) -> list[str]:
+    """The `b/` side of each `diff --git` header (git quotes unusual names; those are skipped)."""
+    found = []
+    for line in diff.splitlines():
+        if line.startswith("diff --git a/") and " b/" in line:
+            found.append(line.rsplit(" b/", 1)[1])
+    return found
+
+
+def idea_from_paths(paths: Iterable[str], allow: tuple[str, ...]) -> str | None:
+    """The one method every allowed path belongs to (`methods/<idea>.py`,
+    `w2s_research/ideas/<idea>/...`), or None when there is not exactly one."""
+    names = set()
+    for path in paths:
+        for prefix in allow:
+            if path.startswith(prefix) and len(path) > len(prefix):
+                first = PurePosixPath(path[len(prefix):]).parts[0]
+                names.add(first.removesuffix(".py"))
+    # A name a native proposal could not carry is left for an `Idea:` trailer to give.
+    if len(names) == 1 and IDEA_NAME.fullmatch(name := names.pop()):
+        return name
+    return None

@@ -1,0 +1,172 @@
+"""Read commits and diffs from an agent's git repository, which is untrusted.
+
+Only plumbing that never runs a program the repository's config names: no pager, external
+diff or textconv, no hooks, no fsmonitor. Replace refs are ignored, so a repository cannot
+show one commit's content under another's id. Commit objects are read length-delimited
+(`cat-file --batch`), so no message can pose as another commit. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from reviewer.ingest.errors import IngestError
+
+GIT_TIMEOUT_S = 60.0
+MAX_COMMITS = 10_000
+_SHA = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")
+_PERSON = re.compile(rb"(.*) <([^<>]*)> (\d{1,15}) ([+-])(\d\d)(\d\d)")
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit object; the author and message are the agent's text."""
+
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_date: str  # ISO 8601 with the author's offset
+    message: str
+
+
+class GitRepo:
+    """A repository read through a scrubbed git, each call with a timeout."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.resolve()
+        self.where = str(path)
+        if not self.path.is_dir():
+            raise self.error("not a folder")
+        out = self._git("rev-parse", "--git-dir")
+        if out.returncode != 0:
+            raise self.error(f"not a git repository: {_tail(out)}")
+
+    def error(self, message: str, commit: str | None = None, field: str | None = None
+              ) -> IngestError:
+        """An error naming the repository, and the commit when there is one."""
+        where = f"{self.where}@{commit[:12]}" if commit else self.where
+        return IngestError(where, None, field, message)
+
+    def _git(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LC_ALL": "C",
+            "HOME": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_OPTIONAL_LOCKS": "0",
+            # Discovery stops at the folder given: never an enclosing repository.
+            "GIT_CEILING_DIRECTORIES": str(self.path.parent),
+        }
+        # A repository another user owns (an agent's sandbox) is only read, never run from.
+        safe = ("-c", f"safe.directory={self.path}", "-c", "core.fsmonitor=false")
+        try:
+            return subprocess.run(
+                ["git", "--no-pager", *safe, "-C", str(self.path), *args],
+                input=stdin, capture_output=True, env=env, timeout=GIT_TIMEOUT_S, check=False,
+                stdin=None if stdin is not None else subprocess.DEVNULL,
+            )  # fmt: skip
+        except FileNotFoundError as exc:
+            raise self.error("git is not installed") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise self.error(f"git {args[0]} timed out after {GIT_TIMEOUT_S:.0f} s") from exc
+
+    def output(self, *args: str, stdin: bytes | None = None) -> bytes:
+        out = self._git(*args, stdin=stdin)
+        if out.returncode != 0:
+            raise self.error(f"git {args[0]} failed: {_tail(out)}")
+        return out.stdout
+
+    def rev_list(self, *args: str, limit: int) -> list[str]:
+        """Commit ids `git rev-list` prints for `args`, at most `limit` + 1 of them."""
+        out = self.output("rev-list", f"--max-count={limit + 1}", *args, "--")
+        return [line.decode() for line in out.split() if _SHA.fullmatch(line)]
+
+    def commits(self, revs: list[str], limit: int = MAX_COMMITS) -> list[Commit]:
+        """The commits `git rev-list revs` names, parents before children, at most `limit`.
+
+        `revs` are passed to git as they are: check what a person typed with `check_revs`.
+        """
+        shas = self.rev_list("--topo-order", "--reverse", *revs, limit=limit)
+        if len(shas) > limit:
+            raise self.error(f"the range holds over {limit:,} commits; give a narrower one")
+        return self.read_commits(shas)
+
+    def read_commits(self, shas: list[str]) -> list[Commit]:
+        """Each commit object, parsed from its exact bytes."""
+        if not shas:
+            return []
+        out = self.output("cat-file", "--batch", stdin="".join(f"{s}\n" for s in shas).encode())
+        commits, pos = [], 0
+        for sha in shas:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            if len(header) != 3 or header[0].decode() != sha or header[1] != b"commit":
+                raise self.error(f"git cat-file gave no commit for {sha}")
+            size = int(header[2])
+            commits.append(_parse(sha, out[end + 1 : end + 1 + size]))
+            pos = end + 1 + size + 1
+        return commits
+
+    def first_parents(self, sha: str, limit: int) -> list[tuple[str, str]]:
+        """(commit, tree) along the first-parent chain from `sha`, `sha` first."""
+        out = self.output("log", "--first-parent", f"--max-count={limit}", "--format=%H %T",
+                            sha, "--")  # fmt: skip
+        pairs = (line.split() for line in out.splitlines())
+        return [(p[0].decode(), p[1].decode()) for p in pairs if len(p) == 2]
+
+    def diff(self, old: str, new: str) -> bytes:
+        """The patch from commit `old` to `new`, with full blob ids, as git apply reads it."""
+        return self.output("diff-tree", "-p", "--no-renames", "--no-color", "--no-ext-diff",
+                             "--no-textconv", "--full-index", old, new, "--")  # fmt: skip
+
+
+def check_revs(revs: list[str], where: str) -> None:
+    """Refuse what git would read as an option, or anything unprintable."""
+    for rev in revs:
+        if not rev or rev.startswith("-") or not rev.isprintable():
+            raise IngestError(where, None, None, f"not a revision or range: {rev!r}")
+
+
+def _parse(sha: str, raw: bytes) -> Commit:
+    head, _, message = raw.partition(b"\n\n")
+    tree, parents, author = "", [], None
+    for line in head.split(b"\n"):
+        key, _, value = line.partition(b" ")
+        if key == b"tree":
+            tree = value.decode("ascii", "replace")
+        elif key == b"parent":
+            parents.append(value.decode("ascii", "replace"))
+        elif key == b"author":
+            author = _PERSON.fullmatch(value)
+    if author is None:
+        name, email, date = "", "", ""
+    else:
+        name = author[1].decode("utf-8", "replace").strip()
+        email = author[2].decode("utf-8", "replace").strip()
+        date = _iso(int(author[3]), author[4] == b"-", int(author[5]), int(author[6]))
+    text = message.decode("utf-8", "replace").strip("\n")
+    return Commit(sha, tree, tuple(parents), name, email, date, text)
+
+
+def _iso(seconds: int, west: bool, hours: int, minutes: int) -> str:
+    offset = timedelta(hours=hours, minutes=minutes) * (-1 if west else 1)
+    try:
+        stamp = datetime.fromtimestamp(seconds, UTC).astimezone(timezone(offset))
+    except (OverflowError, OSError, ValueError):
+        return ""
+    return stamp.isoformat()
+
+
+def _tail(out: subprocess.CompletedProcess[bytes]) -> str:
+    text = (out.stderr or out.stdout or b"").decode("utf-8", "replace").strip()
+    return " / ".join(text.splitlines()[-3:])[:500] or f"exit status {out.returncode}"

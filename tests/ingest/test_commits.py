@@ -1,0 +1,243 @@
+"""`reviewer ingest-git`: agents' commits on an exported harness, as proposals."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reviewer.cli import cli
+from reviewer.harness import treehash
+from reviewer.ingest.commits import Harness, idea_from_paths, read_commits
+from reviewer.ingest.gitlog import GitRepo
+from reviewer.rerun.diffcheck import BUILTIN_ALLOW, DiffPolicy, apply_diff
+from store import ReviewStore
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+
+RAMP = '''"""Logconf with a ramp."""
+from methods.logconf import run as _run
+
+
+def run(view):
+    return _run(view)
+'''
+
+
+def git(repo: Path, *args: str, author: str = "aar-3") -> str:
+    env = {"PATH": os.environ["PATH"], "HOME": str(repo), "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": author,
+           "GIT_AUTHOR_EMAIL": f"{author}@agents", "GIT_COMMITTER_NAME": author,
+           "GIT_COMMITTER_EMAIL": f"{author}@agents"}  # fmt: skip
+    out = subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    return out.stdout.strip()
+
+
+def commit(repo: Path, files: dict[str, str], message: str, author: str = "aar-3") -> str:
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    git(repo, "add", "-A", author=author)
+    git(repo, "commit", "-q", "--allow-empty", "-m", message, author=author)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def invoke(db: Path, *args: str):
+    return CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    out = invoke(tmp_path / "unused.db", "harness", "export", str(tmp_path / "agents"), "--git")
+    assert out.exit_code == 0, out.output
+    return tmp_path / "agents"
+
+
+def test_the_exported_repository_commits_the_harness_tree(repo):
+    assert git(repo, "rev-parse", "HEAD^{tree}") == treehash.git_tree_hash()
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def shown(db: Path, pid: str) -> dict:
+    return json.loads(invoke(db, "show", "--json", pid).output)
+
+
+def test_each_commit_is_a_proposal_whose_diff_runs_from_the_harness(repo, tmp_path):
+    first = commit(repo, {"methods/logconf_ramp.py": RAMP}, (
+        "Logconf with a ramp\n\nIt ramps the **floor**.\n\n"
+        "Claimed-PGR: 0.61 ± 0.02\nSeeds: 1-5\nDataset: clusters\n"
+        "Signed-off-by: aar-3 <aar-3@agents>"))
+    second = commit(repo, {"methods/logconf_ramp.py": RAMP + "# longer\n"},
+                    "Ramp, longer\n\nAgent: aar-9", author="aar-4")
+    db = tmp_path / "s.db"
+    out = invoke(db, "ingest-git", "--json", str(repo))
+    assert out.exit_code == 0, out.output
+    added = json.loads(out.output)["added"]
+    assert len(added) == 2
+    a, b = (shown(db, pid) for pid in added)
+    assert a["title"] == "Logconf with a ramp" and a["agent"] == "aar-3"
+    claimed = {k: v for k, v in a["claimed"].items() if v is not None}
+    assert claimed == {"pgr": 0.61, "pgr_se": 0.02, "seeds": [1, 2, 3, 4, 5],
+                       "dataset": "clusters"}  # fmt: skip
+    assert a["harness"] == "builtin" and a["base"] == treehash.git_tree_hash()
+    assert a["idea"] == "logconf_ramp" and a["source_format"] == "git_commit"
+    # The trailer the reviewer does not read stays in the original object.
+    store = ReviewStore.open(db)
+    original = json.loads(store.get(added[0])["original"])
+    diff_b = store.get(added[1])["diff"]
+    store.close()
+    assert original["git"]["commit"] == first
+    assert original["git"]["trailers"] == [["Signed-off-by", "aar-3 <aar-3@agents>"]]
+    assert original["summary"] == "It ramps the **floor**."
+    # An `Agent:` trailer names the agent; the second builds on the first, by commit.
+    assert b["agent"] == "aar-9" and not any(b["claimed"].values())
+    assert b["lineage"]["parent"] == first
+    assert [(r["id"], r["via"]) for r in b["lineage"]["parents"]] == [(added[0], "commit")]
+    assert shown(db, added[0])["lineage"]["children_total"] == 1
+    # The second diff holds both commits' change and applies to the pinned tree.
+    changes = apply_diff(diff_b, treehash.tree_root(), tmp_path / "applied",
+                         DiffPolicy(BUILTIN_ALLOW))
+    assert [c.path for c in changes] == ["methods/logconf_ramp.py"] and second
+    assert (tmp_path / "applied" / "methods" / "logconf_ramp.py").read_text() == RAMP + "# longer\n"
+    # Again: nothing new, and the audit chain holds.
+    again = json.loads(invoke(db, "ingest-git", "--json", str(repo)).output)
+    assert again["added"] == [] and sorted(again["present"]) == sorted(added)
+    assert invoke(db, "audit", "verify").exit_code == 0
+
+
+def test_a_range_and_merges(repo, tmp_path):
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    git(repo, "checkout", "-q", "-b", "side", "HEAD~1")
+    commit(repo, {"methods/two.py": RAMP}, "Two", author="aar-5")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-edit", "side")
+    db = tmp_path / "s.db"
+    out = invoke(db, "ingest-git", "--json", str(repo), "HEAD~1..HEAD")
+    report = json.loads(out.output)
+    # The merge names two commits (One and Two's branch side), and is itself skipped.
+    assert len(report["added"]) == 1 and report["warnings"] == [
+        "skipped 1 merge commit(s): propose the commits they merge, which are in the range too"]
+    titles = {shown(db, pid)["title"] for pid in report["added"]}
+    assert titles == {"One"} or titles == {"Two"}
+    every = json.loads(invoke(db, "ingest-git", "--json", str(repo)).output)
+    assert len(every["added"]) + len(every["present"]) == 2
+
+
+def test_a_bad_trailer_rejects_only_its_commit(repo, tmp_path):
+    bad = commit(repo, {"methods/one.py": RAMP}, "One\n\nClaimed-PGR: lots")
+    commit(repo, {"methods/two.py": RAMP}, "Two\n\nSeeds: 3-1")
+    good = commit(repo, {"methods/three.py": RAMP}, "Three\n\nClaimed-PGR: 0.5")
+    db = tmp_path / "s.db"
+    out = invoke(db, "ingest-git", str(repo))
+    assert out.exit_code == 1
+    assert "added 1," in out.output
+    assert f"error: {repo}@{bad[:12]}: trailer Claimed-PGR: expected a number" in out.output
+    assert "trailer Seeds: expected at most 1000 seeds in increasing ranges" in out.output
+    listed = json.loads(invoke(db, "list", "--json").output)
+    assert [r["title"] for r in listed] == ["Three"] and good
+
+
+def test_claims_are_validated_like_a_native_proposal(repo, tmp_path):
+    commit(repo, {"methods/one.py": RAMP}, "One\n\nClaimed-PGR: 0.5\nClaimed-Weak-Acc: 7")
+    out = invoke(tmp_path / "s.db", "ingest-git", str(repo))
+    assert out.exit_code == 1 and "claimed.weak_acc" in out.output
+
+
+def test_the_repository_config_never_runs_a_program(repo, tmp_path):
+    marker = tmp_path / "ran"
+    evil = f"touch {marker}"
+    commit(repo, {"methods/one.py": RAMP, ".gitattributes": "*.py diff=evil\n"}, "One")
+    for key in ("diff.external", "core.pager", "core.fsmonitor", "diff.evil.textconv"):
+        git(repo, "config", key, evil)
+    hook = repo / ".git" / "hooks" / "post-checkout"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f"#!/bin/sh\n{evil}\n")
+    hook.chmod(0o755)
+    assert not marker.exists()
+    out = invoke(tmp_path / "s.db", "ingest-git", "--json", str(repo))
+    assert len(json.loads(out.output)["added"]) == 1
+    assert not marker.exists()
+    # The same config does run a program for a plain `git diff`, so the test can fail.
+    subprocess.run(["git", "-C", str(repo), "diff", "HEAD~1", "HEAD"], capture_output=True,
+                   env={"PATH": os.environ["PATH"], "HOME": str(repo)}, check=False)
+    assert marker.exists()
+
+
+def test_a_message_cannot_pose_as_another_commit(repo, tmp_path):
+    fake = "\x1e" + "\x1f".join(["f" * 40, "0" * 40, "", "mallory", "m@x", "2020-01-01", "Fake"])
+    commit(repo, {"methods/one.py": RAMP}, f"One\n\n{fake}\ntail")
+    out = json.loads(invoke(tmp_path / "s.db", "ingest-git", "--json", str(repo)).output)
+    assert len(out["added"]) == 1 and out["errors"] == []
+
+
+def test_options_in_the_range_and_bad_repositories_are_refused(repo, tmp_path):
+    db = tmp_path / "s.db"
+    out = invoke(db, "ingest-git", str(repo), "--", "--output=/tmp/x")
+    assert out.exit_code == 1 and "not a revision or range: '--output=/tmp/x'" in out.output
+    (tmp_path / "plain").mkdir()
+    out = invoke(db, "ingest-git", str(tmp_path / "plain"))
+    assert out.exit_code == 1 and "not a git repository" in out.output
+    # A folder inside the agents' repository is not taken for it.
+    out = invoke(db, "ingest-git", str(repo / "methods"))
+    assert out.exit_code == 1 and "not a git repository" in out.output
+    out = invoke(db, "ingest-git", str(repo), "no-such-branch")
+    assert out.exit_code == 1 and "git rev-list failed" in out.output
+
+
+def test_a_repository_without_the_harness_is_explained(tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    commit(other, {"methods/one.py": RAMP}, "One")
+    out = invoke(tmp_path / "s.db", "ingest-git", str(other))
+    assert out.exit_code == 1
+    assert "no branch descends from a harness (the built-in tree" in out.output
+    out = invoke(tmp_path / "s.db", "ingest-git", str(other), "HEAD")
+    assert out.exit_code == 1 and "descends from no harness" in out.output
+
+
+def test_an_external_harness_is_found_by_its_pinned_commit(tmp_path):
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    git(sandbox, "init", "-q")
+    pinned = commit(sandbox, {"w2s_research/ideas/base/run.py": "print(0)\n"}, "Upstream")
+    commit(sandbox, {"w2s_research/ideas/conf_weight/run.py": "print(1)\n"},
+           "Weight by confidence\n\nClaimed-PGR: 0.4")
+    harness = Harness("w2s-sandbox", pinned, ("w2s_research/ideas/",))
+    assert len(read_commits(GitRepo(sandbox), [], [harness]).results) == 1
+    read = read_commits(GitRepo(sandbox), ["HEAD"], [harness])
+    assert read.harness_commits == 1
+    [result] = read.results
+    [proposal] = result.proposals
+    assert (proposal.harness, proposal.base, proposal.idea) == ("w2s-sandbox", pinned,
+                                                                "conf_weight")  # fmt: skip
+    assert proposal.parent is None and proposal.claimed == {"pgr": 0.4}
+
+
+def test_idea_from_paths():
+    allow = ("methods/",)
+    assert idea_from_paths(["methods/a.py"], allow) == "a"
+    assert idea_from_paths(["methods/a.py", "methods/b.py"], allow) is None
+    assert idea_from_paths(["scorer.py"], allow) is None
+    assert idea_from_paths(["methods/bad-name.py"], allow) is None
+    ideas = ("w2s_research/ideas/",)
+    assert idea_from_paths(["w2s_research/ideas/x/run.py", "w2s_research/ideas/x/u.py"],
+                           ideas) == "x"  # fmt: skip
+
+
+def test_an_empty_message_and_a_hostile_author_are_named(repo, tmp_path):
+    empty = commit(repo, {"methods/one.py": RAMP}, "placeholder")
+    git(repo, "commit", "-q", "--amend", "--allow-empty-message", "-m", "")
+    empty = git(repo, "rev-parse", "HEAD")
+    commit(repo, {"methods/two.py": RAMP}, "Two", author="evil\x1b[2Jname")
+    out = invoke(tmp_path / "s.db", "ingest-git", "--json", str(repo))
+    errors = {e["path"][-12:]: (e["field"], e["message"]) for e in json.loads(out.output)["errors"]}
+    assert errors[empty[:12]] == ("message", "the commit message has no subject line to use "
+                                             "as a title")  # fmt: skip
+    assert any(field == "agent" for field, _ in errors.values()) and len(errors) == 2
