@@ -74,6 +74,7 @@ def _header(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("idea", clean(data["idea"], single_line=True) or "—"),
         ("harness", f"{clean(data['harness'])}  base {clean(data['base']) or '—'}"),
         ("diff", data["diff_sha256"] or "none attached"),
+        *_source(data),
         (
             "claimed",
             f"PGR {pm(claimed['pgr'], claimed['pgr_se'])}  weak {num(claimed['weak_acc'])}  "
@@ -82,6 +83,15 @@ def _header(data: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         ("risk", num(data.get("risk"), 1)),
     ]
+
+
+def _source(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where a proposal came from, when that is more than a file: a commit or a finding id."""
+    if data.get("source_format") == "git_commit":
+        return [("from", f"git commit {clean(data['external_id'] or '')}")]
+    if data.get("source_format") == "sandbox_finding" and data.get("external_id"):
+        return [("from", f"sandbox finding {clean(data['external_id'], single_line=True)}")]
+    return []
 
 
 def _seeds(seeds: Any) -> str:

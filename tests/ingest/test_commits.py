@@ -100,6 +100,7 @@ def test_each_commit_is_a_proposal_whose_diff_runs_from_the_harness(repo, tmp_pa
     assert b["lineage"]["parent"] == first
     assert [(r["id"], r["via"]) for r in b["lineage"]["parents"]] == [(added[0], "commit")]
     assert shown(db, added[0])["lineage"]["children_total"] == 1
+    assert f"from     git commit {first}\n" in invoke(db, "show", added[0]).output
     # The second diff holds both commits' change and applies to the pinned tree.
     changes = apply_diff(diff_b, treehash.tree_root(), tmp_path / "applied",
                          DiffPolicy(BUILTIN_ALLOW))
