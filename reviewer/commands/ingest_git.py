@@ -14,6 +14,7 @@ from reviewer.commands.ingest import (
     store_files,
     withdraw_voided,
 )
+from reviewer.commands.repeat import run_rounds
 from reviewer.config import ConfigError, load_config
 from reviewer.context import Context, pass_ctx
 from reviewer.ingest import IngestError
@@ -37,17 +38,24 @@ def known_harnesses(report: IngestReport) -> list[Harness]:
     return found
 
 
-def ingest_commits(ctx: Context, repo_path: Path, revs: list[str]) -> IngestReport:
-    """Store one proposal per commit; a commit that cannot be read is an error of its own."""
+def ingest_commits(
+    ctx: Context, repo_path: Path, revs: list[str], seen: set[str] | None = None
+) -> tuple[IngestReport, int]:
+    """Store one proposal per commit not in `seen`; also how many `seen` let it skip.
+
+    A commit that cannot be read is an error of its own. Commits are immutable, so each one
+    stored, already present or rejected goes into `seen`: a later round neither reads its
+    diff again nor repeats its error.
+    """
     from reviewer.checks.run import ingest_checker
 
     report = IngestReport()
     harnesses = known_harnesses(report)
     try:
-        read = read_commits(GitRepo(repo_path), revs, harnesses)
+        read = read_commits(GitRepo(repo_path), revs, harnesses, seen)
     except IngestError as err:
         report.fail(str(err.path), err.message, err.line, err.field)
-        return report
+        return report, 0
     if read.merges:
         report.warnings.append(f"skipped {read.merges} merge commit(s): propose the commits "
                                "they merge, which are in the range too")
@@ -56,20 +64,48 @@ def ingest_commits(ctx: Context, repo_path: Path, revs: list[str]) -> IngestRepo
         store_files(ctx.store, batch, ctx.actor, report, ingest_checker())
     run_checks(ctx.store, report.unchecked(), ctx.actor, report)
     withdraw_voided(ctx.store, report.attached, ctx.actor, report)
-    return report
+    if seen is not None:
+        stored = set(report.added + report.present + report.attached)
+        seen.update(sha for sha, result in zip(read.shas, read.results, strict=True)
+                    if result.error is not None or result.proposals[0].content_hash in stored)
+    return report, read.skipped
 
 
 @click.command("ingest-git")
 @click.argument("repo", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("revs", nargs=-1)
+@click.option(
+    "--every",
+    type=click.FloatRange(min=1.0),
+    metavar="SECONDS",
+    help="Keep looking for new commits, this many seconds apart, until interrupted (ctrl+c).",
+)
+@click.option(
+    "--rounds", type=click.IntRange(min=1), help="With --every: stop after this many scans."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print added/present ids and errors.")
 @pass_ctx
-def ingest_git_cmd(ctx: Context, repo: Path, revs: tuple[str, ...], as_json: bool) -> None:
+def ingest_git_cmd(
+    ctx: Context,
+    repo: Path,
+    revs: tuple[str, ...],
+    every: float | None,
+    rounds: int | None,
+    as_json: bool,
+) -> None:
     """Ingest each commit in a git repository of agents' work as a proposal.
 
     REVS are what `git rev-list` takes (`main..agent-3`, `HEAD~5..`); by default every local
     branch from the harness commit on. Each proposal's diff runs from the harness commit the
     commit descends from, so it can be rerun; its claim comes from the message's trailers.
-    Re-ingesting a commit is a no-op; the exit code is 1 if any commit was rejected.
+    Re-ingesting a commit is a no-op; the exit code is 1 if any commit was rejected (with
+    --every, in the last scan).
     """
-    print_report(ingest_commits(ctx, repo, list(revs)), as_json)
+    if every is None:
+        if rounds is not None:
+            raise click.UsageError("--rounds needs --every")
+        print_report(ingest_commits(ctx, repo, list(revs))[0], as_json)
+        return
+    seen: set[str] = set()
+    run_rounds(lambda: ingest_commits(ctx, repo, list(revs), seen), "scan", every, rounds,
+               as_json)  # fmt: skip

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import click
 
@@ -16,9 +14,9 @@ from reviewer.commands.ingest import (
     store_batch,
     withdraw_voided,
 )
+from reviewer.commands.repeat import Emit, repeat, run_rounds
 from reviewer.context import Context, pass_ctx
 from reviewer.ingest import IngestError, fetch_findings
-from reviewer.textsafe import clean
 from store import ReviewStore
 
 
@@ -48,9 +46,6 @@ def pull_once(
     return report, len(proposals) - len(fresh)
 
 
-Emit = Callable[[int, IngestReport, int], None]
-
-
 def follow(
     store: ReviewStore,
     url: str,
@@ -62,38 +57,10 @@ def follow(
     emit: Emit,
     sleep: Callable[[float], None] = time.sleep,
 ) -> IngestReport:
-    """Pull every `every` seconds, `rounds` times or until interrupted; the last report.
-
-    A failed pull (the server down, a bad body) is reported and the next one tries again.
-    """
+    """Pull every `every` seconds, `rounds` times or until interrupted; the last report."""
     seen: set[str] = set()
-    done = 0
-    report = IngestReport()
-    while rounds is None or done < rounds:
-        if done:
-            sleep(every)
-        report, skipped = pull_once(store, url, timeout, actor, seen)
-        done += 1
-        emit(done, report, skipped)
-    return report
-
-
-def _emit(as_json: bool) -> Emit:
-    def emit(number: int, report: IngestReport, skipped: int) -> None:
-        at = datetime.now(UTC).isoformat(timespec="seconds")
-        if as_json:  # one line a pull: JSON Lines a script can follow
-            line = {"pull": number, "at": at, **report.to_json(), "unchanged": skipped}
-            click.echo(json.dumps(line, ensure_ascii=True, allow_nan=False))
-            return
-        click.echo(
-            f"{at}  pull {number}: added {len(report.added)}, "
-            f"already present {len(report.present)}, unchanged since the last pull {skipped}, "
-            f"errors {len(report.errors)}"
-        )
-        for e in report.errors:
-            click.echo(clean(f"error: {e['path']}: {e['message']}", single_line=True), err=True)
-
-    return emit
+    return repeat(lambda: pull_once(store, url, timeout, actor, seen), every=every,
+                  rounds=rounds, emit=emit, sleep=sleep)  # fmt: skip
 
 
 @click.command("pull")
@@ -128,12 +95,6 @@ def pull_cmd(
             raise click.UsageError("--rounds needs --every")
         print_report(pull_once(ctx.store, url, timeout, ctx.actor)[0], as_json)
         return
-    emit = _emit(as_json)
-    try:
-        last = follow(ctx.store, url, timeout=timeout, actor=ctx.actor, every=every,
-                      rounds=rounds, emit=emit)  # fmt: skip
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
-        return
-    if last.errors:
-        raise click.exceptions.Exit(1)
+    seen: set[str] = set()
+    run_rounds(lambda: pull_once(ctx.store, url, timeout, ctx.actor, seen), "pull", every,
+               rounds, as_json)  # fmt: skip

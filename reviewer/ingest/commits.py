@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from reviewer.ingest.errors import IngestError
@@ -48,10 +48,14 @@ class CommitsRead:
     results: list[FileResult]
     merges: int = 0
     harness_commits: int = 0
+    skipped: int = 0  # in `seen`
+    shas: list[str] = field(default_factory=list)  # the commit of each result
 
 
-def read_commits(repo: GitRepo, revs: list[str], harnesses: list[Harness]) -> CommitsRead:
-    """Each non-merge commit `revs` names, as a proposal; the default is every branch's new work.
+def read_commits(
+    repo: GitRepo, revs: list[str], harnesses: list[Harness], seen: set[str] | None = None
+) -> CommitsRead:
+    """Each non-merge commit `revs` names, as a proposal, less the commits in `seen`.
 
     With no `revs`, the range is every local branch from the harness commits on.
     """
@@ -66,6 +70,10 @@ def read_commits(repo: GitRepo, revs: list[str], harnesses: list[Harness]) -> Co
         if len(commit.parents) > 1:
             out.merges += 1
             continue
+        if seen is not None and commit.sha in seen:
+            out.skipped += 1
+            continue
+        out.shas.append(commit.sha)
         where = f"{repo.where}@{commit.sha[:12]}"
         try:
             found = bases.of(commit)

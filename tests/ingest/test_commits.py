@@ -242,3 +242,36 @@ def test_an_empty_message_and_a_hostile_author_are_named(repo, tmp_path):
     assert errors[empty[:12]] == ("message", "the commit message has no subject line to use "
                                              "as a title")  # fmt: skip
     assert any(field == "agent" for field, _ in errors.values()) and len(errors) == 2
+
+
+def test_every_round_reads_only_new_commits_and_reports_an_error_once(repo, tmp_path):
+    from reviewer.commands.ingest_git import ingest_commits
+    from reviewer.commands.repeat import repeat
+    from reviewer.context import Context
+
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    commit(repo, {"methods/two.py": RAMP}, "Two\n\nClaimed-PGR: lots")
+    ctx = Context(db=str(tmp_path / "s.db"), actor_flag="scanner")
+    seen: set[str] = set()
+    rounds: list[tuple[int, int, int, int]] = []
+    naps = iter([lambda: commit(repo, {"methods/three.py": RAMP}, "Three"), lambda: None])
+    try:
+        last = repeat(lambda: ingest_commits(ctx, repo, [], seen), every=5, rounds=3,
+                      sleep=lambda _: next(naps)(),
+                      emit=lambda n, r, skipped: rounds.append(
+                          (n, len(r.added), len(r.errors), skipped)))  # fmt: skip
+        assert rounds == [(1, 1, 1, 0), (2, 1, 0, 2), (3, 0, 0, 3)]
+        assert last.errors == [] and ctx.store.count() == 2
+    finally:
+        ctx.close()
+
+
+def test_ingest_git_every_prints_a_json_line_per_scan(repo, tmp_path):
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    out = invoke(tmp_path / "s.db", "ingest-git", str(repo), "--every", "1", "--rounds", "1",
+                 "--json")
+    assert out.exit_code == 0, out.output
+    [line] = [json.loads(x) for x in out.output.splitlines()]
+    assert line["scan"] == 1 and len(line["added"]) == 1 and line["unchanged"] == 0
+    out = invoke(tmp_path / "s.db", "ingest-git", str(repo), "--rounds", "2")
+    assert out.exit_code == 2 and "--rounds needs --every" in out.output

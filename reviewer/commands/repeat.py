@@ -1,0 +1,72 @@
+"""Run an ingest again and again (`pull --every`, `ingest-git --every`), a line per round."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import click
+
+from reviewer.commands.ingest import IngestReport
+from reviewer.textsafe import clean
+
+Emit = Callable[[int, IngestReport, int], None]
+# One round: its report, and how many items it skipped as unchanged since an earlier round.
+Round = Callable[[], tuple[IngestReport, int]]
+
+
+def repeat(
+    once: Round,
+    *,
+    every: float,
+    rounds: int | None,
+    emit: Emit,
+    sleep: Callable[[float], None] = time.sleep,
+) -> IngestReport:
+    """Call `once` every `every` seconds, `rounds` times or until interrupted; the last report.
+
+    A failed round (a server down, a repository mid-rewrite) is reported and the next tries again.
+    """
+    done = 0
+    report = IngestReport()
+    while rounds is None or done < rounds:
+        if done:
+            sleep(every)
+        report, skipped = once()
+        done += 1
+        emit(done, report, skipped)
+    return report
+
+
+def line_emitter(word: str, as_json: bool) -> Emit:
+    """A line per round (`{word} N: added …`), or with `as_json` a JSON object per line."""
+
+    def emit(number: int, report: IngestReport, skipped: int) -> None:
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        if as_json:  # JSON Lines a script can follow
+            line = {word: number, "at": at, **report.to_json(), "unchanged": skipped}
+            click.echo(json.dumps(line, ensure_ascii=True, allow_nan=False))
+            return
+        click.echo(
+            f"{at}  {word} {number}: added {len(report.added)}, "
+            f"already present {len(report.present)}, unchanged since the last {word} {skipped}, "
+            f"errors {len(report.errors)}"
+        )
+        for e in report.errors:
+            where = f"{e['path']}: {e['field']}" if e.get("field") else e["path"]
+            click.echo(clean(f"error: {where}: {e['message']}", single_line=True), err=True)
+
+    return emit
+
+
+def run_rounds(once: Round, word: str, every: float, rounds: int | None, as_json: bool) -> None:
+    """The command's loop: ctrl+c stops it quietly; exit 1 if the last round had errors."""
+    try:
+        last = repeat(once, every=every, rounds=rounds, emit=line_emitter(word, as_json))
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+        return
+    if last.errors:
+        raise click.exceptions.Exit(1)
