@@ -112,6 +112,8 @@ class ProposalScreen(Screen[None]):
             f"idea {short(data['idea'], 60) or '-'}  harness {short(data['harness'], 40)}  "
             f"diff {(data['diff_sha256'] or 'none')[:12]}"
         )
+        if data.get("source_format") == "git_commit":
+            meta += f"  commit {short(data.get('external_id') or '', 64)[:12]}"
         self.query_one("#proposal-meta", Static).update(Text(meta))
         lineage = self.query_one("#proposal-lineage", Static)
         line = lineage_line(data.get("lineage"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from textual.widgets import Static
 
@@ -92,3 +94,21 @@ async def test_B_filters_the_queue_to_what_builds_on_it_and_esc_clears_it(sample
         await pilot.press("escape")
         await pilot.pause()
         assert table.total == 16 and "building on" not in screen_text(app)
+
+
+async def test_a_proposal_from_git_names_its_commit_and_the_one_it_builds_on(samples_store):
+    first, second = "1" * 40, "2" * 40
+    def from_git(i: int, sha: str, parent: str | None = None) -> str:
+        made = replace(make_proposal(i, external_id=sha, parent=parent),
+                       source_format="git_commit")
+        return samples_store.add_proposal(made, actor="ingest")
+
+    parent = from_git(91, first)
+    child = from_git(92, second, parent=first)
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(child))
+        await pilot.pause()
+        meta = content_text(app.screen.query_one("#proposal-meta", Static))
+        assert meta.rstrip().endswith(f"commit {second[:12]}")
+        assert f"builds on {parent[:12]}" in lineage_text(app)
