@@ -101,6 +101,9 @@ def render(f: dict[str, Any]) -> str:
                 ["agent", cell(f.get("agent"))],
                 ["idea", cell(f.get("idea"))],
                 ["harness", f"{cell(f.get('harness'))} at {cell(f.get('commit_id'))}"],
+                *([["builds on", cell(f.get("parent_commit_id"))]]
+                  if f.get("parent_commit_id") else []),
+                *([["from", cell(f.get("external_id"))]] if f.get("external_id") else []),
                 ["approved", cell(f.get("created_at"))],
                 ["diff sha256", cell(f.get("diff_sha256"))],
                 ["audit hash", f"{cell(f.get('audit_hash'))} (event {f.get('audit_seq')})"],

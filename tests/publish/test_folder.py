@@ -227,3 +227,14 @@ def test_no_temp_files_are_left_behind(mem_store, cfg, folder):
     for i in range(13, 16):
         publish(mem_store, approved(mem_store, i), actor="alice", config=cfg)
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_the_card_names_what_the_finding_builds_on_and_where_it_came_from(mem_store, cfg):
+    plain = publish(mem_store, approved(mem_store, 3), actor="alice@example.org", config=cfg)
+    card = plain.file.with_suffix(".md").read_text()
+    assert "| builds on |" not in card and "| from |" not in card
+    sha = "a" * 40
+    pid = approved(mem_store, 4, parent="b" * 40, external_id=sha)
+    card = publish(mem_store, pid, actor="alice@example.org", config=cfg).file.with_suffix(
+        ".md").read_text()
+    assert f"| builds on | {'b' * 40} |" in card and f"| from | {sha} |" in card
