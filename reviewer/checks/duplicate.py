@@ -22,6 +22,9 @@ from reviewer.textsafe import short
 
 # How much lower code similarity may be when the idea names agree as well.
 NAME_BONUS = 0.1
+# Enough to show a proposal is a copy; agents resubmitting one method would otherwise make
+# each new copy compare in full with every earlier one, seconds per proposal.
+MAX_FOUND = 5
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _WORDS = re.compile(r"[^a-z0-9]+")
 
@@ -73,8 +76,11 @@ def _bound(la: int, lb: int) -> float:
 
 
 def duplicate_checks(own: DupSubject, others: Iterable[DupSubject],
-                     threshold: float = 0.9) -> list[Check]:
-    """A `duplicate` finding for each of `others` that is a near-copy of `own`."""
+                     threshold: float = 0.9, max_found: int = MAX_FOUND) -> list[Check]:
+    """A `duplicate` finding for each of `others` that is a near-copy of `own`, most alike first.
+
+    The search stops at `max_found` copies, so `others` should come in order of interest.
+    """
     mine = _tokens(own.code) if own.code.strip() else ()
     my_bag = _bag(own.code)
     matcher = SequenceMatcher(None, autojunk=False)
@@ -106,6 +112,8 @@ def duplicate_checks(own: DupSubject, others: Iterable[DupSubject],
         detail = {"other_id": other.id, "similarity": round(similarity, 4),
                   "name_similarity": round(names, 4), "other_kind": other.kind}
         found.append((similarity, Check("duplicate", "low", message, detail)))
+        if len(found) >= max_found:
+            break
     found.sort(key=lambda pair: -pair[0])
     return [check for _, check in found]
 

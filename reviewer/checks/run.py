@@ -86,6 +86,8 @@ def static_findings(
                      c.code)
             for c in similar()
         ]
+        # Approved findings first: copying one matters more than resembling a pending proposal.
+        others.sort(key=lambda subject: subject.kind != "finding")
         found += duplicate_checks(_subject(row, code), others)
     return found
 

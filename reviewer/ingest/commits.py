@@ -113,6 +113,7 @@ class _BaseFinder:
     def of(self, commit: Commit) -> tuple[Harness, str]:
         parent = commit.parents[0] if commit.parents else None
         found = self._walk(parent) if parent else None
+        self.known[commit.sha] = found  # so its children need no walk of their own
         if found is None:
             raise self.repo.error(
                 "descends from no harness: no first-parent ancestor is "

@@ -118,3 +118,27 @@ def test_many_others_are_compared():
     found = duplicate_checks(_subject("me", code), others)
     assert found and all(c.detail["similarity"] >= 0.9 for c in found)
     assert {c.detail["other_id"] for c in found} <= {str(i) for i in range(0, 2000, 3)}
+
+
+def test_the_search_stops_at_enough_copies_and_takes_the_others_in_order():
+    code = normalize_code(new_file_diff("m/a.py", METHOD))
+    others = [_subject(str(i), code, idea=f"i{i}") for i in range(50)]
+    found = duplicate_checks(_subject("me", code), others)
+    assert [c.detail["other_id"] for c in found] == [str(i) for i in range(5)]
+    assert len(duplicate_checks(_subject("me", code), others, max_found=50)) == 50
+
+
+def test_an_approved_copy_is_named_even_behind_many_pending_ones():
+    from reviewer.checks.run import static_findings
+    from store.fingerprints import Candidate
+
+    diff = new_file_diff("methods/a.py", METHOD)
+    code = normalize_code(diff)
+    pending = [Candidate(f"p{i}", f"t{i}", f"i{i}", "pending", code) for i in range(30)]
+    approved = Candidate("found", "t", "i", "approved", code)
+    row = {"id": "me", "title": "mine", "idea": "mine", "harness": "builtin",
+           "summary": "", "diff": diff.encode(), "claimed": {}}  # fmt: skip
+    checks = static_findings(row, code, lambda harness: ("methods/",),
+                             lambda: [*pending, approved])  # fmt: skip
+    others = [c.detail["other_id"] for c in checks if c.code == "duplicate"]
+    assert others[0] == "found" and len(others) == 5
