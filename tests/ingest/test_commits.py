@@ -275,3 +275,14 @@ def test_ingest_git_every_prints_a_json_line_per_scan(repo, tmp_path):
     assert line["scan"] == 1 and len(line["added"]) == 1 and line["unchanged"] == 0
     out = invoke(tmp_path / "s.db", "ingest-git", str(repo), "--rounds", "2")
     assert out.exit_code == 2 and "--rounds needs --every" in out.output
+
+
+def test_a_bare_repository_gives_the_same_proposals(repo, tmp_path):
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    bare = tmp_path / "shared.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True,
+                   env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})  # fmt: skip
+    db = tmp_path / "s.db"
+    first = json.loads(invoke(db, "ingest-git", "--json", str(repo)).output)["added"]
+    again = json.loads(invoke(db, "ingest-git", "--json", str(bare)).output)
+    assert len(first) == 1 and again["present"] == first and again["added"] == []
