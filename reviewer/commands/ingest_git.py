@@ -9,12 +9,11 @@ import click
 from reviewer.commands.ingest import (
     FILES_PER_TRANSACTION,
     IngestReport,
-    print_report,
     run_checks,
     store_files,
     withdraw_voided,
 )
-from reviewer.commands.repeat import run_rounds
+from reviewer.commands.repeat import once_or_every, repeat_options
 from reviewer.config import ConfigError, load_config
 from reviewer.context import Context, pass_ctx
 from reviewer.ingest import IngestError
@@ -74,16 +73,7 @@ def ingest_commits(
 @click.command("ingest-git")
 @click.argument("repo", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("revs", nargs=-1)
-@click.option(
-    "--every",
-    type=click.FloatRange(min=1.0),
-    metavar="SECONDS",
-    help="Keep looking for new commits, this many seconds apart, until interrupted (ctrl+c).",
-)
-@click.option(
-    "--rounds", type=click.IntRange(min=1), help="With --every: stop after this many scans."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print added/present ids and errors.")
+@repeat_options("looking for new commits", "scan")
 @pass_ctx
 def ingest_git_cmd(
     ctx: Context,
@@ -101,11 +91,5 @@ def ingest_git_cmd(
     Re-ingesting a commit is a no-op; the exit code is 1 if any commit was rejected (with
     --every, in the last scan).
     """
-    if every is None:
-        if rounds is not None:
-            raise click.UsageError("--rounds needs --every")
-        print_report(ingest_commits(ctx, repo, list(revs))[0], as_json)
-        return
-    seen: set[str] = set()
-    run_rounds(lambda: ingest_commits(ctx, repo, list(revs), seen), "scan", every, rounds,
-               as_json)  # fmt: skip
+    once_or_every(lambda seen: ingest_commits(ctx, repo, list(revs), seen), "scan", every,
+                  rounds, as_json)  # fmt: skip

@@ -9,12 +9,11 @@ import click
 
 from reviewer.commands.ingest import (
     IngestReport,
-    print_report,
     run_checks,
     store_batch,
     withdraw_voided,
 )
-from reviewer.commands.repeat import Emit, repeat, run_rounds
+from reviewer.commands.repeat import Emit, once_or_every, repeat, repeat_options
 from reviewer.context import Context, pass_ctx
 from reviewer.ingest import IngestError, fetch_findings
 from store import ReviewStore
@@ -66,16 +65,7 @@ def follow(
 @click.command("pull")
 @click.argument("url")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=30.0, show_default=True)
-@click.option(
-    "--every",
-    type=click.FloatRange(min=1.0),
-    metavar="SECONDS",
-    help="Keep pulling, this many seconds apart, until interrupted (ctrl+c).",
-)
-@click.option(
-    "--rounds", type=click.IntRange(min=1), help="With --every: stop after this many pulls."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print added/present ids and errors.")
+@repeat_options("pulling", "pull")
 @pass_ctx
 def pull_cmd(
     ctx: Context,
@@ -90,11 +80,5 @@ def pull_cmd(
     With --every, a line (or a JSON object) per pull; findings already stored by an earlier
     pull are skipped before they reach the store. The exit status is 1 if the last pull failed.
     """
-    if every is None:
-        if rounds is not None:
-            raise click.UsageError("--rounds needs --every")
-        print_report(pull_once(ctx.store, url, timeout, ctx.actor)[0], as_json)
-        return
-    seen: set[str] = set()
-    run_rounds(lambda: pull_once(ctx.store, url, timeout, ctx.actor, seen), "pull", every,
-               rounds, as_json)  # fmt: skip
+    once_or_every(lambda seen: pull_once(ctx.store, url, timeout, ctx.actor, seen), "pull",
+                  every, rounds, as_json)  # fmt: skip

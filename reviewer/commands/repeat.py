@@ -6,15 +6,17 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import click
 
-from reviewer.commands.ingest import IngestReport
+from reviewer.commands.ingest import IngestReport, print_report
 from reviewer.textsafe import clean
 
 Emit = Callable[[int, IngestReport, int], None]
 # One round: its report, and how many items it skipped as unchanged since an earlier round.
 Round = Callable[[], tuple[IngestReport, int]]
+F = TypeVar("F", bound=Callable[..., None])
 
 
 def repeat(
@@ -70,3 +72,36 @@ def run_rounds(once: Round, word: str, every: float, rounds: int | None, as_json
         return
     if last.errors:
         raise click.exceptions.Exit(1)
+
+
+def repeat_options(doing: str, noun: str) -> Callable[[F], F]:
+    """`--every`, `--rounds` and `--json`, for a command that can run again and again."""
+
+    def wrap(command: F) -> F:
+        command = click.option("--json", "as_json", is_flag=True,
+                               help="Print added/present ids and errors.")(command)
+        command = click.option("--rounds", type=click.IntRange(min=1),
+                               help=f"With --every: stop after this many {noun}s.")(command)
+        return click.option(
+            "--every", type=click.FloatRange(min=1.0), metavar="SECONDS",
+            help=f"Keep {doing}, this many seconds apart, until interrupted (ctrl+c).",
+        )(command)  # fmt: skip
+
+    return wrap
+
+
+def once_or_every(
+    once: Callable[[set[str] | None], tuple[IngestReport, int]],
+    noun: str,
+    every: float | None,
+    rounds: int | None,
+    as_json: bool,
+) -> None:
+    """Run `once` and print its report, or with `every` run it in rounds sharing one seen-set."""
+    if every is None:
+        if rounds is not None:
+            raise click.UsageError("--rounds needs --every")
+        print_report(once(None)[0], as_json)
+        return
+    seen: set[str] = set()
+    run_rounds(lambda: once(seen), noun, every, rounds, as_json)
