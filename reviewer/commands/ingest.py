@@ -196,14 +196,17 @@ def run_checks(store: ReviewStore, ids: list[str], actor: str, report: IngestRep
             )
 
 
-def print_report(report: IngestReport, as_json: bool) -> None:
-    """The ids and errors as JSON, or counts with each warning and error; exit 1 on errors."""
+def print_report(report: IngestReport, as_json: bool, unit: str = "files") -> None:
+    """The ids and errors as JSON, or counts with each warning and error; exit 1 on errors.
+
+    `unit` is what an error rejects: files, or the commits of `ingest-git`.
+    """
     if as_json:
         print_json(report.to_json())
     else:
         click.echo(
             f"added {len(report.added)}, already present {len(report.present)}, "
-            f"diff attached {len(report.attached)}, rejected files {len(report.errors)}"
+            f"diff attached {len(report.attached)}, rejected {unit} {len(report.errors)}"
         )
         for w in report.warnings:
             click.echo(clean(f"warning: {w}", single_line=True), err=True)

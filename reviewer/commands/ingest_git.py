@@ -92,4 +92,4 @@ def ingest_git_cmd(
     --every, in the last scan).
     """
     once_or_every(lambda seen: ingest_commits(ctx, repo, list(revs), seen), "scan", every,
-                  rounds, as_json)  # fmt: skip
+                  rounds, as_json, unit="commits")  # fmt: skip

@@ -96,12 +96,16 @@ def once_or_every(
     every: float | None,
     rounds: int | None,
     as_json: bool,
+    unit: str = "files",
 ) -> None:
-    """Run `once` and print its report, or with `every` run it in rounds sharing one seen-set."""
+    """Run `once` and print its report, or with `every` run it in rounds sharing one seen-set.
+
+    `unit` is what the report calls a rejected item.
+    """
     if every is None:
         if rounds is not None:
             raise click.UsageError("--rounds needs --every")
-        print_report(once(None)[0], as_json)
+        print_report(once(None)[0], as_json, unit)
         return
     seen: set[str] = set()
     run_rounds(lambda: once(seen), noun, every, rounds, as_json)

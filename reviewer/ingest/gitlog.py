@@ -108,10 +108,11 @@ class GitRepo:
         out = self.output("cat-file", "--batch", stdin="".join(f"{s}\n" for s in shas).encode())
         commits, pos = [], 0
         for sha in shas:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            if len(header) != 3 or header[0].decode() != sha or header[1] != b"commit":
-                raise self.error(f"git cat-file gave no commit for {sha}")
+            end = out.find(b"\n", pos)
+            header = out[pos:end].split() if end >= 0 else []
+            if len(header) != 3 or header[0] != sha.encode() or header[1] != b"commit" or \
+                    not header[2].isdigit():
+                raise self.error(f"git cat-file gave no commit object for {sha}")
             size = int(header[2])
             commits.append(_parse(sha, out[end + 1 : end + 1 + size]))
             pos = end + 1 + size + 1

@@ -137,7 +137,7 @@ def test_a_bad_trailer_rejects_only_its_commit(repo, tmp_path):
     db = tmp_path / "s.db"
     out = invoke(db, "ingest-git", str(repo))
     assert out.exit_code == 1
-    assert "added 1," in out.output
+    assert "added 1," in out.output and "rejected commits 2" in out.output
     assert f"error: {repo}@{bad[:12]}: trailer Claimed-PGR: expected a number" in out.output
     assert "trailer Seeds: expected at most 1000 seeds in increasing ranges" in out.output
     listed = json.loads(invoke(db, "list", "--json").output)
