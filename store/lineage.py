@@ -176,6 +176,18 @@ def rejected_parents(
     return [r for r in parents_of(conn, pid, ref, limit=50) if r.status == "rejected"]
 
 
+def ingested_commits(conn: sqlite3.Connection, shas: list[str]) -> dict[str, str]:
+    """For each of `shas` a proposal was ingested from (`ingest-git`), that proposal's id."""
+    found: dict[str, str] = {}
+    for start in range(0, len(shas), 500):
+        chunk = shas[start : start + 500]
+        found.update(conn.execute(
+            f"SELECT external_id, id FROM proposals WHERE external_id IN "
+            f"({', '.join('?' * len(chunk))}) AND source_format = '{GIT_FORMAT}'", chunk,
+        ).fetchall())  # fmt: skip
+    return found
+
+
 def child_ids(conn: sqlite3.Connection, pid: str) -> list[str]:
     """Every proposal that names pid as its parent."""
     return [r.id for r in children_of(conn, pid, limit=-1)[0]]

@@ -26,6 +26,7 @@ from store.lineage import (
     child_ids,
     child_refs,
     children_of,
+    ingested_commits,
     lineage,
     rejected_parents,
 )
@@ -395,6 +396,10 @@ class ReviewStore:
         if row["diff"] is not None:
             row["diff"] = bytes(row["diff"])
         return row
+
+    def ingested_commits(self, shas: list[str]) -> dict[str, str]:
+        """The id of the proposal each of `shas` was ingested as, for those already stored."""
+        return ingested_commits(self.conn, shas)
 
     def get_many(self, refs: Sequence[str]) -> list[dict[str, Any]]:
         """`get` for many refs in their order, full ids read in one query per 500."""

@@ -42,19 +42,21 @@ def ingest_commits(
 ) -> tuple[IngestReport, int]:
     """Store one proposal per commit not in `seen`; also how many `seen` let it skip.
 
-    A commit that cannot be read is an error of its own. Commits are immutable, so each one
-    stored, already present or rejected goes into `seen`: a later round neither reads its
-    diff again nor repeats its error.
+    A commit that cannot be read is an error of its own. Commits are immutable, so one the
+    store holds already is reported present without being read, and each one stored or
+    rejected goes into `seen`: a later round neither reads it nor repeats its error.
     """
     from reviewer.checks.run import ingest_checker
 
     report = IngestReport()
     harnesses = known_harnesses(report)
     try:
-        read = read_commits(GitRepo(repo_path), revs, harnesses, seen)
+        read = read_commits(GitRepo(repo_path), revs, harnesses, seen,
+                            ctx.store.ingested_commits)  # fmt: skip
     except IngestError as err:
         report.fail(str(err.path), err.message, err.line, err.field)
         return report, 0
+    report.present += read.stored
     if read.merges:
         report.warnings.append(f"skipped {read.merges} merge commit(s): propose the commits "
                                "they merge, which are in the range too")

@@ -10,7 +10,7 @@ it builds on ([lineage]). Subject, body and trailers come from the message (`tra
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -50,18 +50,26 @@ class CommitsRead:
     harness_commits: int = 0
     skipped: int = 0  # in `seen`
     shas: list[str] = field(default_factory=list)  # the commit of each result
+    stored: list[str] = field(default_factory=list)  # ids of commits stored before
 
 
 def read_commits(
-    repo: GitRepo, revs: list[str], harnesses: list[Harness], seen: set[str] | None = None
+    repo: GitRepo,
+    revs: list[str],
+    harnesses: list[Harness],
+    seen: set[str] | None = None,
+    stored: Callable[[list[str]], dict[str, str]] | None = None,
 ) -> CommitsRead:
     """Each non-merge commit `revs` names, as a proposal, less the commits in `seen`.
 
-    With no `revs`, the range is every local branch from the harness commits on.
+    With no `revs`, the range is every local branch from the harness commits on. `stored`
+    maps commits to the ids they were already stored as; those are not read again, since a
+    commit never changes.
     """
     check_revs(revs, repo.where)
     commits = repo.commits(revs or default_range(repo, harnesses))
     out = CommitsRead([])
+    known = stored([c.sha for c in commits]) if stored is not None else {}
     bases = _BaseFinder(repo, harnesses)
     for commit in commits:
         if any(h.matches(commit.sha, commit.tree) for h in harnesses):
@@ -72,6 +80,9 @@ def read_commits(
             continue
         if seen is not None and commit.sha in seen:
             out.skipped += 1
+            continue
+        if commit.sha in known:
+            out.stored.append(known[commit.sha])
             continue
         out.shas.append(commit.sha)
         where = f"{repo.where}@{commit.sha[:12]}"

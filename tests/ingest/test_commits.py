@@ -286,3 +286,17 @@ def test_a_bare_repository_gives_the_same_proposals(repo, tmp_path):
     first = json.loads(invoke(db, "ingest-git", "--json", str(repo)).output)["added"]
     again = json.loads(invoke(db, "ingest-git", "--json", str(bare)).output)
     assert len(first) == 1 and again["present"] == first and again["added"] == []
+
+
+def test_a_commit_already_stored_is_not_read_again(repo, tmp_path):
+    sha = commit(repo, {"methods/one.py": RAMP}, "One\n\nClaimed-PGR: lots")  # would fail
+    harness = Harness("builtin", treehash.git_tree_hash(), ("methods/",),
+                      tree=treehash.git_tree_hash())
+    asked: list[list[str]] = []
+
+    def stored(shas: list[str]) -> dict[str, str]:
+        asked.append(shas)
+        return {sha: "stored-id"}
+
+    read = read_commits(GitRepo(repo), [], [harness], stored=stored)
+    assert read.results == [] and read.stored == ["stored-id"] and asked == [[sha]]
