@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 import click
 
+from reviewer.commands.ingest_report import IngestReport
+from reviewer.commands.repeat import once_or_every, repeat_options
 from reviewer.config import ConfigError
-from reviewer.context import Context, pass_ctx, print_json
+from reviewer.context import Context, pass_ctx
 from reviewer.ingest import FileResult
-from reviewer.ingest.files import plan_paths
+from reviewer.ingest.changes import unseen
+from reviewer.ingest.files import ToRead, plan_paths
 from reviewer.ingest.parallel import iter_planned
 from reviewer.publish.errors import PublishError
-from reviewer.textsafe import clean
 from store import AddResult, NewProposal, ReviewStore, StoreError
 from store.checks import IngestChecker, IngestChecks
 
@@ -27,43 +27,6 @@ CHECK_CHUNK = 1000
 # still released often enough for a reviewer deciding in the TUI meanwhile. At about 2 ms a
 # file that is some 2 s of lock, and fewer commits rewrite fewer shared index pages.
 FILES_PER_TRANSACTION = 1000
-
-
-@dataclass
-class IngestReport:
-    """What an ingest run did, file by file; a rejected file wrote nothing."""
-
-    added: list[str] = field(default_factory=list)
-    present: list[str] = field(default_factory=list)
-    attached: list[str] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    # Added ids whose static checks went in with their ingest (not part of the JSON).
-    checked: set[str] = field(default_factory=set)
-
-    def merge(self, result: AddResult) -> None:
-        self.added += result.added
-        self.present += result.present
-        self.attached += result.attached
-        self.checked.update(result.checked)
-
-    def unchecked(self) -> list[str]:
-        """Ids still to check: added without checks, and every attach (its diff is new)."""
-        return [pid for pid in self.added if pid not in self.checked] + self.attached
-
-    def fail(
-        self, source: str, message: str, line: int | None = None, field_name: str | None = None
-    ) -> None:
-        self.errors.append({"path": source, "line": line, "field": field_name, "message": message})
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "added": self.added,
-            "present": self.present,
-            "attached": self.attached,
-            "errors": self.errors,
-            "warnings": self.warnings,
-        }
 
 
 def store_batch(
@@ -87,8 +50,12 @@ def store_files(
     actor: str,
     report: IngestReport,
     checker: IngestChecker | None = None,
-) -> None:
-    """Store many files in one transaction, each whole or not at all, reported in file order."""
+) -> list[bool]:
+    """Store many files in one transaction, each whole or not at all, reported in file order.
+
+    For each file, whether it is settled: stored, or rejected for what it holds (not for a
+    store error another try might get past).
+    """
     readable = [f for f in files if f.error is None]
     outcomes: list[AddResult | StoreError] = []
     try:
@@ -99,16 +66,20 @@ def store_files(
     except StoreError as exc:
         outcomes = [exc] * len(readable)
     stored = iter(outcomes)
+    settled = []
     for file_result in files:
         if file_result.error is not None:
             err = file_result.error
             report.fail(str(err.path), err.message, err.line, err.field)
+            settled.append(True)
             continue
         outcome = next(stored)
         if isinstance(outcome, StoreError):
             report.fail(str(file_result.path), str(outcome))
         else:
             report.merge(outcome)
+        settled.append(not isinstance(outcome, StoreError))
+    return settled
 
 
 def ingest_paths(
@@ -118,10 +89,34 @@ def ingest_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Store every proposal file under `paths`; `progress(files done, files)` after each batch."""
+    return ingest_planned(store, plan_paths(paths), actor, progress)[0]
+
+
+def ingest_changed(
+    store: ReviewStore, paths: list[Path], actor: str, seen: set[Hashable]
+) -> tuple[IngestReport, int]:
+    """`ingest_paths` for the files that are new or changed since `seen`; also how many not.
+
+    Each file stored or rejected for its content goes into `seen`, so the next scan neither
+    parses it again nor repeats its error.
+    """
+    fresh, keys, skipped = unseen(plan_paths(paths), seen)
+    report, settled = ingest_planned(store, fresh, actor)
+    seen.update(key for key, ok in zip(keys, settled, strict=True) if ok and key is not None)
+    return report, skipped
+
+
+def ingest_planned(
+    store: ReviewStore,
+    planned: list[FileResult | ToRead],
+    actor: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[IngestReport, list[bool]]:
+    """Store what `plan_paths` planned; the report, and whether each item is settled."""
     from reviewer.checks.run import ahead_key, with_checks_ahead
 
     report = IngestReport()
-    planned = plan_paths(paths)
+    settled: list[bool] = []
     done = 0
     # Parsed, and claims checked, ahead in worker processes while earlier batches are stored.
     results = iter_planned(planned, prepare=prepare_for_store)
@@ -134,13 +129,13 @@ def ingest_paths(
                 for p, found in zip(result.proposals, founds, strict=True)
             }
             files = [result for result, _ in batch]
-            store_files(store, files, actor, report, with_checks_ahead(ahead))
+            settled += store_files(store, files, actor, report, with_checks_ahead(ahead))
             done += len(batch)
             if progress is not None:
                 progress(done, len(planned))
     run_checks(store, report.unchecked(), actor, report)
     withdraw_voided(store, report.attached, actor, report)
-    return report
+    return report, settled
 
 
 def prepare_for_store(proposal: NewProposal) -> IngestChecks | None:
@@ -196,38 +191,28 @@ def run_checks(store: ReviewStore, ids: list[str], actor: str, report: IngestRep
             )
 
 
-def print_report(report: IngestReport, as_json: bool, unit: str = "files") -> None:
-    """The ids and errors as JSON, or counts with each warning and error; exit 1 on errors.
-
-    `unit` is what an error rejects: files, or the commits of `ingest-git`.
-    """
-    if as_json:
-        print_json(report.to_json())
-    else:
-        click.echo(
-            f"added {len(report.added)}, already present {len(report.present)}, "
-            f"diff attached {len(report.attached)}, rejected {unit} {len(report.errors)}"
-        )
-        for w in report.warnings:
-            click.echo(clean(f"warning: {w}", single_line=True), err=True)
-        for e in report.errors:
-            where = ":".join(str(x) for x in (e["path"], e["line"]) if x is not None)
-            where += f": {e['field']}" if e["field"] else ""
-            click.echo(clean(f"error: {where}: {e['message']}", single_line=True), err=True)
-    if report.errors:
-        sys.exit(1)
-
-
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print added/present ids and errors.")
+@repeat_options("scanning the paths for new or changed files", "scan")
 @pass_ctx
-def ingest_cmd(ctx: Context, paths: tuple[Path, ...], as_json: bool) -> None:
+def ingest_cmd(
+    ctx: Context, paths: tuple[Path, ...], every: float | None, rounds: int | None,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Ingest proposal files or folders (native JSON, JSON Lines, sandbox findings).
 
-    Each file goes in whole or not at all; the exit code is 1 if any was rejected.
+    Each file goes in whole or not at all; the exit code is 1 if any was rejected (with
+    --every, in the last scan). With --every, a folder a findings-sync tool fills is watched:
+    each scan reads only the files new or changed since the last one.
     """
-    print_report(ingest_paths(ctx.store, list(paths), ctx.actor, _progress_on_terminal()), as_json)
+
+    def once(seen: set[Hashable] | None) -> tuple[IngestReport, int]:
+        if seen is None:
+            progress = _progress_on_terminal()
+            return ingest_paths(ctx.store, list(paths), ctx.actor, progress), 0
+        return ingest_changed(ctx.store, list(paths), ctx.actor, seen)
+
+    once_or_every(once, "scan", every, rounds, as_json)
 
 
 def _progress_on_terminal() -> Callable[[int, int], None] | None:

@@ -8,11 +8,11 @@ import click
 
 from reviewer.commands.ingest import (
     FILES_PER_TRANSACTION,
-    IngestReport,
     run_checks,
     store_files,
     withdraw_voided,
 )
+from reviewer.commands.ingest_report import IngestReport
 from reviewer.commands.repeat import once_or_every, repeat_options
 from reviewer.config import ConfigError, load_config
 from reviewer.context import Context, pass_ctx

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import click
 
 from reviewer.commands.ingest import (
-    IngestReport,
     run_checks,
     store_batch,
     withdraw_voided,
 )
+from reviewer.commands.ingest_report import IngestReport
 from reviewer.commands.repeat import Emit, once_or_every, repeat, repeat_options
 from reviewer.context import Context, pass_ctx
 from reviewer.ingest import IngestError, fetch_findings

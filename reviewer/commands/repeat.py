@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import click
 
-from reviewer.commands.ingest import IngestReport, print_report
+from reviewer.commands.ingest_report import IngestReport, print_report
 from reviewer.textsafe import clean
 
 Emit = Callable[[int, IngestReport, int], None]

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from reviewer.checks.run import SOURCE, check_proposals, ingest_checker
-from reviewer.commands.ingest import IngestReport, ingest_paths, store_files
+from reviewer.commands.ingest import ingest_paths, store_files
+from reviewer.commands.ingest_report import IngestReport
 from reviewer.ingest import read_paths
 from store import ReviewStore
 from store import checks as checks_table
