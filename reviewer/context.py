@@ -94,7 +94,7 @@ def listing(title: str, columns: Sequence[tuple[str, dict[str, Any]]]) -> Table:
     """The plain table every listing command prints: one line per row, long cells cut."""
     table = Table(
         title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=True,
-        padding=(0, 1, 0, 0),  # one space beside the divider: room for the text on 80 columns
+        padding=0,  # the divider is a space already: the text gets the room on 80 columns
     )
     for name, kw in columns:
         table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)

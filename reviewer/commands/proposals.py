@@ -30,10 +30,11 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
             ("id", {"width": 12}),
             ("status", {"width": 8}),
             ("risk", {"justify": "right", "width": 4}),
-            # Minimums that fit 80 columns, so the title never drops out; wider gives it more.
-            ("agent", {"ratio": 1, "min_width": 8, "max_width": 14}),
-            ("idea", {"ratio": 1, "min_width": 10, "max_width": 18}),
-            ("title", {"ratio": 4, "min_width": 14}),
+            # With a ratio, Rich takes `width` as the least a column gets (min_width is not
+            # read): these fit 80 columns with the title; wider terminals give it more.
+            ("agent", {"ratio": 1, "width": 9, "max_width": 14}),
+            ("idea", {"ratio": 1, "width": 10, "max_width": 18}),
+            ("title", {"ratio": 4, "width": 14}),
             ("PGR", {"justify": "right", "width": 5}),
             ("flags", {"justify": "right", "width": 5}),
         ),

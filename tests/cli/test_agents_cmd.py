@@ -20,7 +20,7 @@ def test_json_and_text_agree_and_markup_in_names_stays_text(run, tmp_path):  # n
         ("agent-1", 2, 1, 1), (MARKUP, 1, 1, 0)]
     assert records[0]["reproduced_share"] is None and records[0]["flagged"] == 0
     text = run("agents").output
-    assert "2 agents" in text and "total  pend  appr   rej  reran" in text
+    assert "2 agents" in text and "total pend appr  rej reran" in text
     assert "[link=http" in text  # printed as text (cut to the column), not rendered
     line = next(row for row in text.splitlines() if row.startswith(" agent-1"))
     assert line.split()[1:] == ["2", "1", "0", "1", "0", "0", "0", "0", "-", "0"]
