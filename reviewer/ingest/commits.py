@@ -17,8 +17,9 @@ from pathlib import Path, PurePosixPath
 from reviewer.ingest.errors import IngestError
 from reviewer.ingest.fields import Where
 from reviewer.ingest.files import FileResult
-from reviewer.ingest.gitlog import Commit, GitRepo, check_revs
+from reviewer.ingest.gitlog import MAX_COMMIT_BYTES, Commit, GitRepo, check_revs
 from reviewer.ingest.native import IDEA_NAME, parse_native
+from reviewer.ingest.safefile import MAX_DIFF_BYTES
 from reviewer.ingest.trailers import Fields, failure, split_message
 from store.lineage import GIT_FORMAT
 from store.model import NewProposal
@@ -87,6 +88,9 @@ def read_commits(
         out.shas.append(commit.sha)
         where = f"{repo.where}@{commit.sha[:12]}"
         try:
+            if commit.oversize is not None:
+                raise repo.error(f"the commit object is {commit.oversize:,} bytes, over the "
+                                 f"limit of {MAX_COMMIT_BYTES:,}", commit.sha)
             found = bases.of(commit)
             out.results.append(FileResult(Path(where), [_proposal(repo, commit, *found)]))
         except IngestError as exc:
@@ -157,7 +161,7 @@ def _proposal(repo: GitRepo, commit: Commit, harness: Harness, base_commit: str)
     if not message.title:
         raise fail("message", "the commit message has no subject line to use as a title")
     fields = Fields(message.trailers, fail)
-    raw = repo.diff(base_commit, commit.sha)
+    raw = repo.diff(base_commit, commit.sha, MAX_DIFF_BYTES)
     try:
         diff = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

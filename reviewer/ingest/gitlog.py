@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +21,9 @@ from reviewer.ingest.errors import IngestError
 
 GIT_TIMEOUT_S = 60.0
 MAX_COMMITS = 10_000
+# A commit object holds a message (the summary is capped at 200,000 characters) and headers.
+MAX_COMMIT_BYTES = 256 * 1024
+_CHUNK = 200  # commit objects read per cat-file call, so memory stays bounded
 _SHA = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")
 _PERSON = re.compile(rb"(.*) <([^<>]*)> (\d{1,15}) ([+-])(\d\d)(\d\d)")
 
@@ -34,6 +39,7 @@ class Commit:
     author_email: str
     author_date: str  # ISO 8601 with the author's offset
     message: str
+    oversize: int | None = None  # the object's size when it was too big to read
 
 
 class GitRepo:
@@ -54,8 +60,8 @@ class GitRepo:
         where = f"{self.where}@{commit[:12]}" if commit else self.where
         return IngestError(where, None, field, message)
 
-    def _git(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-        env = {
+    def _env(self) -> dict[str, str]:
+        return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LC_ALL": "C",
             "HOME": os.devnull,
@@ -67,12 +73,17 @@ class GitRepo:
             # Discovery stops at the folder given: never an enclosing repository.
             "GIT_CEILING_DIRECTORIES": str(self.path.parent),
         }
+
+    def _argv(self, *args: str) -> list[str]:
         # A repository another user owns (an agent's sandbox) is only read, never run from.
         safe = ("-c", f"safe.directory={self.path}", "-c", "core.fsmonitor=false")
+        return ["git", "--no-pager", *safe, "-C", str(self.path), *args]
+
+    def _git(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
         try:
             return subprocess.run(
-                ["git", "--no-pager", *safe, "-C", str(self.path), *args],
-                input=stdin, capture_output=True, env=env, timeout=GIT_TIMEOUT_S, check=False,
+                self._argv(*args), input=stdin, capture_output=True, env=self._env(),
+                timeout=GIT_TIMEOUT_S, check=False,
                 stdin=None if stdin is not None else subprocess.DEVNULL,
             )  # fmt: skip
         except FileNotFoundError as exc:
@@ -102,19 +113,37 @@ class GitRepo:
         return self.read_commits(shas)
 
     def read_commits(self, shas: list[str]) -> list[Commit]:
-        """Each commit object, parsed from its exact bytes."""
-        if not shas:
-            return []
-        out = self.output("cat-file", "--batch", stdin="".join(f"{s}\n" for s in shas).encode())
-        commits, pos = [], 0
+        """Each commit object, parsed from its exact bytes; one too big is not read."""
+        sizes = self._sizes(shas)
+        small = [sha for sha in shas if sizes[sha] <= MAX_COMMIT_BYTES]
+        read: dict[str, Commit] = {}
+        for start in range(0, len(small), _CHUNK):
+            read.update(self._read_chunk(small[start : start + _CHUNK]))
+        return [read[sha] if sha in read else Commit(sha, "", (), "", "", "", "", sizes[sha])
+                for sha in shas]  # fmt: skip
+
+    def _sizes(self, shas: list[str]) -> dict[str, int]:
+        """Each commit's object size, from `cat-file --batch-check`."""
+        lines = self.output("cat-file", "--batch-check", stdin=_lines(shas)).splitlines()
+        if len(lines) != len(shas):
+            raise self.error("git cat-file listed fewer objects than it was asked for")
+        return {sha: self._size(line, sha) for sha, line in zip(shas, lines, strict=True)}
+
+    def _size(self, header: bytes, sha: str) -> int:
+        """The size a cat-file header line gives for commit `sha`; anything else is an error."""
+        parts = header.split()
+        if len(parts) != 3 or parts[0] != sha.encode() or parts[1] != b"commit" or \
+                not parts[2].isdigit():
+            raise self.error(f"git cat-file gave no commit object for {sha}")
+        return int(parts[2])
+
+    def _read_chunk(self, shas: list[str]) -> dict[str, Commit]:
+        out = self.output("cat-file", "--batch", stdin=_lines(shas)) if shas else b""
+        commits, pos = {}, 0
         for sha in shas:
             end = out.find(b"\n", pos)
-            header = out[pos:end].split() if end >= 0 else []
-            if len(header) != 3 or header[0] != sha.encode() or header[1] != b"commit" or \
-                    not header[2].isdigit():
-                raise self.error(f"git cat-file gave no commit object for {sha}")
-            size = int(header[2])
-            commits.append(_parse(sha, out[end + 1 : end + 1 + size]))
+            size = self._size(out[pos:end] if end >= 0 else b"", sha)
+            commits[sha] = _parse(sha, out[end + 1 : end + 1 + size])
             pos = end + 1 + size + 1
         return commits
 
@@ -125,10 +154,42 @@ class GitRepo:
         pairs = (line.split() for line in out.splitlines())
         return [(p[0].decode(), p[1].decode()) for p in pairs if len(p) == 2]
 
-    def diff(self, old: str, new: str) -> bytes:
-        """The patch from commit `old` to `new`, with full blob ids, as git apply reads it."""
-        return self.output("diff-tree", "-p", "--no-renames", "--no-color", "--no-ext-diff",
-                             "--no-textconv", "--full-index", old, new, "--")  # fmt: skip
+    def diff(self, old: str, new: str, max_bytes: int) -> bytes:
+        """The patch from commit `old` to `new`, with full blob ids, as git apply reads it.
+
+        git is stopped once it has printed more than `max_bytes`, so a commit that adds a
+        huge file costs no more memory than that.
+        """
+        args = ("diff-tree", "-p", "--no-renames", "--no-color", "--no-ext-diff",
+                "--no-textconv", "--full-index", old, new, "--")  # fmt: skip
+        with tempfile.TemporaryFile() as errors:
+            try:
+                proc = subprocess.Popen(self._argv(*args), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=errors, env=self._env())
+            except FileNotFoundError as exc:
+                raise self.error("git is not installed") from exc
+            timer = threading.Timer(GIT_TIMEOUT_S, proc.kill)
+            timer.start()
+            try:
+                assert proc.stdout is not None
+                data = proc.stdout.read(max_bytes + 1)
+                if len(data) > max_bytes:
+                    proc.kill()
+                    raise self.error(f"over the limit of {max_bytes} bytes", new, "diff")
+                code = proc.wait()
+            finally:
+                timer.cancel()
+                proc.stdout and proc.stdout.close()
+                proc.wait()
+            if code != 0:
+                errors.seek(0)
+                text = errors.read().decode("utf-8", "replace").strip()[-500:]
+                raise self.error(f"git diff-tree failed: {text or f'exit status {code}'}", new)
+        return data
+
+
+def _lines(shas: list[str]) -> bytes:
+    return "".join(f"{sha}\n" for sha in shas).encode()
 
 
 def check_revs(revs: list[str], where: str) -> None:

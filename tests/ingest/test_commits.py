@@ -300,3 +300,21 @@ def test_a_commit_already_stored_is_not_read_again(repo, tmp_path):
 
     read = read_commits(GitRepo(repo), [], [harness], stored=stored)
     assert read.results == [] and read.stored == ["stored-id"] and asked == [[sha]]
+
+
+def test_a_huge_diff_or_commit_message_is_refused_unread(repo, tmp_path, monkeypatch):
+    from reviewer.ingest import commits as commits_module
+    from reviewer.ingest import gitlog
+
+    fine = commit(repo, {"methods/three.py": RAMP}, "Fine")
+    huge = commit(repo, {"methods/one.py": RAMP + "# " + "x" * 5000 + "\n"}, "Huge file")
+    wordy = commit(repo, {"methods/two.py": RAMP}, "Wordy\n\n" + "word " * 2000)
+    monkeypatch.setattr(commits_module, "MAX_DIFF_BYTES", 4000)
+    monkeypatch.setattr(gitlog, "MAX_COMMIT_BYTES", 5000)
+    monkeypatch.setattr(commits_module, "MAX_COMMIT_BYTES", 5000)
+    out = json.loads(invoke(tmp_path / "s.db", "ingest-git", "--json", str(repo)).output)
+    errors = {e["path"][-12:]: (e["field"], e["message"]) for e in out["errors"]}
+    assert errors[huge[:12]] == ("diff", "over the limit of 4000 bytes")
+    assert errors[wordy[:12]][1].startswith("the commit object is 10,")
+    assert errors[wordy[:12]][1].endswith("over the limit of 5,000")
+    assert len(out["added"]) == 1 and len(out["errors"]) == 2 and fine
