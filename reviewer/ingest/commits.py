@@ -175,7 +175,7 @@ def _proposal(repo: GitRepo, commit: Commit, harness: Harness, base_commit: str)
         "summary": message.body or message.title,
         "harness": harness.name,
         "base": harness.base,
-        "idea": fields.text.get("idea") or idea_from_paths(_paths(diff), harness.allow),
+        "idea": fields.text.get("idea") or _idea(repo, commit, diff, harness.allow),
         "diff": diff,
         "created_at": commit.author_date or None,
         "parent": parent,
@@ -192,6 +192,15 @@ def _proposal(repo: GitRepo, commit: Commit, harness: Harness, base_commit: str)
     obj = {k: v for k, v in obj.items() if v is not None}
     proposal = parse_native(obj, Where(where), folder=None, source=where)
     return dataclasses.replace(proposal, source_format=SOURCE_FORMAT, external_id=commit.sha)
+
+
+def _idea(repo: GitRepo, commit: Commit, diff: str, allow: tuple[str, ...]) -> str | None:
+    """The one method the whole diff touches, else the one this commit's own change touches."""
+    idea = idea_from_paths(_paths(diff), allow)
+    if idea is None and commit.parents:
+        own = repo.changed_paths(commit.parents[0], commit.sha)
+        idea = idea_from_paths(own or [], allow)
+    return idea
 
 
 def _paths(diff: str) -> list[str]:

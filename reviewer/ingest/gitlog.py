@@ -160,8 +160,22 @@ class GitRepo:
         git is stopped once it has printed more than `max_bytes`, so a commit that adds a
         huge file costs no more memory than that.
         """
-        args = ("diff-tree", "-p", "--no-renames", "--no-color", "--no-ext-diff",
-                "--no-textconv", "--full-index", old, new, "--")  # fmt: skip
+        data = self._bounded(new, max_bytes, "diff-tree", "-p", "--no-renames", "--no-color",
+                             "--no-ext-diff", "--no-textconv", "--full-index", old, new, "--")
+        if data is None:
+            raise self.error(f"over the limit of {max_bytes} bytes", new, "diff")
+        return data
+
+    def changed_paths(self, old: str, new: str, max_bytes: int = 1 << 20) -> list[str] | None:
+        """The paths that differ between two commits; None when the list is over max_bytes."""
+        data = self._bounded(new, max_bytes, "diff-tree", "-r", "-z", "--name-only",
+                             "--no-renames", old, new, "--")  # fmt: skip
+        if data is None:
+            return None
+        return [p.decode("utf-8", "replace") for p in data.split(b"\0") if p]
+
+    def _bounded(self, commit: str, max_bytes: int, *args: str) -> bytes | None:
+        """git's output, or None once it passes `max_bytes` (git is then stopped)."""
         with tempfile.TemporaryFile() as errors:
             try:
                 proc = subprocess.Popen(self._argv(*args), stdin=subprocess.DEVNULL,
@@ -175,7 +189,7 @@ class GitRepo:
                 data = proc.stdout.read(max_bytes + 1)
                 if len(data) > max_bytes:
                     proc.kill()
-                    raise self.error(f"over the limit of {max_bytes} bytes", new, "diff")
+                    return None
                 code = proc.wait()
             finally:
                 timer.cancel()
@@ -184,7 +198,8 @@ class GitRepo:
             if code != 0:
                 errors.seek(0)
                 text = errors.read().decode("utf-8", "replace").strip()[-500:]
-                raise self.error(f"git diff-tree failed: {text or f'exit status {code}'}", new)
+                raise self.error(f"git {args[0]} failed: {text or f'exit status {code}'}",
+                                 commit)  # fmt: skip
         return data
 
 

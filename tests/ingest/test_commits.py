@@ -318,3 +318,12 @@ def test_a_huge_diff_or_commit_message_is_refused_unread(repo, tmp_path, monkeyp
     assert errors[wordy[:12]][1].startswith("the commit object is 10,")
     assert errors[wordy[:12]][1].endswith("over the limit of 5,000")
     assert len(out["added"]) == 1 and len(out["errors"]) == 2 and fine
+
+
+def test_the_idea_is_the_method_the_commit_itself_changed(repo, tmp_path):
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    commit(repo, {"methods/two.py": RAMP}, "Two")  # its diff from the harness holds both
+    commit(repo, {"methods/two.py": RAMP, "methods/three.py": RAMP}, "Three\n\nIdea: three")
+    db = tmp_path / "s.db"
+    added = json.loads(invoke(db, "ingest-git", "--json", str(repo)).output)["added"]
+    assert [shown(db, pid)["idea"] for pid in added] == ["one", "two", "three"]
