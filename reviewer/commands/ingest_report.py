@@ -64,9 +64,14 @@ def print_report(report: IngestReport, as_json: bool, unit: str = "files") -> No
         )
         for w in report.warnings:
             click.echo(clean(f"warning: {w}", single_line=True), err=True)
-        for e in report.errors:
-            where = ":".join(str(x) for x in (e["path"], e["line"]) if x is not None)
-            where += f": {e['field']}" if e["field"] else ""
-            click.echo(clean(f"error: {where}: {e['message']}", single_line=True), err=True)
+        print_errors(report)
     if report.errors:
         sys.exit(1)
+
+
+def print_errors(report: IngestReport) -> None:
+    """Each error on stderr as `error: path:line: field: message`, on one clean line."""
+    for e in report.errors:
+        where = ":".join(str(x) for x in (e["path"], e["line"]) if x is not None)
+        where += f": {e['field']}" if e["field"] else ""
+        click.echo(clean(f"error: {where}: {e['message']}", single_line=True), err=True)

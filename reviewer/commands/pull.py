@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import click
 
 from reviewer.commands.ingest import (
@@ -13,7 +10,7 @@ from reviewer.commands.ingest import (
     withdraw_voided,
 )
 from reviewer.commands.ingest_report import IngestReport
-from reviewer.commands.repeat import Emit, once_or_every, repeat, repeat_options
+from reviewer.commands.repeat import once_or_every, repeat_options
 from reviewer.context import Context, pass_ctx
 from reviewer.ingest import IngestError, fetch_findings
 from store import ReviewStore
@@ -43,23 +40,6 @@ def pull_once(
     withdraw_voided(store, report.attached, actor, report)
     known.update(report.added + report.present + report.attached)
     return report, len(proposals) - len(fresh)
-
-
-def follow(
-    store: ReviewStore,
-    url: str,
-    *,
-    timeout: float,
-    actor: str,
-    every: float,
-    rounds: int | None,
-    emit: Emit,
-    sleep: Callable[[float], None] = time.sleep,
-) -> IngestReport:
-    """Pull every `every` seconds, `rounds` times or until interrupted; the last report."""
-    seen: set[str] = set()
-    return repeat(lambda: pull_once(store, url, timeout, actor, seen), every=every,
-                  rounds=rounds, emit=emit, sleep=sleep)  # fmt: skip
 
 
 @click.command("pull")

@@ -10,8 +10,7 @@ from typing import TypeVar
 
 import click
 
-from reviewer.commands.ingest_report import IngestReport, print_report
-from reviewer.textsafe import clean
+from reviewer.commands.ingest_report import IngestReport, print_errors, print_report
 
 Emit = Callable[[int, IngestReport, int], None]
 # One round: its report, and how many items it skipped as unchanged since an earlier round.
@@ -56,9 +55,7 @@ def line_emitter(word: str, as_json: bool) -> Emit:
             f"already present {len(report.present)}, unchanged since the last {word} {skipped}, "
             f"errors {len(report.errors)}"
         )
-        for e in report.errors:
-            where = f"{e['path']}: {e['field']}" if e.get("field") else e["path"]
-            click.echo(clean(f"error: {where}: {e['message']}", single_line=True), err=True)
+        print_errors(report)
 
     return emit
 

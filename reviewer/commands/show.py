@@ -85,13 +85,15 @@ def _header(data: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+_SOURCES = {"git_commit": "git commit", "sandbox_finding": "sandbox finding"}
+
+
 def _source(data: dict[str, Any]) -> list[tuple[str, str]]:
     """Where a proposal came from, when that is more than a file: a commit or a finding id."""
-    if data.get("source_format") == "git_commit":
-        return [("from", f"git commit {clean(data['external_id'] or '')}")]
-    if data.get("source_format") == "sandbox_finding" and data.get("external_id"):
-        return [("from", f"sandbox finding {clean(data['external_id'], single_line=True)}")]
-    return []
+    kind = _SOURCES.get(data.get("source_format") or "")
+    if kind is None or not data.get("external_id"):
+        return []
+    return [("from", f"{kind} {clean(data['external_id'], single_line=True)}")]
 
 
 def _seeds(seeds: Any) -> str:

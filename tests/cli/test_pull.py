@@ -79,7 +79,8 @@ def growing_server() -> Iterator[tuple[str, list[int]]]:
 def test_follow_pulls_each_round_skips_what_it_stored_and_survives_a_failed_pull(
     growing_server, tmp_path
 ):
-    from reviewer.commands.pull import follow
+    from reviewer.commands.pull import pull_once
+    from reviewer.commands.repeat import repeat
     from store import ReviewStore
 
     url, served = growing_server
@@ -87,8 +88,10 @@ def test_follow_pulls_each_round_skips_what_it_stored_and_survives_a_failed_pull
     rounds: list[tuple[int, list[str], list[str], int, int]] = []
     naps: list[float] = []
     try:
-        last = follow(
-            store, url, timeout=5, actor="puller", every=7.0, rounds=3, sleep=naps.append,
+        seen: set[str] = set()
+        last = repeat(
+            lambda: pull_once(store, url, 5, "puller", seen), every=7.0, rounds=3,
+            sleep=naps.append,
             emit=lambda n, r, skipped: rounds.append(
                 (n, r.added, r.present, skipped, len(r.errors))),
         )  # fmt: skip
