@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reviewer.assist.answer import TOOL, TOOL_NAME, AssistError, parse_message
+from reviewer.assist.lineage import parent_notes
 from reviewer.assist.prompt import Request, build_request
 from reviewer.assist.settings import AssistConfig
 from reviewer.textsafe import short
@@ -49,7 +50,7 @@ def second_opinion(
     if not key:
         raise AssistError(NO_KEY)
     row = store.get(pid)
-    request = build_request(row, checks)
+    request = build_request(row, checks, parents=parent_notes(store, row["id"]))
     message = _ask(request, config, key)
     try:
         answer = parse_message(message)
@@ -61,6 +62,7 @@ def second_opinion(
         "answer": answer,
         "diff_sha256": request.diff_sha256,
         "checks_sent": request.checks_sent,
+        "parents_sent": request.parents_sent,
         "request_id": short(request_id, 200) if isinstance(request_id, str) else None,
     }
     event = store.annotate(row["id"], ACTION, payload, actor=actor)
@@ -85,6 +87,8 @@ def _record(event: Event, current_sha: str | None) -> dict[str, Any]:
         "answer": payload.get("answer"),
         "diff_sha256": payload.get("diff_sha256"),
         "checks_sent": payload.get("checks_sent"),
+        # Opinions recorded before parents were sent have no such key: none were.
+        "parents_sent": payload.get("parents_sent") or [],
         "request_id": payload.get("request_id"),
         "stale": payload.get("diff_sha256") != current_sha,
     }

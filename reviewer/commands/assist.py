@@ -22,8 +22,9 @@ from store import StoreError
 def assist_cmd(ctx: Context, ref: str, as_json: bool) -> None:
     """Ask Claude whether a proposal looks like a reward hack (needs ANTHROPIC_API_KEY).
 
-    Sends the title, summary, diff and check findings, never the claimed numbers; the
-    answer is advisory and is recorded as an `assist` audit event.
+    Sends the title, summary, diff and check findings, and the reviewers' decisions on the
+    proposals it builds on, never the claimed numbers; the answer is advisory and is
+    recorded as an `assist` audit event.
     """
     try:
         config = load_assist_config()
@@ -45,6 +46,8 @@ def print_record(record: dict[str, Any]) -> None:
     out.print(f"suspected hack  {'yes' if answer['suspected_hack'] else 'no'}")
     out.print(f"risk            {answer['risk']}")
     out.print(f"checks sent     {', '.join(record['checks_sent']) or 'none'}")
+    if record["parents_sent"]:
+        out.print(f"parents told    {', '.join(p[:12] for p in record['parents_sent'])}")
     out.print(f"recorded        audit seq {record['seq']}")
     out.print()
     out.print(Text(clean(answer["rationale"])))

@@ -42,6 +42,23 @@ def test_records_and_reads_back(mem_store, api):
     assert mem_store.get(pid)["status"] == "pending" and mem_store.verify().ok
 
 
+def test_the_request_says_what_reviewers_decided_about_the_parent(mem_store, api):
+    parent = mem_store.add_proposal(make_proposal(4), actor="a")
+    mem_store.reject(parent, reason="Reads the test labels.", actor="carol")
+    child = mem_store.add_proposal(make_proposal(5, parent=parent[:12]), actor="a")
+    record = second_opinion(mem_store, child, config=config(api), actor="bob", checks=[],
+                            environ=ENV)
+    sent = api.bodies[0]["messages"][0]["content"]
+    assert f"Parent 1 (id {parent[:12]}, matched by id): status rejected; latest decision: " \
+           "reject by a reviewer; rerun verdicts: none finished" in sent
+    assert "decision reason: Reads the test labels." in sent
+    assert record["parents_sent"] == [parent] == latest_assist(mem_store, child)["parents_sent"]
+    # The parent's own opinion names no parent.
+    assert second_opinion(mem_store, parent, config=config(api), actor="bob", checks=[],
+                          environ=ENV)["parents_sent"] == []
+    assert "builds on" not in api.bodies[1]["messages"][0]["content"]
+
+
 def test_an_opinion_on_old_code_is_stale(mem_store, api):
     pid = mem_store.add_proposal(finding(None), actor="a")
     record = second_opinion(mem_store, pid, config=config(api), actor="bob", checks=[],
