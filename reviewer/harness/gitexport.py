@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
+
+from reviewer.gitenv import isolated_env
 
 GIT_TIMEOUT_S = 60.0
 
@@ -19,10 +20,7 @@ def commit_tree(folder: Path, expected_tree: str) -> str:
     The commit's tree must be `expected_tree`: it is how `ingest-git` recognises the harness.
     """
     # The user's own config (autocrlf, hooks, templates) must not change what is committed.
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "HOME": str(folder),
-        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
-    }  # fmt: skip
+    env = isolated_env(folder)
     ident = ("-c", "user.name=reviewer", "-c", "user.email=reviewer@localhost",
              "-c", "init.defaultBranch=main", "-c", "commit.gpgSign=false")  # fmt: skip
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from reviewer.gitenv import isolated_env
 from reviewer.ingest.errors import IngestError
 
 GIT_TIMEOUT_S = 60.0
@@ -61,18 +62,9 @@ class GitRepo:
         return IngestError(where, None, field, message)
 
     def _env(self) -> dict[str, str]:
-        return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LC_ALL": "C",
-            "HOME": os.devnull,
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_NO_REPLACE_OBJECTS": "1",
-            "GIT_TERMINAL_PROMPT": "0",
-            "GIT_OPTIONAL_LOCKS": "0",
-            # Discovery stops at the folder given: never an enclosing repository.
-            "GIT_CEILING_DIRECTORIES": str(self.path.parent),
-        }
+        # Discovery stops at the folder given: never an enclosing repository.
+        return isolated_env(os.devnull, ceiling=self.path.parent,
+                            GIT_NO_REPLACE_OBJECTS="1", GIT_OPTIONAL_LOCKS="0")
 
     def _argv(self, *args: str) -> list[str]:
         # A repository another user owns (an agent's sandbox) is only read, never run from.

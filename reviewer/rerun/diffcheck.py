@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 
 import unidiff
 
+from reviewer.gitenv import isolated_env
+
 MAX_DIFF_BYTES = 1024 * 1024
 MAX_FILES = 50
 # Where diffs against the built-in harness may write; scorer, data and runner lie outside.
@@ -77,20 +79,12 @@ def check_path(path: str, policy: DiffPolicy) -> None:
 
 
 def _git(args: list[str], diff: bytes, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "GIT_CEILING_DIRECTORIES": str(cwd.parent),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "HOME": str(cwd),
-        "LC_ALL": "C",
-    }
     try:
         return subprocess.run(
             ["git", "-c", "core.symlinks=false", *args],
             input=diff,
             cwd=cwd,
-            env=env,
+            env=isolated_env(cwd, ceiling=cwd.parent),
             capture_output=True,
             timeout=GIT_TIMEOUT_S,
             check=False,
