@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Hashable, Sequence
 from contextlib import nullcontext
@@ -103,7 +104,23 @@ def ingest_changed(
     fresh, keys, skipped = unseen(plan_paths(paths), seen)
     report, settled = ingest_planned(store, fresh, actor)
     seen.update(key for key, ok in zip(keys, settled, strict=True) if ok and key is not None)
+    # A file read again only because a patch beside it changed fails as before: say it once.
+    report.errors = [e for e in report.errors if _first_report(e, seen)]
     return report, skipped
+
+
+def _first_report(error: dict[str, object], seen: set[Hashable]) -> bool:
+    """Whether this error, for its file as it is now, was not reported before; remembers it."""
+    try:
+        info = os.stat(str(error["path"]))
+        version: tuple[int, int] | None = (info.st_mtime_ns, info.st_size)
+    except (OSError, ValueError):
+        version = None
+    key = ("reported", error["path"], error["line"], error["field"], error["message"], version)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def ingest_planned(

@@ -42,9 +42,12 @@ def test_each_scan_reads_new_and_changed_files_and_reports_an_error_once(tmp_pat
         assert scan(store, folder, seen) == (1, 0, 0, 0, 4)
         diff = new_file_diff("w2s_research/ideas/conf_weight/run.py", "print(1)\n")
         (folder / "42_conf_weight.patch").write_text(diff)
-        # A patch changes the folder's files, so all of them are read again, bad.json too.
-        assert scan(store, folder, seen) == (0, 2, 1, 1, 1)
+        # A patch changes the folder's files, so all of them are read again, bad.json too,
+        # but its error is not said again while the file is as it was.
+        assert scan(store, folder, seen) == (0, 2, 1, 0, 1)
         assert store.count() == 4
+        (folder / "bad.json").write_text("{still not json")
+        assert scan(store, folder, seen) == (0, 0, 0, 1, 4)
     finally:
         store.close()
 
