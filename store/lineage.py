@@ -123,24 +123,35 @@ def _names(row: sqlite3.Row | tuple[Any, ...]) -> list[tuple[str, str]]:
     return names
 
 
-def child_refs(conn: sqlite3.Connection, pid: str) -> tuple[int, dict[str, str]] | None:
-    """pid's rowid, and every `parent` value that names it with the field it matches."""
-    row = conn.execute(
-        "SELECT rowid, id, external_id, base, source_format FROM proposals WHERE id = ?", (pid,)
-    ).fetchone()
+_SELF = "SELECT rowid, id, external_id, base, source_format, parent FROM proposals WHERE id = ?"
+
+
+def child_refs(
+    conn: sqlite3.Connection, pid: str, row: tuple[Any, ...] | None = None
+) -> tuple[int, dict[str, str]] | None:
+    """pid's rowid, and every `parent` value that names it with the field it matches.
+
+    `row` is pid's `_SELF` row when the caller has read it already.
+    """
+    row = row or conn.execute(_SELF, (pid,)).fetchone()
     if row is None:
         return None
-    return row[0], dict(reversed(_names(row[1:])))  # an id prefix wins over a coincident commit
+    # An id prefix wins over a coincident commit.
+    return row[0], dict(reversed(_names(row[1:5])))
 
 
 def children_of(
-    conn: sqlite3.Connection, pid: str, limit: int, status: str | None = None
+    conn: sqlite3.Connection,
+    pid: str,
+    limit: int,
+    status: str | None = None,
+    row: tuple[Any, ...] | None = None,
 ) -> tuple[list[Relative], int]:
     """Up to `limit` proposals whose `parent` names pid (oldest first), and how many in all.
 
     With `status`, only the proposals in that state.
     """
-    refs = child_refs(conn, pid)
+    refs = child_refs(conn, pid, row)
     if refs is None:
         return [], 0
     rowid, via = refs
@@ -160,9 +171,9 @@ def children_of(
 
 def lineage(conn: sqlite3.Connection, pid: str, limit: int = 20) -> Lineage:
     """Both directions for one proposal, each capped at `limit` entries."""
-    row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
-    parent = None if row is None else row[0]
-    children, total = children_of(conn, pid, limit)
+    row = conn.execute(_SELF, (pid,)).fetchone()
+    parent = None if row is None else row[5]
+    children, total = children_of(conn, pid, limit, row=row)
     return Lineage(parent, parents_of(conn, pid, parent, limit), children, total)
 
 
