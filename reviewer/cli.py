@@ -10,6 +10,7 @@ from reviewer.commands.assist import assist_cmd
 from reviewer.commands.audit import audit_group
 from reviewer.commands.checks import check_cmd
 from reviewer.commands.demo import demo_cmd, path_cmd, tui_cmd
+from reviewer.commands.diff import diff_cmd
 from reviewer.commands.findings import findings_group, publish_cmd
 from reviewer.commands.ingest import ingest_cmd
 from reviewer.commands.ingest_git import ingest_git_cmd
@@ -56,6 +57,7 @@ for command in (
     list_cmd,
     search_cmd,
     show_cmd,
+    diff_cmd,
     agents_cmd,
     approve_cmd,
     reject_cmd,

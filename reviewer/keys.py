@@ -61,6 +61,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("children", "B", "children", "Queue of what builds on it", "proposal"),
     KeySpec("second_opinion", "O", "second_opinion", "Ask Claude", "proposal", show=False),
     KeySpec("diff", "d", "diff", "Diff", "proposal"),
+    KeySpec("parent_diff", "D", "parent_diff", "Diff from parent", "proposal", show=False),
     KeySpec("back", "escape", "back", "Back", "proposal"),
     KeySpec("next_file", "n", "next_file", "Next file", "diff"),
     KeySpec("prev_file", "p", "prev_file", "Previous file", "diff"),

@@ -20,6 +20,7 @@ from reviewer.widgets.diff_view import DiffView
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp
+    from reviewer.parentdiff import ParentDiff
 
 
 def allow_list(harness: str) -> tuple[str, ...]:
@@ -41,9 +42,11 @@ class DiffScreen(Screen[None]):
     BINDINGS: ClassVar = keys.bindings("diff")
     AUTO_FOCUS = "DiffView"
 
-    def __init__(self, proposal_id: str) -> None:
+    def __init__(self, proposal_id: str, from_parent: ParentDiff | None = None) -> None:
+        """The proposal's diff against the harness, or what it changes from its parent."""
         super().__init__()
         self.proposal_id = proposal_id
+        self.from_parent = from_parent
         self.document = DiffDocument([], [])
         self.file_index = 0
 
@@ -53,9 +56,14 @@ class DiffScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         row = self.review_app.store.get(self.proposal_id)
-        self.document = build(row["diff"], allow_list(row["harness"]))
+        diff = row["diff"] if self.from_parent is None else self.from_parent.diff
+        self.document = build(diff, allow_list(row["harness"]))
         flagged = sum(1 for f in self.document.files if f.flagged)
         head = f"diff {(row['diff_sha256'] or 'none')[:12]}  {short(row['title'], 80)}"
+        if self.from_parent is not None:
+            parent = self.from_parent.parent
+            head = (f"from parent {parent.id[:12]} ({parent.status}) "
+                    f"to {self.proposal_id[:12]}  {short(row['title'], 60)}")
         head += f"   {len(self.document.files)} files, {flagged} flagged"
         yield Static(Text(head, style="bold"), id="diff-head")
         with Horizontal(id="diff-main"):

@@ -180,6 +180,7 @@ class ProposalScreen(Screen[None]):
             "rerun": has_code,
             "rerun_next": has_code,
             "diff": has_code,
+            "parent_diff": has_code and bool((self.data.get("lineage") or {}).get("parents")),
             "cancel_rerun": active_rerun_id(self.data) is not None,
             "jump": duplicate_target(self.data.get("checks") or []) is not None,
             "parent": bool((self.data.get("lineage") or {}).get("parents")),
@@ -452,6 +453,31 @@ class ProposalScreen(Screen[None]):
         from reviewer.screens.diff import DiffScreen
 
         self.app.push_screen(DiffScreen(self.proposal_id))
+
+    def action_parent_diff(self) -> None:
+        """What this proposal's code changes from its parent's, worked out in the background."""
+        from reviewer.parentdiff import ParentDiff, ParentDiffError, parent_diff
+        from reviewer.screens.diff import DiffScreen
+
+        pid = self.proposal_id
+
+        def compare(store: ReviewStore) -> ParentDiff | str:
+            try:
+                return parent_diff(store, pid)
+            except (ParentDiffError, OSError) as exc:
+                return str(exc)
+
+        def show_it(found: ParentDiff | str) -> None:
+            if isinstance(found, str):
+                self.notify(clean(found), title="diff from parent", severity="warning",
+                            markup=False)
+            elif not found.files:
+                self.notify(f"the same code as its parent {found.parent.id[:12]}",
+                            title="diff from parent", markup=False)
+            else:
+                self.app.push_screen(DiffScreen(pid, from_parent=found))
+
+        self.review_app.perform(f"diff of {pid[:12]} from its parent", compare, show_it)
 
     def action_back(self) -> None:
         self.app.pop_screen()

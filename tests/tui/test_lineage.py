@@ -7,10 +7,11 @@ from dataclasses import replace
 import pytest
 from textual.widgets import Static
 
+from reviewer.screens.diff import DiffScreen
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.widgets.prompt import PromptModal
 from reviewer.widgets.queue_table import QueueTable
-from tests.factories import make_proposal
+from tests.factories import make_proposal, new_file_diff
 from tests.tui.conftest import SIZE, content_text, make_app, pid_of, screen_text
 
 pytestmark = pytest.mark.anyio
@@ -112,3 +113,33 @@ async def test_a_proposal_from_git_names_its_commit_and_the_one_it_builds_on(sam
         meta = content_text(app.screen.query_one("#proposal-meta", Static))
         assert meta.rstrip().endswith(f"commit {second[:12]}")
         assert f"builds on {parent[:12]}" in lineage_text(app)
+
+
+async def test_D_shows_what_the_code_changes_from_the_parent(samples_store):
+    parent = samples_store.add_proposal(
+        make_proposal(93, diff=new_file_diff("methods/m.py", "a = 1\n").encode()), actor="i")
+    child = samples_store.add_proposal(make_proposal(
+        94, parent=parent, diff=new_file_diff("methods/m.py", "a = 1\npeek = 2\n").encode()),
+        actor="i")  # fmt: skip
+    twin = samples_store.add_proposal(make_proposal(
+        95, parent=parent, diff=new_file_diff("methods/m.py", "a = 1\n").encode()), actor="i")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(parent))
+        await pilot.pause()
+        assert app.screen.check_action("parent_diff", ()) is False  # it builds on nothing
+        app.push_screen(ProposalScreen(twin))
+        await pilot.pause()
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        assert f"the same code as its parent {parent[:12]}" in [
+            n.message for n in app._notifications]
+        app.push_screen(ProposalScreen(child))
+        await pilot.pause()
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen) and app.screen.from_parent is not None
+        text = screen_text(app)
+        assert f"from parent {parent[:12]} (pending) to {child[:12]}" in text
+        assert "+peek = 2" in text and "1 files, 0 flagged" in text

@@ -1,0 +1,136 @@
+"""What a proposal changes relative to its parent: both applied to the harness, compared."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reviewer.cli import cli
+from reviewer.harness.treehash import TREE_ROOT
+from reviewer.parentdiff import NO_NEWLINE, ParentDiffError, parent_diff
+from reviewer.rerun.diffcheck import BUILTIN_ALLOW, DiffPolicy, apply_diff
+from store import ReviewStore
+from tests.factories import make_proposal, new_file_diff
+
+POLICY = DiffPolicy(allow=BUILTIN_ALLOW)
+NAIVE = "methods/naive.py"
+
+
+def git_edit(tmp_path: Path, path: str, new: str) -> str:
+    """`git diff` of the harness file `path` rewritten to `new`, with a/ and b/ prefixes."""
+    work = tmp_path / "edit"
+    target = work / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text((TREE_ROOT / path).read_text())
+    run = lambda *args: subprocess.run(["git", *args], cwd=work, capture_output=True,  # noqa: E731
+                                       text=True, check=True).stdout  # fmt: skip
+    run("init", "-q")
+    run("add", path)
+    target.write_text(new)
+    return run("diff", "--", path)
+
+
+def add(store: ReviewStore, i: int, diff: str | None, **extra) -> str:
+    return store.add_proposal(
+        make_proposal(i, diff=None if diff is None else diff.encode(), **extra), actor="a")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ReviewStore.open(tmp_path / "s.db")
+    yield s
+    s.close()
+
+
+def tree(diffs: list[bytes], dest: Path) -> dict[str, bytes]:
+    """The harness with `diffs` applied one after another; every file's bytes."""
+    base = TREE_ROOT
+    for n, diff in enumerate(diffs):
+        apply_diff(diff, base, dest / str(n), POLICY)
+        base = dest / str(n)
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in base.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}  # fmt: skip
+
+
+def test_the_parents_tree_plus_the_change_is_the_childs_tree(store, tmp_path):
+    naive = (TREE_ROOT / NAIVE).read_text()
+    parent = add(store, 1, new_file_diff("methods/a.py", "x = 1\ny = 2\n"))
+    no_newline = new_file_diff("methods/a.py", "x = 1\ny = 3\nz = 4") + "\n" + NO_NEWLINE
+    child_diff = no_newline + git_edit(
+        tmp_path, NAIVE, naive.replace("def run", "LABELS = open('labels.npy')\n\n\ndef run", 1))
+    child = add(store, 2, child_diff, parent=parent[:12])
+    found = parent_diff(store, child[:8])
+    assert found.parent.id == parent and found.files == ["methods/a.py", NAIVE]
+    text = found.diff.decode()
+    assert "-y = 2\n+y = 3\n+z = 4\n\\ No newline at end of file\n" in text
+    assert "+LABELS = open('labels.npy')" in text and "x = 1" in text.split("@@")[2]
+    # Applied to the parent's tree, the change gives exactly the child's tree.
+    stepped = tree([store.get(parent)["diff"], found.diff], tmp_path / "stepped")
+    assert stepped == tree([child_diff.encode()], tmp_path / "direct")
+
+
+def test_a_file_only_the_parent_made_is_gone_and_the_same_code_is_no_change(store):
+    parent = add(store, 1, new_file_diff("methods/a.py", "x = 1\n") +
+                 new_file_diff("methods/b.py", "b = 1\n"))  # fmt: skip
+    child = add(store, 2, new_file_diff("methods/a.py", "x = 1\n"), parent=parent)
+    found = parent_diff(store, child)
+    assert found.files == ["methods/b.py"]
+    assert found.diff.decode() == (
+        "diff --git a/methods/b.py b/methods/b.py\ndeleted file mode 100644\n"
+        "--- a/methods/b.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-b = 1\n")
+    same = add(store, 3, new_file_diff("methods/a.py", "x = 1\n") +
+               new_file_diff("methods/b.py", "b = 1\n"), parent=parent[:16])  # fmt: skip
+    assert parent_diff(store, same).diff == b"" and parent_diff(store, same).files == []
+
+
+def test_a_parent_without_code_compares_with_the_harness(store):
+    parent = add(store, 1, None)
+    child = add(store, 2, new_file_diff("methods/a.py", "x = 1\n"), parent=parent)
+    found = parent_diff(store, child)
+    assert found.files == ["methods/a.py"] and "new file mode 100644\n--- /dev/null" in \
+        found.diff.decode()
+
+
+def test_no_comparison_says_why(store):
+    code = new_file_diff("methods/a.py", "x = 1\n")
+    lone = add(store, 1, code)
+    orphan = add(store, 2, code, parent="f" * 40)
+    parent = add(store, 3, code)
+    bare = add(store, 4, None, parent=parent)
+    other_base = add(store, 5, code, parent=parent, base="e" * 40)
+    hostile = add(store, 6, new_file_diff("w2s_kit/scorer.py", "cheat = 1\n"))
+    child_of_hostile = add(store, 7, code, parent=hostile)
+    for pid, message in [
+        (lone, "names no proposal it builds on"),
+        (orphan, "not in this store"),
+        (bare, "has no code attached"),
+        (other_base, "targets another harness tree"),
+        (child_of_hostile, "its parent's diff cannot be applied: w2s_kit/scorer.py is outside"),
+    ]:
+        with pytest.raises(ParentDiffError, match=message):
+            parent_diff(store, pid)
+
+
+def test_cli_prints_the_change_and_strips_escapes(tmp_path):
+    db = str(tmp_path / "s.db")
+    s = ReviewStore.open(db)
+    try:
+        parent = add(s, 1, new_file_diff("methods/a.py", "x = 1\n"))
+        child = add(s, 2, new_file_diff("methods/a.py", "x = '\x1b[2Jwiped'\n"), parent=parent)
+    finally:
+        s.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", db, "diff", child[:10], "--parent"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout == ("diff --git a/methods/a.py b/methods/a.py\n--- a/methods/a.py\n"
+                          "+++ b/methods/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 'wiped'\n")
+    assert out.stderr.startswith(f"from {parent[:12]} (pending, ") and "1 files differ" in \
+        out.stderr
+    whole = runner.invoke(cli, ["--db", db, "diff", child[:10]])
+    assert whole.exit_code == 0 and "+x = 'wiped'" in whole.stdout
+    assert "\x1b" not in whole.stdout
+    none = runner.invoke(cli, ["--db", db, "diff", parent[:10], "--parent"])
+    assert none.exit_code == 1 and "names no proposal it builds on" in none.output
