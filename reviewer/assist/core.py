@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reviewer.assist.answer import TOOL, TOOL_NAME, AssistError, parse_message
-from reviewer.assist.lineage import parent_notes
+from reviewer.assist.lineage import parent_change, parent_notes
 from reviewer.assist.prompt import Request, build_request
 from reviewer.assist.settings import AssistConfig
 from reviewer.textsafe import short
@@ -50,7 +50,9 @@ def second_opinion(
     if not key:
         raise AssistError(NO_KEY)
     row = store.get(pid)
-    request = build_request(row, checks, parents=parent_notes(store, row["id"]))
+    parents = parent_notes(store, row["id"])
+    change = parent_change(store, row["id"]) if parents and row["diff"] else None
+    request = build_request(row, checks, parents=parents, parent_change=change)
     message = _ask(request, config, key)
     try:
         answer = parse_message(message)

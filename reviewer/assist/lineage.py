@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reviewer.parentdiff import ParentDiffError, parent_diff
 from store import ReviewStore
 
 MAX_PARENTS = 3
@@ -34,6 +35,14 @@ class ParentNote:
 def parent_notes(store: ReviewStore, pid: str) -> list[ParentNote]:
     """Notes on up to 3 proposals that pid's `parent` names."""
     return [_note(store, p.id, p.via) for p in store.lineage(pid, limit=MAX_PARENTS).parents]
+
+
+def parent_change(store: ReviewStore, pid: str) -> bytes | None:
+    """What pid's code changes from its first parent's; None when that cannot be worked out."""
+    try:
+        return parent_diff(store, pid).diff
+    except (ParentDiffError, OSError):
+        return None
 
 
 def _note(store: ReviewStore, pid: str, via: str) -> ParentNote:

@@ -79,12 +79,14 @@ def build_request(
     checks: list[dict[str, Any]],
     *,
     parents: Sequence[ParentNote] = (),
+    parent_change: bytes | None = None,
     tag: str | None = None,
 ) -> Request:
     """The request for a proposal row (`ReviewStore.get`) and its checks (`show()["checks"]`).
 
-    `parents` are the proposals its `parent` names (`assist.lineage.parent_notes`). `tag`
-    delimits agent text; it is random per request unless a test fixes it.
+    `parents` are the proposals its `parent` names (`assist.lineage.parent_notes`), and
+    `parent_change` the diff from the first one's code to this one's. `tag` delimits agent
+    text; it is random per request unless a test fixes it.
     """
     tag = tag or secrets.token_hex(8)
     claims = claim_values(row)
@@ -98,6 +100,7 @@ def build_request(
         _block(tag, "diff", diff),
         _block(tag, "static_checks", json.dumps(sent, indent=1) if sent else "none so far"),
         *_parent_parts(tag, row.get("parent"), parents, claims),
+        *_change_parts(tag, parent_change if parents else None),
         f"Now call {TOOL_NAME} with your assessment.",
     ]
     return Request(SYSTEM, "\n\n".join(parts), [c["code"] for c in sent], sha,
@@ -134,6 +137,16 @@ def _parent_parts(
             f"decision reason: {reason}",
         ])))  # fmt: skip
     return parts
+
+
+def _change_parts(tag: str, change: bytes | None) -> list[str]:
+    """What the code changes from parent 1's, both applied to the harness as a rerun would."""
+    if change is None:
+        return []
+    if not change:
+        return ["Its code is the same as parent 1's."]
+    return ["What its code changes from parent 1's (both applied to the harness):",
+            _block(tag, "change_from_parent_1", _diff_text(change)[0])]  # fmt: skip
 
 
 def claim_values(row: dict[str, Any]) -> list[float]:

@@ -59,6 +59,19 @@ def test_the_request_says_what_reviewers_decided_about_the_parent(mem_store, api
     assert "builds on" not in api.bodies[1]["messages"][0]["content"]
 
 
+def test_the_request_shows_what_the_code_changes_from_the_parent(mem_store, api):
+    parent = mem_store.add_proposal(
+        make_proposal(6, diff=new_file_diff("methods/m.py", "a = 1\n").encode()), actor="a")
+    child = mem_store.add_proposal(make_proposal(
+        7, parent=parent, diff=new_file_diff("methods/m.py", "a = 1\npeek = 2\n").encode()),
+        actor="a")  # fmt: skip
+    second_opinion(mem_store, child, config=config(api), actor="bob", checks=[], environ=ENV)
+    sent = api.bodies[0]["messages"][0]["content"]
+    change = sent.split('field="change_from_parent_1">\n')[1].split("\n</untrusted-")[0]
+    assert change == ("diff --git a/methods/m.py b/methods/m.py\n--- a/methods/m.py\n"
+                      "+++ b/methods/m.py\n@@ -1 +1,2 @@\n a = 1\n+peek = 2\n")
+
+
 def test_an_opinion_on_old_code_is_stale(mem_store, api):
     pid = mem_store.add_proposal(finding(None), actor="a")
     record = second_opinion(mem_store, pid, config=config(api), actor="bob", checks=[],

@@ -148,3 +148,15 @@ def test_a_parent_without_records_and_one_not_in_the_store():
     assert 'field="parent_reference">\nabc123\n' in missing.user.replace("[31m", "")
     assert "\x1b" not in missing.user
     assert "builds on" not in build_request(row(), [], tag="0" * 16).user
+
+
+def test_the_change_from_the_parent_goes_in_a_block_only_with_a_parent():
+    change = b"diff --git a/methods/m.py b/methods/m.py\n+peek = open('labels.npy')\n"
+    request = build_request(row(parent="abab"), [], parents=[note()], parent_change=change,
+                            tag="1" * 16)
+    block = request.user.split('field="change_from_parent_1">\n')[1]
+    assert block.startswith(change.decode())
+    assert "changes from parent 1's (both applied to the harness)" in request.user
+    same = build_request(row(parent="abab"), [], parents=[note()], parent_change=b"", tag="1" * 16)
+    assert "Its code is the same as parent 1's." in same.user
+    assert "change_from_parent" not in build_request(row(), [], parent_change=change).user
