@@ -127,10 +127,27 @@ def test_cli_prints_the_change_and_strips_escapes(tmp_path):
     assert out.exit_code == 0, out.output
     assert out.stdout == ("diff --git a/methods/a.py b/methods/a.py\n--- a/methods/a.py\n"
                           "+++ b/methods/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 'wiped'\n")
-    assert out.stderr.startswith(f"from {parent[:12]} (pending, ") and "1 files differ" in \
+    assert out.stderr.startswith(f"from {parent[:12]} (pending, ") and "1 file differs" in \
         out.stderr
     whole = runner.invoke(cli, ["--db", db, "diff", child[:10]])
     assert whole.exit_code == 0 and "+x = 'wiped'" in whole.stdout
     assert "\x1b" not in whole.stdout
     none = runner.invoke(cli, ["--db", db, "diff", parent[:10], "--parent"])
     assert none.exit_code == 1 and "names no proposal it builds on" in none.output
+
+
+def test_the_sample_chain_shows_only_the_calibration_step():
+    from tests.tui.conftest import sample_store
+
+    store = sample_store()
+    try:
+        child = next(r["id"] for r in store.list(limit=100) if r["agent"] == "agent-nu")
+        found = parent_diff(store, child)
+        assert found.parent.agent == "agent-alpha" and found.files == ["methods/logconf_warm.py"]
+        text = found.diff.decode()
+        added = [line for line in text.splitlines() if line.startswith("+") and
+                 not line.startswith("+++")]  # fmt: skip
+        assert len(added) == 17 and any("test_labels.npy" in line for line in added)
+        assert "AUX_WEIGHT" not in "".join(added)  # the parent's loss is not repeated
+    finally:
+        store.close()

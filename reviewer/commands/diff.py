@@ -31,7 +31,7 @@ def diff_cmd(ctx: Context, ref: str, against_parent: bool) -> None:
             parent = found.parent
             click.echo(
                 f"from {parent.id[:12]} ({parent.status}, {short(parent.title, 60)}) to "
-                f"{ctx.store.resolve(ref)[:12]}: {len(found.files)} files differ", err=True)
+                f"{ctx.store.resolve(ref)[:12]}: {_files(len(found.files))}", err=True)
         else:
             row = ctx.store.get(ref)
             if not row["diff"]:
@@ -41,3 +41,7 @@ def diff_cmd(ctx: Context, ref: str, against_parent: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     sys.stdout.write(clean(text))
     sys.stdout.flush()
+
+
+def _files(n: int) -> str:
+    return {0: "the same code", 1: "1 file differs"}.get(n, f"{n} files differ")

@@ -73,7 +73,7 @@ def test_inline_checks_match_a_separate_pass(stores, tmp_path):
     before = _separate_pass(separate, paths)
 
     assert not report.errors and report.added == before.added
-    assert len(report.added) == 23
+    assert len(report.added) == 24
     # Every finding without code was checked with its ingest; the samples with code were not.
     without_code = {pid for pid in report.added if inline.get(pid)["diff"] is None}
     assert report.checked == without_code and len(without_code) == 10

@@ -94,7 +94,7 @@ async def test_B_filters_the_queue_to_what_builds_on_it_and_esc_clears_it(sample
         assert f"building on {parent[:12]}" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
-        assert table.total == 16 and "building on" not in screen_text(app)
+        assert table.total == 17 and "building on" not in screen_text(app)
 
 
 async def test_a_proposal_from_git_names_its_commit_and_the_one_it_builds_on(samples_store):

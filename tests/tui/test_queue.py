@@ -80,7 +80,7 @@ async def test_search_filter_and_sort_narrow_and_reorder(samples_store):
     app = make_app(samples_store)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(QueueTable)
-        assert table.total == 16
+        assert table.total == 17
         await pilot.press("slash", *"logconf")
         await pilot.pause()
         narrowed = table.total
@@ -90,10 +90,10 @@ async def test_search_filter_and_sort_narrow_and_reorder(samples_store):
         assert "search: logconf" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
-        assert table.total == 16
+        assert table.total == 17
         samples_store.reject(table.row_at(0)["id"], reason="r", actor="t")
         await pilot.press("f")  # pending
-        assert table.total == 15
+        assert table.total == 16
         await pilot.press("f", "f")  # rejected
         assert table.total == 1
         await pilot.press("f")  # all again
