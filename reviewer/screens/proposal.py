@@ -117,9 +117,12 @@ class ProposalScreen(Screen[None]):
         self.query_one("#proposal-meta", Static).update(Text(meta))
         lineage = self.query_one("#proposal-lineage", Static)
         line = lineage_line(data.get("lineage"))
+        parents = (data.get("lineage") or {}).get("parents") or []
+        if parents and data["diff_sha256"]:
+            key = keys.display_key(self.review_app.key_for("parent_diff"))
+            line += f"  ·  {key}: what its code changes"
         lineage.update(Text(line))
         lineage.display = bool(line)
-        parents = (data.get("lineage") or {}).get("parents") or []
         lineage.set_class(any(p["status"] == "rejected" for p in parents), "-rejected-parent")
         # Rich's Markdown never reads Rich markup, and hyperlinks=False keeps links inert.
         summary = Markdown(clean(data["summary"]), hyperlinks=False)

@@ -128,6 +128,7 @@ async def test_D_shows_what_the_code_changes_from_the_parent(samples_store):
         app.push_screen(ProposalScreen(parent))
         await pilot.pause()
         assert app.screen.check_action("parent_diff", ()) is False  # it builds on nothing
+        assert "what its code changes" not in lineage_text(app)
         app.push_screen(ProposalScreen(twin))
         await pilot.pause()
         await pilot.press("D")
@@ -137,6 +138,7 @@ async def test_D_shows_what_the_code_changes_from_the_parent(samples_store):
             n.message for n in app._notifications]
         app.push_screen(ProposalScreen(child))
         await pilot.pause()
+        assert lineage_text(app).rstrip().endswith("·  D: what its code changes")
         await pilot.press("D")
         await pilot.pause()
         assert isinstance(app.screen, DiffScreen) and app.screen.from_parent is not None
