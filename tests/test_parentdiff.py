@@ -10,12 +10,13 @@ from click.testing import CliRunner
 
 from reviewer.cli import cli
 from reviewer.harness.treehash import TREE_ROOT
-from reviewer.parentdiff import NO_NEWLINE, ParentDiffError, parent_diff
-from reviewer.rerun.diffcheck import BUILTIN_ALLOW, DiffPolicy, apply_diff
+from reviewer.parentdiff import ParentDiffError, parent_diff
+from reviewer.rerun.diffcheck import BUILTIN_ALLOW, MAX_DIFF_BYTES, DiffPolicy, apply_diff
 from store import ReviewStore
 from tests.factories import make_proposal, new_file_diff
 
 POLICY = DiffPolicy(allow=BUILTIN_ALLOW)
+NO_NEWLINE = "\\ No newline at end of file\n"
 NAIVE = "methods/naive.py"
 
 
@@ -80,18 +81,33 @@ def test_a_file_only_the_parent_made_is_gone_and_the_same_code_is_no_change(stor
     assert found.files == ["methods/b.py"]
     assert found.diff.decode() == (
         "diff --git a/methods/b.py b/methods/b.py\ndeleted file mode 100644\n"
-        "--- a/methods/b.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-b = 1\n")
+        "index 6e5be25..0000000\n--- a/methods/b.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-b = 1\n")
     same = add(store, 3, new_file_diff("methods/a.py", "x = 1\n") +
                new_file_diff("methods/b.py", "b = 1\n"), parent=parent[:16])  # fmt: skip
     assert parent_diff(store, same).diff == b"" and parent_diff(store, same).files == []
+
+
+def test_hostile_files_that_defeat_difflib_are_compared_at_once(store):
+    # Python's difflib needs about a minute for each of these pairs; git needs milliseconds.
+    n = 20_000
+    alternating = ("".join(f"x{i}\n" for i in range(n)),
+                   "".join(f"x{i}\n" if i % 2 else "y\n" for i in range(n)))
+    repeating = ("".join(f"{i % 300}\n" for i in range(n)),
+                 "".join(f"{i * 7 % 300}\n" for i in range(n)))
+    for i, (old, new) in enumerate((alternating, repeating)):
+        parent = add(store, 10 + 2 * i, new_file_diff("methods/h.py", old))
+        child = add(store, 11 + 2 * i, new_file_diff("methods/h.py", new), parent=parent)
+        assert len(store.get(child)["diff"]) < MAX_DIFF_BYTES  # within what a rerun accepts
+        found = parent_diff(store, child)
+        assert found.files == ["methods/h.py"] and found.diff.count(b"\n-") > 1000
 
 
 def test_a_parent_without_code_compares_with_the_harness(store):
     parent = add(store, 1, None)
     child = add(store, 2, new_file_diff("methods/a.py", "x = 1\n"), parent=parent)
     found = parent_diff(store, child)
-    assert found.files == ["methods/a.py"] and "new file mode 100644\n--- /dev/null" in \
-        found.diff.decode()
+    assert found.files == ["methods/a.py"]
+    assert "new file mode 100644\nindex 0000000..7d4290a\n--- /dev/null" in found.diff.decode()
 
 
 def test_no_comparison_says_why(store):
@@ -125,8 +141,9 @@ def test_cli_prints_the_change_and_strips_escapes(tmp_path):
     runner = CliRunner()
     out = runner.invoke(cli, ["--db", db, "diff", child[:10], "--parent"])
     assert out.exit_code == 0, out.output
-    assert out.stdout == ("diff --git a/methods/a.py b/methods/a.py\n--- a/methods/a.py\n"
-                          "+++ b/methods/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 'wiped'\n")
+    assert out.stdout == ("diff --git a/methods/a.py b/methods/a.py\n"
+                          "index 7d4290a..ddd03c9 100644\n--- a/methods/a.py\n+++ b/methods/a.py\n"
+                          "@@ -1 +1 @@\n-x = 1\n+x = 'wiped'\n")
     assert out.stderr.startswith(f"from {parent[:12]} (pending, ") and "1 file differs" in \
         out.stderr
     whole = runner.invoke(cli, ["--db", db, "diff", child[:10]])
