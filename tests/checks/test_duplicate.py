@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import random
 
-from reviewer.checks.duplicate import DupSubject, duplicate_checks, normalize_code
+from reviewer.checks.duplicate import (
+    MAX_COMPARED,
+    MAX_TOKENS,
+    DupSubject,
+    duplicate_checks,
+    normalize_code,
+)
 from tests.checks.helpers import sample_proposals
 from tests.factories import new_file_diff
 
@@ -142,3 +149,51 @@ def test_an_approved_copy_is_named_even_behind_many_pending_ones():
                              lambda: [*pending, approved])  # fmt: skip
     others = [c.detail["other_id"] for c in checks if c.code == "duplicate"]
     assert others[0] == "found" and len(others) == 5
+
+
+def _repetitive(lines: int, changed: bool) -> str:
+    """Code that repeats a few tokens: difflib's matcher took 96 s on a pair of these."""
+    body = [f"z{i} = bar(c, d) - {i % 9}" if changed and i % 10 == 0 else
+            f"x{i % 50} = foo(a, b) + {i % 7}" for i in range(lines)]  # fmt: skip
+    return normalize_code(new_file_diff("m/a.py", "\n".join(body) + "\n"))
+
+
+def test_a_hostile_repetitive_pair_is_still_compared_exactly():
+    own, other = _subject("a", _repetitive(2000, False)), _subject("b", _repetitive(2000, True))
+    [check] = duplicate_checks(own, [other])
+    assert 0.9 <= check.detail["similarity"] < 1.0
+    assert check.message.endswith("of the normalised code matches")
+
+
+def test_long_code_is_compared_on_its_first_tokens():
+    head = _repetitive(2000, False)
+    assert len(head.split()) > MAX_TOKENS // 4
+    long_own = head * 3
+    long_other = head * 2 + _repetitive(2000, True)
+    [check] = duplicate_checks(_subject("a", long_own), [_subject("b", long_other)])
+    assert check.detail["similarity"] == 1.0
+    assert check.message.endswith(f"matches of the first {MAX_TOKENS:,} tokens")
+
+
+def test_full_comparisons_per_proposal_are_capped(monkeypatch):
+    import reviewer.checks.duplicate as duplicate
+
+    calls = []
+    real = duplicate.Indel.normalized_similarity
+
+    class Counting:
+        @staticmethod
+        def normalized_similarity(*args, **kwargs):
+            calls.append(1)
+            return real(*args, **kwargs)
+
+    monkeypatch.setattr(duplicate, "Indel", Counting)
+    tokens = normalize_code(new_file_diff("m/a.py", METHOD)).split()
+    # The same tokens in other orders: every bound passes, no comparison finds a copy.
+    others = []
+    for i in range(300):
+        shuffled = tokens[:]
+        random.Random(i).shuffle(shuffled)
+        others.append(_subject(str(i), " ".join(shuffled), idea=f"i{i}"))
+    assert duplicate_checks(_subject("me", " ".join(tokens)), others) == []
+    assert len(calls) == MAX_COMPARED
