@@ -16,7 +16,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 from rapidfuzz.distance import Indel
@@ -77,7 +76,8 @@ def name_similarity(a: DupSubject, b: DupSubject) -> float:
         _label(a.title), _label(b.title))
     if not left or not right:
         return 0.0
-    return SequenceMatcher(None, left, right, autojunk=False).ratio()
+    # Titles run to 500 characters, where difflib needed 1.6 s on a hostile pair.
+    return Indel.normalized_similarity(left, right)
 
 
 def _bound(la: int, lb: int) -> float:
