@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 from benchmarks.figures import Figure, markdown, median, secs, table, times
 from benchmarks.generate_store import BIG_LINES, ensure_store
 
-GROUPS = ("search", "ingest", "tui", "rerun", "harness")
+GROUPS = ("search", "ingest", "tui", "rerun", "harness", "hostile")
 RERUN_TARGET_S, BATCH_TARGET = 0.5, 2.5
 
 
@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench-repeats", type=int, default=5,
                         help="repeats of the rerun and harness benchmarks")
     parser.add_argument("--seeds", type=int, default=5, help="seeds in the harness benchmark")
+    parser.add_argument("--hostile-lines", type=int, default=1000,
+                        help="lines of the hostile code pair (its diff files get 10x)")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"subset of {GROUPS}")
     parser.add_argument("--skip", default="", help="groups to leave out")
     parser.add_argument("--profile", action="store_true",
@@ -153,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     if "harness" in groups:
         steps["harness"] = lambda: harness_figures(args.bench_repeats,
                                                    list(range(1, args.seeds + 1)))
+    if "hostile" in groups:
+        from benchmarks.hostile_bench import hostile_figures
+
+        steps["hostile"] = lambda: hostile_figures(args.hostile_lines, args.bench_repeats)
     for name in GROUPS:
         if name in steps:
             print(f"running {name} ...", flush=True)

@@ -1,8 +1,8 @@
 """The scale benchmarks keep working: a tiny run of each (timings are reported, never asserted).
 
-The store, search, ingest and TUI benchmarks run in-process on 300 proposals, 20 finding
-files, a 200-line diff and 10 key presses; the rerun and harness figures train models and
-start sandboxes, so their smoke run is marked slow.
+The store, search, ingest, TUI and hostile-input benchmarks run in-process on 300 proposals,
+20 finding files, a 200-line diff, 10 key presses and a 40-line hostile pair; the rerun and
+harness figures train models and start sandboxes, so their smoke run is marked slow.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def test_generated_store_is_realistic_deterministic_and_cached(bench_env):
 
 def test_run_all_smoke_store_search_ingest_and_tui(bench_env, capsys):
     out = bench_env / "figures.json"
-    assert run_all.main([*SMALL, "--skip", "rerun,harness", "--json", str(out),
-                         "--markdown"]) == 0
+    assert run_all.main([*SMALL, "--skip", "rerun,harness", "--hostile-lines", "40",
+                         "--json", str(out), "--markdown"]) == 0
     printed = capsys.readouterr().out
     data = json.loads(out.read_text())
     names = [f["name"] for f in data["figures"]]
@@ -81,6 +81,9 @@ def test_run_all_smoke_store_search_ingest_and_tui(bench_env, capsys):
         "TUI first interactive frame",
         "j/k, mean per press (10 presses)",
         "open a 200-line diff",
+        "hostile: duplicate check, 40-line repetitive pair",
+        "hostile: diff from the parent, 400-line files",
+        "hostile: title similarity, 30 characters",
     ]
     for figure in data["figures"]:
         assert figure["verdict"] in ("pass", "MISS", "info")
