@@ -341,3 +341,23 @@ async def test_reruns_queued_in_one_session_share_their_seeds(samples_store):
     (second,) = (j.params["seeds"] for j in samples_store.jobs.for_proposal(following))
     assert first == second and len(first) == 5
     assert again != first and len(again) == 5
+
+
+async def test_a_huge_summary_is_shown_as_plain_text(samples_store):
+    from rich.markdown import Markdown
+    from rich.text import Text
+
+    from reviewer.screens.proposal import MARKDOWN_LIMIT, summary_view
+    from tests.factories import make_proposal
+
+    # Emphasis markers that make Rich's Markdown slow, past the limit: drawn as they are.
+    huge = "## Heading\n\n" + "*a" * MARKDOWN_LIMIT
+    pid = samples_store.add_proposal(make_proposal(97, summary=huge), actor="ingest")
+    assert isinstance(summary_view("## Idea\n\nshort"), Markdown)
+    view = summary_view(huge)
+    assert isinstance(view, Text)
+    assert view.plain.startswith(f"[{len(huge):,} characters, shown as plain text]\n\n## Heading")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        assert "characters, shown as plain text" in screen_text(app)
