@@ -65,9 +65,11 @@ def parent_diff(store: ReviewStore, ref: str) -> ParentDiff:
     policy = DiffPolicy(allow=allow)
     mine = _after(row["diff"], policy, bases, "its diff")
     before = _after(theirs["diff"], policy, bases, "its parent's diff") if theirs["diff"] else {}
-    old = {path: before[path] if path in before else bases(path) for path in mine | before}
-    new = {path: mine[path] if path in mine else bases(path) for path in mine | before}
-    files = sorted(path for path in old if old[path] != new[path])
+    # A file only one side touches is the harness's own on the other side.
+    touched = mine.keys() | before.keys()
+    old = {path: before[path] if path in before else bases(path) for path in touched}
+    new = {path: mine[path] if path in mine else bases(path) for path in touched}
+    files = sorted(path for path in touched if old[path] != new[path])
     return ParentDiff(parent, _git_diff({p: old[p] for p in files}, {p: new[p] for p in files}),
                       files)
 
