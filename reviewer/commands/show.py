@@ -46,6 +46,9 @@ def print_proposal(data: dict[str, Any], out: Console) -> None:
     for label, value in _header(data):
         out.print(Text(f"{label:<9}{value}"))
     _print_lineage(data.get("lineage"), out)
+    if (data.get("lineage") or {}).get("parents") and data["diff_sha256"]:
+        out.print(Text(f"          `reviewer diff {data['id'][:12]} --parent`: what its code "
+                       "changes", style="dim"))
     _print_checks(data["checks"], out)
     _print_reruns(data["reruns"], out)
     if data["status"] == "pending":

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from reviewer.commands.show import print_proposal
 from tests.cli.test_cli import HOSTILE, ingest_ids, native, proposals_file, run  # noqa: F401  (fixtures)
+from tests.factories import new_file_diff
 
 RESULT = {"verdict": "reproduced", "pgr_mean": 0.6, "pgr_se": 0.02, "pgr_ci": [0.55, 0.65],
           "baseline_pgr_mean": 0.25, "gain_p_value": 0.001,
@@ -131,6 +132,7 @@ def test_lineage_both_ways_and_the_note_after_rejecting_a_parent(run, tmp_path):
     out = run("show", kid).output
     assert f"builds on {root[:12]} (rejected, agent-1): Confidence loss variant 1" in out
     assert f"  - builds on rejected proposal {root[:12]}" in out
+    assert "--parent`: what its code changes" not in out  # no code to compare
     data = json.loads(run("show", kid, "--json").output)
     assert data["lineage"]["parent"] == root[:12]
     assert [p["id"] for p in data["lineage"]["parents"]] == [root]
@@ -141,3 +143,9 @@ def test_lineage_both_ways_and_the_note_after_rejecting_a_parent(run, tmp_path):
     assert "1 of 1 proposals" in run("list", "--builds-on", root).output
     unknown = run("list", "--builds-on", "abcdef012345")
     assert unknown.exit_code == 1 and "no proposal" in unknown.output
+    coded_file = tmp_path / "coded.json"
+    coded_file.write_text(json.dumps(native(4, parent=root, diff=new_file_diff(
+        "methods/variant_4.py", "x = 1\n"))))  # fmt: skip
+    coded = ingest_ids(run, coded_file)[0]
+    assert f"`reviewer diff {coded[:12]} --parent`: what its code changes" in run(
+        "show", coded).output
