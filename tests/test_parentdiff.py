@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,16 +23,7 @@ NAIVE = "methods/naive.py"
 
 def git_edit(tmp_path: Path, path: str, new: str) -> str:
     """`git diff` of the harness file `path` rewritten to `new`, with a/ and b/ prefixes."""
-    work = tmp_path / "edit"
-    target = work / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text((TREE_ROOT / path).read_text())
-    run = lambda *args: subprocess.run(["git", *args], cwd=work, capture_output=True,  # noqa: E731
-                                       text=True, check=True).stdout  # fmt: skip
-    run("init", "-q")
-    run("add", path)
-    target.write_text(new)
-    return run("diff", "--", path)
+    return git_edit_at(tmp_path / "edit", path, (TREE_ROOT / path).read_text(), new)
 
 
 def add(store: ReviewStore, i: int, diff: str | None, **extra) -> str:
@@ -168,3 +160,54 @@ def test_the_sample_chain_shows_only_the_calibration_step():
         assert "AUX_WEIGHT" not in "".join(added)  # the parent's loss is not repeated
     finally:
         store.close()
+
+
+def test_an_external_harness_is_read_at_its_pinned_commit(store, tmp_path):
+    from reviewer import paths
+    from tests.rerun.test_external import git
+
+    repo = tmp_path / "w2s"
+    idea = repo / "w2s_research/ideas/base/run.py"
+    idea.parent.mkdir(parents=True)
+    idea.write_text("print('base')\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "harness")
+    commit = git(repo, "rev-parse", "HEAD")
+    idea.write_text("print('edited after the pin')\n")  # the working tree must not count
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text(
+        f'[harness.w2s-sandbox]\npath = "{repo}"\ncommit = "{commit}"\n'
+        'allow = ["w2s_research/ideas/"]\n'
+        'command = ["python", "run.py", "--idea", "{idea}", "--seed", "{seed}", "--out", "{out}"]\n'
+        'predictions = "stdout"\nlabels = "/nonexistent/labels.json"\n'
+        "weak_acc = 0.7\nstrong_acc = 0.9\n")
+
+    def edit(new: str) -> bytes:
+        return git_edit_at(tmp_path / f"e{len(new)}", "w2s_research/ideas/base/run.py",
+                           "print('base')\n", new).encode()
+
+    def finding(i: int, diff: bytes, parent: str | None = None) -> str:
+        made = replace(make_proposal(i, diff=diff, parent=parent), harness="w2s-sandbox",
+                       base=commit, source_format="sandbox_finding")
+        return store.add_proposal(made, actor="a")
+
+    parent = finding(1, edit("print('base')\nprint('parent')\n"))
+    child = finding(2, edit("print('base')\nprint('parent')\nprint('child')\n"), parent=parent)
+    found = parent_diff(store, child)
+    assert found.files == ["w2s_research/ideas/base/run.py"]
+    assert [line for line in found.diff.decode().splitlines() if line[:1] in "+-"
+            and line[:3] not in ("+++", "---")] == ["+print('child')"]  # fmt: skip
+
+
+def git_edit_at(work: Path, path: str, old: str, new: str) -> str:
+    """`git diff` of `path` going from `old` to `new`, with a/ and b/ prefixes."""
+    target = work / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(old)
+    run = lambda *args: subprocess.run(["git", *args], cwd=work, capture_output=True,  # noqa: E731
+                                       text=True, check=True).stdout  # fmt: skip
+    run("init", "-q")
+    run("add", path)
+    target.write_text(new)
+    return run("diff", "--", path)
