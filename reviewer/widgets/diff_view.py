@@ -28,6 +28,8 @@ from reviewer.textsafe import clean
 
 _THEME = Syntax.get_theme("ansi_dark")
 CODE_KINDS = ("added", "removed", "context")
+# Longer lines are drawn plain: Pygments took 5 s on one 500,000-character line of operators.
+MAX_HIGHLIGHT = 2_000
 
 
 def safe(text: str) -> str:
@@ -90,7 +92,7 @@ class DiffView(ScrollView, can_focus=True):
         text = Text(sign or " ")
         # Pygments picks a lexer by the base name alone.
         lexer = lexer_for(posixpath.basename(line.path))
-        if lexer is None:
+        if lexer is None or len(code) > MAX_HIGHLIGHT:
             text.append(code)
             return text
         self.highlighted += 1

@@ -75,3 +75,18 @@ async def test_opening_a_10k_line_diff_highlights_only_the_lines_on_screen():
         await pilot.pause()
         assert view.highlighted == highlighted  # lines drawn before come from the cache
     store.close()
+
+
+async def test_a_huge_line_is_drawn_plain_and_short_lines_stay_highlighted():
+    huge = "x = " + "+-" * 250_000
+    store, pid = store_with_diff(new_file_diff("methods/ops.py", f"a = 1\n{huge}\nb = 2\n"))
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(DiffScreen(pid))
+        await pilot.pause()
+        view = app.screen.query_one(DiffView)
+        text = screen_text(app)
+        assert "+a = 1" in text and "+x = +-+-" in text and "+b = 2" in text
+        # The two short lines went through Pygments; the 500,000-character one did not.
+        assert view.highlighted == 2
+    store.close()
