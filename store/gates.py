@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store import checks
-from store.lineage import rejected_parents
+from store.lineage import rejected_ancestors
 from store.proposals import current_diff_sha
 
 
@@ -26,7 +26,8 @@ class GatePolicy:
     required_approvals: int = 1
     # The reviewer who requested the gating rerun cannot be the only approver.
     independent_approver: bool = False
-    # Work that names a rejected proposal as its parent inherits the doubt.
+    # Work that names a rejected proposal as its parent, or descends from one through
+    # proposals nobody approved, inherits the doubt.
     block_rejected_parent: bool = False
 
     @classmethod
@@ -91,10 +92,15 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
         if high:
             out.append(f"unresolved high-severity checks: {', '.join(sorted(set(high)))}")
     if policy.block_rejected_parent:
-        rejected = rejected_parents(conn, pid)
-        if rejected:
-            names = ", ".join(r.id[:12] for r in rejected)
-            out.append(f"builds on rejected {_plural(len(rejected))} {names}")
+        ancestors = rejected_ancestors(conn, pid)
+        direct = [a.rejected.id[:12] for a in ancestors if not a.through]
+        if direct:
+            out.append(f"builds on rejected {_plural(len(direct))} {', '.join(direct)}")
+        for a in ancestors:
+            if a.through:
+                between = ", ".join(r.id[:12] for r in a.through)
+                out.append(f"descends from rejected proposal {a.rejected.id[:12]} through "
+                           f"pending {between}")
     return out
 
 

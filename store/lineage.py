@@ -25,6 +25,8 @@ SANDBOX_FORMAT = "sandbox_finding"
 GIT_FORMAT = "git_commit"  # reviewer.ingest.commits.SOURCE_FORMAT
 _HEX = re.compile(r"[0-9a-f]{12,64}")
 _COLUMNS = "id, status, agent, title"
+# Generations the gate walks up; a git chain of agents' commits is rarely deeper.
+MAX_ANCESTRY = 100
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,43 @@ def rejected_parents(
         row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
         ref = None if row is None else row[0]
     return [r for r in parents_of(conn, pid, ref, limit=50) if r.status == "rejected"]
+
+
+@dataclass(frozen=True)
+class Ancestor:
+    """A rejected proposal up the line, and the unapproved ones between it and the start."""
+
+    rejected: Relative
+    through: tuple[Relative, ...]  # nearest first; empty for a direct parent
+
+
+def rejected_ancestors(conn: sqlite3.Connection, pid: str) -> list[Ancestor]:
+    """Rejected proposals pid descends from, through parents nobody approved.
+
+    An agent could otherwise launder a rejected hack through a pending intermediate: the
+    walk goes up through pending proposals and stops at approved ones, where a reviewer
+    vouched for the line (with an override, if its own parent was rejected). Depth is
+    capped and each proposal is visited once, since `parent` references can form cycles.
+    """
+    found: list[Ancestor] = []
+    seen = {pid}
+    frontier: list[tuple[str, tuple[Relative, ...]]] = [(pid, ())]
+    for _ in range(MAX_ANCESTRY):
+        nxt: list[tuple[str, tuple[Relative, ...]]] = []
+        for child, path in frontier:
+            row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (child,)).fetchone()
+            for parent in parents_of(conn, child, None if row is None else row[0], limit=50):
+                if parent.id in seen:
+                    continue
+                seen.add(parent.id)
+                if parent.status == "rejected":
+                    found.append(Ancestor(parent, path))
+                elif parent.status == "pending":
+                    nxt.append((parent.id, (*path, parent)))
+        if not nxt:
+            break
+        frontier = nxt
+    return found
 
 
 def ingested_commits(conn: sqlite3.Connection, shas: list[str]) -> dict[str, str]:

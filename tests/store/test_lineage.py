@@ -258,3 +258,35 @@ def test_a_children_page_with_other_filters_starts_from_the_parent_index(family,
     plan = " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
     assert "INDEX proposals_parent" in plan, plan
     assert "proposals_status" not in plan and "proposals_agent" not in plan, plan
+
+
+def test_a_rejected_grandparent_blocks_through_a_pending_parent(only_lineage_gate):
+    store = only_lineage_gate
+    root = native(store, 0)
+    mid = native(store, 1, parent=root[:12])
+    leaf = native(store, 2, parent=mid[:12])
+    store.reject(root, reason="reads the labels", actor="alice")
+    assert store.gates(leaf) == [
+        f"descends from rejected proposal {root[:12]} through pending {mid[:12]}"]
+    with pytest.raises(GateError):
+        store.approve(leaf, reason="fine", actor="bob")
+    # A reviewer who approves the middle one (overriding its own gate) vouches for the line.
+    store.approve(mid, reason="fine", actor="bob", override="it drops the label read")
+    assert store.gates(leaf) == []
+    store.undo(mid, actor="bob")
+    store.reject(mid, reason="same hack", actor="bob")
+    assert store.gates(leaf) == [f"builds on rejected proposal {mid[:12]}"]
+
+
+def test_the_walk_up_survives_cycles_and_names_each_rejection_once(only_lineage_gate):
+    store = only_lineage_gate
+    a = native(store, 0)
+    b_prop = native(store, 1, parent=a[:12])
+    c = native(store, 2, parent=b_prop[:12])
+    # Ids are content hashes, so no ingest makes a cycle; an agent's `parent` references can
+    # still form one across proposal kinds, so make one in SQL: a <- b <- c, and b <- a.
+    store.conn.execute("UPDATE proposals SET parent = ? WHERE id = ?", (b_prop[:12], a))
+    assert store.gates(c) == []
+    store.reject(a, reason="hack", actor="alice")
+    assert store.gates(c) == [
+        f"descends from rejected proposal {a[:12]} through pending {b_prop[:12]}"]
