@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store import checks
-from store.lineage import rejected_ancestors
+from store.lineage import MAX_ANCESTRY, MAX_VISITED, rejected_ancestors
 from store.proposals import current_diff_sha
 
 
@@ -92,7 +92,7 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
         if high:
             out.append(f"unresolved high-severity checks: {', '.join(sorted(set(high)))}")
     if policy.block_rejected_parent:
-        ancestors = rejected_ancestors(conn, pid)
+        ancestors, complete = rejected_ancestors(conn, pid)
         direct = [a.rejected.id[:12] for a in ancestors if not a.through]
         if direct:
             out.append(f"builds on rejected {_plural(len(direct))} {', '.join(direct)}")
@@ -101,6 +101,10 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
                 between = ", ".join(r.id[:12] for r in a.through)
                 out.append(f"descends from rejected proposal {a.rejected.id[:12]} through "
                            f"pending {between}")
+        if not complete:
+            # Failing closed: an agent could hide a rejected ancestor past the walk's reach.
+            out.append("its pending ancestry is too large to check for rejected proposals "
+                       f"(over {MAX_ANCESTRY} generations or {MAX_VISITED:,} proposals)")
     return out
 
 

@@ -25,8 +25,9 @@ SANDBOX_FORMAT = "sandbox_finding"
 GIT_FORMAT = "git_commit"  # reviewer.ingest.commits.SOURCE_FORMAT
 _HEX = re.compile(r"[0-9a-f]{12,64}")
 _COLUMNS = "id, status, agent, title"
-# Generations the gate walks up; a git chain of agents' commits is rarely deeper.
+# How far the gate walks up: generations, and proposals in all (each costs a few lookups).
 MAX_ANCESTRY = 100
+MAX_VISITED = 2_000
 
 
 @dataclass(frozen=True)
@@ -197,13 +198,15 @@ class Ancestor:
     through: tuple[Relative, ...]  # nearest first; empty for a direct parent
 
 
-def rejected_ancestors(conn: sqlite3.Connection, pid: str) -> list[Ancestor]:
-    """Rejected proposals pid descends from, through parents nobody approved.
+def rejected_ancestors(conn: sqlite3.Connection, pid: str) -> tuple[list[Ancestor], bool]:
+    """Rejected proposals pid descends from, through parents nobody approved; and whether the
+    walk saw every such ancestor (False past MAX_ANCESTRY generations or MAX_VISITED
+    proposals, so a caller can fail closed).
 
     An agent could otherwise launder a rejected hack through a pending intermediate: the
     walk goes up through pending proposals and stops at approved ones, where a reviewer
-    vouched for the line (with an override, if its own parent was rejected). Depth is
-    capped and each proposal is visited once, since `parent` references can form cycles.
+    vouched for the line (with an override, if its own parent was rejected). Each proposal
+    is visited once, since `parent` references can form cycles.
     """
     found: list[Ancestor] = []
     seen = {pid}
@@ -220,10 +223,12 @@ def rejected_ancestors(conn: sqlite3.Connection, pid: str) -> list[Ancestor]:
                     found.append(Ancestor(parent, path))
                 elif parent.status == "pending":
                     nxt.append((parent.id, (*path, parent)))
+            if len(seen) > MAX_VISITED:
+                return found, False
         if not nxt:
-            break
+            return found, True
         frontier = nxt
-    return found
+    return found, False
 
 
 def ingested_commits(conn: sqlite3.Connection, shas: list[str]) -> dict[str, str]:

@@ -290,3 +290,20 @@ def test_the_walk_up_survives_cycles_and_names_each_rejection_once(only_lineage_
     store.reject(a, reason="hack", actor="alice")
     assert store.gates(c) == [
         f"descends from rejected proposal {a[:12]} through pending {b_prop[:12]}"]
+
+
+def test_an_ancestry_past_the_walk_fails_closed(only_lineage_gate, monkeypatch):
+    import store.lineage as lineage_module
+
+    reviewed = only_lineage_gate
+    chain = [native(reviewed, 0)]
+    for i in range(1, 6):
+        chain.append(native(reviewed, i, parent=chain[-1][:12]))
+    assert reviewed.gates(chain[-1]) == []
+    monkeypatch.setattr(lineage_module, "MAX_ANCESTRY", 3)
+    [gate] = reviewed.gates(chain[-1])
+    assert gate.startswith("its pending ancestry is too large to check for rejected proposals")
+    monkeypatch.setattr(lineage_module, "MAX_ANCESTRY", 100)
+    monkeypatch.setattr(lineage_module, "MAX_VISITED", 2)
+    assert reviewed.gates(chain[-1]) == [gate]
+    assert reviewed.gates(chain[1]) == []  # one generation up: within both limits
