@@ -59,12 +59,13 @@ class DiffScreen(Screen[None]):
         diff = row["diff"] if self.from_parent is None else self.from_parent.diff
         self.document = build(diff, allow_list(row["harness"]))
         flagged = sum(1 for f in self.document.files if f.flagged)
-        head = f"diff {(row['diff_sha256'] or 'none')[:12]}  {short(row['title'], 80)}"
+        head = f"diff {(row['diff_sha256'] or 'none')[:12]}"
         if self.from_parent is not None:
             parent = self.from_parent.parent
-            head = (f"from parent {parent.id[:12]} ({parent.status}) "
-                    f"to {self.proposal_id[:12]}  {short(row['title'], 60)}")
-        head += f"   {len(self.document.files)} files, {flagged} flagged"
+            head = f"from parent {parent.id[:12]} ({parent.status}) to {self.proposal_id[:12]}"
+        # The title goes last, where a narrow terminal cuts it rather than the counts.
+        head += (f"   {len(self.document.files)} files, {flagged} flagged   "
+                 f"{short(row['title'], 80)}")
         yield Static(Text(head, style="bold"), id="diff-head")
         with Horizontal(id="diff-main"):
             options = [
