@@ -64,7 +64,8 @@ class DiffScreen(Screen[None]):
             parent = self.from_parent.parent
             head = f"from parent {parent.id[:12]} ({parent.status}) to {self.proposal_id[:12]}"
         # The title goes last, where a narrow terminal cuts it rather than the counts.
-        head += (f"   {len(self.document.files)} files, {flagged} flagged   "
+        files = len(self.document.files)
+        head += (f"   {files} file{'' if files == 1 else 's'}, {flagged} flagged   "
                  f"{short(row['title'], 80)}")
         yield Static(Text(head, style="bold"), id="diff-head")
         with Horizontal(id="diff-main"):

@@ -144,4 +144,4 @@ async def test_D_shows_what_the_code_changes_from_the_parent(samples_store):
         assert isinstance(app.screen, DiffScreen) and app.screen.from_parent is not None
         text = screen_text(app)
         assert f"from parent {parent[:12]} (pending) to {child[:12]}" in text
-        assert "+peek = 2" in text and "1 files, 0 flagged" in text
+        assert "+peek = 2" in text and "1 file, 0 flagged" in text
