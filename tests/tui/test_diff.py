@@ -53,14 +53,19 @@ async def test_a_10k_line_diff_renders_only_what_is_visible():
     store.close()
 
 
+async def open_diff(pilot, pid: str) -> DiffView:
+    """Push the diff screen of `pid` and return its view once drawn."""
+    pilot.app.push_screen(DiffScreen(pid))
+    await pilot.pause()
+    return pilot.app.screen.query_one(DiffView)
+
+
 async def test_opening_a_10k_line_diff_highlights_only_the_lines_on_screen():
     body = "".join(f"value_{i} = compute({i})\n" for i in range(10_000))
     store, pid = store_with_diff(new_file_diff("methods/big.py", body))
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(DiffScreen(pid))
-        await pilot.pause()
-        view = app.screen.query_one(DiffView)
+        view = await open_diff(pilot, pid)
         text = screen_text(app)
         assert "+value_0 = compute(0)" in text and "+value_30 = compute(30)" in text
         # Pygments ran once per line drawn, and the document made only the lines read.
@@ -82,9 +87,7 @@ async def test_a_huge_line_is_drawn_plain_and_short_lines_stay_highlighted():
     store, pid = store_with_diff(new_file_diff("methods/ops.py", f"a = 1\n{huge}\nb = 2\n"))
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(DiffScreen(pid))
-        await pilot.pause()
-        view = app.screen.query_one(DiffView)
+        view = await open_diff(pilot, pid)
         text = screen_text(app)
         assert "+a = 1" in text and "+x = +-+-" in text and "+b = 2" in text
         # The two short lines went through Pygments; the 500,000-character one did not.
