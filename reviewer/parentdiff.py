@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reviewer.checks.bases import BaseReader
 from reviewer.gitenv import isolated_env
-from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_diff, validate
+from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_validated, validate
 from store import ReviewStore
 from store.lineage import Relative
 
@@ -87,7 +87,7 @@ def _after(diff: bytes, policy: DiffPolicy, bases: BaseReader, what: str) -> dic
                     target = base / change.path
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(text.encode("utf-8"))
-            apply_diff(diff, base, out, policy)
+            apply_validated(diff, changes, base, out, policy)
             return {c.path: (out / c.path).read_bytes().decode("utf-8", "replace")
                     for c in changes}  # fmt: skip
     except DiffRefused as exc:

@@ -213,7 +213,13 @@ def apply_diff(diff: bytes, base: Path, dest: Path, policy: DiffPolicy) -> list[
     `dest` must not exist yet. On refusal it may be left half-made; callers use a
     fresh temporary folder and throw it away.
     """
-    changes = validate(diff, policy)
+    return apply_validated(diff, validate(diff, policy), base, dest, policy)
+
+
+def apply_validated(
+    diff: bytes, changes: list[FileChange], base: Path, dest: Path, policy: DiffPolicy
+) -> list[FileChange]:
+    """`apply_diff` for a diff whose `changes` the caller already has from `validate`."""
     before = _snapshot(base)
     dest.mkdir(parents=True)
     for rel, data in before.items():
