@@ -8,6 +8,7 @@ undo that leaves a published record without its decision withdraws the record.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from reviewer.publish import PublishError, PublishResult, load_config, publish, publish_rejection
 from reviewer.publish.withdraw import WithdrawResult, withdraw
@@ -24,8 +25,11 @@ class Outcome:
     published: PublishResult | None = None
     publish_error: str | None = None
     withdrawn: WithdrawResult | None = None
-    # After a rejection: pending proposals that build on it, whose approval it now gates.
+    # After a rejection: pending proposals that build on it, and all those that descend from
+    # it through pending ones (whose approval it now gates), and whether that count is whole.
     pending_children: int = 0
+    pending_line: int = 0
+    line_complete: bool = True
 
 
 def decide(
@@ -47,18 +51,25 @@ def decide(
     pid = event.proposal_id
     assert pid is not None
     status = store.get(pid)["status"]
-    children = store.pending_children(pid) if status == "rejected" else 0
+    line = _line(store, pid) if status == "rejected" else {}
     try:
         if not config.enabled:
-            return Outcome(event, status, pending_children=children)
+            return Outcome(event, status, **line)
         if status == "approved":
             return Outcome(event, status, published=publish(store, pid, actor=actor, config=config))
         if status == "rejected" and config.rejected:
             publish_rejection(store, pid, actor=actor, config=config)
     # OSError too (the publish lock, a full disk): the decision stands either way.
     except (PublishError, OSError) as exc:
-        return Outcome(event, status, publish_error=str(exc), pending_children=children)
-    return Outcome(event, status, pending_children=children)
+        return Outcome(event, status, publish_error=str(exc), **line)
+    return Outcome(event, status, **line)
+
+
+def _line(store: ReviewStore, pid: str) -> dict[str, Any]:
+    """The pending proposals a rejection of pid now gates, as Outcome's fields."""
+    total, complete = store.pending_line(pid)
+    return {"pending_children": store.pending_children(pid), "pending_line": total,
+            "line_complete": complete}
 
 
 def undo(store: ReviewStore, ref: str, *, actor: str, reason: str | None = None) -> Outcome:

@@ -287,10 +287,17 @@ def held_up(record: AgentRecord) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
 
-def children_note(count: int, pid: str) -> str:
-    """After a rejection: the pending proposals that name it as their parent."""
+def children_note(count: int, pid: str, line: int | None = None, complete: bool = True) -> str:
+    """After a rejection: the pending proposals that name it as their parent, and how many
+    more pending ones descend from it through them (whose approval the rejection gates too)."""
     noun = "proposal builds" if count == 1 else "proposals build"
-    return f"{count} pending {noun} on {pid[:12]}"
+    note = f"{count} pending {noun} on {pid[:12]}"
+    more = 0 if line is None else line - count
+    if more > 0 or not complete:
+        least = "" if complete else "at least "
+        verb = "descends" if more == 1 and complete else "descend"
+        note += f", and {least}{more} more {verb} from it through pending ones"
+    return note
 
 
 def relative_text(item: dict[str, Any], title_width: int = 80) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.errors import StoreError
-from store.lineage import rejected_parents
+from store.lineage import descends_from_rejected
 from store.risk import risk_score
 
 SEVERITIES = ("high", "medium", "low")
@@ -177,7 +177,7 @@ def refresh_risk(conn: sqlite3.Connection, pid: str) -> float:
         None if claimed is None else claimed[0],
         open_checks,
         latest_verdict(conn, pid),
-        bool(rejected_parents(conn, pid)),
+        descends_from_rejected(conn, pid),
     )
     conn.execute(
         "UPDATE proposals SET risk = ?, flags = ? WHERE id = ? AND (risk IS NOT ? OR flags != ?)",

@@ -180,16 +180,6 @@ def lineage(conn: sqlite3.Connection, pid: str, limit: int = 20) -> Lineage:
     return Lineage(parent, parents_of(conn, pid, parent, limit), children, total)
 
 
-def rejected_parents(
-    conn: sqlite3.Connection, pid: str, ref: str | None = None
-) -> list[Relative]:
-    """The parents of pid that a reviewer rejected; `ref` stands in for a row not yet stored."""
-    if ref is None:
-        row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
-        ref = None if row is None else row[0]
-    return [r for r in parents_of(conn, pid, ref, limit=50) if r.status == "rejected"]
-
-
 @dataclass(frozen=True)
 class Ancestor:
     """A rejected proposal up the line, and the unapproved ones between it and the start."""
@@ -198,7 +188,9 @@ class Ancestor:
     through: tuple[Relative, ...]  # nearest first; empty for a direct parent
 
 
-def rejected_ancestors(conn: sqlite3.Connection, pid: str) -> tuple[list[Ancestor], bool]:
+def rejected_ancestors(
+    conn: sqlite3.Connection, pid: str, ref: str | None = None, *, first: bool = False
+) -> tuple[list[Ancestor], bool]:
     """Rejected proposals pid descends from, through parents nobody approved; and whether the
     walk saw every such ancestor (False past MAX_ANCESTRY generations or MAX_VISITED
     proposals, so a caller can fail closed).
@@ -206,21 +198,29 @@ def rejected_ancestors(conn: sqlite3.Connection, pid: str) -> tuple[list[Ancesto
     An agent could otherwise launder a rejected hack through a pending intermediate: the
     walk goes up through pending proposals and stops at approved ones, where a reviewer
     vouched for the line (with an override, if its own parent was rejected). Each proposal
-    is visited once, since `parent` references can form cycles.
+    is visited once, since `parent` references can form cycles. `ref` stands in for pid's
+    own `parent` when its row is not stored yet; with `first`, the walk ends at the first
+    rejected ancestor it finds.
     """
     found: list[Ancestor] = []
     seen = {pid}
     frontier: list[tuple[str, tuple[Relative, ...]]] = [(pid, ())]
-    for _ in range(MAX_ANCESTRY):
+    for generation in range(MAX_ANCESTRY):
         nxt: list[tuple[str, tuple[Relative, ...]]] = []
         for child, path in frontier:
-            row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (child,)).fetchone()
-            for parent in parents_of(conn, child, None if row is None else row[0], limit=50):
+            if generation == 0 and ref is not None:
+                parent_ref: str | None = ref
+            else:
+                row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (child,)).fetchone()
+                parent_ref = None if row is None else row[0]
+            for parent in parents_of(conn, child, parent_ref, limit=50):
                 if parent.id in seen:
                     continue
                 seen.add(parent.id)
                 if parent.status == "rejected":
                     found.append(Ancestor(parent, path))
+                    if first:
+                        return found, True
                 elif parent.status == "pending":
                     nxt.append((parent.id, (*path, parent)))
             if len(seen) > MAX_VISITED:
@@ -229,6 +229,37 @@ def rejected_ancestors(conn: sqlite3.Connection, pid: str) -> tuple[list[Ancesto
             return found, True
         frontier = nxt
     return found, False
+
+
+def descends_from_rejected(conn: sqlite3.Connection, pid: str, ref: str | None = None) -> bool:
+    """Whether the rejected-parent gate blocks pid: a rejected ancestor through pending ones,
+    or an ancestry too large to check (which the gate fails closed on too)."""
+    found, complete = rejected_ancestors(conn, pid, ref, first=True)
+    return bool(found) or not complete
+
+
+def through_pending(conn: sqlite3.Connection, pid: str) -> tuple[list[Relative], bool]:
+    """The proposals whose walk up reaches pid through pending ones only, nearest first: its
+    children, and the children of each pending one among them, and so on; and whether every
+    one was found (False past MAX_VISITED). A change of pid's status moves the
+    rejected-ancestor gate and risk points of exactly these."""
+    found: list[Relative] = []
+    seen = {pid}
+    frontier = [pid]
+    while frontier:
+        nxt = []
+        for node in frontier:
+            for child in children_of(conn, node, limit=-1)[0]:
+                if child.id in seen:
+                    continue
+                if len(seen) > MAX_VISITED:
+                    return found, False
+                seen.add(child.id)
+                found.append(child)
+                if child.status == "pending":
+                    nxt.append(child.id)
+        frontier = nxt
+    return found, True
 
 
 def ingested_commits(conn: sqlite3.Connection, shas: list[str]) -> dict[str, str]:
@@ -241,11 +272,6 @@ def ingested_commits(conn: sqlite3.Connection, shas: list[str]) -> dict[str, str
             f"({', '.join('?' * len(chunk))}) AND source_format = '{GIT_FORMAT}'", chunk,
         ).fetchall())  # fmt: skip
     return found
-
-
-def child_ids(conn: sqlite3.Connection, pid: str) -> list[str]:
-    """Every proposal that names pid as its parent."""
-    return [r.id for r in children_of(conn, pid, limit=-1)[0]]
 
 
 def _unique(found: list[Relative]) -> list[Relative]:

@@ -23,12 +23,12 @@ from store.gates import GatePolicy, gating_rerun, unmet
 from store.jobs import JobQueue
 from store.lineage import (
     Lineage,
-    child_ids,
     child_refs,
     children_of,
+    descends_from_rejected,
     ingested_commits,
     lineage,
-    rejected_parents,
+    through_pending,
 )
 from store.model import NewProposal
 from store.proposals import (
@@ -340,7 +340,7 @@ class ReviewStore:
                 checks = None  # left to the caller's record_checks, which reports why
         if checks is not None:
             # What refresh_risk would compute: every finding is open, and nothing was rerun.
-            rejected = bool(row["parent"]) and bool(rejected_parents(self.conn, pid, row["parent"]))
+            rejected = bool(row["parent"]) and descends_from_rejected(self.conn, pid, row["parent"])
             row["risk"] = risk_score(
                 row["claimed_pgr"], [c["severity"] for c in checks], None, rejected
             )
@@ -695,6 +695,12 @@ class ReviewStore:
         """How many pending proposals name this one as their parent."""
         return children_of(self.conn, self.resolve(ref), 0, status="pending")[1]
 
+    def pending_line(self, ref: str) -> tuple[int, bool]:
+        """How many pending proposals descend from this one through pending ones (those whose
+        approval a rejection of it gates), and whether that count is complete."""
+        found, complete = through_pending(self.conn, self.resolve(ref))
+        return sum(r.status == "pending" for r in found), complete
+
     def approve(
         self, ref: str, *, reason: str, actor: str, override: str | None = None
     ) -> audit.Event:
@@ -825,10 +831,11 @@ class ReviewStore:
             "UPDATE proposals SET status = ?, updated_at = ? WHERE id = ?",
             (status, self.clock(), pid),
         )
-        if "rejected" in (before, status) and before != status:
-            # The proposals that build on it gain or lose their rejected-parent risk points.
-            for child in child_ids(self.conn, pid):
-                checks_table.refresh_risk(self.conn, child)
+        if before != status:
+            # The proposals whose walk up passes it gain or lose their rejected-ancestor points;
+            # past the walk's reach a few keep stale points until their own next refresh.
+            for relative in through_pending(self.conn, pid)[0]:
+                checks_table.refresh_risk(self.conn, relative.id)
 
     # -- jobs and audit -----------------------------------------------------------
 

@@ -137,8 +137,9 @@ def _decide(
     click.echo(f"{outcome.status} {event.proposal_id} (audit seq {event.seq})")
     if outcome.pending_children:
         pid = event.proposal_id
-        note = children_note(outcome.pending_children, pid)
-        click.echo(f"{note}; `reviewer show {pid[:12]}` lists them", err=True)
+        note = children_note(outcome.pending_children, pid, outcome.pending_line,
+                             outcome.line_complete)
+        click.echo(f"{note}; `reviewer show {pid[:12]}` lists those that build on it", err=True)
     if outcome.published is not None and not outcome.published.unchanged:
         click.echo(f"published to {outcome.published.folder}")
     if outcome.publish_error is not None:

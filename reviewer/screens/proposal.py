@@ -279,7 +279,8 @@ class ProposalScreen(Screen[None]):
         else:
             self._after_write(f"{outcome.status} {pid}")
         if outcome.pending_children:
-            self.notify(children_note(outcome.pending_children, pid), title="lineage",
+            self.notify(children_note(outcome.pending_children, pid, outcome.pending_line,
+                                      outcome.line_complete), title="lineage",
                         severity="warning", markup=False)
         if outcome.publish_error is not None:
             self._publish_warning(f"the decision stands but publishing failed: "

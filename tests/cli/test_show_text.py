@@ -118,15 +118,21 @@ def test_lineage_both_ways_and_the_note_after_rejecting_a_parent(run, tmp_path):
     kid_file = tmp_path / "kid.json"
     kid_file.write_text(json.dumps(native(2, parent=root[:12])))
     kid = ingest_ids(run, kid_file)[0]
+    grandkid_file = tmp_path / "grandkid.json"
+    grandkid_file.write_text(json.dumps(native(4, parent=kid[:12])))
+    grandkid = ingest_ids(run, grandkid_file)[0]
     orphan_file = tmp_path / "orphan.json"
     orphan_file.write_text(json.dumps(native(3, parent="nothing-here")))
     orphan = ingest_ids(run, orphan_file)[0]
 
     rejected = run("reject", root, "--reason", "reads the labels")
     assert rejected.exit_code == 0
-    assert f"1 pending proposal builds on {root[:12]}; `reviewer show {root[:12]}` lists them" in (
-        rejected.stderr
-    )
+    assert (f"1 pending proposal builds on {root[:12]}, and 1 more descends from it through "
+            f"pending ones; `reviewer show {root[:12]}` lists those that build on it"
+            ) in rejected.stderr
+    out = run("show", grandkid).output
+    assert (f"  - descends from rejected proposal {root[:12]} through pending {kid[:12]}"
+            in out)
     out = run("show", root).output
     assert f"built on by 1:\n  {kid[:12]} (pending, agent-2): Confidence loss variant 2" in out
     out = run("show", kid).output

@@ -213,6 +213,60 @@ def test_a_child_stored_after_the_rejection_carries_the_points(mem_store):
     assert mem_store.get(a)["risk"] == mem_store.get(b)["risk"] + REJECTED_PARENT_POINTS
 
 
+def test_risk_points_reach_down_the_line_through_pending_proposals(mem_store):
+    root = native(mem_store, 0)
+    mid = native(mem_store, 1, parent=root[:12])
+    leaf = native(mem_store, 2, parent=mid[:12])
+    below_leaf = native(mem_store, 3, parent=leaf[:12])
+    line = (mid, leaf, below_leaf)
+    for pid in line:
+        mem_store.record_checks(pid, "static", [], actor="checker")
+    risk = {pid: mem_store.get(pid)["risk"] for pid in line}
+
+    def points() -> list[float]:
+        return [round(mem_store.get(pid)["risk"] - risk[pid], 2) for pid in line]
+
+    mem_store.reject(root, reason="reads the labels", actor="alice")
+    assert points() == [REJECTED_PARENT_POINTS] * 3
+    assert mem_store.pending_children(root) == 1
+    assert mem_store.pending_line(root) == (3, True)
+    # A reviewer who approves the middle one vouches for the line below it.
+    mem_store.approve(mid, reason="fine", actor="bob", override="it drops the label read")
+    assert points() == [REJECTED_PARENT_POINTS, 0.0, 0.0]
+    assert mem_store.pending_line(root) == (0, True)
+    mem_store.undo(mid, actor="bob")
+    assert points() == [REJECTED_PARENT_POINTS] * 3
+    mem_store.undo(root, actor="alice")
+    assert points() == [0.0, 0.0, 0.0]
+
+
+def test_a_proposal_stored_below_a_pending_child_of_a_rejection_carries_the_points(mem_store):
+    root = native(mem_store, 0)
+    mid = native(mem_store, 1, parent=root[:12])
+    mem_store.reject(root, reason="hack", actor="alice")
+    claim = {"pgr": 0.6, "pgr_se": 0.02, "seeds": [1, 2, 3]}
+    below = make_proposal(5, parent=mid[:12], claimed=claim)
+    apart = make_proposal(6, parent="elsewhere", claimed=claim)
+    checker = lambda row: IngestChecks(source="static", checks=[], code="")  # noqa: E731
+    [result] = mem_store.add_proposal_groups([[below, apart]], actor="ingest", checker=checker)
+    a, b = result.added
+    assert mem_store.get(a)["risk"] == mem_store.get(b)["risk"] + REJECTED_PARENT_POINTS
+    assert mem_store.pending_line(root) == (2, True)
+
+
+def test_the_walk_down_survives_cycles_and_says_when_it_stopped_short(mem_store, monkeypatch):
+    import store.lineage as lineage_module
+
+    a = native(mem_store, 0)
+    kids = [native(mem_store, i, parent=a[:12]) for i in range(1, 5)]
+    grandkid = native(mem_store, 9, parent=kids[0][:12])
+    mem_store.conn.execute("UPDATE proposals SET parent = ? WHERE id = ?", (grandkid[:12], a))
+    assert mem_store.pending_line(a) == (5, True)  # a itself is not counted again
+    monkeypatch.setattr(lineage_module, "MAX_VISITED", 3)
+    count, complete = mem_store.pending_line(a)
+    assert not complete and count < 5
+
+
 # -- the queue filter ---------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from reviewer.present import (
     active_rerun_id,
     age,
     checks_by_severity,
+    children_note,
     duplicate_target,
     lineage_line,
     log_tail_lines,
@@ -278,3 +279,13 @@ def test_lineage_line_is_clean_and_says_what_it_found():
     assert lineage_line({"parent": None, "parents": [], "children": [],
                          "children_total": 0}) == ""
     assert lineage_line(None) == ""
+
+
+def test_the_note_after_a_rejection_counts_the_line_below_it():
+    pid = "ab" * 32
+    assert children_note(1, pid) == f"1 pending proposal builds on {pid[:12]}"
+    assert children_note(2, pid, 2) == f"2 pending proposals build on {pid[:12]}"
+    assert children_note(2, pid, 5) == (
+        f"2 pending proposals build on {pid[:12]}, and 3 more descend from it through pending ones")
+    assert children_note(1, pid, 2, complete=False).endswith(
+        ", and at least 1 more descend from it through pending ones")
