@@ -74,14 +74,20 @@ def test_errors_keep_file_order_across_transactions(store, tmp_path, monkeypatch
     assert store.verify().ok
 
 
+def store_and_clash(store: ReviewStore) -> NewProposal:
+    """Store a finding with one diff; return the same finding with another, which conflicts."""
+
+    def finding(diff: bytes) -> NewProposal:
+        return NewProposal(agent="s", title="t", summary="c", harness="w2s-sandbox",
+                           source_format="sandbox_finding", original={"id": 7, "title": "t"},
+                           diff=diff)
+
+    store.add_proposals([finding(b"one")], actor="a")
+    return finding(b"two")
+
+
 def test_store_groups_return_each_groups_outcome_in_place(mem_store):
-    stored = NewProposal(agent="s", title="t", summary="c", harness="w2s-sandbox",
-                         source_format="sandbox_finding", original={"id": 7, "title": "t"},
-                         diff=b"one")
-    mem_store.add_proposals([stored], actor="a")
-    clash = NewProposal(agent="s", title="t", summary="c", harness="w2s-sandbox",
-                        source_format="sandbox_finding", original={"id": 7, "title": "t"},
-                        diff=b"two")
+    clash = store_and_clash(mem_store)
     outcomes = mem_store.add_proposal_groups(
         [[make_proposal(1)], [make_proposal(2), clash], [make_proposal(3)]], actor="a"
     )
@@ -117,13 +123,7 @@ def test_a_clean_batch_takes_no_savepoint(store):
 
 
 def test_a_failing_group_sends_the_batch_to_a_new_transaction_of_one_savepoint_each(store):
-    stored = NewProposal(agent="s", title="t", summary="c", harness="w2s-sandbox",
-                         source_format="sandbox_finding", original={"id": 7, "title": "t"},
-                         diff=b"one")
-    store.add_proposals([stored], actor="a")
-    clash = NewProposal(agent="s", title="t", summary="c", harness="w2s-sandbox",
-                        source_format="sandbox_finding", original={"id": 7, "title": "t"},
-                        diff=b"two")
+    clash = store_and_clash(store)
     groups = [[make_proposal(1)], [clash], [make_proposal(2)]]
     outcomes, seen = traced(store, lambda: store.add_proposal_groups(groups, actor="a"))
     assert [type(o).__name__ for o in outcomes] == ["AddResult", "Conflict", "AddResult"]

@@ -201,16 +201,19 @@ def test_a_rejected_parent_adds_risk_points_until_the_rejection_is_undone(mem_st
     assert mem_store.get(kid)["risk"] == risk[kid]
 
 
-def test_a_child_stored_after_the_rejection_carries_the_points(mem_store):
+@pytest.mark.parametrize("through_pending", [False, True])
+def test_a_proposal_stored_after_the_rejection_carries_the_points(mem_store, through_pending):
     root = native(mem_store, 0)
+    mid = native(mem_store, 1, parent=root[:12])
     mem_store.reject(root, reason="hack", actor="alice")
     claim = {"pgr": 0.6, "pgr_se": 0.02, "seeds": [1, 2, 3]}
-    twin_a = make_proposal(5, parent=root[:12], claimed=claim)
-    twin_b = make_proposal(6, parent="elsewhere", claimed=claim)
+    below = make_proposal(5, parent=(mid if through_pending else root)[:12], claimed=claim)
+    apart = make_proposal(6, parent="elsewhere", claimed=claim)
     checker = lambda row: IngestChecks(source="static", checks=[], code="")  # noqa: E731
-    [result] = mem_store.add_proposal_groups([[twin_a, twin_b]], actor="ingest", checker=checker)
+    [result] = mem_store.add_proposal_groups([[below, apart]], actor="ingest", checker=checker)
     a, b = result.added
     assert mem_store.get(a)["risk"] == mem_store.get(b)["risk"] + REJECTED_PARENT_POINTS
+    assert mem_store.pending_line(root) == (2, True)
 
 
 def test_risk_points_reach_down_the_line_through_pending_proposals(mem_store):
@@ -238,20 +241,6 @@ def test_risk_points_reach_down_the_line_through_pending_proposals(mem_store):
     assert points() == [REJECTED_PARENT_POINTS] * 3
     mem_store.undo(root, actor="alice")
     assert points() == [0.0, 0.0, 0.0]
-
-
-def test_a_proposal_stored_below_a_pending_child_of_a_rejection_carries_the_points(mem_store):
-    root = native(mem_store, 0)
-    mid = native(mem_store, 1, parent=root[:12])
-    mem_store.reject(root, reason="hack", actor="alice")
-    claim = {"pgr": 0.6, "pgr_se": 0.02, "seeds": [1, 2, 3]}
-    below = make_proposal(5, parent=mid[:12], claimed=claim)
-    apart = make_proposal(6, parent="elsewhere", claimed=claim)
-    checker = lambda row: IngestChecks(source="static", checks=[], code="")  # noqa: E731
-    [result] = mem_store.add_proposal_groups([[below, apart]], actor="ingest", checker=checker)
-    a, b = result.added
-    assert mem_store.get(a)["risk"] == mem_store.get(b)["risk"] + REJECTED_PARENT_POINTS
-    assert mem_store.pending_line(root) == (2, True)
 
 
 def test_the_walk_down_survives_cycles_and_says_when_it_stopped_short(mem_store, monkeypatch):
