@@ -80,6 +80,9 @@ class Filters:
     # Proposals that build on one: its rowid, and the `parent` values that name it
     # (store.lineage.child_refs).
     children_of: tuple[int, tuple[str, ...]] | None = None
+    # Only these rows (a proposal's line, store.lineage.through_pending: at most a few
+    # thousand, found by rowid).
+    rows: tuple[int, ...] | None = None
 
     def where(self, walk: frozenset[str] = frozenset()) -> tuple[str, list[Any]]:
         """The WHERE clause; a filter named in `walk` is written so no index serves it.
@@ -91,7 +94,7 @@ class Filters:
         clauses: list[str] = []
         params: list[Any] = []
         # A few children found by the parent index beat 80,000 pending rows found by status.
-        by_parent = self.children_of is not None and "parent" not in walk
+        by_parent = (self.children_of is not None and "parent" not in walk) or self.rows is not None
         if self.status is not None:
             if self.status not in STATUSES:
                 raise ValueError(
@@ -122,6 +125,9 @@ class Filters:
             column = "+parent" if "parent" in walk else "parent"
             clauses.append(f"{column} IN ({', '.join('?' * len(names))}) AND rowid != ?")
             params += [*names, rowid]
+        if self.rows is not None:
+            clauses.append(f"rowid IN ({', '.join('?' * len(self.rows))})")
+            params += self.rows
         if self.text:
             match = fts_query(self.text)
             if match is not None:
@@ -139,6 +145,7 @@ class Filters:
             and self.agent is None
             and self.verdict is None
             and self.children_of is None
+            and self.rows is None
         )
 
 

@@ -430,12 +430,15 @@ class ReviewStore:
         offset: int = 0,
         verdict: str | None = None,
         builds_on: str | None = None,
+        line: bool = False,
     ) -> list[dict[str, Any]]:
         """One page of proposals (no summary, diff or original), filtered and sorted.
 
-        `builds_on` (an id or prefix) keeps the proposals whose `parent` names that one.
+        `builds_on` (an id or prefix) keeps the proposals whose `parent` names that one;
+        with `line`, also those that descend from it through pending proposals (its
+        `through_pending` line: what a rejection of it gates, at most MAX_VISITED).
         """
-        filters = self._filters(status, agent, text, verdict, builds_on)
+        filters = self._filters(status, agent, text, verdict, builds_on, line)
         walk: set[str] = set()
         if filters.children_of is not None:
             # A parent with thousands of children: walk the sort's index, as for a common word.
@@ -465,13 +468,22 @@ class ReviewStore:
         text: str | None,
         verdict: str | None,
         builds_on: str | None,
+        line: bool = False,
     ) -> Filters:
-        children = None
-        if builds_on is not None:
-            refs = child_refs(self.conn, self.resolve(builds_on))
-            assert refs is not None  # resolve found the row
-            children = (refs[0], tuple(refs[1]))
-        return Filters(status, agent, text, verdict, children)
+        if builds_on is None:
+            if line:
+                raise ValueError("a line needs the proposal it starts from (builds_on)")
+            return Filters(status, agent, text, verdict)
+        pid = self.resolve(builds_on)
+        if line:
+            found = [r.id for r in through_pending(self.conn, pid)[0]]
+            rows = self.conn.execute(
+                f"SELECT rowid FROM proposals WHERE id IN ({', '.join('?' * len(found))})", found
+            ).fetchall()
+            return Filters(status, agent, text, verdict, rows=tuple(r[0] for r in rows))
+        refs = child_refs(self.conn, pid)
+        assert refs is not None  # resolve found the row
+        return Filters(status, agent, text, verdict, (refs[0], tuple(refs[1])))
 
     def _change_stamp(self) -> tuple[int, int]:
         """Moves whenever this connection writes or another one commits."""
@@ -507,13 +519,14 @@ class ReviewStore:
         verdict: str | None = None,
         at_most: int | None = None,
         builds_on: str | None = None,
+        line: bool = False,
     ) -> int:
         """How many proposals pass the filters; with `at_most`, counting stops there.
 
         A capped count reads only that many index entries, so the queue can show a search's
         first page before it knows that 99,893 proposals match.
         """
-        filters = self._filters(status, agent, text, verdict, builds_on)
+        filters = self._filters(status, agent, text, verdict, builds_on, line)
         match = fts_query(text) if text else None
         if match is None or not filters.text_only:
             built = count_sql(filters) if at_most is None else count_at_most_sql(filters, at_most)

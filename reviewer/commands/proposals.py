@@ -65,6 +65,12 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
 @click.option(
     "--builds-on", metavar="ID", help="Only proposals whose parent names this one (lineage)."
 )
+@click.option(
+    "--line",
+    is_flag=True,
+    help="With --builds-on: also those that descend from it through pending proposals, "
+    "whose approval a rejection of it gates (at most 2,000).",
+)
 @click.option("--sort", type=click.Choice(sorted(SORTS)), default="risk", show_default=True)
 @click.option("--limit", type=click.IntRange(0, 100_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
@@ -77,14 +83,17 @@ def list_cmd(
     verdict: str | None,
     text: str | None,
     builds_on: str | None,
+    line: bool,
     sort: str,
     limit: int,
     offset: int,
     as_json: bool,
 ) -> None:
     """List proposals, riskiest first, a page at a time."""
+    if line and builds_on is None:
+        raise click.UsageError("--line needs --builds-on ID: the proposal the line starts from")
     filters = {"status": status, "agent": agent, "text": text, "verdict": verdict,
-               "builds_on": builds_on}  # fmt: skip
+               "builds_on": builds_on, "line": line}  # fmt: skip
     try:
         rows = ctx.store.list(sort=sort, limit=limit, offset=offset, **filters)
         total = None if as_json else ctx.store.count(**filters)
@@ -139,7 +148,10 @@ def _decide(
         pid = event.proposal_id
         note = children_note(outcome.pending_children, pid, outcome.pending_line,
                              outcome.line_complete)
-        click.echo(f"{note}; `reviewer show {pid[:12]}` lists those that build on it", err=True)
+        listing = (f"reviewer list --builds-on {pid[:12]} --line --status pending"
+                   if outcome.pending_line > outcome.pending_children or not outcome.line_complete
+                   else f"reviewer list --builds-on {pid[:12]} --status pending")
+        click.echo(f"{note}; `{listing}` lists them", err=True)
     if outcome.published is not None and not outcome.published.unchanged:
         click.echo(f"published to {outcome.published.folder}")
     if outcome.publish_error is not None:

@@ -128,8 +128,13 @@ def test_lineage_both_ways_and_the_note_after_rejecting_a_parent(run, tmp_path):
     rejected = run("reject", root, "--reason", "reads the labels")
     assert rejected.exit_code == 0
     assert (f"1 pending proposal builds on {root[:12]}, and 1 more descends from it through "
-            f"pending ones; `reviewer show {root[:12]}` lists those that build on it"
-            ) in rejected.stderr
+            f"pending ones; `reviewer list --builds-on {root[:12]} --line --status pending` "
+            "lists them") in rejected.stderr
+    listed = run("list", "--builds-on", root[:12], "--line", "--status", "pending", "--json")
+    assert {r["id"] for r in json.loads(listed.output)} == {kid, grandkid}
+    direct = run("list", "--builds-on", root[:12], "--json")
+    assert [r["id"] for r in json.loads(direct.output)] == [kid]
+    assert "--line needs --builds-on" in run("list", "--line").output
     out = run("show", grandkid).output
     assert (f"  - descends from rejected proposal {root[:12]} through pending {kid[:12]}"
             in out)

@@ -243,6 +243,33 @@ def test_risk_points_reach_down_the_line_through_pending_proposals(mem_store):
     assert points() == [0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("sort", ["risk", "newest", "title", "pgr", "status"])
+def test_the_line_lists_what_descends_through_pending_proposals_in_the_sort_order(mem_store,
+                                                                                  sort):
+    root = native(mem_store, 0)
+    k1 = native(mem_store, 1, parent=root[:12])
+    g1 = native(mem_store, 2, parent=k1[:12])
+    gg1 = native(mem_store, 3, parent=g1[:12])
+    k2 = native(mem_store, 4, parent=root[:12])
+    below_approved = native(mem_store, 5, parent=k2[:12])
+    for i in range(6, 12):
+        native(mem_store, i, parent="someone-else")
+    mem_store.approve(k2, reason="fine", actor="bob", override="checked by hand")
+    everything = [r["id"] for r in mem_store.list(sort=sort, limit=100)]
+    line = {k1, g1, gg1, k2}  # an approved one ends the line: below_approved is not in it
+    page = [r["id"] for r in mem_store.list(sort=sort, limit=100, builds_on=root, line=True)]
+    assert page == [pid for pid in everything if pid in line]
+    assert below_approved not in page
+    assert mem_store.count(builds_on=root, line=True) == 4
+    pending = mem_store.list(sort=sort, status="pending", builds_on=root[:8], line=True)
+    assert {r["id"] for r in pending} == {k1, g1, gg1}
+    assert mem_store.count(status="pending", builds_on=root, line=True) == 3
+    assert mem_store.list(builds_on=gg1, line=True) == []
+    assert mem_store.count(builds_on=gg1, line=True) == 0
+    assert [r["id"] for r in mem_store.list(builds_on=root, line=True, sort=sort, limit=2,
+                                            offset=1)] == page[1:3]
+
+
 def test_the_walk_down_survives_cycles_and_says_when_it_stopped_short(mem_store, monkeypatch):
     import store.lineage as lineage_module
 
