@@ -42,6 +42,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("reruns", "R", "reruns", "Reruns", "queue"),
     KeySpec("clear_search", "escape", "clear_search", "Clear search and lineage filter", "queue",
             show=False),
+    KeySpec("line", "l", "toggle_line", "Lineage: direct children or the whole line", "queue"),
     KeySpec("cursor_down", "j,down", "cursor_down", "Next row", "list", show=False),
     KeySpec("cursor_up", "k,up", "cursor_up", "Previous row", "list", show=False),
     KeySpec("page_down", "pagedown,space", "page_down", "Page down", "list", show=False),

@@ -39,6 +39,7 @@ class QueueScreen(Screen[None]):
         self.agent: str | None = None
         self.verdict: str | None = None
         self.builds_on: str | None = None  # a proposal id: show what names it as a parent
+        self.line = False  # with builds_on: also what descends from it through pending ones
         self.sort = "risk"  # the riskiest claims first (issue #6)
         self.text = ""
         self._stamp: tuple[Any, ...] | None = None
@@ -74,6 +75,7 @@ class QueueScreen(Screen[None]):
             "verdict": self.verdict,
             "text": self.text or None,
             "builds_on": self.builds_on,
+            "line": self.line and self.builds_on is not None,
         }
 
     def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
@@ -120,7 +122,10 @@ class QueueScreen(Screen[None]):
         blind = "   BLINDED" if app.blinded else ""
         who = f"   agent: {short(self.agent, 30)}" if self.agent else ""
         verdict = f"   verdict: {self.verdict}" if self.verdict else ""
-        lineage = f"   building on {self.builds_on[:12]}" if self.builds_on else ""
+        lineage = ""
+        if self.builds_on:
+            how = "descending through pending ones from" if self.line else "building on"
+            lineage = f"   {how} {self.builds_on[:12]}"
         counted = f"{total}" if exact else f"{total - 1}+"
         noun = "proposal" if counted == "1" else "proposals"
         bar = (
@@ -168,6 +173,8 @@ class QueueScreen(Screen[None]):
             return bool(self.text or self.builds_on) or shown
         if action == "open":
             return self.query_one(QueueTable).total > 0
+        if action == "toggle_line":
+            return self.builds_on is not None
         return True
 
     def action_open(self) -> None:
@@ -197,8 +204,15 @@ class QueueScreen(Screen[None]):
     def show_children(self, pid: str) -> None:
         """This queue, filtered to the proposals that name `pid` as their parent."""
         self.builds_on = pid
+        self.line = False
         self.reload()
         self.refresh_bindings()
+
+    def action_toggle_line(self) -> None:
+        """Widen a lineage filter to the whole line below it (what a rejection of it gates),
+        or narrow it back to the direct children."""
+        self.line = not self.line
+        self.reload()
 
     def _show_agent(self, agent: str | None) -> None:
         """The agents screen's choice: this queue, filtered to that agent."""
@@ -262,6 +276,7 @@ class QueueScreen(Screen[None]):
         search.display = False
         self.text = ""
         self.builds_on = None
+        self.line = False
         self.query_one(QueueTable).focus()
         self.reload()
         self.refresh_bindings()

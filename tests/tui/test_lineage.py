@@ -97,6 +97,30 @@ async def test_B_filters_the_queue_to_what_builds_on_it_and_esc_clears_it(sample
         assert table.total == 17 and "building on" not in screen_text(app)
 
 
+async def test_l_widens_the_lineage_filter_to_the_whole_line_and_back(samples_store):
+    parent = pid_of(samples_store, "always_majority")
+    child = pid_of(samples_store, "majority_calibrated")
+    grandchild = samples_store.add_proposal(make_proposal(91, parent=child[:12]), actor="ingest")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        queue = app.screen
+        assert queue.check_action("toggle_line", ()) is False  # no lineage filter to widen
+        table = queue.query_one(QueueTable)
+        queue.show_children(parent)
+        await pilot.pause()
+        assert table.total == 1
+        await pilot.press("l")
+        await pilot.pause()
+        assert {table.row_at(i)["id"] for i in range(table.total)} == {child, grandchild}
+        assert f"descending through pending ones from {parent[:12]}" in screen_text(app)
+        await pilot.press("l")
+        await pilot.pause()
+        assert table.total == 1 and f"building on {parent[:12]}" in screen_text(app)
+        await pilot.press("l", "escape")
+        await pilot.pause()
+        assert table.total == 18 and not queue.line
+
+
 async def test_a_proposal_from_git_names_its_commit_and_the_one_it_builds_on(samples_store):
     first, second = "1" * 40, "2" * 40
     def from_git(i: int, sha: str, parent: str | None = None) -> str:
