@@ -292,11 +292,14 @@ def children_note(count: int, pid: str, line: int | None = None, complete: bool 
     more pending ones descend from it through them (whose approval the rejection gates too)."""
     noun = "proposal builds" if count == 1 else "proposals build"
     note = f"{count} pending {noun} on {pid[:12]}"
-    more = 0 if line is None else line - count
-    if more > 0 or not complete:
-        least = "" if complete else "at least "
-        verb = "descends" if more == 1 and complete else "descend"
-        note += f", and {least}{more} more {verb} from it through pending ones"
+    # The walk down stops at 2,000 proposals, so it can count fewer than the direct ones.
+    more = 0 if line is None else max(line - count, 0)
+    if not complete:
+        note += f", and {f'at least {more}' if more else 'perhaps'} more descend from it"
+        note += " through pending ones"
+    elif more:
+        verb = "descends" if more == 1 else "descend"
+        note += f", and {more} more {verb} from it through pending ones"
     return note
 
 

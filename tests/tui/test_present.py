@@ -289,3 +289,7 @@ def test_the_note_after_a_rejection_counts_the_line_below_it():
         f"2 pending proposals build on {pid[:12]}, and 3 more descend from it through pending ones")
     assert children_note(1, pid, 2, complete=False).endswith(
         ", and at least 1 more descend from it through pending ones")
+    # Thousands of direct children: the capped walk counts fewer than the index does.
+    assert children_note(3000, pid, 2001, complete=False) == (
+        f"3000 pending proposals build on {pid[:12]}, and perhaps more descend from it through "
+        "pending ones")
