@@ -249,7 +249,8 @@ def through_pending(conn: sqlite3.Connection, pid: str) -> tuple[list[Relative],
     while frontier:
         nxt = []
         for node in frontier:
-            for child in children_of(conn, node, limit=-1)[0]:
+            # Capped, since an agent can make one proposal the parent of thousands.
+            for child in children_of(conn, node, limit=MAX_VISITED + 1)[0]:
                 if child.id in seen:
                     continue
                 if len(seen) > MAX_VISITED:
