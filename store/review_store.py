@@ -116,6 +116,9 @@ class ReviewStore:
         # ((FTS query, change stamp), match count, exact) of the last text-only `count`;
         # not exact when a capped count stopped at its cap.
         self._match_count: tuple[tuple[str, tuple[int, int]], int, bool] | None = None
+        # ((proposal id, change stamp), rowids) of the last line `list` or `count` walked: the
+        # queue asks for its count and each page, and a big line takes tens of ms to walk.
+        self._line_rows: tuple[tuple[str, tuple[int, int]], tuple[int, ...]] | None = None
 
     @classmethod
     def open(
@@ -476,14 +479,21 @@ class ReviewStore:
             return Filters(status, agent, text, verdict)
         pid = self.resolve(builds_on)
         if line:
-            found = [r.id for r in through_pending(self.conn, pid)[0]]
-            rows = self.conn.execute(
-                f"SELECT rowid FROM proposals WHERE id IN ({', '.join('?' * len(found))})", found
-            ).fetchall()
-            return Filters(status, agent, text, verdict, rows=tuple(r[0] for r in rows))
+            return Filters(status, agent, text, verdict, rows=self._line(pid))
         refs = child_refs(self.conn, pid)
         assert refs is not None  # resolve found the row
         return Filters(status, agent, text, verdict, (refs[0], tuple(refs[1])))
+
+    def _line(self, pid: str) -> tuple[int, ...]:
+        """The rowids of pid's line (`through_pending`), walked again only after a change."""
+        key = (pid, self._change_stamp())
+        if self._line_rows is not None and self._line_rows[0] == key:
+            return self._line_rows[1]
+        found = [r.id for r in through_pending(self.conn, pid)[0]]
+        rows = tuple(r[0] for r in self.conn.execute(
+            f"SELECT rowid FROM proposals WHERE id IN ({', '.join('?' * len(found))})", found))
+        self._line_rows = (key, rows)
+        return rows
 
     def _change_stamp(self) -> tuple[int, int]:
         """Moves whenever this connection writes or another one commits."""

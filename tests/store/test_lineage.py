@@ -268,6 +268,15 @@ def test_the_line_lists_what_descends_through_pending_proposals_in_the_sort_orde
     assert mem_store.count(builds_on=gg1, line=True) == 0
     assert [r["id"] for r in mem_store.list(builds_on=root, line=True, sort=sort, limit=2,
                                             offset=1)] == page[1:3]
+    # The line is remembered between pages, and walked again once the store changes.
+    walks: list[str] = []
+    mem_store.conn.set_trace_callback(lambda sql: walks.append(sql) if "parent IN" in sql else 0)
+    mem_store.list(builds_on=root, line=True, sort=sort, offset=2)
+    mem_store.conn.set_trace_callback(None)
+    assert walks == []
+    newest = native(mem_store, 20, parent=gg1[:12])
+    assert mem_store.count(builds_on=root, line=True) == 5
+    assert newest in {r["id"] for r in mem_store.list(builds_on=root, line=True, sort=sort)}
 
 
 def test_the_walk_down_survives_cycles_and_says_when_it_stopped_short(mem_store, monkeypatch):
