@@ -124,7 +124,7 @@ class QueueScreen(Screen[None]):
         verdict = f"   verdict: {self.verdict}" if self.verdict else ""
         lineage = ""
         if self.builds_on:
-            how = "descending through pending ones from" if self.line else "building on"
+            how = "the line below" if self.line else "building on"
             lineage = f"   {how} {self.builds_on[:12]}"
         counted = f"{total}" if exact else f"{total - 1}+"
         noun = "proposal" if counted == "1" else "proposals"

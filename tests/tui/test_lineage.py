@@ -112,7 +112,7 @@ async def test_l_widens_the_lineage_filter_to_the_whole_line_and_back(samples_st
         await pilot.press("l")
         await pilot.pause()
         assert {table.row_at(i)["id"] for i in range(table.total)} == {child, grandchild}
-        assert f"descending through pending ones from {parent[:12]}" in screen_text(app)
+        assert f"the line below {parent[:12]}" in screen_text(app)
         await pilot.press("l")
         await pilot.pause()
         assert table.total == 1 and f"building on {parent[:12]}" in screen_text(app)
