@@ -232,10 +232,12 @@ def rejected_ancestors(
 
 
 def descends_from_rejected(conn: sqlite3.Connection, pid: str, ref: str | None = None) -> bool:
-    """Whether the rejected-parent gate blocks pid: a rejected ancestor through pending ones,
-    or an ancestry too large to check (which the gate fails closed on too)."""
-    found, complete = rejected_ancestors(conn, pid, ref, first=True)
-    return bool(found) or not complete
+    """Whether pid has a rejected ancestor through pending ones, within the walk's reach.
+
+    Unlike the gate, this does not fail closed: it orders the queue, and an honest branch of
+    over MAX_ANCESTRY commits should not rise in it for its length alone.
+    """
+    return bool(rejected_ancestors(conn, pid, ref, first=True)[0])
 
 
 def through_pending(conn: sqlite3.Connection, pid: str) -> tuple[list[Relative], bool]:

@@ -12,7 +12,7 @@ from store.errors import GateError, NotFound
 from store.gates import GatePolicy
 from store.lineage import child_refs, children_of, lineage, parents_of
 from store.query import Filters, list_sql
-from store.risk import REJECTED_PARENT_POINTS
+from store.risk import REJECTED_PARENT_POINTS, risk_score
 from tests.factories import make_proposal
 
 HARNESS_TREE = "ab" * 20  # every native proposal's base: shared, so never a lineage link
@@ -241,6 +241,26 @@ def test_risk_points_reach_down_the_line_through_pending_proposals(mem_store):
     assert points() == [REJECTED_PARENT_POINTS] * 3
     mem_store.undo(root, actor="alice")
     assert points() == [0.0, 0.0, 0.0]
+
+
+def test_a_chain_past_the_walks_reach_fails_the_gate_but_gains_no_points(mem_store,
+                                                                         monkeypatch):
+    import store.lineage as lineage_module
+
+    monkeypatch.setattr(lineage_module, "MAX_ANCESTRY", 3)
+    mem_store.gate_policy = GatePolicy(block_rejected_parent=True)
+    chain = [native(mem_store, 0)]
+    for i in range(1, 6):
+        chain.append(native(mem_store, i, parent=chain[-1][:12]))
+    mem_store.record_checks(chain[-1], "static", [], actor="checker")
+    row = mem_store.get(chain[-1])
+    honest = row["risk"]
+    [gate] = mem_store.gates(chain[-1])
+    assert gate.startswith("its pending ancestry is too large to check")
+    # Risk orders the queue: an honest long branch does not rise for its length alone.
+    assert honest == risk_score(row["claimed_pgr"], [], None)
+    mem_store.reject(chain[3], reason="hack", actor="alice")
+    assert mem_store.get(chain[-1])["risk"] == honest + REJECTED_PARENT_POINTS
 
 
 @pytest.mark.parametrize("sort", ["risk", "newest", "title", "pgr", "status"])
