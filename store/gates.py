@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store import checks
-from store.lineage import MAX_ANCESTRY, MAX_VISITED, rejected_ancestors
+from store.lineage import MAX_ANCESTRY, MAX_VISITED, Relative, rejected_ancestors
 from store.proposals import current_diff_sha
 
 
@@ -98,14 +98,22 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
             out.append(f"builds on rejected {_plural(len(direct))} {', '.join(direct)}")
         for a in ancestors:
             if a.through:
-                between = ", ".join(r.id[:12] for r in a.through)
                 out.append(f"descends from rejected proposal {a.rejected.id[:12]} through "
-                           f"pending {between}")
+                           f"pending {_through(a.through)}")
         if not complete:
             # Failing closed: an agent could hide a rejected ancestor past the walk's reach.
             out.append("its pending ancestry is too large to check for rejected proposals "
-                       f"(over {MAX_ANCESTRY} generations or {MAX_VISITED:,} proposals)")
+                       f"(over {MAX_ANCESTRY:,} generations or {MAX_VISITED:,} proposals)")
     return out
+
+
+def _through(path: tuple[Relative, ...]) -> str:
+    """The pending proposals between a rejected ancestor and the start, nearest first; a long
+    git branch gives hundreds, so the middle is counted, not listed."""
+    ids = [r.id[:12] for r in path]
+    if len(ids) <= 4:
+        return ", ".join(ids)
+    return f"{ids[0]}, {ids[1]} and {len(ids) - 3} more up to {ids[-1]}"
 
 
 def _plural(count: int) -> str:

@@ -25,9 +25,14 @@ SANDBOX_FORMAT = "sandbox_finding"
 GIT_FORMAT = "git_commit"  # reviewer.ingest.commits.SOURCE_FORMAT
 _HEX = re.compile(r"[0-9a-f]{12,64}")
 _COLUMNS = "id, status, agent, title"
-# How far the gate walks up: generations, and proposals in all (each costs a few lookups).
-MAX_ANCESTRY = 100
+# How far the gate walks up: generations, and proposals in all (each costs a few lookups,
+# about 20 µs). An agent's git branch builds each commit on the one before, so an honest
+# branch of a few hundred commits must be walked whole.
+MAX_ANCESTRY = 2_000
 MAX_VISITED = 2_000
+# The risk points walk less far: they are refreshed at every ingest and check, and do not
+# fail closed (the gate does).
+RISK_ANCESTRY = 100
 
 
 @dataclass(frozen=True)
@@ -189,7 +194,12 @@ class Ancestor:
 
 
 def rejected_ancestors(
-    conn: sqlite3.Connection, pid: str, ref: str | None = None, *, first: bool = False
+    conn: sqlite3.Connection,
+    pid: str,
+    ref: str | None = None,
+    *,
+    first: bool = False,
+    generations: int | None = None,
 ) -> tuple[list[Ancestor], bool]:
     """Rejected proposals pid descends from, through parents nobody approved; and whether the
     walk saw every such ancestor (False past MAX_ANCESTRY generations or MAX_VISITED
@@ -200,12 +210,12 @@ def rejected_ancestors(
     vouched for the line (with an override, if its own parent was rejected). Each proposal
     is visited once, since `parent` references can form cycles. `ref` stands in for pid's
     own `parent` when its row is not stored yet; with `first`, the walk ends at the first
-    rejected ancestor it finds.
+    rejected ancestor it finds; `generations` replaces MAX_ANCESTRY.
     """
     found: list[Ancestor] = []
     seen = {pid}
     frontier: list[tuple[str, tuple[Relative, ...]]] = [(pid, ())]
-    for generation in range(MAX_ANCESTRY):
+    for generation in range(MAX_ANCESTRY if generations is None else generations):
         nxt: list[tuple[str, tuple[Relative, ...]]] = []
         for child, path in frontier:
             if generation == 0 and ref is not None:
@@ -232,12 +242,14 @@ def rejected_ancestors(
 
 
 def descends_from_rejected(conn: sqlite3.Connection, pid: str, ref: str | None = None) -> bool:
-    """Whether pid has a rejected ancestor through pending ones, within the walk's reach.
+    """Whether pid has a rejected ancestor through pending ones, up to RISK_ANCESTRY
+    generations up.
 
-    Unlike the gate, this does not fail closed: it orders the queue, and an honest branch of
-    over MAX_ANCESTRY commits should not rise in it for its length alone.
+    Unlike the gate, this does not fail closed: it orders the queue, and an honest branch
+    longer than the walk should not rise in it for its length alone.
     """
-    return bool(rejected_ancestors(conn, pid, ref, first=True)[0])
+    found, _ = rejected_ancestors(conn, pid, ref, first=True, generations=RISK_ANCESTRY)
+    return bool(found)
 
 
 def through_pending(conn: sqlite3.Connection, pid: str) -> tuple[list[Relative], bool]:

@@ -248,6 +248,7 @@ def test_a_chain_past_the_walks_reach_fails_the_gate_but_gains_no_points(mem_sto
     import store.lineage as lineage_module
 
     monkeypatch.setattr(lineage_module, "MAX_ANCESTRY", 3)
+    monkeypatch.setattr(lineage_module, "RISK_ANCESTRY", 3)
     mem_store.gate_policy = GatePolicy(block_rejected_parent=True)
     chain = [native(mem_store, 0)]
     for i in range(1, 6):
@@ -261,6 +262,21 @@ def test_a_chain_past_the_walks_reach_fails_the_gate_but_gains_no_points(mem_sto
     assert honest == risk_score(row["claimed_pgr"], [], None)
     mem_store.reject(chain[3], reason="hack", actor="alice")
     assert mem_store.get(chain[-1])["risk"] == honest + REJECTED_PARENT_POINTS
+
+
+def test_a_long_honest_branch_passes_the_gate_and_a_rejection_at_its_root_blocks_its_tip(
+    mem_store,
+):
+    # An agent's git branch builds each commit on the one before it.
+    mem_store.gate_policy = GatePolicy(block_rejected_parent=True)
+    chain = [native(mem_store, 0)]
+    for i in range(1, 300):
+        chain.append(native(mem_store, i, parent=chain[-1][:12]))
+    assert mem_store.gates(chain[-1]) == []
+    mem_store.reject(chain[0], reason="hack", actor="alice")
+    [gate] = mem_store.gates(chain[-1])
+    assert gate == (f"descends from rejected proposal {chain[0][:12]} through pending "
+                    f"{chain[-2][:12]}, {chain[-3][:12]} and 295 more up to {chain[1][:12]}")
 
 
 @pytest.mark.parametrize("sort", ["risk", "newest", "title", "pgr", "status"])
