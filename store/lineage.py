@@ -252,15 +252,19 @@ def descends_from_rejected(conn: sqlite3.Connection, pid: str, ref: str | None =
     return bool(found)
 
 
-def through_pending(conn: sqlite3.Connection, pid: str) -> tuple[list[Relative], bool]:
+def through_pending(
+    conn: sqlite3.Connection, pid: str, generations: int | None = None
+) -> tuple[list[Relative], bool]:
     """The proposals whose walk up reaches pid through pending ones only, nearest first: its
-    children, and the children of each pending one among them, and so on; and whether every
-    one was found (False past MAX_VISITED). A change of pid's status moves the
-    rejected-ancestor gate and risk points of exactly these."""
+    children, and the children of each pending one among them, and so on (at most
+    `generations` down); and whether every one was found (False past MAX_VISITED). A change
+    of pid's status moves the rejected-ancestor gate and risk points of exactly these."""
     found: list[Relative] = []
     seen = {pid}
     frontier = [pid]
-    while frontier:
+    depth = 0
+    while frontier and (generations is None or depth < generations):
+        depth += 1
         nxt = []
         for node in frontier:
             # Capped, since an agent can make one proposal the parent of thousands.

@@ -22,6 +22,7 @@ from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotF
 from store.gates import GatePolicy, gating_rerun, unmet
 from store.jobs import JobQueue
 from store.lineage import (
+    RISK_ANCESTRY,
     Lineage,
     child_refs,
     children_of,
@@ -855,9 +856,10 @@ class ReviewStore:
             (status, self.clock(), pid),
         )
         if before != status:
-            # The proposals whose walk up passes it gain or lose their rejected-ancestor points;
-            # past the walk's reach a few keep stale points until their own next refresh.
-            for relative in through_pending(self.conn, pid)[0]:
+            # The proposals whose walk up passes it gain or lose their rejected-ancestor points:
+            # those within the risk walk's reach below it. Past MAX_VISITED a few keep stale
+            # points until their own next refresh.
+            for relative in through_pending(self.conn, pid, RISK_ANCESTRY)[0]:
                 checks_table.refresh_risk(self.conn, relative.id)
 
     # -- jobs and audit -----------------------------------------------------------

@@ -279,6 +279,33 @@ def test_a_long_honest_branch_passes_the_gate_and_a_rejection_at_its_root_blocks
                     f"{chain[-2][:12]}, {chain[-3][:12]} and 295 more up to {chain[1][:12]}")
 
 
+def test_a_decision_rescores_the_line_exactly_as_far_as_the_risk_walk_reaches(mem_store,
+                                                                               monkeypatch):
+    import store.lineage as lineage_module
+
+    monkeypatch.setattr(lineage_module, "RISK_ANCESTRY", 3)
+    monkeypatch.setattr("store.review_store.RISK_ANCESTRY", 3)
+    chain = [native(mem_store, 0)]
+    for i in range(1, 7):
+        chain.append(native(mem_store, i, parent=chain[-1][:12]))
+    for pid in chain[1:]:
+        mem_store.record_checks(pid, "static", [], actor="checker")
+    before = {pid: mem_store.get(pid)["risk"] for pid in chain[1:]}
+    import store.checks as checks_module
+
+    rescored: list[str] = []
+    refresh = checks_module.refresh_risk
+    monkeypatch.setattr(checks_module, "refresh_risk",
+                        lambda conn, pid: rescored.append(pid) or refresh(conn, pid))
+    mem_store.reject(chain[0], reason="hack", actor="alice")
+    assert rescored == chain[1:4]  # a long chain below costs no more than the walk's reach
+    gained = [round(mem_store.get(pid)["risk"] - before[pid], 2) for pid in chain[1:]]
+    assert gained == [REJECTED_PARENT_POINTS] * 3 + [0.0] * 3
+    # The same as each proposal's own walk gives.
+    assert [lineage_module.descends_from_rejected(mem_store.conn, pid) for pid in chain[1:]] == [
+        True] * 3 + [False] * 3
+
+
 @pytest.mark.parametrize("sort", ["risk", "newest", "title", "pgr", "status"])
 def test_the_line_lists_what_descends_through_pending_proposals_in_the_sort_order(mem_store,
                                                                                   sort):
