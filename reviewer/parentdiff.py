@@ -13,9 +13,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewer.checks.bases import BaseReader
+from reviewer.checks.bases import BaseReader, at_most
 from reviewer.gitenv import isolated_env
-from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_validated, validate
+from reviewer.rerun.diffcheck import (
+    MAX_FILES,
+    DiffPolicy,
+    DiffRefused,
+    apply_validated,
+    validate,
+)
 from store import ReviewStore
 from store.lineage import Relative
 
@@ -63,6 +69,9 @@ def parent_diff(store: ReviewStore, ref: str) -> ParentDiff:
     if allow is None or bases is None:
         raise ParentDiffError(f"the harness {row['harness']!r} is not configured")
     policy = DiffPolicy(allow=allow)
+    # Each path is read up to four times below, and an external harness reads with a git
+    # process; at_most remembers each read (two diffs of at most MAX_FILES files each).
+    bases = at_most(bases, files=2 * MAX_FILES)
     mine = _after(row["diff"], policy, bases, "its diff")
     before = _after(theirs["diff"], policy, bases, "its parent's diff") if theirs["diff"] else {}
     # A file only one side touches is the harness's own on the other side.
