@@ -32,11 +32,15 @@ def put(conn: sqlite3.Connection, pid: str, diff_sha256: str | None, code: str) 
 def candidates(conn: sqlite3.Connection, pid: str, length: int) -> list[Candidate]:
     """Proposals whose code length is within ±25% (a ratio above 0.8 needs that), nearest first."""
     low, high = int(length * (1 - SIZE_BAND)), int(length / (1 - SIZE_BAND)) + 1
+    # The nearest are chosen on lengths and ids alone; sorting whole rows would read every
+    # code in the band, and an agent's branch fills the band with large, alike codes.
     rows = conn.execute(
-        "SELECT f.proposal_id, p.title, p.idea, p.status, f.code FROM fingerprints f "
-        "JOIN proposals p ON p.id = f.proposal_id "
-        "WHERE f.length BETWEEN ? AND ? AND f.proposal_id != ? "
-        "ORDER BY abs(f.length - ?), f.proposal_id LIMIT ?",
-        (low, high, pid, length, MAX_CANDIDATES),
+        "SELECT f.proposal_id, p.title, p.idea, p.status, f.code FROM ("
+        " SELECT rowid AS fid, length, proposal_id FROM fingerprints"
+        " WHERE length BETWEEN ? AND ? AND proposal_id != ?"
+        " ORDER BY abs(length - ?), proposal_id LIMIT ?) AS near "
+        "JOIN fingerprints f ON f.rowid = near.fid JOIN proposals p ON p.id = near.proposal_id "
+        "ORDER BY abs(near.length - ?), near.proposal_id",
+        (low, high, pid, length, MAX_CANDIDATES, length),
     ).fetchall()
     return [Candidate(*row) for row in rows]

@@ -17,6 +17,7 @@ import tokenize
 import unidiff
 
 from reviewer.checks.fragments import quiet_parse
+from reviewer.checks.memo import Memo, digest
 
 _COMMENT = re.compile(r"#.*$")
 
@@ -113,7 +114,18 @@ def _bound(tree: ast.AST) -> set[str]:
     return own - imported
 
 
+_FORMS: Memo[str | None] = Memo(1024)
+MEMO_MAX_CHARS = 64_000  # larger files are rare, and the memo should not hold them
+
+
 def _python_form(text: str) -> str | None:
+    """The canonical form of one file's added Python, worked out once per distinct text."""
+    if len(text) > MEMO_MAX_CHARS:
+        return _parsed_form(text)
+    return _FORMS.get(digest(text), lambda: _parsed_form(text))
+
+
+def _parsed_form(text: str) -> str | None:
     try:
         tree = quiet_parse(textwrap.dedent(text))
         tree = _Renamer(_bound(tree)).visit(tree)

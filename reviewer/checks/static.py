@@ -23,6 +23,7 @@ from reviewer.checks.fragments import (
     quiet_parse,
     significant,
 )
+from reviewer.checks.memo import Memo, digest
 from reviewer.checks.model import Check
 from reviewer.checks.postimage import PostImage, apply_hunks
 from reviewer.checks.pyscan import scan_code
@@ -243,7 +244,22 @@ def scan_diff(
         checks += _path_checks(f, policy)
         checks += _mode_checks(f, path)
         if path.endswith(".py") and not f.is_removed_file and not f.is_binary_file:
-            whole = _whole_file(f, path, policy, base)
-            checks += _code_checks(f, path, policy, whole)
-            checks += _teacher_dropped(path, whole)
+            checks += _python_checks(f, path, policy, base)
     return checks
+
+
+_PYTHON_CHECKS: Memo[tuple[Check, ...]] = Memo(4096)
+
+
+def _python_checks(
+    f: unidiff.PatchedFile, path: str, policy: DiffPolicy, base: BaseReader | None
+) -> list[Check]:
+    """The code checks of one Python file, which depend only on its part of the diff, the
+    allow-list and the harness's copy of it, so a file repeated across proposals is read once."""
+    whole = _whole_file(f, path, policy, base)
+    key = digest(path, repr(policy.allow), str(f), None if whole is None else whole.before)
+
+    def make() -> tuple[Check, ...]:
+        return (*_code_checks(f, path, policy, whole), *_teacher_dropped(path, whole))
+
+    return list(_PYTHON_CHECKS.get(key, make))

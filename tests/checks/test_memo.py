@@ -1,0 +1,145 @@
+"""A file's checks and code form are worked out once, and never served for other inputs."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from reviewer.checks import normalize, static
+from reviewer.checks.bases import tree_base
+from reviewer.checks.memo import Memo, digest
+from reviewer.checks.static import scan_diff
+from tests.checks.helpers import ALLOW, modified_diff
+from tests.factories import new_file_diff
+
+# run() reads the teacher only on the two lines the diff below replaces.
+FIT = (
+    "    params = view.fit(view.new_student(), view.x_transfer, view.weak_probs,\n"
+    "                      view.losses.xent)\n"
+)
+BASE = (
+    "import torch\n\n\n"
+    "def run(view):\n" + FIT +
+    "    return view.predict_proba(params, view.x_test).argmax(dim=-1)\n"
+)
+# The same file but for a line the diff does not touch, which reads the teacher too.
+BASE_READS_LATER = BASE.replace("argmax(dim=-1)", "argmax(dim=-1) + 0 * view.weak_probs.sum()")
+NO_TEACHER = BASE.replace(
+    FIT, "    params = view.fit(view.new_student(), view.x_transfer, None, view.losses.xent)\n")
+LAZY = "import torch\n\n\ndef run(view):\n    return torch.zeros(len(view.x_test))\n"
+
+
+@pytest.fixture(autouse=True)
+def cold_memos():
+    static._PYTHON_CHECKS.clear()
+    normalize._FORMS.clear()
+    yield
+    static._PYTHON_CHECKS.clear()
+    normalize._FORMS.clear()
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """How many times the code checks really ran."""
+    calls: list[str] = []
+    real = static._code_checks
+
+    def counting(f, path, policy, whole):
+        calls.append(path)
+        return real(f, path, policy, whole)
+
+    monkeypatch.setattr(static, "_code_checks", counting)
+    return calls
+
+
+def _tree(root: Path, text: str) -> Path:
+    (root / "methods").mkdir(parents=True)
+    (root / "methods" / "m.py").write_text(text)
+    return root
+
+
+def test_digest_keeps_the_boundaries_and_none_apart():
+    assert digest("ab", "c") != digest("a", "bc")
+    assert digest(None) != digest("") != digest()
+    assert digest("x", None) != digest(None, "x")
+    assert digest("é", "\ud800") == digest("é", "\ud800")  # surrogates from hostile text
+
+
+def test_memo_makes_once_and_drops_the_least_recently_used():
+    memo: Memo[int] = Memo(2)
+    made: list[str] = []
+
+    def make(name: str, value: int):
+        return lambda: made.append(name) or value
+
+    assert memo.get(b"a", make("a", 1)) == 1
+    assert memo.get(b"b", make("b", 2)) == 2
+    assert memo.get(b"a", make("a", 9)) == 1  # kept, and now the most recent
+    assert memo.get(b"c", make("c", 3)) == 3  # drops b
+    assert memo.get(b"a", make("a", 9)) == 1
+    assert memo.get(b"b", make("b", 4)) == 4
+    assert made == ["a", "b", "c", "b"]
+
+
+def test_memo_answers_every_thread_the_same():
+    memo: Memo[object] = Memo(8)
+    seen: list[object] = []
+    value = object()
+
+    def worker():
+        for _ in range(200):
+            seen.append(memo.get(b"k", lambda: value))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [value] * 800
+
+
+def test_a_file_repeated_in_later_diffs_is_analysed_once(counted):
+    first = new_file_diff("methods/a.py", LAZY)
+    later = first + new_file_diff("methods/b.py", LAZY.replace("zeros", "ones"))
+    cold = scan_diff(later, ALLOW)
+    static._PYTHON_CHECKS.clear()
+    counted.clear()
+    assert scan_diff(first, ALLOW) == [c for c in cold if c.detail.get("path") == "methods/a.py"]
+    assert scan_diff(later, ALLOW) == cold
+    assert scan_diff(later, ALLOW) == cold
+    assert counted == ["methods/a.py", "methods/b.py"]
+    assert {c.code for c in cold} >= {"teacher_unused"}
+
+
+def test_the_same_hunk_on_another_base_is_judged_again(tmp_path, counted):
+    diff = modified_diff("methods/m.py", BASE, NO_TEACHER, context=0)
+    dropped = tree_base(_tree(tmp_path / "one", BASE))
+    still_reads = tree_base(_tree(tmp_path / "two", BASE_READS_LATER))
+    for order in ([dropped, still_reads], [still_reads, dropped]):
+        static._PYTHON_CHECKS.clear()
+        verdicts = {id(base): [c.code for c in scan_diff(diff, ALLOW, base)
+                               if c.code == "teacher_unused"] for base in order}
+        assert verdicts == {id(dropped): ["teacher_unused"], id(still_reads): []}
+
+
+def test_another_allow_list_or_path_is_judged_again(counted):
+    allowed = scan_diff(new_file_diff("methods/a.py", LAZY), ALLOW)
+    elsewhere = scan_diff(new_file_diff("methods/a.py", LAZY), ("other/",))
+    moved = scan_diff(new_file_diff("methods/c.py", LAZY), ALLOW)
+    assert "teacher_unused" in {c.code for c in allowed}
+    assert "teacher_unused" not in {c.code for c in elsewhere}
+    assert [c.detail.get("path") for c in moved if c.code == "teacher_unused"] == ["methods/c.py"]
+    assert len(counted) == 3
+
+
+def test_code_forms_are_shared_and_match_a_cold_run():
+    diff = new_file_diff("methods/a.py", LAZY) + new_file_diff("methods/b.py", LAZY)
+    warm = normalize.normalize_code(diff)
+    assert len(normalize._FORMS._items) == 1  # both files' added text is the same
+    normalize._FORMS.clear()
+    assert normalize.normalize_code(diff) == warm
+    big = "x = 1\n" * (normalize.MEMO_MAX_CHARS // 6 + 1)
+    normalize.normalize_code(new_file_diff("methods/big.py", big))
+    assert len(normalize._FORMS._items) == 1  # a large file is not kept
