@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 from benchmarks.figures import Figure, markdown, median, secs, table, times
 from benchmarks.generate_store import BIG_LINES, ensure_store
 
-GROUPS = ("search", "ingest", "tui", "rerun", "harness", "hostile")
+GROUPS = ("search", "ingest", "git", "tui", "rerun", "harness", "hostile")
 RERUN_TARGET_S, BATCH_TARGET = 0.5, 2.5
 
 
@@ -102,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=5, help="seeds in the harness benchmark")
     parser.add_argument("--hostile-lines", type=int, default=1000,
                         help="lines of the hostile code pair (its diff files get 10x)")
+    parser.add_argument("--git-commits", type=int, default=600,
+                        help="commits on the agent branch that ingest-git reads")
+    parser.add_argument("--git-methods", type=int, default=40,
+                        help="methods those commits cycle through")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"subset of {GROUPS}")
     parser.add_argument("--skip", default="", help="groups to leave out")
     parser.add_argument("--profile", action="store_true",
@@ -146,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
 
         steps["ingest"] = lambda: [store_bench.ingest_figure(findings, args.seed,
                                                              args.ingest_repeats)]
+    if "git" in groups:
+        from benchmarks.git_ingest_bench import git_figure
+
+        steps["git"] = lambda: [git_figure(args.git_commits, args.git_methods,
+                                           args.ingest_repeats)]
     if "tui" in groups:
         from benchmarks.tui_bench import tui_figures
 

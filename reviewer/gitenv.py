@@ -9,6 +9,7 @@ credentials (`reviewer.publish.git`).
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 
@@ -26,3 +27,40 @@ def isolated_env(home: str | Path, *, ceiling: Path | None = None, **extra: str)
         env["GIT_CEILING_DIRECTORIES"] = str(ceiling)
     env.update(extra)
     return env
+
+
+def reader_env(repo: Path) -> dict[str, str]:
+    """For reading `repo`'s objects: discovery stops at it, and replace refs are ignored, so
+    a commit id always names that commit's own content."""
+    return isolated_env(os.devnull, ceiling=repo.parent, GIT_NO_REPLACE_OBJECTS="1",
+                        GIT_OPTIONAL_LOCKS="0")  # fmt: skip
+
+
+def reader_argv(repo: Path) -> list[str]:
+    """git, before its subcommand, reading `repo`: another user's repository is only read,
+    never run from."""
+    safe = ("-c", f"safe.directory={repo}", "-c", "core.fsmonitor=false")
+    return ["git", "--no-pager", *safe, "-C", str(repo)]
+
+
+class GitError(RuntimeError):
+    """git is missing, timed out or failed; the message carries its first words."""
+
+
+def run_git(prefix: list[str], *args: str, env: dict[str, str], timeout: float,
+            stdin: bytes | None = None) -> bytes:
+    """git's standard output for `prefix` (git and its options) and `args` (the subcommand
+    and its own); GitError naming the subcommand and git's first error line otherwise."""
+    try:
+        done = subprocess.run([*prefix, *args], env=env, input=stdin, capture_output=True,
+                              timeout=timeout, check=False,
+                              stdin=None if stdin is not None else subprocess.DEVNULL)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed") from exc
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitError(f"cannot run git {args[0]}: {exc}") from exc
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        first = lines[0][:200] if lines else f"exit status {done.returncode}"
+        raise GitError(f"git {args[0]} failed: {first}")
+    return done.stdout

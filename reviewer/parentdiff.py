@@ -8,13 +8,12 @@ label peek slipped into the tenth commit of a chain hides in the cumulative diff
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.checks.bases import BaseReader, at_most
-from reviewer.gitenv import isolated_env
+from reviewer.gitenv import GitError, isolated_env, run_git
 from reviewer.rerun.diffcheck import (
     MAX_FILES,
     DiffPolicy,
@@ -117,17 +116,11 @@ def _git_diff(old: dict[str, str | None], new: dict[str, str | None]) -> bytes:
 
         def git(*args: str) -> bytes:
             try:
-                done = subprocess.run(
-                    ["git", "-c", "core.quotepath=false", "-C", str(root), *args],
-                    env=isolated_env(root, ceiling=root.parent), capture_output=True,
-                    timeout=GIT_TIMEOUT_S, check=False, stdin=subprocess.DEVNULL,
-                )  # fmt: skip
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                raise ParentDiffError(f"cannot run git {args[0]}: {exc}") from exc
-            if done.returncode != 0:
-                message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-                raise ParentDiffError(f"git {args[0]} failed: {(message or ['?'])[0][:200]}")
-            return done.stdout
+                return run_git(["git", "-c", "core.quotepath=false", "-C", str(root)], *args,
+                               env=isolated_env(root, ceiling=root.parent),
+                               timeout=GIT_TIMEOUT_S)  # fmt: skip
+            except GitError as exc:
+                raise ParentDiffError(str(exc)) from exc
 
         def tree(files: dict[str, str | None]) -> str:
             for path, text in files.items():

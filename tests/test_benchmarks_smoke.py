@@ -1,8 +1,9 @@
 """The scale benchmarks keep working: a tiny run of each (timings are reported, never asserted).
 
-The store, search, ingest, TUI and hostile-input benchmarks run in-process on 300 proposals,
-20 finding files, a 200-line diff, 10 key presses and a 40-line hostile pair; the rerun and
-harness figures train models and start sandboxes, so their smoke run is marked slow.
+The store, search, ingest, ingest-git, TUI and hostile-input benchmarks run in-process on 300
+proposals, 20 finding files, an agent branch of 6 commits, a 200-line diff, 10 key presses and
+a 40-line hostile pair; the rerun and harness figures train models and start sandboxes, so
+their smoke run is marked slow.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from benchmarks.generate_store import big_proposal_id, ensure_store, store_path
 from store import ReviewStore
 
 SMALL = ["--size", "300", "--findings", "20", "--big-lines", "200", "--presses", "10",
-         "--repeats", "1", "--ingest-repeats", "1", "--sessions", "1"]
+         "--repeats", "1", "--ingest-repeats", "1", "--sessions", "1",
+         "--git-commits", "6", "--git-methods", "3"]
 
 
 @pytest.fixture
@@ -78,6 +80,7 @@ def test_run_all_smoke_store_search_ingest_and_tui(bench_env, capsys):
         "agents: every agent's record",
         "lineage: one proposal, both ways",
         "ingest 20 finding files",
+        "ingest-git: 6 commits over 3 methods",
         "TUI first interactive frame",
         "j/k, mean per press (10 presses)",
         "open a 200-line diff",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from reviewer.gitenv import isolated_env
 
 
@@ -28,3 +30,19 @@ def test_a_hostile_environment_and_global_config_do_not_reach_git(tmp_path, monk
                               cwd=work, env=env, check=False)  # fmt: skip
     assert isolated.returncode == 1 and isolated.stdout == ""
     assert env["HOME"] == str(work) and "GIT_CEILING_DIRECTORIES" not in isolated_env(work)
+
+
+def test_run_git_names_the_subcommand_and_gits_own_words(tmp_path):
+    from reviewer.gitenv import GitError, reader_argv, reader_env, run_git
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    assert run_git(reader_argv(repo), "rev-parse", "--is-inside-work-tree",
+                   env=reader_env(repo), timeout=30) == b"true\n"
+    with pytest.raises(GitError, match=r"^git cat-file failed: fatal: .*HEAD"):
+        run_git(reader_argv(repo), "cat-file", "blob", "HEAD:x", env=reader_env(repo),
+                timeout=30)
+    with pytest.raises(GitError, match=r"^git is not installed$"):
+        run_git(reader_argv(repo), "status", env={"PATH": str(tmp_path / "empty")},
+                timeout=30)

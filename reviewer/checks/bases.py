@@ -8,11 +8,11 @@ escape, and a builtin path must still resolve inside the tree.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 from reviewer.config import ExternalHarness
+from reviewer.gitread import read_blob
 from reviewer.harness.treehash import TREE_ROOT
 
 BaseReader = Callable[[str], str | None]
@@ -50,14 +50,8 @@ def git_base(checkout: Path, commit: str) -> BaseReader:
     """Files of `checkout` at `commit`; None where git has no such file or fails."""
 
     def read(path: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(checkout), "show", f"{commit}:{path}"],
-                capture_output=True, timeout=GIT_TIMEOUT_S, check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return _decoded(done.stdout) if done.returncode == 0 else None
+        data = read_blob(checkout, commit, path, GIT_TIMEOUT_S)
+        return None if data is None else _decoded(data)
 
     return read
 

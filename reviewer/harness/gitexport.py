@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from reviewer.gitenv import isolated_env
+from reviewer.gitenv import GitError, isolated_env, run_git
 
 GIT_TIMEOUT_S = 60.0
 
@@ -26,15 +25,11 @@ def commit_tree(folder: Path, expected_tree: str) -> str:
 
     def git(*args: str) -> str:
         try:
-            out = subprocess.run(["git", *ident, "-C", str(folder), *args], env=env,
-                                 capture_output=True, text=True, timeout=GIT_TIMEOUT_S,
-                                 stdin=subprocess.DEVNULL, check=False)  # fmt: skip
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise GitExportError(f"cannot run git in {folder}: {exc}") from exc
-        if out.returncode != 0:
-            raise GitExportError(f"git {args[0]} failed in {folder}: "
-                                 f"{(out.stderr or out.stdout).strip()[-500:]}")
-        return out.stdout.strip()
+            out = run_git(["git", *ident, "-C", str(folder)], *args, env=env,
+                          timeout=GIT_TIMEOUT_S)  # fmt: skip
+        except GitError as exc:
+            raise GitExportError(f"{folder}: {exc}") from exc
+        return out.decode("utf-8", "replace").strip()
 
     git("init", "-q", "--template=")
     git("add", "-A")

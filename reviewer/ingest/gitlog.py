@@ -8,7 +8,6 @@ show one commit's content under another's id. Commit objects are read length-del
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import tempfile
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from reviewer.gitenv import isolated_env
+from reviewer.gitenv import reader_argv, reader_env
 from reviewer.ingest.errors import IngestError
 
 GIT_TIMEOUT_S = 60.0
@@ -62,14 +61,10 @@ class GitRepo:
         return IngestError(where, None, field, message)
 
     def _env(self) -> dict[str, str]:
-        # Discovery stops at the folder given: never an enclosing repository.
-        return isolated_env(os.devnull, ceiling=self.path.parent,
-                            GIT_NO_REPLACE_OBJECTS="1", GIT_OPTIONAL_LOCKS="0")
+        return reader_env(self.path)
 
     def _argv(self, *args: str) -> list[str]:
-        # A repository another user owns (an agent's sandbox) is only read, never run from.
-        safe = ("-c", f"safe.directory={self.path}", "-c", "core.fsmonitor=false")
-        return ["git", "--no-pager", *safe, "-C", str(self.path), *args]
+        return [*reader_argv(self.path), *args]
 
     def _git(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
         try:

@@ -1,6 +1,6 @@
 """Rerun a proposal on a configured external harness (DESIGN §4.3), e.g. the W2S sandbox.
 
-The pinned commit is exported from the reviewer's checkout with `git archive`, the diff is
+The pinned commit is exported from the reviewer's checkout's object store, the diff is
 checked and applied to that copy, and the harness command runs once per seed in the
 sandbox. Predictions are read and scored outside, after each run, against the reviewer's
 label file, which is never mounted.
@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
@@ -23,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from reviewer.config import STDOUT, ExternalHarness, safe_relative
+from reviewer.config import STDOUT, ExternalHarness
+from reviewer.gitenv import GitError
+from reviewer.gitread import export_commit
 from reviewer.rerun import sandbox, stats
 from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_diff
 from reviewer.rerun.external_io import LabelsError, PredictionError, load_labels, read_predictions
@@ -42,10 +43,6 @@ NO_PAIRED_BASELINE = (
     "weak_acc and strong_acc"
 )
 Progress = Callable[[str], None]
-
-
-class ExportError(RuntimeError):
-    """The pinned commit could not be exported from the checkout."""
 
 
 class _Failed(Exception):
@@ -118,9 +115,10 @@ def _prepare_tree(req: RerunRequest, cfg: ExternalHarness, work: Path) -> tuple[
     pinned = work / "pinned"
     tree = work / "tree"
     try:
-        skipped = export_commit(cfg.path, cfg.commit, pinned)
-    except ExportError as exc:
-        raise _Failed(stats.FAILED, str(exc)) from exc
+        skipped = export_commit(cfg.path, cfg.commit, pinned, GIT_TIMEOUT_S)
+    except GitError as exc:
+        raise _Failed(stats.FAILED, f"cannot export {cfg.commit[:12]} of {cfg.name}: {exc}"
+                      ) from exc
     _refuse_tracked_labels(cfg, pinned)
     try:
         apply_diff(req.diff or b"", pinned, tree, DiffPolicy(allow=cfg.allow))
@@ -183,56 +181,6 @@ def _run_seeds(
         rows.append(stats.SeedRow(seed, acc, cfg.weak_acc, cfg.strong_acc, pgr))
     notes = [f"skipped {len(skipped)} non-regular entries of the pinned tree"] if skipped else []
     return rows, log, notes
-
-
-def export_commit(repo: Path, commit: str, dest: Path) -> list[str]:
-    """Write `commit`'s tree from `repo` into the new folder `dest` as plain 0644 files.
-
-    Reads git's object store only, so the checkout's working-tree changes never leak in.
-    Symlinks, hard links and special members are skipped (and returned), since the diff
-    checker refuses trees that hold them; executable bits are dropped for the same reason.
-    """
-    dest.mkdir(parents=True)
-    skipped: list[str] = []
-    proc = subprocess.Popen(
-        ["git", "-C", str(repo), "archive", "--format=tar", commit],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "LC_ALL": "C"},
-    )
-    assert proc.stdout is not None
-    broken: tarfile.TarError | None = None
-    try:
-        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-            for member in tar:
-                name = member.name.rstrip("/")
-                if not safe_relative(name):
-                    raise ExportError(f"git archive gave an unsafe path {name[:200]!r}")
-                target = dest / name
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                elif member.isreg():
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    source = tar.extractfile(member)
-                    assert source is not None
-                    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                    with source, os.fdopen(os.open(target, flags, 0o644), "wb") as fh:
-                        shutil.copyfileobj(source, fh)
-                else:
-                    skipped.append(name)
-    except tarfile.TarError as exc:
-        broken = exc
-    finally:
-        proc.stdout.close()
-        _, err = proc.communicate(timeout=GIT_TIMEOUT_S)
-    if proc.returncode != 0:
-        message = err.decode("utf-8", "replace").strip().splitlines()
-        raise ExportError(
-            f"git archive of {commit} failed: " + (message[0][:200] if message else "?")
-        )
-    if broken is not None:
-        raise ExportError(f"cannot read git archive output ({broken})")
-    return skipped
 
 
 def _refuse_tracked_labels(cfg: ExternalHarness, pinned: Path) -> None:

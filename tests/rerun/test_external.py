@@ -18,7 +18,7 @@ import pytest
 
 from reviewer import paths
 from reviewer.config import ConfigError, ExternalHarness, load_config
-from reviewer.rerun.external import command_argv, export_commit, run_external
+from reviewer.rerun.external import command_argv, run_external
 from reviewer.rerun.external_io import PredictionError, read_predictions
 from reviewer.rerun.request import RerunRequest
 from tests.factories import new_file_diff
@@ -381,24 +381,7 @@ def test_npy_predictions_without_pickle(tmp_path):
         read_predictions("{out}/q.npy", tmp_path, "", N)
 
 
-# ---- exporting the pinned tree ----
-
-
-def test_export_takes_the_commit_not_the_working_tree(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "tool.sh").write_text("#!/bin/sh\n")
-    (repo / "tool.sh").chmod(0o755)
-    (repo / "link").symlink_to("tool.sh")
-    commit = make_repo(repo)
-    (repo / "w2s_research" / "score.py").write_text("SCORER = 'edited'\n")
-    (repo / "untracked.txt").write_text("x")
-    dest = tmp_path / "export"
-    skipped = export_commit(repo, commit, dest)
-    assert skipped == ["link"]
-    assert (dest / "w2s_research" / "score.py").read_text() == "SCORER = True\n"
-    assert not (dest / "untracked.txt").exists() and not (dest / "link").exists()
-    assert (dest / "tool.sh").stat().st_mode & 0o777 == 0o644
+# ---- the pinned tree ----
 
 
 def test_labels_committed_in_the_harness_fail(tmp_path, harness):
