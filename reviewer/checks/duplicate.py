@@ -16,10 +16,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
+from reviewer.checks.memo import Memo
 from reviewer.checks.model import Check
 from reviewer.checks.normalize import normalize_code
 from reviewer.textsafe import short
@@ -49,14 +49,28 @@ class DupSubject:
     kind: str  # "proposal" or "finding"
 
 
-@lru_cache(maxsize=8192)
-def _tokens(code: str) -> tuple[str, ...]:
-    return tuple(_TOKEN.findall(code))
+Tokens = tuple[tuple[str, ...], Counter[str]]
 
 
-@lru_cache(maxsize=8192)
-def _bag(code: str) -> Counter[str]:
-    return Counter(_tokens(code))
+def _weight(split: Tokens) -> int:
+    """About the bytes a code's tokens and their counts hold (a pointer and a small string
+    per token, a dict entry per distinct one), and the code they are kept under."""
+    return 80 * len(split[0]) + 100 * len(split[1]) + 2 * sum(map(len, split[0]))
+
+
+# A search reads a few hundred candidates of similar size, and the next proposal's search
+# reads most of them again; the budget keeps a long-running process from growing for ever.
+_SPLIT: Memo[str, Tokens] = Memo(8192, weigh=_weight, budget=256 << 20)
+
+
+def _split(code: str) -> Tokens:
+    """The code's tokens and how often each occurs, worked out once per distinct code."""
+
+    def make() -> Tokens:
+        tokens = tuple(_TOKEN.findall(code))
+        return tokens, Counter(tokens)
+
+    return _SPLIT.get(code, make)
 
 
 def _overlap_bound(mine: Counter[str], theirs: Counter[str], total: int) -> float:
@@ -91,20 +105,19 @@ def duplicate_checks(own: DupSubject, others: Iterable[DupSubject],
 
     The search stops at `max_found` copies, so `others` should come in order of interest.
     """
-    mine = _tokens(own.code) if own.code.strip() else ()
-    my_bag = _bag(own.code)
+    mine, my_bag = _split(own.code) if own.code.strip() else ((), Counter())
     compared = 0
     found: list[tuple[float, Check]] = []
     for other in others:
         if other.id == own.id:
             continue
         names = name_similarity(own, other)
-        theirs = _tokens(other.code) if other.code.strip() else ()
+        theirs, their_bag = _split(other.code) if other.code.strip() else ((), Counter())
         if mine and theirs:
             need = threshold - NAME_BONUS if names >= threshold else threshold
             total = len(mine) + len(theirs)
             if _bound(len(mine), len(theirs)) < need or _overlap_bound(
-                    my_bag, _bag(other.code), total) < need:
+                    my_bag, their_bag, total) < need:
                 continue
             if compared >= MAX_COMPARED:
                 continue

@@ -1,9 +1,10 @@
-"""A bounded, thread-safe memo keyed by a digest of the inputs.
+"""A bounded, thread-safe memo, keyed by the input or a digest of the inputs.
 
 An agent's branch repeats its files: each commit's proposal carries the whole change from
 the harness commit, so one method file is analysed again in every later commit. The
 analysis of a file depends only on its text and a few settings, so it is worked out once.
-Keys are digests rather than the texts, so the memo holds no copy of a large input.
+Several inputs make one key as a digest; a single text can be its own key, which hashes
+faster than a digest but is kept with the result.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
@@ -29,29 +31,43 @@ def digest(*parts: str | None) -> bytes:
     return h.digest()
 
 
-class Memo(Generic[V]):
-    """The last `entries` results, least recently used dropped first."""
+class Memo(Generic[K, V]):
+    """The last `entries` results, least recently used dropped first; with `weigh`, also no
+    more than `budget` of what it measures (say bytes) in all."""
 
-    def __init__(self, entries: int) -> None:
+    def __init__(self, entries: int, *, weigh: Callable[[V], int] | None = None,
+                 budget: int = 0) -> None:
         self.entries = entries
-        self._items: OrderedDict[bytes, V] = OrderedDict()
+        self.weigh, self.budget = weigh, budget
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._total = 0
         self._lock = threading.Lock()
 
-    def get(self, key: bytes, make: Callable[[], V]) -> V:
+    def get(self, key: K, make: Callable[[], V]) -> V:
         """The result stored under `key`, else `make()`, stored."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]
+                return self._items[key][0]
         # Worked out outside the lock: two threads may both make it, and both get one answer.
         value = make()
+        weight = 0 if self.weigh is None else self.weigh(value)
+        if self.weigh is not None and weight > self.budget:
+            return value  # too big to keep at all
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
+            if key in self._items:
+                self._total -= self._items.pop(key)[1]
+            self._items[key] = (value, weight)
+            self._total += weight
+            while len(self._items) > self.entries or (
+                    self.weigh is not None and self._total > self.budget):
+                self._total -= self._items.popitem(last=False)[1][1]
         return value
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._total = 0

@@ -17,7 +17,7 @@ import tokenize
 import unidiff
 
 from reviewer.checks.fragments import quiet_parse
-from reviewer.checks.memo import Memo, digest
+from reviewer.checks.memo import Memo
 
 _COMMENT = re.compile(r"#.*$")
 
@@ -114,7 +114,9 @@ def _bound(tree: ast.AST) -> set[str]:
     return own - imported
 
 
-_FORMS: Memo[str | None] = Memo(1024)
+# Keyed by the text itself, so its weight counts the text as well as its form.
+_FORMS: Memo[str, tuple[str, str | None]] = Memo(
+    1024, weigh=lambda pair: len(pair[0]) + len(pair[1] or ""), budget=32 << 20)
 MEMO_MAX_CHARS = 64_000  # larger files are rare, and the memo should not hold them
 
 
@@ -122,7 +124,7 @@ def _python_form(text: str) -> str | None:
     """The canonical form of one file's added Python, worked out once per distinct text."""
     if len(text) > MEMO_MAX_CHARS:
         return _parsed_form(text)
-    return _FORMS.get(digest(text), lambda: _parsed_form(text))
+    return _FORMS.get(text, lambda: (text, _parsed_form(text)))[1]
 
 
 def _parsed_form(text: str) -> str | None:

@@ -248,7 +248,7 @@ def scan_diff(
     return checks
 
 
-_PYTHON_CHECKS: Memo[tuple[Check, ...]] = Memo(4096)
+_PYTHON_CHECKS: Memo[bytes, tuple[Check, ...]] = Memo(4096)
 
 
 def _python_checks(

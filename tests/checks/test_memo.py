@@ -68,7 +68,7 @@ def test_digest_keeps_the_boundaries_and_none_apart():
 
 
 def test_memo_makes_once_and_drops_the_least_recently_used():
-    memo: Memo[int] = Memo(2)
+    memo: Memo[bytes, int] = Memo(2)
     made: list[str] = []
 
     def make(name: str, value: int):
@@ -84,7 +84,7 @@ def test_memo_makes_once_and_drops_the_least_recently_used():
 
 
 def test_memo_answers_every_thread_the_same():
-    memo: Memo[object] = Memo(8)
+    memo: Memo[bytes, object] = Memo(8)
     seen: list[object] = []
     value = object()
 
@@ -143,3 +143,24 @@ def test_code_forms_are_shared_and_match_a_cold_run():
     big = "x = 1\n" * (normalize.MEMO_MAX_CHARS // 6 + 1)
     normalize.normalize_code(new_file_diff("methods/big.py", big))
     assert len(normalize._FORMS._items) == 1  # a large file is not kept
+
+
+def test_a_weighed_memo_keeps_within_its_budget():
+    memo: Memo[bytes, str] = Memo(100, weigh=len, budget=10)
+    for name in ("aaaa", "bbbb", "cc"):
+        memo.get(name.encode(), lambda name=name: name)
+    assert len(memo) == 3
+    memo.get(b"dddd", lambda: "dddd")  # 14 > 10: the oldest goes
+    assert len(memo) == 3 and memo.get(b"aaaa", lambda: "made again") == "made again"
+    assert memo.get(b"big", lambda: "x" * 11) == "x" * 11  # larger than the whole budget
+    assert memo.get(b"big", lambda: "again") == "again"  # so it was never kept
+    assert memo._total <= 10
+
+
+def test_duplicate_tokens_are_bounded_by_their_size(monkeypatch):
+    from reviewer.checks import duplicate
+
+    monkeypatch.setattr(duplicate, "_SPLIT", Memo(8192, weigh=duplicate._weight, budget=50_000))
+    for i in range(200):
+        duplicate._split(f"x{i} = y + {i}\n" * 50)
+    assert 0 < duplicate._SPLIT._total <= 50_000 and len(duplicate._SPLIT) < 200
