@@ -45,16 +45,16 @@ def _figure(name: str, new: list[float], old: float, note: str) -> Figure:
 
 def duplicate_figure(lines: int, repeats: int) -> Figure:
     """The duplicate check on a pair of repetitive methods against difflib's token ratio."""
-    from reviewer.checks.duplicate import DupSubject, _tokens, duplicate_checks
+    from reviewer.checks.duplicate import DupSubject, _split, duplicate_checks
 
     own, other = _repetitive(lines, False), _repetitive(lines, True)
     subjects = (DupSubject("a", "t", "i", own, "proposal"),
                 DupSubject("b", "t", "i", other, "proposal"))  # fmt: skip
     new = _repeat(lambda: duplicate_checks(subjects[0], [subjects[1]]), repeats)
-    old = timed(lambda: difflib.SequenceMatcher(None, _tokens(own), _tokens(other),
+    old = timed(lambda: difflib.SequenceMatcher(None, _split(own)[0], _split(other)[0],
                                                 autojunk=False).ratio())  # fmt: skip
     return _figure(f"hostile: duplicate check, {lines:,}-line repetitive pair", new, old,
-                   f"{len(_tokens(own)):,} tokens each")
+                   f"{len(_split(own)[0]):,} tokens each")
 
 
 def parent_diff_figure(lines: int, repeats: int) -> Figure:
