@@ -1,8 +1,13 @@
-"""How many CPU cores this process may use, for sizing worker pools and thread counts."""
+"""How many CPU cores this process may use, and how to start worker processes on them."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import sys
+import threading
+from multiprocessing.context import BaseContext
 
 
 def usable_cores() -> int:
@@ -11,3 +16,17 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def pool_context() -> BaseContext:
+    """fork from a single-threaded caller on Linux (the CLI): no re-import, and no main-module
+    guard needed; spawn otherwise, since a fork would copy other threads' locks mid-flight."""
+    if threading.active_count() == 1 and sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def ignore_interrupts() -> None:
+    """A pool's initializer: Ctrl-C is the caller's to handle, and stops the pool without a
+    traceback per worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -42,7 +42,7 @@ class ParentDiff:
 
 def parent_diff(store: ReviewStore, ref: str) -> ParentDiff:
     """What `ref`'s code changes relative to the first proposal its `parent` names."""
-    from reviewer.checks.run import allow_list, harness_bases
+    from reviewer.checks.scanpool import allow_list, harness_bases
     from reviewer.config import ConfigError
 
     row = store.get(ref)

@@ -8,16 +8,13 @@ checked on the row the store is about to write (`ingest_checker`), which is the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import cache
 from typing import Any
 
-from reviewer.checks.bases import BaseReader, base_reader
+from reviewer.checks.bases import BaseReader
 from reviewer.checks.claims import claim_checks
-from reviewer.checks.duplicate import DupSubject, duplicate_checks, normalize_code
+from reviewer.checks.duplicate import DupSubject, duplicate_checks
 from reviewer.checks.model import Check
-from reviewer.checks.static import scan_diff
-from reviewer.config import load_config
-from reviewer.rerun.diffcheck import BUILTIN_ALLOW
+from reviewer.checks.scanpool import allow_list, diff_findings, diff_parts
 from store import ReviewStore
 from store.checks import IngestChecker, IngestChecks
 from store.fingerprints import Candidate
@@ -27,30 +24,9 @@ from store.proposals import claimed_of
 SOURCE = "static"
 
 
-def allow_list(harness: str) -> tuple[str, ...] | None:
-    """Where the proposal's harness lets diffs write; None when the harness is not configured."""
-    if harness == "builtin":
-        return BUILTIN_ALLOW
-    configured = load_config().harnesses.get(harness)
-    return None if configured is None else configured.allow
-
-
-def harness_bases(harness: str) -> BaseReader | None:
-    """The files `harness`'s diffs apply to; None when the harness is not configured."""
-    if harness == "builtin":
-        return base_reader(harness, None)
-    return base_reader(harness, load_config().harnesses.get(harness))
-
-
 def _diff_text(row: dict[str, Any]) -> str | None:
     diff = row.get("diff")
     return None if diff is None else bytes(diff).decode("utf-8", errors="replace")
-
-
-def _code(row: dict[str, Any]) -> str:
-    """The normalised code of the row's diff; "" without one."""
-    diff = _diff_text(row)
-    return normalize_code(diff) if diff else ""
 
 
 def _subject(row: dict[str, Any], code: str) -> DupSubject:
@@ -64,20 +40,18 @@ def static_findings(
     allow: Callable[[str], tuple[str, ...] | None],
     similar: Callable[[], list[Candidate]],
     bases: Callable[[str], BaseReader | None] = lambda harness: None,
+    scanned: Sequence[Check] | None = None,
 ) -> list[Check]:
     """Every static finding for one proposal row whose normalised code is `code`.
 
     `allow` gives a harness's allow-list, `bases` its files the diff modifies, and `similar`
     the stored proposals of similar code size; each is called only when the row has code.
+    `scanned` is the diff's scan when it was done already (`scanpool.diff_parts`).
     """
-    diff = _diff_text(row)
-    found: list[Check] = []
-    if diff is not None:
-        allowed = allow(row["harness"])
-        scanned = scan_diff(diff, allowed if allowed is not None else ("",),
-                            bases(row["harness"]))
-        # An unconfigured harness has no allow-list to judge paths against.
-        found += [c for c in scanned if allowed is not None or c.code != "protected_path"]
+    if scanned is None:
+        found = diff_findings(row["harness"], _diff_text(row), allow, bases)
+    else:
+        found = list(scanned)
     claimed = row["claimed"] if "claimed" in row else claimed_of(row)
     found += claim_checks(claimed, f"{row['title']}\n{row['summary']}")
     if code.strip():
@@ -148,14 +122,13 @@ def check_proposals(
     Fingerprints are written first, so proposals ingested together find each other.
     """
     rows = store.get_many(refs)
-    codes = {row["id"]: _code(row) for row in rows}
-    store.put_fingerprints(list(codes.items()))
-    # The config is read once per batch and harness, not once per proposal.
-    allow, bases = cache(allow_list), cache(harness_bases)
+    parts = diff_parts((row["id"], row["harness"], row["diff"]) for row in rows)
+    store.put_fingerprints([(pid, part.code) for pid, part in parts.items()])
     results = {
         row["id"]: static_findings(
-            row, codes[row["id"]], allow,
-            lambda row=row: store.similar_sized(row["id"], len(codes[row["id"]])), bases)
+            row, parts[row["id"]].code, allow_list,
+            lambda row=row: store.similar_sized(row["id"], len(parts[row["id"]].code)),
+            scanned=parts[row["id"]].checks)
         for row in rows
     }
     store.record_checks_batch(

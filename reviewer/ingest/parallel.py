@@ -8,17 +8,13 @@ process. Files come back in the order `read_paths` gives, each with whatever the
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
-import sys
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
-from reviewer.cores import usable_cores
+from reviewer.cores import ignore_interrupts, pool_context, usable_cores
 from reviewer.ingest.files import FileResult, ToRead, plan_paths
 from reviewer.ingest.strictjson import DEFAULT_MAX_BYTES
 from store.model import NewProposal
@@ -43,19 +39,6 @@ def worker_count(files: int, cores: int) -> int:
     if files < PARALLEL_MIN_FILES or cores < 2:
         return 0
     return min(MAX_WORKERS, cores - 1)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """fork from a single-threaded caller on Linux (the CLI): no re-import, and no main-module
-    guard needed; spawn otherwise, since a fork would copy other threads' locks mid-flight."""
-    if threading.active_count() == 1 and sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _ignore_interrupts() -> None:
-    """Ctrl-C is the caller's to handle: it stops the pool, without a traceback per worker."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _parse(tasks: list[tuple[ToRead, int]], prepare: Prepare | None) -> list[Parsed]:
@@ -100,7 +83,7 @@ def iter_planned(
         for item in planned:
             yield _prepared(item if isinstance(item, FileResult) else item.read(max_bytes), prepare)
         return
-    with _context().Pool(workers, initializer=_ignore_interrupts) as pool:
+    with pool_context().Pool(workers, initializer=ignore_interrupts) as pool:
         ahead: deque[tuple[list[FileResult | ToRead], AsyncResult[list[Parsed]]]] = deque()
         for start in range(0, len(planned), WINDOW):
             window = planned[start : start + WINDOW]

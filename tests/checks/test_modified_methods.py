@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from reviewer.checks.bases import MAX_BASE_FILES, git_base, tree_base
 from reviewer.checks.postimage import apply_hunks
-from reviewer.checks.run import harness_bases, static_findings
+from reviewer.checks.run import static_findings
+from reviewer.checks.scanpool import harness_bases
 from reviewer.checks.static import scan_diff
 from reviewer.harness.treehash import TREE_ROOT
 from reviewer.rerun.diffcheck import BUILTIN_ALLOW

@@ -50,7 +50,8 @@ def pooled(request, monkeypatch):
     monkeypatch.setattr(parallel, "WINDOW", 2)
     monkeypatch.setattr(parallel, "AHEAD_FILES", 4)  # so results are taken while submitting
     monkeypatch.setattr(parallel, "usable_cores", lambda: 3)
-    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context(request.param))
+    monkeypatch.setattr(parallel, "pool_context",
+                        lambda: multiprocessing.get_context(request.param))
     return request.param
 
 

@@ -1,0 +1,88 @@
+"""The diff scans of a batch, in worker processes, say exactly what they say in this one."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+
+from reviewer.checks import scanpool
+from reviewer.checks.run import check_proposals
+from store import ReviewStore
+from tests.checks.helpers import sample_proposals
+
+
+@pytest.fixture(scope="module")
+def subjects():
+    """Every sample with its diff, under two ids each, plus one without code."""
+    found = []
+    with_code = [p for p in sample_proposals().values() if p.diff is not None]
+    assert len(with_code) >= 8
+    for n, proposal in enumerate(with_code):
+        for copy in ("a", "b"):
+            found.append((f"{copy}{n:02d}", proposal.harness, proposal.diff))
+    found.append(("no-code", "builtin", None))
+    return found
+
+
+@pytest.fixture(params=["fork", "spawn"])
+def pooled(request, monkeypatch):
+    """The pool for any batch of two or more, on two workers, in each start method."""
+    monkeypatch.setattr(scanpool, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(scanpool, "usable_cores", lambda: 2)
+    started: list[str] = []
+
+    def context():
+        started.append(request.param)
+        return multiprocessing.get_context(request.param)
+
+    monkeypatch.setattr(scanpool, "pool_context", context)
+    return started
+
+
+def test_workers_give_what_this_process_gives(subjects, pooled, monkeypatch):
+    pids: list[int] = []
+    real = scanpool._parts
+
+    def spying(chunk):
+        pids.append(os.getpid())
+        return real(chunk)
+
+    pooled_parts = scanpool.diff_parts(subjects)
+    assert len(pooled) == 1
+    monkeypatch.setattr(scanpool, "usable_cores", lambda: 1)
+    monkeypatch.setattr(scanpool, "_parts", spying)
+    here = scanpool.diff_parts(subjects)
+    assert pids == [os.getpid()]  # the second run really stayed here
+    assert pooled_parts == here
+    assert list(here) == [pid for pid, _, _ in subjects]
+    assert here["no-code"] == scanpool.DiffPart("", ())
+    codes = {c.code for part in here.values() for c in part.checks}
+    assert {"protected_path", "teacher_unused"} <= codes  # the samples' hacks are seen
+    assert all(part.code for pid, part in here.items() if pid != "no-code")
+
+
+def test_a_batch_checked_with_workers_records_the_same_checks(tmp_path, pooled, monkeypatch):
+    proposals = list(sample_proposals().values())
+
+    def checked(name: str) -> dict[str, list[dict]]:
+        store = ReviewStore.open(tmp_path / name / "store.db")
+        try:
+            ids = [store.add_proposal(p, actor="t") for p in proposals]
+            check_proposals(store, ids, actor="t")
+            return {pid: [(c["code"], c["message"]) for c in store.checks(pid)] for pid in ids}
+        finally:
+            store.close()
+
+    with_workers = checked("pooled")
+    assert len(pooled) == 1
+    monkeypatch.setattr(scanpool, "usable_cores", lambda: 1)
+    assert with_workers == checked("here")
+    assert any(any(code == "duplicate" for code, _ in found) for found in with_workers.values())
+
+
+@pytest.mark.parametrize(("with_code", "cores", "workers"), [
+    (23, 16, 0), (24, 1, 0), (24, 16, 2), (100, 2, 2), (1000, 16, 8), (60, 16, 5)])
+def test_worker_count(with_code, cores, workers):
+    assert scanpool.worker_count(with_code, cores) == workers
