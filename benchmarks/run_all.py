@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 from benchmarks.figures import Figure, markdown, median, secs, table, times
 from benchmarks.generate_store import BIG_LINES, ensure_store
 
-GROUPS = ("search", "ingest", "git", "tui", "rerun", "harness", "hostile")
+GROUPS = ("search", "ingest", "git", "code", "tui", "rerun", "harness", "hostile")
 RERUN_TARGET_S, BATCH_TARGET = 0.5, 2.5
 
 
@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="commits on the agent branch that ingest-git reads")
     parser.add_argument("--git-methods", type=int, default=40,
                         help="methods those commits cycle through")
+    parser.add_argument("--code-proposals", type=int, default=500,
+                        help="native proposals with code in the code-ingest figure")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"subset of {GROUPS}")
     parser.add_argument("--skip", default="", help="groups to leave out")
     parser.add_argument("--profile", action="store_true",
@@ -155,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
 
         steps["git"] = lambda: [git_figure(args.git_commits, args.git_methods,
                                            args.ingest_repeats)]
+    if "code" in groups:
+        from benchmarks.code_ingest_bench import code_figure
+
+        steps["code"] = lambda: [code_figure(args.code_proposals, args.seed,
+                                             args.ingest_repeats)]
     if "tui" in groups:
         from benchmarks.tui_bench import tui_figures
 

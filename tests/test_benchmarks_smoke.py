@@ -1,9 +1,10 @@
 """The scale benchmarks keep working: a tiny run of each (timings are reported, never asserted).
 
-The store, search, ingest, ingest-git, TUI and hostile-input benchmarks run in-process on 300
-proposals, 20 finding files, an agent branch of 6 commits, a 200-line diff, 10 key presses and
-a 40-line hostile pair; the rerun and harness figures train models and start sandboxes, so
-their smoke run is marked slow.
+The store, search, ingest, ingest-git, code-ingest, TUI and hostile-input benchmarks run
+in-process on 300 proposals, 20 finding files, an agent branch of 6 commits, 30 proposals with
+code (enough for the scan workers), a 200-line diff, 10 key presses and a 40-line hostile pair;
+the rerun and harness figures train models and start sandboxes, so their smoke run is marked
+slow.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from store import ReviewStore
 
 SMALL = ["--size", "300", "--findings", "20", "--big-lines", "200", "--presses", "10",
          "--repeats", "1", "--ingest-repeats", "1", "--sessions", "1",
-         "--git-commits", "6", "--git-methods", "3"]
+         "--git-commits", "6", "--git-methods", "3", "--code-proposals", "30"]
 
 
 @pytest.fixture
@@ -81,6 +82,7 @@ def test_run_all_smoke_store_search_ingest_and_tui(bench_env, capsys):
         "lineage: one proposal, both ways",
         "ingest 20 finding files",
         "ingest-git: 6 commits over 3 methods",
+        "ingest 30 proposals with code",
         "TUI first interactive frame",
         "j/k, mean per press (10 presses)",
         "open a 200-line diff",
