@@ -23,7 +23,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 from benchmarks.corpus import Corpus
 from benchmarks.figures import Figure, median, ms, secs, timed, times
 from benchmarks.generate_store import new_proposal
-from reviewer.checks import scanpool
+from reviewer.checks import memo, scanpool
 from reviewer.commands.ingest import ingest_paths
 from reviewer.harness.treehash import git_tree_hash
 from store import ReviewStore
@@ -44,6 +44,7 @@ def write_proposals(folder: Path, count: int, seed: int) -> None:
 
 
 def _ingest(folder: Path, db: Path, count: int, workers: bool) -> float:
+    memo.clear_all()  # what an earlier run analysed must not make this one faster
     minimum = scanpool.PARALLEL_MIN
     if not workers:
         scanpool.PARALLEL_MIN = sys.maxsize

@@ -17,7 +17,9 @@ class Candidate:
     title: str
     idea: str | None
     status: str
-    code: str
+    code: str | None  # None when asked for without it (`codes`)
+    diff_sha256: str | None = None
+    length: int = 0
 
 
 def put(conn: sqlite3.Connection, pid: str, diff_sha256: str | None, code: str) -> None:
@@ -29,13 +31,16 @@ def put(conn: sqlite3.Connection, pid: str, diff_sha256: str | None, code: str) 
     )
 
 
-def candidates(conn: sqlite3.Connection, pid: str, length: int) -> list[Candidate]:
-    """Proposals whose code length is within ±25% (a ratio above 0.8 needs that), nearest first."""
+def candidates(conn: sqlite3.Connection, pid: str, length: int, *, code: bool = True
+               ) -> list[Candidate]:
+    """Proposals whose code length is within ±25% (a ratio above 0.8 needs that), nearest
+    first; without `code`, each candidate's code is left for `codes` to read."""
     low, high = int(length * (1 - SIZE_BAND)), int(length / (1 - SIZE_BAND)) + 1
     # The nearest are chosen on lengths and ids alone; sorting whole rows would read every
     # code in the band, and an agent's branch fills the band with large, alike codes.
     rows = conn.execute(
-        "SELECT f.proposal_id, p.title, p.idea, p.status, f.code FROM ("
+        f"SELECT f.proposal_id, p.title, p.idea, p.status, {'f.code' if code else 'NULL'}, "
+        "f.diff_sha256, f.length FROM ("
         " SELECT rowid AS fid, length, proposal_id FROM fingerprints"
         " WHERE length BETWEEN ? AND ? AND proposal_id != ?"
         " ORDER BY abs(length - ?), proposal_id LIMIT ?) AS near "
@@ -44,3 +49,24 @@ def candidates(conn: sqlite3.Connection, pid: str, length: int) -> list[Candidat
         (low, high, pid, length, MAX_CANDIDATES, length),
     ).fetchall()
     return [Candidate(*row) for row in rows]
+
+
+CodeKey = tuple[str, str | None, int]  # (proposal id, diff sha256, length)
+
+
+def key(candidate: Candidate) -> CodeKey:
+    return candidate.proposal_id, candidate.diff_sha256, candidate.length
+
+
+def codes(conn: sqlite3.Connection, ids: list[str]) -> dict[CodeKey, str]:
+    """The normalised code of each of `ids` that has a fingerprint, keyed with the diff and
+    length it has now, so a caller can tell one that changed since its candidates were read."""
+    out: dict[CodeKey, str] = {}
+    for start in range(0, len(ids), 500):  # under SQLite's bound-variable limit
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT proposal_id, diff_sha256, length, code FROM fingerprints "
+            f"WHERE proposal_id IN ({marks})", chunk).fetchall()
+        out.update(((pid, sha, length), code) for pid, sha, length, code in rows)
+    return out

@@ -7,17 +7,19 @@ checked on the row the store is about to write (`ingest_checker`), which is the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from reviewer.checks.bases import BaseReader
 from reviewer.checks.claims import claim_checks
 from reviewer.checks.duplicate import DupSubject, duplicate_checks
+from reviewer.checks.memo import Memo
 from reviewer.checks.model import Check
 from reviewer.checks.scanpool import allow_list, diff_findings, diff_parts
-from store import ReviewStore
+from store import ReviewStore, fingerprints
 from store.checks import IngestChecker, IngestChecks
-from store.fingerprints import Candidate
+from store.fingerprints import Candidate, CodeKey
 from store.model import NewProposal
 from store.proposals import claimed_of
 
@@ -64,6 +66,25 @@ def static_findings(
         others.sort(key=lambda subject: subject.kind != "finding")
         found += duplicate_checks(_subject(row, code), others)
     return found
+
+
+# Consecutive proposals of similar size share most of their candidates: their codes are
+# read from the store once, and kept under the diff and length they were read with.
+_CODES: Memo[CodeKey, str] = Memo(50_000, weigh=len, budget=128 << 20)
+
+
+def similar_with_codes(store: ReviewStore, pid: str, length: int) -> list[Candidate]:
+    """`store.similar_sized`, each candidate's code from the memo or one query for all."""
+    bare = store.similar_sized(pid, length, code=False)
+
+    def read(missing: list[CodeKey]) -> dict[CodeKey, str]:
+        found = store.fingerprint_codes([k[0] for k in missing])
+        return {k: found[k] for k in missing if k in found}
+
+    known = _CODES.get_many([fingerprints.key(c) for c in bare], read)
+    # A fingerprint rewritten between the two reads is left out rather than mislabelled.
+    return [dataclasses.replace(c, code=known[fingerprints.key(c)]) for c in bare
+            if fingerprints.key(c) in known]
 
 
 def ingest_checker() -> IngestChecker:
@@ -127,7 +148,7 @@ def check_proposals(
     results = {
         row["id"]: static_findings(
             row, parts[row["id"]].code, allow_list,
-            lambda row=row: store.similar_sized(row["id"], len(parts[row["id"]].code)),
+            lambda row=row: similar_with_codes(store, row["id"], len(parts[row["id"]].code)),
             scanned=parts[row["id"]].checks)
         for row in rows
     }

@@ -164,3 +164,46 @@ def test_duplicate_tokens_are_bounded_by_their_size(monkeypatch):
     for i in range(200):
         duplicate._split(f"x{i} = y + {i}\n" * 50)
     assert 0 < duplicate._SPLIT._total <= 50_000 and len(duplicate._SPLIT) < 200
+
+
+def test_get_many_makes_only_the_missing_in_one_call():
+    memo: Memo[str, int] = Memo(10)
+    calls: list[list[str]] = []
+
+    def make(keys):
+        calls.append(keys)
+        return {k: len(k) for k in keys if k != "gone"}
+
+    assert memo.get_many(["a", "bb"], make) == {"a": 1, "bb": 2}
+    assert memo.get_many(["bb", "ccc", "gone"], make) == {"bb": 2, "ccc": 3}
+    assert calls == [["a", "bb"], ["ccc", "gone"]]
+    assert memo.get_many(["a", "ccc"], make) == {"a": 1, "ccc": 3} and len(calls) == 2
+
+
+def test_candidate_codes_are_read_once_and_again_when_a_fingerprint_changes(tmp_path,
+                                                                             monkeypatch):
+    from reviewer.checks import run
+    from store import ReviewStore
+    from tests.factories import make_proposal
+
+    store = ReviewStore.open(tmp_path / "store.db")
+    try:
+        ids = [store.add_proposal(make_proposal(i), actor="t") for i in range(12)]
+        store.put_fingerprints([(pid, f"code {i:02d} " + "x" * (40 + i))
+                                for i, pid in enumerate(ids)])
+        reads: list[list[str]] = []
+        real = store.fingerprint_codes
+        monkeypatch.setattr(store, "fingerprint_codes", lambda pids: reads.append(pids)
+                            or real(pids))
+        run._CODES.clear()
+        first = run.similar_with_codes(store, ids[0], 45)
+        assert first == store.similar_sized(ids[0], 45) and len(first) == 11
+        assert run.similar_with_codes(store, ids[1], 45) == store.similar_sized(ids[1], 45)
+        assert [len(r) for r in reads] == [11, 1]  # only ids[0] was new the second time
+        store.put_fingerprints([(ids[5], "rewritten " + "y" * 40)])
+        again = run.similar_with_codes(store, ids[0], 45)
+        assert again == store.similar_sized(ids[0], 45)
+        assert reads[-1] == [ids[5]]
+        assert [c.code for c in again if c.proposal_id == ids[5]] == ["rewritten " + "y" * 40]
+    finally:
+        store.close()

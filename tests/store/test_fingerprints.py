@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +27,8 @@ def _reference(conn, pid, length, limit):
     """The plain query: every row of the band sorted whole (what the store used to run)."""
     low, high = int(length * 0.75), int(length / 0.75) + 1
     rows = conn.execute(
-        "SELECT f.proposal_id, p.title, p.idea, p.status, f.code FROM fingerprints f "
+        "SELECT f.proposal_id, p.title, p.idea, p.status, f.code, f.diff_sha256, f.length "
+        "FROM fingerprints f "
         "JOIN proposals p ON p.id = f.proposal_id "
         "WHERE f.length BETWEEN ? AND ? AND f.proposal_id != ? "
         "ORDER BY abs(f.length - ?), f.proposal_id LIMIT ?",
@@ -46,3 +49,9 @@ def test_candidates_match_a_full_sort_of_the_band(store, monkeypatch, lengths, m
     got = store.similar_sized(pid, length)
     assert got == _reference(store.conn, pid, length, limit)
     assert all(c.proposal_id != pid for c in got)
+    # Without codes: the same candidates, whose codes one more query reads.
+    bare = store.similar_sized(pid, length, code=False)
+    assert [c.code for c in bare] == [None] * len(got)
+    codes = store.fingerprint_codes([c.proposal_id for c in bare] + ["absent"])
+    assert len(codes) == len(bare)
+    assert [dataclasses.replace(c, code=codes[fingerprints.key(c)]) for c in bare] == got
