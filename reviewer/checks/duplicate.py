@@ -76,7 +76,12 @@ def _split(code: str) -> Tokens:
 def _overlap_bound(mine: Counter[str], theirs: Counter[str], total: int) -> float:
     """An upper bound on the ratio: tokens in common, ignoring order (difflib's quick_ratio)."""
     small, large = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
-    common = sum(min(n, large[t]) for t, n in small.items() if t in large)
+    # A plain loop: this runs for each of hundreds of candidates, and is 3x a generator's speed.
+    common, count = 0, large.get
+    for token, n in small.items():
+        m = count(token)
+        if m:
+            common += n if n < m else m
     return 2.0 * common / total if total else 0.0
 
 

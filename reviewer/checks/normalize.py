@@ -14,10 +14,9 @@ import re
 import textwrap
 import tokenize
 
-import unidiff
-
 from reviewer.checks.fragments import quiet_parse
 from reviewer.checks.memo import Memo
+from reviewer.checks.patches import parse_patch
 
 _COMMENT = re.compile(r"#.*$")
 
@@ -25,7 +24,7 @@ _COMMENT = re.compile(r"#.*$")
 def added_text(diff: str) -> list[tuple[str, str]]:
     """(path, added lines) for each file the diff adds to, in diff order."""
     try:
-        patch = unidiff.PatchSet(diff)
+        patch = parse_patch(diff)
     # unidiff is a third-party parser fed hostile text; fall back to the '+' lines.
     except Exception:
         lines = [ln[1:] for ln in diff.splitlines() if ln.startswith("+")

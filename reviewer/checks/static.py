@@ -25,6 +25,7 @@ from reviewer.checks.fragments import (
 )
 from reviewer.checks.memo import Memo, digest
 from reviewer.checks.model import Check
+from reviewer.checks.patches import parse_patch
 from reviewer.checks.postimage import PostImage, apply_hunks
 from reviewer.checks.pyscan import scan_code
 from reviewer.checks.scope import Scope
@@ -231,7 +232,7 @@ def scan_diff(
         return []
     policy = DiffPolicy(tuple(allow))
     try:
-        patch = unidiff.PatchSet(diff)
+        patch = parse_patch(diff)
     # unidiff is a third-party parser fed hostile text; any failure means "not a diff".
     except Exception as exc:
         return [Check("unparseable_diff", "medium",

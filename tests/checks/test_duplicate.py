@@ -5,6 +5,9 @@ from __future__ import annotations
 import itertools
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from reviewer.checks.duplicate import (
     MAX_COMPARED,
     MAX_TOKENS,
@@ -206,3 +209,17 @@ def test_long_hostile_titles_compare_at_once():
     other = _subject("b", "", idea=None, title="ba " * 166)
     assert duplicate_checks(own, [other]) == []
     assert duplicate_checks(own, [_subject("c", "", idea=None, title="ab " * 166)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from("abcdef"), max_size=40), st.lists(st.sampled_from("abcxyz"),
+                                                                   max_size=40))
+def test_the_overlap_bound_is_the_multiset_overlap(left, right):
+    from collections import Counter
+
+    from reviewer.checks.duplicate import _overlap_bound
+
+    total = len(left) + len(right)
+    common = sum((Counter(left) & Counter(right)).values())
+    assert _overlap_bound(Counter(left), Counter(right), total) == (
+        2.0 * common / total if total else 0.0)

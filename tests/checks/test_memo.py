@@ -207,3 +207,22 @@ def test_candidate_codes_are_read_once_and_again_when_a_fingerprint_changes(tmp_
         assert [c.code for c in again if c.proposal_id == ids[5]] == ["rewritten " + "y" * 40]
     finally:
         store.close()
+
+
+def test_the_scan_and_the_code_form_share_one_parse_of_a_diff(monkeypatch):
+    from reviewer.checks import patches
+
+    parsed: list[str] = []
+    real = patches._parse
+    monkeypatch.setattr(patches, "_parse", lambda diff: parsed.append(diff) or real(diff))
+    patches._RECENT.clear()
+    diff = new_file_diff("methods/a.py", LAZY)
+    normalize.normalize_code(diff)
+    scan_diff(diff, ALLOW)
+    assert parsed == [diff]
+    broken = "@@ -1,3 +1,3 @@\n-only one line\n"
+    for _ in range(2):
+        with pytest.raises(Exception, match="Unexpected hunk found"):
+            patches.parse_patch(broken)
+    assert parsed == [diff, broken]
+    assert [c.code for c in scan_diff(broken, ALLOW)] == ["unparseable_diff"]
