@@ -27,6 +27,12 @@ def connect(path: str | Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite_util
     return sqlite_utils.Database(conn)
 
 
+def read_only(path: Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """A connection that can only read the store at `path`: a worker process's own."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout,
+                           isolation_level=None)  # fmt: skip
+
+
 def configure(conn: sqlite3.Connection, *, timeout: float | None = None) -> None:
     """Apply the pragmas; safe on a connection someone else opened (e.g. Database(memory=True)).
 

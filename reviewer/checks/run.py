@@ -7,19 +7,25 @@ checked on the row the store is about to write (`ingest_checker`), which is the 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from reviewer.checks.bases import BaseReader
 from reviewer.checks.claims import claim_checks
 from reviewer.checks.duplicate import DupSubject, duplicate_checks
-from reviewer.checks.memo import Memo
 from reviewer.checks.model import Check
-from reviewer.checks.scanpool import allow_list, diff_findings, diff_parts
-from store import ReviewStore, fingerprints
+from reviewer.checks.scanpool import (
+    allow_list,
+    diff_findings,
+    diff_parts,
+    duplicate_parts,
+    ranked,
+    subject,
+    workers,
+)
+from store import ReviewStore
 from store.checks import IngestChecker, IngestChecks
-from store.fingerprints import Candidate, CodeKey
+from store.fingerprints import Candidate
 from store.model import NewProposal
 from store.proposals import claimed_of
 
@@ -32,8 +38,7 @@ def _diff_text(row: dict[str, Any]) -> str | None:
 
 
 def _subject(row: dict[str, Any], code: str) -> DupSubject:
-    kind = "finding" if row.get("status") == "approved" else "proposal"
-    return DupSubject(row["id"], row["title"], row.get("idea"), code, kind)
+    return subject(row["id"], row["title"], row.get("idea"), row.get("status") or "", code)
 
 
 def static_findings(
@@ -43,12 +48,14 @@ def static_findings(
     similar: Callable[[], list[Candidate]],
     bases: Callable[[str], BaseReader | None] = lambda harness: None,
     scanned: Sequence[Check] | None = None,
+    duplicates: Sequence[Check] | None = None,
 ) -> list[Check]:
     """Every static finding for one proposal row whose normalised code is `code`.
 
     `allow` gives a harness's allow-list, `bases` its files the diff modifies, and `similar`
     the stored proposals of similar code size; each is called only when the row has code.
-    `scanned` is the diff's scan when it was done already (`scanpool.diff_parts`).
+    `scanned` and `duplicates` are the diff's scan and the duplicate search when they were
+    done already (`scanpool`).
     """
     if scanned is None:
         found = diff_findings(row["harness"], _diff_text(row), allow, bases)
@@ -56,35 +63,11 @@ def static_findings(
         found = list(scanned)
     claimed = row["claimed"] if "claimed" in row else claimed_of(row)
     found += claim_checks(claimed, f"{row['title']}\n{row['summary']}")
-    if code.strip():
-        others = [
-            _subject({"id": c.proposal_id, "title": c.title, "idea": c.idea, "status": c.status},
-                     c.code)
-            for c in similar()
-        ]
-        # Approved findings first: copying one matters more than resembling a pending proposal.
-        others.sort(key=lambda subject: subject.kind != "finding")
-        found += duplicate_checks(_subject(row, code), others)
+    if duplicates is not None:
+        found += duplicates
+    elif code.strip():
+        found += duplicate_checks(_subject(row, code), ranked(similar()))
     return found
-
-
-# Consecutive proposals of similar size share most of their candidates: their codes are
-# read from the store once, and kept under the diff and length they were read with.
-_CODES: Memo[CodeKey, str] = Memo(50_000, weigh=len, budget=128 << 20)
-
-
-def similar_with_codes(store: ReviewStore, pid: str, length: int) -> list[Candidate]:
-    """`store.similar_sized`, each candidate's code from the memo or one query for all."""
-    bare = store.similar_sized(pid, length, code=False)
-
-    def read(missing: list[CodeKey]) -> dict[CodeKey, str]:
-        found = store.fingerprint_codes([k[0] for k in missing])
-        return {k: found[k] for k in missing if k in found}
-
-    known = _CODES.get_many([fingerprints.key(c) for c in bare], read)
-    # A fingerprint rewritten between the two reads is left out rather than mislabelled.
-    return [dataclasses.replace(c, code=known[fingerprints.key(c)]) for c in bare
-            if fingerprints.key(c) in known]
 
 
 def ingest_checker() -> IngestChecker:
@@ -143,13 +126,13 @@ def check_proposals(
     Fingerprints are written first, so proposals ingested together find each other.
     """
     rows = store.get_many(refs)
-    parts = diff_parts((row["id"], row["harness"], row["diff"]) for row in rows)
-    store.put_fingerprints([(pid, part.code) for pid, part in parts.items()])
+    with workers(sum(row["diff"] is not None for row in rows)) as pool:
+        parts = diff_parts(((row["id"], row["harness"], row["diff"]) for row in rows), pool)
+        store.put_fingerprints([(pid, part.code) for pid, part in parts.items()])
+        dups = duplicate_parts(store, [_subject(row, parts[row["id"]].code) for row in rows], pool)
     results = {
-        row["id"]: static_findings(
-            row, parts[row["id"]].code, allow_list,
-            lambda row=row: similar_with_codes(store, row["id"], len(parts[row["id"]].code)),
-            scanned=parts[row["id"]].checks)
+        row["id"]: static_findings(row, parts[row["id"]].code, allow_list, lambda: [],
+                                   scanned=parts[row["id"]].checks, duplicates=dups[row["id"]])
         for row in rows
     }
     store.record_checks_batch(

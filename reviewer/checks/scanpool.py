@@ -1,24 +1,38 @@
-"""The checks that read nothing but a proposal's diff, run in worker processes for a batch.
+"""The code checks of a batch of proposals, in worker processes when the batch is big.
 
 Scanning a diff and normalising its code depend only on the diff and its harness (allow-list
-and files), and are pure-Python `ast` work at several milliseconds per kilobyte. A batch of
-proposals with code is therefore split among worker processes; the duplicate search and the
-claim checks, which are cheap or read the store, stay with the caller.
+and files), and are pure-Python `ast` work at several milliseconds per kilobyte. Once the
+batch's fingerprints are stored, each proposal's duplicate search only reads the store, so
+workers run it too, each on its own read-only connection. The caller writes everything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import dataclasses
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from multiprocessing.pool import Pool
+from pathlib import Path
+from typing import TypeVar
 
 from reviewer.checks.bases import BaseReader, base_reader
+from reviewer.checks.duplicate import DupSubject, duplicate_checks
+from reviewer.checks.memo import Memo
 from reviewer.checks.model import Check
 from reviewer.checks.normalize import normalize_code
 from reviewer.checks.static import scan_diff
 from reviewer.config import load_config
 from reviewer.cores import ignore_interrupts, pool_context, usable_cores
 from reviewer.rerun.diffcheck import BUILTIN_ALLOW
+from store import ReviewStore, fingerprints
+from store.db import read_only
+from store.fingerprints import Candidate, CodeKey
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Below this many proposals with code, starting workers costs more than it saves.
 PARALLEL_MIN = 24
@@ -89,21 +103,97 @@ def worker_count(with_code: int, cores: int) -> int:
     return min(MAX_WORKERS, cores, with_code // (PARALLEL_MIN // 2))
 
 
-def diff_parts(subjects: Iterable[Subject]) -> dict[str, DiffPart]:
-    """Each proposal's diff part by id, worked out in worker processes when there are many.
+@dataclass(frozen=True)
+class Workers:
+    """A pool of `count` processes for one batch."""
 
-    Consecutive proposals go to the same worker, so files repeated along an agent's branch
-    meet the same memo (`checks.memo`).
-    """
+    pool: Pool
+    count: int
+
+    def flat_map(self, fn: Callable[[list[T]], list[R]], items: list[T]) -> list[R]:
+        """`fn` over consecutive runs of `items`, a few per worker for balance, flattened in
+        order: a branch's proposals stay together, so they meet the same memo."""
+        size = -(-len(items) // (self.count * 4))
+        runs = [items[i : i + size] for i in range(0, len(items), size)]
+        return [out for run in self.pool.map(fn, runs) for out in run]
+
+
+@contextmanager
+def workers(with_code: int) -> Iterator[Workers | None]:
+    """Workers for a batch with `with_code` proposals with code; None when not worth it."""
+    count = worker_count(with_code, usable_cores())
+    if count == 0:
+        yield None
+        return
+    with pool_context().Pool(count, initializer=ignore_interrupts) as pool:
+        yield Workers(pool, count)
+
+
+def diff_parts(subjects: Iterable[Subject], pool: Workers | None = None
+               ) -> dict[str, DiffPart]:
+    """Each proposal's diff part by id, in `pool`'s workers when there are some."""
     items = list(subjects)
     coded = [s for s in items if s[2] is not None]
-    workers = worker_count(len(coded), usable_cores())
-    if workers == 0:
-        parts = _parts(coded)
-    else:
-        size = -(-len(coded) // (workers * 4))  # a few chunks per worker, for balance
-        chunks = [coded[i : i + size] for i in range(0, len(coded), size)]
-        with pool_context().Pool(workers, initializer=ignore_interrupts) as pool:
-            parts = [part for chunk in pool.map(_parts, chunks) for part in chunk]
+    parts = _parts(coded) if pool is None or not coded else pool.flat_map(_parts, coded)
     found = {pid: part for (pid, _, _), part in zip(coded, parts, strict=True)}
     return {pid: found.get(pid, DiffPart("", ())) for pid, _, _ in items}
+
+
+# Consecutive proposals of similar size share most of their candidates: their codes are
+# read from the store once, and kept under the diff and length they were read with.
+_CODES: Memo[CodeKey, str] = Memo(50_000, weigh=len, budget=128 << 20)
+
+
+def similar_with_codes(conn: sqlite3.Connection, pid: str, length: int) -> list[Candidate]:
+    """`fingerprints.candidates`, each code from the memo or one query for all missing."""
+    bare = fingerprints.candidates(conn, pid, length, code=False)
+
+    def read(missing: list[CodeKey]) -> dict[CodeKey, str]:
+        found = fingerprints.codes(conn, [k[0] for k in missing])
+        return {k: found[k] for k in missing if k in found}
+
+    known = _CODES.get_many([fingerprints.key(c) for c in bare], read)
+    # A fingerprint rewritten between the two reads is left out rather than mislabelled.
+    return [dataclasses.replace(c, code=known[fingerprints.key(c)]) for c in bare
+            if fingerprints.key(c) in known]
+
+
+def subject(pid: str, title: str, idea: str | None, status: str, code: str) -> DupSubject:
+    return DupSubject(pid, title, idea, code, "finding" if status == "approved" else "proposal")
+
+
+def ranked(candidates: Iterable[Candidate]) -> list[DupSubject]:
+    """Candidates as subjects, approved findings first: copying one matters more than
+    resembling a pending proposal."""
+    others = [subject(c.proposal_id, c.title, c.idea, c.status, c.code or "") for c in candidates]
+    others.sort(key=lambda other: other.kind != "finding")
+    return others
+
+
+def _search(conn: sqlite3.Connection, owns: list[DupSubject]) -> list[tuple[Check, ...]]:
+    return [tuple(duplicate_checks(own, ranked(similar_with_codes(conn, own.id, len(own.code)))))
+            for own in owns]  # fmt: skip
+
+
+def _search_in(tasks: list[tuple[Path, DupSubject]]) -> list[tuple[Check, ...]]:
+    """A worker's searches, on its own read-only connection to the store file."""
+    if not tasks:
+        return []
+    conn = read_only(tasks[0][0])
+    try:
+        return _search(conn, [own for _, own in tasks])
+    finally:
+        conn.close()
+
+
+def duplicate_parts(store: ReviewStore, owns: list[DupSubject], pool: Workers | None = None
+                    ) -> dict[str, tuple[Check, ...]]:
+    """Each subject's `duplicate` findings by id; read after the batch's fingerprints are
+    stored, so proposals checked together find each other."""
+    searched = [own for own in owns if own.code.strip()]
+    if pool is None or store.path is None or not searched:
+        found = _search(store.conn, searched)
+    else:
+        found = pool.flat_map(_search_in, [(store.path, own) for own in searched])
+    by_id = {own.id: checks for own, checks in zip(searched, found, strict=True)}
+    return {own.id: by_id.get(own.id, ()) for own in owns}

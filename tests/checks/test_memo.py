@@ -182,8 +182,8 @@ def test_get_many_makes_only_the_missing_in_one_call():
 
 def test_candidate_codes_are_read_once_and_again_when_a_fingerprint_changes(tmp_path,
                                                                              monkeypatch):
-    from reviewer.checks import run
-    from store import ReviewStore
+    from reviewer.checks import scanpool
+    from store import ReviewStore, fingerprints
     from tests.factories import make_proposal
 
     store = ReviewStore.open(tmp_path / "store.db")
@@ -192,16 +192,17 @@ def test_candidate_codes_are_read_once_and_again_when_a_fingerprint_changes(tmp_
         store.put_fingerprints([(pid, f"code {i:02d} " + "x" * (40 + i))
                                 for i, pid in enumerate(ids)])
         reads: list[list[str]] = []
-        real = store.fingerprint_codes
-        monkeypatch.setattr(store, "fingerprint_codes", lambda pids: reads.append(pids)
-                            or real(pids))
-        run._CODES.clear()
-        first = run.similar_with_codes(store, ids[0], 45)
+        real = fingerprints.codes
+        monkeypatch.setattr(fingerprints, "codes", lambda conn, pids: reads.append(pids)
+                            or real(conn, pids))
+        scanpool._CODES.clear()
+        first = scanpool.similar_with_codes(store.conn, ids[0], 45)
         assert first == store.similar_sized(ids[0], 45) and len(first) == 11
-        assert run.similar_with_codes(store, ids[1], 45) == store.similar_sized(ids[1], 45)
+        second = scanpool.similar_with_codes(store.conn, ids[1], 45)
+        assert second == store.similar_sized(ids[1], 45)
         assert [len(r) for r in reads] == [11, 1]  # only ids[0] was new the second time
         store.put_fingerprints([(ids[5], "rewritten " + "y" * 40)])
-        again = run.similar_with_codes(store, ids[0], 45)
+        again = scanpool.similar_with_codes(store.conn, ids[0], 45)
         assert again == store.similar_sized(ids[0], 45)
         assert reads[-1] == [ids[5]]
         assert [c.code for c in again if c.proposal_id == ids[5]] == ["rewritten " + "y" * 40]

@@ -49,9 +49,10 @@ def test_workers_give_what_this_process_gives(subjects, pooled, monkeypatch):
         pids.append(os.getpid())
         return real(chunk)
 
-    pooled_parts = scanpool.diff_parts(subjects)
+    with scanpool.workers(len(subjects)) as pool:
+        assert pool is not None and pool.count == 2
+        pooled_parts = scanpool.diff_parts(subjects, pool)
     assert len(pooled) == 1
-    monkeypatch.setattr(scanpool, "usable_cores", lambda: 1)
     monkeypatch.setattr(scanpool, "_parts", spying)
     here = scanpool.diff_parts(subjects)
     assert pids == [os.getpid()]  # the second run really stayed here
@@ -86,3 +87,15 @@ def test_a_batch_checked_with_workers_records_the_same_checks(tmp_path, pooled, 
     (23, 16, 0), (24, 1, 0), (24, 16, 2), (100, 2, 2), (1000, 16, 8), (60, 16, 5)])
 def test_worker_count(with_code, cores, workers):
     assert scanpool.worker_count(with_code, cores) == workers
+
+
+def test_a_store_in_memory_searches_here_with_workers_about(pooled):
+    store = ReviewStore.memory()
+    try:
+        proposals = [p for p in sample_proposals().values() if p.diff is not None]
+        ids = [store.add_proposal(p, actor="t") for p in proposals]
+        found = check_proposals(store, ids, actor="t")
+        assert len(pooled) == 1  # the scans went to workers; the search could not
+        assert any(c.code == "duplicate" for checks in found.values() for c in checks)
+    finally:
+        store.close()
