@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import TypeVar
 
@@ -105,9 +105,10 @@ def worker_count(with_code: int, cores: int) -> int:
 
 @dataclass(frozen=True)
 class Workers:
-    """A pool of `count` processes for one batch."""
+    """`count` processes for one batch. A worker that dies (say, killed for memory) fails
+    the batch with BrokenProcessPool instead of leaving the caller waiting for ever."""
 
-    pool: Pool
+    pool: ProcessPoolExecutor
     count: int
 
     def flat_map(self, fn: Callable[[list[T]], list[R]], items: list[T]) -> list[R]:
@@ -125,7 +126,8 @@ def workers(with_code: int) -> Iterator[Workers | None]:
     if count == 0:
         yield None
         return
-    with pool_context().Pool(count, initializer=ignore_interrupts) as pool:
+    with ProcessPoolExecutor(count, mp_context=pool_context(),
+                             initializer=ignore_interrupts) as pool:  # fmt: skip
         yield Workers(pool, count)
 
 

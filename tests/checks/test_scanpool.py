@@ -99,3 +99,33 @@ def test_a_store_in_memory_searches_here_with_workers_about(pooled):
         assert any(c.code == "duplicate" for checks in found.values() for c in checks)
     finally:
         store.close()
+
+
+def _die(chunk):
+    os._exit(3)  # as a worker killed for memory would
+
+
+def test_a_worker_that_dies_fails_the_batch_and_the_ingest_warns(tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from reviewer.commands.ingest import run_checks
+    from reviewer.commands.ingest_report import IngestReport
+
+    monkeypatch.setattr(scanpool, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(scanpool, "usable_cores", lambda: 2)
+    monkeypatch.setattr(scanpool, "pool_context", lambda: multiprocessing.get_context("fork"))
+    with scanpool.workers(10) as pool, pytest.raises(BrokenProcessPool):
+        pool.flat_map(_die, list(range(10)))
+    monkeypatch.setattr(scanpool, "_parts", _die)
+    store = ReviewStore.open(tmp_path / "store.db")
+    try:
+        ids = [store.add_proposal(p, actor="t") for p in sample_proposals().values()
+               if p.diff is not None]
+        report = IngestReport()
+        run_checks(store, ids, "t", report)
+        [warning] = report.warnings
+        assert warning.startswith(f"static checks not recorded for {len(ids)} proposals "
+                                  "(BrokenProcessPool")
+        assert store.count() == len(ids) and all(store.checks(pid) == [] for pid in ids)
+    finally:
+        store.close()
