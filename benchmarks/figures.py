@@ -86,3 +86,9 @@ def markdown(figures: Sequence[Figure]) -> str:
         for f in figures
     ]
     return "\n".join([head, rule, *body])
+
+
+def one_line(figure: Figure) -> str:
+    """A figure as one line, for a benchmark script run on its own."""
+    return (f"{figure.name}: {figure.measured} ({figure.note}); baseline {figure.baseline}, "
+            f"{figure.ratio}")

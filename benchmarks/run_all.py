@@ -153,12 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         steps["ingest"] = lambda: [store_bench.ingest_figure(findings, args.seed,
                                                              args.ingest_repeats)]
     if "git" in groups:
-        from benchmarks.git_ingest_bench import git_figure
+        from benchmarks.checks_bench import git_figure
 
         steps["git"] = lambda: [git_figure(args.git_commits, args.git_methods,
                                            args.ingest_repeats)]
     if "code" in groups:
-        from benchmarks.code_ingest_bench import code_figure
+        from benchmarks.checks_bench import code_figure
 
         steps["code"] = lambda: [code_figure(args.code_proposals, args.seed,
                                              args.ingest_repeats)]
