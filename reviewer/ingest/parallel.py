@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.pool import AsyncResult
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ MAX_WORKERS = 8
 
 Prepare = Callable[[NewProposal], Any]
 Parsed = tuple[FileResult, list[Any]]  # a file, and `prepare` of each of its proposals
+Tasks = list[tuple[ToRead, int]]  # files of one window, each with its byte limit
 
 
 def worker_count(files: int, cores: int) -> int:
@@ -41,7 +43,7 @@ def worker_count(files: int, cores: int) -> int:
     return min(MAX_WORKERS, cores - 1)
 
 
-def _parse(tasks: list[tuple[ToRead, int]], prepare: Prepare | None) -> list[Parsed]:
+def _parse(tasks: Tasks, prepare: Prepare | None) -> list[Parsed]:
     """One window in a worker; ids are computed here so the caller does not hash again."""
     out = []
     for task, max_bytes in tasks:
@@ -83,21 +85,37 @@ def iter_planned(
         for item in planned:
             yield _prepared(item if isinstance(item, FileResult) else item.read(max_bytes), prepare)
         return
-    with pool_context().Pool(workers, initializer=ignore_interrupts) as pool:
-        ahead: deque[tuple[list[FileResult | ToRead], AsyncResult[list[Parsed]]]] = deque()
+    pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=ignore_interrupts)
+    try:
+        ahead: deque[tuple[list[FileResult | ToRead], Tasks, Future[list[Parsed]] | None]] = deque()
         for start in range(0, len(planned), WINDOW):
             window = planned[start : start + WINDOW]
             tasks = [(item, max_bytes) for item in window if isinstance(item, ToRead)]
-            ahead.append((window, pool.apply_async(_parse, (tasks, prepare))))
+            ahead.append((window, tasks, _submit(pool, tasks, prepare)))
             if len(ahead) > max(2 * workers, AHEAD_FILES // WINDOW):
-                yield from _merged(*ahead.popleft())
+                yield from _merged(*ahead.popleft(), prepare)
         while ahead:
-            yield from _merged(*ahead.popleft())
+            yield from _merged(*ahead.popleft(), prepare)
+    finally:
+        # A reader closed early leaves nothing queued; windows being parsed just finish.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _merged(
-    window: list[FileResult | ToRead], parsed: AsyncResult[list[Parsed]]
-) -> Iterator[Parsed]:
-    results = iter(parsed.get())
+def _submit(pool: ProcessPoolExecutor, tasks: Tasks, prepare: Prepare | None
+            ) -> Future[list[Parsed]] | None:
+    try:
+        return pool.submit(_parse, tasks, prepare)
+    except BrokenProcessPool:
+        return None  # parsed here when its turn comes
+
+
+def _merged(window: list[FileResult | ToRead], tasks: Tasks,
+            parsed: Future[list[Parsed]] | None, prepare: Prepare | None) -> Iterator[Parsed]:
+    try:
+        done = parsed.result() if parsed is not None else _parse(tasks, prepare)
+    # A worker that died (killed for memory, say) must not stop or hang the ingest.
+    except BrokenProcessPool:
+        done = _parse(tasks, prepare)
+    results = iter(done)
     for item in window:
         yield (item, []) if isinstance(item, FileResult) else next(results)

@@ -153,3 +153,25 @@ def test_what_the_store_would_compute_comes_back_from_the_workers(folder, pooled
     judged = [(p.diff is None, found is not None) for result, founds in parsed
               for p, found in zip(result.proposals, founds, strict=True)]
     assert set(judged) == {(True, True), (False, False)}
+
+
+_PARENT = os.getpid()
+_REAL_PARSE = parallel._parse
+
+
+def _die_in_a_worker(tasks, prepare):
+    if os.getpid() != _PARENT:
+        os._exit(9)  # as a worker killed for memory would
+    return _REAL_PARSE(tasks, prepare)
+
+
+def test_a_worker_that_dies_costs_no_file_and_no_hang(folder, monkeypatch):
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(parallel, "WINDOW", 2)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 3)
+    monkeypatch.setattr(parallel, "pool_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(parallel, "_parse", _die_in_a_worker)
+    parsed = list(parallel.iter_read([folder], prepare=where_and_what))
+    assert _summary([r for r, _ in parsed]) == _summary(read_paths([folder]))
+    # Every window was parsed here instead, once the pool broke.
+    assert {pid for _, prepared in parsed for pid, _ in prepared} == {os.getpid()}
