@@ -72,6 +72,7 @@ def read_commits(
     out = CommitsRead([])
     known = stored([c.sha for c in commits]) if stored is not None else {}
     bases = _BaseFinder(repo, harnesses)
+    todo: list[tuple[Commit, tuple[Harness, str] | IngestError]] = []
     for commit in commits:
         if any(h.matches(commit.sha, commit.tree) for h in harnesses):
             out.harness_commits += 1
@@ -86,13 +87,23 @@ def read_commits(
             out.stored.append(known[commit.sha])
             continue
         out.shas.append(commit.sha)
-        where = f"{repo.where}@{commit.sha[:12]}"
         try:
             if commit.oversize is not None:
                 raise repo.error(f"the commit object is {commit.oversize:,} bytes, over the "
                                  f"limit of {MAX_COMMIT_BYTES:,}", commit.sha)
-            found = bases.of(commit)
-            out.results.append(FileResult(Path(where), [_proposal(repo, commit, *found)]))
+            todo.append((commit, bases.of(commit)))
+        except IngestError as exc:
+            todo.append((commit, exc))
+    # Every patch first, from a few git runs rather than one per commit.
+    patches = repo.diffs([(found[1], commit.sha) for commit, found in todo
+                          if not isinstance(found, IngestError)], MAX_DIFF_BYTES)  # fmt: skip
+    for commit, found in todo:
+        where = f"{repo.where}@{commit.sha[:12]}"
+        try:
+            if isinstance(found, IngestError):
+                raise found
+            patch = patches.get((found[1], commit.sha))
+            out.results.append(FileResult(Path(where), [_proposal(repo, commit, *found, patch)]))
         except IngestError as exc:
             out.results.append(FileResult(Path(where), error=exc))
     return out
@@ -154,14 +165,18 @@ class _BaseFinder:
         return result
 
 
-def _proposal(repo: GitRepo, commit: Commit, harness: Harness, base_commit: str) -> NewProposal:
+def _proposal(repo: GitRepo, commit: Commit, harness: Harness, base_commit: str,
+              raw: bytes | None) -> NewProposal:
+    """The commit's proposal; `raw` is its patch from the harness commit, None when that
+    was over the limit."""
     where = f"{repo.where}@{commit.sha[:12]}"
     fail = failure(where)
     message = split_message(commit.message)
     if not message.title:
         raise fail("message", "the commit message has no subject line to use as a title")
     fields = Fields(message.trailers, fail)
-    raw = repo.diff(base_commit, commit.sha, MAX_DIFF_BYTES)
+    if raw is None:
+        raise repo.error(f"over the limit of {MAX_DIFF_BYTES} bytes", commit.sha, "diff")
     try:
         diff = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import IO
 
 from reviewer.gitenv import reader_argv, reader_env
 from reviewer.ingest.errors import IngestError
@@ -24,6 +25,7 @@ MAX_COMMITS = 10_000
 # A commit object holds a message (the summary is capped at 200,000 characters) and headers.
 MAX_COMMIT_BYTES = 256 * 1024
 _CHUNK = 200  # commit objects read per cat-file call, so memory stays bounded
+DIFF_BATCH = 200  # patches per diff-tree run, so each run stays within the timeout
 _SHA = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")
 _PERSON = re.compile(rb"(.*) <([^<>]*)> (\d{1,15}) ([+-])(\d\d)(\d\d)")
 
@@ -141,17 +143,73 @@ class GitRepo:
         pairs = (line.split() for line in out.splitlines())
         return [(p[0].decode(), p[1].decode()) for p in pairs if len(p) == 2]
 
-    def diff(self, old: str, new: str, max_bytes: int) -> bytes:
-        """The patch from commit `old` to `new`, with full blob ids, as git apply reads it.
+    def diffs(self, pairs: list[tuple[str, str]], max_bytes: int) -> dict[tuple[str, str], bytes]:
+        """The patch from commit `old` to `new` for each pair, with full blob ids, as git apply
+        reads it; a pair whose patch passes `max_bytes` is left out (git is stopped, and a new
+        one takes the pairs after it). One git process serves DIFF_BATCH pairs.
 
-        git is stopped once it has printed more than `max_bytes`, so a commit that adds a
-        huge file costs no more memory than that.
+        git prints each commit's id on a line of its own before its patch (`--always`: even
+        an empty one), and a patch has no line that is a bare id, so the patches part exactly.
         """
-        data = self._bounded(new, max_bytes, "diff-tree", "-p", "--no-renames", "--no-color",
-                             "--no-ext-diff", "--no-textconv", "--full-index", old, new, "--")
-        if data is None:
-            raise self.error(f"over the limit of {max_bytes} bytes", new, "diff")
-        return data
+        out: dict[tuple[str, str], bytes] = {}
+        todo = list(dict.fromkeys(pairs))
+        while todo:
+            batch = todo[:DIFF_BATCH]
+            todo = todo[self._diff_batch(batch, max_bytes, out):]
+        return out
+
+    def _diff_batch(self, batch: list[tuple[str, str]], max_bytes: int,
+                    out: dict[tuple[str, str], bytes]) -> int:
+        """Patches of `batch` into `out`, in order; how many pairs it settled (the one over
+        the limit counts, and ends the run)."""
+        stdin = "".join(f"{new} {old}\n" for old, new in batch).encode()
+        with tempfile.TemporaryFile() as feed, tempfile.TemporaryFile() as errors:
+            feed.write(stdin)
+            feed.seek(0)
+            try:
+                proc = subprocess.Popen(
+                    self._argv("diff-tree", "--stdin", "--always", "-p", "--no-renames",
+                               "--no-color", "--no-ext-diff", "--no-textconv", "--full-index"),
+                    stdin=feed, stdout=subprocess.PIPE, stderr=errors, env=self._env())
+            except FileNotFoundError as exc:
+                raise self.error("git is not installed") from exc
+            timer = threading.Timer(GIT_TIMEOUT_S, proc.kill)
+            timer.start()
+            try:
+                assert proc.stdout is not None
+                settled = self._read_patches(proc.stdout, batch, max_bytes, out)
+                if settled < len(batch):
+                    proc.kill()
+            finally:
+                timer.cancel()
+                proc.stdout and proc.stdout.close()
+                code = proc.wait()
+            if settled == len(batch) and code != 0:
+                errors.seek(0)
+                text = errors.read().decode("utf-8", "replace").strip()[-500:]
+                raise self.error(f"git diff-tree failed: {text or f'exit status {code}'}")
+        return settled
+
+    def _read_patches(self, stream: IO[bytes], batch: list[tuple[str, str]], max_bytes: int,
+                      out: dict[tuple[str, str], bytes]) -> int:
+        headers = [f"{new}\n".encode() for _, new in batch]
+        # Never more than the limit in one read: a line longer than that ends the patch.
+        line = stream.readline(max_bytes + 1)
+        for i, pair in enumerate(batch):
+            if line != headers[i]:
+                raise self.error(f"git diff-tree printed {line[:80]!r} for {pair[1]}", pair[1])
+            parts: list[bytes] = []
+            size = 0
+            line = stream.readline(max_bytes + 1)
+            following = headers[i + 1] if i + 1 < len(batch) else None
+            while line and line != following:
+                size += len(line)
+                if size > max_bytes:
+                    return i + 1
+                parts.append(line)
+                line = stream.readline(max_bytes + 1)
+            out[pair] = b"".join(parts)
+        return len(batch)
 
     def changed_paths(self, old: str, new: str, max_bytes: int = 1 << 20) -> list[str] | None:
         """The paths that differ between two commits; None when the list is over max_bytes."""

@@ -327,3 +327,51 @@ def test_the_idea_is_the_method_the_commit_itself_changed(repo, tmp_path):
     db = tmp_path / "s.db"
     added = json.loads(invoke(db, "ingest-git", "--json", str(repo)).output)["added"]
     assert [shown(db, pid)["idea"] for pid in added] == ["one", "two", "three"]
+
+
+def test_batched_patches_are_byte_for_byte_what_one_diff_tree_prints(repo, monkeypatch):
+    from reviewer.ingest import gitlog
+
+    base = git(repo, "rev-parse", "HEAD")
+    shas = []
+    for i in range(9):
+        files = {f"methods/m{i % 3}.py": RAMP + f"X = {i}\n"}
+        if i == 2:  # a line that is another commit's id, as an added line
+            files["methods/ids.py"] = f"{shas[0]}\n{shas[1]}"  # and no newline at the end
+        if i == 4:
+            files["methods/big.py"] = "# " + "y" * 3000 + "\n"
+        if i == 5:
+            (repo / "methods" / "big.py").unlink()
+        shas.append(commit(repo, files, f"commit {i}"))
+    shas.append(commit(repo, {}, "empty"))  # no change of its own
+    reverted = commit(repo, {}, "back to the harness")
+    git(repo, "read-tree", base)
+    git(repo, "checkout-index", "-a", "-f")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "same tree as the harness")
+    same = git(repo, "rev-parse", "HEAD")
+    pairs = [(base, sha) for sha in [*shas, reverted, same]] + [(shas[0], shas[3])]
+    runs: list[tuple[int, int]] = []
+    real = gitlog.GitRepo._diff_batch
+
+    def counting(self, batch, max_bytes, out):
+        settled = real(self, batch, max_bytes, out)
+        runs.append((len(batch), settled))
+        return settled
+
+    monkeypatch.setattr(gitlog, "DIFF_BATCH", 4)
+    monkeypatch.setattr(gitlog.GitRepo, "_diff_batch", counting)
+    got = GitRepo(repo).diffs(pairs, 2500)
+    for old, new in pairs:
+        one = subprocess.run(
+            ["git", "-C", str(repo), "diff-tree", "-p", "--no-renames", "--no-color",
+             "--no-ext-diff", "--no-textconv", "--full-index", old, new, "--"],
+            capture_output=True, check=True).stdout
+        if len(one) > 2500:
+            assert (old, new) not in got
+        else:
+            assert got[(old, new)] == one, new
+    over = [p for p in pairs if p not in got]
+    assert over == [(base, shas[4])]  # only the commit that added the big file
+    assert got[(base, same)] == b"" and shas[0].encode() in got[(base, shas[2])]
+    # Runs of 4; the patch over the limit ends its run, and the next starts after it.
+    assert len(pairs) == 13 and runs == [(4, 4), (4, 1), (4, 4), (4, 4)]
