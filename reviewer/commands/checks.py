@@ -7,6 +7,7 @@ from typing import Any
 import click
 from rich.text import Text
 
+from reviewer.commands.ingest import progress_on_terminal
 from reviewer.context import Context, console, pass_ctx, print_json
 from reviewer.textsafe import clean
 from store import StoreError
@@ -79,10 +80,15 @@ def _check_all(ctx: Context) -> None:
 
     store = ctx.store
     total, offset = store.count(), 0
+    show = progress_on_terminal("checked", "proposals", BATCH)
     while offset < total:
+        if show is not None:
+            show(offset, total)
         page = [r["id"] for r in store.list(sort="oldest", limit=BATCH, offset=offset)]
         check_proposals(store, page, actor=ctx.actor)
         offset += len(page)
         if not page:
             break
+    if show is not None:
+        show(total, total)
     click.echo(f"checked {offset} proposals")

@@ -24,6 +24,8 @@ from store import AddResult, NewProposal, ReviewStore, StoreError
 from store.checks import IngestChecker, IngestChecks
 
 CHECK_CHUNK = 1000
+# Checking this many proposals with code takes seconds: enough to show a count.
+SHOW_CHECKS_FROM = 50
 # Files per write transaction: one commit (fsync) for many files, while the write lock is
 # still released often enough for a reviewer deciding in the TUI meanwhile. At about 2 ms a
 # file that is some 2 s of lock, and fewer commits rewrite fewer shared index pages.
@@ -88,9 +90,11 @@ def ingest_paths(
     paths: list[Path],
     actor: str,
     progress: Callable[[int, int], None] | None = None,
+    checking: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """Store every proposal file under `paths`; `progress(files done, files)` after each batch."""
-    return ingest_planned(store, plan_paths(paths), actor, progress)[0]
+    """Store every proposal file under `paths`; `progress(files done, files)` after each batch,
+    and `checking(checked, to check)` as the static checks of those with code go."""
+    return ingest_planned(store, plan_paths(paths), actor, progress, checking)[0]
 
 
 def ingest_changed(
@@ -128,6 +132,7 @@ def ingest_planned(
     planned: list[FileResult | ToRead],
     actor: str,
     progress: Callable[[int, int], None] | None = None,
+    checking: Callable[[int, int], None] | None = None,
 ) -> tuple[IngestReport, list[bool]]:
     """Store what `plan_paths` planned; the report, and whether each item is settled."""
     from reviewer.checks.run import ahead_key, with_checks_ahead
@@ -150,7 +155,7 @@ def ingest_planned(
             done += len(batch)
             if progress is not None:
                 progress(done, len(planned))
-    run_checks(store, report.unchecked(), actor, report)
+    run_checks(store, report.unchecked(), actor, report, checking)
     withdraw_voided(store, report.attached, actor, report)
     return report, settled
 
@@ -191,11 +196,20 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
                                    f"published finding failed: {exc}")
 
 
-def run_checks(store: ReviewStore, ids: list[str], actor: str, report: IngestReport) -> None:
-    """Static checks on what was just stored, in chunks; a failure never undoes the ingest."""
+def run_checks(
+    store: ReviewStore,
+    ids: list[str],
+    actor: str,
+    report: IngestReport,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Static checks on what was just stored, in chunks; a failure never undoes the ingest.
+    `progress(checked, all)` before each chunk and at the end."""
     from reviewer.checks.run import check_proposals  # the ast scanners load only when used
 
     for start in range(0, len(ids), CHECK_CHUNK):
+        if progress is not None:
+            progress(start, len(ids))
         chunk = ids[start : start + CHECK_CHUNK]
         try:
             check_proposals(store, chunk, actor=actor)
@@ -206,6 +220,8 @@ def run_checks(store: ReviewStore, ids: list[str], actor: str, report: IngestRep
                 f"static checks not recorded for {len(chunk)} proposals "
                 f"({type(exc).__name__}: {exc}); run `reviewer check --all` to retry"
             )
+    if progress is not None and ids:
+        progress(len(ids), len(ids))
 
 
 @click.command("ingest")
@@ -225,20 +241,24 @@ def ingest_cmd(
 
     def once(seen: set[Hashable] | None) -> tuple[IngestReport, int]:
         if seen is None:
-            progress = _progress_on_terminal()
-            return ingest_paths(ctx.store, list(paths), ctx.actor, progress), 0
+            # One batch is over before a count of stored files would help; checks are slower.
+            stored = progress_on_terminal("stored", "files", FILES_PER_TRANSACTION)
+            checked = progress_on_terminal("checked", "proposals", SHOW_CHECKS_FROM)
+            return ingest_paths(ctx.store, list(paths), ctx.actor, stored, checked), 0
         return ingest_changed(ctx.store, list(paths), ctx.actor, seen)
 
     once_or_every(once, "scan", every, rounds, as_json)
 
 
-def _progress_on_terminal() -> Callable[[int, int], None] | None:
-    """A line on stderr counting stored files, when stderr is a terminal and the ingest big."""
+def progress_on_terminal(verb: str, noun: str, more_than: int
+                         ) -> Callable[[int, int], None] | None:
+    """A line on stderr counting what is done ("stored 2,000 of 9,000 files"), when stderr is
+    a terminal and there are more than `more_than` in all."""
     if not sys.stderr.isatty():
         return None
 
     def show(done: int, total: int) -> None:
-        if total > FILES_PER_TRANSACTION:  # one batch is over before a count would help
-            click.echo(f"\rstored {done:,} of {total:,} files", err=True, nl=done >= total)
+        if total > more_than:
+            click.echo(f"\r{verb} {done:,} of {total:,} {noun}", err=True, nl=done >= total)
 
     return show

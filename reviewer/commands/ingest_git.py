@@ -8,6 +8,8 @@ import click
 
 from reviewer.commands.ingest import (
     FILES_PER_TRANSACTION,
+    SHOW_CHECKS_FROM,
+    progress_on_terminal,
     run_checks,
     store_files,
     withdraw_voided,
@@ -63,7 +65,8 @@ def ingest_commits(
     for start in range(0, len(read.results), FILES_PER_TRANSACTION):
         batch = read.results[start : start + FILES_PER_TRANSACTION]
         store_files(ctx.store, batch, ctx.actor, report, ingest_checker())
-    run_checks(ctx.store, report.unchecked(), ctx.actor, report)
+    run_checks(ctx.store, report.unchecked(), ctx.actor, report,
+               progress_on_terminal("checked", "commits", SHOW_CHECKS_FROM))
     withdraw_voided(ctx.store, report.attached, ctx.actor, report)
     if seen is not None:
         stored = set(report.added + report.present + report.attached)
