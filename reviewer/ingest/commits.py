@@ -102,7 +102,7 @@ def read_commits(
         try:
             if isinstance(found, IngestError):
                 raise found
-            patch = patches.get((found[1], commit.sha))
+            patch = patches[(found[1], commit.sha)]
             out.results.append(FileResult(Path(where), [_proposal(repo, commit, *found, patch)]))
         except IngestError as exc:
             out.results.append(FileResult(Path(where), error=exc))
@@ -166,17 +166,17 @@ class _BaseFinder:
 
 
 def _proposal(repo: GitRepo, commit: Commit, harness: Harness, base_commit: str,
-              raw: bytes | None) -> NewProposal:
-    """The commit's proposal; `raw` is its patch from the harness commit, None when that
-    was over the limit."""
+              raw: bytes | IngestError) -> NewProposal:
+    """The commit's proposal; `raw` is its patch from the harness commit, or why there is
+    none (over the limit, say)."""
     where = f"{repo.where}@{commit.sha[:12]}"
     fail = failure(where)
     message = split_message(commit.message)
     if not message.title:
         raise fail("message", "the commit message has no subject line to use as a title")
     fields = Fields(message.trailers, fail)
-    if raw is None:
-        raise repo.error(f"over the limit of {MAX_DIFF_BYTES} bytes", commit.sha, "diff")
+    if isinstance(raw, IngestError):
+        raise raw
     try:
         diff = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -12,6 +12,8 @@ import re
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -143,61 +145,51 @@ class GitRepo:
         pairs = (line.split() for line in out.splitlines())
         return [(p[0].decode(), p[1].decode()) for p in pairs if len(p) == 2]
 
-    def diffs(self, pairs: list[tuple[str, str]], max_bytes: int) -> dict[tuple[str, str], bytes]:
+    def diffs(self, pairs: list[tuple[str, str]], max_bytes: int
+              ) -> dict[tuple[str, str], bytes | IngestError]:
         """The patch from commit `old` to `new` for each pair, with full blob ids, as git apply
-        reads it; a pair whose patch passes `max_bytes` is left out (git is stopped, and a new
-        one takes the pairs after it). One git process serves DIFF_BATCH pairs.
+        reads it; or the error for that pair: a patch over `max_bytes` (git is stopped, and a
+        new one takes the pairs after it), or none from git. One git serves DIFF_BATCH pairs.
 
         git prints each commit's id on a line of its own before its patch (`--always`: even
         an empty one), and a patch has no line that is a bare id, so the patches part exactly.
         """
-        out: dict[tuple[str, str], bytes] = {}
+        out: dict[tuple[str, str], bytes | IngestError] = {}
         todo = list(dict.fromkeys(pairs))
         while todo:
-            batch = todo[:DIFF_BATCH]
-            todo = todo[self._diff_batch(batch, max_bytes, out):]
+            todo = todo[self._diff_batch(todo[:DIFF_BATCH], max_bytes, out):]
         return out
 
     def _diff_batch(self, batch: list[tuple[str, str]], max_bytes: int,
-                    out: dict[tuple[str, str], bytes]) -> int:
-        """Patches of `batch` into `out`, in order; how many pairs it settled (the one over
-        the limit counts, and ends the run)."""
-        stdin = "".join(f"{new} {old}\n" for old, new in batch).encode()
-        with tempfile.TemporaryFile() as feed, tempfile.TemporaryFile() as errors:
-            feed.write(stdin)
+                    out: dict[tuple[str, str], bytes | IngestError]) -> int:
+        """Patches of `batch` into `out`, in order; how many pairs it settled (one that
+        failed counts, and ends the run)."""
+        args = ["diff-tree", "--stdin", "--always", "-p", "--no-renames", "--no-color",
+                "--no-ext-diff", "--no-textconv", "--full-index"]  # fmt: skip
+        with tempfile.TemporaryFile() as feed:
+            feed.write("".join(f"{new} {old}\n" for old, new in batch).encode())
             feed.seek(0)
-            try:
-                proc = subprocess.Popen(
-                    self._argv("diff-tree", "--stdin", "--always", "-p", "--no-renames",
-                               "--no-color", "--no-ext-diff", "--no-textconv", "--full-index"),
-                    stdin=feed, stdout=subprocess.PIPE, stderr=errors, env=self._env())
-            except FileNotFoundError as exc:
-                raise self.error("git is not installed") from exc
-            timer = threading.Timer(GIT_TIMEOUT_S, proc.kill)
-            timer.start()
-            try:
+            with self._running(args, feed) as (proc, errors):
                 assert proc.stdout is not None
                 settled = self._read_patches(proc.stdout, batch, max_bytes, out)
                 if settled < len(batch):
                     proc.kill()
-            finally:
-                timer.cancel()
-                proc.stdout and proc.stdout.close()
+                    return settled
                 code = proc.wait()
-            if settled == len(batch) and code != 0:
-                errors.seek(0)
-                text = errors.read().decode("utf-8", "replace").strip()[-500:]
-                raise self.error(f"git diff-tree failed: {text or f'exit status {code}'}")
+                if code != 0:
+                    raise self._failure("diff-tree", errors, code)
         return settled
 
     def _read_patches(self, stream: IO[bytes], batch: list[tuple[str, str]], max_bytes: int,
-                      out: dict[tuple[str, str], bytes]) -> int:
+                      out: dict[tuple[str, str], bytes | IngestError]) -> int:
         headers = [f"{new}\n".encode() for _, new in batch]
         # Never more than the limit in one read: a line longer than that ends the patch.
         line = stream.readline(max_bytes + 1)
         for i, pair in enumerate(batch):
             if line != headers[i]:
-                raise self.error(f"git diff-tree printed {line[:80]!r} for {pair[1]}", pair[1])
+                # git skips a pair it cannot read (a missing object) without a word.
+                out[pair] = self.error("git diff-tree gave no patch for it", pair[1], "diff")
+                return i + 1
             parts: list[bytes] = []
             size = 0
             line = stream.readline(max_bytes + 1)
@@ -205,6 +197,7 @@ class GitRepo:
             while line and line != following:
                 size += len(line)
                 if size > max_bytes:
+                    out[pair] = self.error(f"over the limit of {max_bytes} bytes", pair[1], "diff")
                     return i + 1
                 parts.append(line)
                 line = stream.readline(max_bytes + 1)
@@ -221,31 +214,42 @@ class GitRepo:
 
     def _bounded(self, commit: str, max_bytes: int, *args: str) -> bytes | None:
         """git's output, or None once it passes `max_bytes` (git is then stopped)."""
+        with self._running(list(args)) as (proc, errors):
+            assert proc.stdout is not None
+            data = proc.stdout.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                proc.kill()
+                return None
+            code = proc.wait()
+            if code != 0:
+                raise self._failure(args[0], errors, code, commit)
+        return data
+
+    @contextmanager
+    def _running(self, args: list[str], stdin: IO[bytes] | int = subprocess.DEVNULL
+                 ) -> Iterator[tuple[subprocess.Popen[bytes], IO[bytes]]]:
+        """git `args` with its output to read, killed after GIT_TIMEOUT_S; stderr to a file."""
         with tempfile.TemporaryFile() as errors:
             try:
-                proc = subprocess.Popen(self._argv(*args), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=errors, env=self._env())
+                proc = subprocess.Popen(self._argv(*args), stdin=stdin, stdout=subprocess.PIPE,
+                                        stderr=errors, env=self._env())  # fmt: skip
             except FileNotFoundError as exc:
                 raise self.error("git is not installed") from exc
             timer = threading.Timer(GIT_TIMEOUT_S, proc.kill)
             timer.start()
             try:
-                assert proc.stdout is not None
-                data = proc.stdout.read(max_bytes + 1)
-                if len(data) > max_bytes:
-                    proc.kill()
-                    return None
-                code = proc.wait()
+                yield proc, errors
             finally:
                 timer.cancel()
-                proc.stdout and proc.stdout.close()
+                if proc.stdout is not None:
+                    proc.stdout.close()
                 proc.wait()
-            if code != 0:
-                errors.seek(0)
-                text = errors.read().decode("utf-8", "replace").strip()[-500:]
-                raise self.error(f"git {args[0]} failed: {text or f'exit status {code}'}",
-                                 commit)  # fmt: skip
-        return data
+
+    def _failure(self, what: str, errors: IO[bytes], code: int, commit: str | None = None
+                 ) -> IngestError:
+        errors.seek(0)
+        text = errors.read().decode("utf-8", "replace").strip()[-500:]
+        return self.error(f"git {what} failed: {text or f'exit status {code}'}", commit)
 
 
 def _lines(shas: list[str]) -> bytes:

@@ -367,11 +367,21 @@ def test_batched_patches_are_byte_for_byte_what_one_diff_tree_prints(repo, monke
              "--no-ext-diff", "--no-textconv", "--full-index", old, new, "--"],
             capture_output=True, check=True).stdout
         if len(one) > 2500:
-            assert (old, new) not in got
+            assert str(got[(old, new)]).endswith("diff: over the limit of 2500 bytes")
         else:
             assert got[(old, new)] == one, new
-    over = [p for p in pairs if p not in got]
+    over = [p for p in pairs if not isinstance(got[p], bytes)]
     assert over == [(base, shas[4])]  # only the commit that added the big file
     assert got[(base, same)] == b"" and shas[0].encode() in got[(base, shas[2])]
     # Runs of 4; the patch over the limit ends its run, and the next starts after it.
     assert len(pairs) == 13 and runs == [(4, 4), (4, 1), (4, 4), (4, 4)]
+
+
+def test_a_commit_git_cannot_diff_fails_alone(repo):
+    base = git(repo, "rev-parse", "HEAD")
+    one = commit(repo, {"methods/one.py": RAMP}, "One")
+    two = commit(repo, {"methods/two.py": RAMP}, "Two")
+    missing = "0123456789" * 4
+    got = GitRepo(repo).diffs([(base, one), (base, missing), (base, two)], 100_000)
+    assert str(got[(base, missing)]).endswith("diff: git diff-tree gave no patch for it")
+    assert b"methods/one.py" in got[(base, one)] and b"methods/two.py" in got[(base, two)]
