@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.errors import StoreError
-from store.lineage import descends_from_rejected
+from store.lineage import Reads, descends_from_rejected
 from store.risk import risk_score
 
 SEVERITIES = ("high", "medium", "low")
@@ -169,15 +169,16 @@ def latest_verdict(conn: sqlite3.Connection, pid: str) -> str | None:
     return None if row is None else row[0]
 
 
-def refresh_risk(conn: sqlite3.Connection, pid: str) -> float:
-    """Recompute the proposal's risk and open-flag count from its checks and latest rerun."""
+def refresh_risk(conn: sqlite3.Connection, pid: str, reads: Reads | None = None) -> float:
+    """Recompute the proposal's risk and open-flag count from its checks and latest rerun;
+    `reads` shares lineage lookups across a transaction that changes no lineage."""
     open_checks = [c["severity"] for c in current(conn, pid) if c["resolved"] is None]
     claimed = conn.execute("SELECT claimed_pgr FROM proposals WHERE id = ?", (pid,)).fetchone()
     score = risk_score(
         None if claimed is None else claimed[0],
         open_checks,
         latest_verdict(conn, pid),
-        descends_from_rejected(conn, pid),
+        descends_from_rejected(conn, pid, reads=reads),
     )
     conn.execute(
         "UPDATE proposals SET risk = ?, flags = ? WHERE id = ? AND (risk IS NOT ? OR flags != ?)",

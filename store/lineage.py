@@ -193,6 +193,31 @@ class Ancestor:
     through: tuple[Relative, ...]  # nearest first; empty for a direct parent
 
 
+class Reads:
+    """The lineage lookups of one transaction that changes no proposal or parent, kept for
+    the walks after: scoring a batch of one long branch walks the same ancestors again for
+    each of its commits."""
+
+    def __init__(self) -> None:
+        self._refs: dict[str, str | None] = {}
+        self._parents: dict[tuple[str, str | None], list[Relative]] = {}
+
+    def parent_ref(self, conn: sqlite3.Connection, pid: str) -> str | None:
+        if pid not in self._refs:
+            self._refs[pid] = _parent_ref(conn, pid)
+        return self._refs[pid]
+
+    def parents(self, conn: sqlite3.Connection, pid: str, ref: str | None) -> list[Relative]:
+        if (pid, ref) not in self._parents:
+            self._parents[(pid, ref)] = parents_of(conn, pid, ref, limit=50)
+        return self._parents[(pid, ref)]
+
+
+def _parent_ref(conn: sqlite3.Connection, pid: str) -> str | None:
+    row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
+    return None if row is None else row[0]
+
+
 def rejected_ancestors(
     conn: sqlite3.Connection,
     pid: str,
@@ -200,6 +225,7 @@ def rejected_ancestors(
     *,
     first: bool = False,
     generations: int | None = None,
+    reads: Reads | None = None,
 ) -> tuple[list[Ancestor], bool]:
     """Rejected proposals pid descends from, through parents nobody approved; and whether the
     walk saw every such ancestor (False past MAX_ANCESTRY generations or MAX_VISITED
@@ -210,7 +236,8 @@ def rejected_ancestors(
     vouched for the line (with an override, if its own parent was rejected). Each proposal
     is visited once, since `parent` references can form cycles. `ref` stands in for pid's
     own `parent` when its row is not stored yet; with `first`, the walk ends at the first
-    rejected ancestor it finds; `generations` replaces MAX_ANCESTRY.
+    rejected ancestor it finds; `generations` replaces MAX_ANCESTRY; `reads` answers the
+    lookups an earlier walk of the same transaction made.
     """
     found: list[Ancestor] = []
     seen = {pid}
@@ -220,10 +247,13 @@ def rejected_ancestors(
         for child, path in frontier:
             if generation == 0 and ref is not None:
                 parent_ref: str | None = ref
+            elif reads is not None:
+                parent_ref = reads.parent_ref(conn, child)
             else:
-                row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (child,)).fetchone()
-                parent_ref = None if row is None else row[0]
-            for parent in parents_of(conn, child, parent_ref, limit=50):
+                parent_ref = _parent_ref(conn, child)
+            parents = (parents_of(conn, child, parent_ref, limit=50) if reads is None
+                       else reads.parents(conn, child, parent_ref))  # fmt: skip
+            for parent in parents:
                 if parent.id in seen:
                     continue
                 seen.add(parent.id)
@@ -241,14 +271,16 @@ def rejected_ancestors(
     return found, False
 
 
-def descends_from_rejected(conn: sqlite3.Connection, pid: str, ref: str | None = None) -> bool:
+def descends_from_rejected(conn: sqlite3.Connection, pid: str, ref: str | None = None,
+                           reads: Reads | None = None) -> bool:
     """Whether pid has a rejected ancestor through pending ones, up to RISK_ANCESTRY
     generations up.
 
     Unlike the gate, this does not fail closed: it orders the queue, and an honest branch
     longer than the walk should not rise in it for its length alone.
     """
-    found, _ = rejected_ancestors(conn, pid, ref, first=True, generations=RISK_ANCESTRY)
+    found, _ = rejected_ancestors(conn, pid, ref, first=True, generations=RISK_ANCESTRY,
+                                  reads=reads)
     return bool(found)
 
 

@@ -24,6 +24,7 @@ from store.jobs import JobQueue
 from store.lineage import (
     RISK_ANCESTRY,
     Lineage,
+    Reads,
     child_refs,
     children_of,
     descends_from_rejected,
@@ -773,6 +774,7 @@ class ReviewStore:
         """`record_checks` for many proposals in one transaction (ingest of a large batch)."""
         validated = [(ref, checks_table.validate(found)) for ref, found in items]
         events: list[audit.Event] = []
+        reads = Reads()  # recording checks changes no status or parent
         with self._write():
             for ref, rows in validated:
                 pid = self.resolve(ref)
@@ -781,7 +783,7 @@ class ReviewStore:
                     actor, "checks", pid, {"source": source, "diff_sha256": sha, "checks": rows}
                 )
                 checks_table.replace(self.conn, pid, source, sha, rows, event.seq)
-                checks_table.refresh_risk(self.conn, pid)
+                checks_table.refresh_risk(self.conn, pid, reads)
                 events.append(event)
         return events
 

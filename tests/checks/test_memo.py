@@ -13,6 +13,7 @@ from reviewer.checks.memo import Memo, digest
 from reviewer.checks.static import scan_diff
 from tests.checks.helpers import ALLOW, modified_diff
 from tests.factories import new_file_diff
+from tests.spies import calls_to
 
 # run() reads the teacher only on the two lines the diff below replaces.
 FIT = (
@@ -42,16 +43,8 @@ def cold_memos():
 
 @pytest.fixture
 def counted(monkeypatch):
-    """How many times the code checks really ran."""
-    calls: list[str] = []
-    real = static._code_checks
-
-    def counting(f, path, policy, whole):
-        calls.append(path)
-        return real(f, path, policy, whole)
-
-    monkeypatch.setattr(static, "_code_checks", counting)
-    return calls
+    """The path of each file whose code checks really ran."""
+    return calls_to(monkeypatch, static, "_code_checks", lambda f, path, policy, whole: path)
 
 
 def _tree(root: Path, text: str) -> Path:
@@ -191,10 +184,7 @@ def test_candidate_codes_are_read_once_and_again_when_a_fingerprint_changes(tmp_
         ids = [store.add_proposal(make_proposal(i), actor="t") for i in range(12)]
         store.put_fingerprints([(pid, f"code {i:02d} " + "x" * (40 + i))
                                 for i, pid in enumerate(ids)])
-        reads: list[list[str]] = []
-        real = fingerprints.codes
-        monkeypatch.setattr(fingerprints, "codes", lambda conn, pids: reads.append(pids)
-                            or real(conn, pids))
+        reads = calls_to(monkeypatch, fingerprints, "codes", lambda conn, pids: pids)
         scanpool._CODES.clear()
         first = scanpool.similar_with_codes(store.conn, ids[0], 45)
         assert first == store.similar_sized(ids[0], 45) and len(first) == 11
@@ -213,9 +203,7 @@ def test_candidate_codes_are_read_once_and_again_when_a_fingerprint_changes(tmp_
 def test_the_scan_and_the_code_form_share_one_parse_of_a_diff(monkeypatch):
     from reviewer.checks import patches
 
-    parsed: list[str] = []
-    real = patches._parse
-    monkeypatch.setattr(patches, "_parse", lambda diff: parsed.append(diff) or real(diff))
+    parsed = calls_to(monkeypatch, patches, "_parse", lambda diff: diff)
     patches._RECENT.clear()
     diff = new_file_diff("methods/a.py", LAZY)
     normalize.normalize_code(diff)

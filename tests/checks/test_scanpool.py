@@ -11,6 +11,7 @@ from reviewer.checks import scanpool
 from reviewer.checks.run import check_proposals
 from store import ReviewStore
 from tests.checks.helpers import sample_proposals
+from tests.spies import calls_to
 
 
 @pytest.fixture(scope="module")
@@ -42,18 +43,11 @@ def pooled(request, monkeypatch):
 
 
 def test_workers_give_what_this_process_gives(subjects, pooled, monkeypatch):
-    pids: list[int] = []
-    real = scanpool._parts
-
-    def spying(chunk):
-        pids.append(os.getpid())
-        return real(chunk)
-
     with scanpool.workers(len(subjects)) as pool:
         assert pool is not None and pool.count == 2
         pooled_parts = scanpool.diff_parts(subjects, pool)
     assert len(pooled) == 1
-    monkeypatch.setattr(scanpool, "_parts", spying)
+    pids = calls_to(monkeypatch, scanpool, "_parts", lambda chunk: os.getpid())
     here = scanpool.diff_parts(subjects)
     assert pids == [os.getpid()]  # the second run really stayed here
     assert pooled_parts == here

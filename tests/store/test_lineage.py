@@ -14,6 +14,7 @@ from store.lineage import child_refs, children_of, lineage, parents_of
 from store.query import Filters, list_sql
 from store.risk import REJECTED_PARENT_POINTS, risk_score
 from tests.factories import make_proposal
+from tests.spies import calls_to
 
 HARNESS_TREE = "ab" * 20  # every native proposal's base: shared, so never a lineage link
 
@@ -449,3 +450,29 @@ def test_an_ancestry_past_the_walk_fails_closed(only_lineage_gate, monkeypatch):
     monkeypatch.setattr(lineage_module, "MAX_VISITED", 2)
     assert reviewed.gates(chain[-1]) == [gate]
     assert reviewed.gates(chain[1]) == []  # one generation up: within both limits
+
+
+def test_a_batch_of_checks_scores_a_long_line_with_each_lookup_once(mem_store, monkeypatch):
+    import store.lineage as lineage_module
+
+    root = native(mem_store, 0)
+    line = [native(mem_store, 1, parent=root[:12])]
+    for i in range(2, 40):
+        line.append(native(mem_store, i, parent=line[-1][:12]))
+    side = native(mem_store, 99, parent=line[5][:12])
+    mem_store.reject(root, reason="hack", actor="alice")
+    mem_store.approve(line[20], reason="fine", actor="bob", override="drops the hack")
+    pending = [pid for pid in [*line, side] if pid != line[20]]
+    calls = calls_to(monkeypatch, lineage_module, "parents_of", lambda conn, pid, *rest, **kw: pid)
+    mem_store.record_checks_batch([(pid, []) for pid in pending], "static", actor="checker")
+    batched = {pid: mem_store.get(pid)["risk"] for pid in pending}
+    assert len(calls) == len(set(calls))  # each proposal's parents were looked up once
+    calls.clear()
+    for pid in pending:  # one at a time, each walk on its own
+        mem_store.record_checks(pid, "static", [], actor="checker")
+    assert {pid: mem_store.get(pid)["risk"] for pid in pending} == batched
+    assert len(calls) > 3 * len(set(calls))
+    # Above the approved one the line carries the points; below it, it does not.
+    points = {pid: round(batched[pid] - batched[line[30]], 2) for pid in pending}
+    assert points[line[0]] == points[line[19]] == points[side] == REJECTED_PARENT_POINTS
+    assert points[line[21]] == points[line[38]] == 0
