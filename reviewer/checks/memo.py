@@ -60,7 +60,7 @@ class Memo(Generic[K, V]):
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key][0]
-        # Worked out outside the lock: two threads may both make it, and both get one answer.
+        # Worked out outside the lock: two threads may both make it, and make the same thing.
         value = make()
         weight = 0 if self.weigh is None else self.weigh(value)
         if self.weigh is not None and weight > self.budget:
