@@ -41,6 +41,13 @@ def clear_all() -> None:
         memo.clear()
 
 
+def scale_budgets(factor: float) -> None:
+    """Scale every weighed memo's budget: a pool's workers share what one process may hold."""
+    for memo in list(_EVERY):
+        if memo.weigh is not None:
+            memo.budget = int(memo.budget * factor)
+
+
 class Memo(Generic[K, V]):
     """The last `entries` results, least recently used dropped first; with `weigh`, also no
     more than `budget` of what it measures (say bytes) in all."""

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from reviewer.checks.bases import BaseReader, base_reader
 from reviewer.checks.duplicate import DupSubject, duplicate_checks
-from reviewer.checks.memo import Memo
+from reviewer.checks.memo import Memo, scale_budgets
 from reviewer.checks.model import Check
 from reviewer.checks.normalize import normalize_code
 from reviewer.checks.static import scan_diff
@@ -126,9 +126,16 @@ def workers(with_code: int) -> Iterator[Workers | None]:
     if count == 0:
         yield None
         return
-    with ProcessPoolExecutor(count, mp_context=pool_context(),
-                             initializer=ignore_interrupts) as pool:  # fmt: skip
+    with ProcessPoolExecutor(count, mp_context=pool_context(), initializer=_start_worker,
+                             initargs=(count,)) as pool:  # fmt: skip
         yield Workers(pool, count)
+
+
+def _start_worker(count: int) -> None:
+    """Each of `count` workers keeps memos of a `count`-th of the usual size, so a pool holds
+    no more than one process would."""
+    ignore_interrupts()
+    scale_budgets(1 / count)
 
 
 def diff_parts(subjects: Iterable[Subject], pool: Workers | None = None

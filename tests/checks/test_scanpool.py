@@ -123,3 +123,20 @@ def test_a_worker_that_dies_fails_the_batch_and_the_ingest_warns(tmp_path, monke
         assert store.count() == len(ids) and all(store.checks(pid) == [] for pid in ids)
     finally:
         store.close()
+
+
+def _budgets(_chunk):
+    from reviewer.checks import duplicate, normalize
+
+    return [(duplicate._SPLIT.budget, normalize._FORMS.budget, scanpool._CODES.budget)]
+
+
+def test_workers_share_the_memory_one_process_may_use(pooled):
+    from reviewer.checks import duplicate, normalize
+
+    here = (duplicate._SPLIT.budget, normalize._FORMS.budget, scanpool._CODES.budget)
+    with scanpool.workers(10) as pool:
+        assert pool is not None
+        budgets = set(pool.flat_map(_budgets, list(range(8))))
+    assert budgets == {tuple(b // 2 for b in here)}
+    assert (duplicate._SPLIT.budget, normalize._FORMS.budget, scanpool._CODES.budget) == here
