@@ -199,7 +199,9 @@ def duplicate_parts(store: ReviewStore, owns: list[DupSubject], pool: Workers | 
                     ) -> dict[str, tuple[Check, ...]]:
     """Each subject's `duplicate` findings by id; read after the batch's fingerprints are
     stored, so proposals checked together find each other."""
-    searched = [own for own in owns if own.code.strip()]
+    # In order of code length: neighbours share most of their candidates, so each worker's
+    # run of searches meets the same few hundred codes in its memos.
+    searched = sorted((own for own in owns if own.code.strip()), key=lambda own: len(own.code))
     if pool is None or store.path is None or not searched:
         found = _search(store.conn, searched)
     else:
