@@ -17,7 +17,7 @@ class Candidate:
     title: str
     idea: str | None
     status: str
-    code: str | None  # None when asked for without it (`codes`)
+    code: str | None  # None as `candidates` gives it; `codes` reads it
     diff_sha256: str | None = None
     length: int = 0
 
@@ -31,16 +31,14 @@ def put(conn: sqlite3.Connection, pid: str, diff_sha256: str | None, code: str) 
     )
 
 
-def candidates(conn: sqlite3.Connection, pid: str, length: int, *, code: bool = True
-               ) -> list[Candidate]:
+def candidates(conn: sqlite3.Connection, pid: str, length: int) -> list[Candidate]:
     """Proposals whose code length is within ±25% (a ratio above 0.8 needs that), nearest
-    first; without `code`, each candidate's code is left for `codes` to read."""
+    first, each without its code, which `codes` reads for the ones a caller lacks."""
     low, high = int(length * (1 - SIZE_BAND)), int(length / (1 - SIZE_BAND)) + 1
     # The nearest are chosen on lengths and ids alone; sorting whole rows would read every
     # code in the band, and an agent's branch fills the band with large, alike codes.
     rows = conn.execute(
-        f"SELECT f.proposal_id, p.title, p.idea, p.status, {'f.code' if code else 'NULL'}, "
-        "f.diff_sha256, f.length FROM ("
+        "SELECT f.proposal_id, p.title, p.idea, p.status, NULL, f.diff_sha256, f.length FROM ("
         " SELECT rowid AS fid, length, proposal_id FROM fingerprints"
         " WHERE length BETWEEN ? AND ? AND proposal_id != ?"
         " ORDER BY abs(length - ?), proposal_id LIMIT ?) AS near "

@@ -795,13 +795,6 @@ class ReviewStore:
                 sha = current_diff_sha(self.conn, pid)
                 fingerprints.put(self.conn, pid, sha, code)
 
-    def similar_sized(self, ref: str, length: int, *, code: bool = True
-                      ) -> list[fingerprints.Candidate]:
-        return fingerprints.candidates(self.conn, self.resolve(ref), length, code=code)
-
-    def fingerprint_codes(self, ids: list[str]) -> dict[fingerprints.CodeKey, str]:
-        return fingerprints.codes(self.conn, ids)
-
     def checks(self, ref: str) -> list[dict[str, Any]]:
         """Findings for the current diff, most severe first, with any resolution."""
         return checks_table.current(self.conn, self.resolve(ref))

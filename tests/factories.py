@@ -52,3 +52,19 @@ def as_before_0005(db: str | Path) -> None:
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0005_sort_indexes'")
     conn.close()
 
+
+
+def full_sort_candidates(conn, pid: str, length: int, limit: int | None = None):
+    """Near-duplicate candidates by the plain query, every row of the size band sorted whole
+    (what the store ran before it chose on lengths alone), codes included."""
+    from store import fingerprints
+
+    low, high = int(length * 0.75), int(length / 0.75) + 1
+    rows = conn.execute(
+        "SELECT f.proposal_id, p.title, p.idea, p.status, f.code, f.diff_sha256, f.length "
+        "FROM fingerprints f JOIN proposals p ON p.id = f.proposal_id "
+        "WHERE f.length BETWEEN ? AND ? AND f.proposal_id != ? "
+        "ORDER BY abs(f.length - ?), f.proposal_id LIMIT ?",
+        (low, high, pid, length, fingerprints.MAX_CANDIDATES if limit is None else limit),
+    ).fetchall()
+    return [fingerprints.Candidate(*row) for row in rows]

@@ -12,29 +12,23 @@ from typing import Any
 
 from reviewer.checks.bases import BaseReader
 from reviewer.checks.claims import claim_checks
-from reviewer.checks.duplicate import DupSubject, duplicate_checks
+from reviewer.checks.duplicate import DupSubject
 from reviewer.checks.model import Check
 from reviewer.checks.scanpool import (
     allow_list,
     diff_findings,
     diff_parts,
+    diff_text,
     duplicate_parts,
-    ranked,
     subject,
     workers,
 )
 from store import ReviewStore
 from store.checks import IngestChecker, IngestChecks
-from store.fingerprints import Candidate
 from store.model import NewProposal
 from store.proposals import claimed_of
 
 SOURCE = "static"
-
-
-def _diff_text(row: dict[str, Any]) -> str | None:
-    diff = row.get("diff")
-    return None if diff is None else bytes(diff).decode("utf-8", errors="replace")
 
 
 def _subject(row: dict[str, Any], code: str) -> DupSubject:
@@ -43,31 +37,24 @@ def _subject(row: dict[str, Any], code: str) -> DupSubject:
 
 def static_findings(
     row: dict[str, Any],
-    code: str,
     allow: Callable[[str], tuple[str, ...] | None],
-    similar: Callable[[], list[Candidate]],
     bases: Callable[[str], BaseReader | None] = lambda harness: None,
     scanned: Sequence[Check] | None = None,
-    duplicates: Sequence[Check] | None = None,
+    duplicates: Sequence[Check] = (),
 ) -> list[Check]:
-    """Every static finding for one proposal row whose normalised code is `code`.
+    """Every static finding for one proposal row: its diff's scan, its claim's checks and
+    its `duplicates` (`scanpool.duplicate_parts`, which needs the batch's fingerprints).
 
-    `allow` gives a harness's allow-list, `bases` its files the diff modifies, and `similar`
-    the stored proposals of similar code size; each is called only when the row has code.
-    `scanned` and `duplicates` are the diff's scan and the duplicate search when they were
-    done already (`scanpool`).
+    `allow` gives a harness's allow-list and `bases` its files the diff modifies, for a scan
+    done here; `scanned` is the scan when it was done already (`scanpool.diff_parts`).
     """
     if scanned is None:
-        found = diff_findings(row["harness"], _diff_text(row), allow, bases)
+        found = diff_findings(row["harness"], diff_text(row.get("diff")), allow, bases)
     else:
         found = list(scanned)
     claimed = row["claimed"] if "claimed" in row else claimed_of(row)
     found += claim_checks(claimed, f"{row['title']}\n{row['summary']}")
-    if duplicates is not None:
-        found += duplicates
-    elif code.strip():
-        found += duplicate_checks(_subject(row, code), ranked(similar()))
-    return found
+    return found + list(duplicates)
 
 
 def ingest_checker() -> IngestChecker:
@@ -84,7 +71,7 @@ def _check_at_ingest(row: dict[str, Any]) -> IngestChecks | None:
     if row["diff"] is not None:
         return None
     try:
-        found = static_findings(row, "", allow_list, lambda: [])
+        found = static_findings(row, allow_list)
     # A failing check must not cost the ingest: check_proposals runs it again afterwards
     # and reports the failure there, as it did before this hook existed.
     except Exception:
@@ -131,8 +118,8 @@ def check_proposals(
         store.put_fingerprints([(pid, part.code) for pid, part in parts.items()])
         dups = duplicate_parts(store, [_subject(row, parts[row["id"]].code) for row in rows], pool)
     results = {
-        row["id"]: static_findings(row, parts[row["id"]].code, allow_list, lambda: [],
-                                   scanned=parts[row["id"]].checks, duplicates=dups[row["id"]])
+        row["id"]: static_findings(row, allow_list, scanned=parts[row["id"]].checks,
+                                   duplicates=dups[row["id"]])
         for row in rows
     }
     store.record_checks_batch(

@@ -80,7 +80,8 @@ def diff_findings(
     return [c for c in scanned if allowed is not None or c.code != "protected_path"]
 
 
-def _text(diff: bytes | None) -> str | None:
+def diff_text(diff: bytes | None) -> str | None:
+    """A stored diff as text; bytes that are not UTF-8 become U+FFFD."""
     return None if diff is None else bytes(diff).decode("utf-8", errors="replace")
 
 
@@ -89,7 +90,7 @@ def _parts(subjects: list[Subject]) -> list[DiffPart]:
     allow, bases = cache(allow_list), cache(harness_bases)
     out = []
     for _, harness, diff in subjects:
-        text = _text(diff)
+        text = diff_text(diff)
         code = normalize_code(text) if text else ""
         out.append(DiffPart(code, tuple(diff_findings(harness, text, allow, bases))))
     return out
@@ -155,7 +156,7 @@ _CODES: Memo[CodeKey, str] = Memo(50_000, weigh=len, budget=128 << 20)
 
 def similar_with_codes(conn: sqlite3.Connection, pid: str, length: int) -> list[Candidate]:
     """`fingerprints.candidates`, each code from the memo or one query for all missing."""
-    bare = fingerprints.candidates(conn, pid, length, code=False)
+    bare = fingerprints.candidates(conn, pid, length)
 
     def read(missing: list[CodeKey]) -> dict[CodeKey, str]:
         found = fingerprints.codes(conn, [k[0] for k in missing])

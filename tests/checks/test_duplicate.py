@@ -139,17 +139,15 @@ def test_the_search_stops_at_enough_copies_and_takes_the_others_in_order():
 
 
 def test_an_approved_copy_is_named_even_behind_many_pending_ones():
-    from reviewer.checks.run import static_findings
+    from reviewer.checks.scanpool import ranked, subject
     from store.fingerprints import Candidate
 
     diff = new_file_diff("methods/a.py", METHOD)
     code = normalize_code(diff)
     pending = [Candidate(f"p{i}", f"t{i}", f"i{i}", "pending", code) for i in range(30)]
     approved = Candidate("found", "t", "i", "approved", code)
-    row = {"id": "me", "title": "mine", "idea": "mine", "harness": "builtin",
-           "summary": "", "diff": diff.encode(), "claimed": {}}  # fmt: skip
-    checks = static_findings(row, code, lambda harness: ("methods/",),
-                             lambda: [*pending, approved])  # fmt: skip
+    checks = duplicate_checks(subject("me", "mine", "mine", "pending", code),
+                              ranked([*pending, approved]))
     others = [c.detail["other_id"] for c in checks if c.code == "duplicate"]
     assert others[0] == "found" and len(others) == 5
 

@@ -12,7 +12,7 @@ from reviewer.checks.bases import tree_base
 from reviewer.checks.memo import Memo, digest
 from reviewer.checks.static import scan_diff
 from tests.checks.helpers import ALLOW, modified_diff
-from tests.factories import new_file_diff
+from tests.factories import full_sort_candidates, new_file_diff
 from tests.spies import calls_to
 
 # run() reads the teacher only on the two lines the diff below replaces.
@@ -187,13 +187,13 @@ def test_candidate_codes_are_read_once_and_again_when_a_fingerprint_changes(tmp_
         reads = calls_to(monkeypatch, fingerprints, "codes", lambda conn, pids: pids)
         scanpool._CODES.clear()
         first = scanpool.similar_with_codes(store.conn, ids[0], 45)
-        assert first == store.similar_sized(ids[0], 45) and len(first) == 11
+        assert first == full_sort_candidates(store.conn, ids[0], 45) and len(first) == 11
         second = scanpool.similar_with_codes(store.conn, ids[1], 45)
-        assert second == store.similar_sized(ids[1], 45)
+        assert second == full_sort_candidates(store.conn, ids[1], 45)
         assert [len(r) for r in reads] == [11, 1]  # only ids[0] was new the second time
         store.put_fingerprints([(ids[5], "rewritten " + "y" * 40)])
         again = scanpool.similar_with_codes(store.conn, ids[0], 45)
-        assert again == store.similar_sized(ids[0], 45)
+        assert again == full_sort_candidates(store.conn, ids[0], 45)
         assert reads[-1] == [ids[5]]
         assert [c.code for c in again if c.proposal_id == ids[5]] == ["rewritten " + "y" * 40]
     finally:

@@ -127,14 +127,13 @@ def test_the_builtin_harness_reads_its_own_tree():
     diff = modified_diff("methods/naive.py", naive, lazy)
     row = {"id": "0" * 64, "title": "t", "summary": "s", "idea": None, "harness": "builtin",
            "diff": diff.encode(), "claimed": {}}
-    found = static_findings(row, "", lambda h: BUILTIN_ALLOW, lambda: [], harness_bases)
+    found = static_findings(row, lambda h: BUILTIN_ALLOW, harness_bases)
     [check] = _teacher(found)
     assert check.detail == {"path": "methods/naive.py",
                             "line": naive[:run_at].count("\n") + 1}
     # An unconfigured harness has no files to compare with.
     row["harness"] = "nowhere"
-    assert _teacher(static_findings(row, "", lambda h: BUILTIN_ALLOW, lambda: [],
-                                    harness_bases)) == []
+    assert _teacher(static_findings(row, lambda h: BUILTIN_ALLOW, harness_bases)) == []
 
 
 def _git(repo: Path, *args: str) -> None:
