@@ -204,18 +204,14 @@ class Reads:
 
     def parent_ref(self, conn: sqlite3.Connection, pid: str) -> str | None:
         if pid not in self._refs:
-            self._refs[pid] = _parent_ref(conn, pid)
+            row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
+            self._refs[pid] = None if row is None else row[0]
         return self._refs[pid]
 
     def parents(self, conn: sqlite3.Connection, pid: str, ref: str | None) -> list[Relative]:
         if (pid, ref) not in self._parents:
             self._parents[(pid, ref)] = parents_of(conn, pid, ref, limit=50)
         return self._parents[(pid, ref)]
-
-
-def _parent_ref(conn: sqlite3.Connection, pid: str) -> str | None:
-    row = conn.execute("SELECT parent FROM proposals WHERE id = ?", (pid,)).fetchone()
-    return None if row is None else row[0]
 
 
 def rejected_ancestors(
@@ -241,19 +237,14 @@ def rejected_ancestors(
     """
     found: list[Ancestor] = []
     seen = {pid}
+    reads = Reads() if reads is None else reads  # each proposal is looked up once anyway
     frontier: list[tuple[str, tuple[Relative, ...]]] = [(pid, ())]
     for generation in range(MAX_ANCESTRY if generations is None else generations):
         nxt: list[tuple[str, tuple[Relative, ...]]] = []
         for child, path in frontier:
-            if generation == 0 and ref is not None:
-                parent_ref: str | None = ref
-            elif reads is not None:
-                parent_ref = reads.parent_ref(conn, child)
-            else:
-                parent_ref = _parent_ref(conn, child)
-            parents = (parents_of(conn, child, parent_ref, limit=50) if reads is None
-                       else reads.parents(conn, child, parent_ref))  # fmt: skip
-            for parent in parents:
+            given = generation == 0 and ref is not None
+            parent_ref = ref if given else reads.parent_ref(conn, child)
+            for parent in reads.parents(conn, child, parent_ref):
                 if parent.id in seen:
                     continue
                 seen.add(parent.id)
