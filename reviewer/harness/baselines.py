@@ -90,10 +90,10 @@ def compute_baselines(
 
 
 def cache_folder(task: str, size: int, device: str) -> Path:
-    """Where one (tree, salt, task, size, device kind) keeps its per-seed baselines."""
+    """Where one (tree, salt, data version, task, size, device kind) keeps its baselines."""
     kind = torch.device(device).type
     return (cache_dir() / "harness" / "baselines" / git_tree_hash() / salt_id(load_salt())
-            / task / f"size{size}" / kind)
+            / f"data{tasks.DATA_VERSION}" / task / f"size{size}" / kind)
 
 
 def _save(path: Path, b: SeedBaseline) -> None:

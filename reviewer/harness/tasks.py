@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from reviewer.harness.tree.w2s_kit.budget import size_root
 
@@ -60,6 +64,28 @@ TASKS: dict[str, TaskSpec] = {
 }
 
 DEFAULT_TASK = "clusters"
+
+# Bumped whenever the same (salt, task, size, seed) can yield different arrays, so that
+# baselines cached from the old arrays are not paired with the new ones.
+DATA_VERSION = 2
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    """The process's BLAS thread pools, found once (it inspects the loaded libraries)."""
+    return ThreadpoolController()
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Run numpy's products on one BLAS thread.
+
+    A threaded float32 product splits its sums differently, so the arrays depended on the
+    core count; and OpenBLAS's idle threads spin after each call, taking the cores from the
+    torch training that follows (a one-seed pipeline ran 30% slower).
+    """
+    with _blas().limit(limits=1, user_api="blas"):
+        yield
 
 
 @dataclass(frozen=True)
@@ -191,6 +217,11 @@ def _make_weak_split(
 
 def generate(spec: TaskSpec, salt: bytes, size: int, seed: int) -> SeedData:
     """All splits for one seed of one task at `size`; deterministic given the salt."""
+    with _one_blas_thread():
+        return _generate(spec, salt, size, seed)
+
+
+def _generate(spec: TaskSpec, salt: bytes, size: int, seed: int) -> SeedData:
     rng = task_rng(salt, spec.name, size, seed)
     d = strong_dim(size)
     rot = _rotation(rng, d)
@@ -207,7 +238,8 @@ def generate_many(spec: TaskSpec, salt: bytes, size: int, seeds: list[int]) -> l
     Each seed has its own generator, so the result is the same as a loop over `generate`.
     """
     workers = min(len(seeds), os.cpu_count() or 1)
-    if workers <= 1:
-        return [generate(spec, salt, size, seed) for seed in seeds]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda seed: generate(spec, salt, size, seed), seeds))
+    with _one_blas_thread():
+        if workers <= 1:
+            return [_generate(spec, salt, size, seed) for seed in seeds]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(lambda seed: _generate(spec, salt, size, seed), seeds))

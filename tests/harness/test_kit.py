@@ -93,3 +93,33 @@ def test_row_gather_is_a_bitwise_index_select(tail: tuple[int, ...], dtype: torc
     want = t.index_select(0, pick).view(3, 5, *tail)
     assert got.dtype == dtype and got.shape == want.shape
     assert torch.equal(got.view(-1).view(torch.uint8), want.view(-1).view(torch.uint8))
+
+
+@pytest.mark.parametrize("outer_threads", [1, 4])
+def test_generated_arrays_ignore_the_callers_blas_threads(outer_threads: int) -> None:
+    """A threaded float32 product split its sums by the thread count, so the same seed
+    gave other arrays on another machine; the generator now pins one BLAS thread."""
+    from threadpoolctl import threadpool_limits
+
+    spec, salt = tasks.TASKS["clusters"], b"\x05" * 32
+    with threadpool_limits(limits=2, user_api="blas"):
+        reference = tasks.generate(spec, salt, 1, 3)
+    with threadpool_limits(limits=outer_threads, user_api="blas"):
+        got = tasks.generate_many(spec, salt, 1, [3])[0]
+    for split in ("weak_train", "transfer", "test"):
+        a, b = getattr(reference, split), getattr(got, split)
+        assert np.array_equal(a.x, b.x) and np.array_equal(a.view, b.view)
+
+
+@pytest.mark.parametrize(("seeds", "d", "width"), [(1, 64, 128), (5, 64, 128), (5, 4, 8)])
+def test_predict_chunks_never_change_a_probability(seeds: int, d: int, width: int) -> None:
+    """5,000 rows end in a partial block; chunks of 256-row multiples keep every row's bits."""
+    g = torch.Generator().manual_seed(seeds)
+    params = student.init_params(list(range(seeds)), d, width, "cpu", torch.float32)
+    params.b1.normal_(generator=g)
+    x = torch.randn(seeds, 5000, d, generator=g)
+    whole = student.predict_proba(params, x, chunk=5000)
+    chosen = student.predict_chunk(params)
+    assert chosen % 256 == 0
+    for chunk in (1024, 1280, chosen):
+        assert torch.equal(student.predict_proba(params, x, chunk=chunk), whole)

@@ -81,9 +81,28 @@ def forward(params: Params, x: torch.Tensor) -> torch.Tensor:
     return z.transpose(1, 2)
 
 
-def predict_proba(params: Params, x: torch.Tensor, chunk: int = 65_536) -> torch.Tensor:
-    """Class probabilities (S,N,2), evaluated in row chunks to bound memory."""
+# Hidden activations per chunk on the CPU: about 4 MiB of float32, so they stay in cache
+# between the two products (five seeds' 20,000 test rows at once ran 2.4x slower).
+_CPU_CHUNK_FLOATS = 1 << 20
+
+
+def predict_chunk(params: Params) -> int:
+    """Rows per chunk in `predict_proba`: bounded memory on a GPU, cache-sized on the CPU.
+
+    Always a multiple of 256 rows: a product computes the rows of a partial block at its
+    end differently, so chunks aligned to every block size give each row the same bits as
+    one product over all rows, whatever the number of seeds.
+    """
+    if params.w1.device.type != "cpu":
+        return 65_536
+    rows = _CPU_CHUNK_FLOATS // (params.seeds * params.w1.shape[-1])
+    return max(1024, rows // 256 * 256)
+
+
+def predict_proba(params: Params, x: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
+    """Class probabilities (S,N,2), evaluated in row chunks (`predict_chunk` by default)."""
     w2t, b2 = params.w2.transpose(1, 2), params.b2.unsqueeze(2)
+    chunk = chunk or predict_chunk(params)
     outs = []
     with torch.no_grad():
         x = x.to(params.w1.device, params.w1.dtype)
