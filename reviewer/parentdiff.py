@@ -42,7 +42,8 @@ class ParentDiff:
 
 def parent_diff(store: ReviewStore, ref: str) -> ParentDiff:
     """What `ref`'s code changes relative to the first proposal its `parent` names."""
-    from reviewer.checks.scanpool import allow_list, harness_bases
+    from reviewer.allowlist import allow_list
+    from reviewer.checks.scanpool import harness_bases
     from reviewer.config import ConfigError
 
     row = store.get(ref)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from reviewer.allowlist import allow_list
 from reviewer.checks.bases import BaseReader
 from reviewer.checks.claims import claim_checks
 from reviewer.checks.duplicate import DupSubject
 from reviewer.checks.model import Check
 from reviewer.checks.scanpool import (
-    allow_list,
     diff_findings,
     diff_parts,
     diff_text,

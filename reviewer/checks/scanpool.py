@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from reviewer.allowlist import allow_list
 from reviewer.checks.bases import BaseReader, base_reader
 from reviewer.checks.duplicate import DupSubject, duplicate_checks
 from reviewer.checks.memo import Memo, scale_budgets
@@ -26,7 +27,6 @@ from reviewer.checks.normalize import normalize_code
 from reviewer.checks.static import scan_diff
 from reviewer.config import load_config
 from reviewer.cores import ignore_interrupts, pool_context, usable_cores
-from reviewer.rerun.diffcheck import BUILTIN_ALLOW
 from store import ReviewStore, fingerprints
 from store.db import read_only
 from store.fingerprints import Candidate, CodeKey
@@ -48,14 +48,6 @@ class DiffPart:
 
 
 Subject = tuple[str, str, bytes | None]  # (proposal id, harness, diff)
-
-
-def allow_list(harness: str) -> tuple[str, ...] | None:
-    """Where the proposal's harness lets diffs write; None when the harness is not configured."""
-    if harness == "builtin":
-        return BUILTIN_ALLOW
-    configured = load_config().harnesses.get(harness)
-    return None if configured is None else configured.allow
 
 
 def harness_bases(harness: str) -> BaseReader | None:

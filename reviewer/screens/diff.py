@@ -14,7 +14,6 @@ from textual.widgets.option_list import Option
 
 from reviewer import keys
 from reviewer.diffmodel import DiffDocument, build
-from reviewer.rerun.diffcheck import BUILTIN_ALLOW
 from reviewer.textsafe import short
 from reviewer.widgets.diff_view import DiffView
 
@@ -23,17 +22,16 @@ if TYPE_CHECKING:
     from reviewer.parentdiff import ParentDiff
 
 
-def allow_list(harness: str) -> tuple[str, ...]:
-    """Where the proposal's harness lets diffs write; a broken config allows nothing."""
-    if harness == "builtin":
-        return BUILTIN_ALLOW
-    from reviewer.config import ConfigError, load_config
+def shown_allow_list(harness: str) -> tuple[str, ...]:
+    """The allow-list the diff is marked against; an unknown harness or broken config
+    allows nothing, so every file shows as outside it."""
+    from reviewer.allowlist import allow_list
+    from reviewer.config import ConfigError
 
     try:
-        configured = load_config().harnesses.get(harness)
+        return allow_list(harness) or ()
     except ConfigError:
         return ()
-    return configured.allow if configured is not None else ()
 
 
 class DiffScreen(Screen[None]):
@@ -57,7 +55,7 @@ class DiffScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         row = self.review_app.store.get(self.proposal_id)
         diff = row["diff"] if self.from_parent is None else self.from_parent.diff
-        self.document = build(diff, allow_list(row["harness"]))
+        self.document = build(diff, shown_allow_list(row["harness"]))
         flagged = sum(1 for f in self.document.files if f.flagged)
         head = f"diff {(row['diff_sha256'] or 'none')[:12]}"
         if self.from_parent is not None:

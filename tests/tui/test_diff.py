@@ -93,3 +93,31 @@ async def test_a_huge_line_is_drawn_plain_and_short_lines_stay_highlighted():
         # The two short lines went through Pygments; the 500,000-character one did not.
         assert view.highlighted == 2
     store.close()
+
+
+def test_the_diff_is_marked_against_the_harness_allow_list(tmp_path) -> None:
+    """The screen asks the same place as the checks; an unknown harness or a broken config
+    allows nothing, so every file shows as outside the list."""
+    import subprocess
+
+    from reviewer import paths
+    from reviewer.screens.diff import shown_allow_list
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "harness"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+
+    assert shown_allow_list("builtin") == ("methods/",)
+    assert shown_allow_list("w2s-sandbox") == ()
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text(
+        f'[harness.w2s-sandbox]\npath = "{tmp_path}"\ncommit = "{commit}"\n'
+        'allow = ["w2s_research/ideas/"]\n'
+        'command = ["python", "run.py", "--idea", "{idea}", "--seed", "{seed}", "--out", "{out}"]\n'
+        'predictions = "stdout"\nlabels = "/nonexistent/labels.json"\n'
+        "weak_acc = 0.7\nstrong_acc = 0.9\n")
+    assert shown_allow_list("w2s-sandbox") == ("w2s_research/ideas/",)
+    paths.config_file().write_text("[harness.w2s-sandbox]\nallow = 3\n")
+    assert shown_allow_list("w2s-sandbox") == ()
