@@ -44,23 +44,33 @@ def reader_argv(repo: Path) -> list[str]:
 
 
 class GitError(RuntimeError):
-    """git is missing, timed out or failed; the message carries its first words."""
+    """git is missing, timed out or failed; `detail` is what git said, or why it did not run."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
+
+
+def said(out: subprocess.CompletedProcess[bytes]) -> str:
+    """git's last words on a failure: the last three lines of its errors (or output)."""
+    text = (out.stderr or out.stdout or b"").decode("utf-8", "replace").strip()
+    return " / ".join(text.splitlines()[-3:])[:500] or f"exit status {out.returncode}"
 
 
 def run_git(prefix: list[str], *args: str, env: dict[str, str], timeout: float,
             stdin: bytes | None = None) -> bytes:
     """git's standard output for `prefix` (git and its options) and `args` (the subcommand
-    and its own); GitError naming the subcommand and git's first error line otherwise."""
+    and its own); GitError naming the subcommand and what git said otherwise."""
     try:
         done = subprocess.run([*prefix, *args], env=env, input=stdin, capture_output=True,
                               timeout=timeout, check=False,
                               stdin=None if stdin is not None else subprocess.DEVNULL)
     except FileNotFoundError as exc:
         raise GitError("git is not installed") from exc
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git {args[0]} timed out after {timeout:g} s") from exc
+    except OSError as exc:
         raise GitError(f"cannot run git {args[0]}: {exc}") from exc
     if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        first = lines[0][:200] if lines else f"exit status {done.returncode}"
-        raise GitError(f"git {args[0]} failed: {first}")
+        raise GitError(f"git {args[0]} failed: {said(done)}", said(done))
     return done.stdout

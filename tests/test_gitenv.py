@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 import pytest
@@ -46,3 +47,24 @@ def test_run_git_names_the_subcommand_and_gits_own_words(tmp_path):
     with pytest.raises(GitError, match=r"^git is not installed$"):
         run_git(reader_argv(repo), "status", env={"PATH": str(tmp_path / "empty")},
                 timeout=30)
+
+
+def test_run_git_reports_a_hang_and_the_last_words_of_a_failure(tmp_path):
+    """One runner for every reader of git: a stalled git is stopped and said to have timed
+    out, and a failure keeps git's last lines, where its `fatal:` comes after warnings."""
+    from reviewer.gitenv import GitError, run_git
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "git"
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = log ]; then exec {shutil.which("sleep")} 30; fi\n'
+                    'printf "warning: one\\nwarning: two\\nhint: three\\nfatal: four\\n" >&2\n'
+                    "exit 128\n")
+    fake.chmod(0o755)
+    env = {"PATH": str(bin_dir)}
+    with pytest.raises(GitError, match=r"^git log timed out after 0\.5 s$"):
+        run_git(["git"], "log", env=env, timeout=0.5)
+    with pytest.raises(GitError) as failed:
+        run_git(["git"], "status", env=env, timeout=30)
+    assert str(failed.value) == "git status failed: warning: two / hint: three / fatal: four"
+    assert failed.value.detail == "warning: two / hint: three / fatal: four"

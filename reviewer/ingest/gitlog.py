@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
 
-from reviewer.gitenv import reader_argv, reader_env
+from reviewer.gitenv import GitError, reader_argv, reader_env, run_git
 from reviewer.ingest.errors import IngestError
 
 GIT_TIMEOUT_S = 60.0
@@ -54,9 +54,10 @@ class GitRepo:
         self.where = str(path)
         if not self.path.is_dir():
             raise self.error("not a folder")
-        out = self._git("rev-parse", "--git-dir")
-        if out.returncode != 0:
-            raise self.error(f"not a git repository: {_tail(out)}")
+        try:
+            self._run("rev-parse", "--git-dir")
+        except GitError as exc:
+            raise self.error(f"not a git repository: {exc.detail}") from exc
 
     def error(self, message: str, commit: str | None = None, field: str | None = None
               ) -> IngestError:
@@ -70,23 +71,16 @@ class GitRepo:
     def _argv(self, *args: str) -> list[str]:
         return [*reader_argv(self.path), *args]
 
-    def _git(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-        try:
-            return subprocess.run(
-                self._argv(*args), input=stdin, capture_output=True, env=self._env(),
-                timeout=GIT_TIMEOUT_S, check=False,
-                stdin=None if stdin is not None else subprocess.DEVNULL,
-            )  # fmt: skip
-        except FileNotFoundError as exc:
-            raise self.error("git is not installed") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise self.error(f"git {args[0]} timed out after {GIT_TIMEOUT_S:.0f} s") from exc
+    def _run(self, *args: str, stdin: bytes | None = None) -> bytes:
+        return run_git(reader_argv(self.path), *args, env=self._env(), timeout=GIT_TIMEOUT_S,
+                       stdin=stdin)  # fmt: skip
 
     def output(self, *args: str, stdin: bytes | None = None) -> bytes:
-        out = self._git(*args, stdin=stdin)
-        if out.returncode != 0:
-            raise self.error(f"git {args[0]} failed: {_tail(out)}")
-        return out.stdout
+        """git's output for `args`; an IngestError naming the repository otherwise."""
+        try:
+            return self._run(*args, stdin=stdin)
+        except GitError as exc:
+            raise self.error(str(exc)) from exc
 
     def rev_list(self, *args: str, limit: int) -> list[str]:
         """Commit ids `git rev-list` prints for `args`, at most `limit` + 1 of them."""
@@ -291,8 +285,3 @@ def _iso(seconds: int, west: bool, hours: int, minutes: int) -> str:
     except (OverflowError, OSError, ValueError):
         return ""
     return stamp.isoformat()
-
-
-def _tail(out: subprocess.CompletedProcess[bytes]) -> str:
-    text = (out.stderr or out.stdout or b"").decode("utf-8", "replace").strip()
-    return " / ".join(text.splitlines()[-3:])[:500] or f"exit status {out.returncode}"
