@@ -67,7 +67,7 @@ DEFAULT_TASK = "clusters"
 
 # Bumped whenever the same (salt, task, size, seed) can yield different arrays, so that
 # baselines cached from the old arrays are not paired with the new ones.
-DATA_VERSION = 2
+DATA_VERSION = 3
 
 
 @cache
@@ -78,7 +78,7 @@ def _blas() -> ThreadpoolController:
 
 @contextmanager
 def _one_blas_thread() -> Iterator[None]:
-    """Run numpy's products on one BLAS thread.
+    """Run numpy's small products (the QR, the weak view's 4 columns) on one BLAS thread.
 
     A threaded float32 product splits its sums differently, so the arrays depended on the
     core count; and OpenBLAS's idle threads spin after each call, taking the cores from the
@@ -166,12 +166,24 @@ def _latent_scale(spec: TaskSpec, d: int) -> float:
     return float(np.sqrt((total + rest * spec.noise_std**2) / d))
 
 
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for the large rotation, on torch's threads.
+
+    torch's CPU product gave the same bits on one thread or two and in row chunks, where
+    OpenBLAS's changed with its thread count; and it shares the cores' one thread pool with
+    the training that follows, instead of a second pool spinning beside it.
+    """
+    import torch
+
+    return torch.from_numpy(a).matmul(torch.from_numpy(b)).numpy()
+
+
 def _make_split(
     spec: TaskSpec, rng: np.random.Generator, n: int, d: int, rot: np.ndarray, view_rot: np.ndarray
 ) -> Split:
     """Sample n rows, rotate them into x, and build the weak teacher's view."""
     y, latent = _latents(spec, rng, n, d)
-    x = latent @ (rot.T / _latent_scale(spec, d)).astype(np.float32)
+    x = _product(latent, (rot.T / _latent_scale(spec, d)).astype(np.float32))
     t_std = float(np.sqrt(spec.margin**2 + spec.target_noise**2))
     if spec.weak_mix == "binary":
         leak = latent[:, 1] / (spec.binary_amp + 1.0)

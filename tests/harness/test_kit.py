@@ -95,17 +95,23 @@ def test_row_gather_is_a_bitwise_index_select(tail: tuple[int, ...], dtype: torc
     assert torch.equal(got.view(-1).view(torch.uint8), want.view(-1).view(torch.uint8))
 
 
-@pytest.mark.parametrize("outer_threads", [1, 4])
-def test_generated_arrays_ignore_the_callers_blas_threads(outer_threads: int) -> None:
-    """A threaded float32 product split its sums by the thread count, so the same seed
-    gave other arrays on another machine; the generator now pins one BLAS thread."""
+@pytest.mark.parametrize("threads", [1, 4])
+def test_generated_arrays_ignore_the_thread_counts(threads: int) -> None:
+    """A threaded OpenBLAS product split its sums by the thread count, so the same seed gave
+    other arrays on another machine; neither BLAS's nor torch's thread count may matter."""
     from threadpoolctl import threadpool_limits
 
     spec, salt = tasks.TASKS["clusters"], b"\x05" * 32
-    with threadpool_limits(limits=2, user_api="blas"):
-        reference = tasks.generate(spec, salt, 1, 3)
-    with threadpool_limits(limits=outer_threads, user_api="blas"):
-        got = tasks.generate_many(spec, salt, 1, [3])[0]
+    before = torch.get_num_threads()
+    try:
+        with threadpool_limits(limits=2, user_api="blas"):
+            torch.set_num_threads(2)
+            reference = tasks.generate(spec, salt, 1, 3)
+        with threadpool_limits(limits=threads, user_api="blas"):
+            torch.set_num_threads(threads)
+            got = tasks.generate_many(spec, salt, 1, [3])[0]
+    finally:
+        torch.set_num_threads(before)
     for split in ("weak_train", "transfer", "test"):
         a, b = getattr(reference, split), getattr(got, split)
         assert np.array_equal(a.x, b.x) and np.array_equal(a.view, b.view)
