@@ -186,7 +186,7 @@ def rerun(
     device = pick_device(device)
     tree, idea = resolve_method(method, method_dir)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="w2s-rerun-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="w2s-rerun-") as tmp, baselines.data_held():
         work = Path(tmp)
         view_dir = materialize_view(task, size, seeds, work / "view", device)
         scored, log = _run_and_score(tree, idea, task, size, seeds, view_dir, work, device,

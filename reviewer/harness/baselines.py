@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +37,46 @@ class SeedBaseline:
     ceiling_acc: float
 
 
+@dataclass
+class _Held:
+    """One (salt, task, size)'s splits by seed, while a `data_held` block runs."""
+
+    key: tuple[bytes, str, int] | None = None
+    by_seed: dict[int, tasks.SeedData] = field(default_factory=dict)
+
+
+_HELD: ContextVar[_Held | None] = ContextVar("reviewer_held_data", default=None)
+
+
+@contextmanager
+def data_held() -> Iterator[None]:
+    """Generate each seed's splits once in this block, however often `load_data` asks.
+
+    A rerun asks for the view, the scoring, the trusted labels and the ablation's scoring:
+    four times the same arrays, about 2 s each at size 16. Only the latest task's are held,
+    so held-out tasks, run one after another, never pile up; the context is per thread.
+    """
+    token = _HELD.set(_Held())
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
 def load_data(task: str, size: int, seeds: list[int]) -> list[tasks.SeedData]:
-    """Regenerate each seed's splits from the secret salt."""
+    """Regenerate each seed's splits from the secret salt (once per `data_held` block)."""
     spec = tasks.TASKS[task]
     salt = load_salt()
-    return tasks.generate_many(spec, salt, size, seeds)
+    held = _HELD.get()
+    if held is None:
+        return tasks.generate_many(spec, salt, size, seeds)
+    if held.key != (salt, task, size):
+        held.key, held.by_seed = (salt, task, size), {}
+    missing = [s for s in dict.fromkeys(seeds) if s not in held.by_seed]
+    if missing:
+        held.by_seed.update(zip(missing, tasks.generate_many(spec, salt, size, missing),
+                                strict=True))
+    return [held.by_seed[s] for s in seeds]
 
 
 def _stack(data: list[tasks.SeedData], split: str, field: str, device: str = "cpu") -> torch.Tensor:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from reviewer.harness import api, launch, treehash
+from reviewer.harness import api, baselines, launch, treehash
 from reviewer.rerun import ablation, decoys, heldout, sandboxed, signatures, stats
 from reviewer.rerun.diffcheck import BUILTIN_ALLOW, DiffPolicy, DiffRefused, apply_diff
 from reviewer.rerun.request import RerunRequest, outcome
@@ -48,6 +48,14 @@ def run_rerun(
     output: Progress | None = None,
 ) -> dict[str, Any]:
     """Run one rerun to a result dict (a DESIGN §4.5 `reruns` entry without `id`/`state`)."""
+    with baselines.data_held():
+        return _run_rerun(req, progress=progress, cancel=cancel, output=output)
+
+
+def _run_rerun(
+    req: RerunRequest, *, progress: Progress, cancel: threading.Event | None,
+    output: Progress | None,
+) -> dict[str, Any]:
     start = time.perf_counter()
     if req.diff is None:
         return outcome(stats.FAILED, "the proposal has no code attached", req)

@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from reviewer.cli import cli
-from reviewer.harness import api, treehash
+from reviewer.harness import api, tasks, treehash
 from tests.factories import new_file_diff
+from tests.spies import calls_to
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
 
@@ -86,12 +87,16 @@ def rerun(db: Path, pid: str, *extra: str) -> dict:
     return json.loads(out.output[out.output.index("{"):])
 
 
-def test_honest_reproduces_inflated_does_not(tmp_path):
+def test_honest_reproduces_inflated_does_not(tmp_path, monkeypatch):
     db = tmp_path / "e2e.db"
     truth = api.rerun("logconf", seeds=SEEDS, device="cpu").stats.pgr_mean
     honest = ingest(db, proposal(tmp_path, "honest", "my_logconf", LOGCONF, round(truth, 4)))
     inflated = ingest(db, proposal(tmp_path, "inflated", "big_logconf", LOGCONF, 1.5))
+    made = calls_to(monkeypatch, tasks, "generate_many",
+                    lambda spec, salt, size, seeds: (spec.name, size, tuple(seeds)))
     good = rerun(db, honest)
+    # The view, the scoring and the trusted labels share one generation of the data.
+    assert made == [("clusters", 1, tuple(SEEDS))]
     assert good["state"] == "done" and good["verdict"] == "reproduced", good
     assert good["pgr_mean"] == pytest.approx(truth, abs=1e-9)  # same code, seeds and salt
     assert good["baseline_pgr_mean"] is not None and good["gain_p_value"] is not None
