@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reviewer.harness import api, launch, treehash
+from reviewer.harness import api, baselines, launch, treehash
 from reviewer.rerun import sandbox
 from reviewer.rerun import sandboxed as rerun_sandbox
 
@@ -46,8 +46,11 @@ def sandboxed(view: Path, work: Path, i: int) -> float:
 
 
 def measure(repeats: int) -> tuple[list[float], list[float]]:
-    """Wall times of the bare and the sandboxed run, `repeats` of each."""
-    with tempfile.TemporaryDirectory() as tmp:
+    """Wall times of the bare and the sandboxed run, `repeats` of each.
+
+    The data is held across the view and the scoring, as a rerun holds it (`run_rerun`).
+    """
+    with tempfile.TemporaryDirectory() as tmp, baselines.data_held():
         work = Path(tmp)
         view = api.materialize_view("clusters", 1, SEEDS, work / "view")
         bare_t, box_t = [], []
