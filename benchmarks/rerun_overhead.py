@@ -48,7 +48,7 @@ def sandboxed(view: Path, work: Path, i: int) -> float:
 def measure(repeats: int) -> tuple[list[float], list[float]]:
     """Wall times of the bare and the sandboxed run, `repeats` of each.
 
-    The data is held across the view and the scoring, as a rerun holds it (`run_rerun`).
+    The test labels are kept from the view for the scoring, as a rerun keeps them.
     """
     with tempfile.TemporaryDirectory() as tmp, baselines.data_held():
         work = Path(tmp)

@@ -69,9 +69,8 @@ def score(task: str, size: int, seeds: list[int], pred_path: str | Path,
 
     Raises `scorer.PredictionError` when the file is unsafe or malformed.
     """
-    data = baselines.load_data(task, size, seeds)
-    base = baselines.get_baselines(task, size, seeds, pick_device(device), data)
-    labels = [d.test.y for d in data]
+    labels = baselines.load_labels(task, size, seeds)
+    base = baselines.get_baselines(task, size, seeds, pick_device(device))
     preds = scorer.read_predictions(pred_path, len(seeds), len(labels[0]))
     per_seed = scorer.score_arrays(preds, labels, seeds, [b.weak_acc for b in base],
                                    [b.ceiling_acc for b in base])
@@ -91,10 +90,10 @@ class TrustedLabels:
 
 def trusted_labels(task: str, size: int, seeds: list[int], device: str = "cpu") -> TrustedLabels:
     """Test labels and the teacher's test predictions for (task, size, seeds)."""
-    data = baselines.load_data(task, size, seeds)
-    base = baselines.get_baselines(task, size, seeds, pick_device(device), data)
+    labels = baselines.load_labels(task, size, seeds)
+    base = baselines.get_baselines(task, size, seeds, pick_device(device))
     return TrustedLabels(
-        np.stack([d.test.y for d in data]),
+        np.stack(labels),
         np.stack([baselines.weak_predictions(b.weak_test_probs) for b in base]))
 
 

@@ -39,22 +39,23 @@ class SeedBaseline:
 
 @dataclass
 class _Held:
-    """One (salt, task, size)'s splits by seed, while a `data_held` block runs."""
+    """One (salt, task, size)'s test labels by seed, while a `data_held` block runs."""
 
     key: tuple[bytes, str, int] | None = None
-    by_seed: dict[int, tasks.SeedData] = field(default_factory=dict)
+    labels: dict[int, np.ndarray] = field(default_factory=dict)
 
 
-_HELD: ContextVar[_Held | None] = ContextVar("reviewer_held_data", default=None)
+_HELD: ContextVar[_Held | None] = ContextVar("reviewer_held_labels", default=None)
 
 
 @contextmanager
 def data_held() -> Iterator[None]:
-    """Generate each seed's splits once in this block, however often `load_data` asks.
+    """In this block, the test labels of the data `load_data` made are kept for `load_labels`.
 
-    A rerun asks for the view, the scoring, the trusted labels and the ablation's scoring:
-    four times the same arrays, about 2 s each at size 16. Only the latest task's are held,
-    so held-out tasks, run one after another, never pile up; the context is per thread.
+    A rerun builds the view, then scores the method, reads the trusted labels and scores the
+    ablation: each of those needs only the labels, and regenerating every split for them
+    took about 2 s each at size 16. The arrays themselves are not kept, so the method runs
+    beside no copy of them; only the latest task's labels are, and the context is per thread.
     """
     token = _HELD.set(_Held())
     try:
@@ -63,20 +64,33 @@ def data_held() -> Iterator[None]:
         _HELD.reset(token)
 
 
+def _held(salt: bytes, task: str, size: int) -> _Held | None:
+    held = _HELD.get()
+    if held is not None and held.key != (salt, task, size):
+        held.key, held.labels = (salt, task, size), {}
+    return held
+
+
 def load_data(task: str, size: int, seeds: list[int]) -> list[tasks.SeedData]:
-    """Regenerate each seed's splits from the secret salt (once per `data_held` block)."""
+    """Regenerate each seed's splits from the secret salt."""
     spec = tasks.TASKS[task]
     salt = load_salt()
-    held = _HELD.get()
-    if held is None:
-        return tasks.generate_many(spec, salt, size, seeds)
-    if held.key != (salt, task, size):
-        held.key, held.by_seed = (salt, task, size), {}
-    missing = [s for s in dict.fromkeys(seeds) if s not in held.by_seed]
+    data = tasks.generate_many(spec, salt, size, seeds)
+    held = _held(salt, task, size)
+    if held is not None:
+        held.labels.update((s, d.test.y) for s, d in zip(seeds, data, strict=True))
+    return data
+
+
+def load_labels(task: str, size: int, seeds: list[int]) -> list[np.ndarray]:
+    """Each seed's test labels: kept from `load_data` in a `data_held` block, else made."""
+    held = _held(load_salt(), task, size)
+    kept: dict[int, np.ndarray] = {} if held is None else held.labels
+    missing = [s for s in dict.fromkeys(seeds) if s not in kept]
     if missing:
-        held.by_seed.update(zip(missing, tasks.generate_many(spec, salt, size, missing),
-                                strict=True))
-    return [held.by_seed[s] for s in seeds]
+        made = load_data(task, size, missing)
+        kept.update((s, d.test.y) for s, d in zip(missing, made, strict=True))
+    return [kept[s] for s in seeds]
 
 
 def _stack(data: list[tasks.SeedData], split: str, field: str, device: str = "cpu") -> torch.Tensor:

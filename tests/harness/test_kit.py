@@ -131,18 +131,21 @@ def test_predict_chunks_never_change_a_probability(seeds: int, d: int, width: in
         assert torch.equal(student.predict_proba(params, x, chunk=chunk), whole)
 
 
-def test_data_held_generates_each_seed_once_and_only_the_latest_task(monkeypatch) -> None:
+def test_data_held_keeps_the_labels_of_the_latest_task_only(monkeypatch) -> None:
     from reviewer.harness import baselines
+    from reviewer.harness.salt import load_salt
     from tests.spies import calls_to
 
     made = calls_to(monkeypatch, tasks, "generate_many",
                     lambda spec, salt, size, seeds: (spec.name, tuple(seeds)))
     with baselines.data_held():
-        first = baselines.load_data("clusters", 1, [2, 1])
-        again = baselines.load_data("clusters", 1, [1, 2, 3])
-        assert again[0] is first[1] and again[1] is first[0]
-        baselines.load_data("entangled", 1, [1])
-        baselines.load_data("clusters", 1, [1])  # the other task's arrays were let go
-    baselines.load_data("clusters", 1, [1])
+        data = baselines.load_data("clusters", 1, [2, 1])
+        labels = baselines.load_labels("clusters", 1, [1, 2, 3])
+        assert labels[0] is data[1].test.y and labels[1] is data[0].test.y
+        baselines.load_labels("entangled", 1, [1])
+        baselines.load_labels("clusters", 1, [1])  # the other task's labels were let go
+    baselines.load_labels("clusters", 1, [1])
     assert made == [("clusters", (2, 1)), ("clusters", (3,)), ("entangled", (1,)),
                     ("clusters", (1,)), ("clusters", (1,))]
+    again = tasks.generate(tasks.TASKS["clusters"], load_salt(), 1, 3)
+    assert np.array_equal(labels[2], again.test.y)
