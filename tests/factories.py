@@ -68,3 +68,17 @@ def full_sort_candidates(conn, pid: str, length: int, limit: int | None = None):
         (low, high, pid, length, fingerprints.MAX_CANDIDATES if limit is None else limit),
     ).fetchall()
     return [fingerprints.Candidate(*row) for row in rows]
+
+
+def configure_sandbox_harness(repo: Path, commit: str) -> None:
+    """Write a config naming `repo` at `commit` as the harness `w2s-sandbox`, whose diffs may
+    write under w2s_research/ideas/ (its labels file does not exist: nothing scores here)."""
+    from reviewer import paths
+
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text(
+        f'[harness.w2s-sandbox]\npath = "{repo}"\ncommit = "{commit}"\n'
+        'allow = ["w2s_research/ideas/"]\n'
+        'command = ["python", "run.py", "--idea", "{idea}", "--seed", "{seed}", "--out", "{out}"]\n'
+        'predictions = "stdout"\nlabels = "/nonexistent/labels.json"\n'
+        "weak_acc = 0.7\nstrong_acc = 0.9\n")

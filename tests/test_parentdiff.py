@@ -14,7 +14,7 @@ from reviewer.harness.treehash import TREE_ROOT
 from reviewer.parentdiff import ParentDiffError, parent_diff
 from reviewer.rerun.diffcheck import BUILTIN_ALLOW, MAX_DIFF_BYTES, DiffPolicy, apply_diff
 from store import ReviewStore
-from tests.factories import make_proposal, new_file_diff
+from tests.factories import configure_sandbox_harness, make_proposal, new_file_diff
 
 POLICY = DiffPolicy(allow=BUILTIN_ALLOW)
 NO_NEWLINE = "\\ No newline at end of file\n"
@@ -163,7 +163,6 @@ def test_the_sample_chain_shows_only_the_calibration_step():
 
 
 def test_an_external_harness_is_read_at_its_pinned_commit(store, tmp_path):
-    from reviewer import paths
     from tests.rerun.test_external import git
 
     repo = tmp_path / "w2s"
@@ -175,13 +174,7 @@ def test_an_external_harness_is_read_at_its_pinned_commit(store, tmp_path):
     git(repo, "commit", "-q", "-m", "harness")
     commit = git(repo, "rev-parse", "HEAD")
     idea.write_text("print('edited after the pin')\n")  # the working tree must not count
-    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file().write_text(
-        f'[harness.w2s-sandbox]\npath = "{repo}"\ncommit = "{commit}"\n'
-        'allow = ["w2s_research/ideas/"]\n'
-        'command = ["python", "run.py", "--idea", "{idea}", "--seed", "{seed}", "--out", "{out}"]\n'
-        'predictions = "stdout"\nlabels = "/nonexistent/labels.json"\n'
-        "weak_acc = 0.7\nstrong_acc = 0.9\n")
+    configure_sandbox_harness(repo, commit)
 
     def edit(new: str) -> bytes:
         return git_edit_at(tmp_path / f"e{len(new)}", "w2s_research/ideas/base/run.py",

@@ -8,7 +8,7 @@ from reviewer.screens.diff import DiffScreen
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.widgets.diff_view import DiffView
 from store import ReviewStore
-from tests.factories import make_proposal, new_file_diff
+from tests.factories import configure_sandbox_harness, make_proposal, new_file_diff
 from tests.tui.conftest import SIZE, fixed_clock, make_app, screen_segments, screen_text
 
 pytestmark = pytest.mark.anyio
@@ -111,13 +111,7 @@ def test_the_diff_is_marked_against_the_harness_allow_list(tmp_path) -> None:
 
     assert shown_allow_list("builtin") == ("methods/",)
     assert shown_allow_list("w2s-sandbox") == ()
-    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file().write_text(
-        f'[harness.w2s-sandbox]\npath = "{tmp_path}"\ncommit = "{commit}"\n'
-        'allow = ["w2s_research/ideas/"]\n'
-        'command = ["python", "run.py", "--idea", "{idea}", "--seed", "{seed}", "--out", "{out}"]\n'
-        'predictions = "stdout"\nlabels = "/nonexistent/labels.json"\n'
-        "weak_acc = 0.7\nstrong_acc = 0.9\n")
+    configure_sandbox_harness(tmp_path, commit)
     assert shown_allow_list("w2s-sandbox") == ("w2s_research/ideas/",)
     paths.config_file().write_text("[harness.w2s-sandbox]\nallow = 3\n")
     assert shown_allow_list("w2s-sandbox") == ()
