@@ -72,5 +72,6 @@ def run_git(prefix: list[str], *args: str, env: dict[str, str], timeout: float,
     except OSError as exc:
         raise GitError(f"cannot run git {args[0]}: {exc}") from exc
     if done.returncode != 0:
-        raise GitError(f"git {args[0]} failed: {said(done)}", said(done))
+        words = said(done)
+        raise GitError(f"git {args[0]} failed: {words}", words)
     return done.stdout
