@@ -31,6 +31,8 @@ def order_by(sort: str, rowid: str = "rowid") -> str:
 
 
 SORTS: dict[str, str] = {name: order_by(name) for name in _ORDERS}
+# The queue's own order, wherever it is shown: the riskiest claims first (issue #6).
+QUEUE_SORT = "risk"
 
 # The latest finished rerun's numbers, for queue columns; jobs_proposal keeps it an index seek.
 _LATEST_RERUN = (

@@ -18,6 +18,7 @@ from reviewer.context import Context, pass_ctx, print_json
 from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
 from reviewer.worker_process import worker_process
 from store.audit import checkpoint_path
+from store.query import QUEUE_SORT
 from store.signing import checkpoints_dir
 
 DEMO_ACTOR = "demo-setup"
@@ -78,7 +79,7 @@ def open_queue(ctx: Context, *, worker_log: Path | None = None) -> None:
                 notices.append(start_worker(stack, ctx.db_path, worker_log))
             ReviewApp(store, db_path=ctx.db_path, actor=ctx.actor, notices=notices).run()
         return
-    print_queue(store.list(limit=50), store.count())
+    print_queue(store.list(sort=QUEUE_SORT, limit=50), store.count())
 
 
 @click.command("demo")

@@ -15,7 +15,7 @@ from reviewer.textsafe import clean, short
 from store import StoreError
 from store.errors import GateError
 from store.proposals import STATUSES
-from store.query import SORTS, VERDICT_FILTERS
+from store.query import QUEUE_SORT, SORTS, VERDICT_FILTERS
 
 
 def _fmt(value: float | None) -> str:
@@ -71,7 +71,7 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
     help="With --builds-on: also those that descend from it through pending proposals, "
     "whose approval a rejection of it gates (at most 2,000).",
 )
-@click.option("--sort", type=click.Choice(sorted(SORTS)), default="risk", show_default=True)
+@click.option("--sort", type=click.Choice(sorted(SORTS)), default=QUEUE_SORT, show_default=True)
 @click.option("--limit", type=click.IntRange(0, 100_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (DESIGN §4.5).")

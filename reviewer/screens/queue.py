@@ -15,7 +15,7 @@ from reviewer.present import SORT_KEYS, STATUS_FILTERS, next_in
 from reviewer.textsafe import short
 from reviewer.tuidata import assessed_among, change_stamp
 from reviewer.widgets.queue_table import QueueTable
-from store.query import VERDICT_FILTERS, WALK_INDEX_MATCHES
+from store.query import QUEUE_SORT, VERDICT_FILTERS, WALK_INDEX_MATCHES
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp
@@ -40,7 +40,7 @@ class QueueScreen(Screen[None]):
         self.verdict: str | None = None
         self.builds_on: str | None = None  # a proposal id: show what names it as a parent
         self.line = False  # with builds_on: also what descends from it through pending ones
-        self.sort = "risk"  # the riskiest claims first (issue #6)
+        self.sort = QUEUE_SORT
         self.text = ""
         self._stamp: tuple[Any, ...] | None = None
 

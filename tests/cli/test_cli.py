@@ -177,6 +177,16 @@ def test_bare_reviewer_prints_the_queue(run, proposals_file):
     assert result.exit_code == 0 and "3 of 3 proposals" in result.output
 
 
+def test_the_demo_without_a_terminal_prints_the_queue_riskiest_first():
+    """The same order the TUI's queue opens in, not the store's newest-first default."""
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    risks = [float(line.split()[2]) for line in result.output.splitlines()
+             if line.split()[1:2] == ["pending"]]
+    assert len(risks) >= 12 and len(set(risks)) > 3
+    assert risks == sorted(risks, reverse=True)
+
+
 def test_actor_falls_back_to_env(tmp_path, proposals_file, monkeypatch):
     monkeypatch.setenv("REVIEWER_ACTOR", "env-actor")
     db = str(tmp_path / "a.db")
