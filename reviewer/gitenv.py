@@ -44,11 +44,11 @@ def reader_argv(repo: Path) -> list[str]:
 
 
 class GitError(RuntimeError):
-    """git is missing, timed out or failed; `detail` is what git said, or why it did not run."""
+    """git is missing, timed out or failed; `said` is git's own words when it ran and failed."""
 
-    def __init__(self, message: str, detail: str = "") -> None:
+    def __init__(self, message: str, said: str | None = None) -> None:
         super().__init__(message)
-        self.detail = detail or message
+        self.said = said
 
 
 def said(out: subprocess.CompletedProcess[bytes]) -> str:

@@ -67,4 +67,4 @@ def test_run_git_reports_a_hang_and_the_last_words_of_a_failure(tmp_path):
     with pytest.raises(GitError) as failed:
         run_git(["git"], "status", env=env, timeout=30)
     assert str(failed.value) == "git status failed: warning: two / hint: three / fatal: four"
-    assert failed.value.detail == "warning: two / hint: three / fatal: four"
+    assert failed.value.said == "warning: two / hint: three / fatal: four"

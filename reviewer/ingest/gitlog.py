@@ -57,7 +57,8 @@ class GitRepo:
         try:
             self._run("rev-parse", "--git-dir")
         except GitError as exc:
-            raise self.error(f"not a git repository: {exc.detail}") from exc
+            why = str(exc) if exc.said is None else f"not a git repository: {exc.said}"
+            raise self.error(why) from exc
 
     def error(self, message: str, commit: str | None = None, field: str | None = None
               ) -> IngestError:

@@ -191,6 +191,15 @@ def test_options_in_the_range_and_bad_repositories_are_refused(repo, tmp_path):
     assert out.exit_code == 1 and "git rev-list failed" in out.output
 
 
+def test_a_missing_git_is_named_as_such_not_as_a_bad_repository(repo, monkeypatch, tmp_path):
+    from reviewer.ingest.errors import IngestError
+
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    with pytest.raises(IngestError) as missing:
+        GitRepo(repo)
+    assert missing.value.message == "git is not installed"
+
+
 def test_a_repository_without_the_harness_is_explained(tmp_path):
     other = tmp_path / "other"
     other.mkdir()
