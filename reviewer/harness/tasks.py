@@ -14,11 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from reviewer.harness.tree.w2s_kit.budget import size_root
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ DATA_VERSION = 3
 @cache
 def _blas() -> ThreadpoolController:
     """The process's BLAS thread pools, found once (it inspects the loaded libraries)."""
+    from threadpoolctl import ThreadpoolController
+
     return ThreadpoolController()
 
 
