@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 
 def isolated_env(home: str | Path, *, ceiling: Path | None = None, **extra: str) -> dict[str, str]:
@@ -53,8 +59,12 @@ class GitError(RuntimeError):
 
 def said(out: subprocess.CompletedProcess[bytes]) -> str:
     """git's last words on a failure: the last three lines of its errors (or output)."""
-    text = (out.stderr or out.stdout or b"").decode("utf-8", "replace").strip()
-    return " / ".join(text.splitlines()[-3:])[:500] or f"exit status {out.returncode}"
+    return _last_words(out.stderr or out.stdout or b"", out.returncode)
+
+
+def _last_words(text: bytes, code: int) -> str:
+    lines = text.decode("utf-8", "replace").strip().splitlines()
+    return " / ".join(lines[-3:])[:500] or f"exit status {code}"
 
 
 def run_git(prefix: list[str], *args: str, env: dict[str, str], timeout: float,
@@ -75,3 +85,59 @@ def run_git(prefix: list[str], *args: str, env: dict[str, str], timeout: float,
         words = said(done)
         raise GitError(f"git {args[0]} failed: {words}", words)
     return done.stdout
+
+
+@dataclass(frozen=True)
+class Streaming:
+    """A git whose output is read as it comes (`stdout`); `finish` waits for it."""
+
+    proc: subprocess.Popen[bytes]
+    what: str  # the subcommand, for messages
+    errors: IO[bytes]
+    timed_out: threading.Event
+    timeout: float
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        assert self.proc.stdout is not None
+        return self.proc.stdout
+
+    def finish(self) -> None:
+        """Wait for git; GitError if it was stopped at the timeout or failed."""
+        code = self.proc.wait()
+        if self.timed_out.is_set():
+            raise GitError(f"git {self.what} timed out after {self.timeout:g} s")
+        if code != 0:
+            self.errors.seek(0)
+            words = _last_words(self.errors.read(), code)
+            raise GitError(f"git {self.what} failed: {words}", words)
+
+
+@contextmanager
+def streaming_git(prefix: list[str], *args: str, env: dict[str, str], timeout: float,
+                  stdin: IO[bytes] | int = subprocess.DEVNULL) -> Iterator[Streaming]:
+    """`run_git` for output too big to hold: git runs while the caller reads its output, and
+    is killed after `timeout` or when the block ends early; its errors go to a file."""
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen([*prefix, *args], stdin=stdin, stdout=subprocess.PIPE,
+                                    stderr=errors, env=env)  # fmt: skip
+        except FileNotFoundError as exc:
+            raise GitError("git is not installed") from exc
+        timed_out = threading.Event()
+
+        def stop() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, stop)
+        timer.start()
+        try:
+            yield Streaming(proc, args[0], errors, timed_out, timeout)
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()  # the caller stopped reading before git finished
+            if proc.stdout is not None:
+                proc.stdout.close()
+            proc.wait()

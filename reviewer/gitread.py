@@ -8,14 +8,12 @@ files a rerun mounts and the checks read are the commit's own.
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
-import threading
 from pathlib import Path
 from typing import IO
 
 from reviewer.config import safe_relative
-from reviewer.gitenv import GitError, reader_argv, reader_env, run_git
+from reviewer.gitenv import GitError, reader_argv, reader_env, run_git, streaming_git
 
 _REGULAR = {b"100644", b"100755", b"100664"}  # git still reads the old group-writable mode
 
@@ -64,40 +62,18 @@ def export_commit(repo: Path, commit: str, dest: Path, timeout: float) -> list[s
 
 def _write_blobs(repo: Path, files: list[tuple[bytes, str]], dest: Path, timeout: float) -> None:
     """Stream each blob from one `cat-file --batch` into its file under `dest`."""
-    with tempfile.TemporaryFile() as wanted, tempfile.TemporaryFile() as errors:
+    with tempfile.TemporaryFile() as wanted:
         wanted.write(b"".join(sha + b"\n" for sha, _ in files))
         wanted.seek(0)
-        try:
-            proc = subprocess.Popen([*reader_argv(repo), "cat-file", "--batch"], stdin=wanted,
-                                    stdout=subprocess.PIPE, stderr=errors, env=reader_env(repo))
-        except FileNotFoundError as exc:
-            raise GitError("git is not installed") from exc
-        timed_out = threading.Event()
-
-        def stop() -> None:
-            timed_out.set()
-            proc.kill()
-
-        timer = threading.Timer(timeout, stop)
-        timer.start()
-        try:
-            assert proc.stdout is not None
-            for sha, path in files:
-                _write_one(proc.stdout, sha, dest / path)
-        except GitError:
-            if not timed_out.is_set():
-                raise
-        finally:
-            timer.cancel()
-            if proc.stdout is not None:
-                proc.stdout.close()
-            code = proc.wait()
-        if timed_out.is_set():
-            raise GitError(f"git cat-file timed out after {timeout:.0f} s")
-        if code != 0:
-            errors.seek(0)
-            first = errors.read().decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git cat-file failed: {(first or [f'exit status {code}'])[0][:200]}")
+        with streaming_git(reader_argv(repo), "cat-file", "--batch", env=reader_env(repo),
+                           timeout=timeout, stdin=wanted) as git:  # fmt: skip
+            try:
+                for sha, path in files:
+                    _write_one(git.stdout, sha, dest / path)
+            except GitError:
+                if not git.timed_out.is_set():
+                    raise
+            git.finish()
 
 
 def _write_one(out: IO[bytes], sha: bytes, target: Path) -> None:

@@ -68,3 +68,30 @@ def test_run_git_reports_a_hang_and_the_last_words_of_a_failure(tmp_path):
         run_git(["git"], "status", env=env, timeout=30)
     assert str(failed.value) == "git status failed: warning: two / hint: three / fatal: four"
     assert failed.value.said == "warning: two / hint: three / fatal: four"
+
+
+def test_streaming_git_times_out_fails_and_stops_when_the_reader_does(tmp_path):
+    """The streamed runner, which the repository reader and the harness export share, says
+    what `run_git` says, and a reader that stops early leaves no git running."""
+    from reviewer.gitenv import GitError, streaming_git
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "git"
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = log ]; then exec {shutil.which("sleep")} 30; fi\n'
+                    f'if [ "$1" = cat-file ]; then exec {shutil.which("yes")}; fi\n'
+                    'printf "warning: one\\nwarning: two\\nhint: three\\nfatal: four\\n" >&2\n'
+                    "exit 128\n")
+    fake.chmod(0o755)
+    env = {"PATH": str(bin_dir)}
+    with streaming_git(["git"], "log", env=env, timeout=0.5) as git:
+        assert git.stdout.read() == b""
+        with pytest.raises(GitError, match=r"^git log timed out after 0\.5 s$"):
+            git.finish()
+    with streaming_git(["git"], "status", env=env, timeout=30) as git:
+        with pytest.raises(GitError) as failed:
+            git.finish()
+    assert str(failed.value) == "git status failed: warning: two / hint: three / fatal: four"
+    with streaming_git(["git"], "cat-file", env=env, timeout=30) as git:
+        assert git.stdout.read(4) == b"y\ny\n"
+    assert git.proc.returncode is not None  # stopped, not left writing for ever

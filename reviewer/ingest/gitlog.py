@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
 
-from reviewer.gitenv import GitError, reader_argv, reader_env, run_git
+from reviewer.gitenv import GitError, Streaming, reader_argv, reader_env, run_git, streaming_git
 from reviewer.ingest.errors import IngestError
 
 GIT_TIMEOUT_S = 60.0
@@ -68,9 +67,6 @@ class GitRepo:
 
     def _env(self) -> dict[str, str]:
         return reader_env(self.path)
-
-    def _argv(self, *args: str) -> list[str]:
-        return [*reader_argv(self.path), *args]
 
     def _run(self, *args: str, stdin: bytes | None = None) -> bytes:
         return run_git(reader_argv(self.path), *args, env=self._env(), timeout=GIT_TIMEOUT_S,
@@ -164,15 +160,11 @@ class GitRepo:
         with tempfile.TemporaryFile() as feed:
             feed.write("".join(f"{new} {old}\n" for old, new in batch).encode())
             feed.seek(0)
-            with self._running(args, feed) as (proc, errors):
-                assert proc.stdout is not None
-                settled = self._read_patches(proc.stdout, batch, max_bytes, out)
+            with self._running(args, feed) as git:
+                settled = self._read_patches(git.stdout, batch, max_bytes, out)
                 if settled < len(batch):
-                    proc.kill()
-                    return settled
-                code = proc.wait()
-                if code != 0:
-                    raise self._failure("diff-tree", errors, code)
+                    return settled  # git is stopped as the block ends
+                self._finish(git)
         return settled
 
     def _read_patches(self, stream: IO[bytes], batch: list[tuple[str, str]], max_bytes: int,
@@ -209,42 +201,29 @@ class GitRepo:
 
     def _bounded(self, commit: str, max_bytes: int, *args: str) -> bytes | None:
         """git's output, or None once it passes `max_bytes` (git is then stopped)."""
-        with self._running(list(args)) as (proc, errors):
-            assert proc.stdout is not None
-            data = proc.stdout.read(max_bytes + 1)
+        with self._running(list(args)) as git:
+            data = git.stdout.read(max_bytes + 1)
             if len(data) > max_bytes:
-                proc.kill()
-                return None
-            code = proc.wait()
-            if code != 0:
-                raise self._failure(args[0], errors, code, commit)
+                return None  # git is stopped as the block ends
+            self._finish(git, commit)
         return data
 
     @contextmanager
     def _running(self, args: list[str], stdin: IO[bytes] | int = subprocess.DEVNULL
-                 ) -> Iterator[tuple[subprocess.Popen[bytes], IO[bytes]]]:
-        """git `args` with its output to read, killed after GIT_TIMEOUT_S; stderr to a file."""
-        with tempfile.TemporaryFile() as errors:
-            try:
-                proc = subprocess.Popen(self._argv(*args), stdin=stdin, stdout=subprocess.PIPE,
-                                        stderr=errors, env=self._env())  # fmt: skip
-            except FileNotFoundError as exc:
-                raise self.error("git is not installed") from exc
-            timer = threading.Timer(GIT_TIMEOUT_S, proc.kill)
-            timer.start()
-            try:
-                yield proc, errors
-            finally:
-                timer.cancel()
-                if proc.stdout is not None:
-                    proc.stdout.close()
-                proc.wait()
+                 ) -> Iterator[Streaming]:
+        """git `args` with its output to read, stopped after GIT_TIMEOUT_S."""
+        try:
+            with streaming_git(reader_argv(self.path), *args, env=self._env(),
+                               timeout=GIT_TIMEOUT_S, stdin=stdin) as git:  # fmt: skip
+                yield git
+        except GitError as exc:  # git could not start
+            raise self.error(str(exc)) from exc
 
-    def _failure(self, what: str, errors: IO[bytes], code: int, commit: str | None = None
-                 ) -> IngestError:
-        errors.seek(0)
-        text = errors.read().decode("utf-8", "replace").strip()[-500:]
-        return self.error(f"git {what} failed: {text or f'exit status {code}'}", commit)
+    def _finish(self, git: Streaming, commit: str | None = None) -> None:
+        try:
+            git.finish()
+        except GitError as exc:
+            raise self.error(str(exc), commit) from exc
 
 
 def _lines(shas: list[str]) -> bytes:
