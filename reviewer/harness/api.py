@@ -69,12 +69,19 @@ def score(task: str, size: int, seeds: list[int], pred_path: str | Path,
 
     Raises `scorer.PredictionError` when the file is unsafe or malformed.
     """
-    labels = baselines.load_labels(task, size, seeds)
-    base = baselines.get_baselines(task, size, seeds, pick_device(device))
+    labels, base = _labels_and_baselines(task, size, seeds, device)
     preds = scorer.read_predictions(pred_path, len(seeds), len(labels[0]))
     per_seed = scorer.score_arrays(preds, labels, seeds, [b.weak_acc for b in base],
                                    [b.ceiling_acc for b in base])
     return Scored(per_seed, scorer.fixed_baseline_pgr(per_seed))
+
+
+def _labels_and_baselines(task: str, size: int, seeds: list[int], device: str,
+                          ) -> tuple[list[np.ndarray], list[baselines.SeedBaseline]]:
+    """Test labels and baselines, generating the data at most once when neither is at hand."""
+    with baselines.data_held():
+        base = baselines.get_baselines(task, size, seeds, pick_device(device))
+        return baselines.load_labels(task, size, seeds), base
 
 
 @dataclass(frozen=True)
@@ -90,8 +97,7 @@ class TrustedLabels:
 
 def trusted_labels(task: str, size: int, seeds: list[int], device: str = "cpu") -> TrustedLabels:
     """Test labels and the teacher's test predictions for (task, size, seeds)."""
-    labels = baselines.load_labels(task, size, seeds)
-    base = baselines.get_baselines(task, size, seeds, pick_device(device))
+    labels, base = _labels_and_baselines(task, size, seeds, device)
     return TrustedLabels(
         np.stack(labels),
         np.stack([baselines.weak_predictions(b.weak_test_probs) for b in base]))

@@ -149,3 +149,20 @@ def test_data_held_keeps_the_labels_of_the_latest_task_only(monkeypatch) -> None
                     ("clusters", (1,)), ("clusters", (1,))]
     again = tasks.generate(tasks.TASKS["clusters"], load_salt(), 1, 3)
     assert np.array_equal(labels[2], again.test.y)
+
+
+def test_trusted_labels_make_the_data_once_on_an_empty_cache(monkeypatch) -> None:
+    from reviewer.harness import api, baselines
+    from tests.spies import calls_to
+
+    made = calls_to(monkeypatch, tasks, "generate_many",
+                    lambda spec, salt, size, seeds: tuple(seeds))
+    first = api.trusted_labels("clusters", 1, [1, 2])  # baselines and labels from one draw
+    assert made == [(1, 2)]
+    again = api.trusted_labels("clusters", 1, [1, 2])  # baselines cached: the labels alone
+    assert made == [(1, 2), (1, 2)]
+    assert np.array_equal(first.labels, again.labels)
+    with baselines.data_held():
+        baselines.load_data("clusters", 1, [1, 2])
+        api.trusted_labels("clusters", 1, [2, 1])  # an inner block keeps the outer's labels
+    assert made == [(1, 2), (1, 2), (1, 2)]
