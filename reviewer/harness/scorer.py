@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
@@ -10,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from reviewer.plainnpy import load_plain_npy
 
 MAX_BYTES = 256 * 1024 * 1024
 
@@ -40,22 +41,22 @@ def _read_regular(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def _parse(path: Path, data: bytes) -> np.ndarray:
+def _parse(path: Path, data: bytes, max_items: int) -> np.ndarray:
     """Decode .npy (never pickles) or JSON `{"predictions": [[...], ...]}`."""
     if path.suffix == ".json":
         try:
             obj = json.loads(data)
             rows = obj["predictions"] if isinstance(obj, dict) else obj
             array = np.array(rows)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise PredictionError(f"{path}: bad JSON predictions ({exc})") from exc
         whole = array.dtype.kind == "f" and np.isfinite(array).all()
         if whole and (array == np.round(array)).all():
             array = array.astype(np.int64)  # JSON has no ints-vs-floats distinction to keep
         return array
     try:
-        return np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError) as exc:
+        return load_plain_npy(data, max_items)
+    except ValueError as exc:
         raise PredictionError(f"{path}: not a plain .npy array ({exc})") from exc
 
 
@@ -64,7 +65,7 @@ def read_predictions(
 ) -> np.ndarray:
     """Load and validate predictions: shape (n_seeds, n_test), integer dtype, values 0/1."""
     path = Path(path)
-    array = _parse(path, _read_regular(path, max_bytes))
+    array = _parse(path, _read_regular(path, max_bytes), n_seeds * n_test)
     if array.dtype.kind == "f" and np.isnan(array).any():
         raise PredictionError(f"{path}: contains NaN")
     if array.dtype.kind not in "biu":

@@ -7,7 +7,6 @@ strict JSON (no NaN, Infinity or duplicate keys), `.npy` without pickle, and exa
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
@@ -17,6 +16,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from reviewer.config import STDOUT
+from reviewer.plainnpy import load_plain_npy
 
 BEGIN, END = "### RESULTS_JSON ###", "### END_RESULTS ###"
 MAX_PREDICTION_BYTES = 64 * 1024 * 1024
@@ -54,8 +54,8 @@ def read_predictions(where: str, out: Path, stdout: str, n: int) -> np.ndarray:
     data = _read_under(out, rel)
     if rel.endswith(".npy"):
         try:
-            array = np.load(io.BytesIO(data), allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
+            array = load_plain_npy(data, n)
+        except ValueError as exc:
             raise PredictionError(f"{rel}: not a plain .npy array ({exc})") from exc
         if array.ndim != 1 or array.dtype.kind not in "iu":
             raise PredictionError(f"{rel}: need a 1-D int array, not {array.dtype} {array.shape}")

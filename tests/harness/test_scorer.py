@@ -72,6 +72,18 @@ def test_rejects_garbage_and_bad_json(tmp_path: Path) -> None:
         scorer.read_predictions(tmp_path / "g.json", S, N)
 
 
+def test_a_hostile_header_or_nesting_is_a_prediction_error(tmp_path: Path) -> None:
+    # A 40 KB file declaring 10^11 items made np.load raise MemoryError in the scorer.
+    head = b"{'descr': '|i1', 'fortran_order': False, 'shape': (2, 50000000000), }"
+    head += b" " * (127 - 10 - len(head)) + b"\n"
+    (tmp_path / "p.npy").write_bytes(b"\x93NUMPY\x01\x00\x76\x00" + head + bytes(40_000))
+    with pytest.raises(scorer.PredictionError, match="declares 100000000000 items"):
+        scorer.read_predictions(tmp_path / "p.npy", S, N)
+    (tmp_path / "p.json").write_text("[" * 100_000)  # the C decoder recurses
+    with pytest.raises(scorer.PredictionError, match="JSON"):
+        scorer.read_predictions(tmp_path / "p.json", S, N)
+
+
 def test_pgr_and_fixed_baseline() -> None:
     y = [np.array([0, 1, 1, 0]), np.array([1, 1, 0, 0])]
     preds = np.array([[0, 1, 1, 0], [1, 1, 1, 1]], dtype=np.int8)

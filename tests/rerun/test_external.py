@@ -379,6 +379,14 @@ def test_npy_predictions_without_pickle(tmp_path):
     np.save(tmp_path / "q.npy", np.array([{"x": 1}] * N, dtype=object), allow_pickle=True)
     with pytest.raises(PredictionError, match="npy"):
         read_predictions("{out}/q.npy", tmp_path, "", N)
+    # A header declaring far more rows than the test split is refused before numpy allocates.
+    head = np.lib.format.header_data_from_array_1_0(np.zeros(3, dtype=np.int64))
+    head["shape"] = (10**11,)
+    with (tmp_path / "r.npy").open("wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, head)
+        fh.write(bytes(64))
+    with pytest.raises(PredictionError, match=f"at most {N} are expected"):
+        read_predictions("{out}/r.npy", tmp_path, "", N)
 
 
 # ---- the pinned tree ----
