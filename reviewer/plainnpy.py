@@ -38,7 +38,8 @@ def load_plain_npy(data: bytes, max_items: int) -> np.ndarray:
         raise ValueError(f"dtype {dtype} is not a plain number type")
     items = math.prod(shape)
     if items > max_items:
-        raise ValueError(f"the header declares {items} items; at most {max_items} are expected")
+        raise ValueError(f"the header declares shape {shape}, {items} items; at most "
+                         f"{max_items} are expected")
     body = len(data) - fp.tell()
     if body != items * dtype.itemsize:
         raise ValueError(f"the header declares {items * dtype.itemsize} data bytes, the file "
