@@ -3,7 +3,6 @@ the sandbox, then score the plain prediction file outside it and judge the claim
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import numpy as np
 from reviewer.harness import api, baselines, launch, treehash
 from reviewer.rerun import ablation, decoys, heldout, sandboxed, signatures, stats
 from reviewer.rerun.diffcheck import BUILTIN_ALLOW, DiffPolicy, DiffRefused, apply_diff
+from reviewer.rerun.hostiletree import scratch_dir
 from reviewer.rerun.request import RerunRequest, outcome
 from reviewer.rerun.sandboxed import HARNESS_MOUNT as HARNESS_MOUNT
 from reviewer.rerun.sandboxed import OUT_MOUNT as OUT_MOUNT
@@ -74,8 +74,7 @@ def _run_rerun(
             req,
         )
     device = api.pick_device(req.device)
-    with tempfile.TemporaryDirectory(prefix="reviewer-rerun-") as tmp:
-        work = Path(tmp)
+    with scratch_dir("reviewer-rerun-") as work:
         tree, view = work / "tree", work / "view"
         progress("checking and applying the diff")
         try:

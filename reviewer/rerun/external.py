@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from reviewer.gitread import export_commit
 from reviewer.rerun import sandbox, stats
 from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_diff
 from reviewer.rerun.external_io import LabelsError, PredictionError, load_labels, read_predictions
+from reviewer.rerun.hostiletree import scratch_dir
 from reviewer.rerun.request import RerunRequest, outcome
 
 HARNESS_MOUNT = "/sandbox/harness"
@@ -70,8 +70,8 @@ def run_external(
             labels = load_labels(cfg.labels)
         except LabelsError as exc:
             raise _Failed(stats.FAILED, str(exc)) from exc
-        with tempfile.TemporaryDirectory(prefix="reviewer-external-") as tmp:
-            rows, log, notes = _run_seeds(req, cfg, labels, Path(tmp), gpu, progress, cancel)
+        with scratch_dir("reviewer-external-") as tmp:
+            rows, log, notes = _run_seeds(req, cfg, labels, tmp, gpu, progress, cancel)
     except _Failed as exc:
         env["wall_s"] = round(time.perf_counter() - start, 3)
         return outcome(exc.verdict, exc.reason, req, env=env, log_tail=exc.log)
@@ -167,6 +167,8 @@ def _run_seeds(
             raise _Failed(stats.FAILED, "cancelled", log)
         if ran.timed_out:
             raise _Failed(stats.FAILED, f"seed {seed}: timed out after {timeout:.0f} s", log)
+        if ran.stopped is not None:
+            raise _Failed(stats.FAILED, f"seed {seed}: stopped: {ran.stopped}", log)
         if ran.returncode != 0:
             raise _Failed(
                 stats.FAILED, f"seed {seed}: the command exited with status {ran.returncode}", log
@@ -236,13 +238,14 @@ def _spec(
     limits = sandbox.Limits(
         wall_s=timeout,
         cpu_s=int(timeout * 16) + 60,
-        address_space=None if gpu else 32 * 1024**3,
+        address_space=None if gpu else sandbox.cpu_address_space(),
         output_cap=STDOUT_CAP if cfg.predictions == STDOUT else sandbox.Limits.output_cap,
     )
     idea = req.idea or ""
     if req.unsafe_no_sandbox:
         argv = command_argv(cfg, idea, seed, str(out), python)
-        return sandbox.SandboxSpec(argv=argv, env=env, cwd=str(tree), limits=limits)
+        return sandbox.SandboxSpec(argv=argv, env=env, cwd=str(tree), limits=limits,
+                                   rw_binds=[(out, str(out))])  # watched, not bound
     ro = [*binds, (tree, HARNESS_MOUNT)]
     if cfg.data is not None:
         ro.append((cfg.data, f"{HARNESS_MOUNT}/data"))

@@ -21,8 +21,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from reviewer import paths
+from reviewer.rerun.hostiletree import disk_usage
 from reviewer.textsafe import clean
 
 SANDBOX_UID = 65534
@@ -45,6 +47,18 @@ class Limits:
     file_size: int = 1024**3
     nproc: int = 512  # threads count too, and torch starts many
     output_cap: int = 64 * 1024
+    # All the run may write (its folders and its captured output): RLIMIT_FSIZE bounds a
+    # file, not how many there are, so a watch stops the run past these.
+    disk_bytes: int = 2 * 1024**3
+    max_entries: int = 10_000
+    max_depth: int = 32
+
+
+def cpu_address_space() -> int:
+    """A CPU run's address-space cap: 32 GiB, or three quarters of this machine's memory
+    when that is less, so one method cannot take all of a small machine's memory."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return min(32 * 1024**3, memory * 3 // 4)
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,7 @@ class SandboxResult:
     stdout: str
     stderr: str
     argv: list[str]
+    stopped: str | None = None  # why the reviewer stopped it early, other than the clock
 
 
 def find_tools() -> tuple[str, str | None]:
@@ -264,6 +279,29 @@ def _tail(path: Path, cap: int) -> str:
     return ("…" if size > cap else "") + clean(text)
 
 
+class _DiskWatch:
+    """Stops a run that writes past its limits; walks at most every tenth of the time."""
+
+    def __init__(self, limits: Limits, roots: list[Path], logs: list[BinaryIO]) -> None:
+        self.limits, self.roots, self.logs = limits, roots, logs
+        self.next_at = 0.0
+
+    def check(self, now: float) -> str | None:
+        """Why the run must stop, or None; a walk costs one stat per entry."""
+        if now < self.next_at:
+            return None
+        lim = self.limits
+        usage = disk_usage(self.roots, lim.max_entries, lim.max_depth)
+        took = time.monotonic() - now
+        self.next_at = now + max(0.05, 10 * took)
+        if usage.problem is not None:
+            return f"it wrote {usage.problem}"
+        used = usage.bytes + sum(os.fstat(f.fileno()).st_blocks * 512 for f in self.logs)
+        if used > lim.disk_bytes:
+            return f"it wrote more than {lim.disk_bytes / 1024**2:g} MiB"
+        return None
+
+
 def prepare_dirs(readable: list[Path], writable: list[Path]) -> None:
     """Make bound folders usable by the sandbox uid: read-only trees readable, outputs owned."""
     for root in readable:
@@ -316,6 +354,8 @@ def run(
                 cwd=spec.cwd if unsafe_no_sandbox else None,
             )
             timed_out = False
+            stopped: str | None = None
+            watch = _DiskWatch(limits, [host for host, _ in spec.rw_binds], [out, err])
             try:
                 last_report = start
                 while proc.poll() is None:
@@ -324,6 +364,9 @@ def run(
                         timed_out = True
                         break
                     if cancel is not None and cancel.is_set():
+                        break
+                    stopped = watch.check(now)
+                    if stopped is not None:
                         break
                     if on_output is not None and now - last_report >= 1.0:
                         # The live tail lets a reviewer watch a long rerun from the TUI.
@@ -344,4 +387,5 @@ def run(
             stdout=_tail(out_path, limits.output_cap),
             stderr=_tail(err_path, limits.output_cap),
             argv=argv,
+            stopped=stopped,
         )

@@ -70,7 +70,7 @@ def spec(
         limits=sandbox.Limits(
             wall_s=timeout_s,
             cpu_s=int(timeout_s * 16) + 60,
-            address_space=None if device.startswith("cuda") else 32 * 1024**3,
+            address_space=None if device.startswith("cuda") else sandbox.cpu_address_space(),
         ),
     )
 
@@ -81,7 +81,8 @@ def unsafe_spec(
     """The same run without isolation: host paths instead of sandbox mounts."""
     mapping = {HARNESS_MOUNT: str(tree), VIEW_MOUNT: str(view), OUT_MOUNT: str(out)}
     argv = [mapping.get(a, a) for a in spec.argv]
-    return sandbox.SandboxSpec(argv=argv, env=spec.env, cwd=str(tree), limits=spec.limits)
+    return sandbox.SandboxSpec(argv=argv, env=spec.env, cwd=str(tree), limits=spec.limits,
+                               rw_binds=[(out, str(out))])  # watched, not bound
 
 
 def run_scored(
@@ -108,12 +109,13 @@ def run_scored(
     log = (ran.stdout + "\n" + ran.stderr).strip()[-4000:]
     if cancel is not None and cancel.is_set():
         return MethodRun(None, None, "cancelled", log)
-    if ran.timed_out or ran.returncode != 0:
-        why = (
-            f"timed out after {req.timeout_s:.0f} s"
-            if ran.timed_out
-            else f"the method exited with status {ran.returncode}"
-        )
+    if ran.timed_out or ran.stopped is not None or ran.returncode != 0:
+        if ran.timed_out:
+            why = f"timed out after {req.timeout_s:.0f} s"
+        elif ran.stopped is not None:
+            why = f"stopped: {ran.stopped}"
+        else:
+            why = f"the method exited with status {ran.returncode}"
         return MethodRun(None, None, why, log)
     progress("scoring outside the sandbox")
     n_test = int(np.load(view / "x_test.npy", mmap_mode="r").shape[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,34 @@ def test_scorer_edit_is_refused_and_audited(tmp_path):
     last = json.loads(invoke(db, "audit", "export").output.splitlines()[-1])
     assert last["action"] == "rerun_finished"
     assert last["payload"]["result"]["verdict"] == "refused"
+
+
+NESTER = '''"""Fast self-training (it nests folders past what a recursive delete survives)."""
+import os
+import time
+
+
+def run(view):
+    fd = os.open("/sandbox/out", os.O_RDONLY)
+    for _ in range(2000):
+        os.mkdir("d", dir_fd=fd)
+        fd = os.open("d", os.O_RDONLY, dir_fd=fd)
+    time.sleep(120)
+'''
+
+
+def test_a_method_that_floods_its_output_is_stopped_and_cleaned_up(tmp_path, monkeypatch):
+    # 2,000 nested folders made shutil.rmtree raise RecursionError: the scored rerun was lost
+    # and its folders stayed on the host.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    db = tmp_path / "e2e.db"
+    pid = ingest(db, proposal(tmp_path, "nester", "nester", NESTER, 0.9))
+    result = rerun(db, pid)
+    assert result["state"] == "done" and result["verdict"] == "failed", result
+    assert result["reason"] == "stopped: it wrote folders nested deeper than 32 levels"
+    assert list(scratch.iterdir()) == []
 
 
 def test_wrong_base_is_refused(tmp_path):

@@ -191,6 +191,48 @@ def test_disk_fill_is_stopped_by_the_file_size_limit(dirs):
     assert os.path.getsize(dirs[1] / "fill") <= 8 * 1024 * 1024
 
 
+def test_many_files_under_the_size_limit_are_stopped_by_the_disk_watch(dirs):
+    # RLIMIT_FSIZE bounds one file: 40 files of 1 MiB each passed it.
+    result = probe(
+        dirs,
+        """
+        import os, time
+        for i in range(40):
+            fd = os.open(f"/sandbox/out/f{i}", os.O_WRONLY | os.O_CREAT)
+            os.posix_fallocate(fd, 0, 1 << 20)
+            os.close(fd)
+        print("filled", flush=True)
+        time.sleep(60)
+    """,
+        limits=Limits(wall_s=60, file_size=2 * 1024 * 1024, disk_bytes=16 * 1024 * 1024),
+    )
+    assert result.stopped == "it wrote more than 16 MiB" and not result.timed_out
+    assert result.wall_s < 30 and result.returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("code", "stopped"),
+    [
+        ("for i in range(300): open(f'/sandbox/out/f{i}', 'w').close()",
+         "it wrote more than 200 files and folders"),
+        ("""
+        fd = os.open("/sandbox/out", os.O_RDONLY)
+        for _ in range(2000):
+            os.mkdir("d", dir_fd=fd)
+            fd = os.open("d", os.O_RDONLY, dir_fd=fd)
+        """, "it wrote folders nested deeper than 32 levels"),
+    ],
+)
+def test_a_flood_of_files_or_deep_folders_is_stopped(dirs, code: str, stopped: str):
+    body = textwrap.indent(textwrap.dedent(code), "        ")
+    result = probe(dirs, f"""
+        import os, time
+{body}
+        time.sleep(60)
+    """, limits=Limits(wall_s=60, max_entries=200))
+    assert result.stopped == stopped and not result.timed_out
+
+
 def test_a_10_gb_allocation_fails(dirs):
     result = probe(
         dirs,
@@ -309,3 +351,10 @@ def test_live_output_tail_is_reported_while_running(dirs):
     result = sandbox.run(spec, on_output=seen.append)
     assert result.returncode == 0
     assert any("seed 1 done" in tail for tail in seen)
+
+
+def test_a_cpu_run_may_not_map_more_than_most_of_the_memory():
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    cap = sandbox.cpu_address_space()
+    assert cap <= 32 * 1024**3 and cap <= memory * 3 // 4
+    assert cap >= min(32 * 1024**3, memory // 2)
