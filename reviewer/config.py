@@ -26,7 +26,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _KEYS = frozenset(
     {
         "path", "commit", "allow", "command", "predictions", "labels", "weak_acc",
-        "strong_acc", "python", "timeout_s", "data", "mounts", "env",
+        "strong_acc", "python", "timeout_s", "data", "mounts", "env", "out_gib",
     }
 )  # fmt: skip
 GIT_TIMEOUT_S = 30
@@ -60,6 +60,7 @@ class ExternalHarness:
     data: Path | None = None
     mounts: tuple[Path, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
+    out_gib: float = 16.0  # what one seed's run may write: its out folder and its output
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ class _Fields:
             data=data,
             mounts=self.mounts(labels),
             env=self.env(),
+            out_gib=self.out_gib(),
         )
 
     def resolve(self, root: Path, commit: str) -> str:
@@ -255,6 +257,14 @@ class _Fields:
         if value is not None and not (math.isfinite(value) and value > 0):
             raise self.error("timeout_s", f"must be a positive number of seconds, not {value}")
         return None if value is None else float(value)
+
+    def out_gib(self) -> float:
+        value = self.get("out_gib", (int, float), required=False)
+        if value is None:
+            return ExternalHarness.out_gib
+        if not (math.isfinite(value) and value > 0):
+            raise self.error("out_gib", f"must be a positive number of GiB, not {value}")
+        return float(value)
 
     def folder(self, key: str, labels: Path, value: str | None = None) -> Path | None:
         value = value if value is not None else self.get(key, str, required=False)

@@ -239,6 +239,8 @@ def _spec(
         wall_s=timeout,
         cpu_s=int(timeout * 16) + 60,
         address_space=None if gpu else sandbox.cpu_address_space(),
+        disk_bytes=int(cfg.out_gib * 1024**3),
+        max_entries=100_000,  # a training run may write checkpoints and logs
         output_cap=STDOUT_CAP if cfg.predictions == STDOUT else sandbox.Limits.output_cap,
     )
     idea = req.idea or ""

@@ -238,6 +238,21 @@ def test_a_seed_past_its_timeout_fails(harness):
     assert result["verdict"] == "failed" and "timed out" in result["reason"]
 
 
+@needs_bwrap
+def test_a_seed_that_writes_past_out_gib_is_stopped(harness):
+    cfg = dataclasses.replace(harness, out_gib=8 / 1024)
+    body = ("import os, sys, time\n"
+            "out = sys.argv[sys.argv.index('--out') + 1]\n"
+            "for i in range(16):\n"
+            "    fd = os.open(f'{out}/ckpt{i}', os.O_WRONLY | os.O_CREAT)\n"
+            "    os.posix_fallocate(fd, 0, 1 << 20)\n"
+            "    os.close(fd)\n"
+            "time.sleep(30)\n")
+    result = run_external(request(cfg, body, seeds=[1]), cfg)
+    assert result["verdict"] == "failed"
+    assert result["reason"] == "seed 1: stopped: it wrote more than 8 MiB"
+
+
 def test_a_cancelled_rerun_runs_nothing(harness):
     cancel = threading.Event()
     cancel.set()
@@ -477,6 +492,8 @@ def test_the_default_config_file_loads_and_resolves_the_commit(harness):
         ({"predictions": 'predictions = "/etc/passwd"'}, "predictions"),
         ({"predictions": 'predictions = "{out}/../x.json"'}, "predictions"),
         ({"timeout_s": "timeout_s = -1"}, "timeout_s"),
+        ({"out_gib": "out_gib = 0"}, "out_gib"),
+        ({"out_gib": 'out_gib = "8"'}, "out_gib"),
         ({"timeout_s": 'colour = "red"'}, "colour"),
     ],
 )
