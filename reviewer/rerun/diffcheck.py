@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 import unidiff
 
 from reviewer.gitenv import isolated_env
+from reviewer.textsafe import clean
 
 MAX_DIFF_BYTES = 1024 * 1024
 MAX_FILES = 50
@@ -63,8 +64,9 @@ def check_path(path: str, policy: DiffPolicy) -> None:
     """Refuse anything but a plain relative path under the allow-list."""
     if not path:
         raise DiffRefused("empty path in diff")
-    if _CONTROL.search(path):
-        raise DiffRefused(f"control character in path {_safe(path)!r}")
+    if _CONTROL.search(path) or clean(path) != path:
+        # What the screen strips (zero-width, bidi marks) would make the path read as another.
+        raise DiffRefused(f"control or invisible character in path {_safe(path)!r}")
     if "\\" in path:
         raise DiffRefused(f"backslash in path {_safe(path)!r}")
     if path.startswith("/"):

@@ -126,7 +126,11 @@ HAND_MADE = {
         "+Subproject commit 1234567890123456789012345678901234567890\n",
         "submodule",
     ),
-    "control character": (new_file("methods/a\u001b[2Jb.py"), "control character"),
+    "control character": (new_file("methods/a\u001b[2Jb.py"), "control or invisible"),
+    # Shown as methods/naive.py, the baseline's own file, once the mark is stripped.
+    "right-to-left mark": (new_file("methods/naive.py\u200f"), "invisible character"),
+    "zero-width space": (new_file("methods/na\u200bive.py"), "invisible character"),
+    "word joiner": (new_file("methods/naive\u2060.py"), "invisible character"),
     "empty": ("", "empty"),
     "garbage": ("this is not a diff\n", "cannot read"),
 }
