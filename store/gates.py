@@ -74,6 +74,8 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
                     f"the latest rerun (job {rerun['job']}) says {result.get('verdict')}, "
                     "not reproduced"
                 )
+            if policy.require_rerun:
+                out += _other_dataset(conn, pid, rerun["job"], result)
             ablation = result.get("ablation")
             if policy.require_ablation:
                 if not isinstance(ablation, dict):
@@ -105,6 +107,19 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
             out.append("its pending ancestry is too large to check for rejected proposals "
                        f"(over {MAX_ANCESTRY:,} generations or {MAX_VISITED:,} proposals)")
     return out
+
+
+def _other_dataset(
+    conn: sqlite3.Connection, pid: str, job: int, result: dict[str, Any]
+) -> list[str]:
+    """A built-in rerun measures one task family: a claim about another is not tested by it."""
+    harness, claimed = conn.execute(
+        "SELECT harness, claimed_dataset FROM proposals WHERE id = ?", (pid,)
+    ).fetchone()
+    task = result.get("task")
+    if harness != "builtin" or claimed is None or task is None or claimed == task:
+        return []
+    return [f"the latest rerun (job {job}) ran on {task}; the claim is about {claimed[:60]}"]
 
 
 def _through(path: tuple[Relative, ...]) -> str:

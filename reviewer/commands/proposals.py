@@ -126,7 +126,7 @@ def _decide(
     try:
         outcome = decide(store, ref, action, reason=reason, actor=ctx.actor, override=override)
     except GateError as exc:
-        lines = "\n".join(f"  - {g}" for g in exc.unmet)
+        lines = "\n".join(f"  - {clean(g, single_line=True)}" for g in exc.unmet)
         raise click.ClickException(
             f"cannot approve {exc.proposal_id[:12]} yet; unmet gates:\n{lines}\n"
             "Fix them, or approve with --override REASON (recorded in the audit trail)."

@@ -76,7 +76,11 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
     help=f"How many reviewer-chosen seeds (default {DEFAULT_SEEDS}).",
 )
 @click.option("--seed-list", help="Exact seeds, e.g. 11,12,13 (instead of --seeds).")
-@click.option("--task", default=DEFAULT_TASK, show_default=True)
+@click.option(
+    "--task",
+    help=f"Task family (default: the claimed dataset where the built-in harness has it, "
+    f"else {DEFAULT_TASK}).",
+)
 @click.option("--size", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
 @click.option("--priority", type=int, default=0, show_default=True)
@@ -111,7 +115,7 @@ def rerun_cmd(
     refs: tuple[str, ...],
     k: int | None,
     seed_list: str | None,
-    task: str,
+    task: str | None,
     size: int,
     device: str,
     priority: int,

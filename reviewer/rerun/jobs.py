@@ -54,7 +54,7 @@ def request_rerun(
     *,
     actor: str,
     seeds: list[int] | None = None,
-    task: str = DEFAULT_TASK,
+    task: str | None = None,
     size: int = 1,
     device: str = "auto",
     priority: int = 0,
@@ -67,7 +67,8 @@ def request_rerun(
     """Queue a rerun of the proposal's current diff (audit: `rerun_requested`).
 
     `ablation` adds the teacher-shuffle run and `heldout` the other task families
-    (built-in harness only).
+    (built-in harness only). `task` defaults to the claimed dataset where the built-in
+    harness has it, so a claim is measured on what it is about.
     """
     proposal = store.get(ref)
     harness = proposal["harness"]
@@ -91,6 +92,9 @@ def request_rerun(
     if harness == BUILTIN:
         from reviewer.harness import tasks
 
+        if task is None:
+            claimed = proposal["claimed_dataset"]
+            task = claimed if claimed in tasks.TASKS else DEFAULT_TASK
         if task not in tasks.TASKS:
             raise StoreError(f"unknown task {task!r}; known: {', '.join(tasks.TASKS)}")
     if not 1 <= size <= 64:
@@ -102,7 +106,7 @@ def request_rerun(
         raise StoreError(f"seeds must be 1 to {MAX_SEEDS} distinct integers")
     params: dict[str, Any] = {
         "seeds": chosen,
-        "task": task,
+        "task": task or DEFAULT_TASK,
         "size": size,
         "device": device,
         "diff_sha256": proposal["diff_sha256"],

@@ -25,6 +25,7 @@ def finish_rerun(
     sha: str | None = None,
     requester: str = "carol",
     checks: list[dict] | None = None,
+    task: str | None = None,
 ) -> int:
     job = store.jobs.enqueue(pid, kind="rerun", params={"seeds": [1, 2, 3]}, actor=requester)
     claimed = store.jobs.claim("worker-1")
@@ -35,6 +36,8 @@ def finish_rerun(
         "env": {"diff_sha256": sha or store.get(pid)["diff_sha256"]},
         "checks": checks or [],
     }
+    if task is not None:
+        result["task"] = task
     if ablation is not None:
         result["ablation"] = {"passed": ablation, "drop": 0.4, "p_value": 0.001}
         if outcome is not None:
@@ -89,6 +92,20 @@ def test_each_rerun_gate(gated, kwargs, expected):
     with pytest.raises(GateError) as err:
         gated.approve(pid, reason="x", actor="alice")
     assert expected in str(err.value)
+
+
+def test_a_rerun_on_another_task_than_the_claim_does_not_pass(gated):
+    claim = {"pgr": 0.98, "pgr_se": 0.01, "seeds": [1, 2, 3], "dataset": "imbalanced"}
+    pid = gated.add_proposal(make_proposal(1, diff=DIFF, claimed=claim), actor="ingest")
+    finish_rerun(gated, pid, task="clusters")
+    assert gated.gates(pid) == [
+        "the latest rerun (job 1) ran on clusters; the claim is about imbalanced"]
+    finish_rerun(gated, pid, task="imbalanced")
+    assert gated.gates(pid) == []
+    # A claim naming no dataset, or a rerun recording no task, has nothing to compare.
+    other = gated.add_proposal(make_proposal(2, diff=DIFF), actor="ingest")
+    finish_rerun(gated, other, task="entangled")
+    assert gated.gates(other) == []
 
 
 def test_high_check_blocks_until_resolved(gated):
