@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from click_default_group import DefaultGroup
 
@@ -83,4 +85,10 @@ for command in (
 
 
 def main() -> None:
-    cli(prog_name="reviewer")
+    try:
+        cli(prog_name="reviewer")
+    except OSError as exc:
+        # Click handles a closed pipe; a full disk or a bad path under stdout lands here.
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(1)

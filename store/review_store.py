@@ -877,7 +877,8 @@ class ReviewStore:
 
 def _require_text(value: str | None, name: str) -> str:
     if value is None or not value.strip():
-        raise StoreError(f"a {name} is required")
+        article = "an" if name[0] in "aeiou" else "a"
+        raise StoreError(f"{article} {name} is required")
     if len(value) > MAX_REASON:
         raise StoreError(f"the {name} is too long ({len(value)} > {MAX_REASON} characters)")
     return value.strip()

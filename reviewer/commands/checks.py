@@ -7,7 +7,9 @@ from typing import Any
 import click
 from rich.text import Text
 
+from reviewer.commands import SQL_INT_MAX
 from reviewer.commands.ingest import progress_on_terminal
+from reviewer.config import ConfigError
 from reviewer.context import Context, console, pass_ctx, print_json
 from reviewer.textsafe import clean
 from store import StoreError
@@ -19,7 +21,8 @@ BATCH = 500
 @click.command("check")
 @click.argument("ref", required=False)
 @click.option("--all", "every", is_flag=True, help="Re-scan every proposal in the store.")
-@click.option("--resolve", "resolve_id", type=int, metavar="CHECK_ID", help="Clear one finding.")
+@click.option("--resolve", "resolve_id", type=click.IntRange(1, SQL_INT_MAX), metavar="CHECK_ID",
+              help="Clear one finding.")
 @click.option("--reason", help="Why the finding is cleared (required with --resolve).")
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @pass_ctx
@@ -51,7 +54,7 @@ def check_cmd(
             return
         check_proposals(store, [pid], actor=ctx.actor)
         found = store.checks(pid)
-    except StoreError as exc:
+    except (StoreError, ConfigError) as exc:  # a broken [harness] table names its key
         raise click.ClickException(str(exc)) from exc
     if as_json:
         print_json({"id": pid, "checks": found})

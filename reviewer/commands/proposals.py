@@ -6,6 +6,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from reviewer.commands import SQL_INT_MAX
 from reviewer.config import ConfigError
 from reviewer.context import Context, console, each_proposal, listing, pass_ctx, print_json
 from reviewer.decide import decide, undo
@@ -73,7 +74,7 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
 )
 @click.option("--sort", type=click.Choice(sorted(SORTS)), default=QUEUE_SORT, show_default=True)
 @click.option("--limit", type=click.IntRange(0, 100_000), default=50, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--offset", type=click.IntRange(0, SQL_INT_MAX), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (DESIGN §4.5).")
 @pass_ctx
 def list_cmd(

@@ -9,9 +9,16 @@ from typing import Any
 
 import click
 
+from reviewer.commands import SQL_INT_MAX
 from reviewer.context import Context, each_proposal, pass_ctx, print_json
 from reviewer.present import ablation_word, num, pm
-from reviewer.rerun.jobs import DEFAULT_SEEDS, DEFAULT_TASK, request_rerun, reviewer_seeds
+from reviewer.rerun.jobs import (
+    DEFAULT_SEEDS,
+    DEFAULT_TASK,
+    MAX_SEED,
+    request_rerun,
+    reviewer_seeds,
+)
 from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
 from reviewer.shapes import rerun_item
 from reviewer.textsafe import clean
@@ -23,9 +30,12 @@ def _seed_list(value: str | None) -> list[int] | None:
     if value is None:
         return None
     try:
-        return [int(part) for part in value.split(",") if part.strip()]
+        seeds = [int(part) for part in value.split(",") if part.strip()]
     except ValueError as exc:
         raise click.BadParameter("use comma-separated integers, e.g. 11,12,13") from exc
+    if not all(0 <= s <= MAX_SEED for s in seeds):
+        raise click.BadParameter(f"seeds must lie between 0 and {MAX_SEED}")
+    return seeds
 
 
 def rerun_summary(item: dict[str, Any], *, with_checks: bool = True) -> str:
@@ -83,12 +93,13 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
 )
 @click.option("--size", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
-@click.option("--priority", type=int, default=0, show_default=True)
+@click.option("--priority", type=click.IntRange(-SQL_INT_MAX, SQL_INT_MAX), default=0,
+              show_default=True)
 @click.option("--wait", is_flag=True, help="Run them now in this process and print the results.")
 @click.option(
     "--cancel",
     "cancel_job",
-    type=int,
+    type=click.IntRange(1, SQL_INT_MAX),
     metavar="JOB",
     help="Cancel a queued or running job instead.",
 )

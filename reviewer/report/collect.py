@@ -32,7 +32,10 @@ def parse_when(text: str) -> datetime:
         raise ValueError(
             f"expected an ISO date such as 2026-01-31 or 2026-01-31T09:00:00Z, got {text!r}"
         ) from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    try:
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range in UTC") from None
 
 
 def _when_or_none(ts: str | None) -> datetime | None:

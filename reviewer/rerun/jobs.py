@@ -13,6 +13,7 @@ from store.jobs import Job
 RERUN = "rerun"
 DEFAULT_SEEDS = 5
 MAX_SEEDS = 64
+MAX_SEED = 2**31 - 1  # torch and numpy take any seed up to here
 DEFAULT_TASK = "clusters"
 BUILTIN = "builtin"
 
@@ -104,6 +105,8 @@ def request_rerun(
     chosen = seeds if seeds is not None else reviewer_seeds()
     if not chosen or len(set(chosen)) != len(chosen) or len(chosen) > MAX_SEEDS:
         raise StoreError(f"seeds must be 1 to {MAX_SEEDS} distinct integers")
+    if not all(isinstance(s, int) and 0 <= s <= MAX_SEED for s in chosen):
+        raise StoreError(f"seeds must lie between 0 and {MAX_SEED}")
     params: dict[str, Any] = {
         "seeds": chosen,
         "task": task or DEFAULT_TASK,

@@ -1,0 +1,80 @@
+"""Out-of-range numbers, dates and configs, and an unwritable stdout: an error, never a
+traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import native, run  # noqa: F401  (fixture)
+
+TOO_BIG = str(2**63)  # one past what SQLite stores: it reached the store as OverflowError
+
+
+def _one(run, tmp_path: Path, **extra) -> str:  # noqa: F811
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(native(1, **extra)))
+    return json.loads(run("ingest", "--json", str(path)).output)["added"][0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list", "--offset", TOO_BIG),
+        ("list", "--search", "variant", "--offset", TOO_BIG),
+        ("rerun", "--cancel", TOO_BIG),
+        ("rerun", "abcd", "--priority", TOO_BIG, "--unsafe-no-sandbox"),
+        ("rerun", "abcd", "--seed-list", "1,2147483648", "--unsafe-no-sandbox"),
+        ("rerun", "abcd", "--seed-list", "-1", "--unsafe-no-sandbox"),
+    ],
+)
+def test_numbers_past_what_the_store_takes_are_usage_errors(run, args):  # noqa: F811
+    out = run(*args)
+    assert out.exit_code == 2 and "Invalid value" in out.output, out.output
+
+
+def test_resolving_a_check_number_too_big_is_a_usage_error(run, tmp_path):  # noqa: F811
+    pid = _one(run, tmp_path)
+    out = run("check", pid, "--resolve", TOO_BIG, "--reason", "r")
+    assert out.exit_code == 2 and "Invalid value for '--resolve'" in out.output
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_since_date_out_of_range_in_utc_is_a_usage_error(run, tmp_path, when):  # noqa: F811
+    _one(run, tmp_path)
+    out = run("report", "--since", when)
+    assert out.exit_code == 2 and f"{when!r} is out of range in UTC" in out.output
+
+
+def test_check_with_a_broken_harness_table_names_the_key(run, tmp_path, monkeypatch):  # noqa: F811
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text("[harness]\nx = 1\n")
+    monkeypatch.setenv("REVIEWER_HOME", str(home))
+    diff = "--- /dev/null\n+++ b/ideas/x.py\n@@ -0,0 +1 @@\n+x = 1\n"
+    pid = _one(run, tmp_path, harness="w2s-sandbox", base="abcdef1", diff=diff)
+    out = run("check", pid)
+    assert out.exit_code == 1
+    assert out.output.strip().endswith("config.toml: harness.x: must be a table"), out.output
+
+
+def test_an_empty_override_reason_reads_right(run, tmp_path):  # noqa: F811
+    pid = _one(run, tmp_path)
+    out = run("approve", pid, "--reason", "r", "--override", " ")
+    assert out.exit_code == 1 and "an override reason is required" in out.output
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_under_stdout_is_one_line(tmp_path):
+    env = {**os.environ, "REVIEWER_HOME": str(tmp_path / "home")}
+    with open("/dev/full", "w") as full:
+        ran = subprocess.run([sys.executable, "-m", "reviewer", "--db", str(tmp_path / "s.db"),
+                              "list", "--json"], stdout=full, stderr=subprocess.PIPE,
+                             text=True, env=env, timeout=120, check=False)
+    assert ran.returncode == 1
+    assert ran.stderr == "Error: No space left on device\n", ran.stderr
