@@ -27,10 +27,12 @@ def pull_once(
     """
     report = IngestReport()
     try:
-        proposals = fetch_findings(url, timeout=timeout)
+        proposals, rejected = fetch_findings(url, timeout=timeout)
     except IngestError as err:
         report.fail(str(err.path), err.message, err.line, err.field)
         return report, 0
+    for err in rejected:
+        report.fail(str(err.path), err.message, err.line, err.field)
     from reviewer.checks.run import ingest_checker
 
     known = seen if seen is not None else set()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reviewer.ingest.errors import describe
+from reviewer.ingest.errors import IngestError, describe
 from reviewer.ingest.fields import Obj, Where
 from reviewer.ingest.finding import parse_finding
 from reviewer.ingest.native import parse_native
@@ -76,18 +76,29 @@ def proposals_from_records(
 
 
 def findings_from_wrapper(
-    value: Obj, *, path: str, folder: Path | None, source: str | None = None
+    value: Obj, *, path: str, folder: Path | None, source: str | None = None,
+    rejected: list[IngestError] | None = None,
 ) -> list[NewProposal]:
-    """Map each item of `{"findings": [...]}`; every item is read as a sandbox finding."""
+    """Map each item of `{"findings": [...]}`; every item is read as a sandbox finding.
+
+    A bad item raises, so a file goes in whole or not at all; with `rejected`, it is
+    collected there instead and the rest still map, so one agent's malformed finding on a
+    shared server cannot hold back everyone else's.
+    """
     findings = value["findings"]
     if not isinstance(findings, list):
         raise Where(path).error("findings", f"expected a list, got {describe(findings)}")
     proposals = []
     for index, item in enumerate(findings):
         where = Where(path, None, f"findings[{index}]")
-        if not isinstance(item, dict):
-            raise where.error(None, f"expected a finding object, got {describe(item)}")
-        proposals.append(parse_finding(item, where, folder=folder, source=source))
+        try:
+            if not isinstance(item, dict):
+                raise where.error(None, f"expected a finding object, got {describe(item)}")
+            proposals.append(parse_finding(item, where, folder=folder, source=source))
+        except IngestError as err:
+            if rejected is None:
+                raise
+            rejected.append(err)
     return proposals
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -42,27 +43,35 @@ def findings_url(base_url: str) -> str:
 
 def fetch_findings(
     base_url: str, *, timeout: float = 30, max_bytes: int = DEFAULT_MAX_BYTES
-) -> list[NewProposal]:
-    """GET `<base_url>/api/findings/all` and map every finding; all or nothing.
+) -> tuple[list[NewProposal], list[IngestError]]:
+    """GET `<base_url>/api/findings/all` and map each finding: the good ones, and an error
+    for each finding the mapping rejects (`findings[3].pgr: ...`).
 
     Raises IngestError, with the URL (credentials removed) as its path, for a
-    non-http(s) URL, a network failure, a status other than 200, a body over
-    `max_bytes`, or anything the strict parser or the finding mapping rejects.
+    non-http(s) URL or one with credentials, a network failure, a status other than 200, a
+    body over `max_bytes` or still arriving after `timeout` seconds, or a body that is not
+    strict JSON holding `{"findings": [...]}`.
     """
     url = findings_url(base_url)
     shown = _redacted(url)
     try:
-        scheme = urllib.parse.urlsplit(url).scheme.lower()
+        parts = urllib.parse.urlsplit(url)
     except ValueError:
         raise IngestError(shown, None, None, "not a valid URL") from None
-    if scheme not in ("http", "https"):
+    if parts.scheme.lower() not in ("http", "https"):
         raise IngestError(shown, None, None, "only http and https URLs can be pulled")
+    if "@" in parts.netloc:
+        raise IngestError(shown, None, None, "credentials in the URL are not supported; "
+                          "put the server behind a proxy that adds them")
     body = _get(url, shown, timeout, max_bytes)
     value = loads(body, path=shown, max_bytes=max_bytes)
     if not isinstance(value, dict) or "findings" not in value:
         raise IngestError(shown, None, None,
                           f'expected {{"findings": [...]}}, got {describe(value)}')
-    return findings_from_wrapper(value, path=shown, folder=None, source=shown)
+    rejected: list[IngestError] = []
+    found = findings_from_wrapper(value, path=shown, folder=None, source=shown,
+                                  rejected=rejected)
+    return found, rejected
 
 
 def _get(url: str, shown: str, timeout: float, max_bytes: int) -> bytes:
@@ -76,7 +85,7 @@ def _get(url: str, shown: str, timeout: float, max_bytes: int) -> bytes:
             if length and length.isdigit() and int(length) > max_bytes:
                 raise IngestError(shown, None, None,
                                   f"body of {length} bytes is over the limit of {max_bytes}")
-            return _read_capped(response, shown, max_bytes)
+            return _read_capped(response, shown, max_bytes, time.monotonic() + timeout)
     except urllib.error.HTTPError as exc:
         note = " (redirect refused)" if 300 <= exc.code < 400 else ""
         raise IngestError(shown, None, None, f"HTTP status {exc.code}{note}, not 200") from None
@@ -87,11 +96,15 @@ def _get(url: str, shown: str, timeout: float, max_bytes: int) -> bytes:
                           f"cannot fetch: {type(exc).__name__}: {exc}") from None
 
 
-def _read_capped(response: Any, shown: str, max_bytes: int) -> bytes:
+def _read_capped(response: Any, shown: str, max_bytes: int, deadline: float) -> bytes:
+    """The body, read as it arrives: a server dripping a byte a second would keep a plain
+    `read(n)` waiting past any socket timeout, so the whole read has a deadline."""
     chunks: list[bytes] = []
     total = 0
     while True:
-        chunk = response.read(min(_CHUNK, max_bytes + 1 - total))
+        if time.monotonic() > deadline:
+            raise IngestError(shown, None, None, "the body was still arriving at the timeout")
+        chunk = response.read1(min(_CHUNK, max_bytes + 1 - total))
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)

@@ -59,6 +59,18 @@ def test_pull_error_is_clean_and_stores_nothing(server, tmp_path):
     assert json.loads(listed) == []
 
 
+def test_a_bad_finding_is_reported_and_the_rest_are_stored(tmp_path):
+    bad = dict(FINDING, id=42, pgr="x")
+    body = json.dumps({"findings": [FINDING, bad]}).encode()
+    with serving(lambda path: (200, body)) as url:
+        result = CliRunner().invoke(cli, ["--db", str(tmp_path / "p.db"), "pull", "--json", url])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert len(report["added"]) == 1
+    assert [(e["field"], e["message"]) for e in report["errors"]] == [
+        ("findings[1].pgr", 'expected a number, got "x"')]
+
+
 @pytest.fixture
 def growing_server() -> Iterator[tuple[str, list[int]]]:
     """A server whose findings grow by one on each GET; the second GET answers 503."""

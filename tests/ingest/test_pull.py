@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from reviewer.ingest import IngestError, fetch_findings
 from tests.ingest.helpers import FINDING
-from tests.loopback import serving
+from tests.loopback import running, serving
 
 
 @pytest.fixture
@@ -21,7 +23,8 @@ def test_fetch_findings(server):
     base, routes = server
     second = dict(FINDING, id=43, title="Second")
     routes["/api/findings/all"] = (200, json.dumps({"findings": [FINDING, second]}).encode())
-    proposals = fetch_findings(base + "/", timeout=5)
+    proposals, rejected = fetch_findings(base + "/", timeout=5)
+    assert rejected == []
     assert [p.external_id for p in proposals] == ["42", "43"]
     assert proposals[0].original == FINDING
     assert proposals[0].diff is None
@@ -43,14 +46,16 @@ def test_oversized_body_is_clean(server):
         fetch_findings(base, timeout=5, max_bytes=1000)
 
 
-def test_bad_finding_names_url_and_index(server):
+def test_a_bad_finding_is_named_and_the_good_ones_still_map(server):
+    # One agent's malformed finding on a shared server held back every other finding.
     base, routes = server
-    bad = dict(FINDING, pgr="high")
-    routes["/api/findings/all"] = (200, json.dumps({"findings": [FINDING, bad]}).encode())
-    with pytest.raises(IngestError) as info:
-        fetch_findings(base, timeout=5)
-    assert str(info.value) == (
-        f'{base}/api/findings/all: findings[1].pgr: expected a number, got "high"')
+    bad, later = dict(FINDING, pgr="high"), dict(FINDING, id=44, title="Later")
+    routes["/api/findings/all"] = (200, json.dumps({"findings": [FINDING, bad, 7, later]}).encode())
+    proposals, rejected = fetch_findings(base, timeout=5)
+    assert [p.external_id for p in proposals] == ["42", "44"]
+    assert [str(err) for err in rejected] == [
+        f'{base}/api/findings/all: findings[1].pgr: expected a number, got "high"',
+        f"{base}/api/findings/all: findings[2]: expected a finding object, got 7"]
 
 
 def test_nan_in_body_is_clean(server):
@@ -58,6 +63,30 @@ def test_nan_in_body_is_clean(server):
     routes["/api/findings/all"] = (200, b'{"findings": [{"id": 1, "title": "t", "pgr": NaN}]}')
     with pytest.raises(IngestError, match=r"findings\[0\]\.pgr: NaN"):
         fetch_findings(base, timeout=5)
+
+
+def test_a_server_that_drips_its_body_is_cut_off_at_the_timeout():
+    # Each byte beat the socket timeout, so a 3 s timeout waited for the whole minute.
+    class Dripping(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for _ in range(60):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass  # the client gave up, as it should
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with running(Dripping) as base:
+        started = time.monotonic()
+        with pytest.raises(IngestError, match="still arriving at the timeout"):
+            fetch_findings(base, timeout=1)
+        assert time.monotonic() - started < 4
 
 
 def test_wrong_shape(server):
@@ -85,7 +114,7 @@ def test_redirect_to_http_followed(server):
     base, routes = server
     routes["/api/findings/all"] = (302, f"{base}/elsewhere".encode())
     routes["/elsewhere"] = (200, json.dumps({"findings": [FINDING]}).encode())
-    assert len(fetch_findings(base, timeout=5)) == 1
+    assert len(fetch_findings(base, timeout=5)[0]) == 1
 
 
 @pytest.mark.parametrize("url", ["file:///etc", "ftp://example.org", "javascript:x", "nohost"])
@@ -103,4 +132,5 @@ def test_credentials_not_shown():
     with pytest.raises(IngestError) as info:
         fetch_findings("http://user:hunter2@127.0.0.1:9", timeout=2)
     assert "hunter2" not in str(info.value)
+    assert "credentials in the URL are not supported" in str(info.value)
     assert info.value.path == "http://127.0.0.1:9/api/findings/all"

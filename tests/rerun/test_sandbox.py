@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.rerun import sandbox
+from reviewer.rerun.hostiletree import remove_tree
 from reviewer.rerun.sandbox import Limits, SandboxSpec
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
@@ -230,6 +231,7 @@ def test_a_flood_of_files_or_deep_folders_is_stopped(dirs, code: str, stopped: s
 {body}
         time.sleep(60)
     """, limits=Limits(wall_s=60, max_entries=200))
+    remove_tree(dirs[1])  # pytest's own clean-up of old temp folders recurses, and would fail
     assert result.stopped == stopped and not result.timed_out
 
 
