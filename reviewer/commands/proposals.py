@@ -16,7 +16,7 @@ from reviewer.textsafe import clean, short
 from store import StoreError
 from store.errors import GateError
 from store.proposals import STATUSES
-from store.query import QUEUE_SORT, SORTS, VERDICT_FILTERS
+from store.query import QUEUE_SORT, SORTS, VERDICT_FILTERS, fts_query
 
 
 def _fmt(value: float | None) -> str:
@@ -113,6 +113,8 @@ def list_cmd(
 @pass_ctx
 def search_cmd(ctx: Context, text: str, limit: int, as_json: bool) -> None:
     """Best full-text matches first (bm25 over title, summary, idea and agent)."""
+    if fts_query(text) is None:  # the count would otherwise be every proposal's
+        raise click.BadParameter("has no word to search for", param_hint="TEXT")
     rows = ctx.store.search(text, limit=limit)
     if as_json:
         print_json([list_item(r) for r in rows])
