@@ -84,5 +84,5 @@ def test_a_full_disk_under_stdout_is_one_line(tmp_path):
 def test_a_search_with_no_word_says_so(run, tmp_path, text):  # noqa: F811
     _one(run, tmp_path)
     out = run("search", text)
-    assert out.exit_code == 2 and "Invalid value for 'TEXT': has no word to search for" in (
+    assert out.exit_code == 2 and "Invalid value for TEXT: has no word to search for" in (
         out.output), out.output
