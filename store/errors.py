@@ -25,6 +25,10 @@ class MigrationBusy(StoreError):
     """Another process holds the database while migrating it."""
 
 
+class NotAStore(StoreError):
+    """The database holds another program's tables."""
+
+
 class SchemaTooNew(StoreError):
     """The database was migrated by a newer reviewer than this one."""
 

@@ -9,7 +9,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from store.db import immediate
-from store.errors import MigrationBusy, SchemaTooNew
+from store.errors import MigrationBusy, NotAStore, SchemaTooNew
 
 migrations = Migrations("reviewer")
 # A rerun result's verdict when it is a string, else NULL; malformed JSON gives NULL too.
@@ -259,6 +259,16 @@ def _lineage(db: sqlite_utils.Database) -> None:
     )
 
 
+def _refuse_foreign(db: sqlite_utils.Database) -> None:
+    """A database with tables but no migrations of ours belongs to another program: adding
+    our tables to it would change a file the user never meant to give us."""
+    tables = [name for name in db.table_names() if not name.startswith("sqlite_")]
+    if tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise NotAStore(f"this database has tables of another program ({shown}), not a "
+                        "reviewer store; give --db a new file or a reviewer store")
+
+
 def migrate(
     db: sqlite_utils.Database, upgrading: Callable[[list[str]], None] | None = None
 ) -> list[str]:
@@ -282,6 +292,8 @@ def migrate(
         )
     if applied >= known:
         return []
+    if not applied:
+        _refuse_foreign(db)
     if applied and upgrading is not None:
         upgrading(sorted(known - applied))
     try:

@@ -7,6 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from store import MigrationBusy, ReviewStore, SchemaTooNew
+from store.errors import NotAStore
 from store.schema import migrations
 from tests.factories import as_before_0005
 
@@ -73,3 +74,17 @@ def test_upgrading_an_existing_store_is_announced_first(tmp_path):
     store = ReviewStore.open(db, upgrading=heard.append)
     assert heard == [["0005_sort_indexes"]] == [store.applied_migrations]
     store.close()
+
+
+def test_another_programs_database_is_left_alone(tmp_path):
+    path = tmp_path / "notes.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+    with pytest.raises(NotAStore, match=r"tables of another program \(notes\)"):
+        ReviewStore.open(path)
+    with sqlite3.connect(path) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
+    assert names == ["notes"]  # nothing of ours was added
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    ReviewStore.open(empty).close()  # an empty SQLite file is a new store
