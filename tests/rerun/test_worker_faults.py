@@ -9,6 +9,7 @@ import os
 import random
 import shutil
 import signal
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -51,7 +52,11 @@ def spawn(db: Path, report_fd: int) -> int:
     return pid
 
 
-def test_workers_under_kill_9_and_freezes(tmp_path):
+def test_workers_under_kill_9_and_freezes(tmp_path, monkeypatch):
+    # A killed worker leaves its scratch folders: keep them in this test's folder, not /tmp.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     commit = configure(tmp_path)
     db = tmp_path / "faults.db"
     store = ReviewStore.open(db)
