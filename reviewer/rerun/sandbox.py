@@ -52,6 +52,7 @@ class Limits:
     disk_bytes: int = 2 * 1024**3
     max_entries: int = 10_000
     max_depth: int = 32
+    keep_free_bytes: int = 1024**3  # on each disk it writes to, past its own disk_bytes
 
 
 def cpu_address_space() -> int:
@@ -285,6 +286,11 @@ class _DiskWatch:
     def __init__(self, limits: Limits, roots: list[Path], logs: list[BinaryIO]) -> None:
         self.limits, self.roots, self.logs = limits, roots, logs
         self.next_at = 0.0
+        # A file the method unlinks but keeps open is in no walk, yet fills the disk; so the
+        # free space may not fall under `keep_free_bytes`, once the run had its disk_bytes.
+        where: list[Path | int] = [*roots, *(f.fileno() for f in logs)]
+        self.floors = {w: max(0, min(limits.keep_free_bytes, _free(w) - limits.disk_bytes))
+                       for w in where}
 
     def check(self, now: float) -> str | None:
         """Why the run must stop, or None; a walk costs one stat per entry."""
@@ -299,7 +305,16 @@ class _DiskWatch:
         used = usage.bytes + sum(os.fstat(f.fileno()).st_blocks * 512 for f in self.logs)
         if used > lim.disk_bytes:
             return f"it wrote more than {lim.disk_bytes / 1024**2:g} MiB"
+        for where, floor in self.floors.items():
+            if _free(where) < floor:
+                return f"the disk it writes to fell under {floor / 1024**2:g} MiB free"
         return None
+
+
+def _free(where: Path | int) -> int:
+    """Bytes an unprivileged writer can still use on the filesystem holding `where`."""
+    st = os.statvfs(where)
+    return st.f_bavail * st.f_frsize
 
 
 def prepare_dirs(readable: list[Path], writable: list[Path]) -> None:

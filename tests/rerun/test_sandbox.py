@@ -211,6 +211,27 @@ def test_many_files_under_the_size_limit_are_stopped_by_the_disk_watch(dirs):
     assert result.wall_s < 30 and result.returncode != 0
 
 
+def test_an_unlinked_file_kept_open_is_stopped_by_the_free_space(dirs):
+    # No walk sees a file the method deleted but still writes; the disk fills all the same.
+    st = os.statvfs(dirs[1])
+    free = st.f_bavail * st.f_frsize
+    result = probe(
+        dirs,
+        """
+        import os, time
+        fd = os.open("/sandbox/out/hidden", os.O_WRONLY | os.O_CREAT)
+        os.unlink("/sandbox/out/hidden")
+        for _ in range(64):
+            os.write(fd, b"x" * (1 << 20))
+        os.fsync(fd)
+        time.sleep(60)
+    """,
+        limits=Limits(wall_s=60, disk_bytes=4 << 20, keep_free_bytes=free - (8 << 20)),
+    )
+    assert result.stopped is not None and result.stopped.startswith(
+        "the disk it writes to fell under"), result
+
+
 @pytest.mark.parametrize(
     ("code", "stopped"),
     [
