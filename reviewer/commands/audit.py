@@ -13,6 +13,8 @@ import click
 from reviewer.audit_config import load_audit_config
 from reviewer.config import ConfigError
 from reviewer.context import Context, pass_ctx, print_json
+from reviewer.mdsafe import inline
+from reviewer.report.output import atomic_file
 from reviewer.textsafe import clean
 from store.audit import Event
 from store.signing import SignatureCheck
@@ -112,15 +114,18 @@ def _markdown(events: Iterable[Event], out: IO[str]) -> None:
     out.write("|---|---|---|---|---|---|\n")
     for e in events:
         details = json.dumps(e.payload, ensure_ascii=True, sort_keys=True)
-        cells = [
-            str(e.seq),
-            e.ts,
-            clean(e.actor, single_line=True),
-            e.action,
-            (e.proposal_id or "")[:12],
-            clean(details, single_line=True),
-        ]
-        out.write("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |\n")
+        # Payloads quote agent text (diff paths, reasons), so every cell is escaped like the
+        # report's: no link, image, HTML or extra cell can come out of it.
+        cells = [str(e.seq), *map(inline, (e.ts, e.actor, e.action, (e.proposal_id or "")[:12]))]
+        out.write("| " + " | ".join([*cells, inline(details)]) + " |\n")
+
+
+def _export(fmt: str, events: Iterable[Event], out: IO[str]) -> None:
+    if fmt == "jsonl":
+        for e in events:
+            out.write(json.dumps(e.to_json(), ensure_ascii=True, sort_keys=True) + "\n")
+    else:
+        _markdown(events, out)
 
 
 @audit_group.command("export")
@@ -130,19 +135,18 @@ def _markdown(events: Iterable[Event], out: IO[str]) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write here instead of standard output.",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write here (atomically) instead of standard output.",
 )
 @pass_ctx
-def export_cmd(ctx: Context, fmt: str, output: str | None) -> None:
+def export_cmd(ctx: Context, fmt: str, output: Path | None) -> None:
     """Export every audit event, oldest first."""
-    out: IO[str] = open(output, "w", encoding="utf-8") if output else sys.stdout
+    if output is None:
+        _export(fmt, ctx.store.events(), sys.stdout)
+        return
     try:
-        if fmt == "jsonl":
-            for e in ctx.store.events():
-                out.write(json.dumps(e.to_json(), ensure_ascii=True, sort_keys=True) + "\n")
-        else:
-            _markdown(ctx.store.events(), out)
-    finally:
-        if output:
-            out.close()
+        with atomic_file(output) as out:
+            _export(fmt, ctx.store.events(), out)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(f"{output}: cannot write the audit export: {reason}") from exc

@@ -1,8 +1,8 @@
 """The Markdown provenance card published beside each finding.
 
-Every agent string is cleaned of control, escape and bidi characters, table cells are
-escaped, and the agent's summary sits in a fence, so viewing the card on a forge renders
-no links, images or HTML the agent wrote.
+Every agent string is cleaned of control, escape and bidi characters and has its Markdown
+and HTML metacharacters escaped (`reviewer.mdsafe.inline`), and the agent's summary sits in
+a fence, so viewing the card on a forge renders no links, images or HTML the agent wrote.
 """
 
 from __future__ import annotations
@@ -11,16 +11,15 @@ import json
 import re
 from typing import Any
 
+from reviewer.mdsafe import inline
 from reviewer.textsafe import clean
 
 
 def cell(value: Any) -> str:
-    """One table cell: a clean single line with pipes and HTML brackets made inert."""
+    """Agent or stored text as one literal line: no link, image, HTML, emphasis or cell break."""
     if value is None:
         return "—"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=True)
-    text = clean(text, single_line=True)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return inline(value if isinstance(value, str) else json.dumps(value, ensure_ascii=True))
 
 
 def num(value: Any, places: int = 3) -> str:

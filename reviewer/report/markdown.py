@@ -10,18 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from reviewer.mdsafe import inline
 from reviewer.report import fmt
 from reviewer.report.collect import AGENT_COUNTS, NOT_MEASURED, VERDICTS, Entry, Report
 
-_ESCAPE = re.compile(r"([\\`*_{}\[\]#|~$])")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _PLAIN = re.compile(r"[0-9A-Za-z.:-]+")
-
-
-def inline(value: Any) -> str:
-    """Agent text as literal inline Markdown on one line."""
-    text = _ESCAPE.sub(r"\\\1", fmt.line(value))
-    return re.sub("[&<>]", lambda m: _ENTITIES[m.group()], text) or "—"
 
 
 def code(value: Any) -> str:
