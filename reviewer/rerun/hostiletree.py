@@ -33,47 +33,52 @@ def _identity(fd: int) -> tuple[int, int]:
     return st.st_dev, st.st_ino
 
 
-def _clear_files(fd: int) -> str | None:
-    """Unlink every non-folder in `fd`; return the name of a sub-folder left, if any."""
+def _clear_files(fd: int) -> list[str]:
+    """Unlink every non-folder in `fd`; return the names of the sub-folders left."""
     try:
         os.fchmod(fd, 0o700)  # a folder without write permission keeps its entries
     except PermissionError:
         pass
+    folders = []
     with os.scandir(fd) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                return entry.name
-            os.unlink(entry.name, dir_fd=fd)
-    return None
+                folders.append(entry.name)
+            else:
+                os.unlink(entry.name, dir_fd=fd)
+    return folders
 
 
 def remove_tree(root: Path) -> None:
     """Delete `root` and everything below it, however deep, holding two descriptors at most.
 
-    Only for folders nothing writes to any more: it climbs back with `..`, and checks each
-    climb lands on the folder it came from, so a moved folder stops it with OSError.
+    Each folder is listed once, so a folder of 100,000 sub-folders costs no more than their
+    count. Only for folders nothing writes to any more: it climbs back with `..`, and checks
+    each climb lands on the folder it came from, so a moved folder stops it with OSError.
     """
     fd = _open_dir(root)
-    names: list[str] = []
-    parents: list[tuple[int, int]] = []
+    pending = [_clear_files(fd)]  # the sub-folders still to remove, one list per level
+    climbs: list[tuple[tuple[int, int], str]] = []  # each level's parent, and its name there
     try:
         while True:
-            sub = _clear_files(fd)
-            if sub is not None:
-                child = _open_dir(sub, fd)
-                parents.append(_identity(fd))
-                names.append(sub)
+            if pending[-1]:
+                name = pending[-1].pop()
+                child = _open_dir(name, fd)
+                climbs.append((_identity(fd), name))
                 os.close(fd)
                 fd = child
+                pending.append(_clear_files(fd))
                 continue
-            if not names:
+            pending.pop()
+            if not climbs:
                 break
-            parent = os.open("..", _DIR, dir_fd=fd)
+            parent, name = climbs.pop()
+            above = os.open("..", _DIR, dir_fd=fd)
             os.close(fd)
-            fd = parent
-            if _identity(fd) != parents.pop():
+            fd = above
+            if _identity(fd) != parent:
                 raise OSError(f"{root}: a folder moved while it was being removed")
-            os.rmdir(names.pop(), dir_fd=fd)
+            os.rmdir(name, dir_fd=fd)
     finally:
         os.close(fd)
     os.rmdir(root)

@@ -359,6 +359,8 @@ def run(
         out_path, err_path = Path(logs, "stdout"), Path(logs, "stderr")
         start = time.monotonic()
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            # Made before the run starts, so the free space it keeps is measured untouched.
+            watch = _DiskWatch(limits, [host for host, _ in spec.rw_binds], [out, err])
             proc = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
@@ -370,7 +372,6 @@ def run(
             )
             timed_out = False
             stopped: str | None = None
-            watch = _DiskWatch(limits, [host for host, _ in spec.rw_binds], [out, err])
             try:
                 last_report = start
                 while proc.poll() is None:

@@ -14,6 +14,7 @@ import pytest
 
 import reviewer
 from reviewer.rerun.hostiletree import disk_usage, remove_tree, scratch_dir
+from tests.spies import calls_to
 
 
 def _nest(root: Path, depth: int) -> None:
@@ -36,6 +37,17 @@ def test_a_tree_deeper_than_the_stack_and_path_max_is_removed(tmp_path: Path) ->
     _nest(root, 3000)  # shutil.rmtree raised RecursionError at about 1,000 on Python 3.11
     remove_tree(root)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_each_folder_is_listed_once_however_wide(tmp_path: Path, monkeypatch) -> None:
+    # Listing a folder again after each sub-folder made 100,000 sub-folders cost 5e9 reads.
+    root = tmp_path / "out"
+    for i in range(50):
+        (root / f"d{i}" / "e").mkdir(parents=True)
+        (root / f"d{i}" / "f").write_text("x")
+    listed = calls_to(monkeypatch, os, "scandir")
+    remove_tree(root)
+    assert not root.exists() and len(listed) == 1 + 50 + 50
 
 
 def test_modes_are_restored_and_symlinks_are_not_followed(tmp_path: Path) -> None:
