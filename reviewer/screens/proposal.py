@@ -203,8 +203,10 @@ class ProposalScreen(Screen[None]):
         return rules.get(action, True)
 
     def _after_write(self, message: str) -> None:
-        self.reload()
-        self.notify(message, markup=False)
+        # A write can land after the user left this screen: say it was saved all the same.
+        if self.is_attached:
+            self.reload()
+        self.app.notify(message, markup=False)
 
     def action_approve(self) -> None:
         if self.claim_hidden:
@@ -366,7 +368,9 @@ class ProposalScreen(Screen[None]):
         seeds = self._seeds(DEFAULT_SEEDS)
 
         def queued(job: Any) -> None:
-            self.notify(f"rerun #{job.id} queued on {len(seeds)} seeds", markup=False)
+            self.app.notify(f"rerun #{job.id} queued on {len(seeds)} seeds", markup=False)
+            if self.app.screen is not self:
+                return  # the user moved on before the write landed: replace no other screen
             following = self.review_app.store.next_pending(pid)
             if following is None:
                 self.reload()

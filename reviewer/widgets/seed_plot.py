@@ -9,11 +9,24 @@ from textual_plotext import PlotextPlot
 
 from reviewer.present import latest_result
 
+# Values past this are drawn at its edge (the title keeps the true numbers): an agent's claim
+# of 1.7e308 once padded the axis to infinity, which crashed the screen.
+EDGE = 10.0
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _drawn(value: float) -> float:
+    return min(max(value, -EDGE), EDGE)
+
+
+def _label(value: float) -> str:
+    return f"{value:.3f}" if abs(value) < 1e6 else f"{value:.3g}"
 
 
 def plot_points(data: dict[str, Any]) -> tuple[list[int], list[float]]:
@@ -72,17 +85,18 @@ class SeedPlot(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         xs = list(range(1, len(seeds) + 1))
-        plt.scatter(xs, pgrs, marker="dot")
+        plt.scatter(xs, [_drawn(p) for p in pgrs], marker="dot")
         mean = sum(pgrs) / len(pgrs)
-        plt.hline(mean, "blue")
+        plt.hline(_drawn(mean), "blue")
         claim = _number((data.get("claimed") or {}).get("pgr"))
-        shown = [*pgrs, mean]
+        shown = [*map(_drawn, pgrs), _drawn(mean)]
         if claim is not None and not hide_claim:
-            plt.hline(claim, "red")
-            shown.append(claim)
-            plt.title(f"dots: each seed   red: claim {claim:.3f}   blue: measured mean {mean:.3f}")
+            plt.hline(_drawn(claim), "red")
+            shown.append(_drawn(claim))
+            plt.title(f"dots: each seed   red: claim {_label(claim)}   "
+                      f"blue: measured mean {_label(mean)}")
         else:
-            plt.title(f"dots: each seed   blue: measured mean {mean:.3f}")
+            plt.title(f"dots: each seed   blue: measured mean {_label(mean)}")
         lo, hi, ticks, labels = y_axis(shown)
         plt.ylim(lo, hi)
         plt.yticks(ticks, labels)

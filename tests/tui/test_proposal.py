@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from reviewer.screens.proposal import ProposalScreen
@@ -14,6 +16,7 @@ from tests.tui.conftest import (
     make_app,
     pid_of,
     sample_store,
+    samples_file_store,
     screen_text,
     settle,
     workers_done,
@@ -361,3 +364,72 @@ async def test_a_huge_summary_is_shown_as_plain_text(samples_store):
     async with app.run_test(size=SIZE) as pilot:
         await open_proposal(pilot, pid)
         assert "characters, shown as plain text" in screen_text(app)
+
+
+@pytest.mark.parametrize("keys", [("x", "h", "i", "enter"), ("c", "h", "i", "enter"),
+                                  ("r", "enter")])
+async def test_a_write_that_lands_after_leaving_is_reported_saved(tmp_path, keys):
+    # The reload after the write failed on the detached screen: "refused", though it was saved.
+    db, store = samples_file_store(tmp_path)
+    pid = pid_of(store, "boot_ensemble")
+    before = len(list(store.events(pid)))
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        other_writer = sqlite3.connect(db, isolation_level=None, timeout=30)
+        other_writer.execute("BEGIN IMMEDIATE")  # a worker or an ingest, busy for a moment
+        await pilot.press(*keys)
+        await pilot.pause(0.3)
+        await pilot.press("escape")  # back to the queue before the write lands
+        await pilot.pause(0.3)
+        other_writer.execute("ROLLBACK")
+        other_writer.close()
+        await settle(pilot, lambda: len(app._notifications) > 0)
+        await workers_done(app)
+        titles = [n.title for n in app._notifications]
+        assert isinstance(app.screen, QueueScreen)
+    assert len(list(ReviewStore.open(db).events(pid))) == before + 1
+    assert "refused" not in titles
+
+
+async def test_rerun_and_next_after_leaving_keeps_the_queue(tmp_path):
+    db, store = samples_file_store(tmp_path)
+    pid = pid_of(store, "boot_ensemble")
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        other_writer = sqlite3.connect(db, isolation_level=None, timeout=30)
+        other_writer.execute("BEGIN IMMEDIATE")
+        await pilot.press("R")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        other_writer.execute("ROLLBACK")
+        other_writer.close()
+        await settle(pilot, lambda: len(app._notifications) > 0)
+        await workers_done(app)
+        # The queue was the screen replaced by the next proposal; esc then left a blank one.
+        assert [type(s).__name__ for s in app.screen_stack][-1] == "QueueScreen"
+
+
+@pytest.mark.parametrize("claim", [1.7e308, -1.7e308])
+async def test_a_huge_claim_opens_beside_its_rerun(claim):
+    # Padding the plot's axis around a claim of 1.7e308 overflowed and crashed the screen.
+    from tests.factories import make_proposal
+
+    store = ReviewStore.memory()
+    pid = store.add_proposal(make_proposal(1, claimed={"pgr": claim, "seeds": [1, 2]}),
+                             actor="ingest")
+    job = store.jobs.enqueue(pid, kind="rerun", params={"seeds": [3, 4]}, actor="carol")
+    claimed = store.jobs.claim("w")
+    store.jobs.complete(job.id, claimed.attempt, {
+        "per_seed": [{"seed": 3, "pgr": 0.5}, {"seed": 4, "pgr": 0.52}],
+        "pgr_mean": 0.51, "pgr_se": 0.01, "verdict": "not_reproduced"})
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+        assert f"red: claim {claim:.3g}" in screen_text(app)
