@@ -12,7 +12,10 @@ _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069"
     "\ufeff\U000e0000-\U000e007f]"
 )
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# CSI sequences (colours, cursor moves) go whole: their parameters are digits, never text.
+# An OSC's payload is text (a title, a link's target), so only its introducer and terminator
+# go: dropping the payload let `ESC ]` hide the rest of a summary, or code up to a BEL.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 
 
 def clean(text: str | None, *, single_line: bool = False) -> str:

@@ -22,3 +22,23 @@ def test_tag_characters_cannot_smuggle_text():
 
 def test_ordinary_unicode_survives():
     assert clean("naïve — ≈ 0.03 ✓ 日本") == "naïve — ≈ 0.03 ✓ 日本"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # No terminator: the rest of the summary, paragraphs and all, was dropped.
+        ("Honest.\x1b]\n\nNOTE: reads the labels", "Honest.\n\nNOTE: reads the labels"),
+        # A terminator later on the line hid the code between them in the diff view.
+        ('x = "\x1b]"; y = open("/data/labels.npy")  # \x07',
+         'x = ""; y = open("/data/labels.npy")  # '),
+        # A link's target is shown beside its text.
+        ("\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\", "8;;https://evil.exampleclick8;;"),
+    ],
+)
+def test_an_osc_payload_is_shown_as_text_never_hidden(text: str, shown: str) -> None:
+    assert clean(text) == shown
+
+
+def test_csi_sequences_still_go_whole() -> None:
+    assert clean("\x1b[2J\x1b[31mred\x1b[0m \x1b[?25lcursor") == "red cursor"

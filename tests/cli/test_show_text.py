@@ -72,7 +72,8 @@ def test_hostile_rerun_and_check_text_is_cleaned(run, proposals_file):  # noqa: 
                                      "message": "m " + HOSTILE}]})
     store.close()
     out = run("show", pid).output
-    assert "failed: invalid predictions:" in out and "m [link=https://evil.example]" in out
+    assert "failed: invalid predictions:" in out
+    assert "52;c;ZXZpbA==[link=https://evil.example]click[/link]" in out  # shown, not hidden
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
 
 

