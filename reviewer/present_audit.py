@@ -35,13 +35,19 @@ _SUMMARY_KEYS = (
 SUMMARY_WIDTH = 160
 
 
-def payload_summary(payload: Any) -> str:
-    """A one-line glance at an event's payload: its telling fields, else compact JSON."""
+def payload_summary(payload: Any, *, blinded: bool = False) -> str:
+    """A one-line glance at an event's payload: its telling fields, else compact JSON.
+
+    In blinded review a rerun's verdict and PGR read `hidden`, as on every other screen: a
+    verdict compares the measurement with the claim.
+    """
     if not isinstance(payload, dict):
         return short(str(payload), SUMMARY_WIDTH)
     parts: list[str] = []
     result = payload.get("result")
-    if isinstance(result, dict):
+    if isinstance(result, dict) and blinded:
+        parts.append("verdict=hidden")
+    elif isinstance(result, dict):
         parts.append(f"verdict={short(str(result.get('verdict')), 30)}")
         if num(result.get("pgr_mean")) != "-":
             parts.append(f"pgr={num(result.get('pgr_mean'))}")
@@ -59,7 +65,7 @@ def payload_summary(payload: Any) -> str:
     return short(" ".join(parts), SUMMARY_WIDTH)
 
 
-def event_cells(row: dict[str, Any]) -> dict[str, str]:
+def event_cells(row: dict[str, Any], *, blinded: bool = False) -> dict[str, str]:
     """The cells of one audit row, every stored string cleaned to one line."""
     pid = row.get("proposal_id")
     return {
@@ -68,7 +74,7 @@ def event_cells(row: dict[str, Any]) -> dict[str, str]:
         "actor": short(row.get("actor"), 200),
         "action": short(row.get("action"), 60),
         "proposal": clean(pid, single_line=True)[:12] if pid else "-",
-        "payload": payload_summary(row.get("payload")),
+        "payload": payload_summary(row.get("payload"), blinded=blinded),
     }
 
 

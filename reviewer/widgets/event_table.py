@@ -36,7 +36,7 @@ class EventTable(PagedTable):
             self.invalidate()  # the marked row's cells change, and rendered rows are cached
 
     def cells(self, row: Row) -> dict[str, str]:
-        cells = event_cells(row)
+        cells = event_cells(row, blinded=bool(getattr(self.app, "blinded", False)))
         if row.get("seq") == self.bad_seq:
             cells["seq"] = f"! {cells['seq']}"
         return cells

@@ -143,3 +143,20 @@ def test_tui_settings(tmp_path):
     config.write_text("[tui\n")
     settings, problems = load_tui_settings(config)
     assert not settings.blinded and "not valid TOML" in problems[0]
+
+
+async def test_the_audit_log_hides_verdicts_in_blinded_review(samples_store, blinded_config):
+    from reviewer.rerun.jobs import request_rerun
+
+    pid = delta(samples_store)
+    job = request_rerun(samples_store, pid, actor="tester@example.org", seeds=[3, 4])
+    claimed = samples_store.jobs.claim("w")
+    samples_store.jobs.complete(job.id, claimed.attempt, {
+        "pgr_mean": 0.56, "pgr_se": 0.01, "verdict": "not_reproduced", "per_seed": []})
+    app = make_app(samples_store, config_path=blinded_config)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("L")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "rerun_finished" in shown and "verdict=hidden" in shown
+        assert "not_reproduced" not in shown and "0.560" not in shown
