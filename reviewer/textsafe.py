@@ -18,13 +18,15 @@ _CONTROL = re.compile(
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 
 
-def clean(text: str | None, *, single_line: bool = False) -> str:
+def clean(text: object, *, single_line: bool = False) -> str:
     """Drop ANSI/OSC sequences and control characters; keep printable text as is.
 
     Rich markup in the result is still literal text: render it with markup off.
     """
-    if not text:
+    if text is None or text == "":
         return ""
+    if not isinstance(text, str):  # a tampered row can hold bytes, or a number for a reason
+        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
     text = _ANSI.sub("", text)
     text = _CONTROL.sub("", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cs")

@@ -123,8 +123,18 @@ def iter_events(
         if not rows:
             return
         for seq, ts, actor, action, pid, payload, prev, digest in rows:
-            yield Event(seq, ts, actor, action, pid, json.loads(payload), prev, digest)
+            yield Event(seq, ts, actor, action, pid, _payload(payload), prev, digest)
         last = rows[-1][0]
+
+
+def _payload(text: Any) -> dict[str, Any]:
+    """A stored payload; one that is not a JSON object (a tampered row) is kept as its text,
+    so readers see it without raising. `audit verify` names such a row."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        value = None
+    return value if isinstance(value, dict) else {"unreadable_payload": str(text)}
 
 
 def checkpoint_path(db_file: Path) -> Path:

@@ -159,3 +159,37 @@ async def test_a_sound_log_keeps_its_seq_range_pages(tmp_path):
         # The UI thread's connection never counted the log: a cold count can take seconds.
         assert seen and not [sql for sql in seen if "count(*) FROM events" in sql]
     store.close()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE events SET payload = 'not json{' WHERE seq = 4",
+        "UPDATE events SET payload = '[1,2]' WHERE seq = 4",
+        "UPDATE events SET payload = 'null' WHERE seq = 4",
+        """UPDATE events SET payload = '{"reason": 5}' WHERE seq = 4""",
+        "UPDATE events SET actor = X'41424344' WHERE seq = 4",
+        "UPDATE events SET action = X'41' WHERE seq = 4",
+    ],
+)
+async def test_a_row_of_the_wrong_type_is_shown_not_raised(tmp_path, tamper):
+    # Bytes in a text column, or a payload that is no JSON object, crashed the audit table
+    # as it drew, or the proposal screen as it opened.
+    db = tmp_path / "t.db"
+    store = ReviewStore.open(db, clock=fixed_clock)
+    ids = store.add_proposals([make_proposal(i) for i in range(3)], actor="a").added
+    store.approve(ids[0], reason="ok", actor="a")  # seq 4
+    store.close()
+    raw = sqlite3.connect(db, isolation_level=None)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute(tamper)
+    raw.close()
+    store = ReviewStore.open(db, clock=fixed_clock)
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(AuditScreen())
+        await settle(pilot, lambda: "chain BROKEN" in screen_text(app))
+        app.push_screen(ProposalScreen(ids[0]))
+        await pilot.pause()
+        assert isinstance(app.screen, ProposalScreen)
+    store.close()
