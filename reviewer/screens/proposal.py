@@ -116,7 +116,7 @@ class ProposalScreen(Screen[None]):
 
     def apply(self, data: dict[str, Any]) -> None:
         """Show `data` (a `shapes.show()` object); agent text is cleaned, markup stays off."""
-        self.data = data
+        previous, self.data = self.data, data
         self.query_one("#proposal-title", Static).update(
             Text(short(data["title"], 400), style="bold")
         )
@@ -137,7 +137,9 @@ class ProposalScreen(Screen[None]):
         lineage.update(Text(line))
         lineage.display = bool(line)
         lineage.set_class(any(p["status"] == "rejected" for p in parents), "-rejected-parent")
-        self.query_one("#proposal-summary", Static).update(summary_view(data["summary"]))
+        if not previous or previous.get("summary") != data["summary"]:
+            # A summary of 40,000 short lines takes seconds to lay out: not on every poll.
+            self.query_one("#proposal-summary", Static).update(summary_view(data["summary"]))
         app = self.review_app
         hidden = self.claim_hidden
         self.query_one(ClaimPanel).show_data(

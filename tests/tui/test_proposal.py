@@ -433,3 +433,21 @@ async def test_a_huge_claim_opens_beside_its_rerun(claim):
         await pilot.pause()
         assert isinstance(app.screen, ProposalScreen)
         assert f"red: claim {claim:.3g}" in screen_text(app)
+
+
+async def test_a_change_elsewhere_does_not_lay_the_summary_out_again(monkeypatch):
+    from reviewer.screens import proposal
+    from tests.spies import calls_to
+
+    store = sample_store()
+    pid = pid_of(store, "boot_ensemble")
+    drawn = calls_to(monkeypatch, proposal, "summary_view")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        store.comment(pid, "a comment from another reviewer", actor="bob")
+        app.screen.poll()
+        await pilot.pause()
+        assert "a comment from another reviewer" in screen_text(app)
+    assert len(drawn) == 1
