@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -54,8 +55,9 @@ async def test_events_newest_first_paged_and_enter_opens_the_proposal():
     store.close()
 
 
-async def test_a_tampered_chain_names_its_first_bad_row(tmp_path):
-    db = tmp_path / "t.db"
+def tampered_store(db: Path, tamper: str) -> tuple[ReviewStore, list[str]]:
+    """Three proposals, an approval (seq 4) and a comment (seq 5), then `tamper` run on the
+    file past the append-only trigger, as someone with write access could."""
     store = ReviewStore.open(db, clock=fixed_clock)
     ids = store.add_proposals([make_proposal(i) for i in range(3)], actor="a").added
     store.approve(ids[0], reason="ok", actor="a")  # seq 4
@@ -63,9 +65,15 @@ async def test_a_tampered_chain_names_its_first_bad_row(tmp_path):
     store.close()
     raw = sqlite3.connect(db, isolation_level=None)
     raw.execute("DROP TRIGGER events_no_update")
-    raw.execute("""UPDATE events SET payload = '{"reason":"ok, I was paid"}' WHERE seq = 4""")
+    raw.execute(tamper)
     raw.close()
-    store = ReviewStore.open(db, clock=fixed_clock)
+    return ReviewStore.open(db, clock=fixed_clock), ids
+
+
+async def test_a_tampered_chain_names_its_first_bad_row(tmp_path):
+    db = tmp_path / "t.db"
+    store, _ = tampered_store(
+        db, """UPDATE events SET payload = '{"reason":"ok, I was paid"}' WHERE seq = 4""")
     app = make_app(store, db_path=db)
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(AuditScreen())
@@ -176,15 +184,7 @@ async def test_a_row_of_the_wrong_type_is_shown_not_raised(tmp_path, tamper):
     # Bytes in a text column, or a payload that is no JSON object, crashed the audit table
     # as it drew, or the proposal screen as it opened.
     db = tmp_path / "t.db"
-    store = ReviewStore.open(db, clock=fixed_clock)
-    ids = store.add_proposals([make_proposal(i) for i in range(3)], actor="a").added
-    store.approve(ids[0], reason="ok", actor="a")  # seq 4
-    store.close()
-    raw = sqlite3.connect(db, isolation_level=None)
-    raw.execute("DROP TRIGGER events_no_update")
-    raw.execute(tamper)
-    raw.close()
-    store = ReviewStore.open(db, clock=fixed_clock)
+    store, ids = tampered_store(db, tamper)
     app = make_app(store, db_path=db)
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(AuditScreen())
