@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 
 
 @dataclass(frozen=True)
@@ -118,12 +120,54 @@ def validate_keymap(table: Mapping[str, object]) -> tuple[dict[str, str], list[s
             problems.append(f'{where}: expected a key name such as "a" or "ctrl+r"')
             continue
         keys = [k.strip() for k in value.split(",")]
-        bad = [k for k in keys if not _KEY.match(k) or k in _UNSENDABLE]
+        bad = [k for k in keys if not _KEY.match(k) or k in _UNSENDABLE or not _known(k)]
         if bad:
             problems.append(f"{where}: cannot bind {', '.join(repr(k) for k in bad)}")
             continue
         keymap[binding_id] = ",".join(keys)
+    while clash := _first_clash(keymap):
+        binding_id, key, other = clash
+        problems.append(f"keys.{binding_id}: {key!r} is already {other}'s key on the same "
+                        f"screen; {binding_id} keeps its default")
+        del keymap[binding_id]
     return keymap, problems
+
+
+def _textual_key_names() -> frozenset[str]:
+    """The names Textual gives keys: its named keys and each printable ASCII character's."""
+    names = {key.value for key in Keys}
+    for code in range(33, 127):
+        name = unicodedata.name(chr(code)).lower().replace(" ", "_").replace("-", "_")
+        names.add(KEY_NAME_REPLACEMENTS.get(name, name))
+    return frozenset(names)
+
+
+_KEY_NAMES = _textual_key_names()
+# Bindings of these scopes are live on every screen.
+_EVERYWHERE = ("app", "list")
+
+
+def _known(key: str) -> bool:
+    """Whether a terminal can send `key`: a character, or a key name Textual knows."""
+    base = key.rsplit("+", 1)[-1]
+    return len(base) == 1 or base in _KEY_NAMES
+
+
+def _first_clash(keymap: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """(a remapped id, its key, the id already on that key) where two bindings that are live
+    on one screen share a key; a swap of two keys is no clash."""
+    keys_of = {s.id: keymap.get(s.id, s.key).split(",") for s in SPECS}
+    for binding_id in reversed(list(keymap)):
+        spec = SPEC_BY_ID[binding_id]
+        for other in SPECS:
+            shared = (other.scope == spec.scope or other.scope in _EVERYWHERE
+                      or spec.scope in _EVERYWHERE)
+            if other.id == binding_id or not shared:
+                continue
+            for key in keys_of[binding_id]:
+                if key in keys_of[other.id]:
+                    return binding_id, key, other.id
+    return None
 
 
 def load_keymap(path: Path) -> tuple[dict[str, str], list[str]]:

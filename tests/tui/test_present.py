@@ -123,6 +123,23 @@ def test_keymap_validation():
     assert any(p.startswith("keys.nope: unknown binding") for p in problems)
 
 
+def test_a_remap_that_clashes_or_names_no_key_keeps_the_default():
+    # approve on escape took Back from the proposal screen; not_a_key was bound to nothing.
+    keymap, problems = keys.validate_keymap(
+        {"approve": "escape", "reject": "not_a_key", "comment": "question_mark"})
+    assert keymap == {}
+    assert problems == [
+        "keys.reject: cannot bind 'not_a_key'",
+        "keys.comment: 'question_mark' is already help's key on the same screen; "
+        "comment keeps its default",
+        "keys.approve: 'escape' is already back's key on the same screen; "
+        "approve keeps its default",
+    ]
+    # A swap is no clash, and the same key on two screens is fine.
+    assert keys.validate_keymap({"approve": "x", "reject": "a", "plot": "v"}) == (
+        {"approve": "x", "reject": "a", "plot": "v"}, [])
+
+
 def test_keymap_file_errors_are_messages(tmp_path):
     bad = tmp_path / "config.toml"
     bad.write_text("[keys\napprove = 'A'")
