@@ -18,6 +18,5 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 def inline(value: Any) -> str:
     """Agent text as literal inline Markdown on one line; "—" when there is none."""
-    text = "" if value is None else value if isinstance(value, str) else str(value)
-    text = _ESCAPE.sub(r"\\\1", clean(text, single_line=True))
+    text = _ESCAPE.sub(r"\\\1", clean(value, single_line=True))  # clean takes any value
     return re.sub("[&<>]", lambda m: _ENTITIES[m.group()], text) or "—"
