@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from reviewer import paths
+from reviewer.rerun import treememory
 from reviewer.rerun.hostiletree import disk_usage
 from reviewer.textsafe import clean
 
@@ -53,13 +54,20 @@ class Limits:
     max_entries: int = 10_000
     max_depth: int = 32
     keep_free_bytes: int = 1024**3  # on each disk it writes to, past its own disk_bytes
+    # What all its processes hold resident together; None is three quarters of the memory.
+    memory_bytes: int | None = None
+    tmp_bytes: int = 512 * 1024**2  # its /tmp, which lives in memory
+
+
+def _most_memory() -> int:
+    """Three quarters of this machine's memory."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 3 // 4
 
 
 def cpu_address_space() -> int:
     """A CPU run's address-space cap: 32 GiB, or three quarters of this machine's memory
     when that is less, so one method cannot take all of a small machine's memory."""
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return min(32 * 1024**3, memory * 3 // 4)
+    return min(32 * 1024**3, _most_memory())
 
 
 @dataclass(frozen=True)
@@ -208,7 +216,10 @@ def build_argv(spec: SandboxSpec, bwrap: str, setpriv: str | None) -> list[str]:
     ]
     for path in _ETC_FILES:
         argv += ["--ro-bind-try", path, path]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    # Every tmpfs lives in memory, so /tmp is sized and / and /dev are read-only below:
+    # without a user namespace's root they were writable, up to half the memory each.
+    tmp = ["--perms", "1777", "--size", str(spec.limits.tmp_bytes), "--tmpfs", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", *tmp]
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
     lib_binds: list[tuple[Path, str]] = []
     if spec.gpu:
@@ -227,6 +238,8 @@ def build_argv(spec: SandboxSpec, bwrap: str, setpriv: str | None) -> list[str]:
         argv += ["--ro-bind", str(src), dst]
     for src, dst in spec.rw_binds:
         argv += ["--bind", str(src), dst]
+    # Last, once every mount point in them exists; the bound device nodes stay writable.
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     argv += ["--chdir", spec.cwd, "--clearenv"]
     env.update(spec.env)
     for key, value in sorted(env.items()):
@@ -280,11 +293,12 @@ def _tail(path: Path, cap: int) -> str:
     return ("…" if size > cap else "") + clean(text)
 
 
-class _DiskWatch:
-    """Stops a run that writes past its limits; walks at most every tenth of the time."""
+class _Watch:
+    """Stops a run that writes or holds past its limits; looks at most every tenth of the time."""
 
     def __init__(self, limits: Limits, roots: list[Path], logs: list[BinaryIO]) -> None:
         self.limits, self.roots, self.logs = limits, roots, logs
+        self.memory = limits.memory_bytes if limits.memory_bytes is not None else _most_memory()
         self.next_at = 0.0
         # A file the method unlinks but keeps open is in no walk, yet fills the disk; so the
         # free space may not fall under `keep_free_bytes`, once the run had its disk_bytes.
@@ -292,10 +306,14 @@ class _DiskWatch:
         self.floors = {w: max(0, min(limits.keep_free_bytes, _free(w) - limits.disk_bytes))
                        for w in where}
 
-    def check(self, now: float) -> str | None:
-        """Why the run must stop, or None; a walk costs one stat per entry."""
+    def check(self, now: float, pid: int) -> str | None:
+        """Why the run started as `pid` must stop, or None; a walk costs one stat per entry
+        and one read per process on the machine."""
         if now < self.next_at:
             return None
+        held = treememory.tree_bytes(pid)
+        if held > self.memory:
+            return f"its processes held more than {self.memory / 1024**2:g} MiB of memory"
         lim = self.limits
         usage = disk_usage(self.roots, lim.max_entries, lim.max_depth)
         took = time.monotonic() - now
@@ -360,7 +378,7 @@ def run(
         start = time.monotonic()
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             # Made before the run starts, so the free space it keeps is measured untouched.
-            watch = _DiskWatch(limits, [host for host, _ in spec.rw_binds], [out, err])
+            watch = _Watch(limits, [host for host, _ in spec.rw_binds], [out, err])
             proc = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
@@ -381,7 +399,7 @@ def run(
                         break
                     if cancel is not None and cancel.is_set():
                         break
-                    stopped = watch.check(now)
+                    stopped = watch.check(now, proc.pid)
                     if stopped is not None:
                         break
                     if on_output is not None and now - last_report >= 1.0:

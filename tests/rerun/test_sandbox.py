@@ -256,6 +256,52 @@ def test_a_flood_of_files_or_deep_folders_is_stopped(dirs, code: str, stopped: s
     assert result.stopped == stopped and not result.timed_out
 
 
+def test_tmp_is_writable_but_bounded_and_nothing_else_outside_the_output_is(dirs):
+    # Every tmpfs in the sandbox is memory; unbounded, they let a method fill the host's RAM.
+    result = probe(
+        dirs,
+        """
+        import errno, os
+        with open("/tmp/scratch", "wb") as fh:
+            fh.write(b"x" * (1 << 20))
+        try:
+            with open("/tmp/more", "wb") as fh:
+                fh.write(b"x" * (8 << 20))
+        except OSError as exc:
+            print("tmp", errno.errorcode[exc.errno])
+        for folder in ("/", "/dev", "/dev/shm", "/sandbox"):
+            try:
+                open(os.path.join(folder, "x"), "wb").close()
+                print(folder, "written")
+            except OSError:
+                print(folder, "refused")
+    """,
+        limits=Limits(wall_s=60, tmp_bytes=4 << 20),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:5] == [
+        "tmp ENOSPC", "/ refused", "/dev refused", "/dev/shm refused", "/sandbox refused"]
+
+
+def test_memory_held_by_many_processes_together_is_stopped(dirs):
+    # RLIMIT_AS bounds each process, so forked children could each take that much.
+    result = probe(
+        dirs,
+        """
+        import os, time
+        for _ in range(4):
+            if os.fork() == 0:
+                block = bytearray(40 << 20)  # zero-filled, so every page is touched
+                time.sleep(60)
+                os._exit(0)
+        time.sleep(60)
+    """,
+        limits=Limits(wall_s=60, memory_bytes=100 << 20),
+    )
+    assert result.stopped == "its processes held more than 100 MiB of memory", result
+    assert not result.timed_out
+
+
 def test_a_10_gb_allocation_fails(dirs):
     result = probe(
         dirs,

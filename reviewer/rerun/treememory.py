@@ -1,0 +1,61 @@
+"""The memory a process and all its descendants hold, read from /proc.
+
+RLIMIT_AS bounds one process, so a method that forks can hold that much in each
+child; the sandbox's watch sums the tree instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+_PAGE_FIELDS = (b"RssAnon:", b"RssShmem:")
+
+
+def _parents() -> dict[int, int]:
+    """Every visible process's parent, by pid."""
+    parents: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue  # it exited while we looked
+        # The command name may hold spaces and brackets, so fields count from the last ')'.
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1:
+            parents[int(name)] = int(fields[1])
+    return parents
+
+
+def descendants(root: int) -> list[int]:
+    """`root` and every process below it; a process that escaped to init is not found."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in _parents().items():
+        children.setdefault(parent, []).append(pid)
+    found, todo = [root], [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def resident_bytes(pid: int) -> int:
+    """The process's private and shared-memory resident set (file pages are reclaimable)."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(_PAGE_FIELDS):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return 0
+    return total
+
+
+def tree_bytes(root: int) -> int:
+    """What `root` and its descendants hold resident together (a forked child's shared
+    pages count in each, which errs on the side of stopping)."""
+    return sum(resident_bytes(pid) for pid in descendants(root))

@@ -1,0 +1,44 @@
+"""The memory of a process tree, read from /proc."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from reviewer.rerun import treememory
+
+_TREE = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c",
+    "import time; block = bytearray(30 << 20); print('held', flush=True); time.sleep(30)"],
+    stdout=subprocess.PIPE)
+child.stdout.readline()
+print(child.pid, flush=True)
+time.sleep(30)
+"""
+
+
+def test_a_grandchild_and_its_memory_are_found():
+    top = subprocess.Popen([sys.executable, "-c", _TREE], stdout=subprocess.PIPE, text=True)
+    grandchild = 0
+    try:
+        grandchild = int(top.stdout.readline())
+        assert grandchild in treememory.descendants(top.pid)
+        assert treememory.resident_bytes(grandchild) >= 30 << 20
+        assert treememory.tree_bytes(top.pid) >= treememory.resident_bytes(grandchild) + (
+            treememory.resident_bytes(top.pid))
+        assert treememory.descendants(grandchild) == [grandchild]
+    finally:
+        if grandchild:
+            os.kill(grandchild, signal.SIGKILL)
+        top.kill()
+        top.wait()
+
+
+def test_a_process_that_is_gone_holds_nothing():
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    assert treememory.resident_bytes(proc.pid) == 0
+    assert treememory.tree_bytes(proc.pid) == 0
