@@ -15,6 +15,8 @@ from reviewer.context import Context, pass_ctx
 from reviewer.ingest import IngestError, fetch_findings
 from store import ReviewStore
 
+_REJECTED = "rejected:"  # keeps a bad finding's digest apart from stored ids in `seen`
+
 
 def pull_once(
     store: ReviewStore, url: str, timeout: float, actor: str, seen: set[str] | None = None
@@ -23,7 +25,8 @@ def pull_once(
 
     `seen` holds the ids of findings an earlier pull of this process stored or found
     present, so a server that returns its whole list each time costs a fetch and a parse,
-    not a store transaction per finding.
+    not a store transaction per finding; and the digests of findings it rejected, so each
+    bad finding is reported once, not on every pull for as long as the server keeps it.
     """
     report = IngestReport()
     try:
@@ -31,17 +34,22 @@ def pull_once(
     except IngestError as err:
         report.fail(str(err.path), err.message, err.line, err.field)
         return report, 0
-    for err in rejected:
+    known = seen if seen is not None else set()
+    skipped = 0
+    for digest, err in rejected:
+        if _REJECTED + digest in known:
+            skipped += 1
+            continue
+        known.add(_REJECTED + digest)
         report.fail(str(err.path), err.message, err.line, err.field)
     from reviewer.checks.run import ingest_checker
 
-    known = seen if seen is not None else set()
     fresh = [p for p in proposals if p.content_hash not in known]
     store_batch(store, url, fresh, actor, report, ingest_checker())
     run_checks(store, report.unchecked(), actor, report)
     withdraw_voided(store, report.attached, actor, report)
     known.update(report.added + report.present + report.attached)
-    return report, len(proposals) - len(fresh)
+    return report, skipped + len(proposals) - len(fresh)
 
 
 @click.command("pull")

@@ -12,6 +12,8 @@ Detection of each object (documented in samples/README.md):
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +79,13 @@ def proposals_from_records(
 
 def findings_from_wrapper(
     value: Obj, *, path: str, folder: Path | None, source: str | None = None,
-    rejected: list[IngestError] | None = None,
+    rejected: list[tuple[str, IngestError]] | None = None,
 ) -> list[NewProposal]:
     """Map each item of `{"findings": [...]}`; every item is read as a sandbox finding.
 
     A bad item raises, so a file goes in whole or not at all; with `rejected`, it is
-    collected there instead and the rest still map, so one agent's malformed finding on a
-    shared server cannot hold back everyone else's.
+    collected there instead, with a digest of the item, and the rest still map, so one
+    agent's malformed finding on a shared server cannot hold back everyone else's.
     """
     findings = value["findings"]
     if not isinstance(findings, list):
@@ -98,8 +100,14 @@ def findings_from_wrapper(
         except IngestError as err:
             if rejected is None:
                 raise
-            rejected.append(err)
+            rejected.append((item_digest(item), err))
     return proposals
+
+
+def item_digest(item: Any) -> str:
+    """A digest of one parsed JSON value, the same wherever the item sits in its list."""
+    text = json.dumps(item, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _one(

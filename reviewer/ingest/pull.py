@@ -43,9 +43,9 @@ def findings_url(base_url: str) -> str:
 
 def fetch_findings(
     base_url: str, *, timeout: float = 30, max_bytes: int = DEFAULT_MAX_BYTES
-) -> tuple[list[NewProposal], list[IngestError]]:
-    """GET `<base_url>/api/findings/all` and map each finding: the good ones, and an error
-    for each finding the mapping rejects (`findings[3].pgr: ...`).
+) -> tuple[list[NewProposal], list[tuple[str, IngestError]]]:
+    """GET `<base_url>/api/findings/all` and map each finding: the good ones, and for each
+    finding the mapping rejects, a digest of it and the error (`findings[3].pgr: ...`).
 
     Raises IngestError, with the URL (credentials removed) as its path, for a
     non-http(s) URL or one with credentials, a network failure, a status other than 200, a
@@ -68,7 +68,7 @@ def fetch_findings(
     if not isinstance(value, dict) or "findings" not in value:
         raise IngestError(shown, None, None,
                           f'expected {{"findings": [...]}}, got {describe(value)}')
-    rejected: list[IngestError] = []
+    rejected: list[tuple[str, IngestError]] = []
     found = findings_from_wrapper(value, path=shown, folder=None, source=shown,
                                   rejected=rejected)
     return found, rejected

@@ -137,3 +137,30 @@ def test_rounds_without_every_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "pull", "http://x",
                                       "--rounds", "2"])
     assert result.exit_code == 2 and "--rounds needs --every" in result.output
+
+
+def test_a_bad_finding_is_reported_on_the_first_pull_only_wherever_it_moves(tmp_path):
+    # Every pull re-reported a malformed finding the server kept, and exited 1 for it.
+    from reviewer.commands.pull import pull_once
+    from reviewer.commands.repeat import repeat
+    from store import ReviewStore
+
+    bad = {**FINDING, "id": 7, "pgr": "high"}
+    pulls = [[bad, FINDING], [{**FINDING, "id": 43, "title": "Later"}, FINDING, bad]]
+
+    def answer(path: str) -> tuple[int, bytes]:
+        return 200, json.dumps({"findings": pulls.pop(0)}).encode()
+
+    rounds: list[tuple[int, int, int]] = []
+    with serving(answer) as url:
+        store = ReviewStore.open(tmp_path / "pull.db")
+        try:
+            seen: set[str] = set()
+            last = repeat(lambda: pull_once(store, url, 5, "puller", seen), every=1.0,
+                          rounds=2, sleep=lambda _: None,
+                          emit=lambda n, r, skipped: rounds.append(
+                              (len(r.added), len(r.errors), skipped)))
+        finally:
+            store.close()
+    assert rounds == [(1, 1, 0), (1, 0, 2)]  # the second skips the stored one and the bad one
+    assert last.errors == []

@@ -53,7 +53,7 @@ def test_a_bad_finding_is_named_and_the_good_ones_still_map(server):
     routes["/api/findings/all"] = (200, json.dumps({"findings": [FINDING, bad, 7, later]}).encode())
     proposals, rejected = fetch_findings(base, timeout=5)
     assert [p.external_id for p in proposals] == ["42", "44"]
-    assert [str(err) for err in rejected] == [
+    assert [str(err) for _, err in rejected] == [
         f'{base}/api/findings/all: findings[1].pgr: expected a number, got "high"',
         f"{base}/api/findings/all: findings[2]: expected a finding object, got 7"]
 
