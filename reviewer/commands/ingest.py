@@ -22,6 +22,7 @@ from reviewer.ingest.parallel import iter_planned
 from reviewer.publish.errors import PublishError
 from store import AddResult, NewProposal, ReviewStore, StoreError
 from store.checks import IngestChecker, IngestChecks
+from store.signing import checkpoints_dir
 
 CHECK_CHUNK = 1000
 # Checking this many proposals with code takes seconds: enough to show a count.
@@ -94,7 +95,15 @@ def ingest_paths(
 ) -> IngestReport:
     """Store every proposal file under `paths`; `progress(files done, files)` after each batch,
     and `checking(checked, to check)` as the static checks of those with code go."""
-    return ingest_planned(store, plan_paths(paths), actor, progress, checking)[0]
+    return ingest_planned(store, plan_paths(paths, own_files(store)), actor, progress,
+                          checking)[0]
+
+
+def own_files(store: ReviewStore) -> list[Path]:
+    """The store's files a folder walk could take for proposals: its JSON checkpoints."""
+    if store.path is None or store.checkpoint_file is None:
+        return []
+    return [store.checkpoint_file, checkpoints_dir(store.path)]
 
 
 def ingest_changed(
@@ -105,7 +114,7 @@ def ingest_changed(
     Each file stored or rejected for its content goes into `seen`, so the next scan neither
     parses it again nor repeats its error.
     """
-    fresh, keys, skipped = unseen(plan_paths(paths), seen)
+    fresh, keys, skipped = unseen(plan_paths(paths, own_files(store)), seen)
     report, settled = ingest_planned(store, fresh, actor)
     seen.update(key for key, ok in zip(keys, settled, strict=True) if ok and key is not None)
     # A file read again only because a patch beside it changed fails as before: say it once.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +43,9 @@ class ToRead:
         return read_file(self.path, max_bytes=max_bytes, follow_symlinks=self.follow_symlinks)
 
 
-def plan_paths(paths: Sequence[Path | str]) -> list[FileResult | ToRead]:
+def plan_paths(
+    paths: Sequence[Path | str], own: Collection[Path] = ()
+) -> list[FileResult | ToRead]:
     """What `read_paths` reads, in its order: files to parse, and errors found while walking.
 
     Folders are walked recursively in sorted order (each folder's files, then its
@@ -51,11 +53,17 @@ def plan_paths(paths: Sequence[Path | str]) -> list[FileResult | ToRead]:
     reporting symlinks as errors instead of following them.  `.diff`/`.patch`
     files are only read as siblings of a proposal.  A path named explicitly may
     itself be a symlink, since the person chose it.  A file reached twice is read once.
+    `own` names the store's own files and folders (its audit checkpoints): a walk passes
+    them by, and naming one is an error.
     """
     planned: list[FileResult | ToRead] = []
     seen: set[str] = set()
+    skip = frozenset(os.path.abspath(p) for p in own)
     for raw in paths:
-        for item in _plan_path(Path(raw)):
+        if os.path.abspath(raw) in skip:
+            planned.append(_error(Path(raw), "is the store's own audit checkpoint, not proposals"))
+            continue
+        for item in _plan_path(Path(raw), skip):
             key = os.path.abspath(item.path)
             if key not in seen:
                 seen.add(key)
@@ -95,7 +103,7 @@ def read_file(
     return FileResult(path, proposals)
 
 
-def _plan_path(path: Path) -> Iterator[FileResult | ToRead]:
+def _plan_path(path: Path, skip: frozenset[str]) -> Iterator[FileResult | ToRead]:
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -105,14 +113,14 @@ def _plan_path(path: Path) -> Iterator[FileResult | ToRead]:
         yield _error(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
         return
     if stat.S_ISDIR(info.st_mode):
-        yield from _walk(path)
+        yield from _walk(path, skip)
     elif path.suffix.lower() in DIFF_SUFFIXES:
         yield _error(path, "a .diff/.patch is read as the sibling of a proposal, not on its own")
     else:
         yield ToRead(path, follow_symlinks=True)
 
 
-def _walk(root: Path) -> Iterator[FileResult | ToRead]:
+def _walk(root: Path, skip: frozenset[str]) -> Iterator[FileResult | ToRead]:
     # An explicit stack, not recursion, so a very deep tree cannot exhaust the call stack.
     stack = [root]
     while stack:
@@ -126,7 +134,7 @@ def _walk(root: Path) -> Iterator[FileResult | ToRead]:
         subfolders: list[Path] = []
         for entry in entries:
             path = Path(entry.path)
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or (skip and os.path.abspath(path) in skip):
                 continue
             suffix = path.suffix.lower()
             if entry.is_symlink():

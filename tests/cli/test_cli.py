@@ -58,6 +58,19 @@ def test_ingest_is_idempotent_and_reports_json(run, proposals_file):
     assert again["added"] == [] and sorted(again["present"]) == sorted(added)
 
 
+def test_ingesting_the_stores_own_folder_passes_its_checkpoint_by(run, proposals_file):
+    # `ingest .` beside the store read its head checkpoint as a proposal file and failed.
+    added = ingest_ids(run, proposals_file)
+    head = run.db.with_name(run.db.name + ".head.json")
+    assert head.is_file()
+    again = run("ingest", "--json", str(run.db.parent))
+    assert again.exit_code == 0, again.output
+    assert sorted(json.loads(again.output)["present"]) == sorted(added)
+    named = run("ingest", str(head))
+    assert named.exit_code == 1
+    assert "cli.db.head.json: is the store's own audit checkpoint, not proposals" in named.output
+
+
 def test_bad_file_is_rejected_whole_with_file_line_and_field(run, tmp_path, proposals_file):
     ingest_ids(run, proposals_file)
     bad = tmp_path / "bad.jsonl"
