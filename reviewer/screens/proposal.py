@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 POLL_S = 1.0
 # Rich's Markdown takes 1.7-4.9 s on 200,000 hostile characters, on the UI thread.
 MARKDOWN_LIMIT = 20_000
+# Laying out 40,000 short lines as plain text took 2 s: past this, the rest is a key away.
+SUMMARY_LINES = 400
 
 
 def required(what: str) -> Validator:
@@ -62,15 +64,25 @@ def seeds_count(value: str) -> str | None:
     return None if 1 <= k <= MAX_SEEDS else f"enter a whole number from 1 to {MAX_SEEDS}"
 
 
-def summary_view(summary: str | None) -> Markdown | Text:
-    """The agent's summary as Markdown, or as plain text past MARKDOWN_LIMIT characters.
+def summary_is_cut(text: str) -> bool:
+    """Whether the proposal screen shows only the start of this (cleaned) summary."""
+    return len(text) > MARKDOWN_LIMIT or text.count("\n") >= SUMMARY_LINES
+
+
+def summary_view(summary: str | None, whole_key: str = "S") -> Markdown | Text:
+    """The agent's summary as Markdown or, when long, its start as plain text and a note
+    that `whole_key` shows it all.
 
     Rich's Markdown never reads Rich markup, and hyperlinks=False keeps links inert.
     """
     text = clean(summary)
-    if len(text) <= MARKDOWN_LIMIT:
+    if not summary_is_cut(text):
         return Markdown(text, hyperlinks=False)
-    return Text(f"[{len(text):,} characters, shown as plain text]\n\n{text}")
+    head = "\n".join(text[:MARKDOWN_LIMIT].split("\n")[:SUMMARY_LINES])
+    lines = text.count("\n") + 1
+    return Text(f"[{len(text):,} characters in {lines:,} lines, too long to show here: its "
+                f"first {len(head):,} characters as plain text; {whole_key} shows it all]\n\n"
+                f"{head}\n[…]")
 
 
 class ProposalScreen(Screen[None]):
@@ -82,6 +94,7 @@ class ProposalScreen(Screen[None]):
         super().__init__()
         self.proposal_id = proposal_id
         self.data: dict[str, Any] = {}
+        self.summary_cut = False  # whether only the summary's start is shown here
 
     @property
     def review_app(self) -> ReviewApp:
@@ -138,8 +151,11 @@ class ProposalScreen(Screen[None]):
         lineage.display = bool(line)
         lineage.set_class(any(p["status"] == "rejected" for p in parents), "-rejected-parent")
         if not previous or previous.get("summary") != data["summary"]:
-            # A summary of 40,000 short lines takes seconds to lay out: not on every poll.
-            self.query_one("#proposal-summary", Static).update(summary_view(data["summary"]))
+            # Even a summary's start takes a while to lay out: not on every poll.
+            whole_key = keys.display_key(self.review_app.key_for("summary"))
+            view = summary_view(data["summary"], whole_key)
+            self.summary_cut = isinstance(view, Text)
+            self.query_one("#proposal-summary", Static).update(view)
         app = self.review_app
         hidden = self.claim_hidden
         self.query_one(ClaimPanel).show_data(
@@ -196,6 +212,7 @@ class ProposalScreen(Screen[None]):
             "rerun": has_code,
             "rerun_next": has_code,
             "diff": has_code,
+            "summary": self.summary_cut,
             "parent_diff": has_code and bool((self.data.get("lineage") or {}).get("parents")),
             "cancel_rerun": active_rerun_id(self.data) is not None,
             "jump": duplicate_target(self.data.get("checks") or []) is not None,
@@ -469,6 +486,12 @@ class ProposalScreen(Screen[None]):
         while self.app.screen is not queue:  # pop_screen takes each off the stack at once
             self.app.pop_screen()
         queue.show_children(self.proposal_id)
+
+    def action_summary(self) -> None:
+        from reviewer.screens.summary import SummaryScreen
+
+        self.app.push_screen(SummaryScreen(self.proposal_id, self.data["title"],
+                                           self.data["summary"]))
 
     def action_diff(self) -> None:
         from reviewer.screens.diff import DiffScreen

@@ -19,12 +19,11 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from reviewer import keys
 from reviewer.diffmodel import DiffDocument, DiffLine
 from reviewer.textsafe import clean
+from reviewer.widgets.scroll_keys import ScrollKeys
 
 _THEME = Syntax.get_theme("ansi_dark")
 CODE_KINDS = ("added", "removed", "context")
@@ -46,7 +45,7 @@ def lexer_for(name: str) -> Lexer | None:
         return None
 
 
-class DiffView(ScrollView, can_focus=True):
+class DiffView(ScrollKeys, can_focus=True):
     """Shows a DiffDocument; suspicious hunks carry a `!` in the gutter."""
 
     DEFAULT_CSS = """
@@ -66,7 +65,6 @@ class DiffView(ScrollView, can_focus=True):
         "diff-view--flag",
         "diff-view--note",
     }
-    BINDINGS: ClassVar = keys.bindings("list")
 
     def __init__(
         self,
@@ -147,21 +145,3 @@ class DiffView(ScrollView, can_focus=True):
     def scroll_to_line(self, index: int) -> None:
         """Put line `index` at the top of the view."""
         self.scroll_to(y=index, animate=False)
-
-    def action_cursor_down(self) -> None:
-        self.scroll_relative(y=1, animate=False)
-
-    def action_cursor_up(self) -> None:
-        self.scroll_relative(y=-1, animate=False)
-
-    def action_page_down(self) -> None:
-        self.scroll_page_down(animate=False)
-
-    def action_page_up(self) -> None:
-        self.scroll_page_up(animate=False)
-
-    def action_first(self) -> None:
-        self.scroll_home(animate=False)
-
-    def action_last(self) -> None:
-        self.scroll_end(animate=False)
