@@ -408,11 +408,13 @@ def run(
                         last_report = now
                     time.sleep(0.05)
             finally:
+                inside = treememory.descendants(proc.pid)[1:]
                 try:
                     os.killpg(proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
                 proc.wait()
+                treememory.kill_all(inside)
         wall = time.monotonic() - start
         return SandboxResult(
             returncode=proc.returncode,

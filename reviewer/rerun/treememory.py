@@ -7,6 +7,8 @@ child; the sandbox's watch sums the tree instead.
 from __future__ import annotations
 
 import os
+import signal
+import time
 
 _PAGE_FIELDS = (b"RssAnon:", b"RssShmem:")
 
@@ -59,3 +61,30 @@ def tree_bytes(root: int) -> int:
     """What `root` and its descendants hold resident together (a forked child's shared
     pages count in each, which errs on the side of stopping)."""
     return sum(resident_bytes(pid) for pid in descendants(root))
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` exists and is not a zombie (a zombie does nothing more)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    fields = stat[stat.rfind(b")") + 2:].split()
+    return bool(fields) and fields[0] != b"Z"
+
+
+def kill_all(pids: list[int], timeout: float = 2.0) -> None:
+    """SIGKILL each of `pids` and wait, up to `timeout`, until none runs.
+
+    A sandbox's processes die with its pid namespace, after its launcher has been reaped;
+    until then they could still be writing into folders the caller is about to remove.
+    """
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
+    deadline = time.monotonic() + timeout
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.005)

@@ -42,3 +42,14 @@ def test_a_process_that_is_gone_holds_nothing():
     proc.wait()
     assert treememory.resident_bytes(proc.pid) == 0
     assert treememory.tree_bytes(proc.pid) == 0
+
+
+def test_kill_all_returns_once_every_process_of_the_tree_has_stopped():
+    # The sandbox's processes outlived its launcher by a moment, still writing into its folder.
+    top = subprocess.Popen([sys.executable, "-c", _TREE], stdout=subprocess.PIPE, text=True)
+    grandchild = int(top.stdout.readline())
+    pids = treememory.descendants(top.pid)
+    assert grandchild in pids
+    treememory.kill_all(pids)
+    assert not treememory._running(grandchild) and not treememory._running(top.pid)
+    top.wait()
