@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
@@ -91,4 +92,9 @@ def main() -> None:
         # Click handles a closed pipe; a full disk or a bad path under stdout lands here.
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(1)
+    except sqlite3.DatabaseError as exc:
+        # A lock another process held past the busy timeout, or a full disk at COMMIT: SQLite
+        # rolled the transaction back, so say so instead of showing a traceback.
+        click.echo(f"Error: the store: {exc}; the change under way was not saved", err=True)
         sys.exit(1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import threading
 import time
 import traceback
@@ -55,8 +56,31 @@ class _Heartbeat(threading.Thread):
                 except StaleAttempt:
                     self.cancel.set()
                     return
+                except sqlite3.OperationalError as exc:
+                    if not locked(exc):
+                        raise
+                    # The store stayed locked past its busy timeout: beat next time.
         finally:
             store.close()
+
+
+def locked(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock (as opposed to a real
+    failure, which retrying would only repeat)."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _when_unlocked(call: Callable[[], Any], log: Log, what: str, tries: int = 10) -> Any:
+    """`call()`, again while the store stays locked past its busy timeout (a writer held
+    it that long), so one long transaction elsewhere costs a wait, not the job's result."""
+    for attempt in range(1, tries + 1):
+        try:
+            return call()
+        except sqlite3.OperationalError as exc:
+            if attempt == tries or not locked(exc):
+                raise
+            log(f"{what}: {exc}; trying again")
+    raise AssertionError("unreachable")
 
 
 def dispatch(
@@ -103,7 +127,8 @@ def run_job(
         if cancel.is_set():
             log(f"job {job.id}: no longer ours (cancelled or lease lost); result dropped")
             return None
-        return store.jobs.complete(job.id, job.attempt, result)
+        return _when_unlocked(lambda: store.jobs.complete(job.id, job.attempt, result), log,
+                              f"job {job.id}: recording the result")
     except StaleAttempt:
         log(f"job {job.id}: a newer attempt owns it; result dropped")
         return None
@@ -136,7 +161,14 @@ def work(
         while max_jobs is None or done < max_jobs:
             if stop is not None and stop.is_set():
                 break
-            job = store.jobs.claim(owner, lease_s=lease_s)
+            try:
+                job = store.jobs.claim(owner, lease_s=lease_s)
+            except sqlite3.OperationalError as exc:
+                if not locked(exc):
+                    raise
+                log(f"cannot claim a job yet: {exc}")  # a writer holds the store; wait it out
+                time.sleep(poll_s)
+                continue
             if job is None:
                 if once:
                     break
