@@ -787,6 +787,22 @@ class ReviewStore:
                 events.append(event)
         return events
 
+    def never_checked(self, refs: Sequence[str], source: str) -> list[str]:
+        """Of these proposals, those with no `checks` event from `source` for the diff they
+        carry now: an ingest stopped between storing and checking left them so."""
+        found: set[str] = set()
+        ids = [self.resolve(ref) for ref in refs]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(row[0] for row in self.conn.execute(
+                f"SELECT p.id FROM proposals p WHERE p.id IN ({marks}) AND NOT EXISTS ("
+                "  SELECT 1 FROM events e WHERE e.proposal_id = p.id AND e.action = 'checks'"
+                "  AND json_extract(e.payload, '$.source') = ?"
+                "  AND json_extract(e.payload, '$.diff_sha256') IS p.diff_sha256)",
+                (*chunk, source)))
+        return [pid for pid in dict.fromkeys(ids) if pid in found]
+
     def put_fingerprints(self, items: Sequence[tuple[str, str]]) -> None:
         """Cache proposals' normalised code for near-duplicate search (derived; no event)."""
         with self._write():

@@ -164,7 +164,7 @@ def ingest_planned(
             done += len(batch)
             if progress is not None:
                 progress(done, len(planned))
-    run_checks(store, report.unchecked(), actor, report, checking)
+    run_checks(store, still_to_check(store, report), actor, report, checking)
     withdraw_voided(store, report.attached, actor, report)
     return report, settled
 
@@ -203,6 +203,17 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
         except (PublishError, OSError) as exc:
             report.warnings.append(f"{pid[:12]}: its approval is void but withdrawing its "
                                    f"published finding failed: {exc}")
+
+
+def still_to_check(store: ReviewStore, report: IngestReport) -> list[str]:
+    """What this ingest stored unchecked, and what it found present but never checked
+    (an earlier ingest killed before its checks ran), so a re-ingest closes that gap."""
+    from reviewer.checks.run import SOURCE
+
+    unchecked = report.unchecked()
+    listed = set(unchecked)
+    return unchecked + [pid for pid in store.never_checked(report.present, SOURCE)
+                        if pid not in listed]
 
 
 def run_checks(

@@ -11,6 +11,7 @@ from reviewer.commands.ingest import (
     SHOW_CHECKS_FROM,
     progress_on_terminal,
     run_checks,
+    still_to_check,
     store_files,
     withdraw_voided,
 )
@@ -65,7 +66,7 @@ def ingest_commits(
     for start in range(0, len(read.results), FILES_PER_TRANSACTION):
         batch = read.results[start : start + FILES_PER_TRANSACTION]
         store_files(ctx.store, batch, ctx.actor, report, ingest_checker())
-    run_checks(ctx.store, report.unchecked(), ctx.actor, report,
+    run_checks(ctx.store, still_to_check(ctx.store, report), ctx.actor, report,
                progress_on_terminal("checked", "commits", SHOW_CHECKS_FROM))
     withdraw_voided(ctx.store, report.attached, ctx.actor, report)
     if seen is not None:

@@ -6,6 +6,7 @@ import click
 
 from reviewer.commands.ingest import (
     run_checks,
+    still_to_check,
     store_batch,
     withdraw_voided,
 )
@@ -46,7 +47,7 @@ def pull_once(
 
     fresh = [p for p in proposals if p.content_hash not in known]
     store_batch(store, url, fresh, actor, report, ingest_checker())
-    run_checks(store, report.unchecked(), actor, report)
+    run_checks(store, still_to_check(store, report), actor, report)
     withdraw_voided(store, report.attached, actor, report)
     known.update(report.added + report.present + report.attached)
     return report, skipped + len(proposals) - len(fresh)

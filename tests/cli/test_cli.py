@@ -71,6 +71,29 @@ def test_ingesting_the_stores_own_folder_passes_its_checkpoint_by(run, proposals
     assert "cli.db.head.json: is the store's own audit checkpoint, not proposals" in named.output
 
 
+def test_an_ingest_stopped_before_its_checks_is_checked_by_the_next(run, monkeypatch):
+    # A SIGKILL between storing and checking left a network hack with no high check, for good:
+    # the next ingest found it present and checked nothing.
+    from reviewer.commands import ingest
+
+    hack = Path(__file__).resolve().parents[2] / "samples" / "proposals" / "09_hack_network.json"
+    monkeypatch.setattr(ingest, "run_checks", lambda *args, **kwargs: None)
+    (pid,) = ingest_ids(run, hack)
+    assert json.loads(run("show", "--json", pid).output)["checks"] == []
+    monkeypatch.undo()
+    again = run("ingest", "--json", str(hack))
+    assert json.loads(again.output)["present"] == [pid]
+    shown = json.loads(run("show", "--json", pid).output)
+    assert "network" in {c["code"] for c in shown["checks"] if c["severity"] == "high"}
+    third = run("ingest", str(hack))  # checked now: a further ingest records nothing more
+    assert third.exit_code == 0
+    store = ReviewStore.open(run.db)
+    try:
+        assert [e.action for e in store.events(pid)].count("checks") == 1
+    finally:
+        store.close()
+
+
 def test_bad_file_is_rejected_whole_with_file_line_and_field(run, tmp_path, proposals_file):
     ingest_ids(run, proposals_file)
     bad = tmp_path / "bad.jsonl"
