@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0 (bar tab and newline), DEL, C1, the bidi embedding/override/isolate controls, the
-# invisible zero-width and word-joiner characters, and Unicode tag characters (which can
-# smuggle hidden ASCII instructions past a human reader).
+# C0 (bar tab and newline), DEL, C1, line and paragraph separators, and the variation
+# selectors, which like tag characters can smuggle hidden bytes past a human reader; every
+# other invisible format character (bidi controls, zero-width ones, tags) is category Cf.
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2069"
-    "\ufeff\U000e0000-\U000e007f]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufe00-\ufe0f\U000e0100-\U000e01ef]"
 )
+_INVISIBLE = ("Cs", "Cf")  # lone surrogates, and format characters
 # CSI sequences (colours, cursor moves) go whole: their parameters are digits, never text.
 # An OSC's payload is text (a title, a link's target), so only its introducer and terminator
 # go: dropping the payload let `ESC ]` hide the rest of a summary, or code up to a BEL.
@@ -29,7 +29,7 @@ def clean(text: object, *, single_line: bool = False) -> str:
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
     text = _ANSI.sub("", text)
     text = _CONTROL.sub("", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cs")
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
     if single_line:
         text = " ".join(text.split())
     return text
