@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -51,7 +51,8 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec("clusters", "balanced clustered target; weak view leaks a continuous factor"),
         TaskSpec(
             "imbalanced",
-            "30% positives; weak view leaks a continuous factor",
+            "30% of the rows in one class, which one drawn per seed from the secret salt; "
+            "weak view leaks a continuous factor",
             positive_rate=0.3,
         ),
         TaskSpec(
@@ -70,7 +71,7 @@ DEFAULT_TASK = "clusters"
 
 # Bumped whenever the same (salt, task, size, seed) can yield different arrays, so that
 # baselines cached from the old arrays are not paired with the new ones.
-DATA_VERSION = 3
+DATA_VERSION = 4
 
 
 @cache
@@ -238,7 +239,23 @@ def generate(spec: TaskSpec, salt: bytes, size: int, seed: int) -> SeedData:
         return _generate(spec, salt, size, seed)
 
 
+def oriented(spec: TaskSpec, salt: bytes, size: int, seed: int) -> TaskSpec:
+    """`spec` with its classes swapped for about half the seeds, by a salted coin.
+
+    With a public positive rate, "the smaller cluster is class 1" told a method the labels'
+    orientation without the teacher: it could cluster x, name the clusters, and still pass
+    the teacher-shuffle ablation by spotting the shuffle. A balanced task has nothing to swap.
+    """
+    if spec.positive_rate == 0.5:
+        return spec
+    digest = hashlib.sha256(b"w2s-orient\0" + salt + f"\0{spec.name}\0{size}\0{seed}".encode())
+    if digest.digest()[0] & 1:
+        return replace(spec, positive_rate=1.0 - spec.positive_rate)
+    return spec
+
+
 def _generate(spec: TaskSpec, salt: bytes, size: int, seed: int) -> SeedData:
+    spec = oriented(spec, salt, size, seed)
     rng = task_rng(salt, spec.name, size, seed)
     d = strong_dim(size)
     rot = _rotation(rng, d)
