@@ -28,5 +28,20 @@ def pool_context() -> BaseContext:
 
 def ignore_interrupts() -> None:
     """A pool's initializer: Ctrl-C is the caller's to handle, and stops the pool without a
-    traceback per worker."""
+    traceback per worker; and the worker dies with its parent, where a killed ingest left
+    its workers parsing on, holding the store's folder, for as long as their work took."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux for SIGKILL when the parent exits (prctl PR_SET_PDEATHSIG); elsewhere, nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 is PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
