@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from store.errors import StoreError
 from store.model import canonical_json, sha256_hex
 
 GENESIS = "0" * 64
@@ -92,11 +93,18 @@ def append(
     seq = last_seq + 1
     payload_json = canonical_json(payload)
     digest = row_hash(last_hash, seq, ts, actor, action, proposal_id, payload_json)
-    conn.execute(
+    cursor = conn.execute(
         "INSERT INTO events (seq, ts, actor, action, proposal_id, payload, prev_hash, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, ts, actor, action, proposal_id, payload_json, last_hash, digest),
     )
+    if cursor.rowcount != 1:
+        # A trigger that is not the store's (RAISE(IGNORE)) swallowed the row: the change
+        # must not commit without its event. The caller's transaction rolls back on this.
+        raise StoreError(
+            f"the audit event for {action} (seq {seq}) was not written: a trigger on the "
+            "events table dropped it; nothing was changed (run `reviewer audit verify`)"
+        )
     return Event(seq, ts, actor, action, proposal_id, payload, last_hash, digest)
 
 

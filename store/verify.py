@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
 
 from store import audit
 from store.errors import IllegalTransition
@@ -19,7 +24,8 @@ from store.signing import (
     checkpoints_dir,
     verify_checkpoints,
 )
-from store.verify_jobs import Finished, check_jobs, note_finished
+from store.verify_checks import CheckReplay, check_checks
+from store.verify_jobs import Finished, Requested, check_jobs, note_finished, note_job_event
 
 if TYPE_CHECKING:
     from store.review_store import ReviewStore
@@ -74,6 +80,15 @@ class VerifyReport:
 
 
 @dataclass
+class _Derived:
+    """What the chain's events rebuild besides proposals: jobs and integrity findings."""
+
+    finished: dict[int, Finished] = field(default_factory=dict)
+    requested: dict[int, Requested] = field(default_factory=dict)
+    checks: CheckReplay = field(default_factory=CheckReplay)
+
+
+@dataclass
 class _Replay:
     life: Lifecycle = field(default_factory=Lifecycle)
     ingest: dict[str, Any] | None = None
@@ -90,20 +105,39 @@ def verify_store(store: ReviewStore, *, signatures: SignatureCheck | None = None
     conn = store.conn
     replay: dict[str, _Replay] = {}
     hashes: dict[int, str] = {}
-    finished: dict[int, Finished] = {}
-    chain_ok = _check_chain(conn, report, replay, hashes, finished)
+    derived = _Derived()
+    chain_ok = _guard(report, "the audit chain", lambda: _check_chain(
+        conn, report, replay, hashes, derived))
     if chain_ok:
-        _check_checkpoint(store, report, hashes)
+        _guard(report, "the head checkpoint", lambda: _check_checkpoint(store, report, hashes))
     if signatures is not None:
-        _check_signed(store, report, signatures)
-    _check_state(conn, report, replay, chain_ok)
+        _guard(report, "signed checkpoints", lambda: _check_signed(store, report, signatures))
+    _guard(report, "proposals", lambda: _check_state(conn, report, replay, bool(chain_ok)))
     if chain_ok:
-        check_jobs(conn, report, finished)
-    _check_triggers(conn, report)
+        _guard(report, "jobs", lambda: check_jobs(
+            conn, report, derived.finished, derived.requested))
+        _guard(report, "checks", lambda: check_checks(conn, report, derived.checks))
+    _guard(report, "the schema", lambda: _check_schema(conn, report))
+    _guard(report, "the database file", lambda: _check_integrity(conn, report))
+    return report
+
+
+def _guard(report: VerifyReport, what: str, check: Callable[[], Any]) -> Any:
+    """Run one part of verify; a database too damaged to read, or a row no reader expects,
+    becomes a reported problem instead of a traceback (and that part counts as failed)."""
+    try:
+        return check()
+    except sqlite3.DatabaseError as exc:
+        report.add(f"{what}: cannot be read: {exc}")
+    except Exception as exc:
+        report.add(f"{what}: cannot be checked: {type(exc).__name__}: {exc}")
+    return None
+
+
+def _check_integrity(conn: Any, report: VerifyReport) -> None:
     integrity = conn.execute("PRAGMA integrity_check").fetchall()
     if [r[0] for r in integrity] != ["ok"]:
         report.add("PRAGMA integrity_check: " + "; ".join(str(r[0]) for r in integrity[:5]))
-    return report
 
 
 def _check_chain(
@@ -111,7 +145,7 @@ def _check_chain(
     report: VerifyReport,
     replay: dict[str, _Replay],
     hashes: dict[int, str],
-    finished: dict[int, Finished],
+    derived: _Derived,
 ) -> bool:
     prev = audit.GENESIS
     expected_seq = 1
@@ -127,17 +161,27 @@ def _check_chain(
         if prev_hash != prev:
             report.add(f"seq {seq}: prev_hash does not link to the hash of seq {seq - 1}", seq)
             return False
-        if audit.row_hash(prev, seq, ts, actor, action, pid, payload_json) != digest:
+        try:
+            recomputed = audit.row_hash(prev, seq, ts, actor, action, pid, payload_json)
+        except (TypeError, ValueError):
+            recomputed = None  # a value of a type the store never writes
+        if recomputed != digest:
             report.add(f"seq {seq}: content hash mismatch (the row was edited)", seq)
             return False
         try:
             payload = json.loads(payload_json)
-        except ValueError:
+        except (TypeError, ValueError):
             report.add(f"seq {seq}: payload is not valid JSON", seq)
             return False
-        if not _replay_event(report, replay, seq, action, actor, pid, payload):
+        if not isinstance(payload, dict):
+            report.add(f"seq {seq}: payload is not a JSON object", seq)
             return False
-        if not note_finished(finished, report, seq, action, pid, payload):
+        if not (
+            _replay_event(report, replay, seq, action, actor, pid, payload)
+            and note_finished(derived.finished, report, seq, action, pid, payload)
+            and note_job_event(derived.requested, report, seq, action, actor, pid, payload)
+            and derived.checks.apply(report, seq, action, actor, pid, payload)
+        ):
             return False
         hashes[seq] = digest
         prev = digest
@@ -170,6 +214,14 @@ def _replay_event(
     if action == "attach_diff":
         state.diff_sha256 = payload.get("diff_sha256")
     elif action in LIFECYCLE_ACTIONS:
+        required = payload.get("required_approvals", 1)
+        if action == "approve" and (
+            not isinstance(required, int) or isinstance(required, bool) or required < 1
+        ):
+            report.add(f"seq {seq}: approve with a malformed required_approvals "
+                       f"({json.dumps(required)[:40]}); the store writes a count of at least 1",
+                       seq)
+            return False
         try:
             state.life.apply(seq, action, pid, actor, payload)
         except IllegalTransition as exc:
@@ -231,19 +283,64 @@ def _check_signed(store: ReviewStore, report: VerifyReport, check: SignatureChec
         report.warnings.append(f"{span}: not covered by a signed checkpoint yet")
 
 
-def _check_triggers(conn: Any, report: VerifyReport) -> None:
-    """The append-only triggers must exist as created; dropping them is how rows get edited."""
-    found = dict(
-        conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
-        ).fetchall()
-    )
-    for name, expected in APPEND_ONLY_TRIGGERS.items():
-        sql = found.get(name)
-        if sql is None:
+def _normalised(sql: str | None) -> str:
+    """SQL text as compared: case, quoting and spacing aside."""
+    text = re.sub(r'["`\[\]]', "", (sql or "").lower())
+    text = re.sub(r"\s*([(),;=])\s*", r"\1", re.sub(r"\s+", " ", text))
+    return text.strip().rstrip(";").strip()
+
+
+@cache
+def _own_schema() -> dict[tuple[str, str], tuple[str, str]]:
+    """(type, name) -> (table, normalised SQL) of every trigger and view the migrations
+    create, read from a fresh in-memory store so the list cannot drift from schema.py."""
+    from store.schema import migrate
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(sqlite_utils.Database(conn))
+        return {
+            (kind, name): (table, _normalised(sql))
+            for kind, name, table, sql in conn.execute(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                "WHERE type IN ('trigger', 'view')"
+            )
+        }
+    finally:
+        conn.close()
+
+
+def _check_schema(conn: Any, report: VerifyReport) -> None:
+    """Every trigger and view must be one the store creates, as it creates it: a trigger can
+    drop or rewrite writes (a decision's event, a status) without touching the chain."""
+    found = {
+        (kind, name): (table, sql)
+        for kind, name, table, sql in conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('trigger', 'view') "
+            "ORDER BY type, name"
+        )
+    }
+    own = _own_schema()
+    for (kind, name), (table, sql) in found.items():
+        expected = own.get((kind, name))
+        if expected is None:
+            if kind == "trigger":
+                report.add(f"trigger {name} on {table} is not part of the store's schema: "
+                           "it can change or drop writes")
+            else:
+                report.add(f"{kind} {name} is not part of the store's schema")
+        elif name in APPEND_ONLY_TRIGGERS:
+            if re.sub(r"\s+", " ", sql or "").strip() != APPEND_ONLY_TRIGGERS[name]:
+                report.add(f"trigger {name} was altered: events may no longer be append-only")
+        elif (table, _normalised(sql)) != expected:
+            report.add(f"{kind} {name} was altered: it differs from the store's schema")
+    missing = set(own) - set(found)
+    append_only = [("trigger", name) for name in APPEND_ONLY_TRIGGERS]
+    for kind, name in [k for k in append_only if k in missing] + sorted(missing - set(append_only)):
+        if name in APPEND_ONLY_TRIGGERS:
             report.add(f"trigger {name} is missing: events are no longer append-only")
-        elif re.sub(r"\s+", " ", sql).strip() != expected:
-            report.add(f"trigger {name} was altered: events may no longer be append-only")
+        else:
+            report.add(f"{kind} {name} is missing from the store's schema")
 
 
 def _check_state(
@@ -257,27 +354,62 @@ def _check_state(
         report.proposals += 1
         pid = row["id"]
         seen.add(pid)
+        try:
+            _check_row(report, row, replay if chain_ok else None)
+        except Exception as exc:
+            report.add(f"proposal {str(pid)[:12]}: cannot be checked ({type(exc).__name__}: "
+                       f"{exc}); the row was edited")
+    if chain_ok:
+        for pid in sorted(set(replay) - seen):
+            report.add(f"proposal {pid[:12]}: in the audit log but missing from the store")
+
+
+def _check_row(
+    report: VerifyReport, row: dict[str, Any], replay: dict[str, _Replay] | None
+) -> None:
+    """One proposals row against its own hashes and, with a sound chain, the replayed log."""
+    pid = row["id"]
+    problem = _row_problem(row)
+    if problem is not None:
+        report.add(f"proposal {str(pid)[:12]}: {problem}")
+        if not isinstance(pid, str):
+            return
+    else:
         if stored_identity_hash(row) != pid:
             report.add(f"proposal {pid[:12]}: content hash mismatch (original or diff edited)")
         diff = row["diff"]
         actual_sha = None if diff is None else sha256_hex(bytes(diff))
         if actual_sha != row["diff_sha256"]:
             report.add(f"proposal {pid[:12]}: diff does not match its stored sha256")
-        if not chain_ok:
-            continue
-        state = replay.get(pid)
-        if state is None or state.ingest is None:
-            report.add(f"proposal {pid[:12]}: has no ingest event in the audit log")
-            continue
-        if state.ingest.get("fields_hash") != fields_hash(row):
-            report.add(f"proposal {pid[:12]}: fields differ from what was ingested")
-        if state.diff_sha256 != row["diff_sha256"]:
-            report.add(f"proposal {pid[:12]}: diff differs from the one the log recorded")
-        if state.life.status != row["status"]:
-            report.add(
-                f"proposal {pid[:12]}: status is {row['status']} but replaying the log "
-                f"gives {state.life.status}"
-            )
-    if chain_ok:
-        for pid in sorted(set(replay) - seen):
-            report.add(f"proposal {pid[:12]}: in the audit log but missing from the store")
+    if replay is None:
+        return
+    state = replay.get(pid)
+    if state is None or state.ingest is None:
+        report.add(f"proposal {pid[:12]}: has no ingest event in the audit log")
+        return
+    if state.ingest.get("fields_hash") != fields_hash(row):
+        report.add(f"proposal {pid[:12]}: fields differ from what was ingested")
+    if state.diff_sha256 != row["diff_sha256"]:
+        report.add(f"proposal {pid[:12]}: diff differs from the one the log recorded")
+    if state.life.status != row["status"]:
+        report.add(
+            f"proposal {pid[:12]}: status is {row['status']} but replaying the log "
+            f"gives {state.life.status}"
+        )
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """What makes a proposals row unreadable to the store's own readers, if anything."""
+    if not isinstance(row["id"], str):
+        return "its id is not text (the row was edited)"
+    diff = row["diff"]
+    if diff is not None and not isinstance(diff, bytes):
+        kind = "text" if isinstance(diff, str) else type(diff).__name__
+        return f"diff is stored as {kind}, not bytes (the row was edited)"
+    if not isinstance(row["original"], str):
+        return "original is not text (the row was edited)"
+    try:
+        json.loads(row["original"])
+    except ValueError:
+        return "original is not valid JSON (the row was edited)"
+    return None

@@ -1,5 +1,6 @@
-"""`audit verify` for jobs: each finished job must match its `{kind}_finished` event, and
-`latest_reruns` must be what the log's finished reruns give.
+"""`audit verify` for jobs: each finished job must match its `{kind}_finished` event, each job
+its `{kind}_requested` event (requester, parameters) and the state its later events leave it
+in, and `latest_reruns` must be what the log's finished reruns give.
 
 The queue's measured column, the verdict filter and the claims plot read these rows, not the
 events, so an edited result would otherwise change what a reviewer sees without a trace.
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
     from store.verify import VerifyReport
 
 FINISHED = "_finished"
+# The state each job event leaves a job in (store/jobs.py); heartbeats write no event.
+STATE_AFTER = {
+    "requested": "queued",
+    "started": "running",
+    "finished": "done",
+    "failed": "failed",
+    "retried": "queued",
+    "cancelled": "cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,43 @@ class Finished:
     kind: str
     proposal_id: str | None
     result: Any
+
+
+@dataclass
+class Requested:
+    """A job as its `{kind}_requested` event and the job events after it leave it."""
+
+    seq: int
+    kind: str
+    proposal_id: str | None
+    requested_by: str
+    params: Any
+    state: str = "queued"
+
+
+def note_job_event(
+    requested: dict[int, Requested],
+    report: VerifyReport,
+    seq: int,
+    action: str,
+    actor: str,
+    pid: str | None,
+    payload: dict[str, Any],
+) -> bool:
+    """Follow a job through its events; False (a broken log) when a job is requested twice."""
+    job = payload.get("job")
+    kind, _, verb = action.rpartition("_")
+    if verb not in STATE_AFTER or not kind or not isinstance(job, int) or isinstance(job, bool):
+        return True
+    entry = requested.get(job)
+    if verb == "requested":
+        if entry is not None:
+            report.add(f"seq {seq}: job {job} requested twice (first at seq {entry.seq})", seq)
+            return False
+        requested[job] = Requested(seq, kind, pid, actor, payload.get("params"))
+    elif entry is not None and entry.kind == kind:
+        entry.state = STATE_AFTER[verb]
+    return True
 
 
 def note_finished(
@@ -51,39 +98,89 @@ def note_finished(
 
 
 def check_jobs(
-    conn: sqlite3.Connection, report: VerifyReport, finished: dict[int, Finished]
+    conn: sqlite3.Connection,
+    report: VerifyReport,
+    finished: dict[int, Finished],
+    requested: dict[int, Requested] | None = None,
 ) -> None:
-    """Compare the jobs table and `latest_reruns` with the finished events of a sound chain."""
+    """Compare the jobs table and `latest_reruns` with the job events of a sound chain."""
     try:
-        _check_jobs(conn, report, finished)
+        _check_jobs(conn, report, finished, {} if requested is None else requested)
         _check_latest(conn, report, finished)
     except sqlite3.DatabaseError as exc:  # a dropped or damaged table: report it, never raise
         report.add(f"jobs: cannot read them back: {exc}")
 
 
 def _check_jobs(
-    conn: sqlite3.Connection, report: VerifyReport, finished: dict[int, Finished]
+    conn: sqlite3.Connection,
+    report: VerifyReport,
+    finished: dict[int, Finished],
+    requested: dict[int, Requested],
 ) -> None:
     seen: set[int] = set()
-    rows = conn.execute("SELECT id, proposal_id, kind, state, result FROM jobs ORDER BY id")
-    for job_id, pid, kind, state, result in rows:
-        event = finished.get(job_id)
-        if event is None:
-            if state == "done":
-                report.add(f"job {job_id}: done in the store but the log never finished it")
-            continue
+    rows = conn.execute(
+        "SELECT id, proposal_id, kind, state, result, requested_by, params FROM jobs ORDER BY id"
+    )
+    for job_id, pid, kind, state, result, requested_by, params in rows:
         seen.add(job_id)
-        where = f"job {job_id}: the log finished it at seq {event.seq}"
-        if state != "done":
-            report.add(f"{where} but the store says it is {state}")
-        elif (kind, pid) != (event.kind, event.proposal_id):
-            report.add(f"{where} as {event.kind} of {str(event.proposal_id)[:12]}, "
-                       f"but the store has {kind} of {pid[:12]}")
-        elif _loads(result) != event.result:
-            report.add(f"{where} with another result (the row was edited)")
+        problem = _finished_problem(job_id, pid, kind, state, result, finished.get(job_id))
+        if problem is None:
+            problem = _requested_problem(
+                job_id, pid, kind, state, requested_by, params, requested.get(job_id),
+                job_id in finished,
+            )
+        if problem is not None:
+            report.add(problem)
     for job_id in sorted(set(finished) - seen):
         seq = finished[job_id].seq
         report.add(f"job {job_id}: finished at seq {seq} but missing from the store")
+    for job_id in sorted(set(requested) - seen - set(finished)):
+        seq = requested[job_id].seq
+        report.add(f"job {job_id}: requested at seq {seq} but missing from the store")
+
+
+def _finished_problem(
+    job_id: int, pid: Any, kind: Any, state: Any, result: Any, event: Finished | None
+) -> str | None:
+    if event is None:
+        if state == "done":
+            return f"job {job_id}: done in the store but the log never finished it"
+        return None
+    where = f"job {job_id}: the log finished it at seq {event.seq}"
+    if state != "done":
+        return f"{where} but the store says it is {state}"
+    if (kind, pid) != (event.kind, event.proposal_id):
+        return (f"{where} as {event.kind} of {str(event.proposal_id)[:12]}, "
+                f"but the store has {kind} of {str(pid)[:12]}")
+    if _loads(result) != event.result:
+        return f"{where} with another result (the row was edited)"
+    return None
+
+
+def _requested_problem(
+    job_id: int,
+    pid: Any,
+    kind: Any,
+    state: Any,
+    requested_by: Any,
+    params: Any,
+    entry: Requested | None,
+    was_finished: bool,
+) -> str | None:
+    if entry is None:
+        return f"job {job_id}: in the store but the log never requested it"
+    where = f"(seq {entry.seq})"
+    if (kind, pid) != (entry.kind, entry.proposal_id):
+        return (f"job {job_id}: the log requested it {where} as {entry.kind} of "
+                f"{str(entry.proposal_id)[:12]}, but the store has {kind} of {str(pid)[:12]}")
+    if requested_by != entry.requested_by:
+        return (f"job {job_id}: requested by {requested_by} in the store but by "
+                f"{entry.requested_by} in the log {where}")
+    if _loads(params) != entry.params:
+        return f"job {job_id}: parameters differ from those the log requested {where}"
+    if not was_finished and state != entry.state:
+        return f"job {job_id}: {state} in the store but {entry.state} in the log"
+    return None
 
 
 def _loads(text: str | None) -> Any:

@@ -1,0 +1,97 @@
+"""`audit verify` fails on any trigger or view the store's schema does not create, and on its
+own triggers rewritten; an event a trigger swallows makes the write fail, not succeed."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from store import ReviewStore, StoreError
+from tests.factories import make_proposal
+
+SWALLOW = (
+    "CREATE TRIGGER t1 BEFORE INSERT ON events WHEN new.action = 'reject' "
+    "BEGIN SELECT RAISE(IGNORE); END"
+)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "schema.db"
+    store = ReviewStore.open(path)
+    pid = store.add_proposal(make_proposal(0), actor="i")
+    store.comment(pid, "hm", actor="a")
+    assert store.verify().ok
+    store.close()
+    return path
+
+
+def problems_after(db: Path, *statements: str) -> list[str]:
+    conn = sqlite3.connect(db, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+    store = ReviewStore.open(db)
+    try:
+        report = store.verify()
+    finally:
+        store.close()
+    assert not report.ok, "verify passed a tampered schema"
+    return report.problems
+
+
+def test_an_extra_trigger_on_events_is_detected(db):
+    assert problems_after(db, SWALLOW) == [
+        "trigger t1 on events is not part of the store's schema: it can change or drop writes"
+    ]
+
+
+def test_an_extra_trigger_on_another_table_is_detected(db):
+    problems = problems_after(
+        db,
+        "CREATE TRIGGER keep_pending AFTER UPDATE OF status ON proposals "
+        "BEGIN UPDATE proposals SET status = 'pending' WHERE id = new.id; END",
+    )
+    assert problems == [
+        "trigger keep_pending on proposals is not part of the store's schema: "
+        "it can change or drop writes"
+    ]
+
+
+def test_an_own_trigger_rewritten_is_detected(db):
+    problems = problems_after(
+        db,
+        'DROP TRIGGER "proposals_au"',
+        'CREATE TRIGGER "proposals_au" AFTER UPDATE ON proposals BEGIN SELECT 1; END',
+    )
+    assert problems == ["trigger proposals_au was altered: it differs from the store's schema"]
+
+
+def test_an_extra_view_is_detected(db):
+    problems = problems_after(db, "CREATE VIEW v AS SELECT id FROM proposals")
+    assert problems == ["view v is not part of the store's schema"]
+
+
+def test_a_clean_store_has_exactly_its_own_schema(db):
+    store = ReviewStore.open(db)
+    try:
+        assert store.verify().ok
+    finally:
+        store.close()
+
+
+def test_an_event_a_trigger_swallows_fails_the_write(db):
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(SWALLOW)
+    conn.close()
+    store = ReviewStore.open(db)
+    try:
+        pid = store.list()[0]["id"]
+        with pytest.raises(StoreError, match="was not written"):
+            store.reject(pid, reason="no", actor="a")
+        assert store.get(pid)["status"] == "pending"  # the decision went back with it
+        assert [e.action for e in store.events(pid)] == ["ingest", "comment"]
+    finally:
+        store.close()
