@@ -1,7 +1,8 @@
 """Constant folding of string expressions an agent may build to hide a name or a path.
 
 `'so' + 'cket'`, `f"{a}{b}"`, `''.join([...])`, `'tekcos'[::-1]`, `chr(115)`, `'%s' % x`,
-rot13 and base64 decoding all fold to the string they make, when every input is constant.
+rot13 and base64 decoding all fold to the string they make, when every input is constant;
+so do joins over comprehensions and calls of small helpers (see `evaluate`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import binascii
 import codecs
 import itertools
 from collections.abc import Callable, Iterable
+
+from reviewer.checks.evaluate import FAILURES, MAX_WORK, Env, Evaluator, Unfoldable
 
 MAX_SET = 16
 MAX_LEN = 4096
@@ -66,12 +69,29 @@ class Folder:
     """Folding rules; a subclass provides `fold`, `resolve` and the bound constants."""
 
     consts: dict[str, set[str]]
+    work_left: int = MAX_WORK  # evaluation steps left to this module's comprehensions
 
     def fold(self, node: ast.AST, depth: int = 0) -> set[str]:
         raise NotImplementedError
 
     def resolve(self, node: ast.AST, depth: int = 0) -> set[str]:
         raise NotImplementedError
+
+    def literal(self, name: str) -> ast.expr | None:
+        """The one tuple or list literal `name` is bound to, if any."""
+        return None
+
+    def inline(self, node: ast.Call) -> set[str]:
+        """Strings a call of a helper defined in the module returns for constant arguments."""
+        return set()
+
+    def evaluate(self, node: ast.AST, env: Env | None = None) -> set[str]:
+        """The string a pure expression over constants evaluates to, within the work budget."""
+        try:
+            value = Evaluator(self).value(node, env or {})
+        except (Unfoldable, *FAILURES):
+            return set()
+        return {value} if isinstance(value, str) else set()
 
     def _fold(self, node: ast.AST, depth: int) -> set[str]:
         d = depth + 1
@@ -117,7 +137,7 @@ class Folder:
             elif _is_map_chr(args[0]):
                 items = [{chr(i)} for i in _ints(args[0].args[1])]
             else:
-                return set()
+                return self.evaluate(node)
             return cap(sep.join(parts) for sep in self.fold(func.value, d)
                        for parts in itertools.product(*items))
         receiver = self.fold(func.value, d) if isinstance(func, ast.Attribute) else set()
@@ -139,7 +159,7 @@ class Folder:
         decoders = [_DECODERS[n] for n in sorted(names & _DECODERS.keys())]
         if decoders and args:
             return cap(_safely(lambda s=s, f=f: as_text(f(s))) for f in decoders for s in folded[0])
-        return set()
+        return self.inline(node)
 
 
 def _ints(node: ast.AST) -> list[int]:

@@ -28,6 +28,9 @@ _DYNAMIC_ATTR = frozenset({"builtins.getattr", "builtins.setattr", "builtins.del
                            "builtins.hasattr"})
 _IMPORTERS = frozenset({"builtins.__import__", "importlib.import_module", "importlib.__import__"})
 _EXECUTORS = frozenset({"builtins.exec", "builtins.eval", "builtins.compile"})
+# Calls that read attributes named by strings: `attrgetter('f_back.f_locals')(frame)`.
+_ATTR_FUNCS = frozenset({"operator.attrgetter", "operator.methodcaller"})
+MAX_NAMED = 8  # names per attrgetter call looked at: a few real ones, not a flood
 MAX_EXEC_DEPTH = 2  # exec of exec of code is still scanned; deeper nesting is not
 _FOLDABLE = (ast.Constant, ast.BinOp, ast.JoinedStr, ast.Call, ast.Subscript)
 
@@ -69,11 +72,16 @@ class _FileScan:
                 tree = quiet_parse(text)
             except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
                 continue
-            inner = _FileScan(Scope([tree]), self.depth + 1)
+            # Code run by exec spends the file's folding budget, so many execs cannot renew it.
+            scope = Scope([tree], work_left=self.scope.work_left)
+            inner = _FileScan(scope, self.depth + 1)
             docs = _docstrings(tree)
-            for child in ast.walk(tree):
-                for code, _, what, extra in inner.node(child, docs):
-                    yield code, node.lineno, f"in code run by {_src(node.func)}: {what}", extra
+            try:
+                for child in ast.walk(tree):
+                    for code, _, what, extra in inner.node(child, docs):
+                        yield code, node.lineno, f"in code run by {_src(node.func)}: {what}", extra
+            finally:
+                self.scope.work_left = scope.work_left
 
     def imports(self, node: ast.Import | ast.ImportFrom) -> Iterator[Finding]:
         module = "." * getattr(node, "level", 0) + (getattr(node, "module", None) or "")
@@ -95,9 +103,39 @@ class _FileScan:
                 text += " on " + " or ".join(repr(short(c, 60)) for c in consts) if consts else ""
             yield code, node.lineno, text, {"name": name}
 
+    def attribute(self, attr: str, receiver: ast.expr | None, node: ast.AST) -> Iterator[Finding]:
+        """Findings for reading `attr` off `receiver` (None: any object), however spelled."""
+        if attr in FRAME_ATTRS:
+            what = f"reads the frame or class attribute {attr}"
+            if isinstance(node, ast.Call):
+                what += f" via '{_src(node)}'"
+            yield "frame_introspection", node.lineno, what, {"name": attr}
+        elif attr in READ_METHODS:
+            what = f"reads files with .{attr}() via '{_src(node)}'"
+            yield "ground_truth_access", node.lineno, what, {"name": attr}
+        elif attr in DISTINCTIVE_ATTRS and (receiver is None or not self.scope.resolve(receiver)):
+            code = DISTINCTIVE_ATTRS[attr]
+            what = f"{VERB[code]} .{attr} on an unresolved name: '{_src(node)}'"
+            yield code, node.lineno, what, {"name": attr}
+
+    def named_attributes(self, node: ast.Call, funcs: set[str]) -> Iterator[Finding]:
+        """Attributes a call reads by a constant name: getattr, attrgetter, __getattribute__."""
+        args, func = node.args, node.func
+        if "builtins.getattr" in funcs and len(args) >= 2:
+            for attr in sorted(self.scope.fold(args[1]))[:4]:
+                yield from self.attribute(attr, args[0], node)
+        if funcs & _ATTR_FUNCS:
+            attrs = sorted(a for arg in args[:MAX_NAMED] for a in self.scope.fold(arg))
+            for attr in sorted({p for a in attrs[:MAX_NAMED] for p in a.split(".")[:MAX_NAMED]}):
+                yield from self.attribute(attr, None, node)
+        if isinstance(func, ast.Attribute) and func.attr in ("__getattribute__", "__getattr__"):
+            for attr in sorted(a for arg in args[:2] for a in self.scope.fold(arg))[:4]:
+                yield from self.attribute(attr, func.value if len(args) == 1 else None, node)
+
     def call(self, node: ast.Call) -> Iterator[Finding]:
         funcs = self.scope.resolve(node.func)
         yield from self.names(node.func, node)
+        yield from self.named_attributes(node, funcs)
         if "builtins.getattr" in funcs:
             yield from self.names(node, None)  # what the folded attribute name denotes
         args = node.args
@@ -132,16 +170,7 @@ class _FileScan:
                 node.ctx, ast.Load):
             yield from self.names(node, None)
         if isinstance(node, ast.Attribute):
-            if node.attr in FRAME_ATTRS:
-                what = f"reads the frame or class attribute {node.attr}"
-                yield "frame_introspection", node.lineno, what, {"name": node.attr}
-            elif node.attr in READ_METHODS:
-                what = f"reads files with .{node.attr}() via '{_src(node)}'"
-                yield "ground_truth_access", node.lineno, what, {"name": node.attr}
-            elif node.attr in DISTINCTIVE_ATTRS and not self.scope.resolve(node.value):
-                code = DISTINCTIVE_ATTRS[node.attr]
-                what = f"{VERB[code]} .{node.attr} on an unresolved name: '{_src(node)}'"
-                yield code, node.lineno, what, {"name": node.attr}
+            yield from self.attribute(node.attr, node.value, node)
             if not isinstance(node.ctx, ast.Load):
                 targets = self.scope.resolve(node.value) - {PATH}
                 if targets:

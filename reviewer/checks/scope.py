@@ -14,6 +14,7 @@ import builtins
 import itertools
 from collections.abc import Iterable
 
+from reviewer.checks.evaluate import FAILURES, MAX_WORK, Evaluator, Unfoldable, bind
 from reviewer.checks.folding import MAX_SET, Folder, cap, dotted
 from reviewer.checks.names import PATH_KEEP, PATH_TYPES, canon
 
@@ -31,11 +32,14 @@ def attr_of(base: str, attr: str) -> str:
 class Scope(Folder):
     """Aliases and string constants bound anywhere in one module's fragments."""
 
-    def __init__(self, trees: Iterable[ast.AST]) -> None:
+    def __init__(self, trees: Iterable[ast.AST], work_left: int = MAX_WORK) -> None:
+        self.work_left = work_left
         self.bound: set[str] = set()
         self.aliases: dict[str, set[str]] = {}
         self.consts: dict[str, set[str]] = {}
         self.returns: dict[str, list[ast.expr]] = {}
+        self.params: dict[str, list[ast.arguments]] = {}  # by function name, each definition
+        self.literals: dict[str, list[ast.expr]] = {}  # tuple/list literals bound to a name
         self.star: list[str] = []
         self._frozen = False
         self._memo: dict[tuple[int, bool], tuple[ast.AST, set[str]]] = {}
@@ -75,6 +79,7 @@ class Scope(Folder):
                 if not isinstance(node, ast.ClassDef):
                     rets = [n.value for n in ast.walk(node) if isinstance(n, ast.Return)]
                     self.returns.setdefault(node.name, []).extend(r for r in rets if r)
+                    self.params.setdefault(node.name, []).append(node.args)
             elif isinstance(node, ast.arguments):
                 args = [*node.posonlyargs, *node.args, *node.kwonlyargs, node.vararg, node.kwarg]
                 self.bound.update(a.arg for a in args if a)
@@ -85,6 +90,10 @@ class Scope(Folder):
                 self.bound.add(node.id)
             elif isinstance(node, ast.Assign):
                 pending.extend((t, node.value, False) for t in node.targets)
+                if isinstance(node.value, ast.Tuple | ast.List):
+                    for t in node.targets:
+                        if isinstance(t, ast.Name):
+                            self.literals.setdefault(t.id, []).append(node.value)
             elif isinstance(node, ast.AnnAssign | ast.NamedExpr) and node.value is not None:
                 pending.append((node.target, node.value, False))
             elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
@@ -144,6 +153,27 @@ class Scope(Folder):
     def fold(self, node: ast.AST, depth: int = 0) -> set[str]:
         """Strings the expression may evaluate to, when they are computable from constants."""
         return self._cached(node, True, depth)
+
+    def literal(self, name: str) -> ast.expr | None:
+        """The tuple or list literal `name` is bound to, when it is bound to just one."""
+        found = self.literals.get(name, [])
+        return found[0] if len(found) == 1 else None
+
+    def inline(self, node: ast.Call) -> set[str]:
+        """Strings a helper defined once here returns for the call's constant arguments."""
+        key = dotted(node.func) or ""
+        defs = self.params.get(key, [])
+        if len(defs) != 1:
+            return set()  # which of two definitions runs is not known here
+        evaluator = Evaluator(self)
+        try:
+            env = bind(evaluator, defs[0], node)
+        except (Unfoldable, *FAILURES):
+            return set()
+        if env is None:
+            return set()
+        return cap(text for ret in self.returns.get(key, [])[:MAX_SET]
+                   for text in self.evaluate(ret, env))
 
     def _name(self, name: str) -> set[str]:
         found = set(self.aliases.get(name, ()))
