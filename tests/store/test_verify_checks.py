@@ -13,6 +13,7 @@ import pytest
 from store import ReviewStore
 from store.gates import GatePolicy
 from tests.factories import make_proposal, new_file_diff
+from tests.store.tampering import problems_after
 
 HIGH = {"code": "net_access", "severity": "high", "message": "opens a socket"}
 LOW = {"code": "style", "severity": "low", "message": "long line", "detail": {"line": 3}}
@@ -62,20 +63,6 @@ def db(tmp_path: Path) -> Path:
     assert ids == [4, 5, 6, 7, 8, 9], ids
     store.close()
     return path
-
-
-def problems_after(db: Path, *statements: str) -> list[str]:
-    conn = sqlite3.connect(db, isolation_level=None)
-    for statement in statements:
-        conn.execute(statement)
-    conn.close()
-    store = ReviewStore.open(db)
-    try:
-        report = store.verify()
-    finally:
-        store.close()
-    assert not report.ok, "verify passed a tampered store"
-    return report.problems
 
 
 def test_a_high_check_marked_resolved_is_detected(db):

@@ -4,13 +4,13 @@ log's latest finished rerun: the queue shows these rows, so editing them must no
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from store import ReviewStore
 from tests.factories import make_proposal
+from tests.store.tampering import problems_after
 
 EDITED = "with another result (the row was edited)"
 
@@ -34,20 +34,6 @@ def db(tmp_path: Path) -> Path:
     assert store.verify().ok, store.verify().problems
     store.close()
     return path
-
-
-def problems_after(db: Path, *statements: str) -> list[str]:
-    conn = sqlite3.connect(db, isolation_level=None)
-    for statement in statements:
-        conn.execute(statement)
-    conn.close()
-    store = ReviewStore.open(db)
-    try:
-        report = store.verify()
-    finally:
-        store.close()
-    assert not report.ok
-    return report.problems
 
 
 def test_an_edited_result_is_detected(db):

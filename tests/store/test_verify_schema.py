@@ -10,6 +10,7 @@ import pytest
 
 from store import ReviewStore, StoreError
 from tests.factories import make_proposal
+from tests.store.tampering import problems_after
 
 SWALLOW = (
     "CREATE TRIGGER t1 BEFORE INSERT ON events WHEN new.action = 'reject' "
@@ -26,20 +27,6 @@ def db(tmp_path: Path) -> Path:
     assert store.verify().ok
     store.close()
     return path
-
-
-def problems_after(db: Path, *statements: str) -> list[str]:
-    conn = sqlite3.connect(db, isolation_level=None)
-    for statement in statements:
-        conn.execute(statement)
-    conn.close()
-    store = ReviewStore.open(db)
-    try:
-        report = store.verify()
-    finally:
-        store.close()
-    assert not report.ok, "verify passed a tampered schema"
-    return report.problems
 
 
 def test_an_extra_trigger_on_events_is_detected(db):
