@@ -408,7 +408,8 @@ def run(
                         last_report = now
                     time.sleep(0.05)
             finally:
-                inside = treememory.descendants(proc.pid)[1:]
+                # Once reaped, its pid may name another process: look only while it runs.
+                inside = treememory.descendants(proc.pid)[1:] if proc.poll() is None else []
                 try:
                     os.killpg(proc.pid, signal.SIGKILL)
                 except ProcessLookupError:
