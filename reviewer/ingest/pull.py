@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -74,8 +76,81 @@ def fetch_findings(
     return found, rejected
 
 
+class _Deadline:
+    """The connections of one fetch, cut at its deadline: a server that drips its status
+    line or headers a byte at a time beats every socket timeout, and `pull --timeout 5`
+    waited for ever."""
+
+    def __init__(self, timeout: float) -> None:
+        self.conns: list[http.client.HTTPConnection] = []
+        self.expired = False
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(timeout, self.cut)
+        self.timer.daemon = True
+
+    def connection(self, cls: type[http.client.HTTPConnection]) -> Any:
+        """A connection factory for urllib that registers what it makes."""
+
+        def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+            conn = cls(host, **kwargs)
+            with self.lock:
+                if self.expired:
+                    raise TimeoutError("the timeout passed")
+                self.conns.append(conn)
+            return conn
+
+        return make
+
+    def cut(self) -> None:
+        with self.lock:
+            self.expired = True
+            conns = list(self.conns)
+        for conn in conns:
+            sock = conn.sock
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+                except OSError:
+                    pass
+
+
+class _HTTP(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(self.deadline.connection(http.client.HTTPConnection), req)
+
+
+class _HTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(self.deadline.connection(http.client.HTTPSConnection), req,
+                            context=self._context)  # type: ignore[attr-defined]
+
+
 def _get(url: str, shown: str, timeout: float, max_bytes: int) -> bytes:
-    opener = urllib.request.build_opener(_SameSchemeRedirects)
+    deadline = _Deadline(timeout)
+    deadline.timer.start()
+    try:
+        body = _open(url, shown, timeout, max_bytes, deadline)
+    except IngestError:
+        if deadline.expired:
+            raise IngestError(shown, None, None, "no complete answer at the timeout") from None
+        raise
+    finally:
+        deadline.timer.cancel()
+    if deadline.expired:  # the cut connection read as the end of a shorter body
+        raise IngestError(shown, None, None, "no complete answer at the timeout")
+    return body
+
+
+def _open(url: str, shown: str, timeout: float, max_bytes: int, deadline: _Deadline) -> bytes:
+    opener = urllib.request.build_opener(_SameSchemeRedirects, _HTTP(deadline), _HTTPS(deadline))
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
         with opener.open(request, timeout=timeout) as response:
