@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from store import ReviewStore, StoreError
-from store.audit import checkpoint_path, row_hash
+from store.audit import checkpoint_path
 from store.signing import (
     SignatureCheck,
     Signer,
@@ -25,6 +25,7 @@ from store.signing import (
 from store.sshsig import list_statements, signature_of
 from store.verify import verify_store
 from tests.factories import make_proposal
+from tests.store.tampering import raw, rehash_from, restore_triggers
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
@@ -94,33 +95,10 @@ def verify(path: Path, keys, **kw):
 # -- what a forger with the database and the head file can do ------------------------------
 
 
-def raw(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("DROP TRIGGER events_no_update")
-    conn.execute("DROP TRIGGER events_no_delete")
-    return conn
 
 
-def restore_triggers(conn: sqlite3.Connection) -> None:
-    """A careful forger puts the triggers back, so only the signature can catch them."""
-    for name, verb in (("events_no_update", "UPDATE"), ("events_no_delete", "DELETE")):
-        conn.execute(
-            f"CREATE TRIGGER {name} BEFORE {verb} ON events\n"
-            "        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
-        )
 
 
-def rehash_from(conn: sqlite3.Connection, start: int) -> None:
-    prev = conn.execute("SELECT hash FROM events WHERE seq = ?", (start - 1,)).fetchone()[0]
-    rows = conn.execute(
-        "SELECT seq, ts, actor, action, proposal_id, payload FROM events WHERE seq >= ? "
-        "ORDER BY seq",
-        (start,),
-    ).fetchall()
-    for seq, ts, actor, action, pid, payload in rows:
-        digest = row_hash(prev, seq, ts, actor, action, pid, payload)
-        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq))
-        prev = digest
 
 
 def finish_forgery(path: Path, conn: sqlite3.Connection) -> None:

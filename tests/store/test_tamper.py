@@ -11,6 +11,7 @@ import pytest
 from store import ReviewStore
 from store.audit import row_hash
 from tests.factories import make_proposal
+from tests.store.tampering import raw, rehash_from, verify_file
 
 
 @pytest.fixture
@@ -31,39 +32,16 @@ def populated(tmp_path: Path) -> Path:
     return path
 
 
-def raw(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("DROP TRIGGER events_no_update")
-    conn.execute("DROP TRIGGER events_no_delete")
-    return conn
 
 
-def verify(path: Path):
-    store = ReviewStore.open(path)
-    try:
-        return store.verify()
-    finally:
-        store.close()
 
 
-def rehash_from(conn: sqlite3.Connection, start: int) -> None:
-    """What a careful forger does: recompute every hash from `start` on."""
-    prev = conn.execute("SELECT hash FROM events WHERE seq = ?", (start - 1,)).fetchone()[0]
-    rows = conn.execute(
-        "SELECT seq, ts, actor, action, proposal_id, payload FROM events WHERE seq >= ? "
-        "ORDER BY seq",
-        (start,),
-    ).fetchall()
-    for seq, ts, actor, action, pid, payload in rows:
-        digest = row_hash(prev, seq, ts, actor, action, pid, payload)
-        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, seq))
-        prev = digest
 
 
 def test_edit_is_detected(populated):
     conn = raw(populated)
     conn.execute("""UPDATE events SET payload = '{"reason":"ok, I was paid"}' WHERE seq = 4""")
-    report = verify(populated)
+    report = verify_file(populated)
     assert not report.ok and report.first_bad_seq == 4
     assert "seq 4: content hash mismatch" in report.problems[0]
 
@@ -71,7 +49,7 @@ def test_edit_is_detected(populated):
 def test_delete_is_detected(populated):
     conn = raw(populated)
     conn.execute("DELETE FROM events WHERE seq = 5")
-    report = verify(populated)
+    report = verify_file(populated)
     assert report.first_bad_seq == 5 and "seq 5: missing" in report.problems[0]
 
 
@@ -80,14 +58,14 @@ def test_reorder_is_detected(populated):
     conn.execute("UPDATE events SET seq = -1 WHERE seq = 6")
     conn.execute("UPDATE events SET seq = 6 WHERE seq = 7")
     conn.execute("UPDATE events SET seq = 7 WHERE seq = -1")
-    report = verify(populated)
+    report = verify_file(populated)
     assert report.first_bad_seq == 6 and report.problems[0].startswith("seq 6:")
 
 
 def test_truncation_is_detected_by_the_checkpoint(populated):
     conn = raw(populated)
     conn.execute("DELETE FROM events WHERE seq > 8")
-    report = verify(populated)
+    report = verify_file(populated)
     assert report.first_bad_seq == 9
     assert "cut off the end" in report.problems[0]
 
@@ -102,7 +80,7 @@ def test_forged_hash_is_detected(populated):
         "UPDATE events SET hash = ? WHERE seq = 5",
         (row_hash(prev, 5, ts, actor, action, pid, payload),),
     )
-    report = verify(populated)
+    report = verify_file(populated)
     assert report.first_bad_seq == 6
     assert "seq 6: prev_hash does not link" in report.problems[0]
 
@@ -111,7 +89,7 @@ def test_rewritten_tail_is_detected_by_the_checkpoint(populated):
     conn = raw(populated)
     conn.execute("""UPDATE events SET actor = 'mallory' WHERE seq = 5""")
     rehash_from(conn, 5)
-    report = verify(populated)
+    report = verify_file(populated)
     assert not report.ok and report.first_bad_seq == 10
     assert "differs from the head checkpoint" in report.problems[0]
 
@@ -119,7 +97,7 @@ def test_rewritten_tail_is_detected_by_the_checkpoint(populated):
 def test_status_edit_is_detected_by_replay(populated):
     conn = sqlite3.connect(populated, isolation_level=None)
     conn.execute("UPDATE proposals SET status = 'approved' WHERE status = 'pending'")
-    report = verify(populated)
+    report = verify_file(populated)
     assert not report.ok
     assert "replaying the log gives pending" in report.problems[0]
 
@@ -127,7 +105,7 @@ def test_status_edit_is_detected_by_replay(populated):
 def test_edited_proposal_text_is_detected(populated):
     conn = sqlite3.connect(populated, isolation_level=None)
     conn.execute("UPDATE proposals SET claimed_pgr = 0.99 WHERE rowid = 1")
-    report = verify(populated)
+    report = verify_file(populated)
     assert "fields differ from what was ingested" in report.problems[0]
 
 
@@ -138,25 +116,25 @@ def test_edited_original_is_detected(populated):
     )
     original["claimed"]["pgr"] = 0.97
     conn.execute("UPDATE proposals SET original = ? WHERE rowid = 2", (json.dumps(original),))
-    report = verify(populated)
+    report = verify_file(populated)
     assert any("content hash mismatch (original or diff edited)" in p for p in report.problems)
 
 
 def test_forged_checkpoint_is_detected(populated):
     head = populated.with_name(populated.name + ".head.json")
     head.write_text(json.dumps({"seq": 10, "hash": "f" * 64}))
-    report = verify(populated)
+    report = verify_file(populated)
     assert report.first_bad_seq == 10 and "head checkpoint" in report.problems[0]
 
 
 def test_dropped_triggers_are_detected(populated):
     raw(populated).close()
-    report = verify(populated)
+    report = verify_file(populated)
     assert not report.ok and report.first_bad_seq is None
     assert "trigger events_no_update is missing" in report.problems[0]
     assert "trigger events_no_delete is missing" in report.problems[1]
 
 
 def test_clean_store_verifies(populated):
-    report = verify(populated)
+    report = verify_file(populated)
     assert report.ok and report.events == 10 and report.checkpoint[0] == 10

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from store import ReviewStore
-from store.audit import row_hash
 from tests.factories import make_proposal
+from tests.store.tampering import raw, rehash_from, restore_triggers, verify_file
 
 
 @pytest.fixture
@@ -33,45 +33,21 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
-def verify(path: Path):
-    store = ReviewStore.open(path)
-    try:
-        return store.verify()
-    finally:
-        store.close()
 
 
-def raw(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("DROP TRIGGER events_no_update")
-    conn.execute("DROP TRIGGER events_no_delete")
-    return conn
 
 
-def restore_triggers(conn: sqlite3.Connection) -> None:
-    for verb in ("UPDATE", "DELETE"):
-        conn.execute(
-            f"CREATE TRIGGER events_no_{verb.lower()} BEFORE {verb} ON events "
-            "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
-        )
 
 
 def rewrite_payload(path: Path, seq: int, payload: str) -> None:
     """Replace one event's payload and re-hash the chain and the head after it."""
     conn = raw(path)
     conn.execute("UPDATE events SET payload = ? WHERE seq = ?", (payload, seq))
-    prev = conn.execute("SELECT hash FROM events WHERE seq = ?", (seq - 1,)).fetchone()[0]
-    rows = conn.execute(
-        "SELECT seq, ts, actor, action, proposal_id, payload FROM events WHERE seq >= ? "
-        "ORDER BY seq", (seq,)).fetchall()
-    for s, ts, actor, action, pid, body in rows:
-        digest = row_hash(prev, s, ts, actor, action, pid, body)
-        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, s))
-        prev = digest
+    rehash_from(conn, seq)
     restore_triggers(conn)
-    last = rows[-1][0]
+    last, digest = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     conn.close()
-    path.with_name(path.name + ".head.json").write_text(f'{{"seq": {last}, "hash": "{prev}"}}')
+    path.with_name(path.name + ".head.json").write_text(f'{{"seq": {last}, "hash": "{digest}"}}')
 
 
 def test_a_diff_stored_as_text_is_reported(db):
@@ -79,7 +55,7 @@ def test_a_diff_stored_as_text_is_reported(db):
     pid = conn.execute("SELECT id FROM proposals WHERE diff IS NOT NULL ORDER BY id").fetchone()[0]
     conn.execute("UPDATE proposals SET diff = cast(diff AS text)")
     conn.close()
-    report = verify(db)
+    report = verify_file(db)
     assert not report.ok
     assert report.problems[0] == f"proposal {pid[:12]}: diff is stored as text, not bytes " \
                                  "(the row was edited)"
@@ -90,7 +66,7 @@ def test_an_original_that_is_not_json_is_reported(db):
     pid = conn.execute("SELECT id FROM proposals ORDER BY id").fetchone()[0]
     conn.execute("UPDATE proposals SET original = '{bad' WHERE id = ?", (pid,))
     conn.close()
-    report = verify(db)
+    report = verify_file(db)
     assert not report.ok
     assert report.problems[0] == f"proposal {pid[:12]}: original is not valid JSON " \
                                  "(the row was edited)"
@@ -102,7 +78,7 @@ def test_a_payload_that_is_not_an_object_is_reported(db, payload):
     seq = conn.execute("SELECT seq FROM events WHERE action = 'rerun_finished'").fetchone()[0]
     conn.close()
     rewrite_payload(db, seq, payload)
-    report = verify(db)
+    report = verify_file(db)
     assert not report.ok and report.first_bad_seq == seq
     assert report.problems[0] == f"seq {seq}: payload is not a JSON object"
 
@@ -116,7 +92,7 @@ def test_a_malformed_required_approvals_is_reported(db, value):
     assert '"required_approvals":1' in payload
     rewrite_payload(db, seq, payload.replace('"required_approvals":1',
                                              f'"required_approvals":{value}'))
-    report = verify(db)
+    report = verify_file(db)
     assert not report.ok and report.first_bad_seq == seq, report.problems
     assert report.problems[0].startswith(f"seq {seq}: approve with a malformed required_approvals")
 
