@@ -65,15 +65,15 @@ def test_nan_in_body_is_clean(server):
         fetch_findings(base, timeout=5)
 
 
-def test_a_server_that_drips_its_body_is_cut_off_at_the_timeout():
-    # Each byte beat the socket timeout, so a 3 s timeout waited for the whole minute.
+def dripping(opening: bytes, drip: bytes, count: int) -> type[BaseHTTPRequestHandler]:
+    """A handler that sends `opening`, then `drip` every 0.1 s, `count` times."""
+
     class Dripping(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(200)
-            self.end_headers()
             try:
-                for _ in range(60):
-                    self.wfile.write(b" ")
+                self.wfile.write(opening)
+                for _ in range(count):
+                    self.wfile.write(drip)
                     self.wfile.flush()
                     time.sleep(0.1)
             except OSError:
@@ -82,7 +82,12 @@ def test_a_server_that_drips_its_body_is_cut_off_at_the_timeout():
         def log_message(self, *args: object) -> None:
             pass
 
-    with running(Dripping) as base:
+    return Dripping
+
+
+def test_a_server_that_drips_its_body_is_cut_off_at_the_timeout():
+    # Each byte beat the socket timeout, so a 3 s timeout waited for the whole minute.
+    with running(dripping(b"HTTP/1.1 200 OK\r\n\r\n", b" ", 60)) as base:
         started = time.monotonic()
         with pytest.raises(IngestError, match="at the timeout"):
             fetch_findings(base, timeout=1)
@@ -91,21 +96,7 @@ def test_a_server_that_drips_its_body_is_cut_off_at_the_timeout():
 
 def test_a_server_that_drips_its_headers_is_cut_off_at_the_timeout():
     # Headers a byte a second beat every socket timeout: `pull --timeout 5` hung for ever.
-    class Dripping(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
-            try:
-                for _ in range(600):
-                    self.wfile.write(b"X")
-                    self.wfile.flush()
-                    time.sleep(0.1)
-            except OSError:
-                pass  # the client gave up, as it should
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    with running(Dripping) as base:
+    with running(dripping(b"HTTP/1.1 200 OK\r\n", b"X", 600)) as base:
         with pytest.raises(IngestError, match="no complete answer at the timeout"):
             fetch_findings(base, timeout=1)
 
