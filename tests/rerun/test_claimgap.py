@@ -6,10 +6,16 @@ import json
 
 import pytest
 
-from reviewer.harness import treehash
 from reviewer.rerun.claimgap import TOLERANCE, claim_above_measured
-from tests.factories import new_file_diff
-from tests.rerun.test_dynamic_checks import db, ingest, invoke, needs_bwrap, rerun, shared_home
+from tests.rerun.test_dynamic_checks import (
+    db,
+    ingest,
+    invoke,
+    method_proposal,
+    needs_bwrap,
+    rerun,
+    shared_home,
+)
 
 __all__ = ["db", "shared_home"]  # the fixtures, imported for pytest to find
 
@@ -50,12 +56,8 @@ def test_a_claim_near_the_mean_or_already_refuted_is_not_flagged(claim, pgrs, ve
 @needs_bwrap
 @pytest.mark.slow
 def test_a_method_that_wrecks_one_seed_reproduces_but_cannot_pass_the_gates(db, tmp_path):
-    obj = {"agent": "agent-red", "title": "logconf with a restart guard", "summary": "…",
-           "harness": "builtin", "idea": "restart_guard", "base": treehash.git_tree_hash(),
-           "diff": new_file_diff("methods/restart_guard.py", SABOTAGED),
-           "claimed": {"pgr": 0.95, "pgr_se": 0.02, "seeds": [1, 2, 3]}}
-    file = tmp_path / "guard.json"
-    file.write_text(json.dumps(obj))
+    file = method_proposal(tmp_path, "restart_guard", SABOTAGED, "logconf with a restart guard",
+                           {"pgr": 0.95, "pgr_se": 0.02, "seeds": [1, 2, 3]})
     pid = ingest(db, file)
     result = rerun(db, pid, "--no-ablation")
     assert result["verdict"] == "reproduced" and result["pgr_ci"][1] >= 0.95

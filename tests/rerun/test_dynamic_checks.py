@@ -227,6 +227,16 @@ def ingest(db: Path, file: Path) -> str:
     return json.loads(out.output)["added"][0]
 
 
+def method_proposal(folder: Path, idea: str, code: str, title: str, claimed: dict) -> Path:
+    """A proposal file adding `methods/<idea>.py` against the pinned harness."""
+    obj = {"agent": f"agent-{idea}", "title": title, "summary": "…", "harness": "builtin",
+           "idea": idea, "base": treehash.git_tree_hash(),
+           "diff": new_file_diff(f"methods/{idea}.py", code), "claimed": claimed}
+    file = folder / f"{idea}.json"
+    file.write_text(json.dumps(obj))
+    return file
+
+
 def rerun(db: Path, pid: str, *extra: str) -> dict:
     out = invoke(db, "rerun", pid, "--seed-list", ",".join(map(str, SEEDS)), "--wait",
                  "--json", *extra)
@@ -281,12 +291,8 @@ def test_honest_sample_passes_the_ablation_and_reports_held_out_tasks(db):
 @needs_bwrap
 @pytest.mark.slow
 def test_a_method_returning_the_teachers_test_argmax_echoes_the_teacher(db, tmp_path):
-    obj = {"agent": "agent-echo", "title": "perfectly calibrated distillation", "summary": "…",
-           "harness": "builtin", "idea": "calibrated_distill", "base": treehash.git_tree_hash(),
-           "diff": new_file_diff("methods/calibrated_distill.py", ECHO),
-           "claimed": {"pgr": 0.9, "pgr_se": 0.01, "seeds": [1, 2, 3]}}
-    file = tmp_path / "echo.json"
-    file.write_text(json.dumps(obj))
+    file = method_proposal(tmp_path, "calibrated_distill", ECHO, "perfectly calibrated "
+                           "distillation", {"pgr": 0.9, "pgr_se": 0.01, "seeds": [1, 2, 3]})
     result = rerun(db, ingest(db, file), "--no-ablation")
     assert result["ablation"] is None and result["heldout"] is None
     assert result["pgr_mean"] == pytest.approx(0.0, abs=1e-9)  # the teacher scores as the teacher
