@@ -79,7 +79,8 @@ def fetch_findings(
 class _Deadline:
     """The connections of one fetch, cut at its deadline: a server that drips its status
     line or headers a byte at a time beats every socket timeout, and `pull --timeout 5`
-    waited for ever."""
+    waited for ever. A response that will close takes the socket from its connection, out
+    of reach here, so `_read_capped` keeps a deadline of its own for the body."""
 
     def __init__(self, timeout: float) -> None:
         self.conns: list[http.client.HTTPConnection] = []
