@@ -787,11 +787,11 @@ class ReviewStore:
                 events.append(event)
         return events
 
-    def never_checked(self, refs: Sequence[str], source: str) -> list[str]:
-        """Of these proposals, those with no `checks` event from `source` for the diff they
-        carry now: an ingest stopped between storing and checking left them so."""
+    def never_checked(self, ids: Sequence[str], source: str) -> list[str]:
+        """Of these proposals (full ids), those with no `checks` event from `source` for the
+        diff they carry now: an ingest stopped between storing and checking left them so."""
         found: set[str] = set()
-        ids = [self.resolve(ref) for ref in refs]
+        ids = list(dict.fromkeys(ids))  # an ingest reports each id once; the query wants one
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
@@ -801,7 +801,7 @@ class ReviewStore:
                 "  AND json_extract(e.payload, '$.source') = ?"
                 "  AND json_extract(e.payload, '$.diff_sha256') IS p.diff_sha256)",
                 (*chunk, source)))
-        return [pid for pid in dict.fromkeys(ids) if pid in found]
+        return [pid for pid in ids if pid in found]
 
     def put_fingerprints(self, items: Sequence[tuple[str, str]]) -> None:
         """Cache proposals' normalised code for near-duplicate search (derived; no event)."""
