@@ -190,6 +190,11 @@ def _code_checks(
         lazy = never_reads_teacher(trees, scope) if f.is_added_file else None
     except RecursionError:
         return [*checks, _unparseable(shown, path, None, "code too deeply nested to analyse", 0)]
+    if scope.work_left < 0:
+        # A file can spend the folding budget on purpose, so names it builds later go unseen.
+        why = ("builds too many strings to fold within the analysis budget; names built"
+               " after that were not resolved, so reads they name may escape these checks")
+        checks.append(_unparseable(shown, path, None, why, 0))
     if lazy is not None and policy.allows(path) and parsed.error is None:
         line = parsed.fragments[0].file_line(lazy.lineno)
         checks.append(Check("teacher_unused", "medium",

@@ -88,10 +88,9 @@ def dripping(opening: bytes, drip: bytes, count: int) -> type[BaseHTTPRequestHan
 def test_a_server_that_drips_its_body_is_cut_off_at_the_timeout():
     # Each byte beat the socket timeout, so a 3 s timeout waited for the whole minute.
     with running(dripping(b"HTTP/1.1 200 OK\r\n\r\n", b" ", 60)) as base:
-        started = time.monotonic()
+        # Uncut, the whole minute of spaces would arrive and fail as bad JSON instead.
         with pytest.raises(IngestError, match="at the timeout"):
             fetch_findings(base, timeout=1)
-        assert time.monotonic() - started < 4
 
 
 def test_a_server_that_drips_its_headers_is_cut_off_at_the_timeout():
