@@ -32,6 +32,9 @@ class Context:
     _store: ReviewStore | None = field(default=None, repr=False)
     # `audit verify` turns this off: checking a chain must never sign (bless) it.
     sign_on_close: bool = True
+    # `audit verify` and `export` turn this on: they open an existing store and never write
+    # to it, so a mistyped --db is an error and a read-only copy can be checked.
+    read_only: bool = False
 
     @property
     def db_path(self) -> Path:
@@ -39,6 +42,14 @@ class Context:
 
     @property
     def store(self) -> ReviewStore:
+        if self._store is None and self.read_only:
+            self.sign_on_close = False
+            try:
+                self._store = ReviewStore.open_read_only(self.db_path)
+            except StoreError as exc:
+                raise click.ClickException(f"{self.db_path}: {exc}") from exc
+            except Exception as exc:  # sqlite3 errors for a file that is not a database
+                raise click.ClickException(f"{self.db_path}: cannot open the store: {exc}") from exc
         if self._store is None:
             try:
                 # The policy loads first, so a bad [gates] table never yields an ungated store.

@@ -33,6 +33,31 @@ def read_only(path: Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connect
                            isolation_level=None)  # fmt: skip
 
 
+def existing_read_only(path: Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """A read-only connection to the existing store at `path`, even in a folder it cannot
+    write (a read-only mount, another user's copy), for checks that must change nothing.
+
+    A WAL reader needs a `-shm` file beside the database; where none exists and none can be
+    made, the file is read as immutable, which is only safe when no log holds later writes.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"no store at {path}")
+    conn = read_only(path, timeout=timeout)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise PermissionError(
+            f"cannot read {path} without writing beside it: its write-ahead log {wal.name} "
+            "holds changes; copy the folder somewhere writable and read the copy"
+        )
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                           timeout=timeout, isolation_level=None)
+
+
 def configure(conn: sqlite3.Connection, *, timeout: float | None = None) -> None:
     """Apply the pragmas; safe on a connection someone else opened (e.g. Database(memory=True)).
 

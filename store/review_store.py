@@ -17,7 +17,14 @@ from store import audit, fingerprints, fts
 from store import checks as checks_table
 from store.agents import AgentRecord, agent_records
 from store.checks import IngestChecker
-from store.db import BUSY_TIMEOUT_S, bulk_writes, configure, connect, immediate
+from store.db import (
+    BUSY_TIMEOUT_S,
+    bulk_writes,
+    configure,
+    connect,
+    existing_read_only,
+    immediate,
+)
 from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotFound, StoreError
 from store.gates import GatePolicy, gating_rerun, unmet
 from store.jobs import JobQueue
@@ -55,7 +62,7 @@ from store.query import (
     unserved,
 )
 from store.risk import risk_score
-from store.schema import migrate
+from store.schema import migrate, require_current
 from store.signing import Signer, checkpoints_dir
 
 _HEX = re.compile(r"[0-9a-f]{4,64}")
@@ -97,6 +104,7 @@ class ReviewStore:
         clock: Callable[[], str] = utc_now,
         signer: Signer | None = None,
         upgrading: Callable[[list[str]], None] | None = None,
+        read_only: bool = False,
     ) -> None:
         if signer is not None and path is None:
             raise StoreError("signed audit checkpoints need a store file, not :memory:")
@@ -104,12 +112,16 @@ class ReviewStore:
         self.conn: sqlite3.Connection = db.conn
         if self.conn.isolation_level is not None:
             raise StoreError("ReviewStore needs a connection opened with isolation_level=None")
-        configure(self.conn)
         self.path = path
         self.clock = clock
         # The store enforces whatever policy it is given; the CLI and TUI load `[gates]`.
         self.gate_policy = GatePolicy()
-        self.applied_migrations = migrate(db, upgrading)
+        if read_only:
+            require_current(db)
+            self.applied_migrations: list[str] = []
+        else:
+            configure(self.conn)
+            self.applied_migrations = migrate(db, upgrading)
         self.signer = signer
         self.signed_dir = None if path is None else checkpoints_dir(path)
         # The chain head while an ingest batch holds the write lock and appends every event
@@ -143,6 +155,23 @@ class ReviewStore:
             signer=signer,
             upgrading=upgrading,
         )
+
+    @classmethod
+    def open_read_only(
+        cls, path: Path, *, timeout: float = BUSY_TIMEOUT_S
+    ) -> ReviewStore:
+        """Open the existing store at `path` without writing to it or beside it: no
+        migration, no checkpoint, no file created. For `audit verify` and `audit export`,
+        which must not change what they check, and must work on a read-only copy."""
+        try:
+            conn = existing_read_only(path, timeout=timeout)
+        except (FileNotFoundError, PermissionError) as exc:
+            raise StoreError(str(exc)) from exc
+        try:
+            return cls(sqlite_utils.Database(conn), path=path, read_only=True)
+        except BaseException:
+            conn.close()
+            raise
 
     @classmethod
     def memory(cls, *, clock: Callable[[], str] = utc_now) -> ReviewStore:

@@ -9,7 +9,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from store.db import immediate
-from store.errors import MigrationBusy, NotAStore, SchemaTooNew
+from store.errors import MigrationBusy, NotAStore, SchemaTooNew, StoreError
 
 migrations = Migrations("reviewer")
 # A rerun result's verdict when it is a string, else NULL; malformed JSON gives NULL too.
@@ -267,6 +267,26 @@ def _refuse_foreign(db: sqlite_utils.Database) -> None:
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
         raise NotAStore(f"this database has tables of another program ({shown}), not a "
                         "reviewer store; give --db a new file or a reviewer store")
+
+
+def require_current(db: sqlite_utils.Database) -> None:
+    """Refuse, without writing, a database that is not a store of exactly this schema: what
+    a read-only open needs, since it can neither migrate nor check an older schema."""
+    known = {m.name for m in migrations._migrations}
+    applied = {m.name for m in migrations.applied(db)}
+    if not applied:
+        raise NotAStore("this database is not a reviewer store (it has no reviewer schema)")
+    if applied - known:
+        raise SchemaTooNew(
+            "this database was migrated by a newer reviewer "
+            f"(unknown migrations: {', '.join(sorted(applied - known))}); upgrade reviewer"
+        )
+    if known - applied:
+        raise StoreError(
+            "this store was made by an older reviewer and cannot be upgraded read-only "
+            f"(pending: {', '.join(sorted(known - applied))}); run any writing command on it, "
+            "or on a writable copy, first"
+        )
 
 
 def migrate(

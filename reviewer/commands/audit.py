@@ -84,7 +84,7 @@ def verify_cmd(
     Exits 0 when all is well, 1 naming the first bad row or checkpoint file otherwise.
     """
     check = _signature_check(allowed_signers, identity, namespace, all_checkpoints)
-    ctx.sign_on_close = False
+    ctx.read_only = True
     report = verify_store(ctx.store, signatures=check)
     signed = _signed_line(report)
     if as_json:
@@ -141,6 +141,7 @@ def _export(fmt: str, events: Iterable[Event], out: IO[str]) -> None:
 @pass_ctx
 def export_cmd(ctx: Context, fmt: str, output: Path | None) -> None:
     """Export every audit event, oldest first."""
+    ctx.read_only = True
     if output is None:
         _export(fmt, ctx.store.events(), sys.stdout)
         return
