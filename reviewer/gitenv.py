@@ -8,7 +8,10 @@ credentials (`reviewer.publish.git`).
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -35,17 +38,41 @@ def isolated_env(home: str | Path, *, ceiling: Path | None = None, **extra: str)
     return env
 
 
+# No transport at all: a repository marked as a partial clone fetches a missing object from
+# its promisor remote, running whatever `remote.*.uploadpack` or helper its config names.
+# The variable overrides every `protocol.*.allow` in the repository's own config.
+_NO_PROTOCOL = "none-allowed"
+
+
+@functools.cache
+def _no_index() -> str:
+    """A path in a private folder where no index file is, or will be: a repository's index
+    is the agent's too, and a diff reads a work-tree file its entry marks unchanged in place
+    of a blob the commit names but the object store lacks."""
+    folder = tempfile.mkdtemp(prefix="reviewer-git-")
+    atexit.register(shutil.rmtree, folder, True)
+    return os.path.join(folder, "index")
+
+
 def reader_env(repo: Path) -> dict[str, str]:
-    """For reading `repo`'s objects: discovery stops at it, and replace refs are ignored, so
-    a commit id always names that commit's own content."""
+    """For reading `repo`'s objects: discovery stops at it, replace refs and the index are
+    ignored, so a commit id always names that commit's own content, and nothing is fetched."""
     return isolated_env(os.devnull, ceiling=repo.parent, GIT_NO_REPLACE_OBJECTS="1",
-                        GIT_OPTIONAL_LOCKS="0")  # fmt: skip
+                        GIT_OPTIONAL_LOCKS="0", GIT_ALLOW_PROTOCOL=_NO_PROTOCOL,
+                        GIT_NO_LAZY_FETCH="1", GIT_INDEX_FILE=_no_index())  # fmt: skip
+
+
+# The repository's own config is the agent's: these override the keys of it that make a
+# read-only command run a program (an fsmonitor hook, a signature checker on `git log`).
+_READER_CONFIG = ("core.fsmonitor=false", "log.showSignature=false")
 
 
 def reader_argv(repo: Path) -> list[str]:
     """git, before its subcommand, reading `repo`: another user's repository is only read,
     never run from."""
-    safe = ("-c", f"safe.directory={repo}", "-c", "core.fsmonitor=false")
+    safe = ["-c", f"safe.directory={repo}"]
+    for setting in _READER_CONFIG:
+        safe += ["-c", setting]
     return ["git", "--no-pager", *safe, "-C", str(repo)]
 
 

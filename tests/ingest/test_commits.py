@@ -170,6 +170,70 @@ def test_the_repository_config_never_runs_a_program(repo, tmp_path):
     assert marker.exists()
 
 
+def _plain_git(repo: Path, *args: str) -> None:
+    """git as a user would run it on the repository, its own config honoured."""
+    subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False,
+                   env={"PATH": os.environ["PATH"], "HOME": str(repo)})  # fmt: skip
+
+
+def _program(tmp_path: Path) -> tuple[Path, Path]:
+    """A script that leaves a marker when run, and that marker."""
+    marker, script = tmp_path / "ran", tmp_path / "evil.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    script.chmod(0o755)
+    return script, marker
+
+
+def test_a_signed_commit_never_runs_the_repositorys_signature_checker(repo, tmp_path):
+    # log.showSignature made `git log` run the agent's gpg.program on a signed commit.
+    script, marker = _program(tmp_path)
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    raw = git(repo, "cat-file", "commit", "HEAD").split("\n\n", 1)
+    signed = (raw[0] + "\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n AAAA\n"
+              " -----END PGP SIGNATURE-----\n\nTwo\n")
+    sha = subprocess.run(["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"],
+                         input=signed, capture_output=True, text=True, check=True).stdout.strip()
+    git(repo, "update-ref", "HEAD", sha)
+    for key in ("log.showSignature", "gpg.program", "gpg.ssh.program", "gpg.x509.program"):
+        git(repo, "config", key, "true" if key == "log.showSignature" else str(script))
+    out = invoke(tmp_path / "s.db", "ingest-git", "--json", str(repo))
+    assert [e for e in json.loads(out.output)["errors"]] == []
+    assert not marker.exists()
+    _plain_git(repo, "log", "-1")  # the same config does run it for a plain `git log`
+    assert marker.exists()
+
+
+def test_a_partial_clone_never_fetches_a_missing_object(repo, tmp_path):
+    # A promisor remote fetched the missing blob by running the agent's uploadpack program.
+    script, marker = _program(tmp_path)
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    blob = git(repo, "rev-parse", "HEAD:methods/one.py")
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    (repo / "methods" / "one.py").unlink()  # else git's diff reads the matching work-tree file
+    for key, value in (("core.repositoryformatversion", "1"),
+                       ("extensions.partialClone", "origin"), ("remote.origin.url", str(repo)),
+                       ("remote.origin.promisor", "true"),
+                       ("remote.origin.uploadpack", str(script)),
+                       ("protocol.file.allow", "always")):
+        git(repo, "config", key, value)
+    out = invoke(tmp_path / "s.db", "ingest-git", "--json", str(repo))
+    assert out.exit_code == 1 and "Traceback" not in out.output
+    assert not marker.exists()
+    _plain_git(repo, "cat-file", "-p", blob)  # a plain git does fetch it, running the program
+    assert marker.exists()
+
+
+def test_a_missing_blob_is_never_read_from_the_work_tree(repo, tmp_path):
+    # git's diff read the work-tree file the index marks clean in place of the missing blob,
+    # so what was stored was not read from the commit the proposal names.
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    blob = git(repo, "rev-parse", "HEAD:methods/one.py")
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    out = invoke(tmp_path / "s.db", "ingest-git", "--json", str(repo))
+    assert out.exit_code == 1
+    assert json.loads(out.output)["added"] == []
+
+
 def test_a_message_cannot_pose_as_another_commit(repo, tmp_path):
     fake = "\x1e" + "\x1f".join(["f" * 40, "0" * 40, "", "mallory", "m@x", "2020-01-01", "Fake"])
     commit(repo, {"methods/one.py": RAMP}, f"One\n\n{fake}\ntail")
