@@ -432,6 +432,16 @@ class ReviewStore:
         """The id of the proposal each of `shas` was ingested as, for those already stored."""
         return ingested_commits(self.conn, shas)
 
+    def statuses(self, ids: Sequence[str]) -> dict[str, str]:
+        """The status of each of these full ids that is stored, read in one query per 500."""
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            found.update(self.conn.execute(
+                f"SELECT id, status FROM proposals WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk))  # fmt: skip
+        return found
+
     def get_many(self, refs: Sequence[str]) -> list[dict[str, Any]]:
         """`get` for many refs in their order, full ids read in one query per 500."""
         pids = [ref if _FULL_ID.fullmatch(ref) else self.resolve(ref) for ref in refs]

@@ -182,27 +182,34 @@ def prepare_for_store(proposal: NewProposal) -> IngestChecks | None:
 
 
 def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: IngestReport) -> None:
-    """A new diff voids an approval; a finding it had published leaves the shared findings."""
+    """A new diff voids an approval; a finding it had published leaves the shared findings.
+
+    So does any record an earlier withdrawal left behind: an ingest interrupted after it
+    attached a diff, or an undo whose withdrawal failed, would otherwise leave a finding no
+    longer approved in the shared findings for good.
+    """
     from reviewer.publish import load_config
     from reviewer.publish.record import live_publication
-    from reviewer.publish.withdraw import withdraw
+    from reviewer.publish.withdraw import unbacked, withdraw
 
-    live = [pid for pid in ids if live_publication(store, pid) is not None]
+    attached = [pid for pid in ids if live_publication(store, pid) is not None]
+    live = list(dict.fromkeys([*attached, *unbacked(store)]))
     if not live:
         return
     try:
         config = load_config()
     except ConfigError as exc:
-        report.warnings.append(f"published findings whose approval a new diff voided were not "
+        report.warnings.append(f"published records whose decision no longer holds were not "
                                f"withdrawn: {exc}")
         return
     for pid in live:
         try:
-            withdraw(store, pid, actor=actor, reason="a new diff voided the approval",
-                     config=config)
+            reason = ("a new diff voided the approval" if pid in attached else
+                      "its decision no longer holds (an earlier withdrawal did not finish)")
+            withdraw(store, pid, actor=actor, reason=reason, config=config)
         except (PublishError, OSError) as exc:
-            report.warnings.append(f"{pid[:12]}: its approval is void but withdrawing its "
-                                   f"published finding failed: {exc}")
+            report.warnings.append(f"{pid[:12]}: its decision no longer holds but withdrawing "
+                                   f"its published record failed: {exc}")
 
 
 def still_to_check(store: ReviewStore, report: IngestReport) -> list[str]:

@@ -11,6 +11,7 @@ from reviewer import paths
 from reviewer.cli import cli
 from reviewer.commands.ingest import ingest_paths
 from reviewer.decide import decide, undo
+from reviewer.ingest import read_paths
 from reviewer.publish import PublishConfig, publish, published
 from reviewer.publish.export import list_findings
 from reviewer.publish.record import live_publication
@@ -123,6 +124,46 @@ def test_a_new_diff_voiding_the_approval_withdraws_the_finding(tmp_path):
     assert store.latest_event(pid, "withdraw").payload["reason"] == (
         "a new diff voided the approval")
     store.close()
+
+
+def test_a_withdrawal_cut_short_is_finished_by_the_next_ingest(tmp_path):
+    # An ingest interrupted between attaching a diff (which voids the approval) and the
+    # withdrawal left the finding published for good: re-ingesting found it "present".
+    store = ReviewStore.open(tmp_path / "db" / "store.db")
+    folder = tmp_path / "shared"
+    config = configure(folder)
+    first = tmp_path / "first"
+    write_json(first / "42_conf_weight.json", FINDING)
+    [pid] = ingest_paths(store, [first], "a").added
+    approve(store, pid)
+    publish(store, pid, actor="alice", config=config)
+    later = tmp_path / "later"
+    write_json(later / "42_conf_weight.json", FINDING)
+    (later / "42_conf_weight.patch").write_text("a diff the reviewer never saw\n")
+    store.add_proposals([*read_paths([later])[0].proposals], actor="a")  # the attach alone
+    assert store.get(pid)["status"] == "pending" and len(names(folder)) == 2
+
+    report = ingest_paths(store, [later], "a")
+    assert report.present == [pid] and report.attached == [] and not report.warnings
+    assert names(folder) == [] and live_publication(store, pid) is None
+    assert "did not finish" in store.latest_event(pid, "withdraw").payload["reason"]
+    assert ingest_paths(store, [later], "a").warnings == []  # nothing left to retry
+    assert store.verify().ok
+    store.close()
+
+
+def test_a_failed_withdrawal_is_retried_and_reported_until_it_succeeds(mem_store, tmp_path):
+    old, new = tmp_path / "old", tmp_path / "new"
+    publish(mem_store, pid := approved(mem_store, 1), actor="alice", config=PublishConfig(old))
+    configure(new)
+    assert undo(mem_store, pid, actor="bob").publish_error is not None
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    warned = ingest_paths(mem_store, [empty], "a").warnings
+    assert [w for w in warned if pid[:12] in w and "withdrawing" in w], warned
+    configure(old)
+    assert ingest_paths(mem_store, [empty], "a").warnings == []
+    assert names(old) == [] and live_publication(mem_store, pid) is None
 
 
 def test_cli_undo_reports_the_withdrawal(tmp_path):
