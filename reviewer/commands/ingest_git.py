@@ -60,6 +60,8 @@ def ingest_commits(
         report.fail(str(err.path), err.message, err.line, err.field)
         return report, 0
     report.present += read.stored
+    for err in read.broken:
+        report.fail(str(err.path), err.message, err.line, err.field)
     if read.merges:
         report.warnings.append(f"skipped {read.merges} merge commit(s): propose the commits "
                                "they merge, which are in the range too")

@@ -52,6 +52,7 @@ class CommitsRead:
     skipped: int = 0  # in `seen`
     shas: list[str] = field(default_factory=list)  # the commit of each result
     stored: list[str] = field(default_factory=list)  # ids of commits stored before
+    broken: list[IngestError] = field(default_factory=list)  # branches left out, unreadable
 
 
 def read_commits(
@@ -68,8 +69,11 @@ def read_commits(
     commit never changes.
     """
     check_revs(revs, repo.where)
-    commits = repo.commits(revs or default_range(repo, harnesses))
-    out = CommitsRead([])
+    broken: list[IngestError] = []
+    if not revs:
+        revs, broken = default_range(repo, harnesses)
+    commits = repo.commits(revs)
+    out = CommitsRead([], broken=broken)
     known = stored([c.sha for c in commits]) if stored is not None else {}
     bases = _BaseFinder(repo, harnesses)
     todo: list[tuple[Commit, tuple[Harness, str] | IngestError]] = []
@@ -109,9 +113,24 @@ def read_commits(
     return out
 
 
-def default_range(repo: GitRepo, harnesses: list[Harness]) -> list[str]:
-    """`--branches` less every harness commit's history; none found is an error."""
-    out = repo.output("log", "--branches", f"--max-count={MAX_DEPTH}", "--format=%H %T", "--")
+def default_range(repo: GitRepo, harnesses: list[Harness]) -> tuple[list[str], list[IngestError]]:
+    """`--branches` less every harness commit's history, and the branches that could not be
+    read (each an error, the rest read as usual); no harness found is an error."""
+    tips, broken = ["--branches"], []
+    try:
+        out = _log(repo, "--branches")
+    except IngestError:
+        # One branch whose history cannot be read (a parent missing) fails a log of them
+        # all: read them one by one, so one agent's broken branch does not stop the others.
+        tips, out = [], b""
+        for ref in repo.branch_refs():
+            try:
+                out += _log(repo, ref)
+            except IngestError as exc:
+                broken.append(repo.error(f"branch {ref} cannot be read, so it was left out: "
+                                         f"{exc.message}"))
+            else:
+                tips.append(ref)
     bases = []
     for line in out.decode().splitlines():
         sha, _, tree = line.partition(" ")
@@ -121,7 +140,11 @@ def default_range(repo: GitRepo, harnesses: list[Harness]) -> list[str]:
         names = ", ".join(_describe(h) for h in harnesses)
         raise repo.error(f"no branch descends from a harness ({names}); make the repository "
                          "with `reviewer harness export DIR --git` and commit on top of it")
-    return ["--branches", *(f"^{sha}" for sha in bases)]
+    return [*tips, *(f"^{sha}" for sha in bases)], broken
+
+
+def _log(repo: GitRepo, tips: str) -> bytes:
+    return repo.output("log", tips, f"--max-count={MAX_DEPTH}", "--format=%H %T", "--")
 
 
 def _describe(h: Harness) -> str:

@@ -79,6 +79,13 @@ class GitRepo:
         except GitError as exc:
             raise self.error(str(exc)) from exc
 
+    def branch_refs(self) -> list[str]:
+        """Every local branch's full ref name (never taken for an option: each starts with
+        `refs/`), read without walking any history."""
+        out = self.output("for-each-ref", "--format=%(refname)", "refs/heads/")
+        return [line.decode("utf-8", "replace") for line in out.splitlines()
+                if line.startswith(b"refs/heads/")]
+
     def rev_list(self, *args: str, limit: int) -> list[str]:
         """Commit ids `git rev-list` prints for `args`, at most `limit` + 1 of them."""
         out = self.output("rev-list", f"--max-count={limit + 1}", *args, "--")

@@ -234,6 +234,27 @@ def test_a_missing_blob_is_never_read_from_the_work_tree(repo, tmp_path):
     assert json.loads(out.output)["added"] == []
 
 
+def test_one_unreadable_branch_does_not_stop_the_others(repo, tmp_path):
+    # A branch whose commit names a missing parent failed `git log --branches`, so one
+    # agent's broken branch kept every agent's commits out of the store.
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    tree = git(repo, "rev-parse", "HEAD^{tree}")
+    broken = (f"tree {tree}\nparent {'1' * 40}\nauthor b <b@b> 1 +0000\n"
+              "committer b <b@b> 1 +0000\n\nbroken\n")
+    sha = subprocess.run(["git", "-C", str(repo), "hash-object", "-t", "commit", "-w",
+                          "--stdin", "--literally"], input=broken, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    git(repo, "update-ref", "refs/heads/agent-b", sha)
+    out = invoke(tmp_path / "s.db", "ingest-git", "--json", str(repo))
+    assert out.exit_code == 1
+    shown = json.loads(out.output)
+    assert len(shown["added"]) == 1
+    [error] = shown["errors"]
+    assert error["message"].startswith(
+        "branch refs/heads/agent-b cannot be read, so it was left out: git log failed: ")
+    assert "1" * 40 in error["message"]  # git's own words name the missing parent
+
+
 def test_a_message_cannot_pose_as_another_commit(repo, tmp_path):
     fake = "\x1e" + "\x1f".join(["f" * 40, "0" * 40, "", "mallory", "m@x", "2020-01-01", "Fake"])
     commit(repo, {"methods/one.py": RAMP}, f"One\n\n{fake}\ntail")
