@@ -20,6 +20,7 @@ from reviewer.commands.repeat import once_or_every, repeat_options
 from reviewer.config import ConfigError, load_config
 from reviewer.context import Context, pass_ctx
 from reviewer.ingest import IngestError
+from reviewer.ingest import commits as git_commits
 from reviewer.ingest.commits import Harness, read_commits
 from reviewer.ingest.gitlog import GitRepo
 from reviewer.rerun.diffcheck import BUILTIN_ALLOW
@@ -62,6 +63,9 @@ def ingest_commits(
     report.present += read.stored
     for err in read.broken:
         report.fail(str(err.path), err.message, err.line, err.field)
+    if read.deferred:
+        report.warnings.append(f"left {read.deferred} commit(s) for the next run: this one read "
+                               f"its limit of {git_commits.MAX_RUN_DIFF_BYTES:,} bytes of diffs")
     if read.merges:
         report.warnings.append(f"skipped {read.merges} merge commit(s): propose the commits "
                                "they merge, which are in the range too")

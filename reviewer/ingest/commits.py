@@ -27,6 +27,10 @@ from store.model import NewProposal
 SOURCE_FORMAT = GIT_FORMAT
 # How far back along first parents a commit's harness commit is looked for.
 MAX_DEPTH = 100_000
+# Patch bytes one run reads: each commit's diff carries every change since the harness, so
+# one big method and many empty commits after it would cost memory without end; the
+# commits past this are left for the next run.
+MAX_RUN_DIFF_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class CommitsRead:
     shas: list[str] = field(default_factory=list)  # the commit of each result
     stored: list[str] = field(default_factory=list)  # ids of commits stored before
     broken: list[IngestError] = field(default_factory=list)  # branches left out, unreadable
+    deferred: int = 0  # commits left for the next run, past MAX_RUN_DIFF_BYTES
 
 
 def read_commits(
@@ -90,7 +95,6 @@ def read_commits(
         if commit.sha in known:
             out.stored.append(known[commit.sha])
             continue
-        out.shas.append(commit.sha)
         try:
             if commit.oversize is not None:
                 raise repo.error(f"the commit object is {commit.oversize:,} bytes, over the "
@@ -100,9 +104,14 @@ def read_commits(
             todo.append((commit, exc))
     # Every patch first, from a few git runs rather than one per commit.
     patches = repo.diffs([(found[1], commit.sha) for commit, found in todo
-                          if not isinstance(found, IngestError)], MAX_DIFF_BYTES)  # fmt: skip
+                          if not isinstance(found, IngestError)], MAX_DIFF_BYTES,
+                         MAX_RUN_DIFF_BYTES)  # fmt: skip
     for commit, found in todo:
         where = f"{repo.where}@{commit.sha[:12]}"
+        if not isinstance(found, IngestError) and (found[1], commit.sha) not in patches:
+            out.deferred += 1
+            continue
+        out.shas.append(commit.sha)
         try:
             if isinstance(found, IngestError):
                 raise found

@@ -143,39 +143,43 @@ class GitRepo:
         pairs = (line.split() for line in out.splitlines())
         return [(p[0].decode(), p[1].decode()) for p in pairs if len(p) == 2]
 
-    def diffs(self, pairs: list[tuple[str, str]], max_bytes: int
+    def diffs(self, pairs: list[tuple[str, str]], max_bytes: int, budget: int | None = None
               ) -> dict[tuple[str, str], bytes | IngestError]:
         """The patch from commit `old` to `new` for each pair, with full blob ids, as git apply
         reads it; or the error for that pair: a patch over `max_bytes` (git is stopped, and a
         new one takes the pairs after it), or none from git. One git serves DIFF_BATCH pairs.
+        Once the patches read add up to `budget` bytes, the pairs after are left out.
 
         git prints each commit's id on a line of its own before its patch (`--always`: even
         an empty one), and a patch has no line that is a bare id, so the patches part exactly.
         """
         out: dict[tuple[str, str], bytes | IngestError] = {}
         todo = list(dict.fromkeys(pairs))
-        while todo:
-            todo = todo[self._diff_batch(todo[:DIFF_BATCH], max_bytes, out):]
+        left = [budget]
+        while todo and (left[0] is None or left[0] > 0):
+            todo = todo[self._diff_batch(todo[:DIFF_BATCH], max_bytes, out, left):]
         return out
 
     def _diff_batch(self, batch: list[tuple[str, str]], max_bytes: int,
-                    out: dict[tuple[str, str], bytes | IngestError]) -> int:
+                    out: dict[tuple[str, str], bytes | IngestError],
+                    left: list[int | None]) -> int:
         """Patches of `batch` into `out`, in order; how many pairs it settled (one that
-        failed counts, and ends the run)."""
+        failed counts, and ends the run; so does spending what is `left` of the budget)."""
         args = ["diff-tree", "--stdin", "--always", "-p", "--no-renames", "--no-color",
                 "--no-ext-diff", "--no-textconv", "--full-index"]  # fmt: skip
         with tempfile.TemporaryFile() as feed:
             feed.write("".join(f"{new} {old}\n" for old, new in batch).encode())
             feed.seek(0)
             with self._running(args, feed) as git:
-                settled = self._read_patches(git.stdout, batch, max_bytes, out)
+                settled = self._read_patches(git.stdout, batch, max_bytes, out, left)
                 if settled < len(batch):
                     return settled  # git is stopped as the block ends
                 self._finish(git)
         return settled
 
     def _read_patches(self, stream: IO[bytes], batch: list[tuple[str, str]], max_bytes: int,
-                      out: dict[tuple[str, str], bytes | IngestError]) -> int:
+                      out: dict[tuple[str, str], bytes | IngestError],
+                      left: list[int | None]) -> int:
         headers = [f"{new}\n".encode() for _, new in batch]
         # Never more than the limit in one read: a line longer than that ends the patch.
         line = stream.readline(max_bytes + 1)
@@ -196,6 +200,10 @@ class GitRepo:
                 parts.append(line)
                 line = stream.readline(max_bytes + 1)
             out[pair] = b"".join(parts)
+            if left[0] is not None:
+                left[0] -= size
+                if left[0] <= 0:
+                    return i + 1
         return len(batch)
 
     def changed_paths(self, old: str, new: str, max_bytes: int = 1 << 20) -> list[str] | None:

@@ -255,6 +255,21 @@ def test_one_unreadable_branch_does_not_stop_the_others(repo, tmp_path):
     assert "1" * 40 in error["message"]  # git's own words name the missing parent
 
 
+def test_a_run_reads_a_bounded_amount_of_diff_and_leaves_the_rest(repo, tmp_path, monkeypatch):
+    # Every commit's diff runs from the harness, so one big method and empty commits after
+    # it cost a run memory without end (3.1 GB for 600 commits over a 1 MB method).
+    monkeypatch.setattr("reviewer.ingest.commits.MAX_RUN_DIFF_BYTES", 300)  # one diff's worth
+    for n in range(3):
+        commit(repo, {"methods/one.py": RAMP + f"# {n}\n"}, f"Step {n}")
+    db = tmp_path / "s.db"
+    runs = [json.loads(invoke(db, "ingest-git", "--json", str(repo)).output) for _ in range(4)]
+    assert [len(r["added"]) for r in runs] == [1, 1, 1, 0]
+    assert [r["warnings"] for r in runs[:2]] == [
+        ["left 2 commit(s) for the next run: this one read its limit of 300 bytes of diffs"],
+        ["left 1 commit(s) for the next run: this one read its limit of 300 bytes of diffs"]]
+    assert runs[2]["warnings"] == [] and len(runs[3]["present"]) == 3
+
+
 def test_a_message_cannot_pose_as_another_commit(repo, tmp_path):
     fake = "\x1e" + "\x1f".join(["f" * 40, "0" * 40, "", "mallory", "m@x", "2020-01-01", "Fake"])
     commit(repo, {"methods/one.py": RAMP}, f"One\n\n{fake}\ntail")
@@ -447,8 +462,8 @@ def test_batched_patches_are_byte_for_byte_what_one_diff_tree_prints(repo, monke
     runs: list[tuple[int, int]] = []
     real = gitlog.GitRepo._diff_batch
 
-    def counting(self, batch, max_bytes, out):
-        settled = real(self, batch, max_bytes, out)
+    def counting(self, batch, max_bytes, out, left):
+        settled = real(self, batch, max_bytes, out, left)
         runs.append((len(batch), settled))
         return settled
 
