@@ -6,6 +6,7 @@ This package never imports textual; the UI and the CLI are thin faces over it.
 from store.errors import (
     Ambiguous,
     Conflict,
+    DiffConflict,
     IllegalTransition,
     MigrationBusy,
     NotFound,
@@ -19,6 +20,7 @@ __all__ = [
     "AddResult",
     "Ambiguous",
     "Conflict",
+    "DiffConflict",
     "IllegalTransition",
     "MigrationBusy",
     "NewProposal",

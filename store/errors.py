@@ -21,6 +21,14 @@ class Conflict(StoreError):
     """The new data contradicts what is already stored."""
 
 
+class DiffConflict(Conflict):
+    """A proposal already has a diff, and another one was offered for it."""
+
+    def __init__(self, message: str, proposal_id: str, stored: str, offered: str | None) -> None:
+        super().__init__(message)
+        self.proposal_id, self.stored, self.offered = proposal_id, stored, offered
+
+
 class MigrationBusy(StoreError):
     """Another process holds the database while migrating it."""
 

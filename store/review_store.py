@@ -25,7 +25,14 @@ from store.db import (
     existing_read_only,
     immediate,
 )
-from store.errors import Ambiguous, Conflict, GateError, IllegalTransition, NotFound, StoreError
+from store.errors import (
+    Ambiguous,
+    DiffConflict,
+    GateError,
+    IllegalTransition,
+    NotFound,
+    StoreError,
+)
 from store.gates import GatePolicy, gating_rerun, unmet
 from store.jobs import JobQueue
 from store.lineage import (
@@ -335,9 +342,10 @@ class ReviewStore:
             result.present.append(pid)
             return
         if stored_sha is not None:
-            raise Conflict(
+            raise DiffConflict(
                 f"proposal {pid[:12]} already has a different diff "
-                f"(stored {stored_sha[:12]}, new {diff_sha[:12] if diff_sha else None})"
+                f"(stored {stored_sha[:12]}, new {diff_sha[:12] if diff_sha else None})",
+                pid, stored_sha, diff_sha,
             )
         self.conn.execute(
             "UPDATE proposals SET diff = ?, diff_sha256 = ?, updated_at = ? WHERE id = ?",

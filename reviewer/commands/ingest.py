@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from reviewer.commands.disputes import record_disputes
 from reviewer.commands.ingest_report import IngestReport
 from reviewer.commands.repeat import once_or_every, repeat_options
 from reviewer.config import ConfigError
@@ -45,7 +46,7 @@ def store_batch(
     try:
         report.merge(store.add_proposals(proposals, actor=actor, checker=checker))
     except StoreError as exc:
-        report.fail(source, str(exc))
+        report.refused(source, exc)
 
 
 def store_files(
@@ -79,7 +80,7 @@ def store_files(
             continue
         outcome = next(stored)
         if isinstance(outcome, StoreError):
-            report.fail(str(file_result.path), str(outcome))
+            report.refused(str(file_result.path), outcome)
         else:
             report.merge(outcome)
         settled.append(not isinstance(outcome, StoreError))
@@ -165,6 +166,7 @@ def ingest_planned(
             if progress is not None:
                 progress(done, len(planned))
     run_checks(store, still_to_check(store, report), actor, report, checking)
+    record_disputes(store, report, actor)
     withdraw_voided(store, report.attached, actor, report)
     return report, settled
 

@@ -10,7 +10,7 @@ import click
 
 from reviewer.context import print_json
 from reviewer.textsafe import clean
-from store import AddResult
+from store import AddResult, DiffConflict, StoreError
 
 
 @dataclass
@@ -24,6 +24,8 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     # Added ids whose static checks went in with their ingest (not part of the JSON).
     checked: set[str] = field(default_factory=set)
+    # (file, conflict) for each diff offered for a proposal that has another (not in the JSON).
+    disputes: list[tuple[str, DiffConflict]] = field(default_factory=list)
 
     def merge(self, result: AddResult) -> None:
         self.added += result.added
@@ -39,6 +41,12 @@ class IngestReport:
         self, source: str, message: str, line: int | None = None, field_name: str | None = None
     ) -> None:
         self.errors.append({"path": source, "line": line, "field": field_name, "message": message})
+
+    def refused(self, source: str, exc: StoreError) -> None:
+        """A file the store refused; a second diff for a proposal is kept as a dispute too."""
+        self.fail(source, str(exc))
+        if isinstance(exc, DiffConflict):
+            self.disputes.append((source, exc))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -91,7 +91,7 @@ def test_store_groups_return_each_groups_outcome_in_place(mem_store):
     outcomes = mem_store.add_proposal_groups(
         [[make_proposal(1)], [make_proposal(2), clash], [make_proposal(3)]], actor="a"
     )
-    assert [type(o).__name__ for o in outcomes] == ["AddResult", "Conflict", "AddResult"]
+    assert [type(o).__name__ for o in outcomes] == ["AddResult", "DiffConflict", "AddResult"]
     assert isinstance(outcomes[1], Conflict)
     assert mem_store.count() == 3  # the stored finding, 1 and 3
     assert outcomes[0].added[0] != outcomes[2].added[0]
@@ -126,7 +126,7 @@ def test_a_failing_group_sends_the_batch_to_a_new_transaction_of_one_savepoint_e
     clash = store_and_clash(store)
     groups = [[make_proposal(1)], [clash], [make_proposal(2)]]
     outcomes, seen = traced(store, lambda: store.add_proposal_groups(groups, actor="a"))
-    assert [type(o).__name__ for o in outcomes] == ["AddResult", "Conflict", "AddResult"]
+    assert [type(o).__name__ for o in outcomes] == ["AddResult", "DiffConflict", "AddResult"]
     control = [s for s in seen if s in ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
                or s.startswith(("SAVEPOINT", "ROLLBACK TO", "RELEASE"))]
     # The first try goes back whole; the second gives each group its own savepoint.
