@@ -21,8 +21,14 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 _CHUNK = 256 * 1024
 
 
-class _SameSchemeRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to http(s) URLs, never to file: or ftp:."""
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s) URLs on the host asked (a server behind a proxy that
+    adds a slash, or moves to https), never to file: or ftp:, nor to another host: the
+    server is the agents' own, and must not point the reviewer's machine at any other."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.host = urllib.parse.urlsplit(url).hostname
 
     def redirect_request(
         self,
@@ -33,8 +39,11 @@ class _SameSchemeRedirects(urllib.request.HTTPRedirectHandler):
         headers: Any,
         newurl: str,
     ) -> urllib.request.Request | None:
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+        target = urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl))
+        if target.scheme.lower() not in ("http", "https"):
             raise urllib.error.URLError("refused a redirect to a non-HTTP URL")
+        if target.hostname != self.host:
+            raise urllib.error.URLError("refused a redirect to another host")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -151,7 +160,8 @@ def _get(url: str, shown: str, timeout: float, max_bytes: int) -> bytes:
 
 
 def _open(url: str, shown: str, timeout: float, max_bytes: int, deadline: _Deadline) -> bytes:
-    opener = urllib.request.build_opener(_SameSchemeRedirects, _HTTP(deadline), _HTTPS(deadline))
+    opener = urllib.request.build_opener(_SameHostRedirects(url), _HTTP(deadline),
+                                         _HTTPS(deadline))
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
         with opener.open(request, timeout=timeout) as response:

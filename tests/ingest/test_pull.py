@@ -128,6 +128,20 @@ def test_redirect_to_http_followed(server):
     assert len(fetch_findings(base, timeout=5)[0]) == 1
 
 
+def test_redirect_to_another_host_refused(server):
+    # The server is the agents': it must not point the reviewer's machine at another host
+    # (here the same server under another name, which would answer if asked).
+    base, routes = server
+    assert base.startswith("http://127.0.0.1:")
+    routes["/api/findings/all"] = (302, base.replace("127.0.0.1", "localhost").encode()
+                                   + b"/elsewhere")
+    routes["/elsewhere"] = (200, json.dumps({"findings": [FINDING]}).encode())
+    with pytest.raises(IngestError, match="refused a redirect to another host"):
+        fetch_findings(base, timeout=5)
+    routes["/api/findings/all"] = (302, b"/elsewhere")  # a relative one stays on the host
+    assert len(fetch_findings(base, timeout=5)[0]) == 1
+
+
 @pytest.mark.parametrize("url", ["file:///etc", "ftp://example.org", "javascript:x", "nohost"])
 def test_only_http_schemes(url):
     with pytest.raises(IngestError, match="only http and https"):
