@@ -19,7 +19,7 @@ from reviewer.publish import git, http, ledger
 from reviewer.publish.config import PublishConfig, load_config
 from reviewer.publish.errors import NotConfigured, PublishError
 from reviewer.publish.finding import Built, build_finding, build_rejection
-from reviewer.publish.folder import ensure_folder, locked, target, write_atomic
+from reviewer.publish.folder import ensure_folder, locked, record_owner, target, write_atomic
 from reviewer.publish.record import (
     FAILED,
     PUBLISH,
@@ -175,6 +175,14 @@ def _deliver(
         ensure_folder(folder, subdir)
         repo = git.open_repo(folder, cfg.remote, cfg.branch)
         paths_ = [target(folder, rel) for rel, _ in files]
+        owner = record_owner(paths_[0])
+        if owner is not None and owner != built.proposal_id:
+            # Files are named by a 12-hex prefix, which an agent can make two of its own
+            # proposals share: the second record must not replace the first.
+            raise PublishError(
+                f"{paths_[0]} is the record of another proposal ({short(owner, 64)}) whose id "
+                f"starts as {built.proposal_id[:12]}'s does; nothing was written"
+            )
         written = tuple(
             p for p, (_, data) in zip(paths_, files, strict=True) if write_atomic(p, data)
         )

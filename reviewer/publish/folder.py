@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import tempfile
@@ -60,6 +61,22 @@ def write_atomic(path: Path, data: bytes) -> bool:
             raise PublishError(f"cannot write {path}: {exc.strerror}") from exc
         raise
     return True
+
+
+MAX_RECORD_BYTES = 64 << 20  # a record bigger than this is not read to learn whose it is
+
+
+def record_owner(path: Path) -> str | None:
+    """The full `proposal_id` the JSON record at `path` names; None when there is no such
+    record, or it names none (a file too big, unreadable or not a record of ours)."""
+    try:
+        if path.stat().st_size > MAX_RECORD_BYTES:
+            return None
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    owner = data.get("proposal_id") if isinstance(data, dict) else None
+    return owner if isinstance(owner, str) else None
 
 
 def remove(path: Path) -> bool:

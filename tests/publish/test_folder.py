@@ -194,6 +194,23 @@ def test_a_symlink_where_a_file_goes_is_refused(mem_store, cfg, folder, tmp_path
     assert outside.read_text() == "keep"
 
 
+def test_another_proposals_record_under_the_same_name_is_never_replaced(mem_store, cfg, folder):
+    # Files are named by a 12-hex id prefix, which an agent can grind two of its proposals
+    # into sharing (about 2**24 tries): the second approval then overwrote the first record.
+    pid = approved(mem_store, 11)
+    other = pid[:12] + "f" * 52
+    folder.mkdir()
+    record = folder / f"{pid[:12]}_idea_11.json"
+    record.write_text(json.dumps({"id": pid[:12], "proposal_id": other}))
+    with pytest.raises(PublishError, match="the record of another proposal"):
+        publish(mem_store, pid, actor="alice", config=cfg)
+    assert json.loads(record.read_text())["proposal_id"] == other
+    assert sorted(p.name for p in folder.iterdir()) == [record.name]
+    record.write_text(json.dumps({"id": pid[:12], "proposal_id": pid}))  # its own: replaced
+    publish(mem_store, pid, actor="alice", config=cfg)
+    assert len(list(folder.iterdir())) == 3
+
+
 def test_a_symlinked_rejected_folder_is_refused(mem_store, folder, tmp_path):
     pid = add(mem_store, 11)
     mem_store.reject(pid, reason="label leak", actor="bob")
