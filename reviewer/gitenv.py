@@ -8,10 +8,7 @@ credentials (`reviewer.publish.git`).
 
 from __future__ import annotations
 
-import atexit
-import functools
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -44,14 +41,10 @@ def isolated_env(home: str | Path, *, ceiling: Path | None = None, **extra: str)
 _NO_PROTOCOL = "none-allowed"
 
 
-@functools.cache
-def _no_index() -> str:
-    """A path in a private folder where no index file is, or will be: a repository's index
-    is the agent's too, and a diff reads a work-tree file its entry marks unchanged in place
-    of a blob the commit names but the object store lacks."""
-    folder = tempfile.mkdtemp(prefix="reviewer-git-")
-    atexit.register(shutil.rmtree, folder, True)
-    return os.path.join(folder, "index")
+# An index path where no file is or can be made (/proc takes no new files): a repository's
+# index is the agent's too, and a diff reads a work-tree file its entry marks unchanged in
+# place of a blob the commit names but the object store lacks.
+_NO_INDEX = "/proc/self/reviewer-no-index"
 
 
 def reader_env(repo: Path) -> dict[str, str]:
@@ -59,7 +52,7 @@ def reader_env(repo: Path) -> dict[str, str]:
     ignored, so a commit id always names that commit's own content, and nothing is fetched."""
     return isolated_env(os.devnull, ceiling=repo.parent, GIT_NO_REPLACE_OBJECTS="1",
                         GIT_OPTIONAL_LOCKS="0", GIT_ALLOW_PROTOCOL=_NO_PROTOCOL,
-                        GIT_NO_LAZY_FETCH="1", GIT_INDEX_FILE=_no_index())  # fmt: skip
+                        GIT_NO_LAZY_FETCH="1", GIT_INDEX_FILE=_NO_INDEX)  # fmt: skip
 
 
 # The repository's own config is the agent's: these override the keys of it that make a
