@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.markdown import Markdown
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -13,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reviewer import keys
+from reviewer.agent_markdown import AgentMarkdown
 from reviewer.app import STORE_ERRORS
 from reviewer.assist import AssistError, load_assist_config, second_opinion
 from reviewer.decide import Outcome, decide, undo
@@ -69,15 +69,16 @@ def summary_is_cut(text: str) -> bool:
     return len(text) > MARKDOWN_LIMIT or text.count("\n") >= SUMMARY_LINES
 
 
-def summary_view(summary: str | None, whole_key: str = "S") -> Markdown | Text:
+def summary_view(summary: str | None, whole_key: str = "S") -> AgentMarkdown | Text:
     """The agent's summary as Markdown or, when long, its start as plain text and a note
     that `whole_key` shows it all.
 
-    Rich's Markdown never reads Rich markup, and hyperlinks=False keeps links inert.
+    Rich's Markdown never reads Rich markup; AgentMarkdown keeps links inert and picks the
+    code blocks' lexers itself.
     """
     text = clean(summary)
     if not summary_is_cut(text):
-        return Markdown(text, hyperlinks=False)
+        return AgentMarkdown(text)
     head = "\n".join(text[:MARKDOWN_LIMIT].split("\n")[:SUMMARY_LINES])
     lines = text.count("\n") + 1
     return Text(f"[{len(text):,} characters in {lines:,} lines, too long to show here: its "

@@ -8,12 +8,10 @@ one screenful takes.
 from __future__ import annotations
 
 import posixpath
-from functools import lru_cache
 from typing import ClassVar
 
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_for_filename
-from pygments.util import ClassNotFound
+from pygments.lexers.python import PythonLexer
 from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
@@ -36,13 +34,15 @@ def safe(text: str) -> str:
     return text if text.isascii() and text.isprintable() else clean(text)
 
 
-@lru_cache(maxsize=256)
+# The lexer follows the agent's file name, and some of Pygments' backtrack exponentially on
+# a few dozen hostile characters (Maple's `.mpl`: 4 s on a 51-character line, on the UI
+# thread), so only Python, which method diffs are, is highlighted; the rest is plain.
+_PYTHON = PythonLexer(stripnl=False)
+
+
 def lexer_for(name: str) -> Lexer | None:
-    """Pygments' lexer for a file name; finding one scans every lexer's patterns, so once."""
-    try:
-        return get_lexer_for_filename(name, stripnl=False)
-    except ClassNotFound:
-        return None
+    """The lexer a file's lines are highlighted with: Python's for Python files, else None."""
+    return _PYTHON if name.endswith((".py", ".pyi")) else None
 
 
 class DiffView(ScrollKeys, can_focus=True):
@@ -88,7 +88,6 @@ class DiffView(ScrollKeys, can_focus=True):
     def _code(self, line: DiffLine) -> Text:
         sign, code = line.text[:1], safe(line.text[1:]).expandtabs(4)
         text = Text(sign or " ")
-        # Pygments picks a lexer by the base name alone.
         lexer = lexer_for(posixpath.basename(line.path))
         if lexer is None or len(code) > MAX_HIGHLIGHT:
             text.append(code)

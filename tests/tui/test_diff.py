@@ -95,6 +95,20 @@ async def test_a_huge_line_is_drawn_plain_and_short_lines_stay_highlighted():
     store.close()
 
 
+async def test_only_python_files_are_highlighted():
+    # Pygments' lexer for the agent's `.mpl` file backtracks exponentially: 4 s on a line of
+    # 51 characters, 80 s on 60, with the UI frozen. Here a short one, so the old code ends.
+    hostile = '"' + "\\a" * 8 + "\n"
+    diff = new_file_diff("methods/notes.mpl", hostile) + new_file_diff("methods/x.py", "a = 1\n")
+    store, pid = store_with_diff(diff)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_diff(pilot, pid)
+        assert "+a = 1" in screen_text(app)
+        assert view.highlighted == 1
+    store.close()
+
+
 def test_the_diff_is_marked_against_the_harness_allow_list(tmp_path) -> None:
     """The screen asks the same place as the checks; an unknown harness or a broken config
     allows nothing, so every file shows as outside the list."""
