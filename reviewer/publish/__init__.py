@@ -161,7 +161,9 @@ def _commit_message(built: Built, kind: str, store_id: str, *, also: bool = Fals
         ("Audit-Hash", f["audit_hash"]),
     ]
     trailers += ledger.trailers(kind, [store_id], ledger.VOUCH)
-    return git.message(f"{verb} {f['id']}: {short(f.get('title'), 72)}", "", trailers)
+    # The subject names the idea, whose name holds only [A-Za-z0-9_.-], never the agent's
+    # title: a forge reads "Fixes #1", "org/repo#7" and "@user" in a pushed commit message.
+    return git.message(f"{verb} {f['id']}: {f['idea_name']}", "", trailers)
 
 
 def _deliver(

@@ -41,6 +41,17 @@ def assert_trailers(commit: dict, reviewers: list[str]) -> None:
     assert HEX64.fullmatch(values["Diff-SHA256"]) and HEX64.fullmatch(values["Audit-Hash"])
 
 
+def test_the_agents_title_never_reaches_the_commit_message(mem_store, tmp_path):
+    # A forge acts on a pushed message: "Fixes #1" closes issue 1, "@octocat" notifies.
+    folder = clone(bare_remote(tmp_path), tmp_path / "mine")
+    title = "Fixes #1, closes acme/safety-evals#7 cc @octocat"
+    pid = approved(mem_store, 1, title=title)
+    publish(mem_store, pid, actor="alice@example.org", config=PublishConfig(folder=folder))
+    message = git(folder, "log", "-1", "--format=%B")
+    assert message.startswith(f"Publish {pid[:12]}: idea_1\n")
+    assert "#" not in message and "@octocat" not in message and "Fixes" not in message
+
+
 @pytest.fixture
 def remote(tmp_path) -> Path:
     return bare_remote(tmp_path)
@@ -54,7 +65,7 @@ def test_publish_commits_with_trailers_and_pushes(mem_store, remote, tmp_path):
     assert result.push_attempts == 1
     head = commits(remote)[0]
     assert result.commit == head["sha"] == git(folder, "rev-parse", "HEAD")
-    assert head["subject"] == f"Publish {pid[:12]}: Logconf with warm-up Signed-off-by: x"
+    assert head["subject"] == f"Publish {pid[:12]}: idea_1"
     assert_trailers(head, ["alice@example.org"])
     values = dict(head["trailers"])
     finding = json.loads(result.file.read_text())
@@ -95,7 +106,7 @@ def test_a_lost_race_is_rebased_and_retried(mem_store, remote, tmp_path):
     assert result.pushed and result.push_attempts == 2
     log = commits(remote)
     assert [c["subject"] for c in log] == [
-        f"Publish {pid[:12]}: Proposal 3: logconf with warm-up 3", "someone else's finding", "init"]
+        f"Publish {pid[:12]}: idea_3", "someone else's finding", "init"]
     # The recorded commit is the rebased one the remote has, not the one first made.
     assert result.commit == log[0]["sha"] == published(mem_store, pid)["commit"]
     assert_trailers(log[0], ["alice@example.org"])
