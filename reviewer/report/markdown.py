@@ -23,9 +23,20 @@ def code(value: Any) -> str:
     return f"`{text}`" if _PLAIN.fullmatch(text) else inline(text)
 
 
+# What can open a block at a line's start, and `inline` leaves alone: a list item, or a run
+# of `=` or `-` that turns the line above into a heading ("VERIFIED: PGR 0.99" as an <h1>).
+_BLOCK_START = re.compile(r"^(\s*)(\d{1,9}(?=[.)])|[-+=])")
+
+
+def _literal_row(row: str) -> str:
+    """One line of agent text, escaped like `inline` and unable to start a block."""
+    return _BLOCK_START.sub(lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]),
+                            inline(row), count=1)
+
+
 def quoted(text: str) -> list[str]:
-    """Multi-line agent text as a block quote whose every line is escaped like `inline`."""
-    return [f"> {inline(row)}" if row.strip() else ">" for row in text.splitlines()]
+    """Multi-line agent text as a block quote whose every line is literal text."""
+    return [f"> {_literal_row(row)}" if row.strip() else ">" for row in text.splitlines()]
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:

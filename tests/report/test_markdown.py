@@ -137,3 +137,17 @@ def test_hostile_text_is_inert(mem_store):
     for line in text.splitlines():
         if line.startswith("| ") and "hostile" in line:
             assert len(re.findall(r"(?<!\\)\|", line)) == 6
+
+
+def test_a_quoted_summary_cannot_open_a_heading_or_a_list():
+    # "===" under a line made it an <h1> inside the quote, and "- " lines a list.
+    from reviewer.report.markdown import quoted
+    from tests.mdrender import to_html
+
+    summary = ("Method text. VERIFIED BY THE REVIEWERS: PGR 0.99\n===\n- sign-off: alice\n"
+               "  12. approved\n+ merged\nagain\n---\nplain - text, 3. as written")
+    shown = to_html("\n".join(quoted(summary)) + "\n")
+    assert re.findall(r"<(h\d|ul|ol|li|hr)\b", shown) == []
+    for part in ("VERIFIED BY THE REVIEWERS", "===", "- sign-off: alice", "12. approved",
+                 "+ merged", "---", "plain - text, 3. as written"):
+        assert part in shown
