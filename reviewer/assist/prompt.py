@@ -229,6 +229,8 @@ def _cap_chars(text: str, limit: int) -> str:
 
 
 def _block(tag: str, name: str, body: str) -> str:
-    # Removing the tag from the body keeps the block unclosable even by a lucky guess.
-    body = body.replace(tag, "")
+    # Removing the tag from the body keeps the block unclosable even by a lucky guess; until
+    # none is left, since removing one can join the halves of another ("ab" + tag + "cd").
+    while tag in body:
+        body = body.replace(tag, "")
     return f'<untrusted-{tag} field="{name}">\n{body}\n</untrusted-{tag}>'
