@@ -104,7 +104,9 @@ def test_a_moved_folder_is_reported_and_the_undo_stands(mem_store, tmp_path):
     assert live_publication(mem_store, pid) is not None
 
 
-def test_a_new_diff_voiding_the_approval_withdraws_the_finding(tmp_path):
+def published_finding_and_its_patch(tmp_path: Path) -> tuple[ReviewStore, str, Path, Path]:
+    """A file store with an approved, published sandbox finding (no patch yet), its shared
+    folder, and a folder holding the same finding with a patch the reviewer never saw."""
     store = ReviewStore.open(tmp_path / "db" / "store.db")
     folder = tmp_path / "shared"
     config = configure(folder)
@@ -113,11 +115,15 @@ def test_a_new_diff_voiding_the_approval_withdraws_the_finding(tmp_path):
     [pid] = ingest_paths(store, [first], "a").added
     approve(store, pid)
     publish(store, pid, actor="alice", config=config)
-    assert names(folder) == [f"{pid[:12]}_conf_weight.json", f"{pid[:12]}_conf_weight.md"]
-
     later = tmp_path / "later"
     write_json(later / "42_conf_weight.json", FINDING)
     (later / "42_conf_weight.patch").write_text("a diff the reviewer never saw\n")
+    return store, pid, folder, later
+
+
+def test_a_new_diff_voiding_the_approval_withdraws_the_finding(tmp_path):
+    store, pid, folder, later = published_finding_and_its_patch(tmp_path)
+    assert names(folder) == [f"{pid[:12]}_conf_weight.json", f"{pid[:12]}_conf_weight.md"]
     report = ingest_paths(store, [later], "a")
     assert report.attached == [pid] and not report.warnings
     assert store.get(pid)["status"] == "pending" and names(folder) == []
@@ -129,17 +135,7 @@ def test_a_new_diff_voiding_the_approval_withdraws_the_finding(tmp_path):
 def test_a_withdrawal_cut_short_is_finished_by_the_next_ingest(tmp_path):
     # An ingest interrupted between attaching a diff (which voids the approval) and the
     # withdrawal left the finding published for good: re-ingesting found it "present".
-    store = ReviewStore.open(tmp_path / "db" / "store.db")
-    folder = tmp_path / "shared"
-    config = configure(folder)
-    first = tmp_path / "first"
-    write_json(first / "42_conf_weight.json", FINDING)
-    [pid] = ingest_paths(store, [first], "a").added
-    approve(store, pid)
-    publish(store, pid, actor="alice", config=config)
-    later = tmp_path / "later"
-    write_json(later / "42_conf_weight.json", FINDING)
-    (later / "42_conf_weight.patch").write_text("a diff the reviewer never saw\n")
+    store, pid, folder, later = published_finding_and_its_patch(tmp_path)
     store.add_proposals([*read_paths([later])[0].proposals], actor="a")  # the attach alone
     assert store.get(pid)["status"] == "pending" and len(names(folder)) == 2
 
