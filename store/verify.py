@@ -176,11 +176,12 @@ def _check_chain(
         if not isinstance(payload, dict):
             report.add(f"seq {seq}: payload is not a JSON object", seq)
             return False
+        event = audit.Event(seq, ts, actor, action, pid, payload, prev_hash, digest)
         if not (
-            _replay_event(report, replay, seq, action, actor, pid, payload)
-            and note_finished(derived.finished, report, seq, action, pid, payload)
-            and note_job_event(derived.requested, report, seq, action, actor, pid, payload)
-            and derived.checks.apply(report, seq, action, actor, pid, payload)
+            _replay_event(report, replay, event)
+            and note_finished(derived.finished, report, event)
+            and note_job_event(derived.requested, report, event)
+            and derived.checks.apply(report, event)
         ):
             return False
         hashes[seq] = digest
@@ -190,15 +191,8 @@ def _check_chain(
     return True
 
 
-def _replay_event(
-    report: VerifyReport,
-    replay: dict[str, _Replay],
-    seq: int,
-    action: str,
-    actor: str,
-    pid: str | None,
-    payload: dict[str, Any],
-) -> bool:
+def _replay_event(report: VerifyReport, replay: dict[str, _Replay], event: audit.Event) -> bool:
+    seq, action, pid, payload = event.seq, event.action, event.proposal_id, event.payload
     if pid is None:
         return True
     state = replay.get(pid)
@@ -223,7 +217,7 @@ def _replay_event(
                        seq)
             return False
         try:
-            state.life.apply(seq, action, pid, actor, payload)
+            state.life.apply(seq, action, pid, event.actor, payload)
         except IllegalTransition as exc:
             report.add(f"seq {seq}: illegal transition in the log: {exc}", seq)
             return False

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from store.audit import Event
 from store.checks import validate
 from store.verify_jobs import FINISHED
 
@@ -53,16 +54,9 @@ class CheckReplay:
         self._ids: list[int] = []  # a max-heap (negated) of ids; deleted ones dropped lazily
         self._interned: dict[str, str] = {}
 
-    def apply(
-        self,
-        report: VerifyReport,
-        seq: int,
-        action: str,
-        actor: str,
-        pid: str | None,
-        payload: dict[str, Any],
-    ) -> bool:
+    def apply(self, report: VerifyReport, event: Event) -> bool:
         """Replay one event; False (a broken log) for an event the store could not have written."""
+        seq, action, pid, payload = event.seq, event.action, event.proposal_id, event.payload
         if pid is None:
             return True
         if action == "checks":
@@ -80,7 +74,7 @@ class CheckReplay:
             if isinstance(job, int) and not isinstance(job, bool):
                 self._finished(pid, job, payload.get("result"), seq)
         elif action == "check_resolved":
-            return self._resolve(report, seq, actor, pid, payload)
+            return self._resolve(report, seq, event.actor, pid, payload)
         return True
 
     def _finished(self, pid: str, job: int, result: Any, seq: int) -> None:

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from store.audit import Event
 from store.schema import VERDICT_OF_RESULT
 
 if TYPE_CHECKING:
@@ -52,18 +53,10 @@ class Requested:
     state: str = "queued"
 
 
-def note_job_event(
-    requested: dict[int, Requested],
-    report: VerifyReport,
-    seq: int,
-    action: str,
-    actor: str,
-    pid: str | None,
-    payload: dict[str, Any],
-) -> bool:
+def note_job_event(requested: dict[int, Requested], report: VerifyReport, event: Event) -> bool:
     """Follow a job through its events; False (a broken log) when a job is requested twice."""
-    job = payload.get("job")
-    kind, _, verb = action.rpartition("_")
+    seq, job = event.seq, event.payload.get("job")
+    kind, _, verb = event.action.rpartition("_")
     if verb not in STATE_AFTER or not kind or not isinstance(job, int) or isinstance(job, bool):
         return True
     entry = requested.get(job)
@@ -71,29 +64,24 @@ def note_job_event(
         if entry is not None:
             report.add(f"seq {seq}: job {job} requested twice (first at seq {entry.seq})", seq)
             return False
-        requested[job] = Requested(seq, kind, pid, actor, payload.get("params"))
+        requested[job] = Requested(seq, kind, event.proposal_id, event.actor,
+                                   event.payload.get("params"))
     elif entry is not None and entry.kind == kind:
         entry.state = STATE_AFTER[verb]
     return True
 
 
-def note_finished(
-    finished: dict[int, Finished],
-    report: VerifyReport,
-    seq: int,
-    action: str,
-    pid: str | None,
-    payload: dict[str, Any],
-) -> bool:
+def note_finished(finished: dict[int, Finished], report: VerifyReport, event: Event) -> bool:
     """Collect a `{kind}_finished` event; False (a broken log) when a job finishes twice."""
-    job = payload.get("job")
-    if not action.endswith(FINISHED) or not isinstance(job, int) or isinstance(job, bool):
+    seq, job = event.seq, event.payload.get("job")
+    if not event.action.endswith(FINISHED) or not isinstance(job, int) or isinstance(job, bool):
         return True
     earlier = finished.get(job)
     if earlier is not None:
         report.add(f"seq {seq}: job {job} finished twice (first at seq {earlier.seq})", seq)
         return False
-    finished[job] = Finished(seq, action[: -len(FINISHED)], pid, payload.get("result"))
+    finished[job] = Finished(seq, event.action[: -len(FINISHED)], event.proposal_id,
+                             event.payload.get("result"))
     return True
 
 
