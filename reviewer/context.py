@@ -42,31 +42,33 @@ class Context:
 
     @property
     def store(self) -> ReviewStore:
-        if self._store is None and self.read_only:
-            self.sign_on_close = False
-            try:
-                self._store = ReviewStore.open_read_only(self.db_path)
-            except StoreError as exc:
-                raise click.ClickException(f"{self.db_path}: {exc}") from exc
-            except Exception as exc:  # sqlite3 errors for a file that is not a database
-                raise click.ClickException(f"{self.db_path}: cannot open the store: {exc}") from exc
         if self._store is None:
-            try:
-                # The policy loads first, so a bad [gates] table never yields an ungated store.
-                policy = load_policy()
-                signer = load_audit_config().signer()
-            except ConfigError as exc:
-                raise click.ClickException(str(exc)) from exc
-            try:
-                self._store = ReviewStore.open(
-                    self.db_path, signer=signer, upgrading=self._announce_upgrade
-                )
-            except StoreError as exc:
-                raise click.ClickException(f"{self.db_path}: {exc}") from exc
-            except Exception as exc:  # sqlite3 errors for a file that is not a database
-                raise click.ClickException(f"{self.db_path}: cannot open the store: {exc}") from exc
-            self._store.gate_policy = policy
+            self._store = self._open()
         return self._store
+
+    def _open(self) -> ReviewStore:
+        if self.read_only:
+            self.sign_on_close = False
+            return self._opening(lambda: ReviewStore.open_read_only(self.db_path))
+        try:
+            # The policy loads first, so a bad [gates] table never yields an ungated store.
+            policy = load_policy()
+            signer = load_audit_config().signer()
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+        store = self._opening(lambda: ReviewStore.open(
+            self.db_path, signer=signer, upgrading=self._announce_upgrade))
+        store.gate_policy = policy
+        return store
+
+    def _opening(self, opener: Callable[[], ReviewStore]) -> ReviewStore:
+        """`opener()`, its failures as one-line errors naming the store's file."""
+        try:
+            return opener()
+        except StoreError as exc:
+            raise click.ClickException(f"{self.db_path}: {exc}") from exc
+        except Exception as exc:  # sqlite3 errors for a file that is not a database
+            raise click.ClickException(f"{self.db_path}: cannot open the store: {exc}") from exc
 
     def _announce_upgrade(self, names: list[str]) -> None:
         click.echo(
