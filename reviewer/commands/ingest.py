@@ -191,11 +191,10 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
     longer approved in the shared findings for good.
     """
     from reviewer.publish import load_config
-    from reviewer.publish.record import live_publication
     from reviewer.publish.withdraw import unbacked, withdraw
 
-    attached = [pid for pid in ids if live_publication(store, pid) is not None]
-    live = list(dict.fromkeys([*attached, *unbacked(store)]))
+    # Attaching voids an approval, so what this ingest attached is among the unbacked too.
+    live = unbacked(store)
     if not live:
         return
     try:
@@ -206,7 +205,7 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
         return
     for pid in live:
         try:
-            reason = ("a new diff voided the approval" if pid in attached else
+            reason = ("a new diff voided the approval" if pid in ids else
                       "its decision no longer holds (an earlier withdrawal did not finish)")
             withdraw(store, pid, actor=actor, reason=reason, config=config)
         except (PublishError, OSError) as exc:
