@@ -221,13 +221,19 @@ class ReviewStore:
         return self.signer.sign_head(self.conn, self.signed_dir)
 
     def _event(
-        self, actor: str, action: str, proposal_id: str | None, payload: dict[str, Any]
+        self,
+        actor: str,
+        action: str,
+        proposal_id: str | None,
+        payload: dict[str, Any],
+        ts: str | None = None,
     ) -> audit.Event:
+        """Append an event; `ts` is the time a row it goes with was stamped, so the two agree."""
         if not actor or not actor.strip():
             raise StoreError("an actor is required for every change")
         event = audit.append(
             self.conn,
-            ts=self.clock(),
+            ts=self.clock() if ts is None else ts,
             actor=actor,
             action=action,
             proposal_id=proposal_id,
@@ -347,11 +353,15 @@ class ReviewStore:
                 f"(stored {stored_sha[:12]}, new {diff_sha[:12] if diff_sha else None})",
                 pid, stored_sha, diff_sha,
             )
+        now = self.clock()
         self.conn.execute(
             "UPDATE proposals SET diff = ?, diff_sha256 = ?, updated_at = ? WHERE id = ?",
-            (p.diff, diff_sha, self.clock(), pid),
+            (p.diff, diff_sha, now, pid),
         )
-        self._event(actor, "attach_diff", pid, {"diff_sha256": diff_sha})
+        # Where the code came from: a finding's patch is not bound to it, so this is the
+        # trail back to whoever placed it.
+        self._event(actor, "attach_diff", pid, {"diff_sha256": diff_sha, "source": p.source},
+                    ts=now)
         life = self._lifecycle(pid)
         if life.approvers:
             # An approval binds to the code it saw; new code voids it.
@@ -398,6 +408,7 @@ class ReviewStore:
                 "fields_hash": p.stored_fields_hash,
                 "source_format": p.source_format,
             },
+            ts=now,
         )
         result.added.append(pid)
         if found is None or checks is None:

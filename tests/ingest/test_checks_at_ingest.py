@@ -111,6 +111,10 @@ def test_a_patch_attached_later_in_the_same_run_is_scanned_afterwards(stores, tm
     assert [e.action for e in events] == ["ingest", "checks", "attach_diff", "checks"]
     assert events[1].payload["diff_sha256"] is None
     assert events[3].payload["diff_sha256"] == inline.get(pid)["diff_sha256"] is not None
+    # The file that brought the code is on record, and each row's stamp is its event's time.
+    assert events[2].payload["source"] == str(later / "42_conf_weight.json")
+    row = inline.get(pid)
+    assert row["ingested_at"] == events[0].ts and row["updated_at"] == events[2].ts
     assert inline.verify().ok
 
 
