@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from reviewer.blinding import blind, list_claims
 from reviewer.textsafe import clean, short
 from store.agents import AgentRecord
 from store.query import SORTS
@@ -92,7 +93,7 @@ def queue_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
     """The cells of one queue row, every agent string cleaned to one line.
 
     `claim_hidden` (set in blinded review) hides the claim, the verdict that compares to it,
-    and the risk score, which weighs the claimed PGR in.
+    and the risk score, which weighs the claimed PGR in, and masks the claim in the title.
     """
     hidden = bool(row.get("claim_hidden"))
     claimed, verdict = num(row.get("claimed_pgr")), short(row.get("verdict"), 40) or "-"
@@ -103,7 +104,8 @@ def queue_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
         "risk": "-" if risk is None else ("·" if hidden else f"{risk:.1f}"),
         "agent": short(row.get("agent"), 200),
         "idea": short(row.get("idea"), 200) or "-",
-        "title": short(row.get("title"), 500),
+        "title": short(blind(clean(row.get("title")), list_claims(row)) if hidden
+                       else row.get("title"), 500),
         "claimed": "hidden" if hidden and claimed != "-" else claimed,
         "measured": pm(row.get("measured_pgr"), row.get("measured_pgr_se")),
         "verdict": "hidden" if hidden and verdict != "-" else verdict,

@@ -645,16 +645,19 @@ class ReviewStore:
     def agents(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT agent FROM proposals ORDER BY 1")]
 
-    def titles(self, ids: Iterable[str]) -> dict[str, str]:
-        """Titles by proposal id, for lists that name many proposals (one query)."""
+    def titles(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Title and claimed PGR (± SE) by proposal id, for lists that name many proposals;
+        blinded review masks the claim in a title."""
         wanted = list(dict.fromkeys(ids))
-        out: dict[str, str] = {}
+        out: dict[str, dict[str, Any]] = {}
         for start in range(0, len(wanted), 500):  # under SQLite's limit on bound parameters
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            out.update(self.conn.execute(
-                f"SELECT id, title FROM proposals WHERE id IN ({marks})", chunk
-            ).fetchall())
+            for pid, title, pgr, se in self.conn.execute(
+                "SELECT id, title, claimed_pgr, claimed_pgr_se FROM proposals "
+                f"WHERE id IN ({marks})", chunk
+            ):
+                out[pid] = {"title": title, "claimed_pgr": pgr, "claimed_pgr_se": se}
         return out
 
     def agent_records(self) -> list[AgentRecord]:

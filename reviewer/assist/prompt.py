@@ -2,22 +2,22 @@
 
 Agent text goes into blocks delimited by a per-request random tag the agent cannot guess,
 so it cannot close a block and speak as the reviewer; the system prompt says those blocks
-are data. The claimed numbers are never added, and any that a check message quotes are
-masked, so the model judges the method rather than anchoring on the result.
+are data. The claimed numbers are never added, and any that the title, the summary or a check
+message quotes are masked (`reviewer.blinding`), so the model judges the method rather than
+anchoring on the result.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reviewer.assist.answer import MAX_QUESTIONS, MAX_RATIONALE, TOOL_NAME
+from reviewer.blinding import blind, claim_values
 from reviewer.textsafe import clean
 
 if TYPE_CHECKING:
@@ -29,14 +29,6 @@ MAX_TITLE_CHARS = 500
 MAX_CHECKS = 50
 MAX_CHECK_MESSAGE = 500
 MAX_REASON_CHARS = 1_000
-WITHHELD = "[withheld]"
-# Metric fields of a native claim and of a sandbox finding's original object (DESIGN §4.1-4.2).
-CLAIM_FIELDS = (
-    "pgr", "pgr_se", "pgr_delta", "weak_acc", "strong_acc", "transfer_acc", "transfer_acc_se",
-)  # fmt: skip
-ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
-_NUMBER = re.compile(r"(?<![\w.])(\d*\.\d+|\d+)(%?)")
-
 SYSTEM = f"""\
 You are a second reviewer assisting a human who audits research proposals written by \
 autonomous AI agents working on weak-to-strong supervision. An agent proposes a method as a \
@@ -94,9 +86,11 @@ def build_request(
     diff, sha = _diff_text(row.get("diff"))
     parts = [
         f"The blocks below are tagged untrusted-{tag}. Review this proposal.",
-        _block(tag, "title", clean(row.get("title"), single_line=True)[:MAX_TITLE_CHARS]),
+        _block(tag, "title", blind(clean(row.get("title"), single_line=True)[:MAX_TITLE_CHARS],
+                                   claims)),
         _block(tag, "idea", clean(row.get("idea"), single_line=True)[:MAX_TITLE_CHARS]),
-        _block(tag, "summary", _cap_chars(clean(row.get("summary")), MAX_SUMMARY_CHARS)),
+        _block(tag, "summary",
+               blind(_cap_chars(clean(row.get("summary")), MAX_SUMMARY_CHARS), claims)),
         _block(tag, "diff", diff),
         _block(tag, "static_checks", json.dumps(sent, indent=1) if sent else "none so far"),
         *_parent_parts(tag, row.get("parent"), parents, claims),
@@ -147,57 +141,6 @@ def _change_parts(tag: str, change: bytes | None) -> list[str]:
         return ["Its code is the same as parent 1's."]
     return ["What its code changes from parent 1's (both applied to the harness):",
             _block(tag, "change_from_parent_1", _diff_text(change)[0])]  # fmt: skip
-
-
-def claim_values(row: dict[str, Any]) -> list[float]:
-    """Every claimed metric: the `claimed` object, the original's fields, and the PGR the
-    claimed accuracies imply (a check may print it)."""
-    sources: list[Any] = [row.get("claimed") or {}]
-    try:
-        sources.append(json.loads(row.get("original") or "{}"))
-    except ValueError:
-        pass
-    values = []
-    for source in sources:
-        if not isinstance(source, dict):
-            continue
-        for name in CLAIM_FIELDS:
-            value = _metric(source.get(name))
-            if value is not None:
-                values.append(abs(value))
-        weak, strong, transfer = (_metric(source.get(k)) for k in ACCURACIES)
-        if weak is not None and strong is not None and transfer is not None and strong != weak:
-            values.append(abs((transfer - weak) / (strong - weak)))
-    return values
-
-
-def blind(text: str, claims: list[float]) -> str:
-    """Mask the decimals and percentages in `text` that show a claimed value.
-
-    A number matches when it equals a claim, or rounds the same at its own precision of at
-    least two places; whole numbers stay, as counts, seeds and lines would collide too often.
-    """
-
-    def swap(match: re.Match[str]) -> str:
-        digits, percent = match.group(1), match.group(2)
-        places = len(digits.partition(".")[2]) + (2 if percent else 0)
-        if not places:
-            return match.group(0)
-        shown = float(digits) / (100 if percent else 1)
-        for value in claims:
-            if math.isclose(value, shown, rel_tol=1e-9, abs_tol=1e-12) or (
-                places >= 2 and round(value, places) == round(shown, places)
-            ):
-                return WITHHELD
-        return match.group(0)
-
-    return _NUMBER.sub(swap, text)
-
-
-def _metric(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
 
 
 def _check(check: dict[str, Any], claims: list[float]) -> dict[str, str]:

@@ -7,7 +7,6 @@ from rich.text import Text
 
 from reviewer.context import Context, console, listing, pass_ctx, print_json
 from reviewer.rerun.listing import ACTIVE, RerunRow, rerun_rows
-from reviewer.textsafe import short
 from store import ReviewStore, StoreError
 from store.jobs import JOB_STATES
 
@@ -58,6 +57,6 @@ def _print(store: ReviewStore, rows: list[RerunRow], chosen: tuple[str, ...]) ->
         ),
     )
     for row in rows:
-        table.add_row(str(row.job), row.state, row.proposal_id[:12], Text(short(row.title, 80)),
+        table.add_row(str(row.job), row.state, row.proposal_id[:12], Text(row.shown_title(80)),
                       str(row.seeds), Text(row.outcome()))
     console().print(table)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reviewer.blinding import blind, list_claims
 from reviewer.present import num
 from reviewer.rerun.jobs import RERUN
 from reviewer.shapes import rerun_item
-from reviewer.textsafe import short
+from reviewer.textsafe import clean, short
 from store import ReviewStore
 
 ACTIVE = ("running", "queued")
@@ -24,6 +25,12 @@ class RerunRow:
     proposal_id: str
     title: str
     item: dict[str, Any]
+    claims: tuple[float, ...] = ()  # the proposal's claimed PGR and SE
+
+    def shown_title(self, width: int, *, blinded: bool = False) -> str:
+        """Its title on one line, with the claim masked in blinded review."""
+        title = blind(clean(self.title), list(self.claims)) if blinded else self.title
+        return short(title, width)
 
     @property
     def job(self) -> int:
@@ -54,5 +61,9 @@ def rerun_rows(store: ReviewStore, states: tuple[str, ...], limit: int) -> list[
     """Reruns in `states`: running, then queued in claim order, then finished newest first."""
     jobs = store.jobs.listing(RERUN, states, limit=limit)
     titles = store.titles(job.proposal_id for job in jobs)
-    return [RerunRow(job.proposal_id, titles.get(job.proposal_id, ""), rerun_item(job))
-            for job in jobs]
+    rows = []
+    for job in jobs:
+        named = titles.get(job.proposal_id) or {}
+        rows.append(RerunRow(job.proposal_id, named.get("title") or "", rerun_item(job),
+                             tuple(list_claims(named))))
+    return rows

@@ -40,10 +40,14 @@ class DiffScreen(Screen[None]):
     BINDINGS: ClassVar = keys.bindings("diff")
     AUTO_FOCUS = "DiffView"
 
-    def __init__(self, proposal_id: str, from_parent: ParentDiff | None = None) -> None:
-        """The proposal's diff against the harness, or what it changes from its parent."""
+    def __init__(
+        self, proposal_id: str, from_parent: ParentDiff | None = None, *, title: str | None = None
+    ) -> None:
+        """The proposal's diff against the harness, or what it changes from its parent;
+        `title` is its title as the proposal screen shows it (claim masked while blinded)."""
         super().__init__()
         self.proposal_id = proposal_id
+        self.title_text = title
         self.from_parent = from_parent
         self.document = DiffDocument([], [])
         self.file_index = 0
@@ -64,7 +68,7 @@ class DiffScreen(Screen[None]):
         # The title goes last, where a narrow terminal cuts it rather than the counts.
         files = len(self.document.files)
         head += (f"   {files} file{'' if files == 1 else 's'}, {flagged} flagged   "
-                 f"{short(row['title'], 80)}")
+                 f"{short(row['title'] if self.title_text is None else self.title_text, 80)}")
         yield Static(Text(head, style="bold"), id="diff-head")
         with Horizontal(id="diff-main"):
             options = [

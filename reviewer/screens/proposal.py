@@ -15,6 +15,7 @@ from reviewer import keys
 from reviewer.agent_markdown import AgentMarkdown
 from reviewer.app import STORE_ERRORS
 from reviewer.assist import AssistError, load_assist_config, second_opinion
+from reviewer.blinding import blind
 from reviewer.decide import Outcome, decide, undo
 from reviewer.present import (
     active_rerun_id,
@@ -96,6 +97,7 @@ class ProposalScreen(Screen[None]):
         self.proposal_id = proposal_id
         self.data: dict[str, Any] = {}
         self.summary_cut = False  # whether only the summary's start is shown here
+        self.shown_hidden: bool | None = None  # whether the claim was hidden when last shown
 
     @property
     def review_app(self) -> ReviewApp:
@@ -128,11 +130,17 @@ class ProposalScreen(Screen[None]):
 
     # -- showing ------------------------------------------------------------------------
 
+    def agent_text(self, text: str) -> str:
+        """The agent's `text`, with the claimed values in it masked while the claim is hidden."""
+        # Cleaned first, so a control character inside a number cannot hide it from the mask.
+        return blind(clean(text), self.data.get("claims") or []) if self.claim_hidden else text
+
     def apply(self, data: dict[str, Any]) -> None:
         """Show `data` (a `shapes.show()` object); agent text is cleaned, markup stays off."""
         previous, self.data = self.data, data
+        was_hidden, self.shown_hidden = self.shown_hidden, self.claim_hidden
         self.query_one("#proposal-title", Static).update(
-            Text(short(data["title"], 400), style="bold")
+            Text(short(self.agent_text(data["title"]), 400), style="bold")
         )
         meta = (
             f"{data['id'][:12]}  {data['status']}  agent {short(data['agent'], 60)}  "
@@ -151,10 +159,11 @@ class ProposalScreen(Screen[None]):
         lineage.update(Text(line))
         lineage.display = bool(line)
         lineage.set_class(any(p["status"] == "rejected" for p in parents), "-rejected-parent")
-        if not previous or previous.get("summary") != data["summary"]:
+        if (not previous or previous.get("summary") != data["summary"]
+                or was_hidden != self.shown_hidden):
             # Even a summary's start takes a while to lay out: not on every poll.
             whole_key = keys.display_key(self.review_app.key_for("summary"))
-            view = summary_view(data["summary"], whole_key)
+            view = summary_view(self.agent_text(data["summary"]), whole_key)
             self.summary_cut = isinstance(view, Text)
             self.query_one("#proposal-summary", Static).update(view)
         app = self.review_app
@@ -275,7 +284,7 @@ class ProposalScreen(Screen[None]):
                 lambda override: None if override is None else record(reason, override),
             )
 
-        title = f"{verb} {short(self.data.get('title'), 50)}: why?"
+        title = f"{verb} {short(self.agent_text(self.data.get('title') or ''), 50)}: why?"
         if action == "approve":
             title += "\n\n" + (
                 "Gates: all passed."
@@ -445,7 +454,8 @@ class ProposalScreen(Screen[None]):
                 ),
             )
 
-        title = f"Your assessment of {short(self.data.get('title'), 40)}: what will a rerun say?"
+        title = (f"Your assessment of {short(self.agent_text(self.data.get('title') or ''), 40)}"
+                 ": what will a rerun say?")
         self.app.push_screen(AssessmentModal(title), assessed)
 
     def action_cancel_rerun(self) -> None:
@@ -491,13 +501,14 @@ class ProposalScreen(Screen[None]):
     def action_summary(self) -> None:
         from reviewer.screens.summary import SummaryScreen
 
-        self.app.push_screen(SummaryScreen(self.proposal_id, self.data["title"],
-                                           self.data["summary"]))
+        self.app.push_screen(SummaryScreen(self.proposal_id, self.agent_text(self.data["title"]),
+                                           self.agent_text(self.data["summary"])))
 
     def action_diff(self) -> None:
         from reviewer.screens.diff import DiffScreen
 
-        self.app.push_screen(DiffScreen(self.proposal_id))
+        self.app.push_screen(DiffScreen(self.proposal_id,
+                                        title=self.agent_text(self.data.get("title") or "")))
 
     def action_parent_diff(self) -> None:
         """What this proposal's code changes from its parent's, worked out in the background."""
@@ -520,7 +531,8 @@ class ProposalScreen(Screen[None]):
                 self.notify(f"the same code as its parent {found.parent.id[:12]}",
                             title="diff from parent", markup=False)
             else:
-                self.app.push_screen(DiffScreen(pid, from_parent=found))
+                title = self.agent_text(self.data.get("title") or "")
+                self.app.push_screen(DiffScreen(pid, from_parent=found, title=title))
 
         self.review_app.perform(f"diff of {pid[:12]} from its parent", compare, show_it)
 

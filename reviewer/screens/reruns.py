@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Footer, Static
 
 from reviewer import keys
 from reviewer.rerun.listing import RerunRow, rerun_rows
-from reviewer.textsafe import short
 from reviewer.tuidata import change_stamp
 from store import ReviewStore
 from store.jobs import JOB_STATES
@@ -93,7 +92,7 @@ class RerunsScreen(Screen[None]):
                 Text(str(row.job), justify="right"),
                 row.state,
                 row.proposal_id[:12],
-                Text(short(row.title, 60)),
+                Text(row.shown_title(60, blinded=blinded)),
                 Text(str(row.seeds), justify="right"),
                 Text(row.outcome(blinded=blinded)),
             )

@@ -8,13 +8,8 @@ import re
 import pytest
 
 from reviewer.assist.lineage import ParentNote
-from reviewer.assist.prompt import (
-    MAX_DIFF_BYTES,
-    WITHHELD,
-    blind,
-    build_request,
-    claim_values,
-)
+from reviewer.assist.prompt import MAX_DIFF_BYTES, build_request
+from reviewer.blinding import WITHHELD, blind, claim_values
 
 
 def row(**extra) -> dict:
@@ -72,6 +67,14 @@ def test_checks_are_sent_without_detail_and_with_claims_masked():
     for number in ("0.973", "97.31", "0.012", "0.046"):
         assert number not in request.user, number
     assert "0.410" in request.user and WITHHELD in request.user
+
+
+def test_the_title_and_summary_have_the_claim_masked_and_keep_the_rest():
+    request = build_request(row(title="Confidence loss reaches PGR 0.973",
+                                summary="Over 5 seeds we get 97.31% of the gap (lr 0.003)."), [])
+    assert "0.973" not in request.user and "97.31" not in request.user
+    assert f"reaches PGR {WITHHELD}" in request.user
+    assert f"we get {WITHHELD} of the gap (lr 0.003)" in request.user
 
 
 def test_claim_values_come_from_claimed_the_original_and_the_implied_pgr():

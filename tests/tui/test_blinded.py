@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from reviewer.blinding import WITHHELD
+from reviewer.present import queue_cells
+from reviewer.screens.diff import DiffScreen
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.screens.queue import QueueScreen
 from reviewer.tuiconfig import load_tui_settings
@@ -30,6 +35,11 @@ def delta(store) -> str:
     return next(r["id"] for r in store.list(limit=50) if r["agent"] == "agent-delta")
 
 
+def queue_row_text(app, pid: str) -> str:
+    """The row's cells as the queue draws them."""
+    return " ".join(queue_cells(queue_row(app, pid), datetime.now(UTC)).values())
+
+
 def queue_row(app, pid: str) -> dict:
     table = app.screen.query_one(QueueTable)
     return next(table.row_at(i) for i in range(table.total) if table.row_at(i)["id"] == pid)
@@ -42,12 +52,22 @@ async def test_the_claim_shows_only_after_an_assessment(samples_store, blinded_c
         assert app.blinded
         assert "BLINDED" in screen_text(app)
         assert queue_row(app, pid)["claim_hidden"] is True
-        assert "1.060" not in screen_text(app)  # the queue's claimed column says hidden
+        # the queue's claimed column says hidden, and the title's "PGR 1.06" is masked
+        assert "1.06" not in screen_text(app)
+        assert f"reaches PGR {WITHHELD}" in queue_row_text(app, pid)
         app.push_screen(ProposalScreen(pid))
         await pilot.pause()
         text = screen_text(app)
-        assert CLAIM not in text
+        assert CLAIM not in text and "1.06" not in text
         assert "claim hidden — record your assessment first (press e)" in text
+        # the agent's title and summary repeat the claim: masked too, on the diff screen too
+        assert f"reaches PGR {WITHHELD}" in text and f"PGR {WITHHELD} on" in text
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen)
+        assert f"reaches PGR {WITHHELD}" in screen_text(app) and "1.06" not in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
         assert "1.06" not in content_text(app.screen.query_one(ChecksPanel))
         # approving before an assessment is refused
         await pilot.press("a")
@@ -58,6 +78,7 @@ async def test_the_claim_shows_only_after_an_assessment(samples_store, blinded_c
         # the assessment: a verdict is required, then it is recorded with the note
         await pilot.press("e")
         assert isinstance(app.screen, AssessmentModal)
+        assert f"reaches PGR {WITHHELD}" in screen_text(app) and "1.06" not in screen_text(app)
         await pilot.press("tab", *"hm", "enter")
         assert isinstance(app.screen, AssessmentModal)
         assert "choose a predicted verdict" in screen_text(app)
@@ -73,6 +94,7 @@ async def test_the_claim_shows_only_after_an_assessment(samples_store, blinded_c
         }
         text = screen_text(app)
         assert CLAIM in text and "claim hidden" not in text
+        assert "reaches PGR 1.06" in text and "PGR 1.06 on" in text and WITHHELD not in text
         assert "message hidden" not in content_text(app.screen.query_one(ChecksPanel))
         timeline = content_text(app.screen.query_one(Timeline))
         assert "predicted not_reproduced (blinded): hm best of 10?" in timeline
@@ -81,6 +103,7 @@ async def test_the_claim_shows_only_after_an_assessment(samples_store, blinded_c
         await pilot.press("escape", "escape")
         assert isinstance(app.screen, QueueScreen)
         assert queue_row(app, pid)["claim_hidden"] is False
+        assert "reaches PGR 1.06" in queue_row_text(app, pid)
     assert "assessment" in [e.action for e in samples_store.events(pid)]  # in the audit trail
 
 

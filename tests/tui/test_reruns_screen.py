@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
+from reviewer.blinding import WITHHELD
 from reviewer.screens.agents import AgentsScreen
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.screens.reruns import RerunsScreen
@@ -66,6 +67,19 @@ async def test_blinded_review_hides_verdicts(samples_store):
         await pilot.press("b")  # blinded review off: the verdict shows at once
         await pilot.pause()
         assert table_rows(app)[0][5] == "not_reproduced 0.200"
+
+
+async def test_blinded_review_masks_the_claim_in_a_title(samples_store):
+    pid = next(r["id"] for r in samples_store.list(limit=100) if r["agent"] == "agent-delta")
+    samples_store.jobs.enqueue(pid, kind="rerun", params={}, actor="t")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "R")
+        await pilot.pause()
+        assert table_rows(app)[0][3] == f"Logconf warm-up reaches PGR {WITHHELD}"
+        await pilot.press("b")
+        await pilot.pause()
+        assert table_rows(app)[0][3] == "Logconf warm-up reaches PGR 1.06"
 
 
 async def test_a_store_that_cannot_be_read_is_a_notification(samples_store, tmp_path):

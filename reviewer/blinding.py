@@ -1,0 +1,79 @@
+"""Masking the agent's claimed numbers in text, for blinded review and the second opinion.
+
+A claim is only a claim, and seeing it first anchors the judgement of the method: blinded
+review hides it from the human until an assessment is recorded, and the second opinion
+never sees it. The agent's own text (title, summary, messages quoting it) repeats the claim,
+so the numbers in it that show a claimed value are masked too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+WITHHELD = "[withheld]"
+# Metric fields of a native claim and of a sandbox finding's original object (DESIGN §4.1-4.2).
+CLAIM_FIELDS = (
+    "pgr", "pgr_se", "pgr_delta", "weak_acc", "strong_acc", "transfer_acc", "transfer_acc_se",
+)  # fmt: skip
+ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
+_NUMBER = re.compile(r"(?<![\w.])(\d*\.\d+|\d+)(%?)")
+
+
+def claim_values(row: dict[str, Any]) -> list[float]:
+    """Every claimed metric: the `claimed` object, the original's fields, and the PGR the
+    claimed accuracies imply (a check may print it)."""
+    sources: list[Any] = [row.get("claimed") or {}]
+    try:
+        sources.append(json.loads(row.get("original") or "{}"))
+    except ValueError:
+        pass
+    values = []
+    for source in sources:
+        if not isinstance(source, dict):
+            continue
+        for name in CLAIM_FIELDS:
+            value = _metric(source.get(name))
+            if value is not None:
+                values.append(abs(value))
+        weak, strong, transfer = (_metric(source.get(k)) for k in ACCURACIES)
+        if weak is not None and strong is not None and transfer is not None and strong != weak:
+            values.append(abs((transfer - weak) / (strong - weak)))
+    return values
+
+
+def blind(text: str, claims: list[float]) -> str:
+    """Mask the decimals and percentages in `text` that show a claimed value.
+
+    A number matches when it equals a claim, or rounds the same at its own precision of at
+    least two places; whole numbers stay, as counts, seeds and lines would collide too often.
+    """
+
+    def swap(match: re.Match[str]) -> str:
+        digits, percent = match.group(1), match.group(2)
+        places = len(digits.partition(".")[2]) + (2 if percent else 0)
+        if not places:
+            return match.group(0)
+        shown = float(digits) / (100 if percent else 1)
+        for value in claims:
+            if math.isclose(value, shown, rel_tol=1e-9, abs_tol=1e-12) or (
+                places >= 2 and round(value, places) == round(shown, places)
+            ):
+                return WITHHELD
+        return match.group(0)
+
+    return _NUMBER.sub(swap, text)
+
+
+def list_claims(row: dict[str, Any]) -> list[float]:
+    """The claims a queue row carries (its claimed PGR and standard error)."""
+    values = (_metric(row.get(key)) for key in ("claimed_pgr", "claimed_pgr_se"))
+    return [abs(v) for v in values if v is not None]
+
+
+def _metric(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
