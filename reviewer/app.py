@@ -7,6 +7,7 @@ which runs writes in a thread worker on its own connection when the store is a f
 from __future__ import annotations
 
 import gc
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -31,6 +32,16 @@ from store import ReviewStore, StoreError
 T = TypeVar("T")
 # What the store and the rerun queue raise for a refused or failed change.
 STORE_ERRORS = (StoreError, sqlite3.Error, ValueError)
+WRITE_GROUP = "store-write"  # the workers that save changes
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) of the file at `path`, or None when there is none."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_dev, info.st_ino
 # Verbs offered in the command palette when the current screen allows them.
 PALETTE_VERBS = (
     ("approve", "Approve this proposal (asks for a reason)"),
@@ -86,6 +97,10 @@ class ReviewApp(App[None]):
         super().__init__()
         self.store = store
         self.db_path = db_path
+        # The file this session opened: threads must not write to one put in its place.
+        self.db_identity = file_identity(db_path) if db_path is not None else None
+        self.read_errors_shown: set[str] = set()
+        self.quit_asked = False  # quit was pressed while changes were still being saved
         self.actor = actor or resolve_actor()
         self.now = now
         self.config_path = config_path
@@ -119,10 +134,33 @@ class ReviewApp(App[None]):
         """A store on a fresh connection, for a thread worker (connections stay in one thread)."""
         if self.db_path is None:
             raise StoreError("thread workers need a store file")
+        self._check_same_file()
         store = ReviewStore.open(self.db_path, clock=self.store.clock, signer=self.store.signer)
+        try:
+            self._check_same_file()  # replaced between the check and the open
+        except StoreError:
+            store.close()
+            raise
         # The thread's store must enforce the same gates as the one the app was given.
         store.gate_policy = self.store.gate_policy
         return store
+
+    def _check_same_file(self) -> None:
+        """Refuse a store file that was removed or replaced since the session opened it.
+
+        Opening by path would otherwise create an empty store where one was removed, or
+        write to another file (a `reviewer demo` run again, a restored backup) while the
+        queue still shows the old one.
+        """
+        assert self.db_path is not None
+        now = file_identity(self.db_path)
+        if now is None:
+            raise StoreError(f"the store file {self.db_path} is gone; nothing was read or "
+                             "written (restart reviewer)")
+        if self.db_identity is not None and now != self.db_identity:
+            raise StoreError(f"the store file {self.db_path} was replaced since this session "
+                             "opened it; nothing was read or written: restart reviewer to work "
+                             "on the new one")
 
     def perform(
         self, what: str, change: Callable[[ReviewStore], T], done: Callable[[T], None]
@@ -139,7 +177,7 @@ class ReviewApp(App[None]):
             self._perform_in_thread(what, change, done)
 
     # Not exclusive: cancelling a queued write would silently drop a decision the user made.
-    @work(thread=True, group="store-write", exit_on_error=False)
+    @work(thread=True, group=WRITE_GROUP, exit_on_error=False, name="save a change")
     def _perform_in_thread(
         self, what: str, change: Callable[[ReviewStore], Any], done: Callable[[Any], None]
     ) -> None:
@@ -170,17 +208,56 @@ class ReviewApp(App[None]):
             self.call_from_thread(self.report_error, what, exc)
             return None
 
-    def report_error(self, what: str, exc: BaseException) -> None:
+    def report_error(self, what: str, exc: BaseException, title: str = "refused") -> None:
         self.notify(
             f"{what}: {clean(str(exc), single_line=True)}",
-            title="refused",
+            title=title,
             severity="error",
             markup=False,
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Not a refusal the store made on purpose: whether a change landed is unknown.
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.report_error(event.worker.name or "background work", event.worker.error)
+            self.report_error(event.worker.name or "background work", event.worker.error,
+                              title="failed (check whether it was saved)")
+        if self.quit_asked and not self.saving():
+            self.exit()
+
+    def saving(self) -> int:
+        """How many changes are still being written (waiting on the store's lock, say)."""
+        return sum(1 for w in self.workers if w.group == WRITE_GROUP
+                   and w.state in (WorkerState.PENDING, WorkerState.RUNNING))
+
+    def action_quit(self) -> None:
+        """Quit, but not from under a decision still being saved, unless asked twice."""
+        waiting = self.saving()
+        if not waiting or self.quit_asked:
+            self.exit()
+            return
+        self.quit_asked = True
+        key = keys.display_key(self.key_for("quit"))
+        self.notify(f"{waiting} change{'' if waiting == 1 else 's'} still being saved (the "
+                    f"store is busy): reviewer quits once saved; {key} again quits now, and "
+                    "what is not saved yet is lost", title="quitting", severity="warning",
+                    markup=False)
+
+    def screen_worker_failed(self, event: Worker.StateChanged) -> None:
+        """A screen's background read failed: say so once per message, as polls repeat it.
+
+        A screen's worker reports to the screen, not here, so each screen that reads in a
+        thread forwards its workers' state changes; unforwarded, a failing poll left the
+        screen stale without a word.
+        """
+        error = event.worker.error
+        if event.state != WorkerState.ERROR or error is None:
+            return
+        what = event.worker.name or "background read"
+        message = f"{what}: {clean(str(error), single_line=True)}"
+        if message in self.read_errors_shown:
+            return
+        self.read_errors_shown.add(message)
+        self.report_error(what, error, title="could not refresh")
 
     # -- actions and commands ----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from reviewer.publish import PublishError, PublishResult, load_config, publish, publish_rejection
 from reviewer.publish.withdraw import WithdrawResult, withdraw
-from store import ReviewStore
+from store import ReviewStore, Seen
 from store.audit import Event
 
 
@@ -40,14 +40,17 @@ def decide(
     reason: str,
     actor: str,
     override: str | None = None,
+    seen: Seen | None = None,
 ) -> Outcome:
     """Record the decision (gates apply; StoreError/GateError propagate), then publish it.
+
+    `seen` is the proposal as the reviewer saw it (see `store.Seen`).
 
     The `[publish]` table is read first, so a broken config (ConfigError) stops the decision
     instead of leaving an approval that silently never publishes.
     """
     config = load_config()
-    event = store.decide(ref, action, reason=reason, actor=actor, override=override)
+    event = store.decide(ref, action, reason=reason, actor=actor, override=override, seen=seen)
     pid = event.proposal_id
     assert pid is not None
     status = store.get(pid)["status"]
@@ -72,10 +75,13 @@ def _line(store: ReviewStore, pid: str) -> dict[str, Any]:
             "line_complete": complete}
 
 
-def undo(store: ReviewStore, ref: str, *, actor: str, reason: str | None = None) -> Outcome:
+def undo(
+    store: ReviewStore, ref: str, *, actor: str, reason: str | None = None,
+    seen: Seen | None = None,
+) -> Outcome:
     """Revert the last decision (StoreError propagates), then withdraw what it published."""
     config = load_config()
-    event = store.undo(ref, actor=actor, reason=reason)
+    event = store.undo(ref, actor=actor, reason=reason, seen=seen)
     pid = event.proposal_id
     assert pid is not None
     status = store.get(pid)["status"]

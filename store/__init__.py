@@ -15,6 +15,7 @@ from store.errors import (
 )
 from store.model import NewProposal
 from store.review_store import AddResult, ReviewStore
+from store.seen import Seen, StaleView
 
 __all__ = [
     "AddResult",
@@ -27,5 +28,7 @@ __all__ = [
     "NotFound",
     "ReviewStore",
     "SchemaTooNew",
+    "Seen",
+    "StaleView",
     "StoreError",
 ]

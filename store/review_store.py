@@ -70,6 +70,14 @@ from store.query import (
 )
 from store.risk import risk_score
 from store.schema import migrate, require_current
+from store.seen import (
+    DECISION_EVENTS,
+    NO_DECISION,
+    Seen,
+    check_diff,
+    check_last_decision,
+    check_override,
+)
 from store.signing import Signer, checkpoints_dir
 
 _HEX = re.compile(r"[0-9a-f]{4,64}")
@@ -204,7 +212,13 @@ class ReviewStore:
             yield
         if self.checkpoint_file is not None:
             seq, digest = audit.head(self.conn)
-            audit.write_checkpoint(self.checkpoint_file, seq, digest)
+            try:
+                audit.write_checkpoint(self.checkpoint_file, seq, digest)
+            except OSError:
+                # The change is committed; raising would report it as refused (a full disk
+                # did). A checkpoint left behind is only older, which verify accepts, and the
+                # next write moves it on.
+                pass
         if self.signer is not None and self.signed_dir is not None:
             self.signer.after_write(self.conn, self.signed_dir)
 
@@ -687,13 +701,23 @@ class ReviewStore:
         return audit.iter_events(self.conn, proposal_id=proposal_id, actions=actions)
 
     def decisions(self, ref: str) -> list[dict[str, Any]]:
-        """Approvals, rejections and undos of one proposal, oldest first."""
+        """Approvals, rejections, undos, invalidations and overrides of one proposal, oldest
+        first, each with its event's seq."""
         pid = self.resolve(ref)
         return [
-            {"actor": e.actor, "action": e.action, "reason": e.payload.get("reason"), "at": e.ts}
+            {"actor": e.actor, "action": e.action, "reason": e.payload.get("reason"), "at": e.ts,
+             "seq": e.seq}
             for e in self.events(pid)
-            if e.action in LIFECYCLE_ACTIONS or e.action == "override"
+            if e.action in DECISION_EVENTS
         ]
+
+    def _last_decision(self, pid: str) -> int:
+        marks = ", ".join("?" * len(DECISION_EVENTS))
+        row = self.conn.execute(
+            f"SELECT MAX(seq) FROM events WHERE proposal_id = ? AND action IN ({marks})",
+            (pid, *DECISION_EVENTS),
+        ).fetchone()
+        return row[0] or NO_DECISION
 
     def _dicts(self, sql: str, params: Iterable[Any]) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, list(params))
@@ -717,11 +741,14 @@ class ReviewStore:
         reason: str,
         actor: str,
         override: str | None = None,
+        seen: Seen | None = None,
     ) -> audit.Event:
         """Approve or reject a pending proposal with a reason.
 
         An approval must pass the store's gate policy, or carry an `override` reason, which
-        is recorded as its own `override` event just before the approval.
+        is recorded as its own `override` event just before the approval. With `seen`, the
+        decision is refused (StaleView) unless the diff is the one shown and an override
+        covers only gates that were shown failing.
         """
         if action not in DECISIONS:
             raise StoreError(f"a decision is one of {', '.join(DECISIONS)}, not {action!r}")
@@ -737,14 +764,17 @@ class ReviewStore:
                 payload["required_approvals"] = policy.required_approvals
             life.apply(0, action, pid, actor, payload)
             diff_sha = current_diff_sha(self.conn, pid)
+            if seen is not None:
+                check_diff(pid, seen, diff_sha)
             # A decision binds to the exact code it was made on.
             payload["diff_sha256"] = diff_sha
             if action == "approve":
-                failed = unmet(self.conn, pid, policy) + self._independence(
-                    pid, diff_sha, life, policy
-                )
+                gates = unmet(self.conn, pid, policy)
+                failed = gates + self._independence(pid, diff_sha, life, policy)
                 if failed and override is None:
                     raise GateError(pid, failed)
+                if failed and seen is not None:
+                    check_override(pid, seen, gates)  # the screen shows `gates()`, no more
                 if failed:
                     payload["override_seq"] = self._event(
                         actor, "override", pid, {"reason": override, "unmet": failed}
@@ -788,17 +818,27 @@ class ReviewStore:
         return sum(r.status == "pending" for r in found), complete
 
     def approve(
-        self, ref: str, *, reason: str, actor: str, override: str | None = None
+        self, ref: str, *, reason: str, actor: str, override: str | None = None,
+        seen: Seen | None = None,
     ) -> audit.Event:
-        return self.decide(ref, "approve", reason=reason, actor=actor, override=override)
+        return self.decide(ref, "approve", reason=reason, actor=actor, override=override,
+                           seen=seen)
 
-    def reject(self, ref: str, *, reason: str, actor: str) -> audit.Event:
-        return self.decide(ref, "reject", reason=reason, actor=actor)
+    def reject(self, ref: str, *, reason: str, actor: str, seen: Seen | None = None
+               ) -> audit.Event:
+        return self.decide(ref, "reject", reason=reason, actor=actor, seen=seen)
 
-    def undo(self, ref: str, *, actor: str, reason: str | None = None) -> audit.Event:
-        """Revert the last live decision with a new event; the old one stays in the log."""
+    def undo(
+        self, ref: str, *, actor: str, reason: str | None = None, seen: Seen | None = None
+    ) -> audit.Event:
+        """Revert the last live decision with a new event; the old one stays in the log.
+
+        With `seen`, refused (StaleView) if a decision event came after the one shown.
+        """
         with self._write():
             pid = self.resolve(ref)
+            if seen is not None:
+                check_last_decision(pid, seen, self._last_decision(pid))
             life = self._lifecycle(pid)
             if not life.decisions:
                 raise IllegalTransition(f"cannot undo {pid[:12]}: it has no decision to undo")

@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker
 
 from reviewer import keys
 from reviewer.app import STORE_ERRORS
@@ -71,7 +72,11 @@ class AuditScreen(Screen[None]):
         else:
             self._count_in_thread(db)
 
-    @work(thread=True, exclusive=True, group="log-count", exit_on_error=False)
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.review_app.screen_worker_failed(event)
+
+    @work(thread=True, exclusive=True, group="log-count", exit_on_error=False,
+          name="count the audit log")
     def _count_in_thread(self, db: Path) -> None:
         head, shape = counted_shape(db)
         self.app.call_from_thread(self._counted, head, shape)
@@ -112,7 +117,8 @@ class AuditScreen(Screen[None]):
         else:
             self._verify_in_thread(app.db_path)
 
-    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="verify", exit_on_error=False,
+          name="verify the chain")
     def _verify_in_thread(self, db: Path) -> None:
         # The thread only waits on the child process that does the hashing.
         self.app.call_from_thread(self.show_report, verify_file(db))

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker
 
 from reviewer import keys
 from reviewer.agent_markdown import AgentMarkdown
@@ -35,7 +36,8 @@ from reviewer.widgets.claim_panel import ClaimPanel
 from reviewer.widgets.prompt import PromptModal, Validator
 from reviewer.widgets.seed_plot import SeedPlot
 from reviewer.widgets.timeline import Timeline
-from store import ReviewStore
+from store import ReviewStore, Seen
+from store.seen import NO_DECISION
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp
@@ -194,7 +196,11 @@ class ProposalScreen(Screen[None]):
         else:
             self._poll_in_thread()
 
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.review_app.screen_worker_failed(event)
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False,
+          name="refresh the proposal")
     def _poll_in_thread(self) -> None:
         store = self.review_app.open_thread_store()
         try:
@@ -257,14 +263,17 @@ class ProposalScreen(Screen[None]):
         actor = self.review_app.actor
         verb = {"approve": "Approve", "reject": "Reject"}[action]
         # The gates an approval would fail now, as `shapes.show` computed them on refresh.
-        unmet = [clean(g, single_line=True) for g in self.data.get("gates") or []]
+        gates = list(self.data.get("gates") or [])
+        unmet = [clean(g, single_line=True) for g in gates]
         gated = action == "approve" and bool(unmet)
+        # The store refuses the decision if the code or the gates moved on from these.
+        seen = Seen(self.data.get("diff_sha256"), tuple(gates))
 
         def record(reason: str, override: str | None) -> None:
             self.review_app.perform(
                 f"{action} {pid[:12]}",
                 lambda store: decide(
-                    store, pid, action, reason=reason, actor=actor, override=override
+                    store, pid, action, reason=reason, actor=actor, override=override, seen=seen
                 ),
                 self._decided,
             )
@@ -341,9 +350,13 @@ class ProposalScreen(Screen[None]):
     def action_undo(self) -> None:
         pid = self.proposal_id
         actor = self.review_app.actor
+        # Undo what this screen shows as the last decision, not one made since elsewhere.
+        shown = self.data.get("decisions") or []
+        seen = Seen(self.data.get("diff_sha256"),
+                    last_decision=shown[-1].get("seq", NO_DECISION) if shown else NO_DECISION)
         self.review_app.perform(
             f"undo on {pid[:12]}",
-            lambda store: undo(store, pid, actor=actor),
+            lambda store: undo(store, pid, actor=actor, seen=seen),
             self._undone,
         )
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 import pytest
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.screens.queue import QueueScreen
 from reviewer.widgets.prompt import PromptModal
 from store import ReviewStore
 from tests.tui.conftest import (
+    SAMPLES,
     SIZE,
     content_text,
     make_app,
@@ -112,7 +115,8 @@ async def test_store_errors_are_notifications_not_tracebacks(samples_store):
         # Called directly: the 1 s poll may already have hidden the key on a slow machine.
         app.screen.action_undo()
         await pilot.pause()
-        assert any("no decision to undo" in n.message for n in app._notifications)
+        # The undo shown is no longer the last decision event: refused as stale, not a crash.
+        assert any("decided again since you looked" in n.message for n in app._notifications)
         assert app.is_running
 
 
@@ -263,6 +267,51 @@ async def test_approve_shows_the_unmet_gates_and_needs_an_override(samples_store
         await pilot.pause()
         assert samples_store.get(pid)["status"] == "approved"
         assert actions(samples_store, pid)[-2:] == ["override", "approve"]
+
+
+async def test_an_override_does_not_cover_code_that_arrived_while_its_prompt_was_open(
+    samples_store, tmp_path
+):
+    import shutil
+
+    from reviewer.commands.ingest import ingest_paths
+    from store.gates import GatePolicy
+
+    samples_store.gate_policy = GatePolicy.defaults()
+    pid = pid_of(samples_store, "label_smoothing")  # a sandbox finding with no code
+    assert samples_store.get(pid)["diff_sha256"] is None
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("a", *"ok", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptModal)  # the override prompt, for "no code"
+        # Meanwhile the agent's patch lands beside a copy of the finding.
+        shutil.copy(SAMPLES / "findings" / "102_label_smoothing.json", tmp_path)
+        (tmp_path / "102_label_smoothing.patch").write_text(
+            "diff --git a/methods/m.py b/methods/m.py\nnew file mode 100644\n--- /dev/null\n"
+            "+++ b/methods/m.py\n@@ -0,0 +1 @@\n+x = 1\n")
+        assert ingest_paths(samples_store, [tmp_path], "ingest").attached == [pid]
+        await pilot.press(*"no GPU", "enter")
+        await pilot.pause()
+        assert samples_store.get(pid)["status"] == "pending"
+        assert "approve" not in actions(samples_store, pid)
+        assert any("other code than you saw" in n.message for n in app._notifications)
+
+
+async def test_undo_does_not_revert_a_decision_made_since_elsewhere(samples_store):
+    pid = pid_of(samples_store, "boot_ensemble")
+    samples_store.reject(pid, reason="mine", actor="tester@example.org")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        samples_store.undo(pid, actor="bob")
+        samples_store.approve(pid, reason="bob's", actor="bob")
+        await pilot.press("u")
+        await pilot.pause()
+        assert samples_store.get(pid)["status"] == "approved"
+        assert actions(samples_store, pid)[-1] == "approve"
+        assert any("decided again since you looked" in n.message for n in app._notifications)
 
 
 async def test_shift_r_queues_a_rerun_and_opens_the_next_pending(samples_store):
@@ -453,3 +502,66 @@ async def test_a_change_elsewhere_does_not_lay_the_summary_out_again(monkeypatch
         await pilot.pause()
         assert "a comment from another reviewer" in screen_text(app)
     assert len(drawn) == 1
+
+
+@pytest.mark.parametrize("trouble", ["replaced", "removed"])
+async def test_a_store_file_replaced_or_removed_under_the_app_takes_no_write(tmp_path, trouble):
+    db, store = samples_file_store(tmp_path)
+    pid = pid_of(store, "boot_ensemble")
+    app = make_app(store, db_path=db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        if trouble == "replaced":  # `reviewer demo` run again, or a backup restored
+            other = tmp_path / "other.db"
+            ReviewStore.open(other).close()
+            other.replace(db)
+        else:
+            db.unlink()
+        await pilot.press("c", *"hello", "enter")
+        await workers_done(app)
+        await pilot.pause()
+        expected = "was replaced since" if trouble == "replaced" else "is gone"
+        assert any(expected in n.message for n in app._notifications)
+        # The screen's own refresh fails the same way: said once, not on every poll.
+        for _ in range(3):
+            app.screen.poll()
+            for worker in list(app.screen.workers):
+                with contextlib.suppress(WorkerFailed, WorkerCancelled):
+                    await worker.wait()
+            await pilot.pause()
+        refreshes = [n for n in app._notifications if n.message.startswith("refresh the proposal")]
+        assert len(refreshes) == 1 and expected in refreshes[0].message
+    if trouble == "removed":
+        assert not db.exists()  # no empty store made in its place
+    else:
+        replaced = ReviewStore.open(db)
+        assert replaced.conn.execute(
+            "SELECT COUNT(*) FROM events WHERE action = 'comment'").fetchone()[0] == 0
+        replaced.close()
+    store.close()
+
+
+async def test_quit_waits_for_a_change_still_being_saved(tmp_path):
+    db, store = samples_file_store(tmp_path)
+    pid = pid_of(store, "boot_ensemble")
+    app = make_app(store, db_path=db)
+    blocker = sqlite3.connect(db, isolation_level=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        await pilot.press("c", *"hello", "enter")
+        await pilot.pause()
+        assert app.saving() == 1
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running and any("still being saved" in n.message
+                                      for n in app._notifications)
+        blocker.execute("ROLLBACK")
+        for worker in list(app.workers):
+            with contextlib.suppress(WorkerFailed, WorkerCancelled):
+                await worker.wait()
+        await pilot.pause()
+        assert not app.is_running  # it quit once the comment was saved
+    blocker.close()
+    assert [e.payload["text"] for e in store.events(pid) if e.action == "comment"] == ["hello"]
+    store.close()
