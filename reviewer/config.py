@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from reviewer import paths
+from reviewer.gitenv import reader_argv, reader_env
 
 PLACEHOLDERS = frozenset({"idea", "seed", "out", "python"})
 STDOUT = "stdout"
@@ -182,22 +183,33 @@ class _Fields:
         )
 
     def resolve(self, root: Path, commit: str) -> str:
-        """The full hash of `commit` in the checkout, which must be a git repository."""
-        out = self.git(root, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}")
-        if out.returncode == 0:
-            return out.stdout.strip()
+        """The full hash of the one commit whose hash starts with `commit` in the checkout.
+
+        Read as an object name only: `rev-parse` would take a branch or tag named like the
+        prefix over the commit, so anyone able to make refs there could move the pin.
+        """
         if self.git(root, "rev-parse", "--git-dir").returncode != 0:
             raise self.error("path", f"{root} is not a git repository")
-        raise self.error("commit", f"{commit} is not a commit in {root} (or is ambiguous)")
+        named = self.git(root, "rev-parse", f"--disambiguate={commit}").stdout.split()
+        commits = [h for h in named if _HEX.match(h) and len(h) >= 40
+                   and self.git(root, "cat-file", "-t", h).stdout.strip() == "commit"]
+        if len(commits) == 1:
+            return commits[0]
+        if commits:
+            raise self.error("commit", f"{commit} is ambiguous in {root}: {len(commits)} "
+                                       "commits start with it")
+        raise self.error("commit", f"{commit} is not a commit in {root}")
 
     def git(self, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        # The hardened reader: no program the checkout's config names runs, nothing is
+        # fetched for a missing object, and replace refs do not swap the pinned commit.
         try:
             return subprocess.run(
-                ["git", "-C", str(root), *args],
+                [*reader_argv(root), *args],
                 capture_output=True,
                 text=True,
                 timeout=GIT_TIMEOUT_S,
-                env={**os.environ, "LC_ALL": "C"},
+                env=reader_env(root),
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -36,6 +36,9 @@ def load_plain_npy(data: bytes, max_items: int) -> np.ndarray:
         raise ValueError(f"bad .npy header ({exc})") from exc
     if dtype.hasobject or dtype.kind not in "biuf" or dtype.subdtype is not None:
         raise ValueError(f"dtype {dtype} is not a plain number type")
+    # numpy's reader lets any tuple through; True multiplies as 1 and then breaks reshape.
+    if not all(type(n) is int for n in shape):
+        raise ValueError(f"the header declares shape {shape!r}; not a tuple of sizes")
     items = math.prod(shape)
     if items > max_items:
         raise ValueError(f"the header declares shape {shape}, {items} items; at most "

@@ -56,3 +56,11 @@ def test_a_huge_declared_shape_is_refused_before_any_allocation() -> None:
 def test_hostile_files_are_refused_with_the_reason(data: bytes, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         load_plain_npy(data, 100)
+
+
+@pytest.mark.parametrize("shape", [(True,), (2, False)])
+def test_a_shape_of_other_than_whole_sizes_is_a_value_error(shape) -> None:
+    # `(True,)` passed the size check as 1 item and then raised TypeError in reshape, which
+    # escaped the rerun's handling: a traceback and three retries instead of `failed`.
+    with pytest.raises(ValueError, match="not a tuple of sizes"):
+        load_plain_npy(_header_only(shape, bytes(1)), 10)

@@ -29,6 +29,7 @@ from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_diff
 from reviewer.rerun.external_io import LabelsError, PredictionError, load_labels, read_predictions
 from reviewer.rerun.hostiletree import scratch_dir
 from reviewer.rerun.request import RerunRequest, outcome
+from reviewer.rerun.signatures import above_ceiling
 
 HARNESS_MOUNT = "/sandbox/harness"
 OUT_MOUNT = "/sandbox/out"
@@ -82,10 +83,12 @@ def run_external(
     result.notes += [*notes, NO_PAIRED_BASELINE]
     env["wall_s"] = round(time.perf_counter() - start, 3)
     gap = claimgap.claim_above_measured(req.claim_pgr, pgrs, result.verdict)
+    # Against the configured ceiling: beating ground-truth training means labels got in.
+    ceiling = above_ceiling([r.transfer_acc for r in rows], [r.ceiling_acc for r in rows])
     return {
         **result.to_json(),
         "reason": None,
-        "checks": [gap.to_json()] if gap is not None else [],
+        "checks": [c.to_json() for c in (gap, ceiling) if c is not None],
         "task": req.task,
         "size": req.size,
         "env": env,
@@ -187,10 +190,43 @@ def _run_seeds(
 
 
 def _refuse_tracked_labels(cfg: ExternalHarness, pinned: Path) -> None:
-    """The label file must not ship inside the exported tree (e.g. a committed labeled_data/)."""
+    """No copy of the labels may ship inside the exported tree.
+
+    Refused: the labels file's own path, a tracked folder named like the labels' folder
+    (the W2S sandbox's `labeled_data/`, whatever file names or formats it holds), and any
+    tracked file with the labels file's exact bytes.
+    """
     labels, root = cfg.labels.resolve(), cfg.path.resolve()
     if labels.is_relative_to(root) and (pinned / labels.relative_to(root)).exists():
         raise _Failed(stats.FAILED, f"the labels file {cfg.labels} is tracked in {cfg.commit}")
+    folder = labels.parent.name
+    if folder and (pinned / folder).exists():
+        raise _Failed(stats.FAILED, (
+            f"{cfg.commit[:12]} of {cfg.name} tracks {folder}/, the name of the labels' folder "
+            f"({labels.parent}): a copy of labels there would ship into the sandbox. Remove it "
+            "from the pinned commit, or keep the labels in a folder named otherwise"))
+    copy = _same_bytes(labels, pinned)
+    if copy is not None:
+        raise _Failed(stats.FAILED, f"{copy.relative_to(pinned)} in {cfg.commit[:12]} of "
+                                    f"{cfg.name} is a copy of the labels file {cfg.labels}")
+
+
+def _same_bytes(original: Path, tree: Path) -> Path | None:
+    """A file under `tree` (not following links) with `original`'s exact bytes, if any."""
+    try:
+        size = original.stat().st_size
+        data: bytes | None = None
+        for folder, _dirs, files in os.walk(tree):
+            for name in files:
+                path = Path(folder, name)
+                if path.is_symlink() or path.stat().st_size != size:
+                    continue
+                data = original.read_bytes() if data is None else data
+                if path.read_bytes() == data:
+                    return path
+    except OSError:
+        return None
+    return None
 
 
 def _python_binds(python: str | None) -> list[tuple[Path, str]]:

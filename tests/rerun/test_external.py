@@ -418,6 +418,32 @@ def test_labels_committed_in_the_harness_fail(tmp_path, harness):
     assert result["verdict"] == "failed" and "tracked" in result["reason"]
 
 
+@pytest.mark.parametrize(("extra", "why"), [
+    # labels configured outside the checkout, a copy tracked under another name and format
+    ({"labeled_data/test.json": json.dumps({"labels": LABELS})}, "tracks labeled_data/"),
+    # the labels file's exact bytes, anywhere in the tree
+    ({"w2s_research/ideas/base/prior.json": json.dumps(LABELS)}, "is a copy of the labels"),
+])
+def test_a_copy_of_the_labels_in_the_pinned_tree_fails(tmp_path, harness, extra, why):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    commit = make_repo(repo, extra)
+    cfg = dataclasses.replace(harness, path=repo, commit=commit)
+    assert not harness.labels.is_relative_to(repo)
+    result = run_external(request(cfg, HONEST), cfg)
+    assert result["verdict"] == "failed" and why in result["reason"], result["reason"]
+
+
+def test_answers_that_beat_the_ceiling_are_flagged(harness):
+    # Hard-coded labels: 20/20 against a configured ceiling of 0.95.
+    cheat = HEADER + f"preds = {LABELS}\n" + WRITE
+    result = run_external(request(harness, cheat, claim=None, unsafe=True), harness)
+    assert [c["code"] for c in result["checks"]] == ["above_ceiling"]
+    assert result["checks"][0]["severity"] == "high"
+    honest = run_external(request(harness, HONEST, unsafe=True), harness)
+    assert honest["checks"] == []
+
+
 def test_command_placeholders_and_python(harness):
     argv = command_argv(harness, "mine", 7, "/sandbox/out", "/opt/py")
     assert argv[0] == "/opt/py"
@@ -504,6 +530,41 @@ def test_config_errors_name_the_file_and_key(tmp_path, harness, change, key):
         load_config(file)
     assert str(file) in str(err.value)
     assert f"harness.w2s-sandbox.{key}:" in str(err.value)
+
+
+def test_a_ref_named_like_the_pin_does_not_move_it(tmp_path, harness):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    pinned = make_repo(repo)
+    (repo / "w2s_research" / "score.py").write_text("SCORER = 'changed'\n")
+    git(repo, "commit", "-qam", "other")
+    other = git(repo, "rev-parse", "HEAD")
+    git(repo, "tag", pinned[:7], other)  # `rev-parse 1a2b3c4` takes the tag over the commit
+    git(repo, "branch", pinned[:12], other)
+    for prefix in (pinned[:7], pinned[:12], pinned):
+        file = tmp_path / "config.toml"
+        file.write_text(config_text(dataclasses.replace(harness, path=repo), commit=""
+                                    ) + f'commit = "{prefix}"\n')
+        assert load_config(file).harnesses["w2s-sandbox"].commit == pinned, prefix
+
+
+def test_resolving_the_pin_runs_no_program_the_checkout_names(tmp_path, harness):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    make_repo(repo)
+    marker = tmp_path / "ran"
+    # A partial clone fetches a missing object through its remote's upload-pack program.
+    git(repo, "config", "extensions.partialClone", "origin")
+    git(repo, "config", "remote.origin.url", str(tmp_path / "nowhere"))
+    git(repo, "config", "remote.origin.promisor", "true")
+    git(repo, "config", "remote.origin.uploadpack", f"sh -c 'touch {marker}; exit 1' #")
+    git(repo, "config", "core.fsmonitor", f"sh -c 'touch {marker}' #")
+    file = tmp_path / "config.toml"
+    file.write_text(config_text(dataclasses.replace(harness, path=repo), commit=""
+                                ) + 'commit = "0123456789abcdef0123456789abcdef01234567"\n')
+    with pytest.raises(ConfigError, match="not a commit"):
+        load_config(file)
+    assert not marker.exists()
 
 
 def test_a_data_folder_holding_the_labels_is_refused(tmp_path, harness):
