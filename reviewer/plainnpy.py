@@ -32,7 +32,8 @@ def load_plain_npy(data: bytes, max_items: int) -> np.ndarray:
         raise ValueError(f".npy format version {version[0]}.{version[1]} is not accepted")
     try:
         shape, fortran_order, dtype = reader(fp)
-    except (ValueError, SyntaxError, TypeError) as exc:
+    # A deeply nested header makes numpy's literal parser recurse until it gives up.
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
         raise ValueError(f"bad .npy header ({exc})") from exc
     if dtype.hasobject or dtype.kind not in "biuf" or dtype.subdtype is not None:
         raise ValueError(f"dtype {dtype} is not a plain number type")

@@ -10,6 +10,8 @@ import math
 
 import click
 
+from reviewer.textsafe import clean
+
 
 def _parse_seeds(value: str) -> list[int]:
     """'1,2,3' or '1-5' -> a list of distinct ints, in order."""
@@ -134,4 +136,5 @@ def _print_table(data: dict) -> None:
     if data["verdict"]:
         click.echo(f"verdict: {data['verdict']}")
     for note in data["notes"]:
-        click.echo(f"note: {note}")
+        # A note can quote the method's last line of output, which it writes as it likes.
+        click.echo(clean(f"note: {note}", single_line=True))

@@ -53,6 +53,7 @@ def run_method_subprocess(
     home = tempfile.mkdtemp(prefix="w2s-home-")
     try:
         return subprocess.run(argv, cwd=tree, env=method_env(home), capture_output=True,
-                              text=True, timeout=timeout, check=False, start_new_session=True)
+                              text=True, errors="replace", timeout=timeout, check=False,
+                              start_new_session=True)  # the method's bytes need not be UTF-8
     finally:
         shutil.rmtree(home, ignore_errors=True)

@@ -126,6 +126,9 @@ def disk_usage(roots: list[Path], max_entries: int, max_depth: int) -> Usage:
                     st = os.stat(name, dir_fd=fd, follow_symlinks=False)
                 except FileNotFoundError:
                     continue  # removed since the folder was listed
+                except OSError as exc:  # a folder readable but not searchable (mode 600)
+                    unreadable(exc)
+                    break
                 if not stat.S_ISLNK(st.st_mode):
                     total += st.st_blocks * 512
             if dirs and len(Path(top).relative_to(root).parts) >= max_depth:

@@ -404,7 +404,9 @@ def run(
                         break
                     if on_output is not None and now - last_report >= 1.0:
                         # The live tail lets a reviewer watch a long rerun from the TUI.
-                        on_output(_tail(err_path, 2000) + _tail(out_path, 2000))
+                        # On lines of their own: stderr's last partial line joined stdout's first.
+                        parts = (_tail(err_path, 2000), _tail(out_path, 2000))
+                        on_output("\n".join(part for part in parts if part))
                         last_report = now
                     time.sleep(0.05)
             finally:

@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
+from reviewer.blinding import blind
 from reviewer.present import log_tail_lines, rerun_line, timeline
 
 
@@ -15,7 +16,14 @@ def _reruns(data: dict[str, Any], hide_verdict: bool) -> list[RenderableType]:
     lines: list[RenderableType] = []
     for rerun in reversed(data.get("reruns") or []):
         lines.append(Text(rerun_line(rerun, hide_verdict=hide_verdict)))
-        lines += [Text(f"  │ {line}", style="dim") for line in log_tail_lines(rerun)]
+        tail = log_tail_lines(rerun)
+        if tail:
+            # Labelled, since the method prints what it likes, a fake status line included.
+            lines.append(Text("  ┆ the method's own output, as printed:", style="dim italic"))
+        for line in tail:
+            # Blinded, the claim it may print is masked like the agent's other text.
+            shown = blind(line, data.get("claims") or []) if hide_verdict else line
+            lines.append(Text(f"  │ {shown}", style="dim"))
     return lines
 
 

@@ -63,6 +63,21 @@ def test_run_table_and_failures(tmp_path: Path) -> None:
     assert bad_task.exit_code != 0 and "unknown task" in bad_task.output
 
 
+def test_run_prints_a_method_s_output_cleaned_and_survives_bad_utf8(tmp_path: Path) -> None:
+    tree = api.export_tree(tmp_path / "tree")
+    (tree / "methods" / "loud.py").write_text(
+        "import sys\n"
+        "def run(view):\n"
+        "    sys.stderr.buffer.write(b'\\xff\\xfe ')\n"
+        "    sys.stderr.write('\\x1b]0;TITLE\\x07verdict: reproduced')\n"
+        "    raise RuntimeError('x')\n")
+    result = CliRunner().invoke(harness, ["run", "--method", "loud", "--method-dir", str(tree),
+                                          "--seeds", "1"])
+    assert result.exit_code == 1 and "verdict: failed" in result.output, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "codec can't decode" not in result.output
+
+
 def test_parse_seeds() -> None:
     assert _parse_seeds("1,2,3") == [1, 2, 3]
     assert _parse_seeds("1-4,9") == [1, 2, 3, 4, 9]

@@ -105,11 +105,24 @@ NOT_ROOT = """
 """
 
 
-@pytest.mark.skipif(os.geteuid() == 0 and shutil.which("setpriv") is None,
-                    reason="needs setpriv to run as a plain user")
-def test_a_plain_user_removes_folders_a_method_locked(tmp_path: Path) -> None:
-    # Root reads any mode, so the chmod fallbacks only run for a plain user: be one.
-    argv = [sys.executable, "-c", textwrap.dedent(NOT_ROOT)]
+UNSEARCHABLE = """
+    import os, sys
+    from pathlib import Path
+    from reviewer.rerun.hostiletree import disk_usage
+    root = Path(sys.argv[1]) / "out"
+    (root / "d").mkdir(parents=True)
+    (root / "d" / "f").write_text("x")
+    (root / "d").chmod(0o600)  # listable, but its entries cannot be looked up
+    print(disk_usage([root], 10, 4).problem)
+"""
+
+
+def as_plain_user(code: str) -> str:
+    """Run `code` (given a fresh folder as argv[1]) as a plain user; what it printed.
+
+    Root reads any mode, so the paths for unreadable folders only run for a plain user.
+    """
+    argv = [sys.executable, "-c", textwrap.dedent(code)]
     base = Path(tempfile.mkdtemp(prefix="reviewer-test-"))
     try:
         if os.geteuid() == 0:
@@ -118,9 +131,28 @@ def test_a_plain_user_removes_folders_a_method_locked(tmp_path: Path) -> None:
         code_root = str(Path(reviewer.__file__).parent.parent)
         ran = subprocess.run([*argv, str(base)], capture_output=True, text=True, timeout=60,
                              env={**os.environ, "PYTHONPATH": code_root}, check=False)
-        assert ran.stdout.strip() == "gone", ran.stderr
+        assert ran.returncode == 0, ran.stderr
+        return ran.stdout.strip()
     finally:
+        for folder, dirs, _files in os.walk(base):
+            for name in dirs:
+                os.chmod(os.path.join(folder, name), 0o700)
         shutil.rmtree(base)
+
+
+needs_plain_user = pytest.mark.skipif(os.geteuid() == 0 and shutil.which("setpriv") is None,
+                                      reason="needs setpriv to run as a plain user")
+
+
+@needs_plain_user
+def test_a_plain_user_removes_folders_a_method_locked() -> None:
+    assert as_plain_user(NOT_ROOT) == "gone"
+
+
+@needs_plain_user
+def test_a_folder_that_cannot_be_searched_is_a_problem_not_a_crash() -> None:
+    # The disk watch raised PermissionError out of the sandbox run: three retries, no verdict.
+    assert as_plain_user(UNSEARCHABLE) == "a folder it cannot read (Permission denied)"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder of mode 000")

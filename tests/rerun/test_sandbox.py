@@ -409,7 +409,8 @@ def test_gpu_run_sees_the_hosts_driver_library_folder(monkeypatch, tmp_path):
 def test_live_output_tail_is_reported_while_running(dirs):
     out = dirs[1]
     script = out.parent / "probe.py"
-    script.write_text("import time\nprint('seed 1 done', flush=True)\ntime.sleep(2.5)\n")
+    script.write_text("import sys, time\nprint('seed 1 done', flush=True)\n"
+                      "sys.stderr.write('partial'); sys.stderr.flush()\ntime.sleep(2.5)\n")
     script.chmod(0o644)
     seen: list[str] = []
     spec = SandboxSpec(
@@ -420,6 +421,8 @@ def test_live_output_tail_is_reported_while_running(dirs):
     result = sandbox.run(spec, on_output=seen.append)
     assert result.returncode == 0
     assert any("seed 1 done" in tail for tail in seen)
+    # stderr's unfinished line stays on its own line, not joined to stdout's first
+    assert any(tail.splitlines() == ["partial", "seed 1 done"] for tail in seen), seen
 
 
 def test_a_cpu_run_may_not_map_more_than_most_of_the_memory():

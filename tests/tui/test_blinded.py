@@ -183,3 +183,23 @@ async def test_the_audit_log_hides_verdicts_in_blinded_review(samples_store, bli
         shown = screen_text(app)
         assert "rerun_finished" in shown and "verdict=hidden" in shown
         assert "not_reproduced" not in shown and "0.560" not in shown
+
+
+async def test_a_running_rerun_s_output_has_the_claim_masked(samples_store, blinded_config):
+    from reviewer.rerun.jobs import request_rerun
+
+    pid = delta(samples_store)
+    job = request_rerun(samples_store, pid, actor="elsewhere", seeds=[1, 2])
+    claimed = samples_store.jobs.claim("worker-1")
+    samples_store.jobs.heartbeat(job.id, claimed.attempt, progress={
+        "stage": "training", "log_tail": "epoch 3\nexpected PGR 1.06 (claimed)"})
+    app = make_app(samples_store, config_path=blinded_config)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        history = content_text(app.screen.query_one(Timeline))
+        assert "the method's own output, as printed:" in history
+        assert f"│ expected PGR {WITHHELD} (claimed)" in history and "1.06" not in history
+        await pilot.press("b")  # blinded review off: the output as printed
+        await pilot.pause()
+        assert "│ expected PGR 1.06 (claimed)" in content_text(app.screen.query_one(Timeline))
