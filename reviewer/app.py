@@ -33,6 +33,7 @@ T = TypeVar("T")
 # What the store and the rerun queue raise for a refused or failed change.
 STORE_ERRORS = (StoreError, sqlite3.Error, ValueError)
 WRITE_GROUP = "store-write"  # the workers that save changes
+SAVING_NOTICE_S = 1.0  # a change not saved after this long is said to be waiting
 
 
 def file_identity(path: Path) -> tuple[int, int] | None:
@@ -174,7 +175,14 @@ class ReviewApp(App[None]):
                 return
             done(result)
         else:
-            self._perform_in_thread(what, change, done)
+            worker = self._perform_in_thread(what, change, done)
+            self.set_timer(SAVING_NOTICE_S, partial(self.still_saving, worker, what))
+
+    def still_saving(self, worker: Worker[Any], what: str) -> None:
+        """Say a change is still being saved, so a store busy for seconds is not silence."""
+        if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            self.notify(f"{what}: still saving, waiting for the store (another process is "
+                        "writing to it)", title="saving", markup=False)
 
     # Not exclusive: cancelling a queued write would silently drop a decision the user made.
     @work(thread=True, group=WRITE_GROUP, exit_on_error=False, name="save a change")

@@ -22,7 +22,7 @@ _PASS_THROUGH = ("CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 def method_argv(idea: str, view_dir: str | Path, out_dir: str | Path, device: str,
                 python: str | None = None) -> list[str]:
     """The runner's command line; run it with the tree as the working directory."""
-    if not IDEA.match(idea):
+    if not IDEA.fullmatch(idea):
         raise ValueError(f"bad idea name {idea!r}: use lowercase letters, digits and _")
     return [python or sys.executable, "-s", "-m", "w2s_kit.run", "--view", str(view_dir),
             "--out", str(out_dir), "--idea", idea, "--device", device]

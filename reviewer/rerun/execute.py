@@ -66,7 +66,7 @@ def _run_rerun(
             f"the diff was made against {req.base or 'no base'}, not the pinned harness {pinned}",
             req,
         )
-    if not req.idea or not launch.IDEA.match(req.idea):
+    if not req.idea or not launch.IDEA.fullmatch(req.idea):
         return outcome(
             "refused",
             f"idea {req.idea!r} is not a method name the harness "

@@ -106,7 +106,7 @@ def _check_request(req: RerunRequest, cfg: ExternalHarness) -> None:
             f"the diff was made against {req.base or 'no base'}, not {cfg.name}'s "
             f"pinned commit {cfg.commit}",
         )
-    if any("{idea}" in a for a in cfg.command) and not IDEA.match(req.idea or ""):
+    if any("{idea}" in a for a in cfg.command) and not IDEA.fullmatch(req.idea or ""):
         raise _Failed(
             "refused", f"idea {req.idea!r} is not a name the harness runs (letters, digits, _ -)"
         )

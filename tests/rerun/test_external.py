@@ -324,8 +324,10 @@ def test_no_code_attached_fails(harness):
     assert result["verdict"] == "failed" and "no code" in result["reason"]
 
 
-def test_an_idea_name_that_could_be_an_option_is_refused(harness):
-    result = run_external(request(harness, HONEST, idea="-rf"), harness)
+@pytest.mark.parametrize("idea", ["-rf", "mine\n"])  # `$` also matched before a final newline
+def test_an_idea_name_that_could_be_an_option_is_refused(harness, idea):
+    result = run_external(request(harness, HONEST, idea=idea, path="w2s_research/ideas/m/run.py"),
+                          harness)
     assert result["verdict"] == "refused"
 
 

@@ -552,6 +552,11 @@ async def test_quit_waits_for_a_change_still_being_saved(tmp_path):
         await pilot.press("c", *"hello", "enter")
         await pilot.pause()
         assert app.saving() == 1
+        [saving] = [w for w in app.workers if w.group == "store-write"]
+        app.still_saving(saving, "comment")  # what the timer a second after the key says
+        await pilot.pause()
+        assert any("still saving, waiting for the store" in n.message
+                   for n in app._notifications)
         await pilot.press("q")
         await pilot.pause()
         assert app.is_running and any("still being saved" in n.message
