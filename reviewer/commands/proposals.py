@@ -13,7 +13,7 @@ from reviewer.decide import decide, undo
 from reviewer.present import children_note
 from reviewer.shapes import list_item
 from reviewer.textsafe import clean, short
-from store import StoreError
+from store import ReviewStore, Seen, StaleView, StoreError
 from store.errors import GateError
 from store.proposals import STATUSES
 from store.query import QUEUE_SORT, SORTS, VERDICT_FILTERS, fts_query
@@ -123,11 +123,14 @@ def search_cmd(ctx: Context, text: str, limit: int, as_json: bool) -> None:
 
 
 def _decide(
-    ctx: Context, ref: str, action: str, reason: str, override: str | None = None
+    ctx: Context, ref: str, action: str, reason: str, override: str | None = None,
+    diff: str | None = None,
 ) -> None:
     store = ctx.store
     try:
-        outcome = decide(store, ref, action, reason=reason, actor=ctx.actor, override=override)
+        seen = None if diff is None else _seen_diff(store, ref, diff)
+        outcome = decide(store, ref, action, reason=reason, actor=ctx.actor, override=override,
+                         seen=seen)
     except GateError as exc:
         lines = "\n".join(f"  - {clean(g, single_line=True)}" for g in exc.unmet)
         raise click.ClickException(
@@ -164,6 +167,18 @@ def _decide(
         )
 
 
+def _seen_diff(store: ReviewStore, ref: str, expected: str) -> Seen:
+    """`--diff`: the diff the caller read (`show` prints its sha256), or `none`."""
+    current = store.get(ref)["diff_sha256"]
+    wanted = expected.strip().lower()
+    if wanted == "none" and current is None:
+        return Seen(None, tuple(store.gates(ref)))
+    if wanted != "none" and len(wanted) >= 12 and current and current.startswith(wanted):
+        return Seen(current, tuple(store.gates(ref)))
+    raise StaleView(f"{store.resolve(ref)[:12]} has diff {(current or 'none')[:12]}, not the "
+                    f"{expected!r} you read: nothing was recorded")
+
+
 @click.command("approve")
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why it is approved (kept in the audit log).")
@@ -172,10 +187,18 @@ def _decide(
     metavar="REASON",
     help="Approve although gates are unmet; the reason is its own audit event.",
 )
+@click.option(
+    "--diff",
+    "diff",
+    metavar="SHA256",
+    help="Approve only if its diff is still this one (12 or more hex digits, as `show` "
+         "prints; `none` for no code).",
+)
 @pass_ctx
-def approve_cmd(ctx: Context, ref: str, reason: str, override: str | None) -> None:
+def approve_cmd(ctx: Context, ref: str, reason: str, override: str | None,
+                diff: str | None) -> None:
     """Approve a pending proposal (it must pass the [gates] unless overridden)."""
-    _decide(ctx, ref, "approve", reason, override)
+    _decide(ctx, ref, "approve", reason, override, diff)
 
 
 @click.command("reject")

@@ -167,6 +167,20 @@ def test_decide_comment_undo_and_audit(run, proposals_file):
     assert md.startswith("# reviewer audit log") and "| reject |" in md
 
 
+def test_approve_diff_binds_the_approval_to_the_code_read(run, tmp_path):
+    path = tmp_path / "coded.json"
+    code = "diff --git a/methods/v.py b/methods/v.py\nnew file mode 100644\n--- /dev/null\n"
+    path.write_text(json.dumps(native(1, diff=code + "+++ b/methods/v.py\n@@ -0,0 +1 @@\n+x\n")))
+    [pid] = ingest_ids(run, path)
+    sha = json.loads(run("show", "--json", pid).output)["diff_sha256"]
+    for wrong in ("none", "0" * 12, sha[:8]):  # another diff, or too short a prefix to bind
+        stale = run("approve", pid, "--reason", "ok", "--override", "x", "--diff", wrong)
+        assert stale.exit_code == 1 and "nothing was recorded" in stale.output, wrong
+    assert json.loads(run("show", "--json", pid).output)["status"] == "pending"
+    ok = run("approve", pid, "--reason", "ok", "--override", "x", "--diff", sha[:12].upper())
+    assert ok.exit_code == 0, ok.output
+
+
 def test_missing_reason_and_unknown_id_are_clean_errors(run, proposals_file):
     ingest_ids(run, proposals_file)
     assert run("approve", "abcd").exit_code == 2  # click: --reason is required
