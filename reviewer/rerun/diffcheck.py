@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -67,6 +68,12 @@ def check_path(path: str, policy: DiffPolicy) -> None:
     if _CONTROL.search(path) or clean(path) != path:
         # What the screen strips (zero-width, bidi marks) would make the path read as another.
         raise DiffRefused(f"control or invisible character in path {_safe(path)!r}")
+    if unicodedata.normalize("NFKC", path) != path or any(
+        part != part.strip() for part in path.split("/")
+    ):
+        # Full-width dots read as `..`, and `x.py ` as `x.py`, on the reviewer's screen.
+        raise DiffRefused(f"a path that reads as another (look-alike characters, or spaces at "
+                          f"the ends of a name): {_safe(path)!r}")
     if "\\" in path:
         raise DiffRefused(f"backslash in path {_safe(path)!r}")
     if path.startswith("/"):

@@ -131,6 +131,10 @@ HAND_MADE = {
     "right-to-left mark": (new_file("methods/naive.py\u200f"), "invisible character"),
     "zero-width space": (new_file("methods/na\u200bive.py"), "invisible character"),
     "word joiner": (new_file("methods/naive\u2060.py"), "invisible character"),
+    # Look-alikes of another path on the reviewer's screen, though git takes them literally.
+    "full-width dots": (new_file("methods/\uff0e\uff0e/score.py"), "reads as another"),
+    "trailing space": (new_file("methods/naive.py "), "reads as another"),
+    "ligature": (new_file("methods/\ufb01t.py"), "reads as another"),
     "empty": ("", "empty"),
     "garbage": ("this is not a diff\n", "cannot read"),
 }
