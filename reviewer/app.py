@@ -33,6 +33,7 @@ T = TypeVar("T")
 # What the store and the rerun queue raise for a refused or failed change.
 STORE_ERRORS = (StoreError, sqlite3.Error, ValueError)
 WRITE_GROUP = "store-write"  # the workers that save changes
+PALETTE_MIN_ROWS = 5
 SAVING_NOTICE_S = 1.0  # a change not saved after this long is said to be waiting
 
 
@@ -268,6 +269,18 @@ class ReviewApp(App[None]):
         self.report_error(what, error, title="could not refresh")
 
     # -- actions and commands ----------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette, unless the terminal is too short for its list.
+
+        At four rows or fewer, page up or down in it raises KeyError inside Textual's
+        OptionList (8.2.8), a traceback screen.
+        """
+        if self.size.height < PALETTE_MIN_ROWS:
+            self.notify(f"the command palette needs a terminal at least {PALETTE_MIN_ROWS} "
+                        "rows tall", severity="warning", markup=False)
+            return
+        super().action_command_palette()
 
     def action_toggle_blind(self) -> None:
         self.blinded = not self.blinded

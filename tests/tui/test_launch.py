@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from types import SimpleNamespace
 
+import pytest
 from click.testing import CliRunner
 
 import reviewer.commands.demo as demo
@@ -47,3 +48,26 @@ def test_palette_on_the_queue_offers_agents_and_reruns(samples_store):
     titles = [command.title for command in app.get_system_commands(QueueScreen())]
     assert {"Agents", "Reruns", "Audit", "Search"} <= set(titles)
     assert "Approve" not in titles
+
+
+@pytest.mark.anyio
+async def test_the_palette_is_refused_on_a_terminal_too_short_for_its_list(samples_store):
+    from textual.command import CommandPalette
+
+    from tests.tui.conftest import make_app
+
+    app = make_app(samples_store)
+    async with app.run_test(size=(60, 4)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        # Page down in Textual's palette at this height raised KeyError (a traceback screen).
+        assert not CommandPalette.is_open(app)
+        assert any("at least 5 rows" in n.message for n in app._notifications)
+    app = make_app(samples_store)
+    async with app.run_test(size=(60, 5)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert CommandPalette.is_open(app)
+        await pilot.press("pagedown", "pageup", "escape")
+        await pilot.pause()
+        assert app.is_running
