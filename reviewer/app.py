@@ -33,7 +33,7 @@ T = TypeVar("T")
 # What the store and the rerun queue raise for a refused or failed change.
 STORE_ERRORS = (StoreError, sqlite3.Error, ValueError)
 WRITE_GROUP = "store-write"  # the workers that save changes
-PALETTE_MIN_ROWS = 5
+PALETTE_MIN_ROWS = 5  # below it, paging Textual's palette list raises KeyError
 SAVING_NOTICE_S = 1.0  # a change not saved after this long is said to be waiting
 
 
@@ -44,6 +44,8 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return info.st_dev, info.st_ino
+
+
 # Verbs offered in the command palette when the current screen allows them.
 PALETTE_VERBS = (
     ("approve", "Approve this proposal (asks for a reason)"),

@@ -31,6 +31,8 @@ from reviewer.rerun.hostiletree import scratch_dir
 from reviewer.rerun.request import RerunRequest, outcome
 from reviewer.rerun.signatures import above_ceiling
 
+# Folders above the labels file whose names the pinned tree may not track at its top.
+LABEL_FOLDERS_CHECKED = 3
 HARNESS_MOUNT = "/sandbox/harness"
 OUT_MOUNT = "/sandbox/out"
 IDEA = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$")
@@ -192,19 +194,21 @@ def _run_seeds(
 def _refuse_tracked_labels(cfg: ExternalHarness, pinned: Path) -> None:
     """No copy of the labels may ship inside the exported tree.
 
-    Refused: the labels file's own path, a tracked folder named like the labels' folder
-    (the W2S sandbox's `labeled_data/`, whatever file names or formats it holds), and any
+    Refused: the labels file's own path; a top-level folder named like one of the three
+    folders above the labels file (the W2S sandbox's `labeled_data/` for
+    `labeled_data/sciq/test_labels.json`, whatever file names or formats it holds); and any
     tracked file with the labels file's exact bytes.
     """
     labels, root = cfg.labels.resolve(), cfg.path.resolve()
     if labels.is_relative_to(root) and (pinned / labels.relative_to(root)).exists():
         raise _Failed(stats.FAILED, f"the labels file {cfg.labels} is tracked in {cfg.commit}")
-    folder = labels.parent.name
-    if folder and (pinned / folder).exists():
-        raise _Failed(stats.FAILED, (
-            f"{cfg.commit[:12]} of {cfg.name} tracks {folder}/, the name of the labels' folder "
-            f"({labels.parent}): a copy of labels there would ship into the sandbox. Remove it "
-            "from the pinned commit, or keep the labels in a folder named otherwise"))
+    for above in list(labels.parents)[:LABEL_FOLDERS_CHECKED]:
+        if above.name and (pinned / above.name).exists():
+            raise _Failed(stats.FAILED, (
+                f"{cfg.commit[:12]} of {cfg.name} tracks {above.name}/, the name of a folder "
+                f"the labels are in ({above}): a copy of labels there would ship into the "
+                "sandbox. Remove it from the pinned commit, or keep the labels under folders "
+                "named otherwise"))
     copy = _same_bytes(labels, pinned)
     if copy is not None:
         raise _Failed(stats.FAILED, f"{copy.relative_to(pinned)} in {cfg.commit[:12]} of "

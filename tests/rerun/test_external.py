@@ -423,10 +423,15 @@ def test_labels_committed_in_the_harness_fail(tmp_path, harness):
 @pytest.mark.parametrize(("extra", "why"), [
     # labels configured outside the checkout, a copy tracked under another name and format
     ({"labeled_data/test.json": json.dumps({"labels": LABELS})}, "tracks labeled_data/"),
+    # the labels' grandparent folder, as for the README's labeled_data/sciq/test_labels.json
+    ({"{above}/cached.json": json.dumps({"labels": LABELS})}, "tracks {above}/"),
     # the labels file's exact bytes, anywhere in the tree
     ({"w2s_research/ideas/base/prior.json": json.dumps(LABELS)}, "is a copy of the labels"),
 ])
 def test_a_copy_of_the_labels_in_the_pinned_tree_fails(tmp_path, harness, extra, why):
+    above = harness.labels.parent.parent.name
+    extra = {k.format(above=above): v for k, v in extra.items()}
+    why = why.format(above=above)
     repo = tmp_path / "repo"
     repo.mkdir()
     commit = make_repo(repo, extra)
