@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 BUSY_TIMEOUT_S = 30.0
+IN_CHUNK = 500  # keys bound per IN list, under SQLite's limit on bound parameters
 
 
 def connect(path: str | Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite_utils.Database:
@@ -138,3 +140,13 @@ def bulk_writes(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size = {int(cache)}")
         if not conn.in_transaction:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def select_in(
+    conn: sqlite3.Connection, sql: str, keys: Sequence[Any], *after: Any
+) -> Iterator[sqlite3.Cursor]:
+    """Run `sql`, whose `{marks}` is the placeholder list of an IN, once per IN_CHUNK of
+    `keys`, binding the chunk and then `after`; a cursor each."""
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = list(keys[start : start + IN_CHUNK])
+        yield conn.execute(sql.format(marks=", ".join("?" * len(chunk))), (*chunk, *after))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from store.db import select_in
+
 MAX_CANDIDATES = 300
 SIZE_BAND = 0.25
 
@@ -60,11 +62,8 @@ def codes(conn: sqlite3.Connection, ids: list[str]) -> dict[CodeKey, str]:
     """The normalised code of each of `ids` that has a fingerprint, keyed with the diff and
     length it has now, so a caller can tell one that changed since its candidates were read."""
     out: dict[CodeKey, str] = {}
-    for start in range(0, len(ids), 500):  # under SQLite's bound-variable limit
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        rows = conn.execute(
-            "SELECT proposal_id, diff_sha256, length, code FROM fingerprints "
-            f"WHERE proposal_id IN ({marks})", chunk).fetchall()
-        out.update(((pid, sha, length), code) for pid, sha, length, code in rows)
+    sql = ("SELECT proposal_id, diff_sha256, length, code FROM fingerprints "
+           "WHERE proposal_id IN ({marks})")
+    for cursor in select_in(conn, sql, ids):
+        out.update(((pid, sha, length), code) for pid, sha, length, code in cursor)
     return out

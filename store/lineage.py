@@ -19,6 +19,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from store.db import select_in
+
 # The published id's length (reviewer.publish.finding.ID_LEN); shorter prefixes say too little.
 MIN_ID_PREFIX = 12
 SANDBOX_FORMAT = "sandbox_finding"
@@ -307,12 +309,10 @@ def through_pending(
 def ingested_commits(conn: sqlite3.Connection, shas: list[str]) -> dict[str, str]:
     """For each of `shas` a proposal was ingested from (`ingest-git`), that proposal's id."""
     found: dict[str, str] = {}
-    for start in range(0, len(shas), 500):
-        chunk = shas[start : start + 500]
-        found.update(conn.execute(
-            f"SELECT external_id, id FROM proposals WHERE external_id IN "
-            f"({', '.join('?' * len(chunk))}) AND source_format = '{GIT_FORMAT}'", chunk,
-        ).fetchall())  # fmt: skip
+    sql = ("SELECT external_id, id FROM proposals WHERE external_id IN ({marks}) "
+           "AND source_format = ?")
+    for cursor in select_in(conn, sql, shas, GIT_FORMAT):
+        found.update(cursor)
     return found
 
 

@@ -24,6 +24,7 @@ from store.db import (
     connect,
     existing_read_only,
     immediate,
+    select_in,
 )
 from store.errors import (
     Ambiguous,
@@ -468,22 +469,16 @@ class ReviewStore:
     def statuses(self, ids: Sequence[str]) -> dict[str, str]:
         """The status of each of these full ids that is stored, read in one query per 500."""
         found: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            found.update(self.conn.execute(
-                f"SELECT id, status FROM proposals WHERE id IN ({', '.join('?' * len(chunk))})",
-                chunk))  # fmt: skip
+        for cursor in select_in(self.conn, "SELECT id, status FROM proposals WHERE id IN ({marks})",
+                                ids):
+            found.update(cursor)
         return found
 
     def get_many(self, refs: Sequence[str]) -> list[dict[str, Any]]:
         """`get` for many refs in their order, full ids read in one query per 500."""
         pids = [ref if _FULL_ID.fullmatch(ref) else self.resolve(ref) for ref in refs]
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(pids), 500):
-            chunk = pids[start : start + 500]
-            cursor = self.conn.execute(
-                f"SELECT * FROM proposals WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-            )
+        for cursor in select_in(self.conn, "SELECT * FROM proposals WHERE id IN ({marks})", pids):
             names = [d[0] for d in cursor.description]
             for values in cursor:
                 row = dict(zip(names, values, strict=True))
@@ -664,13 +659,9 @@ class ReviewStore:
         blinded review masks the claim in a title."""
         wanted = list(dict.fromkeys(ids))
         out: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(wanted), 500):  # under SQLite's limit on bound parameters
-            chunk = wanted[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for pid, title, pgr, se in self.conn.execute(
-                "SELECT id, title, claimed_pgr, claimed_pgr_se FROM proposals "
-                f"WHERE id IN ({marks})", chunk
-            ):
+        sql = "SELECT id, title, claimed_pgr, claimed_pgr_se FROM proposals WHERE id IN ({marks})"
+        for cursor in select_in(self.conn, sql, wanted):
+            for pid, title, pgr, se in cursor:
                 out[pid] = {"title": title, "claimed_pgr": pgr, "claimed_pgr_se": se}
         return out
 
@@ -893,15 +884,12 @@ class ReviewStore:
         diff they carry now: an ingest stopped between storing and checking left them so."""
         found: set[str] = set()
         ids = list(dict.fromkeys(ids))  # an ingest reports each id once; the query wants one
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(row[0] for row in self.conn.execute(
-                f"SELECT p.id FROM proposals p WHERE p.id IN ({marks}) AND NOT EXISTS ("
-                "  SELECT 1 FROM events e WHERE e.proposal_id = p.id AND e.action = 'checks'"
-                "  AND json_extract(e.payload, '$.source') = ?"
-                "  AND json_extract(e.payload, '$.diff_sha256') IS p.diff_sha256)",
-                (*chunk, source)))
+        sql = ("SELECT p.id FROM proposals p WHERE p.id IN ({marks}) AND NOT EXISTS ("
+               "  SELECT 1 FROM events e WHERE e.proposal_id = p.id AND e.action = 'checks'"
+               "  AND json_extract(e.payload, '$.source') = ?"
+               "  AND json_extract(e.payload, '$.diff_sha256') IS p.diff_sha256)")
+        for cursor in select_in(self.conn, sql, ids, source):
+            found.update(row[0] for row in cursor)
         return [pid for pid in ids if pid in found]
 
     def put_fingerprints(self, items: Sequence[tuple[str, str]]) -> None:

@@ -293,3 +293,18 @@ def test_events_of_some_actions_come_in_seq_order_across_batches(mem_store):
     mine = mem_store.events(a, actions=("comment",))
     assert [e.payload["text"] for e in mine] == ["note 1", "note 3"]
     assert list(mem_store.events(actions=("nothing",))) == []
+
+
+def test_select_in_binds_every_key_past_one_chunk_and_then_the_rest():
+    import sqlite3
+
+    from store.db import IN_CHUNK, select_in
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (k INTEGER, tag TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(k, "a" if k % 2 else "b")
+                                                    for k in range(3 * IN_CHUNK)])
+    keys = list(range(2 * IN_CHUNK + 1))
+    cursors = list(select_in(conn, "SELECT k FROM t WHERE k IN ({marks}) AND tag = ?", keys, "a"))
+    assert len(cursors) == 3
+    assert sorted(k for c in cursors for (k,) in c) == [k for k in keys if k % 2]
