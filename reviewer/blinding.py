@@ -13,6 +13,8 @@ import math
 import re
 from typing import Any
 
+from reviewer.textsafe import clean
+
 WITHHELD = "[withheld]"
 # Metric fields of a native claim and of a sandbox finding's original object (DESIGN §4.1-4.2).
 CLAIM_FIELDS = (
@@ -65,6 +67,12 @@ def blind(text: str, claims: list[float]) -> str:
         return match.group(0)
 
     return _NUMBER.sub(swap, text)
+
+
+def blind_agent_text(text: object, claims: list[float]) -> str:
+    """Agent `text` cleaned for the terminal, then masked: cleaned first, so a control
+    character inside a number cannot hide it from the mask."""
+    return blind(clean(text), claims)
 
 
 def list_claims(row: dict[str, Any]) -> list[float]:

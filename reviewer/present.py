@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from reviewer.blinding import blind, list_claims
+from reviewer.blinding import blind_agent_text, list_claims
 from reviewer.textsafe import clean, short
 from store.agents import AgentRecord
 from store.query import SORTS
@@ -104,7 +104,7 @@ def queue_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
         "risk": "-" if risk is None else ("·" if hidden else f"{risk:.1f}"),
         "agent": short(row.get("agent"), 200),
         "idea": short(row.get("idea"), 200) or "-",
-        "title": short(blind(clean(row.get("title")), list_claims(row)) if hidden
+        "title": short(blind_agent_text(row.get("title"), list_claims(row)) if hidden
                        else row.get("title"), 500),
         "claimed": "hidden" if hidden and claimed != "-" else claimed,
         "measured": pm(row.get("measured_pgr"), row.get("measured_pgr_se")),

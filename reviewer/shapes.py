@@ -86,9 +86,9 @@ def checks_of(store: ReviewStore, pid: str, reruns: list[dict[str, Any]]) -> lis
     return found
 
 
-def show(store: ReviewStore, ref: str) -> dict[str, Any]:
-    """The object `reviewer show ID --json` prints."""
-    row = store.get(ref)
+def show(store: ReviewStore, ref: str, row: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The object `reviewer show ID --json` prints; `row` is its `store.get`, if read already."""
+    row = store.get(ref) if row is None else row
     pid = row["id"]
     reruns = [rerun_item(j) for j in store.jobs.for_proposal(pid) if j.kind == "rerun"]
     comments = [

@@ -51,12 +51,11 @@ def publications(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
 def proposal_view(store: ReviewStore, ref: str) -> dict[str, Any]:
     """`shapes.show()` plus assessments and publications, which the timeline and blinding use,
     and `claims`: every claimed value, which blinded review masks in the agent's text."""
-    data = show(store, ref)
+    row = store.get(ref)
+    data = show(store, ref, row)
     data["assessments"] = assessments(store, data["id"])
     data["publications"] = publications(store, data["id"])
-    original = store.conn.execute(
-        "SELECT original FROM proposals WHERE id = ?", (data["id"],)).fetchone()
-    data["claims"] = claim_values({"claimed": data["claimed"], "original": original[0]})
+    data["claims"] = claim_values(row)
     return data
 
 

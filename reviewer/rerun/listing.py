@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reviewer.blinding import blind, list_claims
+from reviewer.blinding import blind_agent_text, list_claims
 from reviewer.present import num
 from reviewer.rerun.jobs import RERUN
 from reviewer.shapes import rerun_item
-from reviewer.textsafe import clean, short
+from reviewer.textsafe import short
 from store import ReviewStore
 
 ACTIVE = ("running", "queued")
@@ -29,7 +29,7 @@ class RerunRow:
 
     def shown_title(self, width: int, *, blinded: bool = False) -> str:
         """Its title on one line, with the claim masked in blinded review."""
-        title = blind(clean(self.title), list(self.claims)) if blinded else self.title
+        title = blind_agent_text(self.title, list(self.claims)) if blinded else self.title
         return short(title, width)
 
     @property

@@ -16,7 +16,7 @@ from reviewer import keys
 from reviewer.agent_markdown import AgentMarkdown
 from reviewer.app import STORE_ERRORS
 from reviewer.assist import AssistError, load_assist_config, second_opinion
-from reviewer.blinding import blind
+from reviewer.blinding import blind_agent_text
 from reviewer.decide import Outcome, decide, undo
 from reviewer.present import (
     active_rerun_id,
@@ -134,8 +134,8 @@ class ProposalScreen(Screen[None]):
 
     def agent_text(self, text: str) -> str:
         """The agent's `text`, with the claimed values in it masked while the claim is hidden."""
-        # Cleaned first, so a control character inside a number cannot hide it from the mask.
-        return blind(clean(text), self.data.get("claims") or []) if self.claim_hidden else text
+        claims = self.data.get("claims") or []
+        return blind_agent_text(text, claims) if self.claim_hidden else text
 
     def apply(self, data: dict[str, Any]) -> None:
         """Show `data` (a `shapes.show()` object); agent text is cleaned, markup stays off."""
