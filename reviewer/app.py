@@ -15,8 +15,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -283,6 +284,14 @@ class ReviewApp(App[None]):
                         "rows tall", severity="warning", markup=False)
             return
         super().action_command_palette()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Close an open command palette when the terminal shrinks below its list's minimum."""
+        if event.size.height >= PALETTE_MIN_ROWS or not CommandPalette.is_open(self):
+            return
+        self.screen.dismiss()
+        self.notify(f"the command palette closed: it needs a terminal at least "
+                    f"{PALETTE_MIN_ROWS} rows tall", severity="warning", markup=False)
 
     def action_toggle_blind(self) -> None:
         self.blinded = not self.blinded

@@ -71,3 +71,24 @@ async def test_the_palette_is_refused_on_a_terminal_too_short_for_its_list(sampl
         await pilot.press("pagedown", "pageup", "escape")
         await pilot.pause()
         assert app.is_running
+
+
+@pytest.mark.anyio
+async def test_the_palette_closes_when_the_terminal_shrinks_below_its_minimum(samples_store):
+    from textual.command import CommandPalette
+
+    from tests.tui.conftest import make_app
+
+    app = make_app(samples_store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert CommandPalette.is_open(app)
+        await pilot.resize_terminal(60, 4)
+        await pilot.pause()
+        # Left open, page down at this height raised KeyError inside Textual's OptionList.
+        assert not CommandPalette.is_open(app)
+        await pilot.press("pagedown", "pageup")
+        await pilot.pause()
+        assert app.is_running
+        assert any("palette closed" in n.message for n in app._notifications)
