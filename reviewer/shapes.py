@@ -86,8 +86,14 @@ def checks_of(store: ReviewStore, pid: str, reruns: list[dict[str, Any]]) -> lis
     return found
 
 
-def show(store: ReviewStore, ref: str, row: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The object `reviewer show ID --json` prints; `row` is its `store.get`, if read already."""
+def show(
+    store: ReviewStore, ref: str, row: dict[str, Any] | None = None, actor: str | None = None
+) -> dict[str, Any]:
+    """The object `reviewer show ID --json` prints; `row` is its `store.get`, if read already.
+
+    With `actor`, `gates` is what an approval by them would fail (the two-person rule's
+    independence gate included).
+    """
     row = store.get(ref) if row is None else row
     pid = row["id"]
     reruns = [rerun_item(j) for j in store.jobs.for_proposal(pid) if j.kind == "rerun"]
@@ -114,7 +120,7 @@ def show(store: ReviewStore, ref: str, row: dict[str, Any] | None = None) -> dic
         "ingested_at": row["ingested_at"],
         "risk": row["risk"],
         "checks": checks_of(store, pid, reruns),
-        "gates": store.gates(pid),
+        "gates": store.gates(pid, actor=actor),
         "reruns": reruns,
         "decisions": store.decisions(pid),
         "comments": comments,

@@ -48,11 +48,12 @@ def publications(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
     ]
 
 
-def proposal_view(store: ReviewStore, ref: str) -> dict[str, Any]:
-    """`shapes.show()` plus assessments and publications, which the timeline and blinding use,
-    and `claims`: every claimed value, which blinded review masks in the agent's text."""
+def proposal_view(store: ReviewStore, ref: str, actor: str | None = None) -> dict[str, Any]:
+    """`shapes.show()` (its gates for an approval by `actor`) plus assessments and
+    publications, which the timeline and blinding use, and `claims`: every claimed value,
+    which blinded review masks in the agent's text."""
     row = store.get(ref)
-    data = show(store, ref, row)
+    data = show(store, ref, row, actor)
     data["assessments"] = assessments(store, data["id"])
     data["publications"] = publications(store, data["id"])
     data["claims"] = claim_values(row)

@@ -765,7 +765,7 @@ class ReviewStore:
                 if failed and override is None:
                     raise GateError(pid, failed)
                 if failed and seen is not None:
-                    check_override(pid, seen, gates)  # the screen shows `gates()`, no more
+                    check_override(pid, seen, failed)  # the screen shows `gates(actor=)`
                 if failed:
                     payload["override_seq"] = self._event(
                         actor, "override", pid, {"reason": override, "unmet": failed}
@@ -789,10 +789,25 @@ class ReviewStore:
             return [f"{rerun['requested_by']} requested the rerun and cannot be the only approver"]
         return []
 
-    def gates(self, ref: str, policy: GatePolicy | None = None) -> list[str]:
-        """The gates an approval would fail now (empty when it may proceed)."""
+    def gates(
+        self, ref: str, policy: GatePolicy | None = None, actor: str | None = None
+    ) -> list[str]:
+        """The gates an approval would fail now (empty when it may proceed).
+
+        With `actor`, also the two-person rule's independence gate for an approval by them,
+        so that a screen shows (and an override covers) every gate their approval fails.
+        """
         pid = self.resolve(ref)
-        return unmet(self.conn, pid, policy or self.gate_policy)
+        policy = policy or self.gate_policy
+        failed = unmet(self.conn, pid, policy)
+        if actor is None or not policy.independent_approver:
+            return failed
+        life = self._lifecycle(pid)
+        try:
+            life.apply(0, "approve", pid, actor, {"required_approvals": policy.required_approvals})
+        except IllegalTransition:
+            return failed  # this actor cannot approve it at all; decide() says why
+        return failed + self._independence(pid, current_diff_sha(self.conn, pid), life, policy)
 
     def lineage(self, ref: str, limit: int = 20) -> Lineage:
         """What the proposal says it builds on, and what names it as a parent."""

@@ -128,7 +128,7 @@ def _decide(
 ) -> None:
     store = ctx.store
     try:
-        seen = None if diff is None else _seen_diff(store, ref, diff)
+        seen = None if diff is None else _seen_diff(store, ref, diff, ctx.actor)
         outcome = decide(store, ref, action, reason=reason, actor=ctx.actor, override=override,
                          seen=seen)
     except GateError as exc:
@@ -167,14 +167,15 @@ def _decide(
         )
 
 
-def _seen_diff(store: ReviewStore, ref: str, expected: str) -> Seen:
-    """`--diff`: the diff the caller read (`show` prints its sha256), or `none`."""
+def _seen_diff(store: ReviewStore, ref: str, expected: str, actor: str) -> Seen:
+    """`--diff`: the diff the caller read (`show` prints its sha256), or `none`; the gates are
+    those an approval by `actor` fails now, which `--override` is there to cover."""
     current = store.get(ref)["diff_sha256"]
     wanted = expected.strip().lower()
     if wanted == "none" and current is None:
-        return Seen(None, tuple(store.gates(ref)))
+        return Seen(None, tuple(store.gates(ref, actor=actor)))
     if wanted != "none" and len(wanted) >= 12 and current and current.startswith(wanted):
-        return Seen(current, tuple(store.gates(ref)))
+        return Seen(current, tuple(store.gates(ref, actor=actor)))
     raise StaleView(f"{store.resolve(ref)[:12]} has diff {(current or 'none')[:12]}, not the "
                     f"{expected!r} you read: nothing was recorded")
 

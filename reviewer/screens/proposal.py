@@ -120,7 +120,7 @@ class ProposalScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.apply(proposal_view(self.review_app.store, self.proposal_id))
+        self.apply(proposal_view(self.review_app.store, self.proposal_id, self.review_app.actor))
         self.watch(self.app, "blinded", lambda _blinded: self.apply(self.data), init=False)
         self.set_interval(POLL_S, self.poll)
 
@@ -185,12 +185,12 @@ class ProposalScreen(Screen[None]):
         self.refresh_bindings()
 
     def reload(self) -> None:
-        self.apply(proposal_view(self.review_app.store, self.proposal_id))
+        self.apply(proposal_view(self.review_app.store, self.proposal_id, self.review_app.actor))
 
     def poll(self) -> None:
         """Pick up rerun progress and decisions made elsewhere, without a key press."""
         if self.review_app.db_path is None:
-            data = proposal_view(self.review_app.store, self.proposal_id)
+            data = proposal_view(self.review_app.store, self.proposal_id, self.review_app.actor)
             if data != self.data:
                 self.apply(data)
         else:
@@ -204,7 +204,7 @@ class ProposalScreen(Screen[None]):
     def _poll_in_thread(self) -> None:
         store = self.review_app.open_thread_store()
         try:
-            data = proposal_view(store, self.proposal_id)
+            data = proposal_view(store, self.proposal_id, self.review_app.actor)
         finally:
             store.close()
         if data != self.data:

@@ -102,3 +102,25 @@ def test_a_checkpoint_that_cannot_be_written_does_not_fail_a_committed_decision(
     store.comment(pid, "later", actor="alice")
     assert json.loads(checkpoint.read_text())["seq"] == store.verify().head_seq
     store.close()
+
+
+def test_the_two_person_gate_is_shown_to_the_requester_and_covered_only_when_shown(mem_store):
+    # The independence gate was left out of `gates()`: an override typed for a shown gate
+    # covered it unseen, and the TUI could not override it at all when it failed alone.
+    mem_store.gate_policy = dataclasses.replace(GatePolicy.defaults(), independent_approver=True)
+    pid = mem_store.add_proposal(make_proposal(4, diff=DIFF), actor="ingest")
+    finish_rerun(mem_store, pid, verdict="not_reproduced", requester="carol")
+    neutral = mem_store.gates(pid)
+    mine = mem_store.gates(pid, actor="carol")
+    assert len(mine) == len(neutral) + 1 and "carol requested the rerun" in mine[-1]
+    assert mem_store.gates(pid, actor="dave") == neutral
+    with pytest.raises(StaleView, match="carol requested the rerun"):
+        mem_store.approve(pid, reason="ok", actor="carol", override="small task",
+                          seen=Seen(sha256_hex(DIFF), tuple(neutral)))
+    assert mem_store.get(pid)["status"] == "pending"
+    event = mem_store.approve(pid, reason="ok", actor="carol", override="small task",
+                              seen=Seen(sha256_hex(DIFF), tuple(mine)))
+    overridden = [e for e in mem_store.events(pid) if e.seq == event.payload["override_seq"]]
+    assert overridden[0].payload["unmet"] == mine
+    # Once approved, no gate is offered for a second approval by the same reviewer.
+    assert mem_store.gates(pid, actor="carol") == mem_store.gates(pid)

@@ -269,6 +269,31 @@ async def test_approve_shows_the_unmet_gates_and_needs_an_override(samples_store
         assert actions(samples_store, pid)[-2:] == ["override", "approve"]
 
 
+async def test_the_two_person_gate_is_listed_and_can_be_overridden_from_the_screen(
+    samples_store,
+):
+    # Failing alone, the independence gate was not listed, so `a` offered no override and
+    # the approval was refused with no way through from the TUI.
+    from store.gates import GatePolicy
+    from tests.store.test_gates import finish_rerun
+
+    samples_store.gate_policy = GatePolicy(independent_approver=True)
+    pid = pid_of(samples_store, "boot_ensemble")
+    finish_rerun(samples_store, pid, requester="tester@example.org")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("a")
+        assert "tester@example.org requested the rerun" in screen_text(app)
+        await pilot.press(*"ok", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptModal)  # the override prompt
+        await pilot.press(*"no one else is here", "enter")
+        await workers_done(app)
+        assert samples_store.get(pid)["status"] == "approved"
+        assert actions(samples_store, pid)[-2:] == ["override", "approve"]
+
+
 async def test_an_override_does_not_cover_code_that_arrived_while_its_prompt_was_open(
     samples_store, tmp_path
 ):
