@@ -60,7 +60,8 @@ LIST_COLUMNS: tuple[str, ...] = (
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    # SQLite reads -0.0 back as 0.0; adding 0.0 makes the hash at ingest what verify rereads.
+    return float(value) + 0.0
 
 
 def row_for(

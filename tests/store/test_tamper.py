@@ -138,3 +138,16 @@ def test_dropped_triggers_are_detected(populated):
 def test_clean_store_verifies(populated):
     report = verify_file(populated)
     assert report.ok and report.events == 10 and report.checkpoint[0] == 10
+
+
+def test_a_negative_zero_claim_is_no_false_alarm(tmp_path):
+    # SQLite reads -0.0 back as 0.0, so the ingest hash of a claim of -0.0 never matched what
+    # verify reread: one ordinary proposal made every later verify fail.
+    path = tmp_path / "z.db"
+    store = ReviewStore.open(path)
+    claimed = {"pgr": -0.0, "pgr_se": -0.0, "transfer_acc": -0.0, "weak_acc": -0.0,
+               "strong_acc": -0.0, "seeds": [1]}
+    store.add_proposal(make_proposal(0, claimed=claimed), actor="ingest")
+    store.close()
+    report = verify_file(path)
+    assert report.ok, report.problems
