@@ -28,6 +28,11 @@ CLAIM_ORDER = (
 DEFAULT_LEASE_S = 60.0
 
 
+def result_text(result: Any) -> str:
+    """A finished job's result as the jobs table stores it; verify compares these bytes."""
+    return json.dumps(result, sort_keys=True)
+
+
 class StaleAttempt(StoreError):
     """A heartbeat or result from an attempt that no longer owns the job."""
 
@@ -214,7 +219,7 @@ class JobQueue:
             self.conn.execute(
                 "UPDATE jobs SET state = 'done', result = ?, finished_at = ?, lease_until = NULL "
                 "WHERE id = ? AND attempt = ?",
-                (json.dumps(result, sort_keys=True), self.store.clock(), job_id, attempt),
+                (result_text(result), self.store.clock(), job_id, attempt),
             )
             event = self.store._event(
                 row["owner"] or "worker",

@@ -47,6 +47,15 @@ def test_a_result_that_is_not_json_is_detected(db):
     assert problems == [f"job 1: the log finished it at seq 5 {EDITED}"]
 
 
+def test_a_duplicated_key_that_sqlite_reads_otherwise_is_detected(db):
+    # json.loads keeps a duplicated key's last value and SQLite's json_extract its first, so
+    # this parsed equal to the log while the queue showed job 2 as not reproduced at 0.123.
+    edit = ("UPDATE jobs SET result = '{\"verdict\": \"not_reproduced\", \"pgr_mean\": 0.123, '"
+            " || substr(result, 2) WHERE id = 2")
+    problems = problems_after(db, edit)
+    assert problems[0] == f"job 2: the log finished it at seq 8 {EDITED}"
+
+
 def test_a_finished_job_marked_otherwise_is_detected(db):
     problems = problems_after(db, "UPDATE jobs SET state = 'failed' WHERE id = 2")
     assert problems[0] == "job 2: the log finished it at seq 8 but the store says it is failed"
