@@ -93,6 +93,7 @@ def verify_lines(report: dict[str, Any]) -> tuple[bool, str, list[str]]:
     where = f"first bad row seq {first}" if first else "damaged"
     reason = short(problems[0], 160) if problems else "verify failed"
     more = [short(p, 200) for p in problems[1:4]]
-    if len(problems) > 4:
-        more.append(f"… and {len(problems) - 4} more (reviewer audit verify)")
+    hidden = max(0, len(problems) - 4) + int(report.get("problems_not_shown") or 0)
+    if hidden:
+        more.append(f"… and {hidden} more (reviewer audit verify)")
     return False, f"chain BROKEN · {where} · {reason}", more + warnings

@@ -30,6 +30,8 @@ from store.verify_jobs import Finished, Requested, check_jobs, note_finished, no
 if TYPE_CHECKING:
     from store.review_store import ReviewStore
 
+# Problems listed per part of verify (chain, proposals, jobs, checks, schema, file), so that
+# many of one kind cannot push a tamper of another kind out of the report.
 MAX_PROBLEMS = 20
 # The triggers as migration 0001 creates them, whitespace-normalised: a no-op look-alike fails.
 APPEND_ONLY_TRIGGERS = {
@@ -52,6 +54,9 @@ class VerifyReport:
     warnings: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
     signed: CheckpointReport | None = None
+    not_shown: int = 0  # problems past a part's MAX_PROBLEMS, counted but not listed
+    part: str = ""
+    listed: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -60,8 +65,11 @@ class VerifyReport:
     def add(self, message: str, seq: int | None = None) -> None:
         if self.first_bad_seq is None and seq is not None and not self.problems:
             self.first_bad_seq = seq
-        if len(self.problems) < MAX_PROBLEMS:
+        if self.listed.get(self.part, 0) < MAX_PROBLEMS:
+            self.listed[self.part] = self.listed.get(self.part, 0) + 1
             self.problems.append(message)
+        else:
+            self.not_shown += 1
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +82,7 @@ class VerifyReport:
             else {"seq": self.checkpoint[0], "hash": self.checkpoint[1]},
             "first_bad_seq": self.first_bad_seq,
             "problems": self.problems,
+            "problems_not_shown": self.not_shown,
             "warnings": self.warnings,
             "signed_checkpoint": None if self.signed is None else self.signed.to_json(),
         }
@@ -125,12 +134,15 @@ def verify_store(store: ReviewStore, *, signatures: SignatureCheck | None = None
 def _guard(report: VerifyReport, what: str, check: Callable[[], Any]) -> Any:
     """Run one part of verify; a database too damaged to read, or a row no reader expects,
     becomes a reported problem instead of a traceback (and that part counts as failed)."""
+    report.part = what
     try:
         return check()
     except sqlite3.DatabaseError as exc:
         report.add(f"{what}: cannot be read: {exc}")
     except Exception as exc:
         report.add(f"{what}: cannot be checked: {type(exc).__name__}: {exc}")
+    finally:
+        report.part = ""
     return None
 
 

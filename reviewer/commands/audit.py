@@ -105,6 +105,9 @@ def verify_cmd(
             click.echo(f"FAILED: {clean(report.problems[0], single_line=True)}", err=True)
             for problem in report.problems[1:]:
                 click.echo(f"  also: {clean(problem, single_line=True)}", err=True)
+            if report.not_shown:
+                click.echo(f"  and {report.not_shown} more of the same kinds, not listed",
+                           err=True)
     if not report.ok:
         sys.exit(1)
 

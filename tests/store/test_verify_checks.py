@@ -186,3 +186,24 @@ def _seq(db: Path, action: str, job: int) -> int:
     finally:
         conn.close()
     raise AssertionError(f"no {action} of job {job}")
+
+
+def test_many_problems_of_one_kind_do_not_hide_a_tampered_check(tmp_path):
+    # One list capped at 20 let 20 edited proposals push a downgraded high check out of the
+    # report, so the tamper that lifted a gate was never named.
+    path = tmp_path / "many.db"
+    store = ReviewStore.open(path)
+    ids = store.add_proposals([make_proposal(i) for i in range(25)], actor="i").added
+    store.record_checks(ids[0], "static", [HIGH], actor="scan")
+    store.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE proposals SET title = title || ' (edited)'")
+    conn.execute("UPDATE checks SET severity = 'low' WHERE severity = 'high'")
+    conn.close()
+    from tests.store.tampering import verify_file
+
+    report = verify_file(path)
+    edited = [p for p in report.problems if "fields differ" in p]
+    assert len(edited) == 20 and report.not_shown == 5
+    assert any("severity is low but the log recorded high" in p for p in report.problems[20:])
+    assert report.to_json()["problems_not_shown"] == 5
