@@ -259,7 +259,7 @@ def test_event_cells_and_verify_lines():
     assert "and 2 more" in more[3]
     for i in range(30):  # past a part's cap: counted, not listed, and still said
         bad.add(f"seq {10 + i}: broken", 10 + i)
-    assert bad.not_shown == 16 and "and 18 more" in verify_lines(bad.to_json())[2][3]
+    assert bad.not_shown == 16 and "and 32 more" in verify_lines(bad.to_json())[2][3]
     assert verify_lines({"ok": False, "problems": ["cannot open"], "first_bad_seq": None}) == (
         False,
         "chain BROKEN · damaged · cannot open",
