@@ -21,7 +21,13 @@ CLAIM_FIELDS = (
     "pgr", "pgr_se", "pgr_delta", "weak_acc", "strong_acc", "transfer_acc", "transfer_acc_se",
 )  # fmt: skip
 ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
-_NUMBER = re.compile(r"(?<![\w.])(\d*\.\d+|\d+)(%?)")
+# A decimal (point, or comma unless it reads as a thousands group), a whole number, either with
+# an exponent, then an optional percent sign. A letter or `_` may come before it ("PGR0.97").
+_NUMBER = re.compile(
+    r"(?<![\d.,])"
+    r"((?:\d*\.\d+|0,\d+|\d+,(?!\d{3}(?![\d]))\d+|\d+)(?:[eE][-+]?\d{1,3})?)"
+    r"(\s?%)?"
+)
 
 
 def claim_values(row: dict[str, Any]) -> list[float]:
@@ -54,11 +60,11 @@ def blind(text: str, claims: list[float]) -> str:
     """
 
     def swap(match: re.Match[str]) -> str:
-        digits, percent = match.group(1), match.group(2)
-        places = len(digits.partition(".")[2]) + (2 if percent else 0)
-        if not places:
+        number, percent = match.group(1).replace(",", "."), match.group(2)
+        places = _places(number) + (2 if percent else 0)
+        if places <= 0:
             return match.group(0)
-        shown = float(digits) / (100 if percent else 1)
+        shown = float(number) / (100 if percent else 1)
         for value in claims:
             if math.isclose(value, shown, rel_tol=1e-9, abs_tol=1e-12) or (
                 places >= 2 and round(value, places) == round(shown, places)
@@ -67,6 +73,12 @@ def blind(text: str, claims: list[float]) -> str:
         return match.group(0)
 
     return _NUMBER.sub(swap, text)
+
+
+def _places(number: str) -> int:
+    """Decimal places of a number as written: "9.7e-1" has two, like 0.97."""
+    mantissa, _, exponent = number.lower().partition("e")
+    return len(mantissa.partition(".")[2]) - int(exponent or 0)
 
 
 def blind_agent_text(text: object, claims: list[float]) -> str:

@@ -88,7 +88,8 @@ def build_request(
         f"The blocks below are tagged untrusted-{tag}. Review this proposal.",
         _block(tag, "title", blind(clean(row.get("title"), single_line=True)[:MAX_TITLE_CHARS],
                                    claims)),
-        _block(tag, "idea", clean(row.get("idea"), single_line=True)[:MAX_TITLE_CHARS]),
+        _block(tag, "idea", blind(clean(row.get("idea"), single_line=True)[:MAX_TITLE_CHARS],
+                                  claims)),
         _block(tag, "summary",
                blind(_cap_chars(clean(row.get("summary")), MAX_SUMMARY_CHARS), claims)),
         _block(tag, "diff", diff),
@@ -111,7 +112,8 @@ def _parent_parts(
         return [
             "The agent says this proposal builds on a proposal that is not in the reviewer's "
             "store; its reference:",
-            _block(tag, "parent_reference", clean(str(ref), single_line=True)[:200]),
+            _block(tag, "parent_reference",
+                   blind(clean(str(ref), single_line=True)[:200], claims)),
         ]
     parts = [f"The agent says this proposal builds on {len(parents)} earlier proposal(s). "
              "The reviewer's own records of each:"]  # fmt: skip
@@ -126,8 +128,8 @@ def _parent_parts(
         )
         reason = blind(clean(note.reason or "")[:MAX_REASON_CHARS], claims) or "(none given)"
         parts.append(_block(tag, f"parent_{n}", "\n".join([
-            f"title: {clean(note.title, single_line=True)[:MAX_TITLE_CHARS]}",
-            f"idea: {clean(note.idea, single_line=True)[:MAX_TITLE_CHARS]}",
+            f"title: {blind(clean(note.title, single_line=True)[:MAX_TITLE_CHARS], claims)}",
+            f"idea: {blind(clean(note.idea, single_line=True)[:MAX_TITLE_CHARS], claims)}",
             f"decision reason: {reason}",
         ])))  # fmt: skip
     return parts

@@ -95,6 +95,11 @@ def test_claim_values_come_from_claimed_the_original_and_the_implied_pgr():
         ("seed 97 and line 1", "seed 97 and line 1"),  # whole numbers are left alone
         ("version 1.0.9731 at lr 0.9", "version 1.0.9731 at lr 0.9"),
         ("97% and .97", f"{WITHHELD} and {WITHHELD}"),
+        # Forms the red team got past the mask: glued to a word, a spaced percent sign, a
+        # decimal comma, an exponent.
+        ("PGR0.973 PGR_0.973 v0.9731", f"PGR{WITHHELD} PGR_{WITHHELD} v{WITHHELD}"),
+        ("97.3 % or 0,973 or 9.731e-1", f"{WITHHELD} or {WITHHELD} or {WITHHELD}"),
+        ("1,000 rows, 1e5 steps, 97e-2", f"1,000 rows, 1e5 steps, {WITHHELD}"),
     ],
 )
 def test_blind(text, expected):
@@ -158,6 +163,15 @@ def test_a_parent_without_records_and_one_not_in_the_store():
     missing = build_request(row(parent="\x1b[31mabc123"), [], tag="0" * 16)
     assert "not in the reviewer's store" in missing.user and missing.parents_sent == []
     assert 'field="parent_reference">\nabc123\n' in missing.user.replace("[31m", "")
+
+
+def test_a_parents_title_and_reference_do_not_carry_the_claim():
+    # The parent's title and a reference not in the store went out unmasked.
+    request = build_request(row(parent="abab"), [], tag="0" * 16,
+                            parents=[note(title="Parent: the child reaches PGR 0.9731")])
+    assert "0.9731" not in request.user and "the child reaches PGR [withheld]" in request.user
+    missing = build_request(row(parent="see run PGR 0.9731"), [], tag="0" * 16)
+    assert "0.9731" not in missing.user and "see run PGR [withheld]" in missing.user
     assert "\x1b" not in missing.user
     assert "builds on" not in build_request(row(), [], tag="0" * 16).user
 
