@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from reviewer import paths
-from reviewer.rerun import treememory
+from reviewer.rerun import seccomp, treememory
 from reviewer.rerun.hostiletree import disk_usage
 from reviewer.textsafe import clean
 
@@ -57,6 +57,9 @@ class Limits:
     # What all its processes hold resident together; None is three quarters of the memory.
     memory_bytes: int | None = None
     tmp_bytes: int = 512 * 1024**2  # its /tmp, which lives in memory
+    # The machine's available memory it must leave: a memfd's or shared segment's pages are
+    # in no process's resident set. None is a sixteenth of the memory, at most 2 GiB.
+    keep_free_memory: int | None = None
 
 
 def _most_memory() -> int:
@@ -166,8 +169,11 @@ def _parents(targets: list[str]) -> list[str]:
     return args
 
 
-def build_argv(spec: SandboxSpec, bwrap: str, setpriv: str | None) -> list[str]:
-    """The full command line: `env -i bwrap ... [setpriv ...] -- argv`."""
+def build_argv(
+    spec: SandboxSpec, bwrap: str, setpriv: str | None, seccomp_fd: int | None = None
+) -> list[str]:
+    """The full command line: `env -i bwrap ... [setpriv ...] -- argv`; `seccomp_fd` is an
+    inherited descriptor holding the filter of `reviewer.rerun.seccomp`."""
     argv = ["/usr/bin/env", "-i", bwrap]
     if setpriv is None:
         argv += [
@@ -197,6 +203,8 @@ def build_argv(spec: SandboxSpec, bwrap: str, setpriv: str | None) -> list[str]:
             "CAP_SETPCAP",
         ]
     argv += ["--die-with-parent", "--new-session"]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
     argv += [
         "--ro-bind",
         "/usr",
@@ -305,6 +313,11 @@ class _Watch:
         where: list[Path | int] = [*roots, *(f.fileno() for f in logs)]
         self.floors = {w: max(0, min(limits.keep_free_bytes, _free(w) - limits.disk_bytes))
                        for w in where}
+        keep = limits.keep_free_memory
+        if keep is None:
+            keep = min(2 * 1024**3, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 16)
+        # Lowered when the machine starts short, so a run there still gets 256 MiB.
+        self.memory_floor = max(0, min(keep, _available_memory() - 256 * 1024**2))
 
     def check(self, now: float, pid: int) -> str | None:
         """Why the run started as `pid` must stop, or None; a walk costs one stat per entry
@@ -314,10 +327,19 @@ class _Watch:
         held = treememory.tree_bytes(pid)
         if held > self.memory:
             return f"its processes held more than {self.memory / 1024**2:g} MiB of memory"
-        lim = self.limits
-        usage = disk_usage(self.roots, lim.max_entries, lim.max_depth)
+        if _available_memory() < self.memory_floor:
+            return (f"the machine's available memory fell under "
+                    f"{self.memory_floor / 1024**2:g} MiB while it ran")
+        why = self.disk()
         took = time.monotonic() - now
         self.next_at = now + max(0.05, 10 * took)
+        return why
+
+    def disk(self) -> str | None:
+        """Why what the run wrote breaks its limits, or None; also checked once it exited,
+        since a burst after the last look (an exit handler's) was otherwise never seen."""
+        lim = self.limits
+        usage = disk_usage(self.roots, lim.max_entries, lim.max_depth)
         if usage.problem is not None:
             return f"it wrote {usage.problem}"
         used = usage.bytes + sum(os.fstat(f.fileno()).st_blocks * 512 for f in self.logs)
@@ -327,6 +349,15 @@ class _Watch:
             if _free(where) < floor:
                 return f"the disk it writes to fell under {floor / 1024**2:g} MiB free"
         return None
+
+
+def _available_memory() -> int:
+    """MemAvailable: what the machine can still give without swapping."""
+    with open("/proc/meminfo", "rb") as fh:
+        for line in fh:
+            if line.startswith(b"MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return _most_memory()  # kernels before 3.14 have no such line
 
 
 def _free(where: Path | int) -> int:
@@ -363,13 +394,45 @@ def run(
     `unsafe_no_sandbox` runs the bare argv with the same limits and clean
     environment but no isolation, for trusted debugging only.
     """
+    filter_fd: int | None = None
     if unsafe_no_sandbox:
-        bwrap, setpriv = "", None
+        setpriv = None
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", **spec.env}
         argv = ["/usr/bin/env", "-i", *[f"{k}={v}" for k, v in sorted(env.items())], *spec.argv]
     else:
         bwrap, setpriv = find_tools()
-        argv = build_argv(spec, bwrap, setpriv)
+        filter_fd = _filter_fd()
+        argv = build_argv(spec, bwrap, setpriv, filter_fd)
+    try:
+        return _run(spec, argv, setpriv, cancel, unsafe_no_sandbox, on_output,
+                    () if filter_fd is None else (filter_fd,))
+    finally:
+        if filter_fd is not None:
+            os.close(filter_fd)
+
+
+def _filter_fd() -> int | None:
+    """A pipe's read end holding the seccomp filter for bubblewrap, or None without one."""
+    code = seccomp.program()
+    if code is None:
+        return None
+    read, write = os.pipe()
+    try:
+        os.write(write, code)  # a few dozen bytes: far under a pipe's buffer
+    finally:
+        os.close(write)
+    return read
+
+
+def _run(
+    spec: SandboxSpec,
+    argv: list[str],
+    setpriv: str | None,
+    cancel: threading.Event | None,
+    unsafe_no_sandbox: bool,
+    on_output: Callable[[str], None] | None,
+    pass_fds: tuple[int, ...],
+) -> SandboxResult:
     limits = spec.limits
     target_uid = SANDBOX_UID if setpriv is not None else os.getuid()
     nproc = limits.nproc + (0 if setpriv is not None else _user_processes(target_uid))
@@ -387,6 +450,7 @@ def run(
                 start_new_session=True,
                 preexec_fn=lambda: _limiter(limits, nproc),
                 cwd=spec.cwd if unsafe_no_sandbox else None,
+                pass_fds=pass_fds,
             )
             timed_out = False
             stopped: str | None = None
@@ -418,6 +482,8 @@ def run(
                     pass
                 proc.wait()
                 treememory.kill_all(inside)
+            if stopped is None and not timed_out:
+                stopped = watch.disk()
         wall = time.monotonic() - start
         return SandboxResult(
             returncode=proc.returncode,

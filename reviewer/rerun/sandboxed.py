@@ -6,6 +6,7 @@ held-out task, so all three go through the same isolation and the same trusted s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import numpy as np
 from reviewer.cores import usable_cores
 from reviewer.harness import api, launch, scorer
 from reviewer.rerun import sandbox
+from reviewer.rerun.hostiletree import remove_tree
 from reviewer.rerun.request import RerunRequest
 
 HARNESS_MOUNT = "/sandbox/harness"
@@ -103,9 +105,28 @@ def run_scored(
     run_spec = spec(tree, view, out, req.idea, device, req.timeout_s)
     if req.unsafe_no_sandbox:
         run_spec = unsafe_spec(run_spec, tree, view, out)
-    ran = sandbox.run(
-        run_spec, cancel=cancel, unsafe_no_sandbox=req.unsafe_no_sandbox, on_output=output
-    )
+    try:
+        ran = sandbox.run(
+            run_spec, cancel=cancel, unsafe_no_sandbox=req.unsafe_no_sandbox, on_output=output
+        )
+        return _scored(req, ran, view, out, task, device, progress, cancel)
+    finally:
+        # Freed as soon as it is scored: left for the rerun's end, a full folder shrank the
+        # next run's free-space floor to nothing (the ablation's, measured).
+        with contextlib.suppress(OSError):
+            remove_tree(out)
+
+
+def _scored(
+    req: RerunRequest,
+    ran: sandbox.SandboxResult,
+    view: Path,
+    out: Path,
+    task: str,
+    device: str,
+    progress: Progress,
+    cancel: threading.Event | None,
+) -> MethodRun:
     log = (ran.stdout + "\n" + ran.stderr).strip()[-4000:]
     if cancel is not None and cancel.is_set():
         return MethodRun(None, None, "cancelled", log)

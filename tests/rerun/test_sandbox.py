@@ -430,3 +430,69 @@ def test_a_cpu_run_may_not_map_more_than_most_of_the_memory():
     cap = sandbox.cpu_address_space()
     assert cap <= 32 * 1024**3 and cap <= memory * 3 // 4
     assert cap >= min(32 * 1024**3, memory // 2)
+
+
+def test_fallocate_is_refused_so_a_disk_cannot_be_reserved_between_two_looks(dirs):
+    # One fallocate reserved 1 GiB in about a millisecond: 17 GiB went before the watch looked.
+    result = probe(
+        dirs,
+        """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open("/sandbox/out/big", os.O_WRONLY | os.O_CREAT)
+        print(libc.fallocate(fd, 0, ctypes.c_long(0), ctypes.c_long(1 << 20)),
+              ctypes.get_errno() == 95)
+        os.posix_fallocate(fd, 0, 1 << 20)  # glibc falls back to writing, which the watch sees
+        print(os.fstat(fd).st_blocks * 512 >= 1 << 20)
+    """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["-1", "True", "True"]
+
+
+def test_the_seccomp_filter_is_built_for_the_known_architectures():
+    from reviewer.rerun import seccomp
+
+    assert len(seccomp.program("x86_64") or b"") == 8 * 8
+    assert seccomp.program("aarch64") != seccomp.program("x86_64")
+    assert seccomp.program("riscv64") is None
+
+
+def test_a_burst_written_as_the_method_exits_is_caught_after_it_exited(dirs):
+    # An exit handler wrote past the limit after the watch's last look; the run then scored
+    # as if nothing had happened, with the disk still full.
+    result = probe(
+        dirs,
+        """
+        import atexit, os
+        def burst():
+            for i in range(24):
+                with open(f"/sandbox/out/f{i}", "wb") as fh:
+                    fh.write(b"x" * (1 << 20))
+        atexit.register(burst)
+    """,
+        limits=Limits(wall_s=60, disk_bytes=16 << 20),
+    )
+    assert result.stopped == "it wrote more than 16 MiB", result
+
+
+def test_memory_no_process_holds_is_stopped_by_the_machines_available_memory(dirs):
+    # A memfd's pages are in no process's resident set: 3 GiB of them went unseen.
+    with open("/proc/meminfo") as fh:
+        available = next(int(line.split()[1]) * 1024 for line in fh
+                         if line.startswith("MemAvailable:"))
+    result = probe(
+        dirs,
+        """
+        import os, time
+        fd = os.memfd_create("hidden")
+        for _ in range(768):
+            os.write(fd, b"x" * (1 << 20))
+        print("held", flush=True)
+        time.sleep(60)
+    """,
+        limits=Limits(wall_s=60, keep_free_memory=available - (128 << 20)),
+    )
+    assert result.stopped is not None and result.stopped.startswith(
+        "the machine's available memory fell under"), result
+    assert not result.timed_out
