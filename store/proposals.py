@@ -138,7 +138,16 @@ class Lifecycle:
     """
 
     decisions: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, action, actor)
-    required: int = 1
+    # The approvals each live approval's policy asked for, by its seq.
+    asked: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def required(self) -> int:
+        """Distinct approvers needed: what the latest live approval's policy asked for."""
+        for seq, action, _ in reversed(self.decisions):
+            if action == "approve":
+                return self.asked.get(seq, 1)
+        return 1
 
     @property
     def approvers(self) -> list[str]:
@@ -162,12 +171,15 @@ class Lifecycle:
                     f"cannot {action} {pid[:12]}: it is already {self.status}; undo that first"
                 )
             if action == "approve":
-                if actor in self.approvers:
+                required = int((payload or {}).get("required_approvals", 1))
+                # Once the policy asks for fewer approvals than were given, an approval by
+                # one of them completes it; otherwise the proposal stayed pending for good.
+                if actor in self.approvers and len(self.approvers) < required:
                     raise IllegalTransition(
                         f"cannot approve {pid[:12]} twice as {actor}: "
                         "another reviewer has to give the second approval"
                     )
-                self.required = int((payload or {}).get("required_approvals", 1))
+                self.asked[seq] = required
             self.decisions.append((seq, action, actor))
         elif action == "undo":
             if not self.decisions:

@@ -176,6 +176,20 @@ def test_two_person_rule(mem_store):
     assert mem_store.verify().ok
 
 
+def test_a_lowered_approval_count_lets_the_first_approver_complete_it(mem_store):
+    # Approved once under `required_approvals = 2`, then the policy went to 1: the proposal
+    # stayed pending, and its approver was refused as approving twice.
+    mem_store.gate_policy = dataclasses.replace(GatePolicy(), required_approvals=2)
+    pid = add(mem_store)
+    mem_store.approve(pid, reason="first look", actor="alice")
+    mem_store.gate_policy = GatePolicy()
+    mem_store.approve(pid, reason="one is enough now", actor="alice")
+    assert mem_store.get(pid)["status"] == "approved"
+    mem_store.undo(pid, actor="alice")  # back to the first approval, which asked for two
+    assert mem_store.get(pid)["status"] == "pending"
+    assert mem_store.verify().ok
+
+
 def test_requester_cannot_be_the_only_approver(mem_store):
     mem_store.gate_policy = dataclasses.replace(
         GatePolicy.defaults(), independent_approver=True
