@@ -296,10 +296,21 @@ def _normalised(sql: str | None) -> str:
     return text.strip().rstrip(";").strip()
 
 
+# Every schema object but SQLite's own, sqlite-utils' migrations table, and a virtual
+# table's shadow tables: their text is those libraries' versions', not the store's.
+_SCHEMA_ROWS = (
+    "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+    "AND tbl_name != '_sqlite_migrations' "
+    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND NOT (type = 'table' AND EXISTS ("
+    "SELECT 1 FROM sqlite_master v WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL%' "
+    "AND sqlite_master.name LIKE v.name || '\\_%' ESCAPE '\\')) ORDER BY type, name"
+)
+
+
 @cache
 def _own_schema() -> dict[tuple[str, str], tuple[str, str]]:
-    """(type, name) -> (table, normalised SQL) of every trigger and view the migrations
-    create, read from a fresh in-memory store so the list cannot drift from schema.py."""
+    """(type, name) -> (table, normalised SQL) of every table, index, trigger and view the
+    migrations create, read from a fresh in-memory store so the list cannot drift."""
     from store.schema import migrate
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -307,24 +318,19 @@ def _own_schema() -> dict[tuple[str, str], tuple[str, str]]:
         migrate(sqlite_utils.Database(conn))
         return {
             (kind, name): (table, _normalised(sql))
-            for kind, name, table, sql in conn.execute(
-                "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                "WHERE type IN ('trigger', 'view')"
-            )
+            for kind, name, table, sql in conn.execute(_SCHEMA_ROWS)
         }
     finally:
         conn.close()
 
 
 def _check_schema(conn: Any, report: VerifyReport) -> None:
-    """Every trigger and view must be one the store creates, as it creates it: a trigger can
-    drop or rewrite writes (a decision's event, a status) without touching the chain."""
+    """Every table, index, trigger and view must be the store's, as it creates it: a trigger
+    can drop or rewrite writes (a decision's event, a status) without touching the chain, and
+    an edited CHECK constraint can refuse every rejection."""
     found = {
         (kind, name): (table, sql)
-        for kind, name, table, sql in conn.execute(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('trigger', 'view') "
-            "ORDER BY type, name"
-        )
+        for kind, name, table, sql in conn.execute(_SCHEMA_ROWS)
     }
     own = _own_schema()
     for (kind, name), (table, sql) in found.items():
@@ -333,6 +339,8 @@ def _check_schema(conn: Any, report: VerifyReport) -> None:
             if kind == "trigger":
                 report.add(f"trigger {name} on {table} is not part of the store's schema: "
                            "it can change or drop writes")
+            elif kind in ("table", "index"):
+                report.warnings.append(f"{kind} {name} is not part of the store's schema")
             else:
                 report.add(f"{kind} {name} is not part of the store's schema")
         elif name in APPEND_ONLY_TRIGGERS:

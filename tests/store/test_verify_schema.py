@@ -82,3 +82,27 @@ def test_an_event_a_trigger_swallows_fails_the_write(db):
         assert [e.action for e in store.events(pid)] == ["ingest", "comment"]
     finally:
         store.close()
+
+
+def test_an_altered_table_a_dropped_index_or_search_table_are_detected(db):
+    # An edited CHECK constraint made every rejection fail; a dropped search table hid every
+    # proposal from search; verify compared only triggers and views, and passed.
+    conn = sqlite3.connect(db, isolation_level=None)
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'proposals'").fetchone()
+    assert "'rejected'" in sql
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'proposals'",
+                 (sql.replace("'rejected'", "'refused'"),))
+    conn.execute("PRAGMA writable_schema = OFF")
+    conn.close()
+    problems = problems_after(db, "DROP TABLE proposals_fts", "DROP INDEX proposals_risk",
+                              "CREATE TABLE notes (x)")
+    assert "table proposals was altered: it differs from the store's schema" in problems
+    assert "table proposals_fts is missing from the store's schema" in problems
+    assert "index proposals_risk is missing from the store's schema" in problems
+    assert not any("notes" in p for p in problems)
+    store = ReviewStore.open(db)
+    try:
+        assert "table notes is not part of the store's schema" in store.verify().warnings
+    finally:
+        store.close()
