@@ -31,6 +31,8 @@ _KEYS = frozenset(
     }
 )  # fmt: skip
 GIT_TIMEOUT_S = 30
+# Every top-level table some module reads: any other name is a typo that would do nothing.
+TABLES = ("assist", "audit", "gates", "harness", "keys", "publish", "tui")
 
 
 class ConfigError(ValueError):
@@ -95,9 +97,21 @@ def _read_doc(file: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read ({exc.strerror})") from exc
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        doc = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc})") from exc
+    _refuse_unknown(file, doc)
+    return doc
+
+
+def _refuse_unknown(file: Path, doc: dict[str, Any]) -> None:
+    """A misspelt table (`[gate]`) would leave its settings off without a word, so it is an
+    error, as an unknown key inside a table is."""
+    unknown = sorted(set(doc) - set(TABLES))
+    if unknown:
+        name = unknown[0]
+        what = "table" if isinstance(doc[name], dict) else "top-level key"
+        raise ConfigError(f"{file}: {name}: unknown {what} (known tables: {', '.join(TABLES)})")
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:

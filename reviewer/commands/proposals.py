@@ -174,7 +174,11 @@ def _seen_diff(store: ReviewStore, ref: str, expected: str, actor: str) -> Seen:
     wanted = expected.strip().lower()
     if wanted == "none" and current is None:
         return Seen(None, tuple(store.gates(ref, actor=actor)))
-    if wanted != "none" and len(wanted) >= 12 and current and current.startswith(wanted):
+    if wanted != "none" and (len(wanted) < 12 or wanted.strip("0123456789abcdef")):
+        # Checked before comparing, so a short prefix of the right diff is not called stale.
+        raise StaleView(f"--diff needs 12 or more hex digits of the diff_sha256 `show` prints "
+                        f"(or `none`), not {expected!r}: nothing was recorded")
+    if wanted != "none" and current and current.startswith(wanted):
         return Seen(current, tuple(store.gates(ref, actor=actor)))
     raise StaleView(f"{store.resolve(ref)[:12]} has diff {(current or 'none')[:12]}, not the "
                     f"{expected!r} you read: nothing was recorded")

@@ -13,12 +13,14 @@ from reviewer.commands import SQL_INT_MAX
 from reviewer.context import Context, each_proposal, pass_ctx, print_json
 from reviewer.present import ablation_word, num, pm
 from reviewer.rerun.jobs import (
+    BUILTIN,
     DEFAULT_SEEDS,
     DEFAULT_TASK,
     MAX_SEED,
     request_rerun,
     reviewer_seeds,
 )
+from reviewer.rerun.request import device_problem, device_syntax_problem
 from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
 from reviewer.shapes import rerun_item
 from reviewer.textsafe import clean
@@ -26,16 +28,46 @@ from store import ReviewStore, StoreError
 from store.jobs import DEFAULT_LEASE_S, Job
 
 
-def _seed_list(value: str | None) -> list[int] | None:
+def _seed_list(_ctx: click.Context, _param: click.Parameter, value: str | None
+               ) -> list[int] | None:
+    """`--seed-list`: comma-separated seeds; click names the option in the error."""
     if value is None:
         return None
-    try:
-        seeds = [int(part) for part in value.split(",") if part.strip()]
-    except ValueError as exc:
-        raise click.BadParameter("use comma-separated integers, e.g. 11,12,13") from exc
+    seeds: list[int] = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        try:
+            seeds.append(int(part))
+        except ValueError as exc:
+            raise click.BadParameter(
+                f"{part!r} is not an integer; use comma-separated integers, e.g. 11,12,13"
+            ) from exc
     if not all(0 <= s <= MAX_SEED for s in seeds):
         raise click.BadParameter(f"seeds must lie between 0 and {MAX_SEED}")
     return seeds
+
+
+def device_option(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """`--device`: one of the names the harness takes (whether CUDA is there is checked later,
+    only for the built-in harness, which runs on this machine's torch)."""
+    problem = device_syntax_problem(value)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return value
+
+
+def _require_device(store: ReviewStore, pid: str, device: str) -> None:
+    """Refuse a device torch here cannot use before queueing a built-in rerun, which would
+    otherwise fail in the worker."""
+    if store.get(pid)["harness"] != BUILTIN:
+        return  # an external harness runs its own torch, on whatever GPUs the sandbox binds
+    problem = device_problem(device)
+    if problem is not None:
+        raise click.ClickException(f"--device {problem}")
+
+
+def finished_with_result(item: dict[str, Any]) -> bool:
+    """Whether a rerun ended in a measurement (a verdict, or none for want of a claim)."""
+    return item["state"] == "done" and item["verdict"] not in ("failed", "refused")
 
 
 def rerun_summary(item: dict[str, Any], *, with_checks: bool = True) -> str:
@@ -47,6 +79,8 @@ def rerun_summary(item: dict[str, Any], *, with_checks: bool = True) -> str:
 
 
 def _summary(item: dict[str, Any], with_checks: bool) -> str:
+    if item["state"] == "failed" and item.get("error"):
+        return f"job {item['id']}: failed: {clean(item['error'], single_line=True)}"
     if item["state"] != "done":
         stage = (item.get("progress") or {}).get("stage", "")
         return f"job {item['id']}: {item['state']}" + (f" ({stage})" if stage else "")
@@ -85,14 +119,16 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
     type=click.IntRange(1, 64),
     help=f"How many reviewer-chosen seeds (default {DEFAULT_SEEDS}).",
 )
-@click.option("--seed-list", help="Exact seeds, e.g. 11,12,13 (instead of --seeds).")
+@click.option("--seed-list", callback=_seed_list,
+              help="Exact seeds, e.g. 11,12,13 (instead of --seeds).")
 @click.option(
     "--task",
     help=f"Task family (default: the claimed dataset where the built-in harness has it, "
     f"else {DEFAULT_TASK}).",
 )
 @click.option("--size", type=click.IntRange(1, 64), default=1, show_default=True)
-@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@click.option("--device", default="auto", show_default=True, callback=device_option,
+              help="auto, cpu or cuda[:N].")
 @click.option("--priority", type=click.IntRange(-SQL_INT_MAX, SQL_INT_MAX), default=0,
               show_default=True)
 @click.option("--wait", is_flag=True, help="Run them now in this process and print the results.")
@@ -125,7 +161,7 @@ def rerun_cmd(
     ctx: Context,
     refs: tuple[str, ...],
     k: int | None,
-    seed_list: str | None,
+    seed_list: list[int] | None,
     task: str | None,
     size: int,
     device: str,
@@ -156,20 +192,25 @@ def rerun_cmd(
             raise click.UsageError("give --seeds or --seed-list, not both")
         if not unsafe_no_sandbox:
             find_tools()
-        seeds = _seed_list(seed_list) or reviewer_seeds(k or DEFAULT_SEEDS)
+        seeds = seed_list or reviewer_seeds(k or DEFAULT_SEEDS)
     except (StoreError, SandboxUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
     queue = partial(request_rerun, store, actor=ctx.actor, seeds=seeds, task=task, size=size,
                     device=device, priority=priority, unsafe_no_sandbox=unsafe_no_sandbox,
                     ablation=ablation, heldout=heldout)
     jobs: list[Job] = []
-    failed = each_proposal(store, refs, lambda pid: jobs.append(queue(pid)))
+
+    def queue_one(pid: str) -> None:
+        _require_device(store, pid, device)
+        jobs.append(queue(pid))
+
+    failed = each_proposal(store, refs, queue_one)
     if wait:
         for job in jobs:
             _run_now(store, job.id)
     items = [rerun_item(store.jobs.get(job.id)) for job in jobs]
     _print_items(items, store, as_json=as_json, single=len(refs) == 1, wait=wait)
-    if failed:
+    if failed or (wait and not all(map(finished_with_result, items))):
         raise click.exceptions.Exit(1)
 
 

@@ -143,8 +143,18 @@ def _print_reruns(reruns: list[dict[str, Any]], out: Console) -> None:
         # The checks section above already lists what each rerun raised.
         for line in rerun_summary(item, with_checks=False).splitlines():
             out.print(Text(f"  {line}"))
+        for note in _notes(item):
+            out.print(Text(f"    note: {clean(note, single_line=True)}"))
         if item.get("unsafe_no_sandbox"):
             out.print("    UNSAFE: ran without the sandbox")
+
+
+def _notes(item: dict[str, Any]) -> list[str]:
+    """A rerun's notes (how the claim compares, best-of-N hints), less the reason the summary
+    line already gives; a tampered row's non-list is shown as one note."""
+    notes = item.get("notes") or []
+    notes = notes if isinstance(notes, list) else [notes]
+    return [str(n) for n in notes if n is not None and n != item.get("reason")]
 
 
 def _print_gates(gates: list[str], out: Console) -> None:

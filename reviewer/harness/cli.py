@@ -10,24 +10,40 @@ import math
 
 import click
 
+from reviewer.rerun.request import device_problem
 from reviewer.textsafe import clean
 
 
 def _parse_seeds(value: str) -> list[int]:
     """'1,2,3' or '1-5' -> a list of distinct ints, in order."""
     seeds: list[int] = []
-    for part in value.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "-" in part[1:]:
-            lo, hi = part.split("-", 1)
-            seeds.extend(range(int(lo), int(hi) + 1))
-        else:
-            seeds.append(int(part))
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        try:
+            if "-" in part[1:]:
+                lo, hi = part.split("-", 1)
+                seeds.extend(range(int(lo), int(hi) + 1))
+            else:
+                seeds.append(int(part))
+        except ValueError as exc:
+            raise click.BadParameter(
+                f"{part!r} is not an integer or a range; use e.g. 1,2,3 or 1-5"
+            ) from exc
     if not seeds or len(set(seeds)) != len(seeds):
         raise click.BadParameter(f"{value!r}: give distinct integer seeds, e.g. 1,2,3,4,5")
     return seeds
+
+
+def _seeds(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:
+    """`--seeds`, parsed while click can still name the option in an error."""
+    return _parse_seeds(value)
+
+
+def _device(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """`--device`: a name the harness takes, and for CUDA one torch here can use."""
+    problem = device_problem(value)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return value
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -94,19 +110,20 @@ def export_cmd(directory: str, as_git: bool) -> None:
 @click.option("--method-dir", type=click.Path(file_okay=False, exists=True),
               help="A harness tree (e.g. a patched copy) whose methods/ holds --method.")
 @click.option("--task", default="clusters", show_default=True)
-@click.option("--seeds", default="1,2,3,4,5", show_default=True)
+@click.option("--seeds", default="1,2,3,4,5", show_default=True, callback=_seeds)
 @click.option("--size", default=1, show_default=True, type=click.IntRange(1, 1024))
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N")
+@click.option("--device", default="auto", show_default=True, callback=_device,
+              help="auto, cpu, cuda, cuda:N")
 @click.option("--claim", type=float, help="A claimed PGR to judge against.")
 @click.option("--timeout", default=3600.0, show_default=True, help="Seconds for the method.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def run_cmd(method: str, method_dir: str | None, task: str, seeds: str, size: int,
+def run_cmd(method: str, method_dir: str | None, task: str, seeds: list[int], size: int,
             device: str, claim: float | None, timeout: float, as_json: bool) -> None:
     """Run a method in its own process on SEEDS, paired with naive, and score it."""
     from reviewer.harness import api
 
     try:
-        result = api.rerun(method, task, size, _parse_seeds(seeds), device, method_dir,
+        result = api.rerun(method, task, size, seeds, device, method_dir,
                            claim=claim, timeout=timeout)
     except (KeyError, ValueError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc).strip("'\"")) from exc

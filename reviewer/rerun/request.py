@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+DEVICES = "auto, cpu, cuda or cuda:N"
+_DEVICE = re.compile(r"auto|cpu|cuda(?::[0-9]{1,3})?")
 
 
 @dataclass(frozen=True)
@@ -49,3 +53,28 @@ def outcome(verdict: str, reason: str, req: RerunRequest, **extra: Any) -> dict[
         "size": req.size,
         **extra,
     }
+
+
+def device_syntax_problem(device: str) -> str | None:
+    """Why `device` is not one of the names a rerun takes, or None; needs no torch."""
+    if _DEVICE.fullmatch(device):
+        return None
+    return f"{device!r} is not one of {DEVICES}"
+
+
+def device_problem(device: str) -> str | None:
+    """Why the built-in harness cannot run on `device` in this process, or None.
+
+    Torch is imported only for a CUDA device, so queueing a CPU rerun stays fast.
+    """
+    problem = device_syntax_problem(device)
+    if problem is not None or not device.startswith("cuda"):
+        return problem
+    import torch
+
+    if not torch.cuda.is_available():
+        return f"{device!r}: torch here has no CUDA device; use cpu or auto"
+    index, count = int(device.partition(":")[2] or 0), torch.cuda.device_count()
+    if index >= count:
+        return f"{device!r}: torch here sees {count} CUDA device(s), cuda:0 to cuda:{count - 1}"
+    return None

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reviewer.config import ConfigError
 from reviewer.rerun.jobs import BUILTIN, RERUN, request_for
-from reviewer.rerun.request import RerunRequest
+from reviewer.rerun.request import RerunRequest, device_problem, device_syntax_problem
 from store import ReviewStore
 from store.jobs import DEFAULT_LEASE_S, Job, StaleAttempt
 
@@ -101,6 +102,14 @@ def dispatch(
     return run_external(req, load_config().harnesses[req.harness], progress=progress, cancel=cancel)
 
 
+def _device_problem(req: RerunRequest) -> str | None:
+    """Why this worker cannot run `req` on its device (an external harness brings its own
+    torch, so only the name is checked there), or None."""
+    problem = device_problem(req.device) if req.harness == BUILTIN else device_syntax_problem(
+        req.device)
+    return None if problem is None else f"device {problem}"
+
+
 def run_job(
     store: ReviewStore, job: Job, *, lease_s: float = DEFAULT_LEASE_S, log: Log = lambda _: None
 ) -> Job | None:
@@ -123,7 +132,13 @@ def run_job(
         def output(tail: str) -> None:
             beat.log_tail = tail
 
-        result = dispatch(request_for(store, job), progress=progress, cancel=cancel, output=output)
+        req = request_for(store, job)
+        problem = _device_problem(req)
+        if problem is not None:
+            # Every attempt would meet the same device, so the job fails once, in one line.
+            log(f"job {job.id}: {problem}; not retried")
+            return _fail_final(store, job, problem)
+        result = dispatch(req, progress=progress, cancel=cancel, output=output)
         if cancel.is_set():
             log(f"job {job.id}: no longer ours (cancelled or lease lost); result dropped")
             return None
@@ -132,6 +147,9 @@ def run_job(
     except StaleAttempt:
         log(f"job {job.id}: a newer attempt owns it; result dropped")
         return None
+    except ConfigError as exc:  # a retry would read the same file: fail once, in one line
+        log(f"job {job.id}: {exc}; not retried")
+        return _fail_final(store, job, str(exc))
     except Exception as exc:  # a crash in trusted code: record it, let the queue retry
         log(traceback.format_exc())
         try:
@@ -141,6 +159,14 @@ def run_job(
     finally:
         beat.stop.set()
         beat.join()
+
+
+def _fail_final(store: ReviewStore, job: Job, reason: str) -> Job | None:
+    """Fail the job without a retry, for a reason every attempt would meet again."""
+    try:
+        return store.jobs.fail(job.id, job.attempt, reason, retry=False)
+    except StaleAttempt:
+        return None
 
 
 def work(

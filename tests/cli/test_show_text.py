@@ -161,3 +161,24 @@ def test_lineage_both_ways_and_the_note_after_rejecting_a_parent(run, tmp_path):
     coded = ingest_ids(run, coded_file)[0]
     assert f"`reviewer diff {coded[:12]} --parent`: what its code changes" in run(
         "show", coded).output
+
+
+def test_each_rerun_note_is_shown_under_it_and_cleaned():
+    measured = {"id": 3, "state": "done", "verdict": "reproduced", "pgr_mean": 0.6,
+                "pgr_se": 0.02, "pgr_ci": [0.55, 0.65], "baseline_pgr_mean": 0.25,
+                "gain_p_value": 0.001, "reason": None,
+                "notes": ["claim 0.570 is below the interval [0.580, 0.620]: the method "
+                          "measured better than claimed", "possibly \x1b[31mbest-of-N\u202e\n!"]}
+    failed = {"id": 4, "state": "done", "verdict": "failed", "pgr_mean": None,
+              "reason": "no valid predictions", "notes": ["no valid predictions"]}
+    lines = _render(_data(reruns=[measured, failed])).splitlines()
+    at = lines.index("  job 3: reproduced  PGR 0.600 ± 0.020  95% CI [0.550, 0.650]  naive "
+                     "0.250  paired p 0.001")
+    assert lines[at + 1:at + 3] == [
+        "    note: claim 0.570 is below the interval [0.580, 0.620]: the method measured "
+        "better than claimed",
+        "    note: possibly best-of-N !",
+    ]
+    # A failed rerun's one note is its reason, which its own line already gives.
+    assert lines[at + 3] == "  job 4: failed: no valid predictions"
+    assert not any("note: no valid predictions" in line for line in lines)

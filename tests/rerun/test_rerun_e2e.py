@@ -80,11 +80,12 @@ def ingest(db: Path, file: Path) -> str:
     return json.loads(out.output)["added"][0]
 
 
-def rerun(db: Path, pid: str, *extra: str) -> dict:
+def rerun(db: Path, pid: str, *extra: str, exit_code: int = 0) -> dict:
+    """`rerun --wait --json`; it exits 1 when the rerun ends without a measurement."""
     # The teacher-shuffle ablation doubles each run; test_dynamic_checks.py covers it.
     out = invoke(db, "rerun", pid, "--seed-list", ",".join(map(str, SEEDS)), "--wait",
                  "--json", "--no-ablation", *extra)
-    assert out.exit_code == 0, out.output
+    assert out.exit_code == exit_code, out.output
     return json.loads(out.output[out.output.index("{"):])
 
 
@@ -136,7 +137,7 @@ def test_scorer_edit_is_refused_and_audited(tmp_path):
     db = tmp_path / "e2e.db"
     pid = ingest(db, proposal(tmp_path, "editor", "tuned", "ACC = 1.0\n", 0.9,
                               path="w2s_kit/score_patch.py"))
-    result = rerun(db, pid)
+    result = rerun(db, pid, exit_code=1)
     assert result["verdict"] == "refused" and "outside the allow-list" in result["reason"]
     last = json.loads(invoke(db, "audit", "export").output.splitlines()[-1])
     assert last["action"] == "rerun_finished"
@@ -165,7 +166,7 @@ def test_a_method_that_floods_its_output_is_stopped_and_cleaned_up(tmp_path, mon
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     db = tmp_path / "e2e.db"
     pid = ingest(db, proposal(tmp_path, "nester", "nester", NESTER, 0.9))
-    result = rerun(db, pid)
+    result = rerun(db, pid, exit_code=1)
     assert result["state"] == "done" and result["verdict"] == "failed", result
     assert result["reason"] == "stopped: it wrote folders nested deeper than 32 levels"
     assert list(scratch.iterdir()) == []
@@ -174,7 +175,7 @@ def test_a_method_that_floods_its_output_is_stopped_and_cleaned_up(tmp_path, mon
 def test_wrong_base_is_refused(tmp_path):
     db = tmp_path / "e2e.db"
     pid = ingest(db, proposal(tmp_path, "stale", "my_logconf", LOGCONF, 0.5, base="abcdef1"))
-    result = rerun(db, pid)
+    result = rerun(db, pid, exit_code=1)
     assert result["verdict"] == "refused" and "pinned harness" in result["reason"]
 
 
