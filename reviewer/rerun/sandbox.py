@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from reviewer import paths
-from reviewer.rerun import seccomp, treememory
+from reviewer.rerun import seccomp, treememory, uidslots
 from reviewer.rerun.hostiletree import disk_usage
 from reviewer.textsafe import clean
 
@@ -170,10 +170,15 @@ def _parents(targets: list[str]) -> list[str]:
 
 
 def build_argv(
-    spec: SandboxSpec, bwrap: str, setpriv: str | None, seccomp_fd: int | None = None
+    spec: SandboxSpec,
+    bwrap: str,
+    setpriv: str | None,
+    seccomp_fd: int | None = None,
+    uid: int = SANDBOX_UID,
 ) -> list[str]:
     """The full command line: `env -i bwrap ... [setpriv ...] -- argv`; `seccomp_fd` is an
-    inherited descriptor holding the filter of `reviewer.rerun.seccomp`."""
+    inherited descriptor holding the filter of `reviewer.rerun.seccomp`, and `uid` the one
+    setpriv drops to (`uidslots`)."""
     argv = ["/usr/bin/env", "-i", bwrap]
     if setpriv is None:
         argv += [
@@ -256,7 +261,7 @@ def build_argv(
     if setpriv is not None:
         argv += [
             setpriv,
-            f"--reuid={SANDBOX_UID}",
+            f"--reuid={uid}",
             f"--regid={SANDBOX_GID}",
             "--clear-groups",
             "--inh-caps=-all",
@@ -394,18 +399,35 @@ def run(
     `unsafe_no_sandbox` runs the bare argv with the same limits and clean
     environment but no isolation, for trusted debugging only.
     """
-    filter_fd: int | None = None
     if unsafe_no_sandbox:
-        setpriv = None
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", **spec.env}
         argv = ["/usr/bin/env", "-i", *[f"{k}={v}" for k, v in sorted(env.items())], *spec.argv]
-    else:
-        bwrap, setpriv = find_tools()
-        filter_fd = _filter_fd()
-        argv = build_argv(spec, bwrap, setpriv, filter_fd)
+        return _run(spec, argv, None, cancel, True, on_output, ())
+    bwrap, setpriv = find_tools()
     try:
-        return _run(spec, argv, setpriv, cancel, unsafe_no_sandbox, on_output,
-                    () if filter_fd is None else (filter_fd,))
+        with uidslots.sandbox_uid() as uid:
+            return _sandboxed(spec, bwrap, setpriv, uid, cancel, on_output)
+    except uidslots.NoFreeSlot as exc:
+        raise SandboxUnavailable(str(exc)) from exc
+
+
+def _sandboxed(
+    spec: SandboxSpec,
+    bwrap: str,
+    setpriv: str | None,
+    uid: int,
+    cancel: threading.Event | None,
+    on_output: Callable[[str], None] | None,
+) -> SandboxResult:
+    """`run` under bubblewrap, as `uid` when root drops to it, with the seccomp filter."""
+    filter_fd = _filter_fd()
+    try:
+        if setpriv is not None and uid != SANDBOX_UID:
+            for host, _ in spec.rw_binds:
+                os.chown(host, uid, SANDBOX_GID)
+        argv = build_argv(spec, bwrap, setpriv, filter_fd, uid)
+        return _run(spec, argv, uid if setpriv is not None else None, cancel, False,
+                    on_output, () if filter_fd is None else (filter_fd,))
     finally:
         if filter_fd is not None:
             os.close(filter_fd)
@@ -427,15 +449,16 @@ def _filter_fd() -> int | None:
 def _run(
     spec: SandboxSpec,
     argv: list[str],
-    setpriv: str | None,
+    dropped_to: int | None,
     cancel: threading.Event | None,
     unsafe_no_sandbox: bool,
     on_output: Callable[[str], None] | None,
     pass_fds: tuple[int, ...],
 ) -> SandboxResult:
+    """Start `argv` under the limits and watch it; `dropped_to` is the uid setpriv drops
+    root to, whose count of processes is the run's alone."""
     limits = spec.limits
-    target_uid = SANDBOX_UID if setpriv is not None else os.getuid()
-    nproc = limits.nproc + (0 if setpriv is not None else _user_processes(target_uid))
+    nproc = limits.nproc + (0 if dropped_to is not None else _user_processes(os.getuid()))
     with tempfile.TemporaryDirectory(prefix="reviewer-sbx-log-") as logs:
         out_path, err_path = Path(logs, "stdout"), Path(logs, "stderr")
         start = time.monotonic()

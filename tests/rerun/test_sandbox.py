@@ -63,7 +63,8 @@ def test_a_plain_run_works_as_an_unprivileged_user(dirs):
     """,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["65534", "65534"]
+    uid, gid = result.stdout.split()
+    assert gid == "65534" and 65534 - 64 < int(uid) <= 65534  # a uidslots slot
     assert (dirs[1] / "ok.txt").read_text() == "done"
 
 
@@ -496,3 +497,55 @@ def test_memory_no_process_holds_is_stopped_by_the_machines_available_memory(dir
     assert result.stopped is not None and result.stopped.startswith(
         "the machine's available memory fell under"), result
     assert not result.timed_out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="slots apply where root drops to a uid")
+def test_a_run_holding_its_process_budget_leaves_a_run_beside_it_its_own(dirs, tmp_path):
+    # All sandboxes ran as uid 65534, and RLIMIT_NPROC counts a uid machine-wide: a method
+    # holding 512 sleeping children made an honest rerun beside it fail.
+    import threading
+    import time
+
+    holder_out = tmp_path / "holder-out"
+    holder_out.mkdir()
+    sandbox.prepare_dirs([], [holder_out])
+    holder = tmp_path / "holder.py"
+    holder.write_text(textwrap.dedent("""
+        import os, time
+        for _ in range(30):
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+        open("/sandbox/out/held", "w").close()
+        time.sleep(60)
+    """))
+    holder.chmod(0o644)
+    spec = SandboxSpec(
+        argv=[sys.executable, "-I", "/sandbox/holder.py"],
+        ro_binds=[*sandbox.python_binds(), (holder, "/sandbox/holder.py")],
+        rw_binds=[(holder_out, "/sandbox/out")],
+        limits=Limits(wall_s=60, nproc=40),
+    )
+    stop = threading.Event()
+    held: list[sandbox.SandboxResult] = []
+    thread = threading.Thread(target=lambda: held.append(sandbox.run(spec, cancel=stop)))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (holder_out / "held").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (holder_out / "held").exists()
+        result = probe(dirs, """
+            import os, time
+            for _ in range(20):  # 20 at once, with the holder's 31 over a shared 40
+                if os.fork() == 0:
+                    time.sleep(1)
+                    os._exit(0)
+            for _ in range(20):
+                os.wait()
+            print("ok")
+        """, limits=Limits(wall_s=60, nproc=40))
+    finally:
+        stop.set()
+        thread.join()
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
