@@ -140,7 +140,8 @@ def _payload(text: Any) -> dict[str, Any]:
     so readers see it without raising. `audit verify` names such a row."""
     try:
         value = json.loads(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser's recursion limit.
         value = None
     return value if isinstance(value, dict) else {"unreadable_payload": str(text)}
 

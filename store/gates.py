@@ -44,15 +44,27 @@ class GatePolicy:
 def gating_rerun(
     conn: sqlite3.Connection, pid: str, diff_sha256: str | None
 ) -> dict[str, Any] | None:
-    """The newest finished rerun of the current diff: its job id, requester and result."""
+    """The newest finished rerun of the current diff: its job id, requester and result.
+
+    A newer result that is not a readable JSON object (a damaged row) means no result: the
+    gate fails closed rather than fall back to an older rerun the damaged one may overrule.
+    """
     for job_id, requested_by, result in conn.execute(
         "SELECT id, requested_by, result FROM jobs WHERE proposal_id = ? AND kind = 'rerun' "
         "AND state = 'done' ORDER BY id DESC",
         (pid,),
     ):
-        data = json.loads(result or "{}")
-        env = data.get("env") or {}
-        if diff_sha256 is not None and env.get("diff_sha256") == diff_sha256:
+        if result is None:
+            continue
+        try:
+            data = json.loads(result)
+        except (TypeError, ValueError, RecursionError):  # RecursionError: nested past the parser
+            return None
+        if not isinstance(data, dict):
+            return None
+        env = data.get("env")
+        ran = env.get("diff_sha256") if isinstance(env, dict) else None
+        if diff_sha256 is not None and ran == diff_sha256:
             return {"job": job_id, "requested_by": requested_by, "result": data}
     return None
 

@@ -57,24 +57,46 @@ class Job:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
-        def load(value: str | None) -> Any:
-            return None if value is None else json.loads(value)
-
+        """The job a row holds; a damaged JSON column reads as absent, and `error` says so."""
+        loaded = {name: _stored_object(row[name]) for name in ("params", "progress", "result")}
+        damaged = [name for name, (_, readable) in loaded.items() if not readable]
         return cls(
             id=row["id"],
             proposal_id=row["proposal_id"],
             kind=row["kind"],
-            params=json.loads(row["params"]),
+            params=loaded["params"][0] or {},
             state=row["state"],
             attempt=row["attempt"],
             max_attempts=row["max_attempts"],
             owner=row["owner"],
             lease_until=row["lease_until"],
             requested_by=row["requested_by"],
-            progress=load(row["progress"]),
-            result=load(row["result"]),
-            error=row["error"],
+            progress=loaded["progress"][0],
+            result=loaded["result"][0],
+            error=_with_damage(row["error"], row["id"], damaged),
         )
+
+
+def _stored_object(value: Any) -> tuple[dict[str, Any] | None, bool]:
+    """A JSON-object column as a dict (None for NULL), and False when it cannot be read as one."""
+    if value is None:
+        return None, True
+    try:
+        data = json.loads(value)
+    except (TypeError, ValueError, RecursionError):  # RecursionError: nested past the parser
+        return None, False
+    return (data, True) if isinstance(data, dict) else (None, False)
+
+
+def _with_damage(error: str | None, job_id: int, damaged: list[str]) -> str | None:
+    """The job's error, followed by the columns that could not be read, if any."""
+    if not damaged:
+        return error
+    note = (
+        f"job {job_id}: its stored {' and '.join(damaged)} cannot be read (a damaged row) "
+        "and is shown as absent; run `reviewer audit verify`"
+    )
+    return note if error is None else f"{error}; {note}"
 
 
 class JobQueue:

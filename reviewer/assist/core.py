@@ -127,6 +127,11 @@ def _ask(request: Request, config: AssistConfig, key: str) -> object:
         raise AssistError(f"{_status_text(exc, config)}; {NOT_STORED}") from exc
     except json.JSONDecodeError as exc:
         raise AssistError(f"malformed answer: the response is not JSON; {NOT_STORED}") from exc
+    except RecursionError as exc:
+        # The SDK's JSON parser recurses once per level, so a hostile answer can nest past it.
+        raise AssistError(
+            f"malformed answer: the response is nested too deeply; {NOT_STORED}"
+        ) from exc
     except (anthropic.APIResponseValidationError, ValueError, TypeError) as exc:
         raise AssistError(
             f"malformed answer: {short(type(exc).__name__, 60)}; {NOT_STORED}"

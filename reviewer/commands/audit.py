@@ -112,11 +112,25 @@ def verify_cmd(
         sys.exit(1)
 
 
+def _as_json(e: Event, value: object) -> str:
+    """`value` (part of event `e`) as JSON; a damaged row that cannot be written is named."""
+    try:
+        return json.dumps(value, ensure_ascii=True, sort_keys=True)
+    except (TypeError, ValueError, RecursionError) as exc:
+        # A binary field (TypeError) or a payload nested past the encoder (RecursionError).
+        odd = [name for name, v in e.to_json().items() if isinstance(v, bytes)]
+        what = f"its {', '.join(odd)} is binary" if odd else "its payload cannot be written"
+        raise click.ClickException(
+            f"event seq {clean(str(e.seq), single_line=True)}: {what} (a damaged row), so the "
+            "export stops here; run `reviewer audit verify`"
+        ) from exc
+
+
 def _markdown(events: Iterable[Event], out: IO[str]) -> None:
     out.write("# reviewer audit log\n\n| seq | time | actor | action | proposal | details |\n")
     out.write("|---|---|---|---|---|---|\n")
     for e in events:
-        details = json.dumps(e.payload, ensure_ascii=True, sort_keys=True)
+        details = _as_json(e, e.payload)
         # Payloads quote agent text (diff paths, reasons), so every cell is escaped like the
         # report's: no link, image, HTML or extra cell can come out of it.
         cells = [str(e.seq), *map(inline, (e.ts, e.actor, e.action, (e.proposal_id or "")[:12]))]
@@ -126,7 +140,7 @@ def _markdown(events: Iterable[Event], out: IO[str]) -> None:
 def _export(fmt: str, events: Iterable[Event], out: IO[str]) -> None:
     if fmt == "jsonl":
         for e in events:
-            out.write(json.dumps(e.to_json(), ensure_ascii=True, sort_keys=True) + "\n")
+            out.write(_as_json(e, e.to_json()) + "\n")
     else:
         _markdown(events, out)
 

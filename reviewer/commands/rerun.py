@@ -85,7 +85,8 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
         stage = (item.get("progress") or {}).get("stage", "")
         return f"job {item['id']}: {item['state']}" + (f" ({stage})" if stage else "")
     if item["pgr_mean"] is None:
-        return f"job {item['id']}: {item['verdict']}: {item.get('reason') or ''}"
+        why = item.get("reason") or item.get("error") or ""  # error: a damaged row, named
+        return f"job {item['id']}: {item['verdict']}: {clean(why, single_line=True)}"
     lo, hi = item["pgr_ci"]
     p = item["gain_p_value"]
     # External harnesses have no paired baseline, so those fields may be null.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,7 +50,24 @@ def finite(value: Any) -> float | None:
     """A plottable number, or None for missing, non-numeric or non-finite values."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None  # an integer past the float range, as a forged result may hold
+    return number if math.isfinite(number) else None
+
+
+def mean_gap(pairs: list[tuple[float, float]]) -> float | None:
+    """The mean of claimed minus measured, or None for no pairs.
+
+    Each term is scaled down before it is summed, so claims near the float limit cannot
+    overflow to inf; a mean beyond that limit is clamped to it.
+    """
+    if not pairs:
+        return None
+    count = len(pairs)
+    quarter = math.fsum((claimed / 4 - measured / 4) / count for claimed, measured in pairs)
+    return max(-sys.float_info.max, min(sys.float_info.max, quarter * 4))
 
 
 @dataclass(frozen=True)
@@ -176,9 +194,10 @@ class Report:
             counts = {"reviewed": len(entries), "approved": status["approved"],
                       "rejected": status["rejected"]}
             counts |= {v: verdicts[v] for v in (*VERDICTS, NOT_MEASURED)}
-            gaps = [e.claimed_pgr - e.measured_pgr for e in entries
-                    if e.claimed_pgr is not None and e.measured_pgr is not None]
-            rows.append(AgentRow(agent, counts, sum(gaps) / len(gaps) if gaps else None))
+            pairs = [(claimed, measured) for e in entries
+                     if (claimed := e.claimed_pgr) is not None
+                     and (measured := e.measured_pgr) is not None]
+            rows.append(AgentRow(agent, counts, mean_gap(pairs)))
         return sorted(rows, key=lambda r: (-r.counts["reviewed"], r.agent))
 
 

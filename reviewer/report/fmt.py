@@ -8,11 +8,24 @@ from reviewer.report.collect import finite
 from reviewer.textsafe import clean
 
 SUMMARY_LIMIT = 2000  # characters of an agent's summary a report reproduces
+# Outside this band a figure prints in scientific notation: an agent's claimed 1.7e308 would
+# otherwise fill a table cell with 309 digits.
+SCIENTIFIC_FROM = 1e6
+SCIENTIFIC_BELOW = 1e-6
+
+
+def figure(number: float, places: int = 3, *, sign: bool = False) -> str:
+    """`number` with `places` decimals, or `places` significant digits when it is huge or tiny."""
+    plus = "+" if sign else ""
+    size = abs(number)
+    if size >= SCIENTIFIC_FROM or 0 < size < SCIENTIFIC_BELOW:
+        return f"{number:{plus}.{places}g}"
+    return f"{number:{plus}.{places}f}"
 
 
 def num(value: Any, places: int = 3) -> str:
     number = finite(value)
-    return "—" if number is None else f"{number:.{places}f}"
+    return "—" if number is None else figure(number, places)
 
 
 def pm(mean: Any, se: Any) -> str:
@@ -59,7 +72,7 @@ def env_line(env: Any) -> str:
     ]
     text = ", ".join(f"{k} {line(v)}" for k, v in parts if v not in (None, ""))
     wall = finite(env.get("wall_s"))
-    return text + (f", {wall:.1f} s" if wall is not None else "")
+    return text + (f", {figure(wall, 1)} s" if wall is not None else "")
 
 
 def verdict_label(verdict: str) -> str:
@@ -75,4 +88,5 @@ def count_label(key: str) -> str:
 
 def signed(value: float | None) -> str:
     """A difference with its sign, or `—`."""
-    return "—" if value is None else f"{value:+.3f}"
+    number = finite(value)
+    return "—" if number is None else figure(number, sign=True)

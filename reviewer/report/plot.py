@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from reviewer.report.fmt import figure
 from reviewer.textsafe import short
 
 COLORS = {
@@ -104,7 +105,8 @@ def _point(p: Point, s: _Scale) -> str:
     x, y = s.x(p.claimed), s.y(p.measured)
     off = s.clamp(p.claimed) != p.claimed or s.clamp(p.measured) != p.measured
     title = (
-        f"#{p.number} {short(p.label, 80)}: claimed {p.claimed:.3f}, measured {p.measured:.3f}"
+        f"#{p.number} {short(p.label, 80)}: claimed {figure(p.claimed)}, "
+        f"measured {figure(p.measured)}"
         f" ({p.verdict.replace('_', ' ')}){' — off scale, drawn at the edge' if off else ''}"
     )
     parts = [f'<g class="point" data-verdict="{_text(p.verdict)}"><title>{_text(title)}</title>']

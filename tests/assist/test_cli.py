@@ -26,6 +26,10 @@ HOSTILE = "\x1b[2J\x1b]52;c;ZXZpbA==\x07[bold]boom[/bold]\u202e"
 CLAIMED = {"pgr": 0.9731, "pgr_se": 0.0123, "weak_acc": 0.6417, "strong_acc": 0.9158,
            "transfer_acc": 0.9036, "seeds": [1, 2, 3], "dataset": "w2s-synth"}
 BODY = "def run(view):\n    return view.majority_everywhere()  # MARKER-7f3a\n"
+# A tool input nested past Python's recursion limit: the SDK's JSON parsing cannot read it.
+DEEP = message_reply({**GOOD, "questions": "@"}).body.replace(
+    b'"@"', b"[" * 50_000 + b"]" * 50_000
+)
 
 
 @pytest.fixture
@@ -133,8 +137,10 @@ def test_text_output_is_clean(run, pid, assist_env):
          "HTTP 400 (invalid_request_error): max_tokens: too large"),
         (error_reply(401, "authentication_error", "invalid x-api-key"),
          "the API key was refused (HTTP 401)"),
+        (Reply(body=DEEP, headers={"content-type": "application/json"}),
+         "malformed answer: the response is nested too deeply"),
     ],
-    ids=["non-json", "html", "missing-field", "bad-enum", "http-400", "http-401"],
+    ids=["non-json", "html", "missing-field", "bad-enum", "http-400", "http-401", "deep-json"],
 )
 def test_bad_answers_store_nothing(run, pid, assist_env, reply, message):
     assist_env.replies = [reply]
