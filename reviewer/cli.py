@@ -33,6 +33,11 @@ from reviewer.commands.show import show_cmd
 from reviewer.context import Context
 from reviewer.harness.cli import harness
 
+# Commands that may open a store file that does not exist yet (making it); any other refuses,
+# so a mistyped --db is an error rather than a new, empty store.
+MAY_CREATE_THE_STORE = frozenset({None, "tui", "ingest", "ingest-git", "pull", "demo", "path",
+                                  "harness"})
+
 
 @click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True)
 @click.option(
@@ -48,7 +53,8 @@ from reviewer.harness.cli import harness
 @click.pass_context
 def cli(click_ctx: click.Context, db: str | None, actor: str | None) -> None:
     """Review, rerun and approve research findings from AI agents."""
-    ctx = Context(db=db, actor_flag=actor)
+    ctx = Context(db=db, actor_flag=actor,
+                  existing_only=click_ctx.invoked_subcommand not in MAY_CREATE_THE_STORE)
     click_ctx.obj = ctx
     click_ctx.call_on_close(ctx.close)
     if click_ctx.invoked_subcommand is None:  # only global options were given

@@ -35,6 +35,9 @@ class Context:
     # `audit verify` and `export` turn this on: they open an existing store and never write
     # to it, so a mistyped --db is an error and a read-only copy can be checked.
     read_only: bool = False
+    # Set for commands that only make sense on a store that exists: a mistyped --db made a
+    # new, empty one, and `list` said "0 of 0" as if the reviewer's work were gone.
+    existing_only: bool = False
 
     @property
     def db_path(self) -> Path:
@@ -56,10 +59,18 @@ class Context:
             signer = load_audit_config().signer()
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from exc
+        self.require_existing()
         store = self._opening(lambda: ReviewStore.open(
             self.db_path, signer=signer, upgrading=self._announce_upgrade))
         store.gate_policy = policy
         return store
+
+    def require_existing(self) -> None:
+        """Refuse, for a command that needs one, a store file that does not exist."""
+        if self.existing_only and not self.db_path.exists():
+            raise click.ClickException(
+                f"no store at {self.db_path}: ingest proposals first (`reviewer ingest`), "
+                "or point --db or REVIEWER_DB at your store")
 
     def _opening(self, opener: Callable[[], ReviewStore]) -> ReviewStore:
         """`opener()`, its failures as one-line errors naming the store's file."""

@@ -268,6 +268,7 @@ def worker_cmd(
     if gpus:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpus
     ctx.close()
+    ctx.require_existing()
     done = work(
         ctx.db_path,
         once=once,

@@ -203,6 +203,7 @@ def test_bad_config_names_file_and_key(run, pid, assist_env):
 
 
 def test_unknown_id(run, assist_env):
+    ReviewStore.open(run.db).close()
     result = run("assist", "deadbeef")
     assert result.exit_code == 1 and "deadbeef" in result.output
     assert assist_env.received == []

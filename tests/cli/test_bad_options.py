@@ -10,7 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from reviewer.cli import cli
+from store import ReviewStore
 from tests.cli.test_cli import native, run  # noqa: F401  (fixture)
 
 TOO_BIG = str(2**63)  # one past what SQLite stores: it reached the store as OverflowError
@@ -72,6 +75,7 @@ def test_an_empty_override_reason_reads_right(run, tmp_path):  # noqa: F811
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_under_stdout_is_one_line(tmp_path):
     env = {**os.environ, "REVIEWER_HOME": str(tmp_path / "home")}
+    ReviewStore.open(tmp_path / "s.db").close()
     with open("/dev/full", "w") as full:
         ran = subprocess.run([sys.executable, "-m", "reviewer", "--db", str(tmp_path / "s.db"),
                               "list", "--json"], stdout=full, stderr=subprocess.PIPE,
@@ -86,3 +90,21 @@ def test_a_search_with_no_word_says_so(run, tmp_path, text):  # noqa: F811
     out = run("search", text)
     assert out.exit_code == 2 and "Invalid value for TEXT: has no word to search for" in (
         out.output), out.output
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "abcd"], ["report"], ["jobs"],
+                                     ["agents"], ["search", "teacher"], ["worker", "--once"]])
+def test_a_mistyped_store_path_is_an_error_and_creates_nothing(tmp_path, command):
+    # A typo in --db made a new, empty store, and `list` said "0 of 0" as if the work were gone.
+    missing = tmp_path / "stroe.db"
+    out = CliRunner().invoke(cli, ["--db", str(missing), *command])
+    assert out.exit_code == 1 and f"no store at {missing}" in out.output, out.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ingest_still_makes_a_new_store(tmp_path):
+    file = tmp_path / "p.json"
+    file.write_text(json.dumps(native(1)))
+    out = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.db"), "ingest", str(file)])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "new.db").exists()

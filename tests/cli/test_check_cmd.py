@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from store import ReviewStore
 from tests.cli.test_cli import run  # noqa: F401  (fixture)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -44,5 +45,6 @@ def test_check_lists_and_resolve_clears(run):  # noqa: F811
 
 
 def test_check_needs_one_target(run):  # noqa: F811
+    ReviewStore.open(run.db).close()
     assert run("check").exit_code == 2
     assert "no proposal" in run("check", "abcd").output

@@ -15,6 +15,7 @@ from reviewer.config import TABLES, ConfigError, load_config
 from reviewer.gates_config import load_policy
 from reviewer.publish.config import load_config as load_publish_config
 from reviewer.tuiconfig import load_tui_settings
+from store import ReviewStore
 from tests.cli.test_cli import native, run  # noqa: F401  (fixture)
 
 KNOWN = "known tables: assist, audit, gates, harness, keys, publish, tui"
@@ -58,6 +59,7 @@ def test_every_loader_refuses_an_unknown_table(tmp_path):
 
 def test_a_config_with_every_known_table_loads(run, isolated_home):  # noqa: F811
     file = _config(isolated_home, "\n".join(f"[{name}]" for name in TABLES) + "\n")
+    ReviewStore.open(run.db).close()
     assert run("list").exit_code == 0
     assert load_config(file).harnesses == {} and keys.load_keymap(file) == ({}, [])
     assert load_tui_settings(file)[1] == []
