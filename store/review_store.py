@@ -886,6 +886,10 @@ class ReviewStore:
             for ref, rows in validated:
                 pid = self.resolve(ref)
                 sha = current_diff_sha(self.conn, pid)
+                same = self._same_checks(pid, source, sha, rows)
+                if same is not None:
+                    events.append(same)
+                    continue
                 event = self._event(
                     actor, "checks", pid, {"source": source, "diff_sha256": sha, "checks": rows}
                 )
@@ -893,6 +897,23 @@ class ReviewStore:
                 checks_table.refresh_risk(self.conn, pid, reads)
                 events.append(event)
         return events
+
+    def _same_checks(
+        self, pid: str, source: str, sha: str | None, rows: list[dict[str, Any]]
+    ) -> audit.Event | None:
+        """The source's latest `checks` event, if it recorded exactly these findings for this
+        diff: a rescan that finds nothing new then writes nothing, so the check ids a
+        reviewer resolves by stay the same and the log does not fill with repeats."""
+        (seq,) = self.conn.execute(
+            "SELECT MAX(seq) FROM events WHERE proposal_id = ? AND action = 'checks' "
+            "AND json_extract(payload, '$.source') = ?", (pid, source)).fetchone()
+        if seq is None:
+            return None
+        prior = next(audit.iter_events(self.conn, proposal_id=pid, actions=("checks",),
+                                       after=seq - 1), None)
+        if prior is None or prior.payload.get("diff_sha256") != sha:
+            return None
+        return prior if prior.payload.get("checks") == rows else None
 
     def never_checked(self, ids: Sequence[str], source: str) -> list[str]:
         """Of these proposals (full ids), those with no `checks` event from `source` for the

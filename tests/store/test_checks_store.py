@@ -103,3 +103,20 @@ def test_filter_by_latest_verdict(mem_store):
     assert mem_store.count(verdict="none", agent="agent-1") == 1
     with pytest.raises(ValueError, match="verdict must be one of"):
         mem_store.list(verdict="maybe")
+
+
+def test_a_rescan_that_finds_the_same_writes_nothing_and_keeps_the_ids(mem_store):
+    # `check --all` wrote an event per proposal each time and renumbered every check, so an
+    # id read before it was gone (`--resolve` failed) and the log filled with repeats.
+    found = [{"code": "net_access", "severity": "high", "message": "opens a socket"},
+             {"code": "style", "severity": "low", "message": "long line"}]
+    pid = mem_store.add_proposal(make_proposal(0), actor="ingest")
+    first = mem_store.record_checks(pid, "static", found, actor="scan")
+    ids = [c["id"] for c in mem_store.checks(pid)]
+    events = len(list(mem_store.events(pid)))
+    again = mem_store.record_checks(pid, "static", [dict(c) for c in found], actor="scan")
+    assert again.seq == first.seq and len(list(mem_store.events(pid))) == events
+    assert [c["id"] for c in mem_store.checks(pid)] == ids
+    changed = mem_store.record_checks(pid, "static", found[:1], actor="scan")
+    assert changed.seq > first.seq and len(mem_store.checks(pid)) == 1
+    assert mem_store.verify().ok

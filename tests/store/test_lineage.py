@@ -468,8 +468,8 @@ def test_a_batch_of_checks_scores_a_long_line_with_each_lookup_once(mem_store, m
     batched = {pid: mem_store.get(pid)["risk"] for pid in pending}
     assert len(calls) == len(set(calls))  # each proposal's parents were looked up once
     calls.clear()
-    for pid in pending:  # one at a time, each walk on its own
-        mem_store.record_checks(pid, "static", [], actor="checker")
+    for pid in pending:  # one at a time, each walk on its own (another source: the same
+        mem_store.record_checks(pid, "claims", [], actor="checker")  # again writes nothing)
     assert {pid: mem_store.get(pid)["risk"] for pid in pending} == batched
     assert len(calls) > 3 * len(set(calls))
     # Above the approved one the line carries the points; below it, it does not.

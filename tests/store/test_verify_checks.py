@@ -38,7 +38,9 @@ def db(tmp_path: Path) -> Path:
     store.record_checks(a, "static", [HIGH, LOW], actor="scan")  # checks 1, 2
     store.record_checks(b, "static", [LOW], actor="scan")  # check 3
     store.resolve_check(a, 2, reason="fine", actor="alice")
-    store.record_checks(a, "static", [HIGH, LOW], actor="scan")  # 4, 5: 5 keeps 2's resolution
+    # 4, 5: a rescan that words the high finding anew; 5 keeps 2's resolution
+    store.record_checks(a, "static", [{**HIGH, "message": "opens a socket again"}, LOW],
+                        actor="scan")
     sha = store.get(a)["diff_sha256"]
     rerun_checks = [{"code": "leak", "severity": "medium", "message": "reads labels"}]
     _finish(store, a, {"verdict": "reproduced", "checks": rerun_checks,
@@ -47,7 +49,7 @@ def db(tmp_path: Path) -> Path:
     store.resolve_check(a, 6, reason="expected", actor="bob")
     store.record_checks(b, "static", [], actor="scan")  # deletes 3
     store.record_checks(b, "claims", [HIGH], actor="scan")  # check 7
-    store.record_checks(b, "claims", [HIGH], actor="scan")  # 7 again: SQLite reuses the id
+    store.record_checks(b, "claims", [HIGH], actor="scan")  # the same again: nothing written
     store.reject(b, reason="no", actor="alice")
     store.undo(b, actor="alice")
     store.comment(a, "looks odd", actor="bob")
