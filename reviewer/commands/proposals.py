@@ -23,20 +23,33 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
+# The measured column marks how the latest rerun's verdict judged the claim.
+VERDICT_MARKS = {"reproduced": "✓", "not_reproduced": "✗"}
+
+
+def _measured(row: dict) -> str:
+    """The latest rerun's PGR with its verdict's mark, or the verdict where none was measured."""
+    verdict, pgr = row.get("verdict"), row.get("measured_pgr")
+    if pgr is None:
+        return {"failed": "failed", "refused": "refused"}.get(verdict or "", "—")
+    return f"{pgr:.3f}{VERDICT_MARKS.get(verdict or '', '')}"
+
+
 def print_queue(rows: list[dict], total: int, out: Console | None = None) -> None:
     """A table of proposals; every agent string is cleaned and printed without markup."""
     table = listing(
-        f"{len(rows)} of {total} proposals",
+        f"{len(rows)} of {total} proposals (measured: ✓ reproduced, ✗ not reproduced)",
         (
             ("id", {"width": 12}),
             ("status", {"width": 8}),
             ("risk", {"justify": "right", "width": 4}),
             # With a ratio, Rich takes `width` as the least a column gets (min_width is not
             # read): these fit 80 columns with the title; wider terminals give it more.
-            ("agent", {"ratio": 1, "width": 9, "max_width": 14}),
-            ("idea", {"ratio": 1, "width": 10, "max_width": 18}),
-            ("title", {"ratio": 4, "width": 14}),
-            ("PGR", {"justify": "right", "width": 5}),
+            ("agent", {"ratio": 1, "width": 8, "max_width": 14}),
+            ("idea", {"ratio": 1, "width": 9, "max_width": 18}),
+            ("title", {"ratio": 4, "width": 12}),
+            ("claim", {"justify": "right", "width": 5}),
+            ("meas.", {"justify": "right", "width": 7}),
             ("flags", {"justify": "right", "width": 5}),
         ),
     )
@@ -49,6 +62,7 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
             Text(short(r["idea"], 24)),
             Text(short(r["title"], 80)),
             _fmt(r["claimed_pgr"]),
+            _measured(r),
             str(r.get("flags") or "—"),
         )
     (out or console()).print(table)
