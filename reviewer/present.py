@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from reviewer.blinding import blind_agent_text, list_claims
@@ -67,25 +68,31 @@ def pm(mean: Any, se: Any) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    """One queue column: header, width (0 = takes the rest), right-aligned or not."""
+    """One table column: header, width (0 = takes the rest), right-aligned or not.
+
+    On a narrow line a column gives up cells down to `least` (0: it keeps `width`), and one
+    with `drop` is left out on a line narrower than that, so the rest column stays readable.
+    """
 
     key: str
     header: str
     width: int
     right: bool = False
+    least: int = 0
+    drop: int = 0
 
 
 QUEUE_COLUMNS: tuple[Column, ...] = (
     Column("status", "status", 8),
-    Column("risk", "risk", 5, right=True),
-    Column("agent", "agent", 14),
-    Column("idea", "idea", 18),
+    Column("risk", "risk", 5, right=True, least=4),
+    Column("agent", "agent", 14, least=8),
+    Column("idea", "idea", 18, least=9),
     Column("title", "title", 0),
     Column("claimed", "claimed", 7, right=True),
-    Column("measured", "measured ± SE", 15, right=True),
-    Column("verdict", "verdict", 14),
+    Column("measured", "measured ± SE", 15, right=True, least=6),
+    Column("verdict", "verdict", 14, least=8),
     Column("flags", "flags", 5, right=True),
-    Column("age", "age", 4, right=True),
+    Column("age", "age", 4, right=True, drop=100),
 )
 
 
@@ -114,11 +121,27 @@ def queue_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
     }
 
 
+REST_WANTED = 24  # cells the rest column (a title, a payload) gets before others shrink
+
+
+@cache
 def column_widths(total: int, columns: tuple[Column, ...] = QUEUE_COLUMNS) -> list[int]:
-    """Widths of `columns` for a line of `total` cells, one space between columns."""
-    fixed = sum(c.width for c in columns) + len(columns) - 1
-    rest = max(8, total - fixed)
-    return [c.width or rest for c in columns]
+    """Widths of `columns` for a line of `total` cells, one space between shown columns; a
+    dropped column is 0. At 80 cells the queue's nine fixed columns took 99, leaving its
+    title 8 cells and pushing the verdict, flags and age off the screen."""
+    shown = [c.drop <= total for c in columns]
+    widths = [c.width if on else 0 for c, on in zip(columns, shown, strict=True)]
+    spare = total - sum(widths) - (sum(shown) - 1)
+    for _ in range(max(0, REST_WANTED - spare)):
+        slack = [(w - (c.least or c.width), i) for i, (c, w) in enumerate(
+            zip(columns, widths, strict=True)) if c.width and w]
+        most, at = max(slack, default=(0, -1))
+        if most <= 0:
+            break
+        widths[at] -= 1
+        spare += 1
+    return [w if c.width or not on else max(8, spare)
+            for c, w, on in zip(columns, widths, shown, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from reviewer.textsafe import clean, short
 EVENT_COLUMNS: tuple[Column, ...] = (
     Column("seq", "seq", 7, right=True),
     Column("time", "time (UTC)", 19),
-    Column("actor", "actor", 18),
-    Column("action", "action", 16),
+    Column("actor", "actor", 18, least=10),
+    Column("action", "action", 16, least=12),
     Column("proposal", "proposal", 12),
     Column("payload", "payload", 0),
 )

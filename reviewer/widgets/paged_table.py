@@ -234,14 +234,13 @@ class PagedTable(ScrollView, can_focus=True):
         laying out a Rich Text."""
         widths = column_widths(width, self.COLUMNS)
         segments: list[Segment] = []
-        last = len(self.COLUMNS) - 1
-        for i, (column, cell, size, style) in enumerate(
-            zip(self.COLUMNS, cells, widths, styles, strict=True)
-        ):
+        for column, cell, size, style in zip(self.COLUMNS, cells, widths, styles, strict=True):
+            if not size:
+                continue  # dropped on a line this narrow
+            if segments:
+                segments.append(Segment(" ", base))
             segments.append(Segment(fit(cell, size, column.right), base if style is None
                                     else base + style))
-            if i < last:
-                segments.append(Segment(" ", base))
         return Strip(segments).crop_extend(0, width, base).simplify()
 
     def _frame(self) -> _Frame:

@@ -313,3 +313,20 @@ def test_the_note_after_a_rejection_counts_the_line_below_it():
     assert children_note(3000, pid, 2001, complete=False) == (
         f"3000 pending proposals build on {pid[:12]}, and perhaps more descend from it through "
         "pending ones")
+
+
+def test_the_queue_fits_80_columns_with_a_readable_title_and_every_verdict():
+    # Nine fixed columns took 99 cells: at 80 the title got 8 and verdict, flags and age
+    # were pushed off the screen.
+    from reviewer.present import QUEUE_COLUMNS, column_widths
+
+    keys = [c.key for c in QUEUE_COLUMNS]
+    narrow = dict(zip(keys, column_widths(80), strict=True))
+    shown = [w for w in narrow.values() if w]
+    assert sum(shown) + len(shown) - 1 == 80
+    assert narrow["title"] >= 16 and narrow["age"] == 0
+    assert narrow["verdict"] >= 8 and narrow["flags"] == 5 and narrow["status"] == 8
+    wide = dict(zip(keys, column_widths(200), strict=True))
+    assert [wide[c.key] for c in QUEUE_COLUMNS if c.width] == [
+        c.width for c in QUEUE_COLUMNS if c.width]
+    assert wide["title"] == 200 - 99
