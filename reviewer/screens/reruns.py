@@ -19,7 +19,8 @@ from store.jobs import JOB_STATES
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp
 
-COLUMNS = ("job", "state", "proposal", "title", "seeds", "stage or result")
+# The title last: first, it pushed the result off an 80-column terminal.
+COLUMNS = ("job", "state", "proposal", "seeds", "stage or result", "title")
 LIMIT = 500
 POLL_S = 2.0
 
@@ -92,9 +93,9 @@ class RerunsScreen(Screen[None]):
                 Text(str(row.job), justify="right"),
                 row.state,
                 row.proposal_id[:12],
-                Text(row.shown_title(60, blinded=blinded)),
                 Text(str(row.seeds), justify="right"),
                 Text(row.outcome(blinded=blinded)),
+                Text(row.shown_title(60, blinded=blinded)),
             )
         jobs = [r.job for r in rows]
         if keep in jobs:

@@ -35,7 +35,7 @@ async def test_enter_on_an_agent_filters_the_queue_to_it(tmp_path):
         rows = table_rows(app)
         assert len(rows) == len(store.agents())
         mine = next(r for r in rows if r[0] == agent)
-        assert mine[1:] == ["1", "1", "0", "0", "1", "1", "0", "0", "100%", "0"]
+        assert mine[1:] == ["1", "100%", "0", "1", "0", "0", "1", "1", "0", "0"]
         assert f"{len(rows)} agents, most proposals first" in screen_text(app)
         table = app.screen.query_one(DataTable)
         table.move_cursor(row=[r[0] for r in rows].index(agent))
@@ -58,12 +58,12 @@ async def test_blinded_review_hides_the_verdict_columns(samples_store):
         await pilot.pause()
         agent = samples_store.get(pid)["agent"]
         row = next(r for r in table_rows(app) if r[0] == agent)
-        assert row[5] == "1" and row[6:10] == ["hidden"] * 4
+        assert row[7] == "1" and [row[2], *row[8:11]] == ["hidden"] * 4
         assert "verdicts hidden in blinded review" in screen_text(app)
         await pilot.press("b")
         await pilot.pause()
         row = next(r for r in table_rows(app) if r[0] == agent)
-        assert row[6:10] == ["0", "1", "0", "0%"]
+        assert [*row[8:11], row[2]] == ["0", "1", "0", "0%"]
 
 
 async def test_s_cycles_the_order_and_blinded_review_never_sorts_by_verdicts(samples_store):
@@ -81,13 +81,13 @@ async def test_s_cycles_the_order_and_blinded_review_never_sorts_by_verdicts(sam
         await pilot.press("w", "s")
         await pilot.pause()
         assert "most flagged first (s sorts)" in screen_text(app)
-        flags = [int(row[10]) for row in table_rows(app)]
+        flags = [int(row[3]) for row in table_rows(app)]
         assert flags == sorted(flags, reverse=True) and flags[0] >= 1
-        assert agent in [row[0] for row in table_rows(app) if row[10] != "0"]
+        assert agent in [row[0] for row in table_rows(app) if row[3] != "0"]
         await pilot.press("s")
         await pilot.pause()
         assert "lowest share held up first" in screen_text(app)
-        assert table_rows(app)[0][9] == "0%"
+        assert table_rows(app)[0][2] == "0%"
         await pilot.press("b")  # blinded: the held-up order would leak verdicts
         await pilot.pause()
         assert "most proposals first" in screen_text(app)

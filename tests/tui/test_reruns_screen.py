@@ -36,7 +36,7 @@ async def test_queue_order_refresh_and_open(tmp_path):
         await settle(pilot, lambda: app.screen.query_one(DataTable).row_count == 2)
         assert [r[:3] for r in table_rows(app)] == [[str(queued.id), "queued", b[:12]],
                                                [str(done.id), "done", a[:12]]]
-        assert table_rows(app)[1][5] == "reproduced 0.610"
+        assert table_rows(app)[1][4] == "reproduced 0.610"
         assert "0 running, 1 queued (in the order the workers take them), 1 done" in (
             screen_text(app))
         app.screen.query_one(DataTable).move_cursor(row=1)
@@ -62,11 +62,11 @@ async def test_blinded_review_hides_verdicts(samples_store):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "R")
         await pilot.pause()
-        assert table_rows(app)[0][5] == "done (verdict hidden)"
+        assert table_rows(app)[0][4] == "done (verdict hidden)"
         assert "not_reproduced" not in screen_text(app)
         await pilot.press("b")  # blinded review off: the verdict shows at once
         await pilot.pause()
-        assert table_rows(app)[0][5] == "not_reproduced 0.200"
+        assert table_rows(app)[0][4] == "not_reproduced 0.200"
 
 
 async def test_blinded_review_masks_the_claim_in_a_title(samples_store):
@@ -76,10 +76,10 @@ async def test_blinded_review_masks_the_claim_in_a_title(samples_store):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b", "R")
         await pilot.pause()
-        assert table_rows(app)[0][3] == f"Logconf warm-up reaches PGR {WITHHELD}"
+        assert table_rows(app)[0][5] == f"Logconf warm-up reaches PGR {WITHHELD}"
         await pilot.press("b")
         await pilot.pause()
-        assert table_rows(app)[0][3] == "Logconf warm-up reaches PGR 1.06"
+        assert table_rows(app)[0][5] == "Logconf warm-up reaches PGR 1.06"
 
 
 async def test_a_store_that_cannot_be_read_is_a_notification(samples_store, tmp_path):
@@ -106,9 +106,9 @@ async def test_a_running_reruns_stage_shows_on_the_next_poll(tmp_path):
         store.jobs.heartbeat(job.id, 1, progress={"stage": "scoring outside the sandbox"})
         app.screen.poll()
         await settle(pilot, lambda: table_rows(app)[0][1] == "running")
-        assert table_rows(app)[0][5] == "scoring outside the sandbox"
+        assert table_rows(app)[0][4] == "scoring outside the sandbox"
         # A heartbeat with a new stage writes no audit event; the list follows it anyway.
         store.jobs.heartbeat(job.id, 1, progress={"stage": "teacher-shuffle ablation"})
         app.screen.poll()
-        await settle(pilot, lambda: table_rows(app)[0][5] == "teacher-shuffle ablation")
+        await settle(pilot, lambda: table_rows(app)[0][4] == "teacher-shuffle ablation")
     store.close()
