@@ -19,8 +19,11 @@ from reviewer.context import Context, pass_ctx
 from reviewer.ingest import FileResult
 from reviewer.ingest.changes import unseen
 from reviewer.ingest.files import ToRead, plan_paths
+from reviewer.ingest.native import SOURCE_FORMAT as NATIVE
+from reviewer.ingest.nearmiss import near_misses
 from reviewer.ingest.parallel import iter_planned
 from reviewer.publish.errors import PublishError
+from reviewer.textsafe import short
 from store import AddResult, NewProposal, ReviewStore, StoreError
 from store.checks import IngestChecker, IngestChecks
 from store.signing import checkpoints_dir
@@ -83,8 +86,20 @@ def store_files(
             report.refused(str(file_result.path), outcome)
         else:
             report.merge(outcome)
+            if outcome.added:
+                _warn_near_misses(file_result, report)
         settled.append(not isinstance(outcome, StoreError))
     return settled
+
+
+def _warn_near_misses(file_result: FileResult, report: IngestReport) -> None:
+    """A warning for each field of a native proposal that reads like a misspelt known one."""
+    for proposal in file_result.proposals:
+        if proposal.source_format != NATIVE:
+            continue
+        for message in near_misses(proposal.original):
+            which = proposal.idea or short(proposal.title, 40)
+            report.warnings.append(f"{file_result.path}: {which}: {message}")
 
 
 def ingest_paths(
