@@ -21,11 +21,12 @@ CLAIM_FIELDS = (
     "pgr", "pgr_se", "pgr_delta", "weak_acc", "strong_acc", "transfer_acc", "transfer_acc_se",
 )  # fmt: skip
 ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
-# A decimal (point, or comma unless it reads as a thousands group), a whole number, either with
-# an exponent, then an optional percent sign. A letter or `_` may come before it ("PGR0.97").
+# A decimal with a point, or a decimal comma after a lone 0 ("0,97", not in "0,1,2" or
+# "1,0,97"), or a whole number, either with an exponent, then an optional percent sign. A
+# letter, `_` or a list's comma may come before it ("PGR0.97", "[0.93,0.97]").
 _NUMBER = re.compile(
-    r"(?<![\d.,])"
-    r"((?:\d*\.\d+|0,\d+|\d+,(?!\d{3}(?![\d]))\d+|\d+)(?:[eE][-+]?\d{1,3})?)"
+    r"(?<![\d.])"
+    r"((?:\d*\.\d+|(?<!\d,)0,\d+(?![,\d])|\d+)(?:[eE][-+]?\d{1,3})?)"
     r"(\s?%)?"
 )
 

@@ -67,7 +67,8 @@ class Context:
 
     def require_existing(self) -> None:
         """Refuse, for a command that needs one, a store file that does not exist."""
-        if self.existing_only and not self.db_path.exists():
+        # An empty file is no store either: opening it would quietly make one there.
+        if self.existing_only and (not self.db_path.exists() or _empty(self.db_path)):
             raise click.ClickException(
                 f"no store at {self.db_path}: ingest proposals first (`reviewer ingest`), "
                 "or point --db or REVIEWER_DB at your store")
@@ -104,6 +105,13 @@ class Context:
             raise click.ClickException(f"{self.db_path}: {exc}") from exc
         finally:
             store.close()
+
+
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False  # opening it says what is wrong
 
 
 pass_ctx = click.make_pass_decorator(Context)

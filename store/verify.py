@@ -339,8 +339,12 @@ def _check_schema(conn: Any, report: VerifyReport) -> None:
             if kind == "trigger":
                 report.add(f"trigger {name} on {table} is not part of the store's schema: "
                            "it can change or drop writes")
-            elif kind in ("table", "index"):
-                report.warnings.append(f"{kind} {name} is not part of the store's schema")
+            elif kind == "index":
+                # A UNIQUE or partial one, or one on an expression that raises, refuses writes.
+                report.add(f"index {name} on {table} is not part of the store's schema: it "
+                           "can refuse writes")
+            elif kind == "table":
+                report.warnings.append(f"table {name} is not part of the store's schema")
             else:
                 report.add(f"{kind} {name} is not part of the store's schema")
         elif name in APPEND_ONLY_TRIGGERS:

@@ -306,6 +306,9 @@ def _tail(path: Path, cap: int) -> str:
     return ("…" if size > cap else "") + clean(text)
 
 
+WATCH_MAX_GAP_S = 0.5
+
+
 class _Watch:
     """Stops a run that writes or holds past its limits; looks at most every tenth of the time."""
 
@@ -333,11 +336,16 @@ class _Watch:
         if held > self.memory:
             return f"its processes held more than {self.memory / 1024**2:g} MiB of memory"
         if _available_memory() < self.memory_floor:
+            # Memory no process holds (a memfd) has no owner to name, so a run beside the
+            # one that took it is stopped too: better than the kernel's OOM killer choosing.
             return (f"the machine's available memory fell under "
-                    f"{self.memory_floor / 1024**2:g} MiB while it ran")
+                    f"{self.memory_floor / 1024**2:g} MiB while it ran (this run's, or "
+                    "another's beside it)")
         why = self.disk()
         took = time.monotonic() - now
-        self.next_at = now + max(0.05, 10 * took)
+        # A tenth of the time at most, yet never so seldom that a method slowing the walk
+        # (many files, many processes) buys itself a long gap between looks.
+        self.next_at = now + min(WATCH_MAX_GAP_S, max(0.05, 10 * took))
         return why
 
     def disk(self) -> str | None:

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reviewer import paths
+
 NOBODY = 65534
 SLOTS = 64
 
@@ -41,8 +43,11 @@ def _taken_by_an_account(uid: int) -> bool:
 
 def _slots_dir() -> Path:
     """A folder only root can write, shared by every reviewer process on the machine (so not
-    under TMPDIR, which differs between processes)."""
-    folder = Path("/run" if os.path.isdir("/run") else "/tmp", "reviewer-sandbox-uids")
+    under TMPDIR, which differs between processes); without /run, root's own data folder,
+    since any local user could make a folder of this name in /tmp first and block reruns."""
+    base = Path("/run") if os.path.isdir("/run") else paths.data_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    folder = base / "reviewer-sandbox-uids"
     try:
         folder.mkdir(mode=0o700)
     except FileExistsError:

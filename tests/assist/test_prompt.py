@@ -100,6 +100,8 @@ def test_claim_values_come_from_claimed_the_original_and_the_implied_pgr():
         ("PGR0.973 PGR_0.973 v0.9731", f"PGR{WITHHELD} PGR_{WITHHELD} v{WITHHELD}"),
         ("97.3 % or 0,973 or 9.731e-1", f"{WITHHELD} or {WITHHELD} or {WITHHELD}"),
         ("1,000 rows, 1e5 steps, 97e-2", f"1,000 rows, 1e5 steps, {WITHHELD}"),
+        # After a list's comma, as before; a decimal comma only after a lone 0.
+        ("pgr,0.973 [0.93,0.973] 1,0.9731", f"pgr,{WITHHELD} [0.93,{WITHHELD}] 1,{WITHHELD}"),
     ],
 )
 def test_blind(text, expected):

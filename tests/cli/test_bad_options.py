@@ -108,3 +108,11 @@ def test_ingest_still_makes_a_new_store(tmp_path):
     out = CliRunner().invoke(cli, ["--db", str(tmp_path / "new.db"), "ingest", str(file)])
     assert out.exit_code == 0, out.output
     assert (tmp_path / "new.db").exists()
+
+
+def test_an_empty_file_is_no_store_either(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    out = CliRunner().invoke(cli, ["--db", str(empty), "list"])
+    assert out.exit_code == 1 and f"no store at {empty}" in out.output
+    assert empty.stat().st_size == 0
