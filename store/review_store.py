@@ -442,13 +442,17 @@ class ReviewStore:
         if not _HEX.fullmatch(ref):
             raise NotFound(f"{ref!r} is not a proposal id (expected 4-64 hex digits)")
         rows = self.conn.execute(
-            "SELECT id FROM proposals WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
+            "SELECT id FROM proposals WHERE id >= ? AND id < ? ORDER BY id LIMIT 4",
             (ref, ref + "g"),
         ).fetchall()
         if not rows:
             raise NotFound(f"no proposal with id {ref}")
         if len(rows) > 1:
-            raise Ambiguous(f"id prefix {ref} matches more than one proposal; type more of it")
+            # The first three, each as long as it must be to tell it from the others.
+            shown = ", ".join(str(r[0])[:max(12, len(ref) + 4)] for r in rows[:3])
+            more = ", …" if len(rows) > 3 else ""
+            raise Ambiguous(f"id prefix {ref} matches more than one proposal ({shown}{more}); "
+                            "type more of it")
         return str(rows[0][0])
 
     def get(self, ref: str) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import sqlite3
 
 import pytest
@@ -308,3 +309,14 @@ def test_select_in_binds_every_key_past_one_chunk_and_then_the_rest():
     cursors = list(select_in(conn, "SELECT k FROM t WHERE k IN ({marks}) AND tag = ?", keys, "a"))
     assert len(cursors) == 3
     assert sorted(k for c in cursors for (k,) in c) == [k for k in keys if k % 2]
+
+
+def test_an_ambiguous_prefix_names_the_proposals_it_matches(mem_store):
+    ids = mem_store.add_proposals([make_proposal(i) for i in range(1500)], actor="a").added
+    four = sorted(i[:4] for i in ids)
+    dup = next(a for a, b in itertools.pairwise(four) if a == b)  # certain at 1,500
+    matching = sorted(i for i in ids if i.startswith(dup))
+    with pytest.raises(Ambiguous) as caught:
+        mem_store.get(dup)
+    for pid in matching[:3]:
+        assert pid[:12] in str(caught.value)
