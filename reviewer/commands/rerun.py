@@ -11,6 +11,7 @@ import click
 
 from reviewer.commands import SQL_INT_MAX
 from reviewer.context import Context, each_proposal, pass_ctx, print_json
+from reviewer.harness.cli import parse_seeds
 from reviewer.present import ablation_word, num, pm
 from reviewer.rerun.jobs import (
     BUILTIN,
@@ -30,17 +31,11 @@ from store.jobs import DEFAULT_LEASE_S, Job
 
 def _seed_list(_ctx: click.Context, _param: click.Parameter, value: str | None
                ) -> list[int] | None:
-    """`--seed-list`: comma-separated seeds; click names the option in the error."""
+    """`--seed-list`: distinct seeds and ranges, as `harness run --seeds` reads them; click
+    names the option in the error."""
     if value is None:
         return None
-    seeds: list[int] = []
-    for part in filter(None, (p.strip() for p in value.split(","))):
-        try:
-            seeds.append(int(part))
-        except ValueError as exc:
-            raise click.BadParameter(
-                f"{part!r} is not an integer; use comma-separated integers, e.g. 11,12,13"
-            ) from exc
+    seeds = parse_seeds(value)
     if not all(0 <= s <= MAX_SEED for s in seeds):
         raise click.BadParameter(f"seeds must lie between 0 and {MAX_SEED}")
     return seeds

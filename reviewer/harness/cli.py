@@ -14,7 +14,7 @@ from reviewer.rerun.request import device_problem
 from reviewer.textsafe import clean
 
 
-def _parse_seeds(value: str) -> list[int]:
+def parse_seeds(value: str) -> list[int]:
     """'1,2,3' or '1-5' -> a list of distinct ints, in order."""
     seeds: list[int] = []
     for part in filter(None, (p.strip() for p in value.split(","))):
@@ -35,7 +35,7 @@ def _parse_seeds(value: str) -> list[int]:
 
 def _seeds(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:
     """`--seeds`, parsed while click can still name the option in an error."""
-    return _parse_seeds(value)
+    return parse_seeds(value)
 
 
 def _device(_ctx: click.Context, _param: click.Parameter, value: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reviewer.harness import api
-from reviewer.harness.cli import _parse_seeds, harness
+from reviewer.harness.cli import harness, parse_seeds
 
 
 def test_cli_module_does_not_import_torch() -> None:
@@ -78,6 +78,6 @@ def test_run_prints_a_method_s_output_cleaned_and_survives_bad_utf8(tmp_path: Pa
     assert "codec can't decode" not in result.output
 
 
-def test_parse_seeds() -> None:
-    assert _parse_seeds("1,2,3") == [1, 2, 3]
-    assert _parse_seeds("1-4,9") == [1, 2, 3, 4, 9]
+def testparse_seeds() -> None:
+    assert parse_seeds("1,2,3") == [1, 2, 3]
+    assert parse_seeds("1-4,9") == [1, 2, 3, 4, 9]

@@ -3,7 +3,6 @@ device would meet every retry, and a torch traceback per attempt told the review
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,8 @@ from reviewer.rerun.jobs import request_rerun
 from reviewer.rerun.worker import work
 from store import NewProposal, ReviewStore
 from tests.factories import make_proposal, new_file_diff
-from tests.rerun.test_external import HONEST, LABELS, make_repo, write_config
+from tests.rerun.test_external import HONEST
+from tests.rerun.test_worker_faults import configure
 
 # A runnable method, so only the device stands between the job and a result.
 NAIVE = (treehash.tree_root() / "methods" / "naive.py").read_text()
@@ -61,12 +61,7 @@ def test_an_unusable_device_fails_the_job_once_without_a_traceback(tmp_path, dev
 
 
 def test_a_config_broken_after_queueing_fails_the_job_once_naming_the_file(tmp_path):
-    repo = tmp_path / "w2s"
-    repo.mkdir()
-    commit = make_repo(repo)
-    labels = tmp_path / "labels.json"
-    labels.write_text(json.dumps(LABELS))
-    write_config(repo, commit, labels)
+    commit = configure(tmp_path)
     db = tmp_path / "w.db"
     store = ReviewStore.open(db)
     pid = store.add_proposal(NewProposal(
