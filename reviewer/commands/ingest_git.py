@@ -58,7 +58,7 @@ def ingest_commits(
         read = read_commits(GitRepo(repo_path), revs, harnesses, seen,
                             ctx.store.ingested_commits)  # fmt: skip
     except IngestError as err:
-        report.fail(str(err.path), err.message, err.line, err.field)
+        report.fail_source(str(err.path), err.message)
         return report, 0
     report.present += read.stored
     for err in read.broken:

@@ -26,6 +26,9 @@ class IngestReport:
     checked: set[str] = field(default_factory=set)
     # (file, conflict) for each diff offered for a proposal that has another (not in the JSON).
     disputes: list[tuple[str, DiffConflict]] = field(default_factory=list)
+    # Errors that read nothing at all (a server down, a repository that is not one), which the
+    # summary names apart from rejected files (not part of the JSON: they are in `errors`).
+    unreadable: int = 0
 
     def merge(self, result: AddResult) -> None:
         self.added += result.added
@@ -41,6 +44,11 @@ class IngestReport:
         self, source: str, message: str, line: int | None = None, field_name: str | None = None
     ) -> None:
         self.errors.append({"path": source, "line": line, "field": field_name, "message": message})
+
+    def fail_source(self, source: str, message: str) -> None:
+        """The source itself could not be read: nothing in it was rejected."""
+        self.fail(source, message)
+        self.unreadable += 1
 
     def refused(self, source: str, exc: StoreError) -> None:
         """A file the store refused; a second diff for a proposal is kept as a dispute too."""
@@ -66,9 +74,11 @@ def print_report(report: IngestReport, as_json: bool, unit: str = "files") -> No
     if as_json:
         print_json(report.to_json())
     else:
+        unread = f", could not read {report.unreadable}" if report.unreadable else ""
         click.echo(
             f"added {len(report.added)}, already present {len(report.present)}, "
-            f"diff attached {len(report.attached)}, rejected {unit} {len(report.errors)}"
+            f"diff attached {len(report.attached)}, "
+            f"rejected {unit} {len(report.errors) - report.unreadable}{unread}"
         )
         for w in report.warnings:
             click.echo(clean(f"warning: {w}", single_line=True), err=True)

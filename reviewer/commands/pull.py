@@ -33,7 +33,7 @@ def pull_once(
     try:
         proposals, rejected = fetch_findings(url, timeout=timeout)
     except IngestError as err:
-        report.fail(str(err.path), err.message, err.line, err.field)
+        report.fail_source(str(err.path), err.message)
         return report, 0
     known = seen if seen is not None else set()
     skipped = 0

@@ -116,3 +116,17 @@ def test_an_empty_file_is_no_store_either(tmp_path):
     out = CliRunner().invoke(cli, ["--db", str(empty), "list"])
     assert out.exit_code == 1 and f"no store at {empty}" in out.output
     assert empty.stat().st_size == 0
+
+
+def test_a_source_that_cannot_be_read_is_not_called_a_rejected_file(tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nothing listens on once it is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    db = tmp_path / "s.db"
+    out = CliRunner().invoke(cli, ["--db", str(db), "pull", f"http://127.0.0.1:{port}/"])
+    assert out.exit_code == 1
+    assert "rejected files 0, could not read 1" in out.output and "cannot fetch" in out.output
+    out = CliRunner().invoke(cli, ["--db", str(db), "ingest-git", str(tmp_path / "nowhere")])
+    assert "rejected commits 0, could not read 1" in out.output, out.output
