@@ -168,3 +168,4 @@ def export_cmd(ctx: Context, fmt: str, output: Path | None) -> None:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise click.ClickException(f"{output}: cannot write the audit export: {reason}") from exc
+    click.echo(f"wrote {output}", err=True)  # as `report -o` says

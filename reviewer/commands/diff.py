@@ -37,8 +37,10 @@ def diff_cmd(ctx: Context, ref: str, against_parent: bool) -> None:
             if not row["diff"]:
                 raise click.ClickException(f"{row['id'][:12]} has no code attached")
             text = row["diff"].decode("utf-8", "replace")
-    except (StoreError, ParentDiffError) as exc:
+    except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
+    except ParentDiffError as exc:  # its messages say "it": name which proposal
+        raise click.ClickException(f"{ctx.store.resolve(ref)[:12]}: {exc}") from exc
     sys.stdout.write(clean(text))
     sys.stdout.flush()
 

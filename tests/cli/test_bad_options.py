@@ -130,3 +130,12 @@ def test_a_source_that_cannot_be_read_is_not_called_a_rejected_file(tmp_path):
     assert "rejected files 0, could not read 1" in out.output and "cannot fetch" in out.output
     out = CliRunner().invoke(cli, ["--db", str(db), "ingest-git", str(tmp_path / "nowhere")])
     assert "rejected commits 0, could not read 1" in out.output, out.output
+
+
+def test_export_to_a_file_says_so_and_diff_parent_names_the_proposal(run, tmp_path):  # noqa: F811
+    pid = _one(run, tmp_path)
+    out = run("audit", "export", "-o", str(tmp_path / "log.jsonl"))
+    assert out.exit_code == 0 and f"wrote {tmp_path / 'log.jsonl'}" in out.output
+    out = run("diff", pid, "--parent")
+    assert out.exit_code == 1
+    assert f"{pid[:12]}: it names no proposal it builds on" in out.output, out.output
