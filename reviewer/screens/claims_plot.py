@@ -55,7 +55,7 @@ class ClaimsPlotScreen(Screen[None]):
             f"{total} reviewed proposals with a claim and a measurement ({counts}); "
             "on the diagonal the claim equals the measurement, above it the agent overclaimed"
             if total
-            else "no reviewed proposal has both a claim and a finished rerun yet"
+            else "no decided proposal has both a claim and a finished rerun yet"
         )
         self.query_one("#plot-summary", Static).update(Text(summary))
         plt = self.query_one(PlotextPlot).plt

@@ -36,7 +36,7 @@ async def test_p_opens_the_plot_and_blinded_mode_refuses(samples_store):
         await pilot.press("P")
         await pilot.pause()
         assert isinstance(app.screen, ClaimsPlotScreen)
-        assert "no reviewed proposal has both" in screen_text(app)
+        assert "no decided proposal has both" in screen_text(app)
         await pilot.press("escape")
         assert isinstance(app.screen, QueueScreen)
         await pilot.press("b", "P")
