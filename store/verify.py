@@ -296,12 +296,14 @@ def _normalised(sql: str | None) -> str:
     return text.strip().rstrip(";").strip()
 
 
-# Every schema object but SQLite's own, sqlite-utils' migrations table, and a virtual
-# table's shadow tables: their text is those libraries' versions', not the store's.
+# Every schema object but SQLite's own tables, sqlite-utils' migrations table and its index,
+# and a virtual table's shadow tables: their text is those libraries' versions', not the
+# store's. Every trigger and view is compared, whatever its name or table.
 _SCHEMA_ROWS = (
     "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-    "AND tbl_name != '_sqlite_migrations' "
-    "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND NOT (type = 'table' AND EXISTS ("
+    "AND NOT (type IN ('table', 'index') AND tbl_name = '_sqlite_migrations') "
+    "AND NOT (type = 'table' AND name LIKE 'sqlite\\_%' ESCAPE '\\') "
+    "AND NOT (type = 'table' AND EXISTS ("
     "SELECT 1 FROM sqlite_master v WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL%' "
     "AND sqlite_master.name LIKE v.name || '\\_%' ESCAPE '\\')) ORDER BY type, name"
 )

@@ -110,3 +110,11 @@ def test_an_altered_table_a_dropped_index_or_search_table_are_detected(db):
         assert "table notes is not part of the store's schema" in store.verify().warnings
     finally:
         store.close()
+
+
+def test_a_trigger_on_the_migrations_table_is_still_compared(db):
+    problems = problems_after(
+        db, "CREATE TRIGGER m AFTER INSERT ON _sqlite_migrations "
+            "BEGIN UPDATE proposals SET status = 'approved'; END")
+    assert problems == ["trigger m on _sqlite_migrations is not part of the store's schema: "
+                        "it can change or drop writes"]
