@@ -307,6 +307,7 @@ def _tail(path: Path, cap: int) -> str:
 
 
 WATCH_MAX_GAP_S = 0.5
+HIDDEN_MEMORY_BYTES = 64 * 1024**2  # in memfds, enough to count as what took the memory
 
 
 class _Watch:
@@ -335,18 +336,27 @@ class _Watch:
         held = treememory.tree_bytes(pid)
         if held > self.memory:
             return f"its processes held more than {self.memory / 1024**2:g} MiB of memory"
-        if _available_memory() < self.memory_floor:
-            # Memory no process holds (a memfd) has no owner to name, so a run beside the
-            # one that took it is stopped too: better than the kernel's OOM killer choosing.
+        available = _available_memory()
+        if available < self.memory_floor and self._short_of_memory_by_us(pid, available):
             return (f"the machine's available memory fell under "
-                    f"{self.memory_floor / 1024**2:g} MiB while it ran (this run's, or "
-                    "another's beside it)")
+                    f"{self.memory_floor / 1024**2:g} MiB while it ran")
         why = self.disk()
         took = time.monotonic() - now
         # A tenth of the time at most, yet never so seldom that a method slowing the walk
         # (many files, many processes) buys itself a long gap between looks.
         self.next_at = now + min(WATCH_MAX_GAP_S, max(0.05, 10 * took))
         return why
+
+    def _short_of_memory_by_us(self, pid: int, available: int) -> bool:
+        """Whether this run is to stop with the machine under its memory floor: when its
+        memfds hold much of it (a memfd's pages are in no process's resident set), when it
+        keeps so many descriptors they cannot be read quickly, or, under half the floor,
+        whoever took it (SysV shared memory has no owner to find), before the kernel's OOM
+        killer picks a process. An honest run beside a hungry one is otherwise left be."""
+        if available < self.memory_floor // 2:
+            return True
+        hidden = treememory.memfd_bytes(treememory.descendants(pid))
+        return hidden is None or hidden >= HIDDEN_MEMORY_BYTES
 
     def disk(self) -> str | None:
         """Why what the run wrote breaks its limits, or None; also checked once it exited,

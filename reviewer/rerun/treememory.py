@@ -62,6 +62,31 @@ def resident_bytes(pid: int) -> int:
     return total
 
 
+def memfd_bytes(pids: list[int], max_fds: int = 4096) -> int | None:
+    """What the memfds `pids` hold open take in memory (each file once), or None past
+    `max_fds` open descriptors: a memfd's pages are in no resident set until mapped, and a
+    tree of many descriptors must not buy itself a slow look."""
+    seen: dict[tuple[int, int], int] = {}
+    fds = 0
+    for pid in pids:
+        try:
+            names = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue  # it exited while we looked
+        fds += len(names)
+        if fds > max_fds:
+            return None
+        for name in names:
+            link = f"/proc/{pid}/fd/{name}"
+            try:
+                if os.readlink(link).startswith("/memfd:"):
+                    st = os.stat(link)
+                    seen[(st.st_dev, st.st_ino)] = st.st_blocks * 512
+            except OSError:
+                continue
+    return sum(seen.values())
+
+
 def tree_bytes(root: int) -> int:
     """What `root` and its descendants hold resident together (a forked child's shared
     pages count in each, which errs on the side of stopping)."""

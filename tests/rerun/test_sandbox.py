@@ -568,3 +568,43 @@ def test_io_uring_and_the_kernel_keyring_are_refused(dirs):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["io_uring_setup", "-1", "38", "add_key", "-1", "38"]
+
+
+def test_a_run_beside_one_that_takes_the_memory_is_left_to_finish(dirs, tmp_path):
+    # Machine-wide, the floor stopped an honest rerun beside one filling a memfd.
+    import threading
+    import time
+
+    with open("/proc/meminfo") as fh:
+        available = next(int(line.split()[1]) * 1024 for line in fh
+                         if line.startswith("MemAvailable:"))
+    limits = Limits(wall_s=60, keep_free_memory=available - (128 << 20))
+    hungry_out = tmp_path / "hungry-out"
+    hungry_out.mkdir()
+    sandbox.prepare_dirs([], [hungry_out])
+    hungry = tmp_path / "hungry.py"
+    hungry.write_text(textwrap.dedent("""
+        import os, time
+        fd = os.memfd_create("hidden")
+        for _ in range(768):
+            os.write(fd, b"x" * (1 << 20))
+        time.sleep(60)
+    """))
+    hungry.chmod(0o644)
+    spec = SandboxSpec(
+        argv=[sys.executable, "-I", "/sandbox/hungry.py"],
+        ro_binds=[*sandbox.python_binds(), (hungry, "/sandbox/hungry.py")],
+        rw_binds=[(hungry_out, "/sandbox/out")], limits=limits)
+    results: list[sandbox.SandboxResult] = []
+    honest = threading.Thread(target=lambda: results.append(probe(dirs, """
+        import time
+        time.sleep(4)
+        print("done")
+    """, limits=limits)))
+    honest.start()
+    time.sleep(0.5)  # both watches measure the machine before the memfd fills
+    took = sandbox.run(spec)
+    honest.join()
+    assert took.stopped is not None and took.stopped.startswith(
+        "the machine's available memory fell under"), took
+    assert results[0].stopped is None and results[0].stdout.strip() == "done", results[0]
