@@ -69,12 +69,16 @@ def open_queue(ctx: Context, *, worker_log: Path | None = None) -> None:
     Scripts and pipes keep getting plain text, and Textual is imported only when it is used.
     With `worker_log`, a rerun worker runs beside the TUI and stops when it closes.
     """
+    new = not ctx.db_path.exists()
     store = ctx.store
     if sys.stdin.isatty() and sys.stdout.isatty():
         from reviewer.app import ReviewApp
 
         with ExitStack() as stack:
             notices: list[Notice] = []
+            if new:  # a mistyped --db opens an empty queue: say whose it is
+                notices.append((f"a new, empty store at {ctx.db_path}: `reviewer ingest` fills "
+                                "it; --db or REVIEWER_DB opens another", "warning"))
             if worker_log is not None:
                 notices.append(start_worker(stack, ctx.db_path, worker_log))
             ReviewApp(store, db_path=ctx.db_path, actor=ctx.actor, notices=notices).run()

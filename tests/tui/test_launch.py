@@ -27,6 +27,10 @@ def test_bare_reviewer_opens_the_app_on_a_tty(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert len(opened) == 1
     assert opened[0].actor == "me" and opened[0].db_path == tmp_path / "r.db"
+    # A mistyped --db opens an empty queue: the app says it is a new store, once.
+    assert any("a new, empty store at" in text for text, _ in opened[0].notices)
+    CliRunner().invoke(cli, ["--db", str(tmp_path / "r.db"), "--actor", "me"])
+    assert not any("a new, empty store" in text for text, _ in opened[1].notices)
 
 
 def test_palette_offers_the_verbs_the_screen_allows(samples_store):
