@@ -78,25 +78,37 @@ class Fields:
         self.claimed: dict[str, Any] = {}
         self.other: list[list[str]] = []
         seen: set[str] = set()
+        bad: list[IngestError] = []  # every bad trailer is named, not only the first
         for key, value in trailers:
             low = key.lower()
             known = low in TEXT or low in CLAIM_NUMBERS or low in ("claimed-pgr", "seeds",
                                                                    "dataset")
-            if known and low in seen:
-                raise fail(f"trailer {key}", "given twice")
-            seen.add(low)
-            if low in TEXT:
-                self.text[TEXT[low]] = value
-            elif low == "claimed-pgr":
-                self._pgr(key, value, fail)
-            elif low in CLAIM_NUMBERS:
-                self.claimed[CLAIM_NUMBERS[low]] = _number(key, value, fail)
-            elif low == "seeds":
-                self.claimed["seeds"] = _seeds(key, value, fail)
-            elif low == "dataset":
-                self.claimed["dataset"] = value
-            else:
-                self.other.append([key, value])
+            try:
+                if known and low in seen:
+                    raise fail(f"trailer {key}", "given twice")
+                seen.add(low)
+                self._read(key, low, value, fail)
+            except IngestError as exc:
+                bad.append(exc)
+        if len(bad) == 1:
+            raise bad[0]
+        if bad:
+            also = "; ".join(f"{e.field}: {e.message}" for e in bad[1:])
+            raise fail(bad[0].field or "trailer", f"{bad[0].message}; also {also}")
+
+    def _read(self, key: str, low: str, value: str, fail: Any) -> None:
+        if low in TEXT:
+            self.text[TEXT[low]] = value
+        elif low == "claimed-pgr":
+            self._pgr(key, value, fail)
+        elif low in CLAIM_NUMBERS:
+            self.claimed[CLAIM_NUMBERS[low]] = _number(key, value, fail)
+        elif low == "seeds":
+            self.claimed["seeds"] = _seeds(key, value, fail)
+        elif low == "dataset":
+            self.claimed["dataset"] = value
+        else:
+            self.other.append([key, value])
 
     def _pgr(self, key: str, value: str, fail: Any) -> None:
         match = _PGR.fullmatch(value)

@@ -54,3 +54,12 @@ def test_any_message_splits_without_error(text):
     m = split_message(text)
     assert "\n" not in m.title
     assert all(":" not in key for key, _ in m.trailers)
+
+
+def test_every_bad_trailer_of_a_commit_is_named():
+    # Only the first was reported: `Seeds: 1-five` surfaced after `Claimed-PGR: high` was fixed.
+    with pytest.raises(IngestError) as caught:
+        Fields([("Claimed-PGR", "high"), ("Seeds", "1-five"), ("Idea", "x")], FAIL)
+    assert caught.value.field == "trailer Claimed-PGR"
+    assert "expected a number" in caught.value.message
+    assert "also trailer Seeds: expected seeds such as 1,2,3" in caught.value.message
