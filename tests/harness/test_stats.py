@@ -107,3 +107,12 @@ def test_stats_module_does_not_import_torch() -> None:
 
     code = "import sys, reviewer.rerun.stats; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_claim_inside_a_very_wide_interval_is_reproduced_with_a_note() -> None:
+    # 0.88 claimed against three seeds averaging -0.92: "reproduced", with nothing to say why.
+    res = stats.rerun_stats(_rows([-2.0, -0.5, -0.26]), claim=0.88)
+    assert res.verdict == stats.REPRODUCED
+    assert any("wide, so it holds the claim but tells little" in n for n in res.notes)
+    narrow = stats.rerun_stats(_rows([0.45, 0.5, 0.55]), claim=0.5)
+    assert not any("wide" in n for n in narrow.notes)
