@@ -349,14 +349,19 @@ class _Watch:
 
     def _short_of_memory_by_us(self, pid: int, available: int) -> bool:
         """Whether this run is to stop with the machine under its memory floor: when its
-        memfds hold much of it (a memfd's pages are in no process's resident set), when it
+        memfds or shared mappings hold much of it (an open memfd's pages are in no process's
+        resident set), when it
         keeps so many descriptors they cannot be read quickly, or, under half the floor,
         whoever took it (SysV shared memory has no owner to find), before the kernel's OOM
         killer picks a process. An honest run beside a hungry one is otherwise left be."""
         if available < self.memory_floor // 2:
             return True
-        hidden = treememory.memfd_bytes(treememory.descendants(pid))
-        return hidden is None or hidden >= HIDDEN_MEMORY_BYTES
+        pids = treememory.descendants(pid)
+        hidden = treememory.memfd_bytes(pids)
+        if hidden is None:
+            return True
+        # A memfd mapped and then closed is no descriptor but its process's RssShmem.
+        return hidden + sum(map(treememory.shared_bytes, pids)) >= HIDDEN_MEMORY_BYTES
 
     def disk(self) -> str | None:
         """Why what the run wrote breaks its limits, or None; also checked once it exited,

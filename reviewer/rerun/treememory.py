@@ -44,6 +44,11 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def shared_bytes(pid: int) -> int:
+    """The process's resident shared memory (RssShmem): a memfd or SysV segment it maps."""
+    return _status_bytes(pid, (b"RssShmem:",))
+
+
 def resident_bytes(pid: int) -> int:
     """The process's private and shared-memory resident set (file pages are reclaimable).
 
@@ -51,11 +56,15 @@ def resident_bytes(pid: int) -> int:
     share once: reading it walks every mapping, and 50 processes of 60,000 mappings each
     made one look take 1.2 s, long enough to write gigabytes between looks.
     """
+    return _status_bytes(pid, _PAGE_FIELDS)
+
+
+def _status_bytes(pid: int, fields: tuple[bytes, ...]) -> int:
     total = 0
     try:
         with open(f"/proc/{pid}/status", "rb") as fh:
             for line in fh:
-                if line.startswith(_PAGE_FIELDS):
+                if line.startswith(fields):
                     total += int(line.split()[1]) * 1024
     except (OSError, ValueError):
         return 0

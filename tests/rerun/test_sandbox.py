@@ -608,3 +608,41 @@ def test_a_run_beside_one_that_takes_the_memory_is_left_to_finish(dirs, tmp_path
     assert took.stopped is not None and took.stopped.startswith(
         "the machine's available memory fell under"), took
     assert results[0].stopped is None and results[0].stdout.strip() == "done", results[0]
+
+
+
+_MAPPED = """
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_long]
+size = int(sys.argv[1]) << 20
+fd = os.memfd_create("hidden")
+os.ftruncate(fd, max(size, 4096))
+address = libc.mmap(None, max(size, 4096), 3, 1, fd, 0)  # PROT_READ|WRITE, MAP_SHARED
+os.close(fd)  # Python's mmap would keep a copy of the descriptor; libc's does not
+ctypes.memset(address, 1, size)
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize(("mib", "blamed"), [(256, True), (0, False)])
+def test_a_memfd_mapped_and_closed_still_counts_as_this_runs(tmp_path, mib, blamed):
+    # Under the machine's floor, a run is stopped for the memory its memfds hold; one mapped
+    # and closed is no descriptor, only its process's RssShmem.
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", _MAPPED, str(mib)], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        with open(tmp_path / "log", "wb") as log:
+            watch = sandbox._Watch(Limits(keep_free_memory=1 << 30), [tmp_path], [log])
+        below = watch.memory_floor - 1  # under the floor, above half of it
+        assert watch._short_of_memory_by_us(proc.pid, below) is blamed
+        assert watch._short_of_memory_by_us(proc.pid, watch.memory_floor // 2 - 1)
+    finally:
+        proc.kill()
+        proc.wait()
