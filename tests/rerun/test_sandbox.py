@@ -479,9 +479,7 @@ def test_a_burst_written_as_the_method_exits_is_caught_after_it_exited(dirs):
 
 def test_memory_no_process_holds_is_stopped_by_the_machines_available_memory(dirs):
     # A memfd's pages are in no process's resident set: 3 GiB of them went unseen.
-    with open("/proc/meminfo") as fh:
-        available = next(int(line.split()[1]) * 1024 for line in fh
-                         if line.startswith("MemAvailable:"))
+    available = sandbox._available_memory()
     result = probe(
         dirs,
         """
@@ -575,9 +573,7 @@ def test_a_run_beside_one_that_takes_the_memory_is_left_to_finish(dirs, tmp_path
     import threading
     import time
 
-    with open("/proc/meminfo") as fh:
-        available = next(int(line.split()[1]) * 1024 for line in fh
-                         if line.startswith("MemAvailable:"))
+    available = sandbox._available_memory()
     limits = Limits(wall_s=60, keep_free_memory=available - (128 << 20))
     hungry_out = tmp_path / "hungry-out"
     hungry_out.mkdir()
