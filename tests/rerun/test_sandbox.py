@@ -484,9 +484,11 @@ def test_memory_no_process_holds_is_stopped_by_the_machines_available_memory(dir
         dirs,
         """
         import os, time
-        fd = os.memfd_create("hidden")
-        for _ in range(768):
-            os.write(fd, b"x" * (1 << 20))
+        # Two memfds under the 1 GiB file-size limit each, filled until the watch stops it:
+        # freed memory elsewhere can lift what is available while this fills.
+        fds = [os.memfd_create("hidden"), os.memfd_create("hidden")]
+        for i in range(1536):
+            os.write(fds[i % 2], b"x" * (1 << 20))
         print("held", flush=True)
         time.sleep(60)
     """,
@@ -581,9 +583,9 @@ def test_a_run_beside_one_that_takes_the_memory_is_left_to_finish(dirs, tmp_path
     hungry = tmp_path / "hungry.py"
     hungry.write_text(textwrap.dedent("""
         import os, time
-        fd = os.memfd_create("hidden")
-        for _ in range(768):
-            os.write(fd, b"x" * (1 << 20))
+        fds = [os.memfd_create("hidden"), os.memfd_create("hidden")]
+        for i in range(1536):  # until the watch stops it, as above
+            os.write(fds[i % 2], b"x" * (1 << 20))
         time.sleep(60)
     """))
     hungry.chmod(0o644)
