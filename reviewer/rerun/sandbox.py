@@ -333,11 +333,11 @@ class _Watch:
         and one read per process on the machine."""
         if now < self.next_at:
             return None
-        held = treememory.tree_bytes(pid)
-        if held > self.memory:
+        pids = treememory.descendants(pid)  # one walk of /proc for both memory checks
+        if treememory.tree_bytes(pids) > self.memory:
             return f"its processes held more than {self.memory / 1024**2:g} MiB of memory"
         available = _available_memory()
-        if available < self.memory_floor and self._short_of_memory_by_us(pid, available):
+        if available < self.memory_floor and self._short_of_memory_by_us(pids, available):
             return (f"the machine's available memory fell under "
                     f"{self.memory_floor / 1024**2:g} MiB while it ran")
         why = self.disk()
@@ -347,16 +347,15 @@ class _Watch:
         self.next_at = now + min(WATCH_MAX_GAP_S, max(0.05, 10 * took))
         return why
 
-    def _short_of_memory_by_us(self, pid: int, available: int) -> bool:
-        """Whether this run is to stop with the machine under its memory floor: when its
-        memfds or shared mappings hold much of it (an open memfd's pages are in no process's
-        resident set), when it
-        keeps so many descriptors they cannot be read quickly, or, under half the floor,
-        whoever took it (SysV shared memory has no owner to find), before the kernel's OOM
-        killer picks a process. An honest run beside a hungry one is otherwise left be."""
+    def _short_of_memory_by_us(self, pids: list[int], available: int) -> bool:
+        """Whether the run of `pids` is to stop with the machine under its memory floor: when
+        its memfds or shared mappings hold much of it (an open memfd's pages are in no
+        process's resident set), when it keeps so many descriptors they cannot be read
+        quickly, or, under half the floor, whoever took it (SysV shared memory has no owner
+        to find), before the kernel's OOM killer picks a process. An honest run beside a
+        hungry one is otherwise left be."""
         if available < self.memory_floor // 2:
             return True
-        pids = treememory.descendants(pid)
         hidden = treememory.memfd_bytes(pids)
         if hidden is None:
             return True

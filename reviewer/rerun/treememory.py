@@ -96,10 +96,10 @@ def memfd_bytes(pids: list[int], max_fds: int = 4096) -> int | None:
     return sum(seen.values())
 
 
-def tree_bytes(root: int) -> int:
-    """What `root` and its descendants hold resident together (a forked child's shared
-    pages count in each, which errs on the side of stopping)."""
-    return sum(resident_bytes(pid) for pid in descendants(root))
+def tree_bytes(pids: list[int]) -> int:
+    """What the processes `pids` (a tree, as `descendants` finds it) hold resident together
+    (a forked child's shared pages count in each, which errs on the side of stopping)."""
+    return sum(resident_bytes(pid) for pid in pids)
 
 
 def _running(pid: int) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.rerun import sandbox
+from reviewer.rerun import sandbox, treememory
 from reviewer.rerun.hostiletree import remove_tree
 from reviewer.rerun.sandbox import Limits, SandboxSpec
 
@@ -639,8 +639,9 @@ def test_a_memfd_mapped_and_closed_still_counts_as_this_runs(tmp_path, mib, blam
         with open(tmp_path / "log", "wb") as log:
             watch = sandbox._Watch(Limits(keep_free_memory=1 << 30), [tmp_path], [log])
         below = watch.memory_floor - 1  # under the floor, above half of it
-        assert watch._short_of_memory_by_us(proc.pid, below) is blamed
-        assert watch._short_of_memory_by_us(proc.pid, watch.memory_floor // 2 - 1)
+        pids = treememory.descendants(proc.pid)
+        assert watch._short_of_memory_by_us(pids, below) is blamed
+        assert watch._short_of_memory_by_us(pids, watch.memory_floor // 2 - 1)
     finally:
         proc.kill()
         proc.wait()

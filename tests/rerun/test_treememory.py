@@ -27,7 +27,8 @@ def test_a_grandchild_and_its_memory_are_found():
         grandchild = int(top.stdout.readline())
         assert grandchild in treememory.descendants(top.pid)
         assert treememory.resident_bytes(grandchild) >= 30 << 20
-        assert treememory.tree_bytes(top.pid) >= treememory.resident_bytes(grandchild) + (
+        tree = treememory.descendants(top.pid)
+        assert treememory.tree_bytes(tree) >= treememory.resident_bytes(grandchild) + (
             treememory.resident_bytes(top.pid))
         assert treememory.descendants(grandchild) == [grandchild]
     finally:
@@ -41,7 +42,7 @@ def test_a_process_that_is_gone_holds_nothing():
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
     assert treememory.resident_bytes(proc.pid) == 0
-    assert treememory.tree_bytes(proc.pid) == 0
+    assert treememory.tree_bytes(treememory.descendants(proc.pid)) == 0
 
 
 def test_kill_all_returns_once_every_process_of_the_tree_has_stopped():
