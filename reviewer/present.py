@@ -125,7 +125,7 @@ REST_WANTED = 24  # cells the rest column (a title, a payload) gets before other
 
 
 @cache
-def column_widths(total: int, columns: tuple[Column, ...] = QUEUE_COLUMNS) -> list[int]:
+def column_widths(total: int, columns: tuple[Column, ...] = QUEUE_COLUMNS) -> tuple[int, ...]:
     """Widths of `columns` for a line of `total` cells, one space between shown columns; a
     dropped column is 0. At 80 cells the queue's nine fixed columns took 99, leaving its
     title 8 cells and pushing the verdict, flags and age off the screen."""
@@ -140,8 +140,9 @@ def column_widths(total: int, columns: tuple[Column, ...] = QUEUE_COLUMNS) -> li
             break
         widths[at] -= 1
         spare += 1
-    return [w if c.width or not on else max(8, spare)
-            for c, w, on in zip(columns, widths, shown, strict=True)]
+    # A tuple: the result is cached and shared by every line drawn at this width.
+    return tuple(w if c.width or not on else max(8, spare)
+                 for c, w, on in zip(columns, widths, shown, strict=True))
 
 
 @dataclass(frozen=True)
