@@ -6,12 +6,12 @@ lands between looking and approving cannot slip past them.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from store import checks
+from store.jobs import stored_object
 from store.lineage import MAX_ANCESTRY, MAX_VISITED, Relative, rejected_ancestors
 from store.proposals import current_diff_sha
 
@@ -54,14 +54,11 @@ def gating_rerun(
         "AND state = 'done' ORDER BY id DESC",
         (pid,),
     ):
-        if result is None:
-            continue
-        try:
-            data = json.loads(result)
-        except (TypeError, ValueError, RecursionError):  # RecursionError: nested past the parser
+        data, readable = stored_object(result)
+        if not readable:
             return None
-        if not isinstance(data, dict):
-            return None
+        if data is None:
+            continue  # no result stored
         env = data.get("env")
         ran = env.get("diff_sha256") if isinstance(env, dict) else None
         if diff_sha256 is not None and ran == diff_sha256:

@@ -58,7 +58,7 @@ class Job:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
         """The job a row holds; a damaged JSON column reads as absent, and `error` says so."""
-        loaded = {name: _stored_object(row[name]) for name in ("params", "progress", "result")}
+        loaded = {name: stored_object(row[name]) for name in ("params", "progress", "result")}
         damaged = [name for name, (_, readable) in loaded.items() if not readable]
         return cls(
             id=row["id"],
@@ -77,7 +77,7 @@ class Job:
         )
 
 
-def _stored_object(value: Any) -> tuple[dict[str, Any] | None, bool]:
+def stored_object(value: Any) -> tuple[dict[str, Any] | None, bool]:
     """A JSON-object column as a dict (None for NULL), and False when it cannot be read as one."""
     if value is None:
         return None, True
