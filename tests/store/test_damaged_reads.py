@@ -4,6 +4,8 @@ rerun result never passes the approval gate."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,45 +48,39 @@ def reran(tmp_path: Path) -> tuple[Path, str, int]:
     return path, pid, newest
 
 
-def set_result(path: Path, job_id: int, value: object) -> None:
+@contextmanager
+def with_result(path: Path, job_id: int, value: object) -> Iterator[ReviewStore]:
+    """The store, opened after the job's stored result was set to `value` behind its back."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("UPDATE jobs SET result = ? WHERE id = ?", (value, job_id))
     conn.close()
+    with closing(ReviewStore.open(path)) as store:
+        yield store
 
 
 @pytest.mark.parametrize("value", [*UNREADABLE, b"\xff\x00"], ids=lambda v: repr(v)[:12])
 def test_an_unreadable_newest_result_is_no_rerun_for_the_gate(reran, value):
     path, pid, newest = reran
-    set_result(path, newest, value)
-    store = ReviewStore.open(path)
-    try:
+    with with_result(path, newest, value) as store:
         sha = store.get(pid)["diff_sha256"]
         # The older reproduced rerun does not stand in for the newer one that cannot be read.
         assert gating_rerun(store.conn, pid, sha) is None
         assert store.gates(pid, policy=GatePolicy(require_rerun=True)) == [
             "no finished rerun of the current diff (press r, or `reviewer rerun`)"
         ]
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize("env", ["[1]", '"x"', "3"])
 def test_a_result_whose_env_is_not_an_object_matches_no_diff(reran, env):
     path, pid, newest = reran
-    set_result(path, newest, f'{{"verdict": "reproduced", "env": {env}}}')
-    store = ReviewStore.open(path)
-    try:
+    with with_result(path, newest, f'{{"verdict": "reproduced", "env": {env}}}') as store:
         assert gating_rerun(store.conn, pid, store.get(pid)["diff_sha256"])["job"] == newest - 1
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize("value", [*UNREADABLE, b"\xff\x00"], ids=lambda v: repr(v)[:12])
 def test_a_job_with_an_unreadable_result_loads_with_the_result_absent(reran, value):
     path, pid, newest = reran
-    set_result(path, newest, value)
-    store = ReviewStore.open(path)
-    try:
+    with with_result(path, newest, value) as store:
         job = store.jobs.get(newest)
         assert (job.state, job.result) == ("done", None)
         assert job.error == (
@@ -93,8 +89,6 @@ def test_a_job_with_an_unreadable_result_loads_with_the_result_absent(reran, val
         )
         assert [j.result is None for j in store.jobs.for_proposal(pid)] == [False, True]
         assert len(store.jobs.listing("rerun", ["done"], limit=10)) == 2
-    finally:
-        store.close()
 
 
 def test_unreadable_params_and_progress_are_named_too(reran):
