@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from reviewer import paths
-from reviewer.rerun import seccomp, treememory, uidslots
+from reviewer.rerun import cgroups, seccomp, treememory, uidslots
 from reviewer.rerun.hostiletree import disk_usage
 from reviewer.textsafe import clean
 
@@ -286,8 +286,11 @@ def _user_processes(uid: int) -> int:
     return count
 
 
-def _limiter(limits: Limits, nproc: int) -> None:
-    """Set rlimits in the child before exec; soft < hard CPU gives SIGXCPU before SIGKILL."""
+def _limiter(limits: Limits, nproc: int, group: cgroups.RunGroup | None = None) -> None:
+    """Set rlimits in the child before exec; soft < hard CPU gives SIGXCPU before SIGKILL.
+    In `group`, every process the run starts is charged to its cgroup limits."""
+    if group is not None:
+        group.join()
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size, limits.file_size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -376,6 +379,14 @@ class _Watch:
             if _free(where) < floor:
                 return f"the disk it writes to fell under {floor / 1024**2:g} MiB free"
         return None
+
+
+def _out_of_memory(group: cgroups.RunGroup | None, memory: int) -> str | None:
+    """Why the run stops when the kernel killed one of its processes at its cgroup's
+    memory limit: what is left of it would score a run that lost part of itself."""
+    if group is None or not group.oom_killed():
+        return None
+    return f"its processes held more than {memory / 1024**2:g} MiB of memory"
 
 
 def _available_memory() -> int:
@@ -481,7 +492,9 @@ def _run(
     root to, whose count of processes is the run's alone."""
     limits = spec.limits
     nproc = limits.nproc + (0 if dropped_to is not None else _user_processes(os.getuid()))
-    with tempfile.TemporaryDirectory(prefix="reviewer-sbx-log-") as logs:
+    memory = limits.memory_bytes if limits.memory_bytes is not None else _most_memory()
+    with (cgroups.limited(memory, limits.nproc) as group,
+          tempfile.TemporaryDirectory(prefix="reviewer-sbx-log-") as logs):
         out_path, err_path = Path(logs, "stdout"), Path(logs, "stderr")
         start = time.monotonic()
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -493,7 +506,7 @@ def _run(
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=lambda: _limiter(limits, nproc),
+                preexec_fn=lambda: _limiter(limits, nproc, group),
                 cwd=spec.cwd if unsafe_no_sandbox else None,
                 pass_fds=pass_fds,
             )
@@ -508,7 +521,7 @@ def _run(
                         break
                     if cancel is not None and cancel.is_set():
                         break
-                    stopped = watch.check(now, proc.pid)
+                    stopped = watch.check(now, proc.pid) or _out_of_memory(group, memory)
                     if stopped is not None:
                         break
                     if on_output is not None and now - last_report >= 1.0:
@@ -527,8 +540,10 @@ def _run(
                     pass
                 proc.wait()
                 treememory.kill_all(inside)
+                if group is not None:
+                    group.kill_all()
             if stopped is None and not timed_out:
-                stopped = watch.disk()
+                stopped = _out_of_memory(group, memory) or watch.disk()
         wall = time.monotonic() - start
         return SandboxResult(
             returncode=proc.returncode,
