@@ -83,6 +83,9 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
                     f"the latest rerun (job {rerun['job']}) says {result.get('verdict')}, "
                     "not reproduced"
                 )
+            elif policy.require_rerun and _seeds_measured(result) < 2:
+                out.append(f"the latest rerun (job {rerun['job']}) measured one seed, which "
+                           "gives no interval: rerun on 2 or more seeds")
             if policy.require_rerun:
                 out += _other_dataset(conn, pid, rerun["job"], result)
             ablation = result.get("ablation")
@@ -116,6 +119,16 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
             out.append("its pending ancestry is too large to check for rejected proposals "
                        f"(over {MAX_ANCESTRY:,} generations or {MAX_VISITED:,} proposals)")
     return out
+
+
+def _seeds_measured(result: dict[str, Any]) -> int:
+    """Seeds of a rerun result that have a PGR (null where the ceiling was not above the
+    teacher, or in a damaged row)."""
+    rows = result.get("per_seed")
+    if not isinstance(rows, list):
+        return 0
+    return sum(isinstance(row, dict) and isinstance(row.get("pgr"), (int, float))
+               and not isinstance(row.get("pgr"), bool) for row in rows)
 
 
 def _other_dataset(

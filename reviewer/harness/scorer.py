@@ -88,9 +88,10 @@ class SeedScore:
 
     @property
     def pgr(self) -> float:
-        """(transfer - weak) / (ceiling - weak); NaN when the gap is zero."""
+        """(transfer - weak) / (ceiling - weak); NaN unless the ceiling is above the teacher,
+        since under it the sign flips and a method worse than the teacher scores high."""
         gap = self.ceiling_acc - self.weak_acc
-        return (self.transfer_acc - self.weak_acc) / gap if gap != 0 else float("nan")
+        return (self.transfer_acc - self.weak_acc) / gap if gap > 0 else float("nan")
 
     def to_json(self) -> dict:
         """The `per_seed` entry of a rerun record."""
@@ -115,4 +116,4 @@ def fixed_baseline_pgr(scores: list[SeedScore]) -> float:
     t = float(np.mean([s.transfer_acc for s in scores]))
     w = float(np.mean([s.weak_acc for s in scores]))
     c = float(np.mean([s.ceiling_acc for s in scores]))
-    return (t - w) / (c - w) if c != w else float("nan")
+    return (t - w) / (c - w) if c > w else float("nan")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from reviewer.harness import api, baselines, launch, treehash
-from reviewer.rerun import ablation, claimgap, decoys, heldout, sandboxed, signatures, stats
+from reviewer.rerun import ablation, decoys, heldout, sandboxed, signatures, stats
 from reviewer.rerun.diffcheck import BUILTIN_ALLOW, DiffPolicy, DiffRefused, apply_diff
 from reviewer.rerun.hostiletree import scratch_dir
 from reviewer.rerun.request import RerunRequest, outcome
@@ -111,10 +111,7 @@ def _run_rerun(
             run.scored.fixed_baseline_pgr,
         )
         truth = api.trusted_labels(req.task, req.size, req.seeds, device)
-        gap = claimgap.claim_above_measured(req.claim_pgr, [s.pgr for s in run.scored.per_seed],
-                                            result.verdict)
         checks = [
-            *([gap.to_json()] if gap is not None else []),
             *decoys.matches(run.predictions, planted),
             *(c.to_json() for c in signatures.leak_signatures(
                 run.predictions, truth.labels, truth.teacher_preds,

@@ -24,7 +24,7 @@ import numpy as np
 from reviewer.config import STDOUT, ExternalHarness
 from reviewer.gitenv import GitError
 from reviewer.gitread import export_commit
-from reviewer.rerun import claimgap, sandbox, stats
+from reviewer.rerun import sandbox, stats
 from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_diff
 from reviewer.rerun.external_io import LabelsError, PredictionError, load_labels, read_predictions
 from reviewer.rerun.hostiletree import scratch_dir
@@ -84,13 +84,12 @@ def run_external(
     )
     result.notes += [*notes, NO_PAIRED_BASELINE]
     env["wall_s"] = round(time.perf_counter() - start, 3)
-    gap = claimgap.claim_above_measured(req.claim_pgr, pgrs, result.verdict)
     # Against the configured ceiling: beating ground-truth training means labels got in.
     ceiling = above_ceiling([r.transfer_acc for r in rows], [r.ceiling_acc for r in rows])
     return {
         **result.to_json(),
         "reason": None,
-        "checks": [c.to_json() for c in (gap, ceiling) if c is not None],
+        "checks": [] if ceiling is None else [ceiling.to_json()],
         "task": req.task,
         "size": req.size,
         "env": env,

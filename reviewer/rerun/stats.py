@@ -120,28 +120,45 @@ def paired_gain(method: Sequence[float], baseline: Sequence[float]) -> tuple[flo
 
 
 WIDE_INTERVAL = 1.0  # a PGR interval this wide spans the whole weak-to-ceiling gap
+# PGR points a claim may sit above the measured mean. Two honest 5-seed means of a method
+# whose seeds spread by 0.06 differ by more than this about once in 250 pairs.
+TOLERANCE = 0.10
+# A one-seed claim equal to its measurement as shown (3 decimals) is not above it.
+POINT_SLACK = 5e-4
 
 
 def verdict_for(claim: float | None, summary: Summary, valid: bool) -> tuple[str | None, list[str]]:
-    """DESIGN §4.4 verdict of a claimed PGR against the measured interval, with notes."""
+    """DESIGN §4.4 verdict of a claimed PGR against the measured interval, with notes.
+
+    A claim inside the interval yet more than TOLERANCE above the mean is `not_reproduced`
+    too: a method that wrecks one seed on purpose widens the interval until any claim fits.
+    `summary` is of the seeds that have a PGR.
+    """
     if not valid:
         return FAILED, ["no valid predictions"]
     if claim is None:
         return None, ["no claimed PGR to compare"]
+    if summary.n == 0:
+        return None, ["no seed has a PGR to compare the claim with"]
     lo, hi = summary.ci
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        note = "fewer than 2 seeds: no interval; compared with the point estimate"
-        return (NOT_REPRODUCED if claim > summary.mean else REPRODUCED), [note]
+    if summary.n < 2:
+        note = "one seed: no interval; compared with the point estimate"
+        return (NOT_REPRODUCED if claim > summary.mean + POINT_SLACK else REPRODUCED), [note]
     if claim > hi:
         return NOT_REPRODUCED, [f"claim {claim:.3f} is above the 95% interval [{lo:.3f}, {hi:.3f}]"]
+    if claim - summary.mean > TOLERANCE:
+        return NOT_REPRODUCED, [
+            f"claim {claim:.3f} is {claim - summary.mean:.3f} above the measured mean "
+            f"{summary.mean:.3f}: it lies in the interval [{lo:.3f}, {hi:.3f}] only because "
+            f"the seeds disagree, so the rerun does not confirm it (more seeds narrow it)"
+        ]
     if claim < lo:
         return REPRODUCED, [
             f"claim {claim:.3f} is below the interval [{lo:.3f}, {hi:.3f}]: "
             "the method measured better than claimed"
         ]
     if hi - lo >= WIDE_INTERVAL:
-        # A claim of 0.88 "reproduced" against a mean of -0.92 on 3 seeds: inside, but only
-        # because the interval holds nearly anything.
+        # A claim near a mean whose interval holds nearly anything says little either way.
         return REPRODUCED, [
             f"the 95% interval [{lo:.3f}, {hi:.3f}] is {hi - lo:.2f} wide, so it holds the "
             f"claim but tells little: rerun on more seeds before leaning on it"
@@ -183,6 +200,15 @@ def best_of_n_notes(
     return notes
 
 
+def _worse_than_baseline(gain: float | None, p: float | None) -> list[str]:
+    """A note when the method measured significantly worse than the paired baseline method:
+    an honest claim of nothing (a teacher echo) still holds up, and should not pass unseen."""
+    if gain is None or p is None or not (gain < 0 and p < 0.05):
+        return []
+    return [f"the method measured worse than the paired baseline method "
+            f"(gain {gain:.3f} PGR, p = {p:.2g})"]
+
+
 def rerun_stats(
     rows: Sequence[SeedRow],
     baseline_pgr: Sequence[float] | None = None,
@@ -194,14 +220,25 @@ def rerun_stats(
 ) -> RerunStats:
     """Assemble the statistics, paired gain over the baseline method, verdict and notes."""
     pgr = [r.pgr for r in rows]
-    summary = summarize(pgr) if valid else Summary(math.nan, math.nan, (math.nan, math.nan), 0)
+    kept = [i for i, value in enumerate(pgr) if math.isfinite(value)]
+    measured = [pgr[i] for i in kept]
+    summary = summarize(measured) if valid else Summary(math.nan, math.nan, (math.nan, math.nan), 0)
     base_mean = gain = p = None
     if valid and baseline_pgr is not None:
-        base_mean = float(np.mean(baseline_pgr))
-        gain, p = paired_gain(pgr, baseline_pgr)
+        if len(baseline_pgr) != len(rows):
+            raise ValueError(f"paired samples differ in length: {len(rows)} vs {len(baseline_pgr)}")
+        base = [baseline_pgr[i] for i in kept]
+        pairs = [(a, b) for a, b in zip(measured, base, strict=True) if math.isfinite(b)]
+        if pairs:
+            base_mean = float(np.mean([b for _, b in pairs]))
+            gain, p = paired_gain([a for a, _ in pairs], [b for _, b in pairs])
     verdict, notes = verdict_for(claim, summary, valid)
+    if valid and len(kept) < len(rows):
+        notes.insert(0, f"{len(rows) - len(kept)} of {len(rows)} seeds have no PGR (the "
+                        f"ceiling was not above the weak teacher there) and are left out")
     if valid:
-        notes += best_of_n_notes(claim, pgr, claimed_se, claimed_seeds)
+        notes += best_of_n_notes(claim, measured, claimed_se, claimed_seeds)
+        notes += _worse_than_baseline(gain, p)
     return RerunStats(
         seeds=[r.seed for r in rows],
         per_seed=list(rows),

@@ -32,6 +32,7 @@ def db(tmp_path: Path) -> tuple[Path, str, int]:
     claimed = store.jobs.claim("worker-1", job_id=job.id)
     assert claimed is not None
     result = {"verdict": "reproduced", "ablation": {"passed": True},
+              "per_seed": [{"seed": 1, "pgr": 0.4}, {"seed": 2, "pgr": 0.5}],
               "env": {"diff_sha256": store.get(pid)["diff_sha256"]}}  # fmt: skip
     store.jobs.complete(job.id, claimed.attempt, result)
     store.comment(pid, "looked at it", actor="bob@example.org")

@@ -109,10 +109,70 @@ def test_stats_module_does_not_import_torch() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_a_claim_inside_a_very_wide_interval_is_reproduced_with_a_note() -> None:
-    # 0.88 claimed against three seeds averaging -0.92: "reproduced", with nothing to say why.
-    res = stats.rerun_stats(_rows([-2.0, -0.5, -0.26]), claim=0.88)
+def test_a_claim_near_the_mean_of_a_very_wide_interval_is_reproduced_with_a_note() -> None:
+    res = stats.rerun_stats(_rows([-1.0, 0.5, 1.2]), claim=0.3)
     assert res.verdict == stats.REPRODUCED
     assert any("wide, so it holds the claim but tells little" in n for n in res.notes)
     narrow = stats.rerun_stats(_rows([0.45, 0.5, 0.55]), claim=0.5)
     assert not any("wide" in n for n in narrow.notes)
+
+
+@pytest.mark.parametrize(("pgrs", "claim"), [
+    ([0.0, 0.0, -0.499], 0.3),  # one seed wrecked on purpose: mean -0.17, interval to 0.55
+    ([-2.0, -0.5, -0.26], 0.88),  # 0.88 claimed against three seeds averaging -0.92
+    ([-0.84, 0.55, 0.57, 0.47, 0.68], 0.95),
+])
+def test_a_claim_far_above_the_mean_is_not_reproduced_though_inside_the_interval(
+        pgrs: list[float], claim: float) -> None:
+    res = stats.rerun_stats(_rows(pgrs), claim=claim)
+    assert res.pgr_ci[0] <= claim <= res.pgr_ci[1]
+    assert res.verdict == stats.NOT_REPRODUCED
+    assert any("only because the seeds disagree" in n for n in res.notes), res.notes
+
+
+@pytest.mark.parametrize("claim", [0.60, 0.56 + stats.TOLERANCE - 1e-9])
+def test_a_claim_within_the_tolerance_of_the_mean_is_reproduced(claim: float) -> None:
+    assert stats.rerun_stats(_rows([0.45, 0.67, 0.56]), claim=claim).verdict == stats.REPRODUCED
+
+
+def test_a_seed_without_a_pgr_is_left_out_not_let_through() -> None:
+    # A NaN mean made the interval NaN, and `claim > nan` is False: any claim "reproduced".
+    res = stats.rerun_stats(_rows([math.nan, 0.5, 0.52]), baseline_pgr=[0.1, 0.2, 0.25],
+                            claim=5.0)
+    assert res.verdict == stats.NOT_REPRODUCED
+    assert res.pgr_mean == pytest.approx(0.51)
+    assert res.gain_mean == pytest.approx(((0.5 - 0.2) + (0.52 - 0.25)) / 2)
+    assert res.notes[0].startswith("1 of 3 seeds have no PGR")
+    assert not any("one seed" in n for n in res.notes)
+    none = stats.rerun_stats(_rows([math.nan, math.nan]), claim=0.2)
+    assert none.verdict is None and "no seed has a PGR" in " ".join(none.notes)
+
+
+def test_one_seed_compares_at_the_precision_shown() -> None:
+    # 0.7565 claimed, 0.756458 measured: the list showed "0.756  0.756✗".
+    assert stats.rerun_stats(_rows([0.756458]), claim=0.7565).verdict == stats.REPRODUCED
+    high = stats.rerun_stats(_rows([0.756458]), claim=0.758)
+    assert high.verdict == stats.NOT_REPRODUCED and "one seed" in high.notes[0]
+
+
+def test_a_method_significantly_worse_than_the_baseline_says_so() -> None:
+    # A teacher echo claims 0.0 honestly and holds up; it is still worse than `naive`.
+    res = stats.rerun_stats(_rows([0.0] * 5), baseline_pgr=[0.25, 0.3, 0.22, 0.27, 0.2],
+                            claim=0.0)
+    assert res.verdict == stats.REPRODUCED
+    assert any(n.startswith("the method measured worse than the paired baseline method")
+               for n in res.notes), res.notes
+    better = stats.rerun_stats(_rows([0.3, 0.35, 0.3, 0.32, 0.3]),
+                               baseline_pgr=[0.25, 0.3, 0.22, 0.27, 0.2], claim=0.3)
+    assert not any("worse" in n for n in better.notes)
+
+
+def test_a_ceiling_not_above_the_teacher_gives_no_pgr() -> None:
+    from reviewer.harness.scorer import SeedScore, fixed_baseline_pgr
+
+    # Worse than the teacher (0.70 against 0.80) scored PGR +5.0 under a lower ceiling.
+    flipped = SeedScore(1, transfer_acc=0.70, weak_acc=0.80, ceiling_acc=0.78)
+    assert math.isnan(flipped.pgr)
+    assert math.isnan(SeedScore(1, 0.7, 0.8, 0.8).pgr)
+    assert SeedScore(1, 0.85, 0.8, 0.9).pgr == pytest.approx(0.5)
+    assert math.isnan(fixed_baseline_pgr([flipped]))

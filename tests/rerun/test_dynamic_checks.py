@@ -256,8 +256,9 @@ def test_majority_class_hack_is_caught_by_the_ablation_and_the_signatures(db):
     found = {c["code"]: c for c in result["checks"]}
     # Which class is the majority is a salted coin per seed, so predicting class 0 scores
     # well on some seeds and badly on others: the claim fits only a wide interval.
-    assert set(found) == {"teacher_unused", "constant_predictions", "claim_above_measured"}
-    assert result["verdict"] == "reproduced"
+    assert set(found) == {"teacher_unused", "constant_predictions"}
+    assert result["verdict"] == "not_reproduced"
+    assert any("only because the seeds disagree" in note for note in result["notes"])
     assert found["teacher_unused"]["severity"] == "high"
     assert "100.0% class 0" in found["constant_predictions"]["message"]
     shown = json.loads(invoke(db, "show", "--json", pid).output)

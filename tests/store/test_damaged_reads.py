@@ -24,6 +24,7 @@ def finished_rerun(store: ReviewStore, pid: str, verdict: str) -> int:
     result: dict[str, Any] = {
         "verdict": verdict,
         "ablation": {"passed": True},
+        "per_seed": [{"seed": 1, "pgr": 0.4}, {"seed": 2, "pgr": 0.5}],
         "env": {"diff_sha256": store.get(pid)["diff_sha256"]},
     }
     job = store.jobs.enqueue(pid, kind="rerun", params={"seeds": [1, 2]}, actor="carol")

@@ -33,6 +33,7 @@ def finish_rerun(
     result: dict = {
         "verdict": verdict,
         "pgr_mean": 0.5,
+        "per_seed": [{"seed": seed, "pgr": pgr} for seed, pgr in [(1, 0.4), (2, 0.5), (3, 0.6)]],
         "env": {"diff_sha256": sha or store.get(pid)["diff_sha256"]},
         "checks": checks or [],
     }
@@ -206,3 +207,21 @@ def test_reject_needs_no_gates(gated):
     pid = add(gated)
     gated.reject(pid, reason="skips the teacher", actor="alice")
     assert gated.get(pid)["status"] == "rejected"
+
+
+@pytest.mark.parametrize("per_seed", [
+    [{"seed": 1, "pgr": 0.5}],  # one seed: no interval
+    [{"seed": 1, "pgr": 0.5}, {"seed": 2, "pgr": None}],  # the other had no PGR
+    None,  # a damaged result
+])
+def test_a_rerun_on_fewer_than_two_measured_seeds_does_not_pass(gated, per_seed):
+    pid = add(gated)
+    job = gated.jobs.enqueue(pid, kind="rerun", params={"seeds": [1]}, actor="carol")
+    claimed = gated.jobs.claim("worker-1")
+    assert claimed is not None
+    gated.jobs.complete(job.id, claimed.attempt, {
+        "verdict": "reproduced", "per_seed": per_seed, "ablation": {"passed": True},
+        "env": {"diff_sha256": gated.get(pid)["diff_sha256"]}})
+    assert gated.gates(pid) == [
+        f"the latest rerun (job {job.id}) measured one seed, which gives no interval: "
+        "rerun on 2 or more seeds"]
