@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
@@ -109,26 +111,59 @@ def verify_store(store: ReviewStore, *, signatures: SignatureCheck | None = None
 
     With `signatures`, the newest signed checkpoint (every one with `all_checkpoints`) is
     verified too, and the chain must still hold the hash it signed.
+
+    Another process may write while this runs. The files a commit writes after it (the head
+    checkpoint, signed statements) are read first, and the tables in one read transaction
+    after that, so every part sees the same store, never a checkpoint ahead of the rows read.
     """
     report = VerifyReport()
     conn = store.conn
     replay: dict[str, _Replay] = {}
     hashes: dict[int, str] = {}
     derived = _Derived()
-    chain_ok = _guard(report, "the audit chain", lambda: _check_chain(
-        conn, report, replay, hashes, derived))
-    if chain_ok:
-        _guard(report, "the head checkpoint", lambda: _check_checkpoint(store, report, hashes))
-    if signatures is not None:
-        _guard(report, "signed checkpoints", lambda: _check_signed(store, report, signatures))
-    _guard(report, "proposals", lambda: _check_state(conn, report, replay, bool(chain_ok)))
-    if chain_ok:
-        _guard(report, "jobs", lambda: check_jobs(
-            conn, report, derived.finished, derived.requested))
-        _guard(report, "checks", lambda: check_checks(conn, report, derived.checks))
-    _guard(report, "the schema", lambda: _check_schema(conn, report))
-    _guard(report, "the database file", lambda: _check_integrity(conn, report))
+    # Statements exist only for committed seqs, and the rows they sign never change
+    # honestly, so checking them before the snapshot agrees with it.
+    add_signed = None if signatures is None else _guard(
+        report, "signed checkpoints", lambda: _check_signed(store, signatures))
+    path = store.checkpoint_file
+    checkpoint = None if path is None else _guard(
+        report, "the head checkpoint", lambda: _read_checkpoint(path, report))
+    with _snapshot(conn):
+        chain_ok = _guard(report, "the audit chain", lambda: _check_chain(
+            conn, report, replay, hashes, derived))
+        if chain_ok and isinstance(checkpoint, tuple):
+            _check_checkpoint(report, hashes, checkpoint)
+        elif chain_ok and checkpoint is _NO_CHECKPOINT and report.events:
+            report.warnings.append(f"no head checkpoint at {path}; truncation cannot be detected")
+        if add_signed is not None:
+            add_signed(report)
+        _guard(report, "proposals", lambda: _check_state(conn, report, replay, bool(chain_ok)))
+        if chain_ok:
+            _guard(report, "jobs", lambda: check_jobs(
+                conn, report, derived.finished, derived.requested))
+            _guard(report, "checks", lambda: check_checks(conn, report, derived.checks))
+        _guard(report, "the schema", lambda: _check_schema(conn, report))
+        _guard(report, "the database file", lambda: _check_integrity(conn, report))
     return report
+
+
+@contextmanager
+def _snapshot(conn: Any) -> Iterator[None]:
+    """One read transaction around the checks: a WAL reader sees the store as of its first
+    read until it ends. A connection already inside a transaction keeps its own."""
+    if conn.in_transaction:
+        yield
+        return
+    try:
+        conn.execute("BEGIN")
+    except sqlite3.DatabaseError:
+        yield  # too damaged to begin: the parts report what they cannot read
+        return
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # nothing was written; ending the read is all
 
 
 def _guard(report: VerifyReport, what: str, check: Callable[[], Any]) -> Any:
@@ -236,20 +271,24 @@ def _replay_event(report: VerifyReport, replay: dict[str, _Replay], event: audit
     return True
 
 
-def _check_checkpoint(store: ReviewStore, report: VerifyReport, hashes: dict[int, str]) -> None:
-    path = store.checkpoint_file
-    if path is None:
-        return
+_NO_CHECKPOINT = "none"
+
+
+def _read_checkpoint(path: Path, report: VerifyReport) -> tuple[int, str] | str | None:
+    """The head checkpoint, read before the tables (it is written after each commit);
+    _NO_CHECKPOINT when there is none, None when it cannot be read (reported)."""
     try:
         checkpoint = audit.read_checkpoint(path)
     except ValueError as exc:
         report.add(str(exc))
-        return
+        return None
     report.checkpoint = checkpoint
-    if checkpoint is None:
-        if report.events:
-            report.warnings.append(f"no head checkpoint at {path}; truncation cannot be detected")
-        return
+    return _NO_CHECKPOINT if checkpoint is None else checkpoint
+
+
+def _check_checkpoint(
+    report: VerifyReport, hashes: dict[int, str], checkpoint: tuple[int, str]
+) -> None:
     seq, digest = checkpoint
     if seq > report.head_seq:
         report.add(
@@ -263,10 +302,13 @@ def _check_checkpoint(store: ReviewStore, report: VerifyReport, hashes: dict[int
         )
 
 
-def _check_signed(store: ReviewStore, report: VerifyReport, check: SignatureCheck) -> None:
+def _check_signed(
+    store: ReviewStore, check: SignatureCheck
+) -> Callable[[VerifyReport], None]:
+    """Verify the signed checkpoints now; what they found goes into a report through the
+    function returned, so it keeps its place after the chain's problems."""
     if store.path is None:
-        report.add("signed checkpoints: an in-memory store has none")
-        return
+        return lambda report: report.add("signed checkpoints: an in-memory store has none")
     try:
         signed = verify_checkpoints(
             store.conn,
@@ -277,16 +319,20 @@ def _check_signed(store: ReviewStore, report: VerifyReport, check: SignatureChec
             all_checkpoints=check.all_checkpoints,
         )
     except SigningError as exc:
-        report.add(f"signed checkpoints: cannot check them: {exc}")
-        return
-    report.signed = signed
-    for problem in signed.problems:
-        report.add(problem.message, problem.seq)
+        message = f"signed checkpoints: cannot check them: {exc}"
+        return lambda report: report.add(message)
     head_seq = audit.head(store.conn)[0]
-    if signed.ok and signed.latest_seq is not None and signed.latest_seq < head_seq:
-        first = signed.latest_seq + 1
-        span = f"seq {first}" if first == head_seq else f"seq {first}..{head_seq}"
-        report.warnings.append(f"{span}: not covered by a signed checkpoint yet")
+
+    def add(report: VerifyReport) -> None:
+        report.signed = signed
+        for problem in signed.problems:
+            report.add(problem.message, problem.seq)
+        if signed.ok and signed.latest_seq is not None and signed.latest_seq < head_seq:
+            first = signed.latest_seq + 1
+            span = f"seq {first}" if first == head_seq else f"seq {first}..{head_seq}"
+            report.warnings.append(f"{span}: not covered by a signed checkpoint yet")
+
+    return add
 
 
 def _normalised(sql: str | None) -> str:

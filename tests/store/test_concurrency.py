@@ -43,3 +43,44 @@ def test_four_processes_deciding_the_same_2000_proposals(tmp_path):
     report = store.verify()
     assert report.ok, report.problems
     print(f"\nconcurrency: {dict(total)}; events {report.events}")
+
+
+def test_verify_while_another_process_writes_sees_one_consistent_store(tmp_path):
+    # The head checkpoint was read after the chain, and the proposals after the events: a
+    # commit in between made verify report rows cut off the end and wrong statuses.
+    import threading
+
+    db = tmp_path / "v.db"
+    store = ReviewStore.open(db)
+    ids = store.add_proposals([make_proposal(i) for i in range(200)], actor="seed").added
+    store.close()
+    stop = threading.Event()
+    writes: list[int] = []
+
+    def write() -> None:
+        writer = ReviewStore.open(db)
+        try:
+            while not stop.is_set():
+                pid = ids[len(writes) % len(ids)]
+                writer.reject(pid, reason="racing", actor="w")
+                writer.undo(pid, actor="w")
+                writes.append(1)
+        finally:
+            writer.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        while not writes:
+            stop.wait(0.001)  # until the writer has committed once: it writes throughout
+        reader = ReviewStore.open(db)
+        try:
+            reports = [reader.verify() for _ in range(8)]
+        finally:
+            reader.close()
+        written = len(writes)
+    finally:
+        stop.set()
+        thread.join()
+    assert written > 0
+    assert [r.problems for r in reports] == [[]] * 8
