@@ -25,10 +25,11 @@ from reviewer.checks.scanpool import (
 )
 from store import ReviewStore
 from store.checks import IngestChecker, IngestChecks
+from store.gates import STATIC_SOURCE
 from store.model import NewProposal
 from store.proposals import claimed_of
 
-SOURCE = "static"
+SOURCE = STATIC_SOURCE  # the gate asks for this scan of the current diff
 
 
 def _subject(row: dict[str, Any], code: str) -> DupSubject:

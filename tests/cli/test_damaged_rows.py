@@ -28,6 +28,7 @@ def db(tmp_path: Path) -> tuple[Path, str, int]:
     store = ReviewStore.open(path)
     diff = new_file_diff("methods/idea_1.py", "def run(view):\n    return 1\n").encode()
     pid = store.add_proposal(make_proposal(1, diff=diff), actor="ingest")
+    store.record_checks(pid, "static", [], actor="ingest")
     job = store.jobs.enqueue(pid, kind="rerun", params={"seeds": [1, 2]}, actor="carol")
     claimed = store.jobs.claim("worker-1", job_id=job.id)
     assert claimed is not None

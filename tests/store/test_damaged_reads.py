@@ -42,6 +42,7 @@ def reran(tmp_path: Path) -> tuple[Path, str, int]:
     store = ReviewStore.open(path)
     diff = new_file_diff("methods/idea_1.py", "def run(view):\n    return 1\n").encode()
     pid = store.add_proposal(make_proposal(1, diff=diff), actor="ingest")
+    store.record_checks(pid, "static", [], actor="ingest")
     finished_rerun(store, pid, "reproduced")
     newest = finished_rerun(store, pid, "reproduced")
     assert store.gates(pid, policy=GatePolicy.defaults()) == []

@@ -54,7 +54,13 @@ def gated(mem_store: ReviewStore) -> ReviewStore:
 
 
 def add(store: ReviewStore, i: int = 0, diff: bytes | None = DIFF) -> str:
-    return store.add_proposal(make_proposal(i, diff=diff), actor="ingest")
+    return scanned(store, store.add_proposal(make_proposal(i, diff=diff), actor="ingest"))
+
+
+def scanned(store: ReviewStore, pid: str) -> str:
+    """`pid` after the static scan of its current diff found nothing, as an ingest leaves it."""
+    store.record_checks(pid, "static", [], actor="ingest")
+    return pid
 
 
 def test_no_rerun_blocks_approval_and_writes_nothing(gated):
@@ -97,14 +103,15 @@ def test_each_rerun_gate(gated, kwargs, expected):
 
 def test_a_rerun_on_another_task_than_the_claim_does_not_pass(gated):
     claim = {"pgr": 0.98, "pgr_se": 0.01, "seeds": [1, 2, 3], "dataset": "imbalanced"}
-    pid = gated.add_proposal(make_proposal(1, diff=DIFF, claimed=claim), actor="ingest")
+    pid = scanned(gated, gated.add_proposal(make_proposal(1, diff=DIFF, claimed=claim),
+                                            actor="ingest"))
     finish_rerun(gated, pid, task="clusters")
     assert gated.gates(pid) == [
         "the latest rerun (job 1) ran on clusters; the claim is about imbalanced"]
     finish_rerun(gated, pid, task="imbalanced")
     assert gated.gates(pid) == []
     # A claim naming no dataset, or a rerun recording no task, has nothing to compare.
-    other = gated.add_proposal(make_proposal(2, diff=DIFF), actor="ingest")
+    other = scanned(gated, gated.add_proposal(make_proposal(2, diff=DIFF), actor="ingest"))
     finish_rerun(gated, other, task="entangled")
     assert gated.gates(other) == []
 
@@ -225,3 +232,14 @@ def test_a_rerun_on_fewer_than_two_measured_seeds_does_not_pass(gated, per_seed)
     assert gated.gates(pid) == [
         f"the latest rerun (job {job.id}) measured one seed, which gives no interval: "
         "rerun on 2 or more seeds"]
+
+
+def test_a_proposal_the_static_scan_never_saw_does_not_pass(gated):
+    # An ingest killed between storing a batch and recording its checks left a label-reading
+    # hack with no checks at all: the high-check gate passed.
+    pid = gated.add_proposal(make_proposal(7, diff=DIFF), actor="ingest")
+    finish_rerun(gated, pid)
+    assert gated.gates(pid) == [
+        "the static checks have not run on the current diff (`reviewer check ID`)"]
+    scanned(gated, pid)
+    assert gated.gates(pid) == []

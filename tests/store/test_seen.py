@@ -18,7 +18,7 @@ from store.gates import GatePolicy
 from store.model import sha256_hex
 from store.seen import NO_DECISION
 from tests.factories import make_proposal
-from tests.store.test_gates import DIFF, finish_rerun
+from tests.store.test_gates import DIFF, finish_rerun, scanned
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_code_attached_after_the_screen_was_read_is_not_approved(gated):
 
 
 def test_an_override_covers_only_the_gates_that_were_shown(gated):
-    pid = gated.add_proposal(make_proposal(1, diff=DIFF), actor="ingest")
+    pid = scanned(gated, gated.add_proposal(make_proposal(1, diff=DIFF), actor="ingest"))
     finish_rerun(gated, pid)
     seen = Seen(sha256_hex(DIFF), tuple(gated.gates(pid)))
     assert seen.gates == ()  # every gate passed when the prompt opened
