@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,24 @@ def read_checkpoint(path: Path) -> tuple[int, str] | None:
     return data["seq"], data["hash"]
 
 
+@contextmanager
+def _head_lock(lock_path: Path) -> Iterator[None]:
+    """The head file's lock; a symlink planted in its place raises OSError, never followed."""
+    try:
+        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if lock_path.is_symlink():
+            raise OSError(
+                exc.errno, "the head checkpoint's lock is a symbolic link", str(lock_path)
+            ) from exc
+        raise
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def write_checkpoint(path: Path, seq: int, digest: str) -> None:
     """Advance the checkpoint to (seq, digest), never backwards, atomically.
 
@@ -175,8 +194,7 @@ def write_checkpoint(path: Path, seq: int, digest: str) -> None:
     if seq <= 0:
         return
     lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _head_lock(lock_path):
         try:
             current = read_checkpoint(path)
         except ValueError:

@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from store import audit
-from store.sshsig import list_statements, parse_statement, said, signature_of, ssh_keygen
+from store.sshsig import (
+    SIGNATURE_CAP,
+    STATEMENT_CAP,
+    list_statements,
+    parse_statement,
+    read_capped,
+    said,
+    signature_of,
+    verify_signature,
+)
 
 DEFAULT_NAMESPACE = "reviewer-audit"
 
@@ -87,19 +96,25 @@ def authentic(
     def bad(why: str) -> tuple[None, CheckpointProblem]:
         return None, CheckpointProblem(f"checkpoint {label}: {why}", "signature", file=path)
 
-    if not sig.is_file():
-        return bad(f"no signature ({sig.name} is missing)")
     try:
-        body = path.read_bytes()
-    except OSError as exc:
-        return bad(f"unreadable ({exc.strerror})")
-    out = ssh_keygen(
-        [
-            "-Y", "verify", "-f", str(check.allowed_signers), "-I", check.identity,
-            "-n", check.namespace, "-s", str(sig),
-        ],
+        signature = read_capped(sig, SIGNATURE_CAP)
+    except FileNotFoundError:
+        return bad(f"no signature ({sig.name} is missing)")
+    except ValueError as exc:
+        return bad(f"signature {sig.name} {exc}")
+    try:
+        body = read_capped(path, STATEMENT_CAP)
+    except FileNotFoundError:
+        return bad("unreadable (it is missing)")
+    except ValueError as exc:
+        return bad(f"statement {exc}")
+    out = verify_signature(
+        signature,
         body,
-    )  # fmt: skip
+        allowed_signers=check.allowed_signers,
+        identity=check.identity,
+        namespace=check.namespace,
+    )
     if out.returncode != 0:
         return bad(
             f"signature does not verify for {check.identity} in namespace {check.namespace} "

@@ -26,17 +26,17 @@ from store.checkpoint_check import (
     SignatureCheck,
     authentic,
     chain_problem,
-    file_label,
     verify_checkpoints,
 )
 from store.model import canonical_json
 from store.sshsig import (
     NAMESPACE,
+    SIGNATURE_CAP,
     SigningError,
     checkpoints_dir,
     fsync,
     list_statements,
-    read_statement,
+    read_capped,
     said,
     signature_of,
     ssh_keygen,
@@ -44,6 +44,8 @@ from store.sshsig import (
 )
 
 DEFAULT_EVERY = 100
+# The principal a signer without `check` verifies its own earlier signatures as.
+_SELF = "reviewer-signer"
 __all__ = [
     "DEFAULT_EVERY",
     "DEFAULT_NAMESPACE",
@@ -110,10 +112,22 @@ def sign_checkpoint(
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     """One signer at a time per folder, so two processes never interleave a statement's pair."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    lock_path = folder / ".lock"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # O_NOFOLLOW: a `.lock` symlink planted in the folder must not create or touch its target.
+        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if lock_path.is_symlink():
+            raise SigningError(f"the signer's lock file {lock_path} is a symbolic link; "
+                               "remove it") from exc
+        raise SigningError(f"cannot write signed checkpoints in {folder}: "
+                           f"{exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(fd)
 
 
 # -- the store's hook ----------------------------------------------------------------------
@@ -123,8 +137,10 @@ def _locked(folder: Path) -> Iterator[None]:
 class Signer:
     """Signs the chain head every `every` events and on demand, for one store's folder.
 
-    With `check` it also verifies the previous signature before signing over it, so a
-    forger who edits the newest statement cannot get the next one signed on a rewritten chain.
+    Before signing it verifies the newest statement's signature (against `check`, or else
+    against the signing key's own public key) and that the chain still holds it, so a forger
+    who edits, plants or unsigns a statement gets a SigningError instead of a skipped or
+    blessed checkpoint.
     """
 
     key: Path
@@ -133,6 +149,7 @@ class Signer:
     check: SignatureCheck | None = None
     clock: Callable[[], str] = _utc_now
     _last: dict[Path, int] = field(default_factory=dict, repr=False, init=False)
+    _public_key: str | None = field(default=None, repr=False, init=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
@@ -143,12 +160,13 @@ class Signer:
     def after_write(self, conn: sqlite3.Connection, folder: Path) -> Path | None:
         """Sign when the head crossed a multiple of `every` since the last signed checkpoint."""
         seq = audit.head(conn)[0]
-        if folder not in self._last:
-            found = list_statements(folder)
-            self._last[folder] = found[-1][0] if found else 0
-        if seq // self.every <= self._last[folder] // self.every:
-            return None
         try:
+            if folder not in self._last:
+                # Only a hint of when to try: `_sign` verifies before it believes any statement.
+                below = [s for s, _ in list_statements(folder) if s <= seq]
+                self._last[folder] = below[-1] if below else 0
+            if seq // self.every <= self._last[folder] // self.every:
+                return None
             return self._sign(conn, folder, window=True)
         except SigningError as exc:
             raise SigningError(
@@ -164,12 +182,12 @@ class Signer:
         with _locked(folder):
             seq, digest = audit.head(conn)
             found = list_statements(folder)
-            last = found[-1][0] if found else 0
+            if found:
+                self._refuse_unless_verified(conn, found[-1], seq)
+            last = found[-1][0] if found else 0  # verified, and at most `seq`
             self._last[folder] = last
             if seq <= last or (window and seq // self.every <= last // self.every):
                 return None  # already signed, by this process or another one
-            if found:
-                self._refuse_if_contradicted(conn, found[-1], seq)
             path = sign_checkpoint(
                 seq, digest, key=self.key, namespace=self.namespace, out_dir=folder,
                 ts=self.clock(),
@@ -177,22 +195,58 @@ class Signer:
             self._last[folder] = seq
             return path
 
-    def _refuse_if_contradicted(
+    def _refuse_unless_verified(
         self, conn: sqlite3.Connection, latest: tuple[int, Path], head_seq: int
     ) -> None:
+        """Raise unless the newest statement is signed by our key and the chain still holds it;
+        one above the head (planted, or rows cut off the end) is refused too."""
         seq, path = latest
-        if self.check is not None:
-            data, problem = authentic(path, seq, self.check)
-        else:
-            try:
-                data, problem = read_statement(path)[1], None
-            except ValueError as exc:
-                data = None
-                problem = CheckpointProblem(f"checkpoint {file_label(path)}: {exc}", "signature")
-        if data is not None:
-            problem = chain_problem(conn, data, path, head_seq)
+        with self._verifying_check() as check:
+            data, problem = authentic(path, seq, check)
+        if data is None:
+            assert problem is not None
+            raise SigningError(
+                f"refusing to sign: the newest checkpoint cannot be trusted: {problem.message}; "
+                "run `reviewer audit verify`"
+            )
+        problem = chain_problem(conn, data, path, head_seq)
         if problem is not None:
             raise SigningError(
                 f"refusing to sign over a chain that contradicts the last signed checkpoint: "
                 f"{problem.message}; run `reviewer audit verify`"
             )
+
+    @contextmanager
+    def _verifying_check(self) -> Iterator[SignatureCheck]:
+        """`check`, or an allowed-signers file naming only the signing key's public key."""
+        if self.check is not None:
+            yield self.check
+            return
+        public = self._own_public_key()
+        with tempfile.TemporaryDirectory(prefix="reviewer-signer-") as tmp:
+            allowed = Path(tmp) / "allowed_signers"
+            allowed.write_text(f'{_SELF} namespaces="{self.namespace}" {public}\n')
+            yield SignatureCheck(allowed, _SELF, self.namespace)
+
+    def _own_public_key(self) -> str:
+        """`type base64` of the signing key: from `ssh-keygen -y`, else its `.pub` file."""
+        if self._public_key is None:
+            out = ssh_keygen(["-y", "-f", str(self.key)])
+            text = out.stdout if out.returncode == 0 else _read_pub(self.key)
+            fields = text.split()
+            if len(fields) < 2:
+                raise SigningError(
+                    f"cannot check the newest checkpoint before signing over it: no public key "
+                    f"for {self.key} ({said(out)}); set [audit] allowed_signers and identity"
+                )
+            self._public_key = f"{fields[0]} {fields[1]}"
+        return self._public_key
+
+
+def _read_pub(key: Path) -> str:
+    """The key's public half from `<key>.pub` (or the key itself, for an agent-held key)."""
+    pub = key if key.name.endswith(".pub") else key.with_name(key.name + ".pub")
+    try:
+        return read_capped(pub, SIGNATURE_CAP).decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return ""

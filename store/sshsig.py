@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,10 @@ from store.errors import StoreError
 
 SSH_KEYGEN_TIMEOUT_S = 30.0
 NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._-]{0,63}$")
-_STATEMENT = re.compile(r"^(\d{12,})\.json$")
+_STATEMENT = re.compile(r"^([0-9]{12,})\.json$")
+# A statement is ~150 bytes and an ssh signature a few KB; anything bigger is not ours.
+STATEMENT_CAP = 64 * 1024
+SIGNATURE_CAP = 64 * 1024
 _FIELDS = {"seq": int, "hash": str, "ts": str, "namespace": str}
 
 
@@ -74,13 +79,68 @@ def fsync(path: Path) -> None:
 
 
 def list_statements(folder: Path) -> list[tuple[int, Path]]:
-    """Every `(seq, statement)` in the folder, oldest first; none when there is no folder."""
+    """Every `(seq, statement)` in the folder, oldest first; none when there is no folder.
+
+    Only names the signer writes count (`{seq:012d}.json`), so `0000000000043.json` cannot
+    pose as a second statement for seq 43.
+    """
     try:
         names = os.listdir(folder)
     except FileNotFoundError:
         return []
-    found = [(int(m.group(1)), folder / n) for n in names if (m := _STATEMENT.match(n))]
-    return sorted(found)
+    except OSError as exc:
+        raise SigningError(f"cannot read signed checkpoints in {folder}: "
+                           f"{exc.strerror or exc}") from exc
+    found = [(int(m.group(1)), n) for n in names if (m := _STATEMENT.match(n))]
+    return sorted((seq, folder / n) for seq, n in found if n == statement_name(seq))
+
+
+def read_capped(path: Path, cap: int) -> bytes:
+    """The bytes of a small regular file, opened without following a symlink or waiting on a
+    FIFO; FileNotFoundError when it is absent, ValueError saying why it is refused."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if path.is_symlink():
+            raise ValueError("is a symbolic link (not followed)") from exc
+        raise ValueError(f"unreadable ({exc.strerror})") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("is not a regular file (not read)")
+        if info.st_size > cap:
+            raise ValueError(f"is {info.st_size} bytes, over the {cap}-byte limit (not read)")
+        chunks, size = [], 0
+        while size <= cap and (chunk := os.read(fd, cap + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ValueError(f"unreadable ({exc.strerror})") from exc
+    finally:
+        os.close(fd)
+    if size > cap:
+        raise ValueError(f"grew past the {cap}-byte limit while being read (not read)")
+    return b"".join(chunks)
+
+
+def verify_signature(
+    signature: bytes, data: bytes, *, allowed_signers: Path, identity: str, namespace: str
+) -> subprocess.CompletedProcess[str]:
+    """`ssh-keygen -Y verify` of `data` against a private copy of the signature's bytes, so
+    ssh-keygen never opens a file in the checkpoints folder that could change under it."""
+    with tempfile.TemporaryDirectory(prefix="reviewer-sig-") as tmp:
+        sig_file = Path(tmp) / "statement.json.sig"
+        sig_file.write_bytes(signature)
+        return ssh_keygen(
+            [
+                "-Y", "verify", "-f", str(allowed_signers), "-I", identity,
+                "-n", namespace, "-s", str(sig_file),
+            ],
+            data,
+        )  # fmt: skip
 
 
 def parse_statement(body: bytes) -> dict[str, Any]:
@@ -95,12 +155,3 @@ def parse_statement(body: bytes) -> dict[str, Any]:
         if isinstance(data[name], bool) or not isinstance(data[name], kind):
             raise ValueError(f"field {name} must be a {kind.__name__}")
     return data
-
-
-def read_statement(path: Path) -> tuple[bytes, dict[str, Any]]:
-    """The statement's bytes (what was signed) and its fields, read once."""
-    try:
-        body = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"unreadable statement ({exc.strerror})") from exc
-    return body, parse_statement(body)
