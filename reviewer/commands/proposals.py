@@ -266,7 +266,7 @@ def undo_cmd(ctx: Context, ref: str, reason: str | None) -> None:
     )
     gone = outcome.withdrawn
     if gone is not None:
-        click.echo(f"withdrew it from {gone.folder} ({len(gone.removed)} files removed)")
+        click.echo(clean(gone.describe()))
         if gone.http_copy:
             click.echo(clean(f"warning: the copy sent to {gone.http_copy} stays there; "
                              "that server has no delete"), err=True)

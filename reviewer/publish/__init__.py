@@ -9,6 +9,7 @@ changed writes, commits, posts and records nothing new.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from reviewer.config import ConfigError
 from reviewer.publish import git, http, ledger
 from reviewer.publish.config import PublishConfig, load_config
 from reviewer.publish.errors import NotConfigured, PublishError
-from reviewer.publish.finding import Built, build_finding, build_rejection
+from reviewer.publish.finding import Built, build_finding, build_rejection, same_finding
 from reviewer.publish.folder import ensure_folder, locked, record_owner, target, write_atomic
 from reviewer.publish.record import (
     FAILED,
@@ -63,7 +64,9 @@ class PublishResult:
     finding_sha256: str
     diff_sha256: str | None
     event_seq: int | None
-    kept_remote: bool = False  # another reviewer's record of this finding was there first
+    # Always False: a remote record of the same finding is replaced by this store's, and any
+    # other fails the publish. `reviewer findings` still reads the field.
+    kept_remote: bool = False
 
     @property
     def unchanged(self) -> bool:
@@ -188,7 +191,7 @@ def _deliver(
         written = tuple(
             p for p, (_, data) in zip(paths_, files, strict=True) if write_atomic(p, data)
         )
-        main, main_rel = paths_[0], files[0][0]
+        main = paths_[0]
         last = last_attempt(store, built.proposal_id)
         previous = last.payload if last is not None and last.action == PUBLISH else {}
         store_id = publisher_id(store)
@@ -207,23 +210,22 @@ def _deliver(
         committed, attempts, stage = False, 0, "commit"
         try:
             if repo is not None:
-                committed = git.commit(
-                    repo, [rel for rel, _ in files], _commit_message(built, kind, store_id)
-                )
-                if repo.remote is not None:
-                    stage = "push"
-                    pushed = git.push(repo, cfg.push_retries, [rel for rel, _ in files])
-                    attempts = pushed.attempts
-                    if pushed.kept_remote:
-                        payload["kept_remote"] = True
-                if store_id not in ledger.vouchers(repo, built.proposal_id, kind):
-                    # Our commit was skipped for another store's record, or our files were
-                    # still there after a withdrawal: say in the ledger that we vouch again.
+                rels = [rel for rel, _ in files]
+                committed = git.commit(repo, rels, _commit_message(built, kind, store_id))
+                stage = "push"
+                attempts, rewritten = _land(repo, built, files, kind, store_id, cfg)
+                if rewritten:
+                    committed = True
+                    again = (target(folder, rel) for rel in rewritten)
+                    written = tuple(dict.fromkeys((*written, *again)))
+                if store_id not in ledger.vouchers(repo, built.proposal_id, kind, committed=False):
+                    # Our very bytes were there already (published from a copy of this database,
+                    # or by this store before the ledger): say in the ledger that we vouch too.
                     git.commit_empty(repo, _commit_message(built, kind, store_id, also=True))
                     if repo.remote is not None:
                         attempts += git.push(repo, cfg.push_retries).attempts
                 payload["pushed"] = repo.remote is not None
-                payload["commit"] = git.last_commit(repo, main_rel)
+                payload["commit"] = git.last_commit(repo, *rels)
             if cfg.http_url and kind == "finding":
                 stage = "http"
                 payload["http"] = _share(cfg, built, previous)
@@ -251,7 +253,58 @@ def _deliver(
         finding_sha256=built.finding_sha256,
         diff_sha256=payload["diff_sha256"],
         event_seq=seq,
-        kept_remote=bool(payload.get("kept_remote")),
+    )
+
+
+def _land(
+    repo: git.Repo,
+    built: Built,
+    files: list[tuple[str, bytes]],
+    kind: str,
+    store_id: str,
+    cfg: PublishConfig,
+) -> tuple[int, list[str]]:
+    """Push, then make sure HEAD holds exactly the bytes this store built.
+
+    A fetch can bring in an edit of the record (a lost race, or a stale clone catching up):
+    the record is then written, committed and pushed again. Returns the push attempts and
+    the files rewritten. Raises PublishError when the remote holds a record of the finding
+    that is not this store's in substance.
+    """
+    rels = [rel for rel, _ in files]
+    attempts, rewritten = 0, []
+    for _ in range(cfg.push_retries + 1):
+        if repo.remote is not None:
+            try:
+                attempts += git.push(repo, cfg.push_retries, rels, _accept(built)).attempts
+            except git.RecordConflict as exc:
+                raise PublishError(_conflict_message(built, exc)) from exc
+        stale = [rel for rel, data in files if git.blob(repo, "HEAD", rel) != data]
+        if not stale:
+            return attempts, rewritten
+        for rel, data in files:
+            if write_atomic(target(repo.root, rel), data) and rel not in rewritten:
+                rewritten.append(rel)
+        git.commit(repo, rels, _commit_message(built, kind, store_id))
+    raise PublishError(
+        f"{built.proposal_id[:12]}: the remote changed {', '.join(rels)} again on "
+        f"each of {cfg.push_retries + 1} tries (publish.push_retries)"
+    )
+
+
+def _accept(built: Built) -> Callable[[bytes], bool]:
+    """Whether a record found on the remote may be replaced by this store's: only another
+    record of the same finding, whose numbers this one repeats."""
+    return lambda theirs: same_finding(built.data, theirs)
+
+
+def _conflict_message(built: Built, exc: git.RecordConflict) -> str:
+    ref = built.proposal_id[:12]
+    return (
+        f"{ref}: the shared {exc.path} was written by commit {exc.commit}, and it is not "
+        f"this store's record (another proposal, diff, claim or measured numbers); nothing "
+        f"was pushed and this store vouches for none of it. Inspect that commit; "
+        f"`reviewer publish {ref}` then replaces it with this store's record"
     )
 
 

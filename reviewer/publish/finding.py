@@ -36,6 +36,15 @@ MEASURED_FIELDS = (
     "gain_p_value", "fixed_baseline_pgr", "per_seed", "seeds", "task", "size", "notes", "env",
 )  # fmt: skip
 
+# What two records of one finding must share for either to stand in for the other: the
+# proposal, its diff, the agent's claim and every measured number, not who reviewed it.
+_SUBSTANCE = (
+    "format", "finding_type", "proposal_id", "diff_sha256", "claimed", "dataset", "pgr",
+    "pgr_se", "pgr_delta", "transfer_acc", "transfer_acc_se", "weak_acc", "strong_acc",
+    "num_seeds", "seeds", "worked", "measured",
+)  # fmt: skip
+_PER_STORE = ("job", "env")  # a rerun's queue number and machine differ between two stores
+
 
 @dataclass(frozen=True)
 class Built:
@@ -64,6 +73,23 @@ def dumps(value: Any) -> bytes:
     """Canonical JSON: sorted keys, indented, UTF-8, with C1 and bidi characters escaped."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False)
     return (_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n").encode("utf-8")
+
+
+def _substance(record: dict[str, Any]) -> dict[str, Any]:
+    out = {key: record.get(key) for key in _SUBSTANCE}
+    if isinstance(out["measured"], dict):
+        out["measured"] = {k: v for k, v in out["measured"].items() if k not in _PER_STORE}
+    return out
+
+
+def same_finding(ours: bytes, theirs: bytes) -> bool:
+    """Whether the record `theirs` is the finding `ours` records: the same proposal, diff,
+    claim and measured numbers, whoever reviewed it (two stores' records differ there)."""
+    try:
+        other = json.loads(theirs)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(other, dict) and _substance(json.loads(ours)) == _substance(other)
 
 
 def latest_measurement(store: ReviewStore, pid: str, diff_sha256: str | None) -> Job | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from reviewer.publish.errors import PublishError
 
 LOCAL_TIMEOUT_S = 60.0
 NETWORK_TIMEOUT_S = 120.0
+MAX_BLOB_BYTES = 64 << 20  # a shared file bigger than this is never read into memory
 IDENTITY = ("-c", "user.name=reviewer", "-c", "user.email=reviewer@localhost")
 # Variables a git hook or a parent repository may set that would redirect our calls.
 _KEEP = ("PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "SSH_AUTH_SOCK", "GIT_SSH",
@@ -29,6 +30,18 @@ _RACED = re.compile(r"rejected|non-fast-forward|fetch first|cannot lock ref|fail
 
 class GitError(PublishError):
     """A git command failed; the message carries git's own words."""
+
+
+class RecordConflict(GitError):
+    """The remote holds a record at `path`, written by `commit`, that is not this store's."""
+
+    def __init__(self, path: str, commit: str | None) -> None:
+        super().__init__(
+            f"the remote's {path} (commit {commit or 'unknown'}) is not this "
+            "store's record of the finding"
+        )
+        self.path = path
+        self.commit = commit
 
 
 def git_env() -> dict[str, str]:
@@ -125,12 +138,31 @@ def commit(repo: Repo, relpaths: Sequence[str], message: str) -> bool:
     return True
 
 
-def last_commit(repo: Repo, relpath: str) -> str | None:
-    """The newest commit on HEAD that touched `relpath`."""
-    out = run(repo.root, "log", "-1", "--format=%H", "--", relpath)
+def last_commit(repo: Repo, *relpaths: str) -> str | None:
+    """The newest commit on HEAD that touched any of `relpaths`."""
+    out = run(repo.root, "log", "-1", "--format=%H", "--", *relpaths)
     if out.returncode != 0:
         return None
     return out.stdout.strip() or None
+
+
+def blob(repo: Repo, rev: str, relpath: str) -> bytes | None:
+    """The bytes of `relpath` in commit `rev`; None when it has no such file or one over
+    MAX_BLOB_BYTES."""
+    size = run(repo.root, "cat-file", "-s", f"{rev}:{relpath}")
+    if size.returncode != 0 or int(size.stdout.strip() or 0) > MAX_BLOB_BYTES:
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(repo.root), *IDENTITY, "cat-file", "blob", f"{rev}:{relpath}"],
+            capture_output=True, timeout=LOCAL_TIMEOUT_S, env=git_env(),
+            stdin=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git cat-file in {repo.root} timed out") from exc
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc}") from exc
+    return out.stdout if out.returncode == 0 else None
 
 
 def head(repo: Repo) -> str | None:
@@ -141,36 +173,41 @@ def head(repo: Repo) -> str | None:
 
 @dataclass(frozen=True)
 class Pushed:
-    """How a push went: attempts made, and whether the remote's copy of our files won."""
+    """How a push went: the attempts it made."""
 
     attempts: int
-    kept_remote: bool = False
 
 
-def push(repo: Repo, retries: int, own: Sequence[str] = ()) -> Pushed:
+def push(
+    repo: Repo,
+    retries: int,
+    own: Sequence[str] = (),
+    accept: Callable[[bytes], bool] | None = None,
+) -> Pushed:
     """Push HEAD to the remote branch, rebasing onto it after each lost race.
 
-    When the rebase conflicts only in `own` (the files this push publishes), another
-    reviewer published the same finding first: their commit stays and ours is skipped, so
-    the folder matches the remote and later publishes are not stuck behind the conflict.
-    If the remote removed those files instead (another store withdrew its record), ours
-    are put back, since this store's approval is the one that stands.
+    When the rebase conflicts only in `own` (the files this push publishes, the record
+    first), our files win if the remote removed the record (another store withdrew its
+    record, and this store's approval stands) or if `accept` says the remote's record is
+    the same finding. Otherwise our commit is dropped, so the clone matches the remote and
+    later publishes are not stuck behind it, and RecordConflict names the remote's commit.
     """
     if repo.remote is None:
         raise GitError("no remote to push to")
-    kept_remote = False
     for attempt in range(1, retries + 2):
         if try_push(repo, last=attempt > retries, attempt=attempt):
-            return Pushed(attempt, kept_remote)
+            return Pushed(attempt)
         tracking = fetch(repo)
+        refused: str | None = None
         rebased = run(repo.root, "rebase", "--autostash", tracking)
-        while rebased.returncode != 0 and (conflicted := _own_conflicts(repo, own)):
-            if all(_in_tree(repo, "HEAD", path) for path in conflicted):
-                kept_remote = True
+        while rebased.returncode != 0 and _own_conflicts(repo, own):
+            # Mid-rebase, HEAD is the remote's side and REBASE_HEAD our commit.
+            if _in_tree(repo, "HEAD", own[0]) and not _accepted(repo, own[0], accept):
+                refused = last_commit(repo, own[0]) or "unknown"
                 rebased = run(repo.root, "rebase", "--skip")
                 continue
-            # Mid-rebase, REBASE_HEAD is our commit; its tree has the whole record, including
-            # files it left unchanged, which the remote's removal took away too.
+            # REBASE_HEAD's tree has the whole record, including files it left unchanged,
+            # which the remote's removal took away too.
             ours = [path for path in own if _in_tree(repo, "REBASE_HEAD", path)]
             try:
                 _checked(repo.root, "checkout", "REBASE_HEAD", "--", *ours)
@@ -185,7 +222,15 @@ def push(repo: Repo, retries: int, own: Sequence[str] = ()) -> Pushed:
                 f"cannot rebase onto {repo.remote}/{repo.branch} (a conflicting finding?): "
                 f"{_tail(rebased)}"
             )
+        if refused is not None:
+            raise RecordConflict(own[0], refused)
     raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+
+
+def _accepted(repo: Repo, relpath: str, accept: Callable[[bytes], bool] | None) -> bool:
+    """Whether the remote's `relpath` (HEAD mid-rebase) may be replaced by ours."""
+    theirs = blob(repo, "HEAD", relpath)
+    return accept is not None and theirs is not None and accept(theirs)
 
 
 def try_push(repo: Repo, *, last: bool = True, attempt: int = 1) -> bool:
@@ -234,15 +279,20 @@ def drop_last_commit(repo: Repo) -> None:
 def trailer_log(repo: Repo, grep: str) -> list[dict[str, list[str]]]:
     """Trailers of each commit on HEAD whose message contains `grep`, oldest first.
 
-    Each entry maps a trailer key to its values, plus `sha` and `subject`.
+    Each entry maps a trailer key to its values, plus `sha` and `subject`. A commit message
+    can hold the separators this parse splits on, so an entry counts only where its hash is
+    the next one that `git log` lists: text forged to look like another commit's is dropped.
     """
+    shas = _shas(repo, grep)
     out = run(repo.root, "log", "--reverse", "--fixed-strings", f"--grep={grep}",
               "--format=%H%x02%s%x02%(trailers:only,unfold)%x03")  # fmt: skip
     if out.returncode != 0:
         return []  # a repository without commits has no history to read
-    entries = []
+    entries: list[dict[str, list[str]]] = []
     for record in filter(None, (r.strip("\n") for r in out.stdout.split("\x03"))):
         sha, _, rest = record.partition("\x02")
+        if len(entries) >= len(shas) or sha != shas[len(entries)]:
+            continue
         subject, _, trailers = rest.partition("\x02")
         entry: dict[str, list[str]] = {"sha": [sha], "subject": [subject]}
         for line in trailers.splitlines():
@@ -251,6 +301,20 @@ def trailer_log(repo: Repo, grep: str) -> list[dict[str, list[str]]]:
                 entry.setdefault(key, []).append(value.strip())
         entries.append(entry)
     return entries
+
+
+def touching(repo: Repo, grep: str, pathspecs: Sequence[str]) -> set[str]:
+    """The commits on HEAD whose message contains `grep` and that changed a file matching
+    one of `pathspecs` (git pathspecs, magic allowed)."""
+    return set(_shas(repo, grep, "--full-history", "--", *pathspecs))
+
+
+def _shas(repo: Repo, grep: str, *more: str) -> list[str]:
+    """Commits on HEAD whose message contains `grep`, oldest first: hashes only, which no
+    commit message can forge."""
+    out = run(repo.root, "log", "--reverse", "--fixed-strings", f"--grep={grep}",
+              "--format=%H", *more)  # fmt: skip
+    return out.stdout.split() if out.returncode == 0 else []
 
 
 def _own_conflicts(repo: Repo, own: Sequence[str]) -> list[str]:

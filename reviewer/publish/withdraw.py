@@ -46,6 +46,7 @@ class WithdrawResult:
     pushed: bool
     http_copy: str | None
     event_seq: int
+    kept: str | None = None  # why the shared record stays, when it does
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,7 +58,13 @@ class WithdrawResult:
             "pushed": self.pushed,
             "http_copy": self.http_copy,
             "event_seq": self.event_seq,
+            "kept": self.kept,
         }
+
+    def describe(self) -> str:
+        """One line for the person who undid the decision: what left, or why nothing did."""
+        text = f"withdrew it from {self.folder} ({len(self.removed)} files removed)"
+        return f"{text}; {self.kept}" if self.kept else text
 
 
 def unbacked(store: ReviewStore) -> list[str]:
@@ -110,7 +117,8 @@ def withdraw(
         # approval this undo does not touch.
         payload["kept"] = "the shared record is another reviewer's publication"
         event = store.annotate(pid, WITHDRAW, payload, actor=actor)
-        return WithdrawResult(pid, kind, folder, (), None, False, payload["http_copy"], event.seq)
+        return WithdrawResult(pid, kind, folder, (), None, False, payload["http_copy"], event.seq,
+                              payload["kept"])
     stage = "remove"
     with locked(folder):
         try:
@@ -125,9 +133,10 @@ def withdraw(
                 payload["removed"] = [str(folder / name) for name in removed]
                 payload["pushed"] = repo.remote is not None
                 if others:
+                    # Store names are whatever a pusher wrote: one clean, short line each.
                     payload["kept"] = (
                         f"the shared record stays: {len(others)} other reviewer store(s) still "
-                        f"vouch for it ({', '.join(sorted(others))})"
+                        f"vouch for it ({', '.join(short(o, 40) for o in sorted(others))})"
                     )
                 payload["commit"] = git.head(repo)
             else:
@@ -139,7 +148,8 @@ def withdraw(
             raise
     event = store.annotate(pid, WITHDRAW, payload, actor=actor)
     return WithdrawResult(pid, kind, folder, tuple(Path(p) for p in payload["removed"]),
-                          payload["commit"], payload["pushed"], payload["http_copy"], event.seq)
+                          payload["commit"], payload["pushed"], payload["http_copy"], event.seq,
+                          payload.get("kept"))
 
 
 def _own_legacy(store: ReviewStore, pid: str) -> set[str]:

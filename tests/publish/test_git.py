@@ -253,7 +253,7 @@ def test_rejections_are_committed_under_rejected(mem_store, remote, tmp_path):
     assert ["Rejected-by", "bob"] in head["trailers"]
 
 
-def test_the_same_finding_from_two_reviewers_keeps_the_first_and_unsticks_the_second(
+def test_the_same_finding_from_a_second_reviewer_replaces_the_first_and_both_vouch(
         remote, tmp_path):
     from reviewer.decide import undo
 
@@ -264,25 +264,26 @@ def test_the_same_finding_from_two_reviewers_keeps_the_first_and_unsticks_the_se
         assert approved(bob, 7, by="bob@example.org") == pid  # the same proposal
         first = publish(alice, pid, actor="alice", config=PublishConfig(folder=alice_dir))
         second = publish(bob, pid, actor="bob", config=PublishConfig(folder=bob_dir))
-        assert not first.kept_remote and second.kept_remote and second.pushed
-        also, kept = commits(remote)[:2]
-        assert second.commit == first.commit == kept["sha"]
-        assert_trailers(kept, ["alice@example.org"])  # the first record stays
-        # Bob's store says in the ledger, with an empty commit, that it vouches too.
-        assert also["subject"].startswith(f"Also approve {pid[:12]}:")
-        assert ["Store", publisher_id(bob)] in also["trailers"]
-        assert ["Ledger", "vouch"] in also["trailers"] and ["Proposal-Id", pid] in also["trailers"]
-        assert git(remote, "diff-tree", "--no-commit-id", "-r", also["sha"]) == ""
-        assert published(bob, pid)["kept_remote"] is True
+        # Bob's push lost the race to Alice's record of the same numbers: his rebased commit
+        # replaces it, so each store's own commit wrote the record it vouches for.
+        assert not second.kept_remote and second.committed and second.push_attempts == 2
+        mine, hers = commits(remote)[:2]
+        assert second.commit == mine["sha"] and first.commit == hers["sha"]
+        assert_trailers(mine, ["bob@example.org"])
+        assert ["Store", publisher_id(bob)] in mine["trailers"]
+        assert ["Store", publisher_id(alice)] in hers["trailers"]
+        shown = json.loads(git(remote, "show", f"main:{pid[:12]}_idea_7.json"))
+        assert shown["reviewed_by"] == ["bob@example.org"]
+        assert published(bob, pid)["commit"] == mine["sha"]
         assert git(bob_dir, "status", "--porcelain") == ""
-        assert git(bob_dir, "rev-parse", "HEAD") == also["sha"]
+        assert git(bob_dir, "rev-parse", "HEAD") == mine["sha"]
 
         # Bob's clone is not stuck: his next finding goes out on top.
         other = approved(bob, 8, by="bob@example.org")
         assert publish(bob, other, actor="bob", config=PublishConfig(folder=bob_dir)).pushed
         assert commits(remote)[0]["subject"].startswith(f"Publish {other[:12]}")
 
-        # Bob undoing his approval leaves Alice's record: hers still stands.
+        # Bob undoing his approval leaves the record up: Alice's approval still stands.
         from reviewer import paths
 
         paths.config_file().parent.mkdir(parents=True, exist_ok=True)
@@ -290,7 +291,8 @@ def test_the_same_finding_from_two_reviewers_keeps_the_first_and_unsticks_the_se
         gone = undo(bob, pid, actor="bob").withdrawn
         assert gone is not None and gone.removed == ()
         assert f"{pid[:12]}_idea_7.json" in files_on(remote)
-        assert bob.latest_event(pid, "withdraw").payload["kept"].startswith("the shared record")
+        assert gone.kept == bob.latest_event(pid, "withdraw").payload["kept"]
+        assert gone.kept.startswith("the shared record") and gone.kept in gone.describe()
     finally:
         alice.close()
         bob.close()

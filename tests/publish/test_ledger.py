@@ -133,9 +133,10 @@ def test_two_stores_undoing_at_once_never_leave_the_record_unapproved(tmp_path):
 def test_a_record_published_before_the_ledger_vouches_as_its_commit(tmp_path):
     remote = bare_remote(tmp_path)
     folder = clone(remote, tmp_path / "old")
-    (folder / "x_idea.json").write_text("{}\n")
-    git(folder, "add", "x_idea.json")
     pid = "ab" * 32
+    record = f"{pid[:12]}_idea.json"
+    (folder / record).write_text("{}\n")
+    git(folder, "add", record)
     git(folder, "commit", "--quiet", "-m", f"Publish {pid[:12]}: t", "-m",
         f"Reviewed-by: carol\nProposal-Id: {pid}")
     repo = open_repo(folder, None, None)
@@ -143,12 +144,16 @@ def test_a_record_published_before_the_ledger_vouches_as_its_commit(tmp_path):
     first = git(folder, "rev-parse", "HEAD")
     assert ledger.vouchers(repo, pid, "finding") == {ledger.legacy(first)}
     assert ledger.vouchers(repo, pid, "rejection") == set()
-    (folder / "x_idea.json").write_text('{"again": 1}\n')  # an old republish overwrote it
+    (folder / record).write_text('{"again": 1}\n')  # an old republish overwrote it
     git(folder, "commit", "--quiet", "-am", f"Publish {pid[:12]}: t", "-m",
         f"Reviewed-by: dave\nProposal-Id: {pid}")
     second = git(folder, "rev-parse", "HEAD")
     assert ledger.vouchers(repo, pid, "finding") == {ledger.legacy(second)}
     assert ledger.vouchers(repo, "cd" * 32, "finding") == set()
+    # One that changed none of the record's files published nothing: it vouches for nothing.
+    git(folder, "commit", "--quiet", "--allow-empty", "-m", f"Publish {pid[:12]}: t", "-m",
+        f"Reviewed-by: mallory\nProposal-Id: {pid}")
+    assert ledger.vouchers(repo, pid, "finding") == {ledger.legacy(second)}
     git(folder, "commit", "--quiet", "--allow-empty", "-m", f"Withdraw {pid[:12]}: gone", "-m",
         f"Withdrawn-by: carol\nProposal-Id: {pid}")
     assert ledger.vouchers(repo, pid, "finding") == set()
@@ -230,11 +235,15 @@ def test_a_store_upgraded_after_publishing_can_still_withdraw_its_record(tmp_pat
         old = _publish_before_the_ledger(alice, pid, dirs["alice"])
         assert _vouchers(dirs["bob"], pid) == {ledger.legacy(old)}
 
-        # After the upgrade, publishing the unchanged record says in the ledger who vouches.
+        # After the upgrade, publishing the unchanged record says in the ledger who vouches;
+        # that empty commit changed no file, so her old publish commit is what counts.
         again = publish(alice, pid, actor="alice", config=PublishConfig(folder=dirs["alice"]))
         assert not again.committed and again.commit == old
         assert commits(remote)[0]["subject"].startswith(f"Also approve {pid[:12]}:")
-        assert _vouchers(dirs["bob"], pid) == {ledger.legacy(old), publisher_id(alice)}
+        assert _vouchers(dirs["bob"], pid) == {ledger.legacy(old)}
+        repo = open_repo(dirs["bob"], None, None)
+        assert repo is not None and publisher_id(alice) in ledger.vouchers(
+            repo, pid, "finding", committed=False)
         assert approved(bob, 7, by="bob@example.org") == pid
         # Bob's clone is up to date here, so his record replaces hers and vouches for him.
         assert publish(bob, pid, actor="bob", config=PublishConfig(folder=dirs["bob"])).committed
@@ -274,8 +283,12 @@ def test_a_publish_that_races_a_withdrawal_of_the_same_record_puts_its_own_back(
         bob.close()
 
 
-def test_stores_copied_from_one_file_before_publishing_vouch_apart(tmp_path):
-    """A team hands each reviewer a copy of one store; each copy gets its own ledger name."""
+def test_stores_copied_from_one_file_before_publishing_vouch_once_they_commit(tmp_path):
+    """A team hands each reviewer a copy of one store; each copy gets its own ledger name.
+
+    Both copies build the very same bytes, so the second one's commit changes nothing and
+    its empty vouch, which anyone could push, keeps nothing up until it writes the record.
+    """
     seed = ReviewStore.open(tmp_path / "seed.db")
     pid = approved(seed, 7, by="team@example.org")
     seed.close()
@@ -288,11 +301,15 @@ def test_stores_copied_from_one_file_before_publishing_vouch_apart(tmp_path):
     try:
         for name in names:
             publish(stores[name], pid, actor=name, config=PublishConfig(folder=dirs[name]))
-        ids = {publisher_id(stores[name]) for name in names}
-        assert len(ids) == 2 and _vouchers(dirs["alice"], pid) == ids
-        assert publisher_id(stores["alice"]) == publisher_id(stores["alice"])  # fixed now
-        assert _withdraw(stores["alice"], pid, "alice", dirs["alice"]).removed == ()
-        assert len(_record(remote, pid)) == 3  # Bob's copy still approves it
+        ids = {name: publisher_id(stores[name]) for name in names}
+        assert ids["alice"] != ids["bob"] and _vouchers(dirs["alice"], pid) == {ids["alice"]}
+        assert publisher_id(stores["alice"]) == ids["alice"]  # fixed now
+        assert len(_withdraw(stores["alice"], pid, "alice", dirs["alice"]).removed) == 3
+        assert _record(remote, pid) == []
+        # Bob's copy still approves it: publishing again writes the record as his own commit.
+        again = publish(stores["bob"], pid, actor="bob", config=PublishConfig(folder=dirs["bob"]))
+        assert again.committed and again.pushed and len(_record(remote, pid)) == 3
+        assert _vouchers(dirs["alice"], pid) == {ids["bob"]}
     finally:
         for store in stores.values():
             store.close()
@@ -304,7 +321,8 @@ def test_a_record_published_before_the_ledger_stays_while_a_newer_store_vouches(
         pid = approved(alice, 7, by="alice@example.org")
         _publish_before_the_ledger(alice, pid, dirs["alice"])
         assert approved(bob, 7, by="bob@example.org") == pid
-        assert publish(bob, pid, actor="bob", config=PublishConfig(folder=dirs["bob"])).kept_remote
+        # Bob's push lost the race to her record of the same numbers: his replaces it.
+        assert publish(bob, pid, actor="bob", config=PublishConfig(folder=dirs["bob"])).committed
 
         # Alice's live publication names no store; her withdrawal still reads the ledger.
         assert "store" not in published(alice, pid)
