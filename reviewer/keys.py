@@ -42,8 +42,8 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("audit", "L", "audit", "Audit log", "queue"),
     KeySpec("agents", "w", "agents", "Agents", "queue"),
     KeySpec("reruns", "R", "reruns", "Reruns", "queue"),
-    KeySpec("clear_search", "escape", "clear_search", "Clear search and lineage filter", "queue",
-            show=False),
+    KeySpec("clear_search", "escape", "clear_search", "Clear the search and every filter",
+            "queue", show=False),
     KeySpec("line", "l", "toggle_line", "Lineage: direct children or the whole line", "queue"),
     KeySpec("cursor_down", "j,down", "cursor_down", "Next row", "list", show=False),
     KeySpec("cursor_up", "k,up", "cursor_up", "Previous row", "list", show=False),
@@ -54,7 +54,8 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("approve", "a", "approve", "Approve", "proposal"),
     KeySpec("reject", "x", "reject", "Reject", "proposal"),
     KeySpec("rerun", "r", "rerun", "Rerun", "proposal"),
-    KeySpec("rerun_next", "R", "rerun_next", "Rerun, then next pending", "proposal", show=False),
+    KeySpec("rerun_next", "R", "rerun_next", "Rerun, then the next in the queue", "proposal",
+            show=False),
     KeySpec("comment", "c", "comment", "Comment", "proposal"),
     KeySpec("undo", "u", "undo", "Undo decision", "proposal"),
     KeySpec("assess", "e", "assess", "Assess", "proposal"),
@@ -102,12 +103,24 @@ _UNSENDABLE = {"ctrl+enter", "ctrl+m", "ctrl+i"}
 
 
 def bindings(scope: str) -> list[Binding]:
-    """The Textual bindings of one scope, each with its id so the keymap can remap it."""
-    return [
+    """The Textual bindings of one scope, each with its id so the keymap can remap it.
+
+    A screen's list starts with help and then back: the footer shows the focused widget's
+    keys, then the screen's, then the app's, and cuts from the end on a narrow terminal, so
+    `? Help` (an app key) was the first to go. The copy keeps the id, so remapping moves both.
+    """
+    own = [
         Binding(s.key, s.action, s.description, show=s.show, id=s.id, tooltip=s.description)
         for s in SPECS
         if s.scope == scope
     ]
+    if scope in ("app", "list"):
+        return own
+    help_ = SPEC_BY_ID["help"]
+    first = [Binding(help_.key, f"app.{help_.action}", help_.description, id=help_.id,
+                     tooltip=help_.description)]
+    backs = [b for b in own if b.action == "back"]
+    return first + backs + [b for b in own if b.action != "back"]
 
 
 def validate_keymap(table: Mapping[str, object]) -> tuple[dict[str, str], list[str]]:

@@ -18,6 +18,8 @@ from store.query import SORTS
 
 STATUS_FILTERS: tuple[str | None, ...] = (None, "pending", "approved", "rejected")
 SORT_KEYS: tuple[str, ...] = tuple(SORTS)
+# Sorting by the claimed PGR, or by risk (which weighs it in), would reveal hidden claims.
+BLIND_SORTS: tuple[str, ...] = tuple(s for s in SORT_KEYS if s not in ("pgr", "risk"))
 ACTIVE_JOB_STATES = ("queued", "running")
 LOG_TAIL_LINES = 8
 PREDICTIONS = ("reproduced", "not_reproduced", "unsure")
@@ -72,6 +74,8 @@ class Column:
 
     On a narrow line a column gives up cells down to `least` (0: it keeps `width`), and one
     with `drop` is left out on a line narrower than that, so the rest column stays readable.
+    A `last` column gives up cells only when the others are at their least and the rest
+    column would still get fewer than REST_LEAST.
     """
 
     key: str
@@ -80,13 +84,16 @@ class Column:
     right: bool = False
     least: int = 0
     drop: int = 0
+    last: bool = False
 
 
+# Under 76 cells the idea goes, and then the status narrows (its colour still tells), so
+# that the verdict and the flags keep their room.
 QUEUE_COLUMNS: tuple[Column, ...] = (
-    Column("status", "status", 8),
+    Column("status", "status", 8, least=4, last=True),
     Column("risk", "risk", 5, right=True, least=4),
     Column("agent", "agent", 14, least=8),
-    Column("idea", "idea", 18, least=9),
+    Column("idea", "idea", 18, least=9, drop=76),
     Column("title", "title", 0),
     Column("claimed", "claimed", 7, right=True),
     Column("measured", "measured ± SE", 15, right=True, least=6),
@@ -122,6 +129,7 @@ def queue_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
 
 
 REST_WANTED = 24  # cells the rest column (a title, a payload) gets before others shrink
+REST_LEAST = 8  # and the fewest it gets, even if the line then runs off the screen
 
 
 @cache
@@ -133,16 +141,50 @@ def column_widths(total: int, columns: tuple[Column, ...] = QUEUE_COLUMNS) -> tu
     widths = [c.width if on else 0 for c, on in zip(columns, shown, strict=True)]
     spare = total - sum(widths) - (sum(shown) - 1)
     for _ in range(max(0, REST_WANTED - spare)):
-        slack = [(w - (c.least or c.width), i) for i, (c, w) in enumerate(
+        slack = [(w - (c.least or c.width), c.last, i) for i, (c, w) in enumerate(
             zip(columns, widths, strict=True)) if c.width and w]
-        most, at = max(slack, default=(0, -1))
+        first = [(most, i) for most, last, i in slack if most > 0 and not last]
+        if not first and spare < REST_LEAST:
+            first = [(most, i) for most, _, i in slack if most > 0]
+        most, at = max(first, default=(0, -1))
         if most <= 0:
             break
         widths[at] -= 1
         spare += 1
     # A tuple: the result is cached and shared by every line drawn at this width.
-    return tuple(w if c.width or not on else max(8, spare)
+    return tuple(w if c.width or not on else max(REST_LEAST, spare)
                  for c, w, on in zip(columns, widths, shown, strict=True))
+
+
+@dataclass(frozen=True)
+class BarPart:
+    """One part of a status bar: its text, a shorter one for a narrow line ("" leaves it
+    out there), and how long it stays as the line narrows (EXTRA: the first to go; KEPT:
+    never left out)."""
+
+    text: str
+    brief: str
+    keep: int
+
+    EXTRA = 1
+    KEPT = 100
+
+
+def fit_bar(parts: list[BarPart], width: int) -> str:
+    """`parts` on one line of `width` cells: in full if they fit, else without the extras,
+    else shortened and without the parts that keep least, cut with an ellipsis as a last
+    resort."""
+    for kept in (parts, [p for p in parts if p.keep > BarPart.EXTRA]):
+        line = "   ".join(p.text for p in kept)
+        if len(line) <= width:
+            return line
+    kept = [p for p in parts if p.brief]
+    while True:
+        line = "  ".join(p.brief for p in kept)
+        droppable = [p for p in kept if p.keep < BarPart.KEPT]
+        if len(line) <= width or not droppable:
+            return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
+        kept.remove(min(droppable, key=lambda p: p.keep))
 
 
 @dataclass(frozen=True)

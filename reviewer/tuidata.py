@@ -10,13 +10,15 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from reviewer.blinding import claim_values
+from reviewer.present import ACTIVE_JOB_STATES, BLIND_SORTS
 from reviewer.shapes import show
 from store import ReviewStore
+from store.query import QUEUE_SORT
 
 ASSESSMENT = "assessment"
 
@@ -57,7 +59,54 @@ def proposal_view(store: ReviewStore, ref: str, actor: str | None = None) -> dic
     data["assessments"] = assessments(store, data["id"])
     data["publications"] = publications(store, data["id"])
     data["claims"] = claim_values(row)
+    data["current_rerun"] = current_rerun(store, data["id"], data["diff_sha256"])
     return data
+
+
+def current_rerun(store: ReviewStore, pid: str, diff_sha256: str | None) -> int | None:
+    """The newest rerun of this diff of the proposal still queued or running, or None."""
+    active = [
+        job.id
+        for job in store.jobs.for_proposal(pid)
+        if job.kind == "rerun" and job.state in ACTIVE_JOB_STATES
+        and job.params.get("diff_sha256") == diff_sha256
+    ]
+    return max(active, default=None)
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """The queue's filters and sort as a proposal was opened from it: the order `R` walks."""
+
+    status: str | None = None
+    agent: str | None = None
+    verdict: str | None = None
+    text: str | None = None
+    builds_on: str | None = None
+    line: bool = False
+    sort: str = QUEUE_SORT
+
+    def blinded(self) -> QueueView:
+        """This view as blinded review allows it: no verdict filter and no sort by the claim."""
+        sort = self.sort if self.sort in BLIND_SORTS else "newest"
+        return replace(self, verdict=None, sort=sort)
+
+
+def next_to_rerun(store: ReviewStore, pid: str, view: QueueView) -> str | None:
+    """The proposal with code after `pid` in `view`'s order: a pending one, or one of the
+    status the view shows when it shows only approved or only rejected ones; None past the
+    last."""
+    return store.next_in_order(
+        pid,
+        sort=view.sort,
+        status=view.status or "pending",
+        agent=view.agent,
+        text=view.text,
+        verdict=view.verdict,
+        builds_on=view.builds_on,
+        line=view.line and view.builds_on is not None,
+        with_code=True,
+    )
 
 
 def assessed_by(data: dict[str, Any], actor: str) -> bool:

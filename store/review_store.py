@@ -57,6 +57,7 @@ from store.proposals import (
     current_diff_sha,
 )
 from store.query import (
+    QUEUE_SORT,
     SORTS,
     WALK_INDEX_MATCHES,
     Filters,
@@ -655,6 +656,41 @@ class ReviewStore:
             ).fetchone()
         return None if after is None else str(after[0])
 
+    def next_in_order(
+        self,
+        ref: str,
+        *,
+        sort: str = QUEUE_SORT,
+        status: str | None = None,
+        agent: str | None = None,
+        text: str | None = None,
+        verdict: str | None = None,
+        builds_on: str | None = None,
+        line: bool = False,
+        with_code: bool = False,
+    ) -> str | None:
+        """The first proposal after `ref` in `sort`'s order among those the filters (as
+        `list` takes them) keep, with code if `with_code`; None past the last (no wrap).
+
+        A keyset seek from `ref`'s sort keys, so `ref` itself need not pass the filters.
+        """
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        pid = self.resolve(ref)
+        terms = _sort_terms(sort)
+        keys = self.conn.execute(
+            f"SELECT {', '.join(e for e, _ in terms)} FROM proposals WHERE id = ?", (pid,)
+        ).fetchone()
+        after, after_params = _after_keys(terms, tuple(keys))
+        where, params = self._filters(status, agent, text, verdict, builds_on, line).where()
+        code = " AND diff_sha256 IS NOT NULL" if with_code else ""
+        found = self.conn.execute(
+            f"SELECT id FROM proposals WHERE {where}{code} AND {after} "
+            f"ORDER BY {SORTS[sort]} LIMIT 1",
+            [*params, *after_params],
+        ).fetchone()
+        return None if found is None else str(found[0])
+
     def agents(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT agent FROM proposals ORDER BY 1")]
 
@@ -1018,6 +1054,34 @@ class ReviewStore:
         from store.verify import verify_store
 
         return verify_store(self)
+
+
+def _sort_terms(sort: str) -> list[tuple[str, str]]:
+    """`sort`'s ORDER BY terms as (expression, the operator meaning "comes after")."""
+    terms = []
+    for term in SORTS[sort].split(", "):
+        expr, _, direction = term.rpartition(" ")
+        if direction not in ("ASC", "DESC"):  # `agent COLLATE NOCASE`, `claimed_pgr IS NULL`
+            expr, direction = term, "ASC"
+        terms.append((expr, ">" if direction == "ASC" else "<"))
+    return terms
+
+
+def _after_keys(terms: list[tuple[str, str]], keys: tuple[Any, ...]) -> tuple[str, list[Any]]:
+    """The condition "sorts after the row with these `keys`", and its parameters.
+
+    The only nullable key, claimed_pgr, follows its own `IS NULL` key, so two rows compared
+    on it are both NULL (equal, which IS says) or neither is. Each key is parenthesised, as
+    `IS NULL` binds looser than `>`; the first key's bound is repeated on its own so that
+    SQLite can seek the sort's index to it.
+    """
+    first, op = terms[0]
+    clauses, params = [], [keys[0]]
+    for i, (expr, after) in enumerate(terms):
+        same = [f"({e}) IS ?" for e, _ in terms[:i]]
+        clauses.append("(" + " AND ".join([*same, f"({expr}) {after} ?"]) + ")")
+        params += [*keys[:i], keys[i]]
+    return f"({first}) {op}= ? AND (" + " OR ".join(clauses) + ")", params
 
 
 def _require_text(value: str | None, name: str) -> str:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 from reviewer import keys
 from reviewer.present import held_up, next_in
 from reviewer.textsafe import short
+from reviewer.widgets.scroll_keys import ListTable
 from store import ReviewStore
 from store.agents import AgentRecord, sorted_records
 
@@ -71,7 +72,7 @@ class AgentsScreen(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("reading each agent's record…"), id="agents-summary")
-        table: DataTable[str | Text] = DataTable(id="agents-table", cursor_type="row")
+        table: ListTable[str | Text] = ListTable(id="agents-table", cursor_type="row")
         table.add_columns(*COLUMNS)
         yield table
         yield Footer()

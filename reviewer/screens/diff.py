@@ -81,7 +81,11 @@ class DiffScreen(Screen[None]):
                 )
                 for f in self.document.files
             ]
-            yield OptionList(*options, id="diff-files")
+            files_list = OptionList(*options, id="diff-files")
+            # One file needs no list: its header line in the diff names it, and the code
+            # gets the whole width.
+            files_list.display = len(self.document.files) > 1
+            yield files_list
             yield DiffView(self.document, id="diff-view")
         yield Footer()
 

@@ -13,20 +13,28 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from reviewer import keys
+from reviewer.widgets.diff_view import WIDE_STEPS
+
+# Keys a widget binds itself, listed under their screen's scope; they are not remappable.
+WIDGET_KEYS: dict[str, tuple[Binding, ...]] = {"diff": WIDE_STEPS}
 
 
 def help_table(keymap: dict[str, str]) -> Table:
     """One row per binding, grouped by where it applies."""
-    table = Table(box=None, padding=(0, 2), show_header=False)
-    table.add_column("key", style="bold")
-    table.add_column("what")
-    table.add_column("id", style="dim")
+    table = Table(box=None, padding=(0, 1), pad_edge=False, show_header=False)
+    # Keys and ids keep their width; on a narrow terminal the descriptions wrap instead.
+    table.add_column("key", style="bold", no_wrap=True)
+    table.add_column("what", ratio=1)
+    table.add_column("id", style="dim", no_wrap=True)
     for scope, title in keys.SCOPE_TITLES.items():
         table.add_row(Text(title, style="bold underline"), Text(""), Text(""))
         for spec in keys.SPECS:
             if spec.scope == scope:
                 key = keys.display_key(keymap.get(spec.id, spec.key))
                 table.add_row(Text(key), Text(spec.description), Text(spec.id))
+        for binding in WIDGET_KEYS.get(scope, ()):
+            table.add_row(Text(keys.display_key(binding.key)), Text(binding.description),
+                          Text(""))
         table.add_row(Text(""), Text(""), Text(""))
     return table
 
@@ -37,7 +45,8 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 72; height: 80%; padding: 1 2; border: thick $accent; background: $surface;
+        width: 72; max-width: 100%; height: 80%; padding: 1 2; border: thick $accent;
+        background: $surface;
     }
     """
     BINDINGS: ClassVar = [

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker
@@ -22,21 +23,29 @@ from reviewer.present import (
     active_rerun_id,
     children_note,
     duplicate_target,
-    has_active_rerun,
     lineage_line,
 )
 from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun
 from reviewer.shapes import show
 from reviewer.textsafe import clean, short
-from reviewer.tuidata import ASSESSMENT, assessed_by, proposal_view
+from reviewer.tuidata import (
+    ASSESSMENT,
+    QueueView,
+    assessed_by,
+    current_rerun,
+    next_to_rerun,
+    proposal_view,
+)
 from reviewer.widgets.assessment_modal import Assessment, AssessmentModal
 from reviewer.widgets.assist_panel import AssistPanel
 from reviewer.widgets.checks_panel import ChecksPanel
 from reviewer.widgets.claim_panel import ClaimPanel
-from reviewer.widgets.prompt import PromptModal, Validator
+from reviewer.widgets.prompt import ConfirmModal, PromptModal, Validator
+from reviewer.widgets.scroll_keys import ScrollKeysContainer
 from reviewer.widgets.seed_plot import SeedPlot
 from reviewer.widgets.timeline import Timeline
 from store import ReviewStore, Seen
+from store.jobs import Job
 from store.seen import NO_DECISION
 
 if TYPE_CHECKING:
@@ -47,6 +56,30 @@ POLL_S = 1.0
 MARKDOWN_LIMIT = 20_000
 # Laying out 40,000 short lines as plain text took 2 s: past this, the rest is a key away.
 SUMMARY_LINES = 400
+# An agent's name past this many characters pushed the diff hash off the meta line.
+META_AGENT = 24
+
+
+def meta_line(data: dict[str, Any]) -> str:
+    """Id, status and diff hash first, then the agent (capped), idea, harness and commit."""
+    meta = (
+        f"{data['id'][:12]}  {data['status']}  diff {(data['diff_sha256'] or 'none')[:12]}  "
+        f"agent {short(data['agent'], META_AGENT)}  idea {short(data['idea'], 60) or '-'}  "
+        f"harness {short(data['harness'], 40)}"
+    )
+    if data.get("source_format") == "git_commit":
+        meta += f"  commit {short(data.get('external_id') or '', 64)[:12]}"
+    return meta
+
+
+@dataclass(frozen=True)
+class RerunNext:
+    """What `R` did: the rerun it queued, or the one already queued or running that it left
+    alone, and the proposal to open next (None past the queue's last)."""
+
+    queued: Job | None
+    already: int | None
+    following: str | None
 
 
 def required(what: str) -> Validator:
@@ -93,10 +126,16 @@ class ProposalScreen(Screen[None]):
     """Reads one proposal; approve, reject, comment, assess, undo, rerun and diff from here."""
 
     BINDINGS: ClassVar = keys.bindings("proposal")
+    # One line however long the agent's name: a wrapped line hid all but the id and status.
+    DEFAULT_CSS = """
+    ProposalScreen #proposal-meta { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
 
-    def __init__(self, proposal_id: str) -> None:
+    def __init__(self, proposal_id: str, queue: QueueView | None = None) -> None:
         super().__init__()
         self.proposal_id = proposal_id
+        # The queue this was opened from, whose order `R` walks; else the default queue's.
+        self.queue = queue or QueueView()
         self.data: dict[str, Any] = {}
         self.summary_cut = False  # whether only the summary's start is shown here
         self.shown_hidden: bool | None = None  # whether the claim was hidden when last shown
@@ -109,7 +148,7 @@ class ProposalScreen(Screen[None]):
         yield Static(id="proposal-title")
         yield Static(id="proposal-meta")
         yield Static(id="proposal-lineage")
-        with VerticalScroll(id="proposal-body"):
+        with ScrollKeysContainer(id="proposal-body"):
             yield Static(id="proposal-summary")
             yield ClaimPanel(id="proposal-claim")
             yield SeedPlot(id="proposal-seed-plot")
@@ -144,14 +183,7 @@ class ProposalScreen(Screen[None]):
         self.query_one("#proposal-title", Static).update(
             Text(short(self.agent_text(data["title"]), 400), style="bold")
         )
-        meta = (
-            f"{data['id'][:12]}  {data['status']}  agent {short(data['agent'], 60)}  "
-            f"idea {short(data['idea'], 60) or '-'}  harness {short(data['harness'], 40)}  "
-            f"diff {(data['diff_sha256'] or 'none')[:12]}"
-        )
-        if data.get("source_format") == "git_commit":
-            meta += f"  commit {short(data.get('external_id') or '', 64)[:12]}"
-        self.query_one("#proposal-meta", Static).update(Text(meta))
+        self.query_one("#proposal-meta", Static).update(Text(meta_line(data)))
         lineage = self.query_one("#proposal-lineage", Static)
         line = lineage_line(data.get("lineage"))
         parents = (data.get("lineage") or {}).get("parents") or []
@@ -354,15 +386,30 @@ class ProposalScreen(Screen[None]):
         shown = self.data.get("decisions") or []
         seen = Seen(self.data.get("diff_sha256"),
                     last_decision=shown[-1].get("seq", NO_DECISION) if shown else NO_DECISION)
-        self.review_app.perform(
-            f"undo on {pid[:12]}",
-            lambda store: undo(store, pid, actor=actor, seen=seen),
-            self._undone,
+
+        def reasoned(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.review_app.perform(
+                f"undo on {pid[:12]}",
+                lambda store: undo(store, pid, actor=actor, reason=reason, seen=seen),
+                self._undone,
+            )
+
+        what = shown[-1].get("action", "decision") if shown else "decision"
+        title = short(self.agent_text(self.data.get("title") or ""), 50)
+        self.app.push_screen(
+            PromptModal(
+                f"Undo the {what} of {title}: why?",
+                placeholder="reason (required, kept in the audit trail; esc: do not undo)",
+                validate=required("reason"),
+            ),
+            reasoned,
         )
 
     def _undone(self, outcome: Outcome) -> None:
         gone = outcome.withdrawn
-        note = f" and withdrew it from {gone.folder}" if gone is not None else ""
+        note = "" if gone is None else f" and {clean(gone.describe(), single_line=True)}"
         self._after_write(f"undid {outcome.event.payload['reverted_action']}{note}")
         if outcome.publish_error is not None:
             self._publish_warning(f"the undo stands but withdrawing failed: "
@@ -374,10 +421,20 @@ class ProposalScreen(Screen[None]):
         return self.review_app.rerun_seeds.seeds(k, used)
 
     def action_rerun(self) -> None:
+        already = self.data.get("current_rerun")
+        if already is None:
+            self._ask_seeds()
+            return
+        self.app.push_screen(
+            ConfirmModal(f"Rerun #{already} of this code is already queued or running. "
+                         "Queue another?"),
+            lambda yes: self._ask_seeds() if yes else None,
+        )
+
+    def _ask_seeds(self) -> None:
+        """Ask for the number of seeds, then queue a rerun on them."""
         pid = self.proposal_id
         actor = self.review_app.actor
-        if has_active_rerun(self.data):
-            self.notify("a rerun is already queued or running", severity="warning", markup=False)
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -404,26 +461,38 @@ class ProposalScreen(Screen[None]):
         )
 
     def action_rerun_next(self) -> None:
-        """Queue a rerun on the default number of seeds, then open the next pending item."""
+        """Queue a rerun on the default number of seeds, unless one of this code is already
+        queued or running, then open the next proposal with code in the queue's order."""
         pid = self.proposal_id
         actor = self.review_app.actor
         seeds = self._seeds(DEFAULT_SEEDS)
+        view = self.queue.blinded() if self.review_app.blinded else self.queue
 
-        def queued(job: Any) -> None:
-            self.app.notify(f"rerun #{job.id} queued on {len(seeds)} seeds", markup=False)
-            if self.app.screen is not self:
-                return  # the user moved on before the write landed: replace no other screen
-            following = self.review_app.store.next_pending(pid)
-            if following is None:
-                self.reload()
-                return
-            self.app.switch_screen(ProposalScreen(following))
+        def queue(store: ReviewStore) -> RerunNext:
+            sha = store.get(pid)["diff_sha256"]
+            already = current_rerun(store, pid, sha)
+            job = None if already is not None else request_rerun(
+                store, pid, actor=actor, seeds=seeds)
+            return RerunNext(job, already, next_to_rerun(store, pid, view))
 
-        self.review_app.perform(
-            f"rerun {pid[:12]}",
-            lambda store: request_rerun(store, pid, actor=actor, seeds=seeds),
-            queued,
-        )
+        self.review_app.perform(f"rerun {pid[:12]}", queue, self._rerun_next_done)
+
+    def _rerun_next_done(self, done: RerunNext) -> None:
+        if done.queued is not None:
+            self.app.notify(f"rerun #{done.queued.id} queued on {len(done.queued.params['seeds'])}"
+                            " seeds", markup=False)
+        else:
+            self.app.notify(f"rerun #{done.already} of this code is already queued or running: "
+                            "none queued", severity="warning", markup=False)
+        if self.app.screen is not self:
+            return  # the user moved on before the write landed: replace no other screen
+        if done.following is None:
+            self.reload()
+            status = self.queue.status or "pending"
+            self.notify(f"no {status} proposal with code follows this one in the queue",
+                        title="end of the queue", severity="warning", markup=False)
+            return
+        self.app.switch_screen(ProposalScreen(done.following, self.queue))
 
     def action_second_opinion(self) -> None:
         """Ask Claude for a blinded second opinion in the background (needs an API key)."""

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from reviewer import keys
-from reviewer.present import SORT_KEYS, STATUS_FILTERS, next_in
+from reviewer.present import BLIND_SORTS, SORT_KEYS, STATUS_FILTERS, BarPart, next_in
 from reviewer.textsafe import short
-from reviewer.tuidata import assessed_among, change_stamp
-from reviewer.widgets.queue_table import QueueTable
+from reviewer.tuidata import QueueView, assessed_among, change_stamp
+from reviewer.widgets.queue_table import QueueBar, QueueTable
 from store.query import QUEUE_SORT, VERDICT_FILTERS, WALK_INDEX_MATCHES
 
 if TYPE_CHECKING:
@@ -23,8 +22,6 @@ if TYPE_CHECKING:
 POLL_S = 2.0
 # A search with more matches than this shows its first page before its exact count.
 FIRST_COUNT = WALK_INDEX_MATCHES + 1
-# Sorting by the claimed PGR, or by risk (which weighs it in), would reveal hidden claims.
-BLIND_SORTS = tuple(s for s in SORT_KEYS if s not in ("pgr", "risk"))
 
 
 class QueueScreen(Screen[None]):
@@ -49,8 +46,9 @@ class QueueScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Static(id="queue-bar")
-        yield QueueTable(self._fetch, self.review_app.now, id="queue-table")
+        yield QueueBar(id="queue-bar")
+        yield QueueTable(self._fetch, self.review_app.now, empty=self._empty_hint(),
+                         id="queue-table")
         yield Input(placeholder="search title, summary, idea, agent", id="queue-search")
         yield Footer()
 
@@ -115,24 +113,47 @@ class QueueScreen(Screen[None]):
             self.call_after_refresh(self._settle_count, (self._filters(), self._stamp))
 
     def _update_bar(self, total: int, exact: bool = True) -> None:
-        app = self.review_app
-        search = f"   search: {self.text}" if self.text else ""
-        jobs = app.store.jobs.counts()
-        reruns = f"   reruns: {jobs['running']} running, {jobs['queued']} queued"
-        blind = "   BLINDED" if app.blinded else ""
-        who = f"   agent: {short(self.agent, 30)}" if self.agent else ""
-        verdict = f"   verdict: {self.verdict}" if self.verdict else ""
-        lineage = ""
-        if self.builds_on:
-            how = "the line below" if self.line else "building on"
-            lineage = f"   {how} {self.builds_on[:12]}"
+        self.query_one(QueueBar).show(self._bar_parts(total, exact))
+
+    def _bar_parts(self, total: int, exact: bool) -> list[BarPart]:
+        """The status bar's parts: the count, then every active filter and the search, which
+        a narrow terminal keeps, then the blinding, the sort and the rerun counts."""
         counted = f"{total}" if exact else f"{total - 1}+"
         noun = "proposal" if counted == "1" else "proposals"
-        bar = (
-            f"{counted} {noun}   filter: {self.status or 'all'}{who}{verdict}{lineage}   "
-            f"sort: {self.sort}{search}{reruns}{blind}"
-        )
-        self.query_one("#queue-bar", Static).update(Text(bar))
+        parts = [BarPart(f"{counted} {noun}", f"{counted} {noun}", BarPart.KEPT)]
+        if self.status:
+            parts.append(BarPart(f"filter: {self.status}", self.status, BarPart.KEPT))
+        else:
+            parts.append(BarPart("filter: all", "", BarPart.EXTRA))
+        if self.agent:
+            parts.append(BarPart(f"agent: {short(self.agent, 30)}",
+                                 f"agent {short(self.agent, 16)}", BarPart.KEPT))
+        if self.verdict:
+            brief = "no verdict" if self.verdict == "none" else self.verdict
+            parts.append(BarPart(f"verdict: {self.verdict}", brief, BarPart.KEPT))
+        if self.builds_on:
+            how = "the line below" if self.line else "building on"
+            short_how = "line below" if self.line else "built on"
+            parts.append(BarPart(f"{how} {self.builds_on[:12]}",
+                                 f"{short_how} {self.builds_on[:8]}", BarPart.KEPT))
+        if self.text:
+            parts.append(BarPart(f"search: {short(self.text, 40)}", f"/{short(self.text, 16)}",
+                                 BarPart.KEPT))
+        if self.review_app.blinded:
+            parts.append(BarPart("BLINDED", "BLINDED", 3))
+        parts.append(BarPart(f"sort: {self.sort}", f"sort {self.sort}", 2))
+        jobs = self.review_app.store.jobs.counts()
+        parts.append(BarPart(f"reruns: {jobs['running']} running, {jobs['queued']} queued",
+                             f"{jobs['running']} running {jobs['queued']} queued",
+                             BarPart.EXTRA))
+        return parts
+
+    def _empty_hint(self) -> str:
+        """What the table says when no row matches, naming the keys as (re)mapped."""
+        key = self.review_app.key_for
+        return (f"no proposals match ({keys.display_key(key('filter'))}: filter, "
+                f"{keys.display_key(key('search'))}: search, "
+                f"{keys.display_key(key('clear_search'))}: clear search and filters)")
 
     def reload(self) -> None:
         """Count the rows of the current query and let the table page them in."""
@@ -164,13 +185,20 @@ class QueueScreen(Screen[None]):
             if self.sort not in BLIND_SORTS:
                 self.sort = "newest"
         self.refresh_rows()
+        self.refresh_bindings()
 
     # -- actions -----------------------------------------------------------------------
 
+    @property
+    def filtered(self) -> bool:
+        """Whether a search or any filter narrows the queue."""
+        return bool(self.text or self.builds_on or self.status or self.agent or self.verdict)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_search":
-            shown = self.query_one("#queue-search", Input).display
-            return bool(self.text or self.builds_on) or shown
+            return self.filtered or self.query_one("#queue-search", Input).display
+        if action == "plot":
+            return not self.review_app.blinded  # the plot shows claims: hidden, not refused
         if action == "open":
             return self.query_one(QueueTable).total > 0
         if action == "toggle_line":
@@ -184,7 +212,8 @@ class QueueScreen(Screen[None]):
     def open_proposal(self, event: QueueTable.Opened) -> None:
         from reviewer.screens.proposal import ProposalScreen
 
-        self.app.push_screen(ProposalScreen(event.row["id"]))
+        view = QueueView(**self._filters(), sort=self.sort)
+        self.app.push_screen(ProposalScreen(event.row["id"], view))
 
     def action_audit(self) -> None:
         from reviewer.screens.audit import AuditScreen
@@ -271,11 +300,12 @@ class QueueScreen(Screen[None]):
         self.reload()
 
     def action_clear_search(self) -> None:
+        """Back to the whole queue: no search and no status, agent, verdict or lineage filter."""
         search = self.query_one("#queue-search", Input)
         search.value = ""
         search.display = False
         self.text = ""
-        self.builds_on = None
+        self.status = self.agent = self.verdict = self.builds_on = None
         self.line = False
         self.query_one(QueueTable).focus()
         self.reload()

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 from reviewer import keys
 from reviewer.rerun.listing import RerunRow, rerun_rows
 from reviewer.tuidata import change_stamp
+from reviewer.widgets.scroll_keys import ListTable
 from store import ReviewStore
 from store.jobs import JOB_STATES
 
@@ -48,7 +49,7 @@ class RerunsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("reading the rerun queue…"), id="reruns-summary")
-        table: DataTable[str | Text] = DataTable(id="reruns-table", cursor_type="row")
+        table: ListTable[str | Text] = ListTable(id="reruns-table", cursor_type="row")
         table.add_columns(*COLUMNS)
         yield table
         yield Footer()

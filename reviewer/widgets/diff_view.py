@@ -15,6 +15,7 @@ from pygments.lexers.python import PythonLexer
 from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
+from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -45,8 +46,20 @@ def lexer_for(name: str) -> Lexer | None:
     return _PYTHON if name.endswith((".py", ".pyi")) else None
 
 
+# Half a screen sideways a press (as `less -S` steps), since one column a press is far too
+# slow to reach the end of a line that runs past a narrow terminal.
+WIDE_STEPS: tuple[Binding, ...] = (
+    Binding("shift+right", "wide_right", "Half a screen right", show=False, id="diff_wide_right",
+            tooltip="Half a screen right"),
+    Binding("shift+left", "wide_left", "Half a screen left", show=False, id="diff_wide_left",
+            tooltip="Half a screen left"),
+)
+
+
 class DiffView(ScrollKeys, can_focus=True):
     """Shows a DiffDocument; suspicious hunks carry a `!` in the gutter."""
+
+    BINDINGS: ClassVar = list(WIDE_STEPS)
 
     DEFAULT_CSS = """
     DiffView { height: 1fr; }
@@ -140,6 +153,15 @@ class DiffView(ScrollKeys, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self.line_cache.clear()
+
+    def action_wide_right(self) -> None:
+        self.scroll_relative(x=self._half_width(), animate=False)
+
+    def action_wide_left(self) -> None:
+        self.scroll_relative(x=-self._half_width(), animate=False)
+
+    def _half_width(self) -> int:
+        return max(self.scrollable_content_region.width // 2, 1)
 
     def scroll_to_line(self, index: int) -> None:
         """Put line `index` at the top of the view."""

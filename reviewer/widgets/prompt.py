@@ -1,4 +1,4 @@
-"""A modal that asks for one line of text (a reason, a comment, a number of seeds)."""
+"""Modals that ask for one line of text (a reason, a comment, a number of seeds) or a yes."""
 
 from __future__ import annotations
 
@@ -69,3 +69,33 @@ class PromptModal(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Ask a yes-or-no question; y answers yes, n or esc no."""
+
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Vertical {
+        width: 72; height: auto; padding: 1 2;
+        border: thick $warning; background: $surface;
+    }
+    ConfirmModal .prompt--title { text-style: bold; margin-bottom: 1; }
+    ConfirmModal .prompt--hint { color: $text-muted; }
+    """
+    BINDINGS: ClassVar = [
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._question), classes="prompt--title")
+            yield Static(Text("y: yes   n, esc: no"), classes="prompt--hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

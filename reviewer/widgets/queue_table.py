@@ -7,11 +7,34 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.widgets import Static
 
-from reviewer.present import QUEUE_COLUMNS, Column, queue_cells
+from reviewer.present import QUEUE_COLUMNS, BarPart, Column, fit_bar, queue_cells
 from reviewer.widgets.paged_table import Fetch, PagedTable, Row
 
 STATUSES = ("pending", "approved", "rejected")
+
+
+class QueueBar(Static):
+    """The queue's status line, fitted to its width so the active filters stay in view."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._parts: list[BarPart] = []
+
+    def show(self, parts: list[BarPart]) -> None:
+        self._parts = parts
+        self._fit()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        # Before the first layout the width is 0: show it all; the first resize fits it.
+        width = self.content_size.width or 10_000
+        self.update(Text(fit_bar(self._parts, width)))
 
 
 class QueueTable(PagedTable):
@@ -24,19 +47,21 @@ class QueueTable(PagedTable):
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"queue-table--{s}" for s in STATUSES}
     COLUMNS: ClassVar[tuple[Column, ...]] = QUEUE_COLUMNS
-    EMPTY = "no proposals match (f: filter, /: search, esc: clear search)"
+    EMPTY = "no proposals match (f: filter, /: search, esc: clear search and filters)"
 
     def __init__(
         self,
         fetch: Fetch,
         now: Callable[[], datetime],
         *,
+        empty: str = EMPTY,
         page_size: int = 100,
         max_pages: int = 3,
         id: str | None = None,
     ) -> None:
         super().__init__(fetch, key="id", page_size=page_size, max_pages=max_pages, id=id)
         self._now = now
+        self.EMPTY = empty  # the screen names the keys as the user remapped them
         self._status_at = [c.key for c in self.COLUMNS].index("status")
 
     def cells(self, row: Row) -> dict[str, str]:

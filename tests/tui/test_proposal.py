@@ -57,7 +57,7 @@ async def test_approve_with_a_reason_writes_the_decision_and_its_event(samples_s
         assert "approve" in screen_text(app)  # the timeline shows it
         # approve and reject no longer apply; undo does
         assert app.screen.check_action("approve", ()) is False
-        await pilot.press("u")
+        await pilot.press("u", *"mis-key", "enter")
         await pilot.pause()
         assert samples_store.get(pid)["status"] == "pending"
         assert actions(samples_store, pid)[-1] == "undo"
@@ -114,6 +114,8 @@ async def test_store_errors_are_notifications_not_tracebacks(samples_store):
         samples_store.undo(pid, actor="other")
         # Called directly: the 1 s poll may already have hidden the key on a slow machine.
         app.screen.action_undo()
+        await pilot.pause()
+        await pilot.press(*"oops", "enter")
         await pilot.pause()
         # The undo shown is no longer the last decision event: refused as stale, not a crash.
         assert any("decided again since you looked" in n.message for n in app._notifications)
@@ -332,7 +334,7 @@ async def test_undo_does_not_revert_a_decision_made_since_elsewhere(samples_stor
         await open_proposal(pilot, pid)
         samples_store.undo(pid, actor="bob")
         samples_store.approve(pid, reason="bob's", actor="bob")
-        await pilot.press("u")
+        await pilot.press("u", *"mine was wrong", "enter")
         await pilot.pause()
         assert samples_store.get(pid)["status"] == "approved"
         assert actions(samples_store, pid)[-1] == "approve"
@@ -340,8 +342,8 @@ async def test_undo_does_not_revert_a_decision_made_since_elsewhere(samples_stor
 
 
 async def test_shift_r_queues_a_rerun_and_opens_the_next_pending(samples_store):
-    pid = pid_of(samples_store, "confident_q70")
-    following = samples_store.next_pending(pid)
+    pid = pid_of(samples_store, "boot_ensemble")
+    following = samples_store.next_in_order(pid, status="pending", with_code=True)
     app = make_app(samples_store)
     async with app.run_test(size=SIZE) as pilot:
         await open_proposal(pilot, pid)
@@ -390,19 +392,19 @@ async def test_undo_withdraws_what_the_approval_published(samples_store, tmp_pat
         await pilot.pause()
         assert samples_store.get(pid)["status"] == "approved"
         assert any(p.suffix == ".json" for p in shared.iterdir())
-        await pilot.press("u")
+        await pilot.press("u", *"approved in error", "enter")
         await pilot.pause()
         assert samples_store.get(pid)["status"] == "pending"
         assert [p for p in shared.iterdir() if not p.name.startswith(".")] == []
         assert actions(samples_store, pid)[-1] == "withdraw"
         assert any("withdrew it from" in n.message for n in app._notifications)
         history = content_text(app.screen.query_one("#proposal-timeline"))
-        assert "publish" in history and "removed 3 file(s): approve undone" in history
+        assert "publish" in history and "removed 3 file(s): approved in error" in history
 
 
 async def test_reruns_queued_in_one_session_share_their_seeds(samples_store):
-    pid = pid_of(samples_store, "confident_q70")
-    following = samples_store.next_pending(pid)
+    pid = pid_of(samples_store, "boot_ensemble")
+    following = samples_store.next_in_order(pid, status="pending", with_code=True)
     app = make_app(samples_store)
     async with app.run_test(size=SIZE) as pilot:
         await open_proposal(pilot, pid)
@@ -411,6 +413,8 @@ async def test_reruns_queued_in_one_session_share_their_seeds(samples_store):
         await pilot.press("R")
         await pilot.pause()
         await pilot.press("escape")
+        # R leaves a proposal alone while a rerun of its code is queued: finish that one.
+        samples_store.jobs.cancel(samples_store.jobs.for_proposal(pid)[0].id, actor="t")
         await open_proposal(pilot, pid)
         await pilot.press("R")  # the same proposal again: new seeds, not a repeat
         await pilot.pause()
