@@ -85,7 +85,8 @@ from store.signing import Signer, checkpoints_dir
 _HEX = re.compile(r"[0-9a-f]{4,64}")
 _FULL_ID = re.compile(r"[0-9a-f]{64}")
 # Events that record something about a proposal without changing its state.
-ANNOTATIONS = ("assist", "assessment", "publish", "publish_failed", "withdraw", "override")
+ANNOTATIONS = ("assist", "assessment", "publish", "publish_failed", "withdraw", "override",
+               "publisher_named")
 MAX_REASON = 10_000
 _INSERT_PROPOSAL = (
     f"INSERT INTO proposals ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})"

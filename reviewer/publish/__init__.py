@@ -26,8 +26,8 @@ from reviewer.publish.record import (
     PUBLISH,
     REJECTION,
     last_attempt,
+    name_publisher,
     published,
-    publisher_id,
 )
 from reviewer.textsafe import short
 from store import ReviewStore
@@ -194,7 +194,7 @@ def _deliver(
         main = paths_[0]
         last = last_attempt(store, built.proposal_id)
         previous = last.payload if last is not None and last.action == PUBLISH else {}
-        store_id = publisher_id(store)
+        store_id = name_publisher(store, built.proposal_id, actor=actor)
         payload: dict[str, Any] = {
             "kind": kind,
             "folder": str(folder),

@@ -15,6 +15,7 @@ from store.audit import Event
 PUBLISH = "publish"
 FAILED = "publish_failed"
 WITHDRAW = "withdraw"
+NAMED = "publisher_named"  # the store's ledger name, recorded before its first push
 REJECTION = "rejection"
 
 
@@ -23,17 +24,30 @@ def publisher_ids(store: ReviewStore) -> list[str]:
 
     Failed attempts count too: their commit may have been made and pushed by a later try.
     """
-    return store.payload_values((PUBLISH, FAILED), "store")
+    return store.payload_values((NAMED, PUBLISH, FAILED), "store")
 
 
-def publisher_id(store: ReviewStore) -> str:
-    """The name this store publishes under: the one it first used, else a fresh random one.
-
-    A random name, fixed by the first publish event, keeps two stores apart even when one
-    database file was copied from the other before either published.
-    """
+def publisher_id(store: ReviewStore) -> str | None:
+    """The name this store publishes under in the ledger, once it has one."""
     ids = publisher_ids(store)
-    return ids[0] if ids else secrets.token_hex(8)
+    return ids[0] if ids else None
+
+
+def name_publisher(store: ReviewStore, pid: str, *, actor: str) -> str:
+    """`publisher_id`, or a fresh random one, recorded (a `publisher_named` event on `pid`)
+    before any commit carries it.
+
+    A random name keeps two stores apart even when one database file was copied from the
+    other before either published. Recording it first matters: a first publish killed after
+    its push but before its `publish` event left the retry a new name, and the ledger a
+    phantom store vouching for a record an undo could then never remove.
+    """
+    known = publisher_id(store)
+    if known is not None:
+        return known
+    name = secrets.token_hex(8)
+    store.annotate(pid, NAMED, {"store": name}, actor=actor)
+    return name
 
 
 def last_attempt(store: ReviewStore, pid: str) -> Event | None:
