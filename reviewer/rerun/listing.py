@@ -5,6 +5,7 @@ Shared by `reviewer jobs` and the TUI's reruns screen.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,9 @@ class RerunRow:
     title: str
     item: dict[str, Any]
     claims: tuple[float, ...] = ()  # the proposal's claimed PGR and SE
+    # The running attempt's lease, and whether another attempt is left once it lapses.
+    lease_until: float | None = None
+    retries_left: bool = True
 
     def shown_title(self, width: int, *, blinded: bool = False) -> str:
         """Its title on one line, with the claim masked in blinded review."""
@@ -44,11 +48,17 @@ class RerunRow:
     def seeds(self) -> int:
         return len(self.item.get("seeds") or [])
 
-    def outcome(self, *, blinded: bool = False) -> str:
+    def outcome(self, *, blinded: bool = False, now: float | None = None) -> str:
         """Its stage while running, its verdict and mean PGR when done (unless blinded: a
-        verdict compares the measurement with the claim), or its error."""
+        verdict compares the measurement with the claim), or its error. A running job whose
+        lease lapsed lost its worker: its last stage would claim work nobody is doing."""
         item = self.item
         if item["state"] == "running":
+            now = time.time() if now is None else now
+            if self.lease_until is not None and self.lease_until < now:
+                # Short, for an 80-column table: the next claim retries it or, with no
+                # attempt left, fails it.
+                return "worker lost; retry due" if self.retries_left else "worker lost; no retry"
             return short(str((item.get("progress") or {}).get("stage") or "started"), 60)
         if item.get("verdict"):
             if blinded:
@@ -65,5 +75,6 @@ def rerun_rows(store: ReviewStore, states: tuple[str, ...], limit: int) -> list[
     for job in jobs:
         named = titles.get(job.proposal_id) or {}
         rows.append(RerunRow(job.proposal_id, named.get("title") or "", rerun_item(job),
-                             tuple(list_claims(named))))
+                             tuple(list_claims(named)), job.lease_until,
+                             job.attempt < job.max_attempts))
     return rows

@@ -36,3 +36,20 @@ def test_queue_then_finished_as_text_and_json(run, proposals_file):  # noqa: F81
     assert [j["id"] for j in every] == [running.id, queued.id, done.id]
     bad = run("jobs", "--all", "--state", "done")
     assert bad.exit_code == 2 and "not both" in bad.output
+
+
+def test_a_running_job_whose_worker_died_says_so(run, proposals_file):  # noqa: F811
+    # A worker killed mid-run left its job shown as `running … building the view` for good.
+    ids = ingest_ids(run, proposals_file)
+    store = ReviewStore.open(run.db)
+    lost = store.jobs.enqueue(ids[0], kind="rerun", params={"seeds": [1, 2]}, actor="t")
+    store.jobs.claim("w", job_id=lost.id, lease_s=0.0)  # a lease that has already lapsed
+    store.jobs.heartbeat(lost.id, 1, progress={"stage": "building the view"}, lease_s=-1.0)
+    last = store.jobs.enqueue(ids[1], kind="rerun", params={"seeds": [1]}, actor="t",
+                              max_attempts=1)
+    store.jobs.claim("w", job_id=last.id)
+    store.jobs.heartbeat(last.id, 1, lease_s=-1.0)
+    store.close()
+    text = run("jobs").output
+    assert "building the view" not in text
+    assert "worker lost; retry due" in text and "worker lost; no retry" in text
