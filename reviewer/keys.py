@@ -65,7 +65,7 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("children", "B", "children", "Queue of what builds on it", "proposal"),
     KeySpec("second_opinion", "O", "second_opinion", "Ask Claude", "proposal", show=False),
     KeySpec("diff", "d", "diff", "Diff", "proposal"),
-    KeySpec("summary", "S", "summary", "Whole summary", "proposal", show=False),
+    KeySpec("summary", "S", "summary", "Summary as plain text", "proposal", show=False),
     KeySpec("parent_diff", "D", "parent_diff", "Diff from parent", "proposal", show=False),
     KeySpec("back", "escape", "back", "Back", "proposal"),
     KeySpec("next_file", "n", "next_file", "Next file", "diff"),

@@ -137,7 +137,6 @@ class ProposalScreen(Screen[None]):
         # The queue this was opened from, whose order `R` walks; else the default queue's.
         self.queue = queue or QueueView()
         self.data: dict[str, Any] = {}
-        self.summary_cut = False  # whether only the summary's start is shown here
         self.shown_hidden: bool | None = None  # whether the claim was hidden when last shown
 
     @property
@@ -198,7 +197,6 @@ class ProposalScreen(Screen[None]):
             # Even a summary's start takes a while to lay out: not on every poll.
             whole_key = keys.display_key(self.review_app.key_for("summary"))
             view = summary_view(self.agent_text(data["summary"]), whole_key)
-            self.summary_cut = isinstance(view, Text)
             self.query_one("#proposal-summary", Static).update(view)
         app = self.review_app
         hidden = self.claim_hidden
@@ -260,7 +258,6 @@ class ProposalScreen(Screen[None]):
             "rerun": has_code,
             "rerun_next": has_code,
             "diff": has_code,
-            "summary": self.summary_cut,
             "parent_diff": has_code and bool((self.data.get("lineage") or {}).get("parents")),
             "cancel_rerun": active_rerun_id(self.data) is not None,
             "jump": duplicate_target(self.data.get("checks") or []) is not None,

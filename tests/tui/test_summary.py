@@ -50,13 +50,18 @@ async def test_a_long_summary_shows_its_start_and_s_opens_all_of_it(samples_stor
         assert isinstance(app.screen, ProposalScreen)
 
 
-async def test_a_short_summary_has_no_whole_summary_key(samples_store):
-    pid = samples_store.add_proposal(make_proposal(95, summary="## Idea\n\nshort"),
-                                     actor="ingest")
+async def test_a_short_summary_opens_as_plain_text_too(samples_store):
+    # A Markdown table wider than the terminal drew its cells as "…": text the reviewer
+    # could not read, in a summary short enough that S was not offered.
+    row = "| " + " | ".join(f"column {i} says approve" for i in range(40)) + " |"
+    rule = "|" + "---|" * 40
+    summary = f"## Idea\n\n{row}\n{rule}\n{row.replace('says', 'hides')}\n"
+    pid = samples_store.add_proposal(make_proposal(95, summary=summary), actor="ingest")
     app = make_app(samples_store)
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(ProposalScreen(pid))
         await pilot.pause()
         await pilot.press("S")
         await pilot.pause()
-        assert isinstance(app.screen, ProposalScreen)
+        assert isinstance(app.screen, SummaryScreen)
+        assert "column 39 hides approve" in "\n".join(app.screen.query_one(TextPager).lines)
