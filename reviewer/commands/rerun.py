@@ -11,13 +11,13 @@ import click
 
 from reviewer.commands import SQL_INT_MAX
 from reviewer.context import Context, each_proposal, pass_ctx, print_json
-from reviewer.harness.cli import parse_seeds
 from reviewer.present import ablation_word, num, pm
 from reviewer.rerun.jobs import (
     BUILTIN,
     DEFAULT_SEEDS,
     DEFAULT_TASK,
     MAX_SEED,
+    read_seed_list,
     request_rerun,
     reviewer_seeds,
 )
@@ -35,7 +35,10 @@ def _seed_list(_ctx: click.Context, _param: click.Parameter, value: str | None
     names the option in the error."""
     if value is None:
         return None
-    seeds = parse_seeds(value)
+    try:
+        seeds = read_seed_list(value)  # at most MAX_SEEDS, as a rerun takes
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
     if not all(0 <= s <= MAX_SEED for s in seeds):
         raise click.BadParameter(f"seeds must lie between 0 and {MAX_SEED}")
     return seeds

@@ -10,27 +10,19 @@ import math
 
 import click
 
+from reviewer.rerun.jobs import read_seed_list
 from reviewer.rerun.request import device_problem
 from reviewer.textsafe import clean
 
+MAX_LISTED = 10_000  # seeds one list may name: a range is counted before it is expanded
+
 
 def parse_seeds(value: str) -> list[int]:
-    """'1,2,3' or '1-5' -> a list of distinct ints, in order."""
-    seeds: list[int] = []
-    for part in filter(None, (p.strip() for p in value.split(","))):
-        try:
-            if "-" in part[1:]:
-                lo, hi = part.split("-", 1)
-                seeds.extend(range(int(lo), int(hi) + 1))
-            else:
-                seeds.append(int(part))
-        except ValueError as exc:
-            raise click.BadParameter(
-                f"{part!r} is not an integer or a range; use e.g. 1,2,3 or 1-5"
-            ) from exc
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise click.BadParameter(f"{value!r}: give distinct integer seeds, e.g. 1,2,3,4,5")
-    return seeds
+    """'1,2,3' or '1-5' -> a list of distinct ints, in order (at most MAX_LISTED)."""
+    try:
+        return read_seed_list(value, MAX_LISTED)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 def _seeds(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:

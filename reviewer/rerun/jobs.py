@@ -18,6 +18,33 @@ DEFAULT_TASK = "clusters"
 BUILTIN = "builtin"
 
 
+def read_seed_list(value: str, limit: int = MAX_SEEDS) -> list[int]:
+    """'1,2,3' or '11-15' (or both, comma-separated) -> distinct ints in order; ValueError
+    saying what is wrong. A range is measured before it is expanded, so `0-2000000000`
+    is refused at once rather than filling memory."""
+    seeds: list[int] = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        try:
+            lo, hi = _bounds(part)
+        except ValueError as exc:
+            raise ValueError(f"{part!r} is not an integer or a range; use e.g. 1,2,3 or 1-5"
+                             ) from exc
+        if hi - lo + 1 > limit - len(seeds):
+            raise ValueError(f"{value!r} names more than {limit} seeds")
+        seeds.extend(range(lo, hi + 1))
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"{value!r}: give distinct integer seeds, e.g. 1,2,3,4,5")
+    return seeds
+
+
+def _bounds(part: str) -> tuple[int, int]:
+    """The first and last seed of '11-15' (or '-3-2'), or of a single seed '7'."""
+    cut = part.find("-", 1)
+    if cut < 0:
+        return int(part), int(part)
+    return int(part[:cut]), int(part[cut + 1:])
+
+
 def reviewer_seeds(k: int = DEFAULT_SEEDS) -> list[int]:
     """k distinct seeds drawn by the reviewer's machine, never taken from the agent."""
     if not 1 <= k <= MAX_SEEDS:

@@ -25,7 +25,13 @@ from reviewer.present import (
     duplicate_target,
     lineage_line,
 )
-from reviewer.rerun.jobs import DEFAULT_SEEDS, MAX_SEEDS, request_rerun
+from reviewer.rerun.jobs import (
+    DEFAULT_SEEDS,
+    MAX_SEED,
+    MAX_SEEDS,
+    read_seed_list,
+    request_rerun,
+)
 from reviewer.shapes import show
 from reviewer.textsafe import clean, short
 from reviewer.tuidata import (
@@ -91,13 +97,29 @@ def required(what: str) -> Validator:
     return check
 
 
+def chosen_seeds(value: str) -> int | list[int]:
+    """What the seeds prompt asks for: a number of seeds to draw here, or the seeds
+    themselves ('11-15', '3,7,9'); ValueError saying what is wrong."""
+    text = value.strip()
+    if text.isdigit():
+        k = int(text)
+        if not 1 <= k <= MAX_SEEDS:
+            raise ValueError(f"enter a number of seeds from 1 to {MAX_SEEDS}, or seeds "
+                             "such as 11-15 or 3,7,9")
+        return k
+    seeds = read_seed_list(text)
+    if not all(0 <= s <= MAX_SEED for s in seeds):
+        raise ValueError(f"seeds must lie between 0 and {MAX_SEED}")
+    return seeds
+
+
 def seeds_count(value: str) -> str | None:
-    """A prompt validator for the number of seeds of a rerun."""
+    """A prompt validator for `chosen_seeds`."""
     try:
-        k = int(value.strip())
-    except ValueError:
-        return f"enter a whole number from 1 to {MAX_SEEDS}"
-    return None if 1 <= k <= MAX_SEEDS else f"enter a whole number from 1 to {MAX_SEEDS}"
+        chosen_seeds(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def summary_is_cut(text: str) -> bool:
@@ -436,7 +458,8 @@ class ProposalScreen(Screen[None]):
         def chosen(value: str | None) -> None:
             if value is None:
                 return
-            seeds = self._seeds(int(value))
+            choice = chosen_seeds(value)
+            seeds = self._seeds(choice) if isinstance(choice, int) else choice
 
             def queue(store: ReviewStore) -> Any:
                 return request_rerun(store, pid, actor=actor, seeds=seeds)
@@ -449,10 +472,10 @@ class ProposalScreen(Screen[None]):
 
         self.app.push_screen(
             PromptModal(
-                f"Rerun on how many seeds (1-{MAX_SEEDS})? The seeds are drawn here.",
+                f"Rerun on how many seeds (1-{MAX_SEEDS}, drawn here), or on which "
+                "(e.g. 11-15 or 3,7,9)?",
                 value=str(DEFAULT_SEEDS),
                 validate=seeds_count,
-                input_type="integer",
             ),
             chosen,
         )

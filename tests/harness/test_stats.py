@@ -176,3 +176,14 @@ def test_a_ceiling_not_above_the_teacher_gives_no_pgr() -> None:
     assert math.isnan(SeedScore(1, 0.7, 0.8, 0.8).pgr)
     assert SeedScore(1, 0.85, 0.8, 0.9).pgr == pytest.approx(0.5)
     assert math.isnan(fixed_baseline_pgr([flipped]))
+
+
+def test_a_seed_range_is_counted_before_it_is_expanded() -> None:
+    # `--seed-list 0-2000000000` built a list of two billion ints before any check.
+    from reviewer.rerun.jobs import read_seed_list
+
+    with pytest.raises(ValueError, match="more than 64 seeds"):
+        read_seed_list("0-2000000000")
+    assert read_seed_list("-3-1,7") == [-3, -2, -1, 0, 1, 7]
+    with pytest.raises(ValueError, match="not an integer or a range"):
+        read_seed_list("1-x")

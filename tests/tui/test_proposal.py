@@ -599,3 +599,20 @@ async def test_quit_waits_for_a_change_still_being_saved(tmp_path):
     blocker.close()
     assert [e.payload["text"] for e in store.events(pid) if e.action == "comment"] == ["hello"]
     store.close()
+
+
+async def test_rerun_on_seeds_the_reviewer_names(samples_store):
+    # The prompt took only a count: choosing the seeds needed the CLI's --seed-list.
+    pid = pid_of(samples_store, "confident_q70")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposal(pilot, pid)
+        await pilot.press("r")
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press("backspace", *"0-2000000000", "enter")  # refused, not expanded
+        await pilot.pause()
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*["backspace"] * 12, *"11-13,20", "enter")
+        await pilot.pause()
+    (job,) = samples_store.jobs.for_proposal(pid)
+    assert job.params["seeds"] == [11, 12, 13, 20]
