@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import subprocess
 import tomllib
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ _KEYS = frozenset(
 GIT_TIMEOUT_S = 30
 # Every top-level table some module reads: any other name is a typo that would do nothing.
 TABLES = ("assist", "audit", "gates", "harness", "keys", "publish", "tui")
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -90,18 +92,45 @@ def read_section(
 
 
 def _read_doc(file: Path) -> dict[str, Any]:
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
+    raw = read_config_bytes(file)
+    if raw is None:
         return {}
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read ({exc.strerror})") from exc
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc})") from exc
+    except RecursionError as exc:  # tomllib recurses once per level of nested arrays
+        raise ConfigError(f"{file}: not valid TOML (nested too deeply)") from exc
     _refuse_unknown(file, doc)
     return doc
+
+
+def read_config_bytes(file: Path) -> bytes | None:
+    """The bytes of the config file at `file`, or None when there is none.
+
+    Anything but a regular file of at most MAX_CONFIG_BYTES is refused: a FIFO or a device
+    put there would hang or flood every command that reads the config.
+    """
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting.
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read ({exc.strerror})") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"{file}: not a regular file; the config must be a TOML file")
+        with open(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read ({exc.strerror})") from exc
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{file}: larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+                          "a config file is a few lines of TOML")
+    return raw
 
 
 def _refuse_unknown(file: Path, doc: dict[str, Any]) -> None:

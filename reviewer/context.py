@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +23,12 @@ from reviewer.config import ConfigError
 from reviewer.gates_config import load_policy
 from reviewer.textsafe import clean
 from store import ReviewStore, StoreError
+from store.db import existing_read_only
+
+# Commands that only read the store: in a folder they cannot write (a read-only mount) they
+# open it read-only, as `audit verify` does, instead of failing.
+READING_COMMANDS = frozenset({"list", "search", "show", "diff", "agents", "report", "jobs",
+                              "findings list", "findings export"})
 
 
 @dataclass
@@ -51,8 +59,7 @@ class Context:
 
     def _open(self) -> ReviewStore:
         if self.read_only:
-            self.sign_on_close = False
-            return self._opening(lambda: ReviewStore.open_read_only(self.db_path))
+            return self._open_read_only()
         try:
             # The policy loads first, so a bad [gates] table never yields an ungated store.
             policy = load_policy()
@@ -60,15 +67,43 @@ class Context:
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from exc
         self.require_existing()
-        store = self._opening(lambda: ReviewStore.open(
-            self.db_path, signer=signer, upgrading=self._announce_upgrade))
+        try:
+            store = self._opening(lambda: ReviewStore.open(
+                self.db_path, signer=signer, upgrading=self._announce_upgrade))
+        except click.ClickException as exc:
+            if not self._in_read_only_place():
+                raise
+            if _invoked() in READING_COMMANDS:
+                return self._open_read_only()
+            if not isinstance(exc.__cause__, (sqlite3.OperationalError, OSError)):
+                raise  # a store error (another program's file, a newer schema) says more
+            raise click.ClickException(self._read_only_place_message()) from exc
         store.gate_policy = policy
         return store
 
+    def _open_read_only(self) -> ReviewStore:
+        self.sign_on_close = False  # signing writes a checkpoint file beside the store
+        return self._opening(lambda: ReviewStore.open_read_only(self.db_path))
+
+    def _in_read_only_place(self) -> bool:
+        """Whether the store's folder cannot be written, as on a read-only mount: SQLite
+        cannot make the files a writer needs beside the store there."""
+        folder = self.db_path.parent
+        return self.db_path.is_file() and not os.access(folder, os.W_OK)
+
+    def _read_only_place_message(self) -> str:
+        return (
+            f"{self.db_path}: cannot change the store: its folder {self.db_path.parent} is "
+            "read-only (SQLite must write beside the store); the reading commands (list, "
+            "show, search, ...), `audit verify` and `audit export` still work there, and a "
+            "writable copy of the folder takes changes"
+        )
+
     def require_existing(self) -> None:
         """Refuse, for a command that needs one, a store file that does not exist."""
-        # An empty file is no store either: opening it would quietly make one there.
-        if self.existing_only and (not self.db_path.exists() or _empty(self.db_path)):
+        # An empty file, or a database with no tables yet, is no store either: opening it
+        # would quietly make one there.
+        if self.existing_only and (not self.db_path.exists() or _no_tables(self.db_path)):
             raise click.ClickException(
                 f"no store at {self.db_path}: ingest proposals first (`reviewer ingest`), "
                 "or point --db or REVIEWER_DB at your store")
@@ -99,6 +134,9 @@ class Context:
             return
         store, self._store = self._store, None
         try:
+            if store.checkpoint_problem:
+                click.echo(clean(f"warning: {store.checkpoint_problem}", single_line=True),
+                           err=True)
             if self.sign_on_close:
                 store.sign_now()
         except StoreError as exc:
@@ -107,11 +145,32 @@ class Context:
             store.close()
 
 
-def _empty(path: Path) -> bool:
+def _no_tables(path: Path) -> bool:
+    """Whether `path` is an empty file or an SQLite database without a single table.
+
+    Read without writing; any doubt (not a database, unreadable) is False, and opening it
+    then says what is wrong.
+    """
     try:
-        return path.stat().st_size == 0
-    except OSError:
-        return False  # opening it says what is wrong
+        if path.stat().st_size == 0:
+            return True
+        conn = existing_read_only(path)
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def _invoked() -> str:
+    """The command being run, as typed after `reviewer` (`list`, `findings list`)."""
+    click_ctx = click.get_current_context(silent=True)
+    if click_ctx is None:
+        return ""
+    return " ".join(click_ctx.command_path.split()[1:])
 
 
 pass_ctx = click.make_pass_decorator(Context)

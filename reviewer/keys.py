@@ -16,6 +16,8 @@ from pathlib import Path
 from textual.binding import Binding
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 
+from reviewer.config import ConfigError, read_config_bytes
+
 
 @dataclass(frozen=True)
 class KeySpec:
@@ -193,11 +195,14 @@ def load_keymap(path: Path) -> tuple[dict[str, str], list[str]]:
     should cost the user a notification, not the app.
     """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}, []
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raw = read_config_bytes(path)  # never waits on a FIFO or reads a huge file
+        if raw is None:
+            return {}, []
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (ConfigError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return {}, [f"{path}: cannot read the key bindings: {exc}"]
+    except RecursionError:
+        return {}, [f"{path}: cannot read the key bindings: not valid TOML (nested too deeply)"]
     table = data.get("keys", {})
     if not isinstance(table, dict):
         return {}, [f"{path}: keys: expected a table such as [keys]"]

@@ -36,6 +36,14 @@ def load_tui_settings(
     ]
     blinded = table.get("blinded", False)
     if not isinstance(blinded, bool):
-        problems.append(f"{file}: tui.blinded: must be true or false, not {blinded!r}")
-        blinded = False
+        # Fail safe: whoever set it meant something, and an unblinded look cannot be undone.
+        problems.append(f"{file}: tui.blinded: must be true or false, not {_shown(blinded)}; "
+                        "blinded review is on until it is fixed")
+        blinded = True
     return TuiSettings(blinded=blinded), problems
+
+
+def _shown(value: object) -> str:
+    """`value` as a short repr, since a notification is one or two lines."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"

@@ -6,16 +6,20 @@ import fcntl
 import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from store.errors import StoreError
 from store.model import canonical_json, sha256_hex
+from store.sshsig import read_capped, store_file
 
 GENESIS = "0" * 64
+# A head checkpoint is ~100 bytes; anything bigger is not ours.
+CHECKPOINT_CAP = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -148,16 +152,23 @@ def _payload(text: Any) -> dict[str, Any]:
 
 
 def checkpoint_path(db_file: Path) -> Path:
-    return db_file.with_name(db_file.name + ".head.json")
+    """`<db>.head.json` beside the store's real file, so a symlink to the store and the
+    store's own path share one head (a head beside the link would go stale)."""
+    real = store_file(db_file)
+    return real.with_name(real.name + ".head.json")
 
 
 def read_checkpoint(path: Path) -> tuple[int, str] | None:
-    """The recorded (seq, hash), or None when there is no checkpoint yet."""
+    """The recorded (seq, hash), or None when there is no checkpoint yet.
+
+    Read only as a regular file of at most 64 KiB: a symlink, FIFO, folder or bigger file is a
+    ValueError naming it, never followed, waited on or read into memory.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_capped(path, CHECKPOINT_CAP).decode("utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # refused file, bad UTF-8 or JSON, deep JSON
         raise ValueError(f"{path}: unreadable head checkpoint: {exc}") from exc
     if (
         not isinstance(data, dict)
@@ -166,6 +177,21 @@ def read_checkpoint(path: Path) -> tuple[int, str] | None:
     ):
         raise ValueError(f"{path}: head checkpoint must be {{'seq': int, 'hash': str}}")
     return data["seq"], data["hash"]
+
+
+def checkpoint_warning(path: Path, exc: OSError) -> str:
+    """What a failed checkpoint write costs, for a warning: from which seq on truncation of
+    the chain goes unnoticed by `audit verify`."""
+    try:
+        recorded = read_checkpoint(path)
+    except ValueError:
+        recorded = None
+    since = "at all" if recorded is None else f"past seq {recorded[0]}"
+    reason = exc.strerror or str(exc)
+    return (
+        f"the head checkpoint {path} could not be written: {reason}; `reviewer audit verify` "
+        f"cannot detect truncation of the audit chain {since} until it can"
+    )
 
 
 @contextmanager
@@ -189,7 +215,9 @@ def _head_lock(lock_path: Path) -> Iterator[None]:
 def write_checkpoint(path: Path, seq: int, digest: str) -> None:
     """Advance the checkpoint to (seq, digest), never backwards, atomically.
 
-    No fsync: a checkpoint lost to power failure is merely older, which verify still accepts.
+    The new head goes to a fresh temporary file (random name, created exclusively, never
+    through a symlink), synced and renamed over `path`; on failure it is removed and the
+    OSError raised.
     """
     if seq <= 0:
         return
@@ -201,7 +229,22 @@ def write_checkpoint(path: Path, seq: int, digest: str) -> None:
             current = None
         if current is not None and current[0] >= seq:
             return
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"seq": seq, "hash": digest}, fh)
+        _replace(path, json.dumps({"seq": seq, "hash": digest}).encode("utf-8"))
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Put `data` at `path` in one rename, leaving no temporary file behind either way."""
+    # mkstemp opens with O_CREAT|O_EXCL|O_NOFOLLOW under an unpredictable name.
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), 0o644)
+            out.write(data)
+            out.flush()
+            # Synced so a power cut leaves the old head or the new one, never an empty file.
+            os.fsync(out.fileno())
         os.replace(tmp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

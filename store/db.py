@@ -11,7 +11,12 @@ from typing import Any
 
 import sqlite_utils
 
+from store.errors import NotAStore
+
 BUSY_TIMEOUT_S = 30.0
+# The name of the store's migration set and sqlite-utils' table recording applied migrations.
+MIGRATION_SET = "reviewer"
+MIGRATIONS_TABLE = "_sqlite_migrations"
 IN_CHUNK = 500  # keys bound per IN list, under SQLite's limit on bound parameters
 
 
@@ -25,7 +30,11 @@ def connect(path: str | Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite_util
     if not memory:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
-    configure(conn, timeout=timeout)
+    try:
+        configure(conn, timeout=timeout)
+    except BaseException:
+        conn.close()
+        raise
     return sqlite_utils.Database(conn)
 
 
@@ -67,9 +76,38 @@ def configure(conn: sqlite3.Connection, *, timeout: float | None = None) -> None
     """
     if timeout is not None or conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0:
         conn.execute(f"PRAGMA busy_timeout = {int((timeout or BUSY_TIMEOUT_S) * 1000)}")
+    # Before the switch to WAL, which rewrites the file's header: another program's file
+    # must be refused byte for byte as it was.
+    refuse_foreign(conn)
     _enable_wal(conn, timeout or BUSY_TIMEOUT_S)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+
+
+def refuse_foreign(conn: sqlite3.Connection) -> None:
+    """A database with tables but no migrations of ours belongs to another program: adding
+    our tables to it, or so much as switching its journal mode, would change a file the
+    user never meant to give us."""
+    tables = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) != 'sqlite_'"
+    )]  # fmt: skip
+    if not tables or _has_our_migrations(conn, tables):
+        return
+    shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    raise NotAStore(f"this database has tables of another program ({shown}), not a "
+                    "reviewer store; give --db a new file or a reviewer store")
+
+
+def _has_our_migrations(conn: sqlite3.Connection, tables: list[str]) -> bool:
+    if MIGRATIONS_TABLE not in tables:
+        return False
+    sql = f"SELECT 1 FROM {MIGRATIONS_TABLE} WHERE migration_set = ? LIMIT 1"
+    try:
+        return conn.execute(sql, (MIGRATION_SET,)).fetchone() is not None
+    except sqlite3.OperationalError as exc:
+        if "no such column" in str(exc):  # a table of that name without sqlite-utils' columns
+            return False
+        raise
 
 
 def _enable_wal(conn: sqlite3.Connection, timeout: float) -> None:

@@ -142,6 +142,9 @@ class ReviewStore:
             self.applied_migrations = migrate(db, upgrading)
         self.signer = signer
         self.signed_dir = None if path is None else checkpoints_dir(path)
+        # Why the last write could not advance the head checkpoint, for a warning; None when
+        # it could.
+        self.checkpoint_problem: str | None = None
         # The chain head while an ingest batch holds the write lock and appends every event
         # itself, so each event need not read it back; None everywhere else.
         self._ingest_head: tuple[int, str] | None = None
@@ -217,11 +220,13 @@ class ReviewStore:
             seq, digest = audit.head(self.conn)
             try:
                 audit.write_checkpoint(self.checkpoint_file, seq, digest)
-            except OSError:
+            except OSError as exc:
                 # The change is committed; raising would report it as refused (a full disk
                 # did). A checkpoint left behind is only older, which verify accepts, and the
-                # next write moves it on.
-                pass
+                # next write moves it on; until then the CLI warns once, at exit.
+                self.checkpoint_problem = audit.checkpoint_warning(self.checkpoint_file, exc)
+            else:
+                self.checkpoint_problem = None
         if self.signer is not None and self.signed_dir is not None:
             self.signer.after_write(self.conn, self.signed_dir)
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from store.db import immediate
+from store.db import MIGRATION_SET, immediate, refuse_foreign
 from store.errors import MigrationBusy, NotAStore, SchemaTooNew, StoreError
 
-migrations = Migrations("reviewer")
+migrations = Migrations(MIGRATION_SET)
 # A rerun result's verdict when it is a string, else NULL; malformed JSON gives NULL too.
 # Migration 0006 fills latest_reruns with it and jobs.complete keeps it up, so both agree.
 VERDICT_OF_RESULT = (
@@ -259,16 +259,6 @@ def _lineage(db: sqlite_utils.Database) -> None:
     )
 
 
-def _refuse_foreign(db: sqlite_utils.Database) -> None:
-    """A database with tables but no migrations of ours belongs to another program: adding
-    our tables to it would change a file the user never meant to give us."""
-    tables = [name for name in db.table_names() if not name.startswith("sqlite_")]
-    if tables:
-        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
-        raise NotAStore(f"this database has tables of another program ({shown}), not a "
-                        "reviewer store; give --db a new file or a reviewer store")
-
-
 def require_current(db: sqlite_utils.Database) -> None:
     """Refuse, without writing, a database that is not a store of exactly this schema: what
     a read-only open needs, since it can neither migrate nor check an older schema."""
@@ -313,7 +303,7 @@ def migrate(
     if applied >= known:
         return []
     if not applied:
-        _refuse_foreign(db)
+        refuse_foreign(db.conn)
     if applied and upgrading is not None:
         upgrading(sorted(known - applied))
     try:

@@ -30,9 +30,18 @@ class SigningError(StoreError):
     """A checkpoint could not be signed; the message says why and what was already saved."""
 
 
+def store_file(db_file: Path) -> Path:
+    """The store's real file: the files kept beside it follow a symlink to it."""
+    try:
+        return db_file.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: opening the store names the problem
+        return db_file
+
+
 def checkpoints_dir(db_file: Path) -> Path:
-    """`<db>.checkpoints/`, beside the store like its head checkpoint."""
-    return db_file.with_name(db_file.name + ".checkpoints")
+    """`<db>.checkpoints/`, beside the store's real file like its head checkpoint."""
+    real = store_file(db_file)
+    return real.with_name(real.name + ".checkpoints")
 
 
 def statement_name(seq: int) -> str:

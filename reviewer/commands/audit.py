@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
+import re
+import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -145,6 +150,40 @@ def _export(fmt: str, events: Iterable[Event], out: IO[str]) -> None:
         _markdown(events, out)
 
 
+def _remove_stale_temps(output: Path) -> None:
+    """Delete the temporary files of earlier exports to `output` that were killed mid-way.
+
+    They are `atomic_file`'s `.NAME.XXXXXXXX.tmp`; one whose lock no process holds lost its
+    writer (a live export holds its lock), and nothing else would ever remove it.
+    """
+    folder = output.parent if str(output.parent) else Path(".")
+    pattern = re.compile(re.escape(f".{output.name}.") + r"[a-z0-9_]{8}\.tmp")
+    try:
+        names = [name for name in os.listdir(folder) if pattern.fullmatch(name)]
+    except OSError:
+        return  # writing the export names the folder's problem
+    for name in names:
+        _remove_if_unlocked(folder / name)
+
+
+def _remove_if_unlocked(temp: Path) -> None:
+    """Unlink `temp` if it is a regular file no live export holds locked."""
+    try:
+        fd = os.open(temp, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return  # gone already, a symlink, or not ours to read: left alone
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+    except OSError:
+        return  # locked: an export to the same file is running now
+    finally:
+        os.close(fd)
+
+
 @audit_group.command("export")
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "md"]), default="jsonl", show_default=True
@@ -163,7 +202,11 @@ def export_cmd(ctx: Context, fmt: str, output: Path | None) -> None:
         _export(fmt, ctx.store.events(), sys.stdout)
         return
     try:
+        _remove_stale_temps(output)
         with atomic_file(output) as out:
+            # Held until the process ends, so the next export can tell a live temp from a
+            # killed one's.
+            fcntl.flock(out.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             _export(fmt, ctx.store.events(), out)
     except OSError as exc:
         reason = exc.strerror or str(exc)

@@ -5,6 +5,7 @@ Errors name `file: publish.key`, so the reviewer can fix the file without guessi
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
@@ -86,11 +87,7 @@ def parse(file: Path, table: dict[str, Any]) -> PublishConfig:
         raise error(unknown[0], f"unknown key (known: {', '.join(sorted(_KEYS))})")
     folder = None
     if (raw := get("folder", str)) is not None:
-        folder = Path(raw).expanduser()
-        if not raw.strip() or not folder.is_absolute():
-            raise error("folder", f"must be an absolute path, not {raw!r}")
-        if folder.exists() and not folder.is_dir():
-            raise error("folder", f"{folder} exists and is not a folder")
+        folder = _folder(raw, error)
     remote = get("remote", str)
     if remote is not None and not _REMOTE.fullmatch(remote):
         raise error("remote", f"{remote!r} is not a git remote name (letters, digits, _ . -)")
@@ -112,6 +109,31 @@ def parse(file: Path, table: dict[str, Any]) -> PublishConfig:
         rejected=bool(get("rejected", bool)),
         source=file,
     )
+
+
+def _folder(raw: str, error: _Error) -> Path:
+    """The publish folder `raw` names, refused here if no file call could ever use it:
+    accepted, it let a decision be recorded and then crashed the publishing that follows,
+    leaving no `publish_failed` event."""
+    if "\0" in raw:
+        raise error("folder", f"must not contain a NUL character, not {raw!r}")
+    try:
+        folder = Path(raw).expanduser()
+    except RuntimeError as exc:  # `~user` for a user with no home folder
+        raise error("folder", f"cannot expand {raw!r} ({exc})") from exc
+    if not raw.strip() or not folder.is_absolute():
+        raise error("folder", f"must be an absolute path, not {raw!r}")
+    try:
+        folder.stat()
+    except FileNotFoundError:
+        return folder  # made on first publish
+    except OSError as exc:
+        if exc.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP):
+            raise error("folder", f"{folder} cannot be a folder ({exc.strerror})") from exc
+        return folder  # say, no permission yet: publishing names the failure and records it
+    if not folder.is_dir():
+        raise error("folder", f"{folder} exists and is not a folder")
+    return folder
 
 
 def _http_url(value: str | None, error: _Error) -> str | None:
