@@ -90,6 +90,10 @@ class DiffDocument:
     error: str | None = None
     widest: int | None = None  # the longest line in characters, when build knows it cheaply
 
+    def index_of(self, path: str, line: int) -> int | None:
+        """The display index of line `line` of `path` after the change, if the diff shows it."""
+        return self.lines.locate(path, line) if isinstance(self.lines, DiffLines) else None
+
     @property
     def width(self) -> int:
         """The widest line, for horizontal scrolling (a cheap upper bound in characters)."""
@@ -116,6 +120,21 @@ class _HunkLines:
     body: list[str]
     hits: frozenset[int]  # body lines (by index) that mention evaluation words
     flag_all: bool  # the file is outside the allow-list: every changed line is marked
+    target_start: int = 0  # the new file's line number of the hunk's first line
+
+    def offset_of(self, line: int) -> int | None:
+        """The display offset of the new file's `line` in this hunk (added or context),
+        or None when the hunk does not hold it."""
+        at = self.target_start
+        if line < at:
+            return None
+        for index, raw in enumerate(self.body):
+            if raw.startswith("-") or raw.startswith("\\"):
+                continue  # a removed line or "no newline" marker is in no new-file line
+            if at == line:
+                return 1 + index
+            at += 1
+        return None
 
     def __len__(self) -> int:
         return 1 + len(self.body)
@@ -149,6 +168,15 @@ class DiffLines(Sequence[DiffLine]):
 
     def __len__(self) -> int:
         return self._length
+
+    def locate(self, path: str, line: int) -> int | None:
+        """The display index of the new file's `line` of `path`, when a hunk shows it."""
+        for start, part in zip(self._starts, self._parts, strict=True):
+            if isinstance(part, _HunkLines) and part.header.path == path:
+                offset = part.offset_of(line)
+                if offset is not None:
+                    return start + offset
+        return None
 
     @overload
     def __getitem__(self, index: int) -> DiffLine: ...
@@ -363,7 +391,8 @@ def build(diff: str | bytes | None, allow: tuple[str, ...] = BUILTIN_ALLOW) -> D
             header += f"+{hunk.target_start},{hunk.target_length} @@ {hunk.section_header}"
             flagged = bool(scan.words) or not permitted
             header_line = DiffLine("hunk", header.rstrip(), path, flagged)
-            parts.append(_HunkLines(header_line, body, scan.hits, not permitted))
+            parts.append(_HunkLines(header_line, body, scan.hits, not permitted,
+                                    hunk.target_start))
             widest = max(widest, scan.widest)
         blocks.append((info, parts))
     # Suspicious files first, so the reviewer reads them before the harmless ones.

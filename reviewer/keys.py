@@ -67,6 +67,8 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("children", "B", "children", "Queue of what builds on it", "proposal"),
     KeySpec("second_opinion", "O", "second_opinion", "Ask Claude", "proposal", show=False),
     KeySpec("diff", "d", "diff", "Diff", "proposal"),
+    KeySpec("diff_check", "K", "diff_check", "Diff at the line a check names", "proposal",
+            show=False),
     KeySpec("summary", "S", "summary", "Summary as plain text", "proposal", show=False),
     KeySpec("parent_diff", "D", "parent_diff", "Diff from parent", "proposal", show=False),
     KeySpec("back", "escape", "back", "Back", "proposal"),

@@ -349,6 +349,20 @@ def duplicate_target(checks: list[Any]) -> str | None:
     return None
 
 
+def check_line(checks: list[Any]) -> tuple[str, int] | None:
+    """(path, line) of the most severe open check that names a line of the diff, or None."""
+    for _severity, found in checks_by_severity(checks):
+        for check in found:
+            detail = check.get("detail")
+            if not isinstance(detail, dict) or check.get("resolved"):
+                continue
+            path, line = detail.get("path"), detail.get("line")
+            if isinstance(path, str) and path and isinstance(line, int) and not isinstance(
+                    line, bool) and line > 0:
+                return path, line
+    return None
+
+
 def held_up(record: AgentRecord) -> str:
     """The share of an agent's rerun claims that reproduced, as a percentage, or `-`."""
     value = record.reproduced_share

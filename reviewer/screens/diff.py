@@ -41,14 +41,17 @@ class DiffScreen(Screen[None]):
     AUTO_FOCUS = "DiffView"
 
     def __init__(
-        self, proposal_id: str, from_parent: ParentDiff | None = None, *, title: str | None = None
+        self, proposal_id: str, from_parent: ParentDiff | None = None, *,
+        title: str | None = None, at: tuple[str, int] | None = None,
     ) -> None:
         """The proposal's diff against the harness, or what it changes from its parent;
-        `title` is its title as the proposal screen shows it (claim masked while blinded)."""
+        `title` is its title as the proposal screen shows it (claim masked while blinded);
+        `at` is a (path, line) of the new code to open at, such as a check names."""
         super().__init__()
         self.proposal_id = proposal_id
         self.title_text = title
         self.from_parent = from_parent
+        self.at = at
         self.document = DiffDocument([], [])
         self.file_index = 0
 
@@ -88,6 +91,21 @@ class DiffScreen(Screen[None]):
             yield files_list
             yield DiffView(self.document, id="diff-view")
         yield Footer()
+
+    def on_mount(self) -> None:
+        if self.at is None:
+            return
+        path, line = self.at
+        index = self.document.index_of(path, line)
+        if index is None:
+            self.notify(f"{short(path, 60)}:{line} is not in the diff's hunks", markup=False,
+                        severity="warning")
+            return
+        files = [f.path for f in self.document.files]
+        if path in files and len(files) > 1:
+            self.query_one("#diff-files", OptionList).highlighted = files.index(path)
+        # A few lines of context above the line, once the file's own scroll has landed.
+        self.call_after_refresh(self.query_one(DiffView).scroll_to_line, max(0, index - 3))
 
     @on(OptionList.OptionHighlighted, "#diff-files")
     def file_highlighted(self, event: OptionList.OptionHighlighted) -> None:

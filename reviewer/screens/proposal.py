@@ -21,6 +21,7 @@ from reviewer.blinding import blind_agent_text
 from reviewer.decide import Outcome, decide, undo
 from reviewer.present import (
     active_rerun_id,
+    check_line,
     children_note,
     duplicate_target,
     lineage_line,
@@ -280,6 +281,7 @@ class ProposalScreen(Screen[None]):
             "rerun": has_code,
             "rerun_next": has_code,
             "diff": has_code,
+            "diff_check": has_code and check_line(self.data.get("checks") or []) is not None,
             "parent_diff": has_code and bool((self.data.get("lineage") or {}).get("parents")),
             "cancel_rerun": active_rerun_id(self.data) is not None,
             "jump": duplicate_target(self.data.get("checks") or []) is not None,
@@ -611,6 +613,15 @@ class ProposalScreen(Screen[None]):
 
         self.app.push_screen(DiffScreen(self.proposal_id,
                                         title=self.agent_text(self.data.get("title") or "")))
+
+    def action_diff_check(self) -> None:
+        """The diff, opened at the line the most severe open check names."""
+        from reviewer.screens.diff import DiffScreen
+
+        at = check_line(self.data.get("checks") or [])
+        if at is not None:
+            self.app.push_screen(DiffScreen(self.proposal_id, at=at,
+                                            title=self.agent_text(self.data.get("title") or "")))
 
     def action_parent_diff(self) -> None:
         """What this proposal's code changes from its parent's, worked out in the background."""

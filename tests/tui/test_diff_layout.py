@@ -79,3 +79,29 @@ def test_the_help_lists_the_wide_steps_under_the_diff():
     assert any(line.startswith("shift+right") and "Half a screen right" in line
                for line in diff)
     assert any(line.startswith("shift+left") and "Half a screen left" in line for line in diff)
+
+
+async def test_K_opens_the_diff_at_the_line_the_worst_check_names(samples_store):
+    # A check named methods/logconf_warm.py:43, but `d` opened the diff at its top, and
+    # the reviewer scrolled to find it.
+    from reviewer.present import check_line
+    from reviewer.screens.diff import DiffScreen
+    from reviewer.screens.proposal import ProposalScreen
+    from reviewer.widgets.diff_view import DiffView
+
+    pid, (path, line) = next((r["id"], at) for r in samples_store.list(limit=100)
+                             if (at := check_line(samples_store.checks(r["id"])))
+                             and at[0] == "methods/logconf_warm.py")
+    app = make_app(samples_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        await pilot.press("K")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen)
+        view = app.screen.query_one(DiffView)
+        index = app.screen.document.index_of(path, line)
+        assert index is not None and view.scroll_y <= index < view.scroll_y + view.size.height
+        assert view.scroll_y > 0
+        assert "test_labels" in app.screen.document.lines[index].text

@@ -129,3 +129,20 @@ def test_lines_split_on_newline_only_like_git_apply():
     doc = build(diff)
     added = [line for line in doc.lines if line.kind == "added"]
     assert len(added) == 1  # one line for git, so one line on screen
+
+
+def test_a_new_file_line_maps_to_its_display_line_past_removed_ones():
+    diff = (
+        "diff --git a/methods/a.py b/methods/a.py\n--- a/methods/a.py\n+++ b/methods/a.py\n"
+        "@@ -1,4 +1,5 @@\n import torch\n-x = 1\n+x = 2\n+y = open('/labels').read()\n"
+        " def run(view):\n     return view\n"
+        "@@ -10,2 +11,3 @@ def other():\n a = 1\n+b = np.load('labels.npy')\n c = 3\n"
+        "\\ No newline at end of file\n"
+    )
+    doc = build(diff)
+    shown = {line: doc.lines[i].text for line in (1, 3, 12, 13)
+             if (i := doc.index_of("methods/a.py", line)) is not None}
+    assert shown == {1: " import torch", 3: "+y = open('/labels').read()",
+                     12: "+b = np.load('labels.npy')", 13: " c = 3"}
+    assert doc.index_of("methods/a.py", 9) is None  # between the hunks: not shown
+    assert doc.index_of("methods/b.py", 1) is None
