@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
 import subprocess
 import tomllib
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 
 from reviewer import paths
 from reviewer.gitenv import reader_argv, reader_env
+from store import capped
 
 PLACEHOLDERS = frozenset({"idea", "seed", "out", "python"})
 STDOUT = "stdout"
@@ -119,18 +119,17 @@ def read_config_bytes(file: Path) -> bytes | None:
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read ({exc.strerror})") from exc
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError(f"{file}: not a regular file; the config must be a TOML file")
-        with open(fd, "rb", closefd=False) as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        return capped.read_regular(fd, MAX_CONFIG_BYTES)
+    except capped.Refused as exc:
+        if exc.why == capped.NOT_REGULAR:
+            raise ConfigError(f"{file}: not a regular file; the config must be a TOML file"
+                              ) from exc
+        raise ConfigError(f"{file}: larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+                          "a config file is a few lines of TOML") from exc
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read ({exc.strerror})") from exc
     finally:
         os.close(fd)
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{file}: larger than {MAX_CONFIG_BYTES // 1024} KiB; "
-                          "a config file is a few lines of TOML")
-    return raw
 
 
 def _refuse_unknown(file: Path, doc: dict[str, Any]) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from store.capped import NOT_REGULAR, TOO_BIG, Refused, read_regular
 from store.errors import StoreError
 
 SSH_KEYGEN_TIMEOUT_S = 30.0
@@ -117,22 +117,19 @@ def read_capped(path: Path, cap: int) -> bytes:
             raise ValueError("is a symbolic link (not followed)") from exc
         raise ValueError(f"unreadable ({exc.strerror})") from exc
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError("is not a regular file (not read)")
-        if info.st_size > cap:
-            raise ValueError(f"is {info.st_size} bytes, over the {cap}-byte limit (not read)")
-        chunks, size = [], 0
-        while size <= cap and (chunk := os.read(fd, cap + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
+        return read_regular(fd, cap)
+    except Refused as exc:
+        if exc.why == NOT_REGULAR:
+            raise ValueError("is not a regular file (not read)") from exc
+        if exc.why == TOO_BIG:
+            raise ValueError(f"is {exc.size} bytes, over the {cap}-byte limit (not read)"
+                             ) from exc
+        raise ValueError(f"grew past the {cap}-byte limit while being read (not read)"
+                         ) from exc
     except OSError as exc:
         raise ValueError(f"unreadable ({exc.strerror})") from exc
     finally:
         os.close(fd)
-    if size > cap:
-        raise ValueError(f"grew past the {cap}-byte limit while being read (not read)")
-    return b"".join(chunks)
 
 
 def verify_signature(

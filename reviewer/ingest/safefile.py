@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from reviewer.ingest.errors import IngestError
+from store import capped
 
 MAX_DIFF_BYTES = 1024 * 1024
 MAX_RELPATH = 1024
@@ -87,27 +87,21 @@ def entry_exists(folder: Path, name: str) -> bool:
 
 def _read_fd(fd: int, max_bytes: int, fail: Fail) -> bytes:
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise fail("not a regular file")
-        if info.st_size > max_bytes:
-            raise fail(f"{info.st_size} bytes is over the limit of {max_bytes} bytes")
-        chunks: list[bytes] = []
-        total = 0
-        # Read to the cap rather than trusting st_size, since the file may grow meanwhile.
-        while total <= max_bytes:
-            chunk = os.read(fd, min(1024 * 1024, max_bytes + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > max_bytes:
-            raise fail(f"file grew over the limit of {max_bytes} bytes while being read")
-        return b"".join(chunks)
+        return capped.read_regular(fd, max_bytes)
+    except capped.Refused as exc:
+        raise fail(_refused_reason(exc)) from None
     except OSError as exc:
         raise fail(_os_reason(exc)) from None
     finally:
         os.close(fd)
+
+
+def _refused_reason(exc: capped.Refused) -> str:
+    if exc.why == capped.NOT_REGULAR:
+        return "not a regular file"
+    if exc.why == capped.TOO_BIG:
+        return f"{exc.size} bytes is over the limit of {exc.cap} bytes"
+    return f"file grew over the limit of {exc.cap} bytes while being read"
 
 
 def _os_reason(exc: OSError) -> str:

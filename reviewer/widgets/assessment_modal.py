@@ -8,28 +8,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from reviewer.present import PREDICTIONS
+from reviewer.widgets.prompt import Dialog
 
 Assessment = dict[str, str]
 
 
-class AssessmentModal(ModalScreen[Assessment | None]):
+class AssessmentModal(Dialog[Assessment | None]):
     """Pick a verdict (1-3 or arrows and enter), write a note, enter submits; esc cancels."""
 
-    DEFAULT_CSS = """
-    AssessmentModal { align: center middle; }
-    AssessmentModal > Vertical {
-        width: 72; height: auto; padding: 1 2;
-        border: thick $accent; background: $surface;
-    }
-    AssessmentModal .assess--title { text-style: bold; margin-bottom: 1; }
-    AssessmentModal RadioSet { width: 100%; margin-bottom: 1; }
-    AssessmentModal .assess--error { color: $text-error; height: auto; }
-    AssessmentModal .assess--hint { color: $text-muted; }
-    """
+    DEFAULT_CSS = "AssessmentModal RadioSet { width: 100%; margin-bottom: 1; }"
     BINDINGS: ClassVar = [
         Binding("escape", "cancel", "Cancel", id="assess_cancel"),
         *(
@@ -45,7 +35,7 @@ class AssessmentModal(ModalScreen[Assessment | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._title), classes="assess--title")
+            yield Static(Text(self._title), classes="dialog--title")
             with RadioSet(id="assess-verdict"):
                 for i, verdict in enumerate(PREDICTIONS):
                     yield RadioButton(f"{i + 1}  {verdict}")
@@ -55,9 +45,9 @@ class AssessmentModal(ModalScreen[Assessment | None]):
                 id="assess-note",
                 select_on_focus=False,
             )
-            yield Static("", id="assess-error", classes="assess--error")
+            yield Static("", id="assess-error", classes="dialog--error")
             hint = "1-3 or arrows + enter: verdict   tab: note   enter in the note: record"
-            yield Static(Text(hint + "   esc: cancel"), classes="assess--hint")
+            yield Static(Text(hint + "   esc: cancel"), classes="dialog--hint")
 
     def action_pick(self, index: int) -> None:
         buttons = list(self.query(RadioButton))

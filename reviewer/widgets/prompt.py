@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,21 +14,27 @@ from textual.widgets import Input, Static
 
 # Returns an error message for a bad answer, or None when the answer is acceptable.
 Validator = Callable[[str], str | None]
+T = TypeVar("T")
 
 
-class PromptModal(ModalScreen[str | None]):
-    """Ask one question; enter submits (if `validate` accepts), esc cancels with None."""
+class Dialog(ModalScreen[T]):
+    """A box in the middle of the screen; its title, error and hint lines share one look."""
 
     DEFAULT_CSS = """
-    PromptModal { align: center middle; }
-    PromptModal > Vertical {
-        width: 72; height: auto; padding: 1 2;
+    Dialog { align: center middle; }
+    Dialog > Vertical {
+        width: 72; max-width: 100%; height: auto; padding: 1 2;
         border: thick $accent; background: $surface;
     }
-    PromptModal .prompt--title { text-style: bold; margin-bottom: 1; }
-    PromptModal .prompt--error { color: $text-error; height: auto; }
-    PromptModal .prompt--hint { color: $text-muted; }
+    Dialog .dialog--title { text-style: bold; margin-bottom: 1; }
+    Dialog .dialog--error { color: $text-error; height: auto; }
+    Dialog .dialog--hint { color: $text-muted; }
     """
+
+
+class PromptModal(Dialog[str | None]):
+    """Ask one question; enter submits (if `validate` accepts), esc cancels with None."""
+
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
 
     def __init__(
@@ -49,15 +55,15 @@ class PromptModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._title), classes="prompt--title")
+            yield Static(Text(self._title), classes="dialog--title")
             yield Input(
                 value=self._value,
                 placeholder=self._placeholder,
                 type=self._input_type,  # type: ignore[arg-type]
                 id="prompt-input",
             )
-            yield Static("", id="prompt-error", classes="prompt--error")
-            yield Static(Text("enter: confirm   esc: cancel"), classes="prompt--hint")
+            yield Static("", id="prompt-error", classes="dialog--error")
+            yield Static(Text("enter: confirm   esc: cancel"), classes="dialog--hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -71,18 +77,10 @@ class PromptModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(Dialog[bool]):
     """Ask a yes-or-no question; y answers yes, n or esc no."""
 
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical {
-        width: 72; height: auto; padding: 1 2;
-        border: thick $warning; background: $surface;
-    }
-    ConfirmModal .prompt--title { text-style: bold; margin-bottom: 1; }
-    ConfirmModal .prompt--hint { color: $text-muted; }
-    """
+    DEFAULT_CSS = "ConfirmModal > Vertical { border: thick $warning; }"
     BINDINGS: ClassVar = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm_no"),
@@ -94,8 +92,8 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self._question), classes="prompt--title")
-            yield Static(Text("y: yes   n, esc: no"), classes="prompt--hint")
+            yield Static(Text(self._question), classes="dialog--title")
+            yield Static(Text("y: yes   n, esc: no"), classes="dialog--hint")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

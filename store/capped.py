@@ -1,0 +1,46 @@
+"""Reading a small file that someone may have swapped for something else.
+
+A FIFO would block the read, a device or a sparse file would fill memory, and a file that
+grows while it is read would pass a size check made before. Callers open the file their own
+way (without following a symlink, without waiting on a FIFO) and word the refusal for their
+users; the checks live here once.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+NOT_REGULAR = "not_regular"
+TOO_BIG = "too_big"
+GREW = "grew"
+
+
+class Refused(ValueError):
+    """The file was not read: `why` is NOT_REGULAR, TOO_BIG or GREW; `size` is what was seen."""
+
+    def __init__(self, why: str, size: int, cap: int) -> None:
+        super().__init__(f"{why}: {size} bytes against a limit of {cap}")
+        self.why, self.size, self.cap = why, size, cap
+
+
+def read_regular(fd: int, cap: int) -> bytes:
+    """All the bytes of the regular file open as `fd`, at most `cap` of them; Refused
+    otherwise. OSError passes through; `fd` stays open."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused(NOT_REGULAR, info.st_size, cap)
+    if info.st_size > cap:
+        raise Refused(TOO_BIG, info.st_size, cap)
+    chunks: list[bytes] = []
+    total = 0
+    # Read to the cap rather than trusting st_size, since the file may grow meanwhile.
+    while total <= cap:
+        chunk = os.read(fd, min(1 << 20, cap + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > cap:
+        raise Refused(GREW, total, cap)
+    return b"".join(chunks)
