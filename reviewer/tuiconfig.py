@@ -28,7 +28,8 @@ def load_tui_settings(
     try:
         file, table = read_section("tui", path)
     except ConfigError as exc:
-        return TuiSettings(), [str(exc)]
+        # Fail safe, as for a mistyped `blinded`: whoever wrote [tui] may have meant it on.
+        return TuiSettings(blinded=True), [f"{exc}; blinded review is on until it is fixed"]
     problems = [
         f"{file}: tui.{key}: unknown key (known: {', '.join(KNOWN)})"
         for key in table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from store import capped
 from store.errors import StoreError
 from store.model import canonical_json, sha256_hex
 from store.sshsig import read_capped, store_file
@@ -196,9 +198,13 @@ def checkpoint_warning(path: Path, exc: OSError) -> str:
 
 @contextmanager
 def _head_lock(lock_path: Path) -> Iterator[None]:
-    """The head file's lock; a symlink planted in its place raises OSError, never followed."""
+    """The head file's lock; a symlink, FIFO or device planted in its place raises OSError,
+    never followed or waited on."""
     try:
-        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        fd = capped.open_lock(lock_path)
+    except capped.Refused as exc:
+        raise OSError(errno.EINVAL, "the head checkpoint's lock is not a regular file",
+                      str(lock_path)) from exc
     except OSError as exc:
         if lock_path.is_symlink():
             raise OSError(

@@ -1,4 +1,4 @@
-"""Reading a small file that someone may have swapped for something else.
+"""Reading a small file, or locking one, that someone may have swapped for something else.
 
 A FIFO would block the read, a device or a sparse file would fill memory, and a file that
 grows while it is read would pass a size check made before. Callers open the file their own
@@ -8,8 +8,10 @@ users; the checks live here once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from pathlib import Path
 
 NOT_REGULAR = "not_regular"
 TOO_BIG = "too_big"
@@ -44,3 +46,27 @@ def read_regular(fd: int, cap: int) -> bytes:
     if total > cap:
         raise Refused(GREW, total, cap)
     return b"".join(chunks)
+
+
+def open_lock(path: Path) -> int:
+    """A descriptor of the lock file at `path` to flock, created if missing: never through a
+    symlink (OSError, ELOOP), and never a FIFO or device put in its place (Refused), which
+    would block the open or the lock forever."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError:
+        # A FIFO without a reader refuses a non-blocking writer (ENXIO): say what it is.
+        with contextlib.suppress(OSError):
+            info = os.lstat(path)
+            if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+                raise Refused(NOT_REGULAR, info.st_size, 0) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused(NOT_REGULAR, info.st_size, 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd

@@ -85,17 +85,33 @@ def configure(conn: sqlite3.Connection, *, timeout: float | None = None) -> None
 
 
 def refuse_foreign(conn: sqlite3.Connection) -> None:
-    """A database with tables but no migrations of ours belongs to another program: adding
+    """A database with tables but no migrations of ours, or with no tables but a view or an
+    application id of its own, belongs to another program: adding
     our tables to it, or so much as switching its journal mode, would change a file the
     user never meant to give us."""
     tables = [row[0] for row in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) != 'sqlite_'"
     )]  # fmt: skip
-    if not tables or _has_our_migrations(conn, tables):
-        return
-    shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
-    raise NotAStore(f"this database has tables of another program ({shown}), not a "
-                    "reviewer store; give --db a new file or a reviewer store")
+    if tables and not _has_our_migrations(conn, tables):
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise NotAStore(f"this database has tables of another program ({shown}), not a "
+                        "reviewer store; give --db a new file or a reviewer store")
+    if not tables and (mark := _foreign_mark(conn)):
+        raise NotAStore(f"this database belongs to another program ({mark}), not a "
+                        "reviewer store; give --db a new file or a reviewer store")
+
+
+def _foreign_mark(conn: sqlite3.Connection) -> str | None:
+    """What shows that a database without tables was made by another program: a view or
+    trigger of its own, or the application id or user version it set (ours leaves both 0)."""
+    other = conn.execute("SELECT type, name FROM sqlite_master LIMIT 1").fetchone()
+    if other is not None:
+        return f"a {other[0]} named {other[1]!r}"
+    for pragma in ("application_id", "user_version"):
+        value = conn.execute(f"PRAGMA {pragma}").fetchone()[0]
+        if value:
+            return f"{pragma} {value}"
+    return None
 
 
 def _has_our_migrations(conn: sqlite3.Connection, tables: list[str]) -> bool:

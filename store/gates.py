@@ -78,14 +78,18 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
             out.append("no finished rerun of the current diff (press r, or `reviewer rerun`)")
         else:
             result = rerun["result"]
-            if policy.require_rerun and result.get("verdict") != "reproduced":
+            verdict, measured = result.get("verdict"), _seeds_measured(result)
+            if policy.require_rerun and verdict is None and measured < 2:
+                seeds = "no seed" if measured == 0 else "one seed"
+                out.append(f"the latest rerun (job {rerun['job']}) measured {seeds} with a "
+                           "PGR, which gives no interval: rerun on 2 or more seeds")
+            elif policy.require_rerun and (verdict != "reproduced" or measured < 2):
+                # A reproduced verdict on under 2 seeds is a damaged or an older row.
                 out.append(
-                    f"the latest rerun (job {rerun['job']}) says {result.get('verdict')}, "
-                    "not reproduced"
+                    f"the latest rerun (job {rerun['job']}) says {verdict}"
+                    + (", not reproduced" if verdict != "reproduced" else
+                       f" on {measured} seed(s) with a PGR: rerun on 2 or more seeds")
                 )
-            elif policy.require_rerun and _seeds_measured(result) < 2:
-                out.append(f"the latest rerun (job {rerun['job']}) measured one seed, which "
-                           "gives no interval: rerun on 2 or more seeds")
             if policy.require_rerun:
                 out += _other_dataset(conn, pid, rerun["job"], result)
             ablation = result.get("ablation")

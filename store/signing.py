@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from store import audit
+from store import audit, capped
 from store.checkpoint_check import (
     DEFAULT_NAMESPACE,
     CheckpointProblem,
@@ -115,8 +115,10 @@ def _locked(folder: Path) -> Iterator[None]:
     lock_path = folder / ".lock"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        # O_NOFOLLOW: a `.lock` symlink planted in the folder must not create or touch its target.
-        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        fd = capped.open_lock(lock_path)
+    except capped.Refused as exc:
+        raise SigningError(f"the signer's lock file {lock_path} is not a regular file; "
+                           "remove it") from exc
     except OSError as exc:
         if lock_path.is_symlink():
             raise SigningError(f"the signer's lock file {lock_path} is a symbolic link; "
@@ -201,7 +203,7 @@ class Signer:
         """Raise unless the newest statement is signed by our key and the chain still holds it;
         one above the head (planted, or rows cut off the end) is refused too."""
         seq, path = latest
-        with self._verifying_check() as check:
+        with self.verifying_check() as check:
             data, problem = authentic(path, seq, check)
         if data is None:
             assert problem is not None
@@ -217,7 +219,7 @@ class Signer:
             )
 
     @contextmanager
-    def _verifying_check(self) -> Iterator[SignatureCheck]:
+    def verifying_check(self) -> Iterator[SignatureCheck]:
         """`check`, or an allowed-signers file naming only the signing key's public key."""
         if self.check is not None:
             yield self.check

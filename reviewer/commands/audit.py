@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
 import re
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -22,7 +23,7 @@ from reviewer.mdsafe import inline
 from reviewer.report.output import atomic_file
 from reviewer.textsafe import clean
 from store.audit import Event
-from store.signing import SignatureCheck
+from store.signing import SignatureCheck, SigningError
 from store.verify import VerifyReport, verify_store
 
 
@@ -47,6 +48,29 @@ def _signature_check(
         missing = "--allowed-signers" if allowed is None else "--identity"
         raise click.UsageError(f"{missing} is needed too (or set it in [audit])")
     return SignatureCheck(allowed, principal, namespace or config.namespace, every)
+
+
+@contextlib.contextmanager
+def _own_key_check(check: SignatureCheck | None, every: bool
+                   ) -> Iterator[SignatureCheck | None]:
+    """`check`, or with only `[audit] signing_key` set, the signing key's own public key:
+    the signer checks against it before signing, so verify must too, or the checkpoint the
+    signer refused would pass here."""
+    if check is not None:
+        yield check
+        return
+    try:
+        signer = load_audit_config().signer()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if signer is None:
+        yield None
+        return
+    try:
+        with signer.verifying_check() as own:
+            yield dataclasses.replace(own, all_checkpoints=every)
+    except SigningError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _signed_line(report: VerifyReport) -> str | None:
@@ -90,7 +114,8 @@ def verify_cmd(
     """
     check = _signature_check(allowed_signers, identity, namespace, all_checkpoints)
     ctx.read_only = True
-    report = verify_store(ctx.store, signatures=check)
+    with _own_key_check(check, all_checkpoints) as check:
+        report = verify_store(ctx.store, signatures=check)
     signed = _signed_line(report)
     if as_json:
         print_json(report.to_json())

@@ -14,8 +14,8 @@ alone stands; a v2 host would need the worker started in a delegated group.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
+import secrets
 import signal
 import time
 from collections.abc import Iterator
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _PREFIX = "run-"
-_counter = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -130,51 +129,60 @@ def _v1_parents() -> tuple[Path, Path] | None:
     return parents["memory"], parents["pids"]
 
 
+class GroupError(OSError):
+    """This machine has the hierarchies, yet the run's group could not be made: the run is
+    refused rather than started without the limits it was promised."""
+
+
 def run_group(memory_bytes: int, max_pids: int) -> RunGroup | None:
     """A new group limited to `memory_bytes` and `max_pids` tasks, or None where this
-    process cannot make one."""
+    process cannot make one; GroupError where it should be able to and failed."""
     if os.geteuid() != 0:
         return None  # unprivileged groups need a delegation this tool does not set up
-    sweep()
-    name = f"{_PREFIX}{os.getpid()}-{next(_counter)}"
     v1 = _v1_parents()
-    if v1 is not None:
-        # No swapping past the memory limit either, where the kernel accounts swap.
-        memory = {"memory.limit_in_bytes": memory_bytes,
-                  "memory.memsw.limit_in_bytes?": memory_bytes}
-        return _made({v1[0] / name: memory, v1[1] / name: {"pids.max": max_pids}})
-    return None
+    if v1 is None:
+        return None
+    sweep(v1)
+    # A random name: a pid is not unique across PID namespaces sharing the hierarchy.
+    name = f"{_PREFIX}{secrets.token_hex(8)}"
+    # No swapping past the memory limit either, where the kernel accounts swap.
+    memory = {"memory.limit_in_bytes": memory_bytes, "memory.memsw.limit_in_bytes?": memory_bytes}
+    return _made({v1[0] / name: memory, v1[1] / name: {"pids.max": max_pids}})
 
 
-def _made(settings: dict[Path, dict[str, int]]) -> RunGroup | None:
+def _made(settings: dict[Path, dict[str, int]]) -> RunGroup:
     """Make each folder and write its limits ("?" marks a file some kernels lack)."""
-    group = RunGroup(tuple(settings))
+    made: list[Path] = []
     try:
         for directory, values in settings.items():
             directory.mkdir()
+            made.append(directory)
             for key, value in values.items():
                 path = directory / key.rstrip("?")
                 if path.exists() or not key.endswith("?"):
                     path.write_text(str(value))
-    except OSError:
-        group.remove()
-        return None
-    return group
+    except OSError as exc:
+        RunGroup(tuple(made)).remove()  # only what this call made
+        raise GroupError(exc.errno, f"cannot make the run's control group: {exc}") from exc
+    return RunGroup(tuple(settings))
 
 
-def sweep() -> None:
-    """Remove groups of runs whose process is gone (killed before it could clean up)."""
-    parents: list[Path] = []
-    v1 = _v1_parents() if os.geteuid() == 0 else None
-    if v1 is not None:
-        parents += list(v1)
-    for parent in parents:
+STALE_S = 600.0  # an empty group this old is left from a run that died; one being set up is new
+
+
+def sweep(parents: tuple[Path, ...] | None = None) -> None:
+    """Remove empty groups older than STALE_S: left by runs killed before they could clean
+    up. Age, not the owner's pid, decides: a pid means nothing in another PID namespace
+    sharing the hierarchy, and a group is empty while its run is still being set up."""
+    if parents is None:
+        parents = _v1_parents() if os.geteuid() == 0 else None
+    now = time.time()
+    for parent in parents or ():
         with contextlib.suppress(OSError):
             for child in parent.glob(f"{_PREFIX}*"):
-                owner = child.name[len(_PREFIX):].split("-")[0]
-                if owner.isdigit() and not Path("/proc", owner).exists():
-                    with contextlib.suppress(OSError):
-                        child.rmdir()
+                with contextlib.suppress(OSError):
+                    if now - child.stat().st_mtime > STALE_S:
+                        child.rmdir()  # refused (EBUSY) while any process is in it
 
 
 @contextlib.contextmanager

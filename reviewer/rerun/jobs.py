@@ -29,6 +29,8 @@ def read_seed_list(value: str, limit: int = MAX_SEEDS) -> list[int]:
         except ValueError as exc:
             raise ValueError(f"{part!r} is not an integer or a range; use e.g. 1,2,3 or 1-5"
                              ) from exc
+        if hi < lo:
+            raise ValueError(f"{part!r} runs backwards; write a range low to high, e.g. 5-9")
         if hi - lo + 1 > limit - len(seeds):
             raise ValueError(f"{value!r} names more than {limit} seeds")
         seeds.extend(range(lo, hi + 1))
@@ -39,6 +41,8 @@ def read_seed_list(value: str, limit: int = MAX_SEEDS) -> list[int]:
 
 def _bounds(part: str) -> tuple[int, int]:
     """The first and last seed of '11-15' (or '-3-2'), or of a single seed '7'."""
+    if not part.isascii():
+        raise ValueError(part)  # int() reads other scripts' digits, such as '٣' or '²'
     cut = part.find("-", 1)
     if cut < 0:
         return int(part), int(part)

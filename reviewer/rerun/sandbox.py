@@ -97,6 +97,7 @@ class SandboxResult:
     stderr: str
     argv: list[str]
     stopped: str | None = None  # why the reviewer stopped it early, other than the clock
+    cgroup: str | None = None  # the control group whose limits the kernel enforced, if any
 
 
 def find_tools() -> tuple[str, str | None]:
@@ -432,15 +433,16 @@ def run(
     `unsafe_no_sandbox` runs the bare argv with the same limits and clean
     environment but no isolation, for trusted debugging only.
     """
-    if unsafe_no_sandbox:
-        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", **spec.env}
-        argv = ["/usr/bin/env", "-i", *[f"{k}={v}" for k, v in sorted(env.items())], *spec.argv]
-        return _run(spec, argv, None, cancel, True, on_output, ())
-    bwrap, setpriv = find_tools()
     try:
+        if unsafe_no_sandbox:
+            env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", **spec.env}
+            argv = ["/usr/bin/env", "-i", *[f"{k}={v}" for k, v in sorted(env.items())],
+                    *spec.argv]
+            return _run(spec, argv, None, cancel, True, on_output, ())
+        bwrap, setpriv = find_tools()
         with uidslots.sandbox_uid() as uid:
             return _sandboxed(spec, bwrap, setpriv, uid, cancel, on_output)
-    except uidslots.NoFreeSlot as exc:
+    except (uidslots.NoFreeSlot, cgroups.GroupError) as exc:
         raise SandboxUnavailable(str(exc)) from exc
 
 
@@ -500,16 +502,22 @@ def _run(
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             # Made before the run starts, so the free space it keeps is measured untouched.
             watch = _Watch(limits, [host for host, _ in spec.rw_binds], [out, err])
-            proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-                preexec_fn=lambda: _limiter(limits, nproc, group),
-                cwd=spec.cwd if unsafe_no_sandbox else None,
-                pass_fds=pass_fds,
-            )
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    start_new_session=True,
+                    preexec_fn=lambda: _limiter(limits, nproc, group),
+                    cwd=spec.cwd if unsafe_no_sandbox else None,
+                    pass_fds=pass_fds,
+                )
+            except subprocess.SubprocessError as exc:
+                # An exception in the child before exec: nothing of the run ran.
+                raise SandboxUnavailable(
+                    "the run could not be started under its limits (setting its rlimits or "
+                    f"joining its control group failed before exec): {exc}") from exc
             timed_out = False
             stopped: str | None = None
             try:
@@ -553,4 +561,5 @@ def _run(
             stderr=_tail(err_path, limits.output_cap),
             argv=argv,
             stopped=stopped,
+            cgroup=None if group is None else group.dirs[0].name,
         )

@@ -123,8 +123,6 @@ WIDE_INTERVAL = 1.0  # a PGR interval this wide spans the whole weak-to-ceiling 
 # PGR points a claim may sit above the measured mean. Two honest 5-seed means of a method
 # whose seeds spread by 0.06 differ by more than this about once in 250 pairs.
 TOLERANCE = 0.10
-# A one-seed claim equal to its measurement as shown (3 decimals) is not above it.
-POINT_SLACK = 5e-4
 
 
 def verdict_for(claim: float | None, summary: Summary, valid: bool) -> tuple[str | None, list[str]]:
@@ -142,8 +140,10 @@ def verdict_for(claim: float | None, summary: Summary, valid: bool) -> tuple[str
         return None, ["no seed has a PGR to compare the claim with"]
     lo, hi = summary.ci
     if summary.n < 2:
-        note = "one seed: no interval; compared with the point estimate"
-        return (NOT_REPRODUCED if claim > summary.mean + POINT_SLACK else REPRODUCED), [note]
+        # A claim equal to one seed's PGR lands on either side of it by chance: held against
+        # the agent (risk, its record, a ✗) as a coin flip would be.
+        return None, [f"one seed ({summary.mean:.3f}): no interval, so no verdict; rerun on "
+                      "2 or more seeds"]
     if claim > hi:
         return NOT_REPRODUCED, [f"claim {claim:.3f} is above the 95% interval [{lo:.3f}, {hi:.3f}]"]
     if claim - summary.mean > TOLERANCE:

@@ -102,7 +102,7 @@ def chosen_seeds(value: str) -> int | list[int]:
     """What the seeds prompt asks for: a number of seeds to draw here, or the seeds
     themselves ('11-15', '3,7,9'); ValueError saying what is wrong."""
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         k = int(text)
         if not 1 <= k <= MAX_SEEDS:
             raise ValueError(f"enter a number of seeds from 1 to {MAX_SEEDS}, or seeds "

@@ -220,3 +220,19 @@ def test_signing_failure_on_exit_is_a_clear_error(run, ingested, keys, tmp_path)
     store = ReviewStore.open(run.db)
     assert [e.action for e in store.events()][-1] == "comment"  # the write was kept
     store.close()
+
+
+def test_verify_with_only_a_signing_key_checks_against_its_public_key(run, keys):
+    # The signer refused a planted unsigned statement and said "run `reviewer audit verify`",
+    # which, with no allowed_signers set, checked no signature and said "ok".
+    store = ReviewStore.open(run.db)
+    store.add_proposals([make_proposal(i) for i in range(3)], actor="a")
+    store.close()
+    write_config(f'[audit]\nsigning_key = "{keys.key}"\nevery = 1\n')
+    assert run("list").exit_code == 0  # signs seq 3 on exit
+    good = run("audit", "verify")
+    assert good.exit_code == 0 and "signed checkpoint: seq 3 verified" in good.output
+    (checkpoints_dir(run.db) / "999999999999.json").write_text("{}")
+    bad = run("audit", "verify")
+    assert bad.exit_code == 1, bad.output
+    assert "999999999999.json" in bad.output

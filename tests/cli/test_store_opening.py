@@ -34,9 +34,11 @@ def _tables(path: Path) -> list[str]:
 
 
 def _tableless(path: Path) -> Path:
-    # A valid SQLite header and nothing else, as `sqlite3 FILE "pragma user_version=7"` leaves.
+    # A valid SQLite file and nothing in it (a user version or application id set would mark
+    # it as another program's: see tests/store/test_foreign_file_untouched.py).
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version = 7")
+    conn.execute("CREATE TABLE gone (x)")
+    conn.execute("DROP TABLE gone")
     conn.close()
     return path
 

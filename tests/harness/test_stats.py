@@ -148,11 +148,13 @@ def test_a_seed_without_a_pgr_is_left_out_not_let_through() -> None:
     assert none.verdict is None and "no seed has a PGR" in " ".join(none.notes)
 
 
-def test_one_seed_compares_at_the_precision_shown() -> None:
-    # 0.7565 claimed, 0.756458 measured: the list showed "0.756  0.756✗".
-    assert stats.rerun_stats(_rows([0.756458]), claim=0.7565).verdict == stats.REPRODUCED
-    high = stats.rerun_stats(_rows([0.756458]), claim=0.758)
-    assert high.verdict == stats.NOT_REPRODUCED and "one seed" in high.notes[0]
+def test_one_seed_gives_no_verdict() -> None:
+    # Compared with one seed's PGR, an honest claim of its own mean came out "not
+    # reproduced" three times in four, each time counted against the agent.
+    for claim in (0.7565, 0.758, 0.2):
+        res = stats.rerun_stats(_rows([0.756458]), claim=claim)
+        assert res.verdict is None
+        assert res.notes[0].startswith("one seed (0.756): no interval, so no verdict")
 
 
 def test_a_method_significantly_worse_than_the_baseline_says_so() -> None:
@@ -187,3 +189,7 @@ def test_a_seed_range_is_counted_before_it_is_expanded() -> None:
     assert read_seed_list("-3-1,7") == [-3, -2, -1, 0, 1, 7]
     with pytest.raises(ValueError, match="not an integer or a range"):
         read_seed_list("1-x")
+    with pytest.raises(ValueError, match="runs backwards"):
+        read_seed_list("1,9-5")  # was [1]: the backwards range vanished without a word
+    with pytest.raises(ValueError, match="not an integer or a range"):
+        read_seed_list("²")

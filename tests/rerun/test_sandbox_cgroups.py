@@ -47,13 +47,15 @@ def _run(tmp_path: Path, code: str, limits: Limits,
     return sandbox.run(spec, cancel=cancel)
 
 
-def _run_groups() -> list[Path]:
-    """Every run group of this process that exists now."""
+def _parents() -> list[Path]:
     group = cgroups.run_group(256 << 20, 64)
     assert group is not None
     group.remove()
-    return [d for parent in {d.parent for d in group.dirs}
-            for d in parent.glob(f"run-{os.getpid()}-*")]
+    return [d.parent for d in group.dirs]
+
+
+def _groups_named(name: str) -> list[Path]:
+    return [parent / name for parent in _parents() if (parent / name).exists()]
 
 
 def test_memory_in_a_memfd_is_refused_by_the_kernel_not_found_later(tmp_path):
@@ -79,7 +81,8 @@ def test_an_honest_run_fits_and_leaves_no_group_behind(tmp_path):
     """, Limits(wall_s=60, memory_bytes=256 << 20))
     assert result.returncode == 0 and result.stdout.strip() == "ok", result
     assert result.stopped is None
-    assert _run_groups() == []
+    assert result.cgroup is not None and result.cgroup.startswith("run-")
+    assert _groups_named(result.cgroup) == []
 
 
 def test_every_process_of_the_run_is_in_its_group(tmp_path):
@@ -101,16 +104,21 @@ def test_every_process_of_the_run_is_in_its_group(tmp_path):
         deadline = time.monotonic() + 30
         while not (out / "ready").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        groups = _run_groups()
-        inside = {int(pid) for d in groups for pid in (d / "cgroup.procs").read_text().split()}
-        probes = {pid for pid in inside
-                  if _cmdline(pid).split(b"\0")[:3] == [sys.executable.encode(), b"-I",
-                                                          b"/sandbox/probe.py"]}
+        where: dict[int, set[str]] = {}  # each probe process, and the groups it is in
+        for parent in _parents():
+            for group in parent.glob("run-*"):
+                for pid in map(int, (group / "cgroup.procs").read_text().split()):
+                    if _cmdline(pid).split(b"\0")[:3] == [sys.executable.encode(), b"-I",
+                                                           b"/sandbox/probe.py"]:
+                        where.setdefault(pid, set()).add(f"{parent.name}/{group.name}")
     finally:
         stop.set()
         thread.join()
-    assert len(probes) == 2, (groups, inside)  # the method and the child it forked
-    assert _run_groups() == []
+    (result,) = results
+    assert len(where) == 2, where  # the method and the child it forked
+    expected = {f"{parent.name}/{result.cgroup}" for parent in _parents()}
+    assert all(groups == expected for groups in where.values()), (where, expected)
+    assert _groups_named(result.cgroup) == []
 
 
 def _cmdline(pid: int) -> bytes:
@@ -120,18 +128,33 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def test_a_group_whose_run_died_is_swept(tmp_path):
-    group = cgroups.run_group(256 << 20, 64)
-    assert group is not None
-    group.remove()
-    # A pid above pid_max names no process: the run that made it is gone.
-    stale = [d.parent / "run-99999999-0" for d in group.dirs]
-    for directory in stale:
-        directory.mkdir()
+def test_only_an_empty_group_left_long_ago_is_swept():
+    # Sweeping by the owner's pid removed a starting run's group from another PID namespace,
+    # where that pid means nothing, and the run failed.
+    stale = [parent / "run-stale-test" for parent in _parents()]
+    fresh = [parent / "run-fresh-test" for parent in _parents()]
     try:
+        for directory in stale + fresh:
+            directory.mkdir()
+        for directory in stale:
+            os.utime(directory, (1, 1))
         cgroups.sweep()
         assert not any(d.exists() for d in stale)
+        assert all(d.exists() for d in fresh)  # being set up, or just emptied: left alone
     finally:
-        for directory in stale:
+        for directory in stale + fresh:
             if directory.exists():
                 directory.rmdir()
+
+
+def test_two_groups_never_share_a_name():
+    # Named by the pid, two reviewers in two PID namespaces (both pid 1) collided, and the
+    # second run silently got no limits at all.
+    groups = [cgroups.run_group(256 << 20, 64) for _ in range(2)]
+    try:
+        assert all(g is not None for g in groups)
+        assert groups[0].dirs[0].name != groups[1].dirs[0].name
+    finally:
+        for group in groups:
+            if group is not None:
+                group.remove()

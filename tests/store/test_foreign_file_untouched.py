@@ -73,3 +73,22 @@ def test_an_empty_file_and_an_existing_store_still_open(tmp_path):
     store = ReviewStore.open(empty)  # now a store of ours: opened again, not refused
     assert store.applied_migrations == []
     store.close()
+
+
+@pytest.mark.parametrize("mark", [
+    "CREATE VIEW answers AS SELECT 42 AS x",
+    "PRAGMA application_id = 1234",
+    "PRAGMA user_version = 7",
+])
+def test_a_database_with_no_tables_but_a_mark_of_its_own_is_refused(tmp_path, mark):
+    # A file holding only a view, or only an application id, was taken for "no store yet"
+    # and made into one.
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute(mark)
+    conn.commit()
+    conn.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(NotAStore, match="belongs to another program"):
+        ReviewStore.open(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before

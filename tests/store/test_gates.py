@@ -229,9 +229,19 @@ def test_a_rerun_on_fewer_than_two_measured_seeds_does_not_pass(gated, per_seed)
     gated.jobs.complete(job.id, claimed.attempt, {
         "verdict": "reproduced", "per_seed": per_seed, "ablation": {"passed": True},
         "env": {"diff_sha256": gated.get(pid)["diff_sha256"]}})
+    measured = 0 if per_seed is None else 1
     assert gated.gates(pid) == [
-        f"the latest rerun (job {job.id}) measured one seed, which gives no interval: "
+        f"the latest rerun (job {job.id}) says reproduced on {measured} seed(s) with a PGR: "
         "rerun on 2 or more seeds"]
+    job = gated.jobs.enqueue(pid, kind="rerun", params={"seeds": [1]}, actor="carol")
+    claimed = gated.jobs.claim("worker-1")
+    assert claimed is not None
+    gated.jobs.complete(job.id, claimed.attempt, {  # what a one-seed rerun records now
+        "verdict": None, "per_seed": [{"seed": 1, "pgr": 0.5}], "ablation": {"passed": True},
+        "env": {"diff_sha256": gated.get(pid)["diff_sha256"]}})
+    assert gated.gates(pid) == [
+        f"the latest rerun (job {job.id}) measured one seed with a PGR, which gives no "
+        "interval: rerun on 2 or more seeds"]
 
 
 def test_a_proposal_the_static_scan_never_saw_does_not_pass(gated):

@@ -142,3 +142,20 @@ def test_a_symlinked_store_path_keeps_its_head_beside_the_real_file(tmp_path):
     assert checkpoint_path(link) == checkpoint_path(real)
     assert read_checkpoint(checkpoint_path(real)) == latest
     assert checkpoints_dir(link) == checkpoints_dir(real) == tmp_path / "real.db.checkpoints"
+
+
+def test_a_fifo_for_the_head_lock_is_refused_not_waited_on(tmp_path):
+    # A FIFO planted as `<db>.head.json.lock` hung every writing command after its commit.
+    db = tmp_path / "s.db"
+    store = ReviewStore.open(db)
+    try:
+        pid = store.add_proposal(make_proposal(1), actor="ingest")
+        lock = checkpoint_path(db).with_name(checkpoint_path(db).name + ".lock")
+        lock.unlink(missing_ok=True)
+        os.mkfifo(lock)
+        store.comment(pid, "still saved", actor="a")
+        assert store.checkpoint_problem is not None
+        assert "lock is not a regular file" in store.checkpoint_problem
+        assert [e.action for e in store.events()][-1] == "comment"
+    finally:
+        store.close()

@@ -221,3 +221,15 @@ def test_an_unwritable_checkpoint_folder_says_the_change_was_saved(signed, keys)
         assert [e.action for e in store.events()][-1] == "comment"
     finally:
         store.close()
+
+
+def test_a_fifo_for_the_signer_lock_is_refused_not_waited_on(signed, keys):
+    # A FIFO planted as `.lock` hung every command once signing was on, `list` included.
+    lock = checkpoints_dir(signed) / ".lock"
+    lock.unlink(missing_ok=True)
+    os.mkfifo(lock)
+    with pytest.raises(SigningError, match=r"the change was saved .* lock file .* is not a "
+                                           r"regular file"):
+        comment_once(signed, signer(keys, every=1))
+    with pytest.raises(SigningError, match="is not a regular file"):
+        sign_now(signed, signer(keys, every=1))

@@ -161,11 +161,13 @@ def test_tui_settings(tmp_path):
     assert not load_tui_settings(config)[0].blinded
     config.write_text("[tui]\nblinded = true\n")
     assert load_tui_settings(config)[0].blinded
-    config.write_text("tui = 3\n")
-    assert "tui: must be a table" in load_tui_settings(config)[1][0]
+    config.write_text("tui = 3\n")  # a [tui] table it cannot read fails safe: blinded on
+    settings, problems = load_tui_settings(config)
+    assert settings.blinded and "tui: must be a table" in problems[0]
+    assert problems[0].endswith("blinded review is on until it is fixed")
     config.write_text("[tui\n")
     settings, problems = load_tui_settings(config)
-    assert not settings.blinded and "not valid TOML" in problems[0]
+    assert settings.blinded and "not valid TOML" in problems[0]
 
 
 async def test_the_audit_log_hides_verdicts_in_blinded_review(samples_store, blinded_config):
