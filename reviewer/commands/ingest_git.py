@@ -76,6 +76,7 @@ def ingest_commits(
                progress_on_terminal("checked", "commits", SHOW_CHECKS_FROM))
     withdraw_voided(ctx.store, report.attached, ctx.actor, report)
     if seen is not None:
+        seen.update(read.stored_shas)  # stored before this run began: unchanged from now on
         stored = set(report.added + report.present + report.attached)
         seen.update(sha for sha, result in zip(read.shas, read.results, strict=True)
                     if result.error is not None or result.proposals[0].content_hash in stored)

@@ -56,6 +56,7 @@ class CommitsRead:
     skipped: int = 0  # in `seen`
     shas: list[str] = field(default_factory=list)  # the commit of each result
     stored: list[str] = field(default_factory=list)  # ids of commits stored before
+    stored_shas: list[str] = field(default_factory=list)  # and those commits
     broken: list[IngestError] = field(default_factory=list)  # branches left out, unreadable
     deferred: int = 0  # commits left for the next run, past MAX_RUN_DIFF_BYTES
 
@@ -94,6 +95,7 @@ def read_commits(
             continue
         if commit.sha in known:
             out.stored.append(known[commit.sha])
+            out.stored_shas.append(commit.sha)
             continue
         try:
             if commit.oversize is not None:

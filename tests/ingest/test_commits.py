@@ -386,6 +386,21 @@ def test_ingest_git_every_prints_a_json_line_per_scan(repo, tmp_path):
     assert out.exit_code == 2 and "--rounds needs --every" in out.output
 
 
+def test_a_watch_counts_commits_stored_before_it_began_as_unchanged_after_one_scan(
+        repo, tmp_path):
+    # Each scan reported every commit stored before the watch began as "present" again,
+    # with all their ids, and looked each up in the store again.
+    commit(repo, {"methods/one.py": RAMP}, "One")
+    commit(repo, {"methods/two.py": RAMP}, "Two")
+    db = tmp_path / "s.db"
+    assert invoke(db, "ingest-git", str(repo)).exit_code == 0
+    out = invoke(db, "ingest-git", str(repo), "--every", "1", "--rounds", "2", "--json")
+    assert out.exit_code == 0, out.output
+    first, second = (json.loads(x) for x in out.output.splitlines())
+    assert len(first["present"]) == 2 and first["unchanged"] == 0
+    assert second["present"] == [] and second["unchanged"] == 2
+
+
 def test_a_bare_repository_gives_the_same_proposals(repo, tmp_path):
     commit(repo, {"methods/one.py": RAMP}, "One")
     bare = tmp_path / "shared.git"
