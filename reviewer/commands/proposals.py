@@ -268,7 +268,8 @@ def undo_cmd(ctx: Context, ref: str, reason: str | None) -> None:
     if gone is not None:
         click.echo(clean(gone.describe()))
         if gone.http_copy:
-            click.echo(clean(f"warning: the copy sent to {gone.http_copy} stays there; "
+            # A POST that failed or was cut short may still have reached the server.
+            click.echo(clean(f"warning: any copy sent to {gone.http_copy} stays there; "
                              "that server has no delete"), err=True)
     if outcome.publish_error is not None:
         click.echo(clean(f"warning: the undo stands but withdrawing the published record "

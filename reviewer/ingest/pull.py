@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import http.client
-import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
 
+from reviewer.deadline_http import Deadline, DeadlineHTTP, DeadlineHTTPS
 from reviewer.ingest.document import findings_from_wrapper
 from reviewer.ingest.errors import IngestError, describe
 from reviewer.ingest.strictjson import loads
@@ -85,66 +84,8 @@ def fetch_findings(
     return found, rejected
 
 
-class _Deadline:
-    """The connections of one fetch, cut at its deadline: a server that drips its status
-    line or headers a byte at a time beats every socket timeout, and `pull --timeout 5`
-    waited for ever. A response that will close takes the socket from its connection, out
-    of reach here, so `_read_capped` keeps a deadline of its own for the body."""
-
-    def __init__(self, timeout: float) -> None:
-        self.conns: list[http.client.HTTPConnection] = []
-        self.expired = False
-        self.lock = threading.Lock()
-        self.timer = threading.Timer(timeout, self.cut)
-        self.timer.daemon = True
-
-    def connection(self, cls: type[http.client.HTTPConnection]) -> Any:
-        """A connection factory for urllib that registers what it makes."""
-
-        def make(host: str, **kwargs: Any) -> http.client.HTTPConnection:
-            conn = cls(host, **kwargs)
-            with self.lock:
-                if self.expired:
-                    raise TimeoutError("the timeout passed")
-                self.conns.append(conn)
-            return conn
-
-        return make
-
-    def cut(self) -> None:
-        with self.lock:
-            self.expired = True
-            conns = list(self.conns)
-        for conn in conns:
-            sock = conn.sock
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
-                except OSError:
-                    pass
-
-
-class _HTTP(urllib.request.HTTPHandler):
-    def __init__(self, deadline: _Deadline) -> None:
-        super().__init__()
-        self.deadline = deadline
-
-    def http_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(self.deadline.connection(http.client.HTTPConnection), req)
-
-
-class _HTTPS(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: _Deadline) -> None:
-        super().__init__()
-        self.deadline = deadline
-
-    def https_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(self.deadline.connection(http.client.HTTPSConnection), req,
-                            context=self._context)  # type: ignore[attr-defined]
-
-
 def _get(url: str, shown: str, timeout: float, max_bytes: int) -> bytes:
-    deadline = _Deadline(timeout)
+    deadline = Deadline(timeout)
     deadline.timer.start()
     try:
         body = _open(url, shown, timeout, max_bytes, deadline)
@@ -159,9 +100,9 @@ def _get(url: str, shown: str, timeout: float, max_bytes: int) -> bytes:
     return body
 
 
-def _open(url: str, shown: str, timeout: float, max_bytes: int, deadline: _Deadline) -> bytes:
-    opener = urllib.request.build_opener(_SameHostRedirects(url), _HTTP(deadline),
-                                         _HTTPS(deadline))
+def _open(url: str, shown: str, timeout: float, max_bytes: int, deadline: Deadline) -> bytes:
+    opener = urllib.request.build_opener(_SameHostRedirects(url), DeadlineHTTP(deadline),
+                                         DeadlineHTTPS(deadline))
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
         with opener.open(request, timeout=timeout) as response:

@@ -2,9 +2,10 @@
 
 `publish()` writes `{id}_{idea}.json` (sandbox finding format, measured numbers, claim
 beside them), the patch and a Markdown provenance card into the configured folder,
-commits and pushes them when the folder is a git repository, optionally POSTs the finding
-to a W2S sandbox server, and records a `publish` event. Publishing again with nothing
-changed writes, commits, posts and records nothing new.
+commits and pushes them when the folder is a git repository, and records a `publish`
+event; then, outside the folder lock, it optionally POSTs the finding to a W2S sandbox
+server and records the answer. Publishing again with nothing changed writes, commits,
+posts and records nothing new.
 """
 
 from __future__ import annotations
@@ -174,86 +175,161 @@ def _deliver(
 ) -> PublishResult:
     folder = cfg.folder
     assert folder is not None
-    subdir = REJECTED_DIR if kind == REJECTION else None
-    files = _files(built, subdir)
     with locked(folder):
-        ensure_folder(folder, subdir)
-        repo = git.open_repo(folder, cfg.remote, cfg.branch)
-        paths_ = [target(folder, rel) for rel, _ in files]
-        owner = record_owner(paths_[0])
-        if owner is not None and owner != built.proposal_id:
-            # Files are named by a 12-hex prefix, which an agent can make two of its own
-            # proposals share: the second record must not replace the first.
-            raise PublishError(
-                f"{paths_[0]} is the record of another proposal ({short(owner, 64)}) whose id "
-                f"starts as {built.proposal_id[:12]}'s does; nothing was written"
-            )
-        written = tuple(
-            p for p, (_, data) in zip(paths_, files, strict=True) if write_atomic(p, data)
-        )
-        main = paths_[0]
-        last = last_attempt(store, built.proposal_id)
-        previous = last.payload if last is not None and last.action == PUBLISH else {}
-        store_id = name_publisher(store, built.proposal_id, actor=actor)
-        payload: dict[str, Any] = {
-            "kind": kind,
-            "folder": str(folder),
-            "file": str(main),
-            "commit": None,
-            "pushed": False,
-            "remote": repo.remote if repo else None,
-            "http": None,
-            "finding_sha256": built.finding_sha256,
-            "diff_sha256": built.finding.get("diff_sha256"),
-            "store": store_id,
-        }
-        committed, attempts, stage = False, 0, "commit"
-        try:
-            if repo is not None:
-                rels = [rel for rel, _ in files]
-                committed = git.commit(repo, rels, _commit_message(built, kind, store_id))
-                stage = "push"
-                attempts, rewritten = _land(repo, built, files, kind, store_id, cfg)
-                if rewritten:
-                    committed = True
-                    again = (target(folder, rel) for rel in rewritten)
-                    written = tuple(dict.fromkeys((*written, *again)))
-                if store_id not in ledger.vouchers(repo, built.proposal_id, kind, committed=False):
-                    # Our very bytes were there already (published from a copy of this database,
-                    # or by this store before the ledger): say in the ledger that we vouch too.
-                    git.commit_empty(repo, _commit_message(built, kind, store_id, also=True))
-                    if repo.remote is not None:
-                        attempts += git.push(repo, cfg.push_retries).attempts
-                payload["pushed"] = repo.remote is not None
-                payload["commit"] = git.last_commit(repo, *rels)
-            if cfg.http_url and kind == "finding":
-                stage = "http"
-                payload["http"] = _share(cfg, built, previous)
-        except PublishError as exc:
-            failed = {**payload, "stage": stage, "error": str(exc)}
-            if isinstance(exc, http.HttpError):
-                failed["http"] = {"url": exc.url, "status": exc.status}
-            store.annotate(built.proposal_id, FAILED, failed, actor=actor)
-            raise
-    seq = None
-    if previous != payload:
-        seq = store.annotate(built.proposal_id, PUBLISH, payload, actor=actor).seq
+        landed = _place(store, built, cfg, actor, kind)
+    payload, seq = landed.payload, landed.seq
+    if landed.post:
+        # Outside the folder lock: a slow server must not hold up every other publish.
+        payload, seq = _post(store, built, cfg, actor, payload)
     return PublishResult(
         proposal_id=built.proposal_id,
         kind=kind,
         folder=folder,
-        file=main,
-        written=written,
+        file=Path(payload["file"]),
+        written=landed.written,
         commit=payload["commit"],
-        committed=committed,
+        committed=landed.committed,
         pushed=payload["pushed"],
-        push_attempts=attempts,
+        push_attempts=landed.attempts,
         remote=payload["remote"],
         http=payload["http"],
         finding_sha256=built.finding_sha256,
         diff_sha256=payload["diff_sha256"],
         event_seq=seq,
     )
+
+
+@dataclass(frozen=True)
+class _Landed:
+    """The files in place (committed and pushed in a git folder) and the `publish` event
+    that says so; `post` when the finding is still to be POSTed."""
+
+    payload: dict[str, Any]
+    seq: int | None
+    written: tuple[Path, ...]
+    committed: bool
+    attempts: int
+    post: bool
+
+
+def _place(
+    store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind: str
+) -> _Landed:
+    """Write, commit and push the record (the caller holds the folder lock), then record
+    `publish`: as soon as the files have landed, before any POST, so a POST that fails or
+    is killed leaves a record that an undo and the next ingest can find.
+    """
+    folder = cfg.folder
+    assert folder is not None
+    subdir = REJECTED_DIR if kind == REJECTION else None
+    files = _files(built, subdir)
+    ensure_folder(folder, subdir)
+    repo = git.open_repo(folder, cfg.remote, cfg.branch)
+    paths_ = _targets(folder, files, built)
+    written = tuple(
+        p for p, (_, data) in zip(paths_, files, strict=True) if write_atomic(p, data)
+    )
+    last = last_attempt(store, built.proposal_id)
+    previous = last.payload if last is not None and last.action == PUBLISH else {}
+    store_id = name_publisher(store, built.proposal_id, actor=actor)
+    payload: dict[str, Any] = {
+        "kind": kind,
+        "folder": str(folder),
+        "file": str(paths_[0]),
+        "commit": None,
+        "pushed": False,
+        "remote": repo.remote if repo else None,
+        "http": None,
+        "finding_sha256": built.finding_sha256,
+        "diff_sha256": built.finding.get("diff_sha256"),
+        "store": store_id,
+    }
+    committed, attempts, stage = False, 0, "commit"
+    try:
+        if repo is not None:
+            rels = [rel for rel, _ in files]
+            committed = git.commit(repo, rels, _commit_message(built, kind, store_id))
+            stage = "push"
+            attempts, rewritten = _push_record(repo, built, files, kind, store_id, cfg)
+            if rewritten:
+                committed = True
+                again = (target(folder, rel) for rel in rewritten)
+                written = tuple(dict.fromkeys((*written, *again)))
+            payload["pushed"] = repo.remote is not None
+            payload["commit"] = git.last_commit(repo, *rels)
+    except PublishError as exc:
+        failed = {**payload, "stage": stage, "error": str(exc)}
+        store.annotate(built.proposal_id, FAILED, failed, actor=actor)
+        raise
+    payload["http"], post = _http_field(cfg, built, kind, previous)
+    seq = None
+    if previous != payload:
+        seq = store.annotate(built.proposal_id, PUBLISH, payload, actor=actor).seq
+    return _Landed(payload, seq, written, committed, attempts, post)
+
+
+def _targets(folder: Path, files: list[tuple[str, bytes]], built: Built) -> list[Path]:
+    """Where the files go; refused when the record there is another proposal's."""
+    paths_ = [target(folder, rel) for rel, _ in files]
+    owner = record_owner(paths_[0])
+    if owner is not None and owner != built.proposal_id:
+        # Files are named by a 12-hex prefix, which an agent can make two of its own
+        # proposals share: the second record must not replace the first.
+        raise PublishError(
+            f"{paths_[0]} is the record of another proposal ({short(owner, 64)}) whose id "
+            f"starts as {built.proposal_id[:12]}'s does; nothing was written"
+        )
+    return paths_
+
+
+def _push_record(
+    repo: git.Repo,
+    built: Built,
+    files: list[tuple[str, bytes]],
+    kind: str,
+    store_id: str,
+    cfg: PublishConfig,
+) -> tuple[int, list[str]]:
+    """Push the committed record, and this store's vouch for it; as `_land` returns."""
+    attempts, rewritten = _land(repo, built, files, kind, store_id, cfg)
+    if store_id not in ledger.vouchers(repo, built.proposal_id, kind, committed=False):
+        # Our very bytes were there already (published from a copy of this database,
+        # or by this store before the ledger): say in the ledger that we vouch too.
+        git.commit_empty(repo, _commit_message(built, kind, store_id, also=True))
+        if repo.remote is not None:
+            attempts += git.push(repo, cfg.push_retries).attempts
+    return attempts, rewritten
+
+
+def _http_field(
+    cfg: PublishConfig, built: Built, kind: str, previous: dict[str, Any]
+) -> tuple[dict[str, Any] | None, bool]:
+    """The `publish` event's `http` before any POST, and whether the POST is still due."""
+    if not (cfg.http_url and kind == "finding"):
+        return None, False
+    sent = _posted_before(cfg.http_url, built, previous)
+    if sent is not None:
+        return sent, False
+    # Until the server answers, the URL with no status: a POST cut short may still have
+    # reached it, and a withdrawal then says where a copy may be.
+    return {"url": http.share_url(cfg.http_url), "status": None}, True
+
+
+def _post(
+    store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, landed: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
+    """POST the finding and record the answer: a `publish` event naming it, or
+    `publish_failed` at stage `http` (the files stay published) before raising HttpError."""
+    assert cfg.http_url is not None
+    try:
+        shared = http.share(cfg.http_url, built.data, cfg.http_timeout_s)
+    except http.HttpError as exc:
+        failed = {**landed, "stage": "http", "error": str(exc),
+                  "http": {"url": exc.url, "status": exc.status}}
+        store.annotate(built.proposal_id, FAILED, failed, actor=actor)
+        raise
+    payload = {**landed, "http": shared.to_json()}
+    return payload, store.annotate(built.proposal_id, PUBLISH, payload, actor=actor).seq
 
 
 def _land(
@@ -308,15 +384,16 @@ def _conflict_message(built: Built, exc: git.RecordConflict) -> str:
     )
 
 
-def _share(cfg: PublishConfig, built: Built, previous: dict[str, Any]) -> dict[str, Any]:
-    """POST the finding unless the same bytes already went to the same server."""
-    assert cfg.http_url is not None
+def _posted_before(
+    base_url: str, built: Built, previous: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The server's earlier answer when the same bytes already went to the same URL."""
     before = previous.get("http") or {}
     if (
         previous.get("finding_sha256") == built.finding_sha256
-        and before.get("url") == cfg.http_url.rstrip("/") + http.SHARE_PATH
+        and before.get("url") == http.share_url(base_url)
         and isinstance(before.get("status"), int)
         and 200 <= before["status"] < 300
     ):
         return dict(before)
-    return http.share(cfg.http_url, built.data, cfg.http_timeout_s).to_json()
+    return None
