@@ -49,8 +49,12 @@ class AgentRecord:
 
     @property
     def reproduced_share(self) -> float | None:
-        """The share of rerun claims that reproduced, or None before any rerun finished."""
-        return self.reproduced / self.reran if self.reran else None
+        """The share of judged rerun claims that reproduced, or None before any was judged.
+
+        A rerun with no verdict (one seed, or no claim) judged nothing: counting it would
+        hold a coin flip against the agent."""
+        judged = self.reproduced + self.not_reproduced + self.failed
+        return self.reproduced / judged if judged else None
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "reproduced_share": self.reproduced_share}

@@ -70,8 +70,8 @@ def test_orders_for_the_most_suspicious_first():
     from store.agents import sorted_records
 
     records = [
-        AgentRecord("amy", proposals=5, reran=4, reproduced=3, flagged=1),
-        AgentRecord("bob", proposals=9, reran=2, reproduced=0, flagged=4),
+        AgentRecord("amy", proposals=5, reran=4, reproduced=3, not_reproduced=1, flagged=1),
+        AgentRecord("bob", proposals=9, reran=2, reproduced=0, not_reproduced=2, flagged=4),
         AgentRecord("cat", proposals=2),
         AgentRecord("dan", proposals=9, reran=1, reproduced=1, flagged=4),
     ]
@@ -83,3 +83,13 @@ def test_orders_for_the_most_suspicious_first():
     assert names("flagged") == ["bob", "dan", "amy", "cat"]
     assert names("held") == ["bob", "amy", "dan", "cat"]  # 0%, 75%, 100%, never rerun
     assert names("name") == ["amy", "bob", "cat", "dan"]
+
+
+def test_a_rerun_without_a_verdict_is_not_held_against_the_agent(mem_store):
+    # One seed gives no verdict now; counted as a rerun, it lowered the share held up as a
+    # failure would.
+    pids = [_add(mem_store, i, "gamma") for i in range(2)]
+    finish_rerun(mem_store, pids[0], verdict="reproduced")
+    finish_rerun(mem_store, pids[1], verdict=None)
+    (gamma,) = mem_store.agent_records()
+    assert gamma.reran == 2 and gamma.reproduced_share == 1.0
