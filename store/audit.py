@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import sqlite3
@@ -201,21 +200,13 @@ def _head_lock(lock_path: Path) -> Iterator[None]:
     """The head file's lock; a symlink, FIFO or device planted in its place raises OSError,
     never followed or waited on."""
     try:
-        fd = capped.open_lock(lock_path)
+        held = capped.Lock(lock_path)
     except capped.Refused as exc:
-        raise OSError(errno.EINVAL, "the head checkpoint's lock is not a regular file",
+        what = "a symbolic link" if exc.why == capped.SYMLINK else "not a regular file"
+        raise OSError(errno.EINVAL, f"the head checkpoint's lock is {what}",
                       str(lock_path)) from exc
-    except OSError as exc:
-        if lock_path.is_symlink():
-            raise OSError(
-                exc.errno, "the head checkpoint's lock is a symbolic link", str(lock_path)
-            ) from exc
-        raise
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with held:
         yield
-    finally:
-        os.close(fd)
 
 
 def write_checkpoint(path: Path, seq: int, digest: str) -> None:

@@ -8,7 +8,6 @@ no longer matches the newest signature.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import tempfile
@@ -115,21 +114,15 @@ def _locked(folder: Path) -> Iterator[None]:
     lock_path = folder / ".lock"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd = capped.open_lock(lock_path)
+        held = capped.Lock(lock_path)
     except capped.Refused as exc:
-        raise SigningError(f"the signer's lock file {lock_path} is not a regular file; "
-                           "remove it") from exc
+        what = "a symbolic link" if exc.why == capped.SYMLINK else "not a regular file"
+        raise SigningError(f"the signer's lock file {lock_path} is {what}; remove it") from exc
     except OSError as exc:
-        if lock_path.is_symlink():
-            raise SigningError(f"the signer's lock file {lock_path} is a symbolic link; "
-                               "remove it") from exc
         raise SigningError(f"cannot write signed checkpoints in {folder}: "
                            f"{exc.strerror or exc}") from exc
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with held:
         yield
-    finally:
-        os.close(fd)
 
 
 # -- the store's hook ----------------------------------------------------------------------
