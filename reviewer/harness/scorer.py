@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from reviewer.plainnpy import load_plain_npy
+from store import capped
 
 MAX_BYTES = 256 * 1024 * 1024
 
@@ -27,18 +27,18 @@ def _read_regular(path: Path, max_bytes: int) -> bytes:
     except OSError as exc:
         raise PredictionError(f"{path}: cannot open ({exc.strerror})") from exc
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise PredictionError(f"{path}: not a regular file")
-        if st.st_size > max_bytes:
-            raise PredictionError(f"{path}: {st.st_size} bytes exceeds the {max_bytes} cap")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(max_bytes + 1)
+        return capped.read_regular(fd, max_bytes)
+    except capped.Refused as exc:
+        if exc.why == capped.NOT_REGULAR:
+            raise PredictionError(f"{path}: not a regular file") from exc
+        if exc.why == capped.TOO_BIG:
+            raise PredictionError(f"{path}: {exc.size} bytes exceeds the {max_bytes} cap"
+                                  ) from exc
+        raise PredictionError(f"{path}: larger than the {max_bytes} cap") from exc
+    except OSError as exc:
+        raise PredictionError(f"{path}: cannot read ({exc.strerror})") from exc
     finally:
         os.close(fd)
-    if len(data) > max_bytes:
-        raise PredictionError(f"{path}: larger than the {max_bytes} cap")
-    return data
 
 
 def _parse(path: Path, data: bytes, max_items: int) -> np.ndarray:

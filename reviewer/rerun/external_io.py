@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from reviewer.config import STDOUT
 from reviewer.plainnpy import load_plain_npy
+from store import capped
 
 BEGIN, END = "### RESULTS_JSON ###", "### END_RESULTS ###"
 MAX_PREDICTION_BYTES = 64 * 1024 * 1024
@@ -102,21 +102,18 @@ def _read_under(root: Path, rel: str, cap: int = MAX_PREDICTION_BYTES) -> bytes:
         for folder in folders:
             fds.append(os.open(folder, folder_flags, dir_fd=fds[-1]))
         fds.append(os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fds[-1]))
-        st = os.fstat(fds[-1])
-        if not stat.S_ISREG(st.st_mode):
-            raise PredictionError(f"{rel}: not a regular file")
-        if st.st_size > cap:
-            raise PredictionError(f"{rel}: {st.st_size} bytes exceeds the {cap}-byte cap")
-        with os.fdopen(os.dup(fds[-1]), "rb") as fh:
-            data = fh.read(cap + 1)
+        return capped.read_regular(fds[-1], cap)
+    except capped.Refused as exc:
+        if exc.why == capped.NOT_REGULAR:
+            raise PredictionError(f"{rel}: not a regular file") from exc
+        if exc.why == capped.TOO_BIG:
+            raise PredictionError(f"{rel}: {exc.size} bytes exceeds the {cap}-byte cap") from exc
+        raise PredictionError(f"{rel}: larger than the {cap}-byte cap") from exc
     except OSError as exc:
         raise PredictionError(f"{rel}: cannot open ({exc.strerror})") from exc
     finally:
         for fd in fds:
             os.close(fd)
-    if len(data) > cap:
-        raise PredictionError(f"{rel}: larger than the {cap}-byte cap")
-    return data
 
 
 def load_labels(path: Path) -> np.ndarray:
