@@ -8,7 +8,7 @@ from collections.abc import Callable
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from store.db import MIGRATION_SET, immediate, refuse_foreign
+from store.db import MIGRATION_SET, immediate
 from store.errors import MigrationBusy, NotAStore, SchemaTooNew, StoreError
 
 migrations = Migrations(MIGRATION_SET)
@@ -287,7 +287,8 @@ def migrate(
     A second process blocks on the lock for the busy timeout and then finds
     nothing left to do, or gives up with MigrationBusy instead of a raw error.
     `upgrading` hears the pending names first when an existing store is upgraded, since
-    building an index over 100k proposals takes seconds.
+    building an index over 100k proposals takes seconds. The connection is configured
+    first (`store.db.configure`), which refuses another program's database.
     """
     known = {m.name for m in migrations._migrations}
     try:
@@ -302,8 +303,6 @@ def migrate(
         )
     if applied >= known:
         return []
-    if not applied:
-        refuse_foreign(db.conn)
     if applied and upgrading is not None:
         upgrading(sorted(known - applied))
     try:
