@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from store.db import select_in
 from store.errors import StoreError
 from store.lineage import Reads, descends_from_rejected
 from store.risk import risk_score
@@ -130,6 +131,22 @@ _COLUMNS = (
     "resolved_by, resolved_reason"
 )
 _ORDER = "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, id"
+
+
+STATIC_SOURCE = "static"  # the source ingest and `reviewer check` record their scan under
+
+
+def never_checked(conn: sqlite3.Connection, ids: Sequence[str], source: str) -> list[str]:
+    """Of these proposals (full ids, each once), those with no `checks` event from `source`
+    for the diff they carry now: an ingest stopped between storing and checking left them so."""
+    found: set[str] = set()
+    sql = ("SELECT p.id FROM proposals p WHERE p.id IN ({marks}) AND NOT EXISTS ("
+           "  SELECT 1 FROM events e WHERE e.proposal_id = p.id AND e.action = 'checks'"
+           "  AND json_extract(e.payload, '$.source') = ?"
+           "  AND json_extract(e.payload, '$.diff_sha256') IS p.diff_sha256)")
+    for cursor in select_in(conn, sql, ids, source):
+        found.update(row[0] for row in cursor)
+    return [pid for pid in ids if pid in found]
 
 
 def current(conn: sqlite3.Connection, pid: str) -> list[dict[str, Any]]:

@@ -101,7 +101,7 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
                                "its PGR without the teacher): rerun with more seeds")
                 elif not ablation.get("passed"):
                     out.append("the teacher-shuffle ablation did not pass")
-    if policy.block_high_checks and not _statically_checked(conn, pid, sha):
+    if policy.block_high_checks and checks.never_checked(conn, [pid], checks.STATIC_SOURCE):
         # An ingest killed between storing and checking left high findings unseen.
         out.append("the static checks have not run on the current diff (`reviewer check ID`)")
     if policy.block_high_checks:
@@ -126,19 +126,6 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
             out.append("its pending ancestry is too large to check for rejected proposals "
                        f"(over {MAX_ANCESTRY:,} generations or {MAX_VISITED:,} proposals)")
     return out
-
-
-STATIC_SOURCE = "static"  # the source ingest and `reviewer check` record their scan under
-
-
-def _statically_checked(conn: sqlite3.Connection, pid: str, sha: str | None) -> bool:
-    """Whether a `checks` event of the static scan covers the diff the proposal has now."""
-    return conn.execute(
-        "SELECT 1 FROM events WHERE proposal_id = ? AND action = 'checks' "
-        "AND json_extract(payload, '$.source') = ? "
-        "AND json_extract(payload, '$.diff_sha256') IS ? LIMIT 1",
-        (pid, STATIC_SOURCE, sha),
-    ).fetchone() is not None
 
 
 def _seeds_measured(result: dict[str, Any]) -> int:

@@ -964,15 +964,8 @@ class ReviewStore:
     def never_checked(self, ids: Sequence[str], source: str) -> list[str]:
         """Of these proposals (full ids), those with no `checks` event from `source` for the
         diff they carry now: an ingest stopped between storing and checking left them so."""
-        found: set[str] = set()
-        ids = list(dict.fromkeys(ids))  # an ingest reports each id once; the query wants one
-        sql = ("SELECT p.id FROM proposals p WHERE p.id IN ({marks}) AND NOT EXISTS ("
-               "  SELECT 1 FROM events e WHERE e.proposal_id = p.id AND e.action = 'checks'"
-               "  AND json_extract(e.payload, '$.source') = ?"
-               "  AND json_extract(e.payload, '$.diff_sha256') IS p.diff_sha256)")
-        for cursor in select_in(self.conn, sql, ids, source):
-            found.update(row[0] for row in cursor)
-        return [pid for pid in ids if pid in found]
+        # An ingest reports each id once; the query wants one.
+        return checks_table.never_checked(self.conn, list(dict.fromkeys(ids)), source)
 
     def put_fingerprints(self, items: Sequence[tuple[str, str]]) -> None:
         """Cache proposals' normalised code for near-duplicate search (derived; no event)."""

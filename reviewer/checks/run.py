@@ -24,8 +24,7 @@ from reviewer.checks.scanpool import (
     workers,
 )
 from store import ReviewStore
-from store.checks import IngestChecker, IngestChecks
-from store.gates import STATIC_SOURCE
+from store.checks import STATIC_SOURCE, IngestChecker, IngestChecks
 from store.model import NewProposal
 from store.proposals import claimed_of
 
