@@ -39,6 +39,14 @@ def read_seed_list(value: str, limit: int = MAX_SEEDS) -> list[int]:
     return seeds
 
 
+def rerun_seed_list(value: str) -> list[int]:
+    """`read_seed_list` for a rerun: at most MAX_SEEDS, each from 0 to MAX_SEED."""
+    seeds = read_seed_list(value)
+    if not all(0 <= s <= MAX_SEED for s in seeds):
+        raise ValueError(f"seeds must lie between 0 and {MAX_SEED}")
+    return seeds
+
+
 def _bounds(part: str) -> tuple[int, int]:
     """The first and last seed of '11-15' (or '-3-2'), or of a single seed '7'."""
     if not part.isascii():

@@ -28,10 +28,9 @@ from reviewer.present import (
 )
 from reviewer.rerun.jobs import (
     DEFAULT_SEEDS,
-    MAX_SEED,
     MAX_SEEDS,
-    read_seed_list,
     request_rerun,
+    rerun_seed_list,
 )
 from reviewer.shapes import show
 from reviewer.textsafe import clean, short
@@ -108,10 +107,7 @@ def chosen_seeds(value: str) -> int | list[int]:
             raise ValueError(f"enter a number of seeds from 1 to {MAX_SEEDS}, or seeds "
                              "such as 11-15 or 3,7,9")
         return k
-    seeds = read_seed_list(text)
-    if not all(0 <= s <= MAX_SEED for s in seeds):
-        raise ValueError(f"seeds must lie between 0 and {MAX_SEED}")
-    return seeds
+    return rerun_seed_list(text)
 
 
 def seeds_count(value: str) -> str | None:
