@@ -92,17 +92,23 @@ def read_section(
 
 
 def _read_doc(file: Path) -> dict[str, Any]:
+    doc = parse_config(file)
+    _refuse_unknown(file, doc)
+    return doc
+
+
+def parse_config(file: Path) -> dict[str, Any]:
+    """The config file's TOML as a dict (empty when there is no file); ConfigError naming
+    the file when it cannot be read or parsed."""
     raw = read_config_bytes(file)
     if raw is None:
         return {}
     try:
-        doc = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc})") from exc
     except RecursionError as exc:  # tomllib recurses once per level of nested arrays
         raise ConfigError(f"{file}: not valid TOML (nested too deeply)") from exc
-    _refuse_unknown(file, doc)
-    return doc
 
 
 def read_config_bytes(file: Path) -> bytes | None:

@@ -7,7 +7,6 @@ screen lists it, and the config file's `[keys]` table (`approve = "A"`) remaps b
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 from textual.binding import Binding
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 
-from reviewer.config import ConfigError, read_config_bytes
+from reviewer.config import ConfigError, parse_config
 
 
 @dataclass(frozen=True)
@@ -197,14 +196,9 @@ def load_keymap(path: Path) -> tuple[dict[str, str], list[str]]:
     should cost the user a notification, not the app.
     """
     try:
-        raw = read_config_bytes(path)  # never waits on a FIFO or reads a huge file
-        if raw is None:
-            return {}, []
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (ConfigError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return {}, [f"{path}: cannot read the key bindings: {exc}"]
-    except RecursionError:
-        return {}, [f"{path}: cannot read the key bindings: not valid TOML (nested too deeply)"]
+        data = parse_config(path)
+    except ConfigError as exc:  # the message names the file
+        return {}, [f"cannot read the key bindings: {exc}"]
     table = data.get("keys", {})
     if not isinstance(table, dict):
         return {}, [f"{path}: keys: expected a table such as [keys]"]
