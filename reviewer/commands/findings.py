@@ -97,9 +97,6 @@ def _describe(result: PublishResult) -> str:
         text += f"  pushed to {result.remote} in {result.push_attempts} attempt(s)"
     if result.http:
         text += f"  POST {result.http['status']}"
-    if result.kept_remote:
-        text += ("  (another reviewer had published it first: their record stays, and an "
-                 "empty commit says this store approves it too)")
     return text
 
 

@@ -65,8 +65,8 @@ class PublishResult:
     finding_sha256: str
     diff_sha256: str | None
     event_seq: int | None
-    # Always False: a remote record of the same finding is replaced by this store's, and any
-    # other fails the publish. `reviewer findings` still reads the field.
+    # Always False now (a remote record of the same finding is replaced by this store's, and
+    # any other fails the publish); kept so `publish --json` keeps its shape.
     kept_remote: bool = False
 
     @property
