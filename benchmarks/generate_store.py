@@ -191,7 +191,7 @@ def build(path: Path, size: int, seed: int, big_lines: int = BIG_LINES,
     corpus = Corpus(seed)
     base = treehash.git_tree_hash()
     # No path: the head checkpoint is written once at the end instead of after every write.
-    store = ReviewStore(connect(path), clock=step_clock())
+    store = ReviewStore(connect(path), clock=step_clock(), configured=True)
     # A generated benchmark file is rebuilt rather than recovered, so skip the fsyncs.
     store.conn.execute("PRAGMA synchronous = OFF")
     ids: list[str] = []

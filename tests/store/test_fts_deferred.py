@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from store import NewProposal, ReviewStore, fts
+from store.ingest_verbs import _INSERT_PROPOSAL
 from store.proposals import ROW_COLUMNS, row_for
-from store.review_store import _INSERT_PROPOSAL
 from tests.factories import make_proposal
 
 

@@ -285,7 +285,7 @@ def test_a_decision_rescores_the_line_exactly_as_far_as_the_risk_walk_reaches(me
     import store.lineage as lineage_module
 
     monkeypatch.setattr(lineage_module, "RISK_ANCESTRY", 3)
-    monkeypatch.setattr("store.review_store.RISK_ANCESTRY", 3)
+    monkeypatch.setattr("store.store_base.RISK_ANCESTRY", 3)
     chain = [native(mem_store, 0)]
     for i in range(1, 7):
         chain.append(native(mem_store, i, parent=chain[-1][:12]))
@@ -374,7 +374,7 @@ def family(mem_store: ReviewStore) -> tuple[ReviewStore, str, set[str]]:
 def test_builds_on_keeps_exactly_the_children_in_the_sort_order(family, monkeypatch, sort,
                                                                  walk_above):
     store, root, kids = family
-    monkeypatch.setattr("store.review_store.WALK_INDEX_MATCHES", walk_above)
+    monkeypatch.setattr("store.query_verbs.WALK_INDEX_MATCHES", walk_above)
     everything = [r["id"] for r in store.list(sort=sort, limit=100)]
     page = [r["id"] for r in store.list(sort=sort, limit=100, builds_on=root[:8])]
     assert page == [pid for pid in everything if pid in kids]
