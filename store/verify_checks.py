@@ -23,7 +23,7 @@ from store.checks import validate
 from store.verify_jobs import FINISHED
 
 if TYPE_CHECKING:
-    from store.verify import VerifyReport
+    from store.verify_report import VerifyReport
 
 Resolution = tuple[int, str, str]  # (resolved_seq, resolved_by, resolved_reason)
 

@@ -18,7 +18,7 @@ from store.jobs import result_text
 from store.schema import VERDICT_OF_RESULT
 
 if TYPE_CHECKING:
-    from store.verify import VerifyReport
+    from store.verify_report import VerifyReport
 
 FINISHED = "_finished"
 # The state each job event leaves a job in (store/jobs.py); heartbeats write no event.

@@ -20,7 +20,8 @@ from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.strip import Strip
 
-from reviewer.diffmodel import DiffDocument, DiffLine
+from reviewer.difflines import DiffLine
+from reviewer.diffmodel import DiffDocument
 from reviewer.textsafe import clean
 from reviewer.widgets.scroll_keys import ScrollKeys
 

@@ -6,15 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from unidiff import PatchSet
 
-from reviewer.diffmodel import (
-    EVAL_WORDS,
-    _display,
-    _located_bodies,
-    _scans,
-    _unidiff_bodies,
-    _word_matches,
-    build,
-)
+from reviewer.diffhunks import _located_bodies, _unidiff_bodies
+from reviewer.diffhunks import scan_hunks as _scans
+from reviewer.difflines import _display
+from reviewer.diffmodel import build
+from reviewer.evalwords import EVAL_WORDS
+from reviewer.evalwords import word_matches as _word_matches
 from reviewer.textsafe import clean
 from reviewer.widgets.diff_view import safe
 from tests.factories import new_file_diff
