@@ -44,6 +44,6 @@ def test_links_stay_inert():
 
 
 def test_the_proposal_screen_draws_summaries_with_it():
-    from reviewer.screens.proposal import summary_view
+    from reviewer.screens.proposal_text import summary_view
 
     assert isinstance(summary_view("# A method\n\n```maple\nx\n```\n"), AgentMarkdown)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -14,134 +13,30 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from reviewer import keys
-from reviewer.agent_markdown import AgentMarkdown
 from reviewer.app import STORE_ERRORS
-from reviewer.assist import AssistError, load_assist_config, second_opinion
-from reviewer.blinding import blind_agent_text
-from reviewer.decide import Outcome, decide, undo
 from reviewer.present import (
     active_rerun_id,
     check_line,
-    children_note,
     duplicate_target,
     lineage_line,
 )
-from reviewer.rerun.jobs import (
-    DEFAULT_SEEDS,
-    MAX_SEEDS,
-    request_rerun,
-    rerun_seed_list,
-)
-from reviewer.shapes import show
+from reviewer.screens.proposal_decisions import ProposalDecisions
+from reviewer.screens.proposal_reruns import ProposalReruns
+from reviewer.screens.proposal_text import meta_line, summary_view
 from reviewer.textsafe import clean, short
-from reviewer.tuidata import (
-    ASSESSMENT,
-    QueueView,
-    assessed_by,
-    current_rerun,
-    next_to_rerun,
-    proposal_view,
-)
-from reviewer.widgets.assessment_modal import Assessment, AssessmentModal
+from reviewer.tuidata import QueueView, proposal_view
 from reviewer.widgets.assist_panel import AssistPanel
 from reviewer.widgets.checks_panel import ChecksPanel
 from reviewer.widgets.claim_panel import ClaimPanel
-from reviewer.widgets.prompt import ConfirmModal, PromptModal, Validator
 from reviewer.widgets.scroll_keys import ScrollKeysContainer
 from reviewer.widgets.seed_plot import SeedPlot
 from reviewer.widgets.timeline import Timeline
-from store import ReviewStore, Seen
-from store.jobs import Job
-from store.seen import NO_DECISION
-
-if TYPE_CHECKING:
-    from reviewer.app import ReviewApp
+from store import ReviewStore
 
 POLL_S = 1.0
-# Rich's Markdown takes 1.7-4.9 s on 200,000 hostile characters, on the UI thread.
-MARKDOWN_LIMIT = 20_000
-# Laying out 40,000 short lines as plain text took 2 s: past this, the rest is a key away.
-SUMMARY_LINES = 400
-# An agent's name past this many characters pushed the diff hash off the meta line.
-META_AGENT = 24
 
 
-def meta_line(data: dict[str, Any]) -> str:
-    """Id, status and diff hash first, then the agent (capped), idea, harness and commit."""
-    meta = (
-        f"{data['id'][:12]}  {data['status']}  diff {(data['diff_sha256'] or 'none')[:12]}  "
-        f"agent {short(data['agent'], META_AGENT)}  idea {short(data['idea'], 60) or '-'}  "
-        f"harness {short(data['harness'], 40)}"
-    )
-    if data.get("source_format") == "git_commit":
-        meta += f"  commit {short(data.get('external_id') or '', 64)[:12]}"
-    return meta
-
-
-@dataclass(frozen=True)
-class RerunNext:
-    """What `R` did: the rerun it queued, or the one already queued or running that it left
-    alone, and the proposal to open next (None past the queue's last)."""
-
-    queued: Job | None
-    already: int | None
-    following: str | None
-
-
-def required(what: str) -> Validator:
-    """A prompt validator refusing an empty answer, naming what is missing."""
-
-    def check(value: str) -> str | None:
-        return None if value.strip() else f"a {what} is required"
-
-    return check
-
-
-def chosen_seeds(value: str) -> int | list[int]:
-    """What the seeds prompt asks for: a number of seeds to draw here, or the seeds
-    themselves ('11-15', '3,7,9'); ValueError saying what is wrong."""
-    text = value.strip()
-    if text.isascii() and text.isdigit():
-        k = int(text)
-        if not 1 <= k <= MAX_SEEDS:
-            raise ValueError(f"enter a number of seeds from 1 to {MAX_SEEDS}, or seeds "
-                             "such as 11-15 or 3,7,9")
-        return k
-    return rerun_seed_list(text)
-
-
-def seeds_count(value: str) -> str | None:
-    """A prompt validator for `chosen_seeds`."""
-    try:
-        chosen_seeds(value)
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
-def summary_is_cut(text: str) -> bool:
-    """Whether the proposal screen shows only the start of this (cleaned) summary."""
-    return len(text) > MARKDOWN_LIMIT or text.count("\n") >= SUMMARY_LINES
-
-
-def summary_view(summary: str | None, whole_key: str = "S") -> AgentMarkdown | Text:
-    """The agent's summary as Markdown or, when long, its start as plain text and a note
-    that `whole_key` shows it all.
-
-    Rich's Markdown never reads Rich markup; AgentMarkdown keeps links inert and picks the
-    code blocks' lexers itself.
-    """
-    text = clean(summary)
-    if not summary_is_cut(text):
-        return AgentMarkdown(text)
-    head = "\n".join(text[:MARKDOWN_LIMIT].split("\n")[:SUMMARY_LINES])
-    lines = text.count("\n") + 1
-    return Text(f"[{len(text):,} characters in {lines:,} lines, too long to show here: its "
-                f"first {len(head):,} characters as plain text; {whole_key} shows it all]\n\n"
-                f"{head}\n[…]")
-
-
-class ProposalScreen(Screen[None]):
+class ProposalScreen(ProposalDecisions, ProposalReruns, Screen[None]):
     """Reads one proposal; approve, reject, comment, assess, undo, rerun and diff from here."""
 
     BINDINGS: ClassVar = keys.bindings("proposal")
@@ -157,10 +52,6 @@ class ProposalScreen(Screen[None]):
         self.queue = queue or QueueView()
         self.data: dict[str, Any] = {}
         self.shown_hidden: bool | None = None  # whether the claim was hidden when last shown
-
-    @property
-    def review_app(self) -> ReviewApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(id="proposal-title")
@@ -181,18 +72,7 @@ class ProposalScreen(Screen[None]):
         self.watch(self.app, "blinded", lambda _blinded: self.apply(self.data), init=False)
         self.set_interval(POLL_S, self.poll)
 
-    @property
-    def claim_hidden(self) -> bool:
-        """Blinded review hides the claim until this reviewer has recorded an assessment."""
-        app = self.review_app
-        return app.blinded and not assessed_by(self.data, app.actor)
-
     # -- showing ------------------------------------------------------------------------
-
-    def agent_text(self, text: str) -> str:
-        """The agent's `text`, with the claimed values in it masked while the claim is hidden."""
-        claims = self.data.get("claims") or []
-        return blind_agent_text(text, claims) if self.claim_hidden else text
 
     def apply(self, data: dict[str, Any]) -> None:
         """Show `data` (a `shapes.show()` object); agent text is cleaned, markup stays off."""
@@ -285,290 +165,6 @@ class ProposalScreen(Screen[None]):
             "children": bool((self.data.get("lineage") or {}).get("children_total")),
         }
         return rules.get(action, True)
-
-    def _after_write(self, message: str) -> None:
-        # A write can land after the user left this screen: say it was saved all the same.
-        if self.is_attached:
-            self.reload()
-        self.app.notify(message, markup=False)
-
-    def action_approve(self) -> None:
-        if self.claim_hidden:
-            key = keys.display_key(self.review_app.key_for("assess"))
-            self.notify(
-                f"blinded review: record your assessment ({key}) before approving",
-                title="refused",
-                severity="warning",
-                markup=False,
-            )
-            return
-        self._decide("approve")
-
-    def action_reject(self) -> None:
-        self._decide("reject")
-
-    def _decide(self, action: str) -> None:
-        pid = self.proposal_id
-        actor = self.review_app.actor
-        verb = {"approve": "Approve", "reject": "Reject"}[action]
-        # The gates an approval would fail now, as `shapes.show` computed them on refresh.
-        gates = list(self.data.get("gates") or [])
-        unmet = [clean(g, single_line=True) for g in gates]
-        gated = action == "approve" and bool(unmet)
-        # The store refuses the decision if the code or the gates moved on from these.
-        seen = Seen(self.data.get("diff_sha256"), tuple(gates))
-
-        def record(reason: str, override: str | None) -> None:
-            self.review_app.perform(
-                f"{action} {pid[:12]}",
-                lambda store: decide(
-                    store, pid, action, reason=reason, actor=actor, override=override, seen=seen
-                ),
-                self._decided,
-            )
-
-        def decided(reason: str | None) -> None:
-            if reason is None:
-                return
-            if not gated:
-                record(reason, None)
-                return
-            self.app.push_screen(
-                PromptModal(
-                    "Override the unmet gates? The reason is its own audit event.",
-                    placeholder="override reason (esc: do not approve)",
-                    validate=required("override reason"),
-                ),
-                lambda override: None if override is None else record(reason, override),
-            )
-
-        title = f"{verb} {short(self.agent_text(self.data.get('title') or ''), 50)}: why?"
-        if action == "approve":
-            title += "\n\n" + (
-                "Gates: all passed."
-                if not unmet
-                else "Unmet gates (approving needs an override):\n"
-                + "\n".join(f"  ✗ {g}" for g in unmet)
-            )
-        self.app.push_screen(
-            PromptModal(
-                title,
-                placeholder="reason (required, kept in the audit trail)",
-                validate=required("reason"),
-            ),
-            decided,
-        )
-
-    def _decided(self, outcome: Outcome) -> None:
-        """Report a decision the way the CLI does: pending approvals and publish failures."""
-        event = outcome.event
-        pid = (event.proposal_id or "")[:12]
-        if event.action == "approve" and outcome.status == "pending":
-            self._after_write(f"approval recorded for {pid}; more reviewers must approve")
-        else:
-            self._after_write(f"{outcome.status} {pid}")
-        if outcome.pending_children:
-            self.notify(children_note(outcome.pending_children, pid, outcome.pending_line,
-                                      outcome.line_complete), title="lineage",
-                        severity="warning", markup=False)
-        if outcome.publish_error is not None:
-            self._publish_warning(f"the decision stands but publishing failed: "
-                                  f"{outcome.publish_error}")
-
-    def _publish_warning(self, message: str) -> None:
-        self.notify(clean(message), title="publish", severity="warning", markup=False)
-
-    def action_comment(self) -> None:
-        pid = self.proposal_id
-        actor = self.review_app.actor
-
-        def commented(text: str | None) -> None:
-            if text is None:
-                return
-            self.review_app.perform(
-                f"comment on {pid[:12]}",
-                lambda store: store.comment(pid, text, actor=actor),
-                lambda _event: self._after_write("comment added"),
-            )
-
-        self.app.push_screen(
-            PromptModal("Comment", placeholder="comment", validate=required("comment")),
-            commented,
-        )
-
-    def action_undo(self) -> None:
-        pid = self.proposal_id
-        actor = self.review_app.actor
-        # Undo what this screen shows as the last decision, not one made since elsewhere.
-        shown = self.data.get("decisions") or []
-        seen = Seen(self.data.get("diff_sha256"),
-                    last_decision=shown[-1].get("seq", NO_DECISION) if shown else NO_DECISION)
-
-        def reasoned(reason: str | None) -> None:
-            if reason is None:
-                return
-            self.review_app.perform(
-                f"undo on {pid[:12]}",
-                lambda store: undo(store, pid, actor=actor, reason=reason, seen=seen),
-                self._undone,
-            )
-
-        what = shown[-1].get("action", "decision") if shown else "decision"
-        title = short(self.agent_text(self.data.get("title") or ""), 50)
-        self.app.push_screen(
-            PromptModal(
-                f"Undo the {what} of {title}: why?",
-                placeholder="reason (required, kept in the audit trail; esc: do not undo)",
-                validate=required("reason"),
-            ),
-            reasoned,
-        )
-
-    def _undone(self, outcome: Outcome) -> None:
-        gone = outcome.withdrawn
-        note = "" if gone is None else f" and {clean(gone.describe(), single_line=True)}"
-        self._after_write(f"undid {outcome.event.payload['reverted_action']}{note}")
-        if outcome.publish_error is not None:
-            self._publish_warning(f"the undo stands but withdrawing failed: "
-                                  f"{outcome.publish_error}")
-
-    def _seeds(self, k: int) -> list[int]:
-        """This TUI session's k seeds, unless this proposal already ran on them."""
-        used = [r.get("seeds") or [] for r in self.data.get("reruns", [])]
-        return self.review_app.rerun_seeds.seeds(k, used)
-
-    def action_rerun(self) -> None:
-        already = self.data.get("current_rerun")
-        if already is None:
-            self._ask_seeds()
-            return
-        self.app.push_screen(
-            ConfirmModal(f"Rerun #{already} of this code is already queued or running. "
-                         "Queue another?"),
-            lambda yes: self._ask_seeds() if yes else None,
-        )
-
-    def _ask_seeds(self) -> None:
-        """Ask for the number of seeds, then queue a rerun on them."""
-        pid = self.proposal_id
-        actor = self.review_app.actor
-
-        def chosen(value: str | None) -> None:
-            if value is None:
-                return
-            choice = chosen_seeds(value)
-            seeds = self._seeds(choice) if isinstance(choice, int) else choice
-
-            def queue(store: ReviewStore) -> Any:
-                return request_rerun(store, pid, actor=actor, seeds=seeds)
-
-            self.review_app.perform(
-                f"rerun {pid[:12]}",
-                queue,
-                lambda job: self._after_write(f"rerun #{job.id} queued on {len(seeds)} seeds"),
-            )
-
-        self.app.push_screen(
-            PromptModal(
-                f"Rerun on how many seeds (1-{MAX_SEEDS}, drawn here), or on which "
-                "(e.g. 11-15 or 3,7,9)?",
-                value=str(DEFAULT_SEEDS),
-                validate=seeds_count,
-            ),
-            chosen,
-        )
-
-    def action_rerun_next(self) -> None:
-        """Queue a rerun on the default number of seeds, unless one of this code is already
-        queued or running, then open the next proposal with code in the queue's order."""
-        pid = self.proposal_id
-        actor = self.review_app.actor
-        seeds = self._seeds(DEFAULT_SEEDS)
-        view = self.queue.blinded() if self.review_app.blinded else self.queue
-
-        def queue(store: ReviewStore) -> RerunNext:
-            sha = store.get(pid)["diff_sha256"]
-            already = current_rerun(store, pid, sha)
-            job = None if already is not None else request_rerun(
-                store, pid, actor=actor, seeds=seeds)
-            return RerunNext(job, already, next_to_rerun(store, pid, view))
-
-        self.review_app.perform(f"rerun {pid[:12]}", queue, self._rerun_next_done)
-
-    def _rerun_next_done(self, done: RerunNext) -> None:
-        if done.queued is not None:
-            self.app.notify(f"rerun #{done.queued.id} queued on {len(done.queued.params['seeds'])}"
-                            " seeds", markup=False)
-        else:
-            self.app.notify(f"rerun #{done.already} of this code is already queued or running: "
-                            "none queued", severity="warning", markup=False)
-        if self.app.screen is not self:
-            return  # the user moved on before the write landed: replace no other screen
-        if done.following is None:
-            self.reload()
-            status = self.queue.status or "pending"
-            self.notify(f"no {status} proposal with code follows this one in the queue",
-                        title="end of the queue", severity="warning", markup=False)
-            return
-        self.app.switch_screen(ProposalScreen(done.following, self.queue))
-
-    def action_second_opinion(self) -> None:
-        """Ask Claude for a blinded second opinion in the background (needs an API key)."""
-        pid = self.proposal_id
-        actor = self.review_app.actor
-        self.notify("asking Claude for a second opinion…", markup=False)
-
-        def ask(store: ReviewStore) -> str | None:
-            try:
-                checks = show(store, pid)["checks"]
-                second_opinion(
-                    store, pid, config=load_assist_config(), actor=actor, checks=checks
-                )
-            except AssistError as exc:
-                return str(exc)
-            return None
-
-        def done(problem: str | None) -> None:
-            if problem is None:
-                self._after_write("second opinion recorded")
-            else:
-                self.notify(clean(problem), title="second opinion", severity="warning",
-                            markup=False)
-
-        self.review_app.perform(f"second opinion on {pid[:12]}", ask, done)
-
-    def action_assess(self) -> None:
-        pid = self.proposal_id
-        actor = self.review_app.actor
-        blinded = self.review_app.blinded
-
-        def assessed(answer: Assessment | None) -> None:
-            if answer is None:
-                return
-            payload = {**answer, "blinded": blinded}
-            self.review_app.perform(
-                f"assessment of {pid[:12]}",
-                lambda store: store.annotate(pid, ASSESSMENT, payload, actor=actor),
-                lambda _event: self._after_write(
-                    f"assessment recorded: {answer['predicted_verdict']}"
-                ),
-            )
-
-        title = (f"Your assessment of {short(self.agent_text(self.data.get('title') or ''), 40)}"
-                 ": what will a rerun say?")
-        self.app.push_screen(AssessmentModal(title), assessed)
-
-    def action_cancel_rerun(self) -> None:
-        job_id = active_rerun_id(self.data)
-        if job_id is None:
-            self.notify("no rerun is queued or running", severity="warning", markup=False)
-            return
-        actor = self.review_app.actor
-        self.review_app.perform(
-            f"cancel rerun #{job_id}",
-            lambda store: store.jobs.cancel(job_id, actor=actor),
-            lambda job: self._after_write(f"rerun #{job.id} cancelled"),
-        )
 
     def action_jump(self) -> None:
         other = duplicate_target(self.data.get("checks") or [])

@@ -428,7 +428,7 @@ async def test_a_huge_summary_is_shown_as_plain_text(samples_store):
     from rich.markdown import Markdown
     from rich.text import Text
 
-    from reviewer.screens.proposal import MARKDOWN_LIMIT, summary_view
+    from reviewer.screens.proposal_text import MARKDOWN_LIMIT, summary_view
     from tests.factories import make_proposal
 
     # Emphasis markers that make Rich's Markdown slow, past the limit: drawn as they are.

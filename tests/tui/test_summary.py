@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer.screens.proposal import SUMMARY_LINES, ProposalScreen
+from reviewer.screens.proposal import ProposalScreen
+from reviewer.screens.proposal_text import SUMMARY_LINES
 from reviewer.screens.summary import SummaryScreen
 from reviewer.widgets.text_pager import TextPager, wrap_rows
 from tests.factories import make_proposal
