@@ -1,0 +1,90 @@
+"""The publish verbs: land a finding or a rejection under the folder lock, then POST it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewer import paths
+from reviewer.config import ConfigError
+from reviewer.publish.config import PublishConfig, load_config
+from reviewer.publish.errors import NotConfigured, PublishError
+from reviewer.publish.finding import Built, build_finding, build_rejection
+from reviewer.publish.folder import locked
+from reviewer.publish.land import place
+from reviewer.publish.post import post
+from reviewer.publish.record import REJECTION
+from reviewer.publish.result import PublishResult
+from store import ReviewStore
+
+
+def how_to_configure(config: PublishConfig) -> str:
+    file = config.source or paths.config_file()
+    return (
+        f"publishing is not configured: add a [publish] table with "
+        f'folder = "/absolute/path/to/findings" to {file}'
+    )
+
+
+def _config(config: PublishConfig | None) -> PublishConfig:
+    if config is not None:
+        return config
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise PublishError(str(exc)) from exc
+
+
+def publish(
+    store: ReviewStore, ref: str, *, actor: str, config: PublishConfig | None = None
+) -> PublishResult:
+    """Publish an approved proposal's finding; refuses any other status.
+
+    Raises NotConfigured without a `[publish] folder`, PublishError when refused, and
+    PublishError after recording `publish_failed` when the push or the POST fails.
+    """
+    cfg = _config(config)
+    if not cfg.enabled:
+        raise NotConfigured(how_to_configure(cfg))
+    return _deliver(store, build_finding(store, ref), cfg, actor, kind="finding")
+
+
+def publish_rejection(
+    store: ReviewStore, ref: str, *, actor: str, config: PublishConfig | None = None
+) -> PublishResult | None:
+    """Record a rejected proposal under `rejected/` when `[publish] rejected = true`.
+
+    Returns None when rejections are not published; never POSTs (it is not a finding).
+    """
+    cfg = _config(config)
+    if not (cfg.enabled and cfg.rejected):
+        return None
+    return _deliver(store, build_rejection(store, ref), cfg, actor, kind=REJECTION)
+
+
+def _deliver(
+    store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, *, kind: str
+) -> PublishResult:
+    folder = cfg.folder
+    assert folder is not None
+    with locked(folder):
+        landed = place(store, built, cfg, actor, kind)
+    payload, seq = landed.payload, landed.seq
+    if landed.post:
+        # Outside the folder lock: a slow server must not hold up every other publish.
+        payload, seq = post(store, built, cfg, actor, payload)
+    return PublishResult(
+        proposal_id=built.proposal_id,
+        kind=kind,
+        folder=folder,
+        file=Path(payload["file"]),
+        written=landed.written,
+        commit=payload["commit"],
+        committed=landed.committed,
+        pushed=payload["pushed"],
+        push_attempts=landed.attempts,
+        remote=payload["remote"],
+        http=payload["http"],
+        finding_sha256=built.finding_sha256,
+        diff_sha256=payload["diff_sha256"],
+        event_seq=seq,
+    )

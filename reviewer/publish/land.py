@@ -1,0 +1,109 @@
+"""Land a record in the findings folder (written, committed, pushed) and record `publish`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reviewer.publish import git
+from reviewer.publish.config import PublishConfig
+from reviewer.publish.errors import PublishError
+from reviewer.publish.finding import Built
+from reviewer.publish.folder import ensure_folder, record_owner, target, write_atomic
+from reviewer.publish.post import http_field
+from reviewer.publish.push import commit_message, push_record
+from reviewer.publish.record import FAILED, PUBLISH, REJECTION, last_attempt, name_publisher
+from reviewer.textsafe import short
+from store import ReviewStore
+
+REJECTED_DIR = "rejected"
+
+
+@dataclass(frozen=True)
+class Landed:
+    """The files in place (committed and pushed in a git folder) and the `publish` event
+    that says so; `post` when the finding is still to be POSTed."""
+
+    payload: dict[str, Any]
+    seq: int | None
+    written: tuple[Path, ...]
+    committed: bool
+    attempts: int
+    post: bool
+
+
+def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind: str) -> Landed:
+    """Write, commit and push the record (the caller holds the folder lock), then record
+    `publish`: as soon as the files have landed, before any POST, so a POST that fails or
+    is killed leaves a record that an undo and the next ingest can find.
+    """
+    folder = cfg.folder
+    assert folder is not None
+    subdir = REJECTED_DIR if kind == REJECTION else None
+    files = _files(built, subdir)
+    ensure_folder(folder, subdir)
+    repo = git.open_repo(folder, cfg.remote, cfg.branch)
+    paths_ = _targets(folder, files, built)
+    written = tuple(p for p, (_, data) in zip(paths_, files, strict=True) if write_atomic(p, data))
+    last = last_attempt(store, built.proposal_id)
+    previous = last.payload if last is not None and last.action == PUBLISH else {}
+    store_id = name_publisher(store, built.proposal_id, actor=actor)
+    payload: dict[str, Any] = {
+        "kind": kind,
+        "folder": str(folder),
+        "file": str(paths_[0]),
+        "commit": None,
+        "pushed": False,
+        "remote": repo.remote if repo else None,
+        "http": None,
+        "finding_sha256": built.finding_sha256,
+        "diff_sha256": built.finding.get("diff_sha256"),
+        "store": store_id,
+    }
+    committed, attempts, stage = False, 0, "commit"
+    try:
+        if repo is not None:
+            rels = [rel for rel, _ in files]
+            committed = git.commit(repo, rels, commit_message(built, kind, store_id))
+            stage = "push"
+            attempts, rewritten = push_record(repo, built, files, kind, store_id, cfg)
+            if rewritten:
+                committed = True
+                again = (target(folder, rel) for rel in rewritten)
+                written = tuple(dict.fromkeys((*written, *again)))
+            payload["pushed"] = repo.remote is not None
+            payload["commit"] = git.last_commit(repo, *rels)
+    except PublishError as exc:
+        failed = {**payload, "stage": stage, "error": str(exc)}
+        store.annotate(built.proposal_id, FAILED, failed, actor=actor)
+        raise
+    payload["http"], post = http_field(cfg, built, kind, previous)
+    seq = None
+    if previous != payload:
+        seq = store.annotate(built.proposal_id, PUBLISH, payload, actor=actor).seq
+    return Landed(payload, seq, written, committed, attempts, post)
+
+
+def _files(built: Built, subdir: str | None) -> list[tuple[str, bytes]]:
+    prefix = f"{subdir}/" if subdir else ""
+    files = [(f"{prefix}{built.stem}.json", built.data)]
+    if built.patch:
+        files.append((f"{prefix}{built.stem}.patch", built.patch))
+    if built.card:
+        files.append((f"{prefix}{built.stem}.md", built.card.encode("utf-8")))
+    return files
+
+
+def _targets(folder: Path, files: list[tuple[str, bytes]], built: Built) -> list[Path]:
+    """Where the files go; refused when the record there is another proposal's."""
+    paths_ = [target(folder, rel) for rel, _ in files]
+    owner = record_owner(paths_[0])
+    if owner is not None and owner != built.proposal_id:
+        # Files are named by a 12-hex prefix, which an agent can make two of its own
+        # proposals share: the second record must not replace the first.
+        raise PublishError(
+            f"{paths_[0]} is the record of another proposal ({short(owner, 64)}) whose id "
+            f"starts as {built.proposal_id[:12]}'s does; nothing was written"
+        )
+    return paths_
