@@ -1,0 +1,62 @@
+"""Folding look-alike text to what a reader sees, and finding words that mix scripts."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewer.lookalike import fold, invisible, mixed_words, mixes_scripts, shown, strip_invisible
+
+CYRILLIC_A = "\u0430"
+GREEK_OMICRON = "\u03bf"
+
+
+@pytest.mark.parametrize(
+    ("text", "reads"),
+    [
+        ("be\u200bst of 1\u200b0 runs", "best of 10 runs"),
+        ("be\u00adst of t\u00aden ru\u2060ns", "best of ten runs"),
+        ("b\u0435st of ten", "best of ten"),
+        ("agent\u2011alpha", "agent-alpha"),
+        ("\uff41\uff47\uff45\uff4e\uff54", "agent"),
+        ("0\uff0e97", "0.97"),
+        (f"l{CYRILLIC_A}bels", "labels"),
+        (f"l{GREEK_OMICRON}gconf", "logconf"),
+        ("agent\u00a0alpha", "agent alpha"),
+        ("plain ascii", "plain ascii"),
+    ],
+)
+def test_fold_reads_as_the_reader_sees(text: str, reads: str) -> None:
+    assert fold(text) == reads
+
+
+def test_strip_invisible_drops_format_and_blank_looking_characters() -> None:
+    assert strip_invisible("a\u200bb\u202ec\ufeffd\u3164e\u2800f") == "abcdef"
+    assert invisible("\u200d") and invisible("\u3164") and not invisible("a")
+
+
+@pytest.mark.parametrize(
+    ("word", "mixed"),
+    [
+        (f"l{CYRILLIC_A}bels", True),
+        (f"l{GREEK_OMICRON}gconf", True),
+        ("\u03bcs", False),  # microseconds: a Greek letter with no Latin twin
+        ("\u03c3\u03bf\u03c6\u03af\u03b1", False),  # a Greek word
+        ("\u0430\u0433\u0435\u043d\u0442", False),  # a Cyrillic word
+        ("na\u00efve", False),  # Latin with a diaeresis
+        ("agent", False),
+        ("A\u0433\u0435\u043d\u0442", True),  # a Latin A in a Cyrillic word
+    ],
+)
+def test_mixes_scripts(word: str, mixed: bool) -> None:
+    assert mixes_scripts(word) is mixed
+
+
+def test_mixed_words_lists_each_once_in_order() -> None:
+    text = (f"We use l{CYRILLIC_A}bels, \u03bcs timings and l{CYRILLIC_A}bels again; "
+            f"l{GREEK_OMICRON}g")
+    assert mixed_words(text) == [f"l{CYRILLIC_A}bels", f"l{GREEK_OMICRON}g"]
+    assert mixed_words("plain text only") == []
+
+
+def test_shown_writes_non_ascii_as_code_points() -> None:
+    assert shown("agent\u2011alpha") == "agent\\u2011alpha"
