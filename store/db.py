@@ -76,9 +76,12 @@ def configure(conn: sqlite3.Connection, *, timeout: float | None = None) -> None
     """
     if timeout is not None or conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0:
         conn.execute(f"PRAGMA busy_timeout = {int((timeout or BUSY_TIMEOUT_S) * 1000)}")
-    # Before the switch to WAL, which rewrites the file's header: another program's file
-    # must be refused byte for byte as it was.
+    # Before the switch to WAL, which rewrites the file's header: another program's file,
+    # or a newer reviewer's, must be refused byte for byte as it was.
     refuse_foreign(conn)
+    from store.schema import refuse_newer  # store.schema imports this module
+
+    refuse_newer(conn)
     _enable_wal(conn, timeout or BUSY_TIMEOUT_S)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")

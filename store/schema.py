@@ -8,7 +8,7 @@ from collections.abc import Callable
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from store.db import MIGRATION_SET, immediate
+from store.db import MIGRATION_SET, MIGRATIONS_TABLE, immediate
 from store.errors import MigrationBusy, NotAStore, SchemaTooNew, StoreError
 
 migrations = Migrations(MIGRATION_SET)
@@ -259,6 +259,27 @@ def _lineage(db: sqlite_utils.Database) -> None:
     )
 
 
+def _too_new(unknown: set[str]) -> SchemaTooNew:
+    return SchemaTooNew(
+        "this database was migrated by a newer reviewer "
+        f"(unknown migrations: {', '.join(sorted(unknown))}); upgrade reviewer"
+    )
+
+
+def refuse_newer(conn: sqlite3.Connection) -> None:
+    """Raise SchemaTooNew for a store migrated by a newer reviewer, reading nothing but its
+    migrations table, so that it is refused before anything (even its journal mode) changes."""
+    try:
+        rows = conn.execute(
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", (MIGRATION_SET,)
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return  # no migrations table yet: a new store
+    unknown = {name for (name,) in rows} - {m.name for m in migrations._migrations}
+    if unknown:
+        raise _too_new(unknown)
+
+
 def require_current(db: sqlite_utils.Database) -> None:
     """Refuse, without writing, a database that is not a store of exactly this schema: what
     a read-only open needs, since it can neither migrate nor check an older schema."""
@@ -267,10 +288,7 @@ def require_current(db: sqlite_utils.Database) -> None:
     if not applied:
         raise NotAStore("this database is not a reviewer store (it has no reviewer schema)")
     if applied - known:
-        raise SchemaTooNew(
-            "this database was migrated by a newer reviewer "
-            f"(unknown migrations: {', '.join(sorted(applied - known))}); upgrade reviewer"
-        )
+        raise _too_new(applied - known)
     if known - applied:
         raise StoreError(
             "this store was made by an older reviewer and cannot be upgraded read-only "
@@ -297,10 +315,7 @@ def migrate(
         raise MigrationBusy(f"database is busy, could not read its schema: {exc}") from exc
     unknown = applied - known
     if unknown:
-        raise SchemaTooNew(
-            "this database was migrated by a newer reviewer "
-            f"(unknown migrations: {', '.join(sorted(unknown))}); upgrade reviewer"
-        )
+        raise _too_new(unknown)
     if applied >= known:
         return []
     if applied and upgrading is not None:

@@ -88,3 +88,20 @@ def test_another_programs_database_is_left_alone(tmp_path):
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
     ReviewStore.open(empty).close()  # an empty SQLite file is a new store
+
+
+def test_a_newer_schema_is_refused_before_its_journal_mode_changes(tmp_path):
+    db = tmp_path / "new.db"
+    ReviewStore.open(db).close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('reviewer', '9999_future', 'x')"
+    )
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(SchemaTooNew, match="9999_future"):
+        ReviewStore.open(db)
+    assert db.read_bytes() == before
+    assert not (tmp_path / "new.db-wal").exists()
