@@ -15,6 +15,10 @@ import unicodedata
 # Characters that draw as nothing but are not format characters (category Cf): Hangul
 # fillers and the braille blank let a name look empty.
 BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Default-ignorable marks outside category Cf, which a terminal draws as nothing: the
+# combining grapheme joiner, Khmer inherent vowels, Mongolian variation selectors and the
+# variation selectors (U+FE00..FE0F and U+E0100..E01EF).
+_IGNORABLE = re.compile("[\u034f\u17b4\u17b5\u180b-\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 # Scripts whose letters are drawn like Latin ones; a word mixing one with Latin, or two of
 # them, is a look-alike rather than anything a writer means.
@@ -101,8 +105,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def invisible(char: str) -> bool:
     """Whether `char` draws as nothing: a format character (zero-width space and joiner,
-    soft hyphen, word joiner, bidi controls, BOM) or a blank-looking letter."""
-    return unicodedata.category(char) == "Cf" or char in BLANK_LOOKING
+    soft hyphen, word joiner, bidi controls, BOM), a variation selector or joining mark, or a
+    blank-looking letter."""
+    return (unicodedata.category(char) == "Cf" or char in BLANK_LOOKING
+            or _IGNORABLE.match(char) is not None)
 
 
 def strip_invisible(text: str) -> str:
@@ -135,7 +141,8 @@ def mixes_scripts(word: str) -> bool:
     such scripts: "labels" with a Cyrillic a, not "\u03bcs" or a word wholly in Cyrillic."""
     if word.isascii():
         return False
-    letters = [(c, script(c)) for c in unicodedata.normalize("NFKC", word)]
+    # Distinct characters only: a hostile 200,000-letter word costs its alphabet, not its length.
+    letters = [(c, script(c)) for c in set(unicodedata.normalize("NFKC", "".join(set(word))))]
     scripts = {name for _, name in letters if name is not None}
     if "LATIN" in scripts:
         return any(name in CONFUSABLE_SCRIPTS and (name != "GREEK" or c in _TWIN_OF)

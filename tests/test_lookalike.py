@@ -60,3 +60,9 @@ def test_mixed_words_lists_each_once_in_order() -> None:
 
 def test_shown_writes_non_ascii_as_code_points() -> None:
     assert shown("agent\u2011alpha") == "agent\\u2011alpha"
+
+
+@pytest.mark.parametrize("mark", ["\ufe0f", "\U000e0100", "\u034f", "\u17b4", "\u180b"])
+def test_variation_selectors_and_joining_marks_are_invisible(mark: str) -> None:
+    assert invisible(mark)
+    assert fold(f"be{mark}st of 10 runs") == "best of 10 runs"

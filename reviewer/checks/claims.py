@@ -1,7 +1,8 @@
 """Checks on a proposal's claimed numbers and on what its text says about how they were got.
 
 The numbers are only claims; these checks find claims that contradict themselves or the
-definition of PGR, and claims that rest on too few runs or on the best of many.
+definition of PGR, and claims that rest on too few runs or on the best of many. The text is
+judged as a reader sees it (`lookalike.fold`), so `be\u200bst of 10` is "best of 10".
 """
 
 from __future__ import annotations
@@ -9,16 +10,21 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from reviewer import lookalike
 from reviewer.checks import wording
 from reviewer.checks.model import Check
 from reviewer.textsafe import short
 
 MIN_SEEDS = 3
 MIN_PGR_TOL = 0.01
-MAX_TEXT = 100_000
+MAX_TEXT = 100_000  # characters of folded text searched for best-of wording
+# Text is folded a piece at a time, since NFKC writes up to 18 characters for one and a long
+# summary of such characters cost seconds to fold whole.
+_FOLD_CHUNK = 4096
 ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
 _BEST_OF = re.compile(
     r"(?:(?:selected|picked|chose|report(?:ed)?) the )?best[- ]of[- ](?:the[- ])?\w+"
@@ -41,6 +47,25 @@ _RUNS_LONGEST = len("independent")  # no number or qualifier word in _RUNS is lo
 def _runs_starts(text: str, at: int) -> list[int]:
     """Where a _RUNS match ending in the keyword at `at` can start: one or two words back."""
     return wording.words_before(text, at, 2, _RUNS_LONGEST)
+
+
+def reads(text: str) -> str:
+    """The first `MAX_TEXT` characters of what `text` reads as (`lookalike.fold`): invisible
+    characters go before the cut, so they cannot push a phrase past it."""
+    if text.isascii():
+        return text[:MAX_TEXT]
+    text = lookalike.strip_invisible(text)
+    parts: list[str] = []
+    size = start = 0
+    while start < len(text) and size < MAX_TEXT:
+        end = start + _FOLD_CHUNK
+        # A combining mark stays with its letter, which NFKC may compose it into.
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        parts.append(lookalike.fold(text[start:end]))
+        size += len(parts[-1])
+        start = end
+    return "".join(parts)[:MAX_TEXT]
 
 
 def _number(value: Any) -> float | None:
@@ -137,7 +162,8 @@ def _seed_checks(claimed: dict[str, Any], seeds: list[Any] | None) -> list[Check
 
 
 def _best_of(text: str, seeds: list[Any] | None) -> list[Check]:
-    text = text[:MAX_TEXT]
+    """Wording that reveals a max over runs; phrases are quoted as the reader sees them."""
+    text = reads(text)
     match = wording.search(_BEST_OF, text, _BEST_OF_KEYS, _BEST_OF_LEAD)
     if match is not None:
         phrase = short(match.group(0), 60)

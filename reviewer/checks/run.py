@@ -23,6 +23,7 @@ from reviewer.checks.scanpool import (
     subject,
     workers,
 )
+from reviewer.checks.text import text_checks
 from store import ReviewStore
 from store.checks import STATIC_SOURCE, IngestChecker, IngestChecks
 from store.model import NewProposal
@@ -42,8 +43,9 @@ def static_findings(
     scanned: Sequence[Check] | None = None,
     duplicates: Sequence[Check] = (),
 ) -> list[Check]:
-    """Every static finding for one proposal row: its diff's scan, its claim's checks and
-    its `duplicates` (`scanpool.duplicate_parts`, which needs the batch's fingerprints).
+    """Every static finding for one proposal row: its diff's scan, its claim's checks, the
+    checks on how its title and summary are written, and its `duplicates`
+    (`scanpool.duplicate_parts`, which needs the batch's fingerprints).
 
     `allow` gives a harness's allow-list and `bases` its files the diff modifies, for a scan
     done here; `scanned` is the scan when it was done already (`scanpool.diff_parts`).
@@ -54,6 +56,7 @@ def static_findings(
         found = list(scanned)
     claimed = row["claimed"] if "claimed" in row else claimed_of(row)
     found += claim_checks(claimed, f"{row['title']}\n{row['summary']}")
+    found += text_checks(row["title"], row["summary"])
     return found + list(duplicates)
 
 
