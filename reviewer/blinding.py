@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from typing import Any
 
 from reviewer.textsafe import clean
@@ -29,6 +30,13 @@ _NUMBER = re.compile(
     r"((?:\d*\.\d+|(?<!\d,)0,\d+(?![,\d])|\d+)(?:[eE][-+]?\d{1,3})?)"
     r"(\s?%)?"
 )
+# Drawn as a decimal point, yet left alone by NFKC (which already makes the full-width stop,
+# the small stop and the one dot leader "."): middle dots, the hyphenation point, dot
+# operators, the Arabic decimal separator, and the ideographic full stop CJK text may use.
+_POINTS = "\u00b7\u2027\u2219\u22c5\u2e31\u30fb\ua78f\u066b\u3002"
+# Dashes and minus signs NFKC leaves alone, each drawn as an exponent's "-".
+_MINUS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58"
+_PLAIN = str.maketrans({**dict.fromkeys(_POINTS, "."), **dict.fromkeys(_MINUS, "-")})
 
 
 def claim_values(row: dict[str, Any]) -> list[float]:
@@ -58,22 +66,56 @@ def blind(text: str, claims: list[float]) -> str:
 
     A number matches when it equals a claim, or rounds the same at its own precision of at
     least two places; whole numbers stay, as counts, seeds and lines would collide too often.
+    Numbers are read as they look: full-width or other compatibility digits and a look-alike
+    decimal point (`0\u00b797`) count, and the whole number as written is masked.
     """
+    spans = [match.span() for match in _NUMBER.finditer(text) if _shows(match, claims)]
+    if not text.isascii():
+        # Read both ways: a superscript before a number (`x\u00b20.97`) must not hide it.
+        plain, origin = _as_read(text)
+        spans += [
+            (origin[m.start()], origin[m.end() - 1] + 1)
+            for m in _NUMBER.finditer(plain)
+            if _shows(m, claims)
+        ]
+    return _masked(text, spans)
 
-    def swap(match: re.Match[str]) -> str:
-        number, percent = match.group(1).replace(",", "."), match.group(2)
-        places = _places(number) + (2 if percent else 0)
-        if places <= 0:
-            return match.group(0)
-        shown = float(number) / (100 if percent else 1)
-        for value in claims:
-            if math.isclose(value, shown, rel_tol=1e-9, abs_tol=1e-12) or (
-                places >= 2 and round(value, places) == round(shown, places)
-            ):
-                return WITHHELD
-        return match.group(0)
 
-    return _NUMBER.sub(swap, text)
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each of `spans` (overlapping ones merged) replaced by WITHHELD."""
+    out: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        if start >= done:
+            out += [text[done:start], WITHHELD]
+        done = max(done, end)
+    return "".join(out) + text[done:]
+
+
+def _as_read(text: str) -> tuple[str, list[int]]:
+    """`text` as a reader takes its numbers (each character NFKC-normalised, look-alike points
+    and minus signs made ASCII), with the index in `text` each character comes from."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        plain = char if char.isascii() else unicodedata.normalize("NFKC", char).translate(_PLAIN)
+        pieces.append(plain)
+        origin += [index] * len(plain)
+    return "".join(pieces), origin
+
+
+def _shows(match: re.Match[str], claims: list[float]) -> bool:
+    """Whether the number `match` found shows one of `claims`."""
+    number, percent = match.group(1).replace(",", "."), match.group(2)
+    places = _places(number) + (2 if percent else 0)
+    if places <= 0:
+        return False
+    shown = float(number) / (100 if percent else 1)
+    return any(
+        math.isclose(value, shown, rel_tol=1e-9, abs_tol=1e-12)
+        or (places >= 2 and round(value, places) == round(shown, places))
+        for value in claims
+    )
 
 
 def _places(number: str) -> int:

@@ -30,7 +30,7 @@ from reviewer.checks.postimage import PostImage, apply_hunks
 from reviewer.checks.pyscan import scan_code
 from reviewer.checks.scope import Scope
 from reviewer.checks.teacher import never_reads_teacher
-from reviewer.rerun.diffcheck import DiffPolicy
+from reviewer.rerun.diffcheck import DiffPolicy, misleading
 from reviewer.textsafe import short
 
 _SPECIAL_MODES = {"120000": "symlink", "160000": "submodule"}
@@ -62,6 +62,10 @@ def _path_checks(f: unidiff.PatchedFile, policy: DiffPolicy) -> list[Check]:
         action = "modifies"
     checks: list[Check] = []
     for path in dict.fromkeys(p for p in (source, target) if p):
+        if (problem := misleading(path)) is not None:
+            # A rerun refuses it; flagged here, a decoy cannot sit unmarked beside the real file.
+            checks.append(Check("unsafe_file", "high", problem,
+                                {"path": path, "line": None, "action": action.split()[0]}))
         if policy.allows(path) and not _escapes(path):
             continue
         shown = short(path, 120)

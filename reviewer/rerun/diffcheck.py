@@ -11,13 +11,13 @@ import os
 import re
 import subprocess
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import unidiff
 
 from reviewer.gitenv import isolated_env
+from reviewer.lookalike import shown
 from reviewer.textsafe import clean
 
 MAX_DIFF_BYTES = 1024 * 1024
@@ -61,19 +61,32 @@ def _safe(text: str) -> str:
     return _CONTROL.sub("?", text)[:200]
 
 
-def check_path(path: str, policy: DiffPolicy) -> None:
-    """Refuse anything but a plain relative path under the allow-list."""
-    if not path:
-        raise DiffRefused("empty path in diff")
+def misleading(path: str) -> str | None:
+    """Why `path` would read as another path on the reviewer's screen, or None: a static
+    check can flag at ingest what `check_path` refuses at a rerun."""
     if _CONTROL.search(path) or clean(path) != path:
         # What the screen strips (zero-width, bidi marks) would make the path read as another.
-        raise DiffRefused(f"control or invisible character in path {_safe(path)!r}")
-    if unicodedata.normalize("NFKC", path) != path or any(
-        part != part.strip() for part in path.split("/")
-    ):
-        # Full-width dots read as `..`, and `x.py ` as `x.py`, on the reviewer's screen.
-        raise DiffRefused(f"a path that reads as another (look-alike characters, or spaces at "
-                          f"the ends of a name): {_safe(path)!r}")
+        return f"control or invisible character in path {_safe(path)!r}"
+    if not path.isascii():
+        # Method modules are importable ASCII names, and any other letter may pass for one
+        # (a Cyrillic o, a combining accent, full-width dots reading as `..`).
+        return (
+            f"a path that reads as another (non-ASCII character; diff paths must be "
+            f"ASCII): {_safe(shown(path))}"
+        )
+    if any(part != part.strip() for part in path.split("/")):
+        # `x.py ` reads as `x.py` on the reviewer's screen.
+        return f"a path that reads as another (spaces at the ends of a name): {_safe(path)!r}"
+    return None
+
+
+def check_path(path: str, policy: DiffPolicy) -> None:
+    """Refuse anything but a plain relative ASCII path under the allow-list."""
+    if not path:
+        raise DiffRefused("empty path in diff")
+    problem = misleading(path)
+    if problem is not None:
+        raise DiffRefused(problem)
     if "\\" in path:
         raise DiffRefused(f"backslash in path {_safe(path)!r}")
     if path.startswith("/"):
