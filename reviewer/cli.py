@@ -32,6 +32,7 @@ from reviewer.commands.rerun import rerun_cmd, worker_cmd
 from reviewer.commands.show import show_cmd
 from reviewer.context import Context
 from reviewer.harness.cli import harness
+from reviewer.shapes import SHAPE_VERSION
 
 # Commands that may open a store file that does not exist yet (making it); any other refuses,
 # so a mistyped --db is an error rather than a new, empty store.
@@ -49,7 +50,9 @@ MAY_CREATE_THE_STORE = frozenset({None, "tui", "ingest", "ingest-git", "pull", "
 @click.option(
     "--actor", help="Who is acting (env REVIEWER_ACTOR, else git user.email, else login)."
 )
-@click.version_option(package_name="w2s-reviewer")
+# Scripts read the JSON shapes' version here, since no JSON output carries it.
+@click.version_option(package_name="w2s-reviewer",
+                      message=f"%(prog)s %(version)s (JSON shapes version {SHAPE_VERSION})")
 @click.pass_context
 def cli(click_ctx: click.Context, db: str | None, actor: str | None) -> None:
     """Review, rerun and approve research findings from AI agents."""

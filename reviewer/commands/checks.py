@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
+import textwrap
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -42,7 +46,7 @@ def check_cmd(
         raise click.UsageError("give one proposal ID, or --all")
     try:
         if every:
-            _check_all(ctx)
+            _check_all(ctx, as_json=as_json)
             return
         assert ref is not None
         pid = store.resolve(ref)
@@ -50,7 +54,11 @@ def check_cmd(
             if not reason:
                 raise click.UsageError("--resolve needs --reason")
             event = store.resolve_check(pid, resolve_id, reason=reason, actor=ctx.actor)
-            click.echo(f"resolved check {resolve_id} of {pid} (audit seq {event.seq})")
+            if as_json:
+                print_json({"id": pid, "check": resolve_id,
+                            "resolved": {"seq": event.seq, "by": ctx.actor, "reason": reason}})
+            else:
+                click.echo(f"resolved check {resolve_id} of {pid} (audit seq {event.seq})")
             return
         check_proposals(store, [pid], actor=ctx.actor)
         found = store.checks(pid)
@@ -78,20 +86,47 @@ def check_line(check: dict[str, Any], prefix: str = "") -> Text:
     return line
 
 
-def _check_all(ctx: Context) -> None:
+def _check_all(ctx: Context, *, as_json: bool) -> None:
+    """Re-scan every proposal, oldest first, a page at a time; with `as_json`, print an array
+    of `{id, checks}` (as `check ID --json`) one page at a time, so memory stays one page."""
     from reviewer.checks.run import check_proposals
 
     store = ctx.store
     total, offset = store.count(), 0
     show = progress_on_terminal("checked", "proposals", BATCH)
+    array = JsonArray() if as_json else None
     while offset < total:
         if show is not None:
             show(offset, total)
         page = [r["id"] for r in store.list(sort="oldest", limit=BATCH, offset=offset)]
         check_proposals(store, page, actor=ctx.actor)
+        if array is not None:
+            array.extend({"id": pid, "checks": store.checks(pid)} for pid in page)
         offset += len(page)
         if not page:
             break
     if show is not None:
         show(total, total)
-    click.echo(f"checked {offset} proposals")
+    if array is not None:
+        array.close()
+    else:
+        click.echo(f"checked {offset} proposals")
+
+
+class JsonArray:
+    """A JSON array written to stdout an element at a time, formatted as `print_json` would
+    format the whole list, so a large store's output never sits in memory at once."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def extend(self, values: Iterable[Any]) -> None:
+        """Write each of `values` as the array's next element."""
+        for value in values:
+            text = json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False)
+            sys.stdout.write(("[\n" if self.count == 0 else ",\n") + textwrap.indent(text, "  "))
+            self.count += 1
+
+    def close(self) -> None:
+        """End the array (`[]` when nothing was written)."""
+        sys.stdout.write("\n]\n" if self.count else "[]\n")

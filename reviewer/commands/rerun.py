@@ -178,8 +178,7 @@ def rerun_cmd(
         if cancel_job is not None:
             if refs:
                 raise click.UsageError("--cancel takes a job number, not proposal IDs")
-            job = store.jobs.cancel(cancel_job, actor=ctx.actor)
-            click.echo(f"job {job.id}: cancelled")
+            _cancel(store, cancel_job, actor=ctx.actor, as_json=as_json)
             return
         if not refs:
             raise click.UsageError("give one or more proposal IDs (or --cancel JOB)")
@@ -207,6 +206,15 @@ def rerun_cmd(
     _print_items(items, store, as_json=as_json, single=len(refs) == 1, wait=wait)
     if failed or (wait and not all(map(finished_with_result, items))):
         raise click.exceptions.Exit(1)
+
+
+def _cancel(store: ReviewStore, job_id: int, *, actor: str, as_json: bool) -> None:
+    """Cancel one job; `--json` prints it as an element of `jobs --json`."""
+    job = store.jobs.cancel(job_id, actor=actor)
+    if as_json:
+        print_json({**rerun_item(job), "proposal_id": job.proposal_id})
+    else:
+        click.echo(f"job {job.id}: cancelled")
 
 
 def _run_now(store: ReviewStore, job_id: int) -> None:

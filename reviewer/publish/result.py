@@ -25,9 +25,6 @@ class PublishResult:
     finding_sha256: str
     diff_sha256: str | None
     event_seq: int | None
-    # Always False now (a remote record of the same finding is replaced by this store's, and
-    # any other fails the publish); kept so `publish --json` keeps its shape.
-    kept_remote: bool = False
 
     @property
     def unchanged(self) -> bool:
@@ -35,6 +32,7 @@ class PublishResult:
         return not self.written and not self.committed and self.event_seq is None
 
     def to_json(self) -> dict[str, Any]:
+        """What `publish --json` prints."""
         return {
             "proposal_id": self.proposal_id,
             "kind": self.kind,
@@ -51,5 +49,4 @@ class PublishResult:
             "diff_sha256": self.diff_sha256,
             "event_seq": self.event_seq,
             "unchanged": self.unchanged,
-            "kept_remote": self.kept_remote,
         }
