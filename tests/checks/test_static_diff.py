@@ -137,7 +137,7 @@ def test_too_much_unparseable_code_is_reported_not_skipped_silently():
 def test_messages_are_safe_to_print():
     path = "run\x1b[2J\u202e.py"
     found = scan_diff(new_file_diff(path, "import os\nx = os.getenv('\x1b]52;c;x\x07')\n"), ALLOW)
-    assert {c.code for c in found} == {"protected_path", "ground_truth_access"}
+    assert {c.code for c in found} == {"protected_path", "ground_truth_access", "unsafe_file"}
     for check in found:
         assert not any(ch in check.message for ch in "\x1b\x07\u202e"), check.message
     assert found[0].detail["path"] == path  # the evidence itself is kept verbatim
