@@ -10,6 +10,7 @@ from reviewer.commands import SQL_INT_MAX
 from reviewer.config import ConfigError
 from reviewer.context import Context, console, each_proposal, listing, pass_ctx, print_json
 from reviewer.decide import decide, undo
+from reviewer.ingest.agentname import normalized
 from reviewer.present import children_note
 from reviewer.shapes import list_item
 from reviewer.textsafe import clean, short
@@ -107,6 +108,9 @@ def list_cmd(
     """List proposals, riskiest first, a page at a time."""
     if line and builds_on is None:
         raise click.UsageError("--line needs --builds-on ID: the proposal the line starts from")
+    # Names are stored as ingest spells them, so a name typed with a fullwidth letter or a
+    # stray space still finds its proposals.
+    agent = None if agent is None else normalized(agent)
     filters = {"status": status, "agent": agent, "text": text, "verdict": verdict,
                "builds_on": builds_on, "line": line}  # fmt: skip
     try:

@@ -11,6 +11,7 @@ from typing import Any
 
 from reviewer.ingest.errors import IngestError, describe
 from reviewer.ingest.strictjson import join_field
+from reviewer.lookalike import strip_invisible
 
 Obj = dict[str, Any]
 
@@ -107,6 +108,15 @@ def require_text(
     if value is None:  # pragma: no cover - get_text raises for a missing required field
         raise where.error(name, "missing required field")
     return value
+
+
+def visible_text(value: str, where: Where, name: str, *, required: bool = True) -> str:
+    """`value` without the characters that draw as nothing, so the full-text index and the
+    checks see the words a reader sees; a required field left blank by that is an error."""
+    text = strip_invisible(value)
+    if required and not text.strip():
+        raise where.error(name, "must not be empty (it holds only invisible characters)")
+    return text
 
 
 def get_number(obj: Obj, name: str, where: Where) -> int | float | None:

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from reviewer.ingest.agentname import agent_name
 from reviewer.ingest.claims import check_metric, read_claim
 from reviewer.ingest.fields import (
     Obj,
@@ -24,6 +25,7 @@ from reviewer.ingest.fields import (
     is_plain,
     parse_timestamp,
     require_text,
+    visible_text,
 )
 from reviewer.ingest.siblings import find_sibling_diff
 from store.model import NewProposal
@@ -56,7 +58,7 @@ def parse_finding(
     """
     external_id = _finding_id(obj, where, "id", required=True)
     _finding_id(obj, where, "post_id", required=False)
-    title = require_text(obj, "title", where, max_len=500)
+    title = visible_text(require_text(obj, "title", where, max_len=500), where, "title")
     content = get_text(obj, "content", where, max_len=MAX_TEXT)
     idea = get_text(obj, "idea_name", where, max_len=128, pattern=IDEA_NAME,
                     hint="[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
@@ -80,7 +82,7 @@ def parse_finding(
     return NewProposal(
         agent=derive_agent(obj, where),
         title=title,
-        summary=content or "",
+        summary=visible_text(content or "", where, "content", required=False),
         harness=HARNESS,
         source_format=SOURCE_FORMAT,
         original=obj,
@@ -101,23 +103,25 @@ def derive_agent(obj: Obj, where: Where) -> str:
 
     In order: a top-level `agent`, `agent_id`, `agent_name` or `author` (checked:
     a string or integer), the same keys inside `config` (used only when clean),
-    then `sandbox:<first 16 chars of run_id>`, else `sandbox:unknown`.
+    then `sandbox:<first 16 chars of run_id>`, else `sandbox:unknown`. Whichever it is,
+    it is spelt as `agent_name` spells it, and one that could pass for another agent's name
+    is refused, even from `config`: falling back would hide the attempt from the reviewer.
     """
     for key in AGENT_KEYS:
         if obj.get(key) is not None:
             name = _agent_value(obj[key])
             if name is None:
                 raise where.error(key, "expected a non-empty plain string or an integer")
-            return name
+            return agent_name(name, where, key)
     config = obj.get("config")
     if isinstance(config, dict):
         for key in AGENT_KEYS:
             name = _agent_value(config.get(key))
             if name is not None:
-                return name
+                return agent_name(name, where.inside("config"), key)
     run_id = obj.get("run_id")
     if isinstance(run_id, str) and run_id.strip():
-        return "sandbox:" + run_id.strip()[:16]
+        return agent_name("sandbox:" + run_id.strip()[:16], where, "run_id")
     return UNKNOWN_AGENT
 
 

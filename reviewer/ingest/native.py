@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from reviewer.ingest.agentname import agent_name
 from reviewer.ingest.claims import read_claim
 from reviewer.ingest.errors import IngestError
 from reviewer.ingest.fields import (
@@ -15,6 +16,7 @@ from reviewer.ingest.fields import (
     get_text,
     get_timestamp,
     require_text,
+    visible_text,
 )
 from reviewer.ingest.safefile import MAX_DIFF_BYTES, read_beside
 from store.model import NewProposal
@@ -35,11 +37,13 @@ def parse_native(
 ) -> NewProposal:
     """Validate a native proposal object; `folder` is where `diff_path` is looked up.
 
-    Unknown fields are kept in `original` untouched.
+    Unknown fields are kept in `original` untouched; the agent's name is stored as
+    `agent_name` spells it, and the title and summary without invisible characters.
     """
-    agent = require_text(obj, "agent", where, max_len=MAX_AGENT, plain=True)
-    title = require_text(obj, "title", where, max_len=MAX_TITLE)
-    summary = require_text(obj, "summary", where, max_len=MAX_SUMMARY)
+    agent = agent_name(require_text(obj, "agent", where, max_len=MAX_AGENT, plain=True), where)
+    title = visible_text(require_text(obj, "title", where, max_len=MAX_TITLE), where, "title")
+    summary = visible_text(require_text(obj, "summary", where, max_len=MAX_SUMMARY), where,
+                           "summary")
     harness = require_text(obj, "harness", where, pattern=HARNESS_NAME,
                            hint="[A-Za-z0-9_.-]{1,64}")
     base = get_text(obj, "base", where, pattern=TREE_HASH, hint="a 7-64 digit hex tree hash")

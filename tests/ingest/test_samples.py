@@ -38,8 +38,11 @@ def test_samples_cover_the_promised_cases():
     assert inflated.diff == honest.diff and len(inflated.claimed["seeds"]) <= 2
     assert "best of 10" in inflated.summary
     hostile = by_agent["agent-mu"]
-    for marker in ("\x1b[2J", "\u202e", "[bold red]"):
+    for marker in ("\x1b[2J", "[bold red]"):
         assert marker in hostile.title
+    # Invisible characters leave the stored title, and the original keeps them as evidence.
+    assert "\u202e" not in hostile.title
+    assert "\u202e" in hostile.original["title"]
     for marker in ("\x1b]52;c;", "[link=https://evil.example/approve]"):
         assert marker in hostile.summary
 

@@ -1,0 +1,84 @@
+"""An agent's name as it is stored and grouped by: one spelling for each name a reader sees.
+
+Names are compared as strings (`GROUP BY agent`, `list --agent`), but `agent\\u2011alpha`,
+a fullwidth `\\uff41gent-alpha` and `agent-alpha` with a trailing no-break space all read as
+`agent-alpha`. Compatibility forms and spacing are folded to one spelling here; what cannot
+be folded without guessing (another dash, an invisible character, a look-alike letter) is
+refused, so no agent can pass for another, or for no one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from reviewer.ingest.fields import Where
+from reviewer.lookalike import fold, invisible, mixes_scripts, shown
+
+# Characters drawn like a hyphen that are not dash punctuation (category Pd) and that NFKC
+# leaves alone.
+_HYPHEN_LIKE = frozenset("\u02d7\u2043\u2212\u2796")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def normalized(text: str) -> str:
+    """`text` in NFKC with its whitespace stripped and each inner run made one space: the
+    spelling names are stored under, for comparing a name a person typed."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def agent_name(raw: str, where: Where, field: str = "agent") -> str:
+    """The name to store for `raw`, as `normalized` gives it; an error about `field` when
+    `raw` could pass for another name: an invisible character, a dash or space other than
+    ASCII's, a word mixing look-alike scripts, or nothing left to read."""
+    why = _why_refused(raw)
+    if why is not None:
+        raise where.error(field, f'"{shown(raw)}" {why}')
+    name = normalized(raw)
+    if not name:
+        raise where.error(field, "must not be empty")
+    word = next((w for w in _WORD.findall(name) if _look_alike(w)), None)
+    if word is not None:
+        raise where.error(field, f'"{shown(raw)}" has a word written in look-alike letters '
+                                 f'("{shown(word)}" reads as "{fold(word)}"), so it {_PASSES}')
+    return name
+
+
+def _why_refused(raw: str) -> str | None:
+    """Why a character of `raw`, as NFKC writes it, makes the name ambiguous, or None."""
+    for char in raw:
+        # NFKC makes a fullwidth hyphen-minus "-" and a no-break space " ": only what is
+        # left after it can be ambiguous.
+        plain = unicodedata.normalize("NFKC", char)
+        for test, what in _CHECKS:
+            if any(test(c) for c in plain):
+                return f"has {what} (U+{ord(char):04X}), so it {_PASSES}"
+    return None
+
+
+def _dash(char: str) -> bool:
+    return char != "-" and (unicodedata.category(char) == "Pd" or char in _HYPHEN_LIKE)
+
+
+def _space(char: str) -> bool:
+    return char != " " and (char.isspace() or unicodedata.category(char) == "Zs")
+
+
+def _control(char: str) -> bool:
+    return not char.isprintable() and not _space(char)
+
+
+_PASSES = "could pass for another agent's name"
+_CHECKS: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (invisible, "an invisible or blank character"),
+    (_dash, 'a dash other than "-"'),
+    (_space, 'a space other than " "'),
+    (_control, "a control or line-separator character"),
+)
+
+
+def _look_alike(word: str) -> bool:
+    """Whether `word` mixes look-alike scripts, or is written wholly in letters of another
+    script drawn like Latin ones (a Cyrillic "alpha")."""
+    return mixes_scripts(word) or (not word.isascii() and fold(word).isascii())
