@@ -40,7 +40,8 @@ class DecisionVerbs(StoreBase):
         """Approve or reject a pending proposal with a reason.
 
         An approval must pass the store's gate policy, or carry an `override` reason, which
-        is recorded as its own `override` event just before the approval. With `seen`, the
+        is recorded as its own `override` event just before the approval. An approval names
+        the rerun the gates judged (`rerun_job`, null without one). With `seen`, the
         decision is refused (StaleView) unless the diff is the one shown and an override
         covers only gates that were shown failing.
         """
@@ -63,6 +64,10 @@ class DecisionVerbs(StoreBase):
             # A decision binds to the exact code it was made on.
             payload["diff_sha256"] = diff_sha
             if action == "approve":
+                rerun = gating_rerun(self.conn, pid, diff_sha)
+                # The published record carries the measurement this approval rested on, not
+                # whatever rerun finishes after it.
+                payload["rerun_job"] = rerun["job"] if rerun is not None else None
                 gates = unmet(self.conn, pid, policy)
                 failed = gates + self._independence(pid, diff_sha, life, policy)
                 if failed and override is None:

@@ -59,7 +59,8 @@ def _claim_vs_measurement(f: dict[str, Any]) -> list[str]:
         ["weak acc", num(claimed.get("weak_acc")), num(f.get("weak_acc"))],
         ["strong (ceiling) acc", num(claimed.get("strong_acc")), num(f.get("strong_acc"))],
         ["seeds", cell(claimed.get("seeds")), cell(f.get("seeds"))],
-        ["dataset / task", cell(claimed.get("dataset")), cell(f.get("dataset"))],
+        # The rerun's task, never the finding's `dataset`, which falls back to the claim.
+        ["dataset / task", cell(claimed.get("dataset")), cell((measured or {}).get("task"))],
     ]  # fmt: skip
     lines = ["## Claim vs measurement", "", *_table(["", "claimed", "measured"], rows), ""]
     if measured is None:

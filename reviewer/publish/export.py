@@ -6,20 +6,21 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.publish.errors import PublishError
-from reviewer.publish.finding import ID_LEN, build_finding, latest_measurement
+from reviewer.publish.finding import ID_LEN, approved_measurement, build_finding
 from reviewer.publish.folder import ensure_folder, target, write_atomic
 from reviewer.publish.record import latest_publications
 from store import ReviewStore
 
 
 def list_findings(store: ReviewStore) -> list[dict[str, Any]]:
-    """One row per published proposal from its latest `publish` event, oldest first."""
+    """One row per published proposal from its latest `publish` event, oldest first, with
+    the measurement its approval rested on (what the published record carries)."""
     rows = []
     for event in latest_publications(store):
         pid = event.proposal_id
         assert pid is not None
         row = store.get(pid)
-        job = latest_measurement(store, pid, row["diff_sha256"])
+        job = approved_measurement(store, pid, row["diff_sha256"])
         payload = event.payload
         rows.append(
             {

@@ -92,17 +92,50 @@ def same_finding(ours: bytes, theirs: bytes) -> bool:
     return isinstance(other, dict) and _substance(json.loads(ours)) == _substance(other)
 
 
+def _measures(job: Job, diff_sha256: str | None) -> bool:
+    """Whether `job` is a done rerun with per-seed values of this exact diff."""
+    result = job.result or {}
+    if job.kind != "rerun" or job.state != "done" or not result.get("per_seed"):
+        return False
+    measured_sha = (result.get("env") or {}).get("diff_sha256")
+    # A measurement of other code says nothing about this diff.
+    return measured_sha is None or measured_sha == diff_sha256
+
+
 def latest_measurement(store: ReviewStore, pid: str, diff_sha256: str | None) -> Job | None:
     """The newest done rerun that measured this exact diff, or None."""
-    for job in reversed(store.jobs.for_proposal(pid)):
-        result = job.result or {}
-        if job.kind != "rerun" or job.state != "done" or not result.get("per_seed"):
-            continue
-        measured_sha = (result.get("env") or {}).get("diff_sha256")
-        if measured_sha is not None and measured_sha != diff_sha256:
-            continue  # a measurement of other code says nothing about this diff
-        return job
-    return None
+    jobs = reversed(store.jobs.for_proposal(pid))
+    return next((job for job in jobs if _measures(job, diff_sha256)), None)
+
+
+def approval_in_force(store: ReviewStore, pid: str) -> Event | None:
+    """The newest approval still in force, or else (a record whose withdrawal is still due)
+    the newest approval ever given; None when nobody approved."""
+    live = {d["seq"] for d in live_decisions(store, pid) if d["action"] == "approve"}
+    approvals = list(store.events(pid, actions=("approve",)))
+    in_force = [e for e in approvals if e.seq in live]
+    return (in_force or approvals or [None])[-1]
+
+
+def approved_measurement(store: ReviewStore, pid: str, diff_sha256: str | None) -> Job | None:
+    """The measurement the approval in force rested on, so that a later rerun changes
+    nothing published: its `rerun_job`, or when that rerun measured nothing (it failed), the
+    newest rerun of the diff that had measured it by then; None without one (an override).
+
+    An approval recorded before approvals named their rerun falls back to the newest
+    measurement of the diff.
+    """
+    approval = approval_in_force(store, pid)
+    if approval is None or "rerun_job" not in approval.payload:
+        return latest_measurement(store, pid, diff_sha256)
+    pinned = approval.payload["rerun_job"]
+    if pinned is None:
+        return None
+    finished = {e.payload.get("job") for e in store.events(pid, actions=("rerun_finished",))
+                if e.seq < approval.seq}
+    jobs = [j for j in store.jobs.for_proposal(pid)
+            if j.id in finished and _measures(j, diff_sha256)]
+    return next((j for j in jobs if j.id == pinned), jobs[-1] if jobs else None)
 
 
 def live_decisions(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
@@ -183,7 +216,7 @@ def build_finding(store: ReviewStore, ref: str) -> Built:
         raise PublishError(f"{pid[:12]} is {row['status']}: only approved proposals are published")
     approval = approval_event(store, pid)
     original = _original(row) if row["source_format"] == "sandbox_finding" else {}
-    job = latest_measurement(store, pid, row["diff_sha256"])
+    job = approved_measurement(store, pid, row["diff_sha256"])
     live = live_decisions(store, pid)
     idea_name = safe_name(row["idea"])
     finding: dict[str, Any] = {

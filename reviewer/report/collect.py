@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from reviewer.publish.finding import approved_measurement
 from reviewer.shapes import show
 from store import ReviewStore, StoreError
 from store.proposals import LIFECYCLE_ACTIONS, Lifecycle
@@ -286,6 +287,15 @@ def pick_rerun(
     return chosen, sorted(stale)
 
 
+def _approved_rerun(store: ReviewStore, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The rerun an approved proposal's approval rested on, as the published record has it,
+    so that a rerun finished after the approval does not change what the report measures."""
+    if data["status"] != "approved":
+        return None
+    job = approved_measurement(store, data["id"], data.get("diff_sha256"))
+    return next((r for r in data["reruns"] if job is not None and r["id"] == job.id), None)
+
+
 def _audit(store: ReviewStore, signatures: SignatureCheck | None) -> AuditStatus:
     report = verify_store(store, signatures=signatures)
     signed = report.signed
@@ -335,6 +345,7 @@ def collect(
     for number, pid in enumerate(pids, start=1):
         data = show(store, pid)
         measured, stale = pick_rerun(data["reruns"], data.get("diff_sha256"))
+        measured = _approved_rerun(store, data) or measured
         entries.append(Entry(number, data, _decisions(store, pid), measured, stale))
     generated = (clock or (lambda: datetime.now(UTC).isoformat(timespec="seconds")))()
     audit = _audit(store, signatures)
