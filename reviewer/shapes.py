@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from reviewer.assist.core import latest_assist
@@ -10,6 +11,7 @@ from store import ReviewStore
 from store.jobs import Job
 
 SHAPE_VERSION = 1
+SANDBOX_FINDING = "sandbox_finding"  # reviewer.ingest.finding.SOURCE_FORMAT
 
 
 def list_item(row: dict[str, Any]) -> dict[str, Any]:
@@ -127,4 +129,17 @@ def show(
         "published": published(store, pid),
         "assist": latest_assist(store, pid),
         "lineage": store.lineage(pid).to_json(),
+        "original": original_of(row),
     }
+
+
+def original_of(row: dict[str, Any]) -> Any:
+    """A sandbox finding's object as it was ingested, every field kept; None for a native
+    proposal or a commit, whose original repeats the fields above and holds the whole diff."""
+    if row.get("source_format") != SANDBOX_FINDING:
+        return None
+    try:
+        return json.loads(row.get("original") or "null")
+    except (TypeError, ValueError):
+        # A row edited by hand is reported by `reviewer audit verify`; show must still open.
+        return None

@@ -60,6 +60,10 @@ def proposal_view(store: ReviewStore, ref: str, actor: str | None = None) -> dic
     data["publications"] = publications(store, data["id"])
     data["claims"] = claim_values(row)
     data["current_rerun"] = current_rerun(store, data["id"], data["diff_sha256"])
+    # The screen shows only the finding's snippet, and compares this view on every poll.
+    original = data.get("original")
+    if isinstance(original, dict):
+        data["original"] = {"code_snippet": original.get("code_snippet")}
     return data
 
 

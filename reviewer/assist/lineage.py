@@ -2,17 +2,21 @@
 
 A child of a rejected or unreproduced proposal often carries the same hack, so the model
 is told what the reviewers decided and measured about each parent. No parent's numbers are
-sent: they could echo the claim the opinion is blind to.
+sent: they could echo the claim the opinion is blind to, so each note carries the claimed
+values of its parent and of the proposals that one builds on, for the prompt to mask.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reviewer.blinding import claim_values
 from reviewer.parentdiff import ParentDiffError, parent_diff
 from store import ReviewStore
 
 MAX_PARENTS = 3
+# Ancestors whose claims a note carries: a chain longer than this is unusual, and each costs reads.
+MAX_ANCESTORS = 20
 # Decisions that say where a parent stands; comments and assist events say nothing of it.
 _DECISIONS = ("approve", "reject", "undo", "override")
 
@@ -30,6 +34,8 @@ class ParentNote:
     flags: tuple[str, ...]  # codes of unresolved high-severity checks
     title: str
     idea: str | None
+    # Claimed values of this parent and its ancestors, masked wherever agent text is sent.
+    claims: tuple[float, ...] = ()
 
 
 def parent_notes(store: ReviewStore, pid: str) -> list[ParentNote]:
@@ -68,4 +74,19 @@ def _note(store: ReviewStore, pid: str, via: str) -> ParentNote:
         flags=flags,
         title=row["title"],
         idea=row["idea"],
+        claims=tuple(claim_values(row)) + _ancestor_claims(store, pid),
     )
+
+
+def _ancestor_claims(store: ReviewStore, pid: str) -> tuple[float, ...]:
+    """The claimed values of up to MAX_ANCESTORS proposals pid builds on, nearest first."""
+    found: list[float] = []
+    seen = {pid}
+    queue = [pid]
+    while queue and len(seen) <= MAX_ANCESTORS:
+        for parent in store.lineage(queue.pop(0), limit=MAX_PARENTS).parents:
+            if parent.id not in seen and len(seen) <= MAX_ANCESTORS:
+                seen.add(parent.id)
+                queue.append(parent.id)
+                found.extend(claim_values(store.get(parent.id)))
+    return tuple(found)

@@ -4,7 +4,8 @@ Agent text goes into blocks delimited by a per-request random tag the agent cann
 so it cannot close a block and speak as the reviewer; the system prompt says those blocks
 are data. The claimed numbers are never added, and any that the title, the summary or a check
 message quotes are masked (`reviewer.blinding`), so the model judges the method rather than
-anchoring on the result.
+anchoring on the result; so are the claims of the proposals it builds on that the
+reviewer's store holds.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def build_request(
     text; it is random per request unless a test fixes it.
     """
     tag = tag or secrets.token_hex(8)
-    claims = claim_values(row)
+    # A child's text often quotes its parent's claim ("up from 0.986"), which may echo its own.
+    claims = claim_values(row) + [value for note in parents for value in note.claims]
     sent = [_check(c, claims) for c in checks[:MAX_CHECKS]]
     diff, sha = _diff_text(row.get("diff"))
     parts = [

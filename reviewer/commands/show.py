@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -20,7 +21,7 @@ from reviewer.present import (
     timeline,
 )
 from reviewer.shapes import show
-from reviewer.textsafe import clean
+from reviewer.textsafe import clean, short
 from store import StoreError
 
 
@@ -59,6 +60,7 @@ def print_proposal(data: dict[str, Any], out: Console) -> None:
         out.print(Text(_assist_line(data["assist"])))
     out.print()
     out.print(Text(clean(data["summary"]).rstrip()))
+    _print_original(data.get("original"), out)
     entries = timeline(data)
     if entries:
         out.print()
@@ -97,6 +99,65 @@ def _source(data: dict[str, Any]) -> list[tuple[str, str]]:
     if kind is None or not data.get("external_id"):
         return []
     return [("from", f"{kind} {clean(data['external_id'], single_line=True)}")]
+
+
+# A finding's fields that nothing above shows, in the order they are printed.
+FINDING_FIELDS = (
+    "finding_type", "weak_model", "strong_model", "post_id", "run_id", "commit_id",
+    "pgr_delta", "transfer_acc_se", "num_seeds", "worked", "config",
+)  # fmt: skip
+# Fields the header, lineage or summary already show, or that are printed apart below.
+_SHOWN_ELSEWHERE = frozenset({
+    "id", "title", "content", "idea_name", "agent", "agent_id", "agent_name", "author",
+    "dataset", "seeds", "pgr", "pgr_se", "weak_acc", "strong_acc", "transfer_acc",
+    "parent_commit_id", "created_at", "code_snippet", "files_snapshot",
+})  # fmt: skip
+MAX_VALUE = 1_000
+MAX_SNIPPET_CHARS = 4_000
+MAX_SNIPPET_LINES = 60
+MAX_OTHER_NAMES = 20
+
+
+def _print_original(original: Any, out: Console) -> None:
+    """A sandbox finding's own fields that no other line shows, its code snippet as agent
+    text, capped; `show --json` keeps the whole object under `original`."""
+    if not isinstance(original, dict):
+        return
+    out.print()
+    out.print(Text("From the finding (as the agent sent it)", style="bold"))
+    for name in FINDING_FIELDS:
+        if name in original:
+            out.print(Text(f"  {name:<17}{_value(original[name])}"))
+    if original.get("files_snapshot") is not None:
+        out.print(Text(f"  {'files_snapshot':<17}left out here (`show --json` has it)"))
+    others = sorted(str(k) for k in original if k not in _SHOWN_ELSEWHERE | set(FINDING_FIELDS))
+    if others:
+        names = ", ".join(short(k, 40) for k in others[:MAX_OTHER_NAMES])
+        more = f" and {len(others) - MAX_OTHER_NAMES} more" if len(others) > MAX_OTHER_NAMES else ""
+        out.print(Text(f"  other fields (in `show --json`): {names}{more}"))
+    _print_snippet(original.get("code_snippet"), out)
+
+
+def _value(value: Any) -> str:
+    """One field's value on one line: JSON for all but strings, cleaned and capped."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    line = clean(text, single_line=True)
+    if len(line) <= MAX_VALUE:
+        return line
+    return f"{line[:MAX_VALUE]}… ({len(line):,} characters; `show --json` has them all)"
+
+
+def _print_snippet(snippet: Any, out: Console) -> None:
+    """The agent's code snippet, indented under a label that says the reviewer never ran it."""
+    text = clean(snippet).strip("\n")
+    if not text.strip():
+        return
+    head = "\n".join(text[:MAX_SNIPPET_CHARS].split("\n")[:MAX_SNIPPET_LINES])
+    out.print(Text("  code_snippet (the agent's code, not run by the reviewer):"))
+    out.print(Text("\n".join(f"    {line}" for line in head.split("\n"))))
+    if len(head) < len(text):
+        out.print(Text(f"    [… the first {len(head):,} of {len(text):,} characters; "
+                       "`show --json` has it all]"))
 
 
 def _seeds(seeds: Any) -> str:

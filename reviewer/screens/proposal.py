@@ -22,7 +22,7 @@ from reviewer.present import (
 )
 from reviewer.screens.proposal_decisions import ProposalDecisions
 from reviewer.screens.proposal_reruns import ProposalReruns
-from reviewer.screens.proposal_text import meta_line, summary_view
+from reviewer.screens.proposal_text import finding_snippet, meta_line, summary_with_snippet
 from reviewer.textsafe import clean, short
 from reviewer.tuidata import QueueView, proposal_view
 from reviewer.widgets.assist_panel import AssistPanel
@@ -95,7 +95,9 @@ class ProposalScreen(ProposalDecisions, ProposalReruns, Screen[None]):
                 or was_hidden != self.shown_hidden):
             # Even a summary's start takes a while to lay out: not on every poll.
             whole_key = keys.display_key(self.review_app.key_for("summary"))
-            view = summary_view(self.agent_text(data["summary"]), whole_key)
+            snippet = finding_snippet(data)
+            view = summary_with_snippet(self.agent_text(data["summary"]),
+                                        snippet and self.agent_text(snippet), whole_key)
             self.query_one("#proposal-summary", Static).update(view)
         app = self.review_app
         hidden = self.claim_hidden

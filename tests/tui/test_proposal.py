@@ -521,7 +521,7 @@ async def test_a_change_elsewhere_does_not_lay_the_summary_out_again(monkeypatch
 
     store = sample_store()
     pid = pid_of(store, "boot_ensemble")
-    drawn = calls_to(monkeypatch, proposal, "summary_view")
+    drawn = calls_to(monkeypatch, proposal, "summary_with_snippet")
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(ProposalScreen(pid))
