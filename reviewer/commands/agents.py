@@ -7,7 +7,7 @@ from rich.text import Text
 
 from reviewer.context import Context, console, listing, pass_ctx, print_json
 from reviewer.present import held_up
-from reviewer.textsafe import short
+from reviewer.present.agents import LOOKALIKE_NOTE, agent_label, lookalikes
 from store.agents import ORDERS, sorted_records
 
 
@@ -37,9 +37,10 @@ def agents_cmd(ctx: Context, sort: str, as_json: bool) -> None:
                 "total", "pend", "appr", "rej", "reran", "repro", "not", "fail", "held", "flag")),
         ),
     )
+    twins = lookalikes(r.agent for r in records)
     for r in records:
         table.add_row(
-            Text(short(r.agent, 40)),
+            Text(agent_label(r.agent, twins)),
             *(str(n) for n in (r.proposals, r.pending, r.approved, r.rejected, r.reran,
                                r.reproduced, r.not_reproduced, r.failed)),
             held_up(r),
@@ -52,3 +53,5 @@ def agents_cmd(ctx: Context, sort: str, as_json: bool) -> None:
         "verdict was repro(duced), not (reproduced) or fail(ed or refused); held: repro "
         "of reran; flag: with an open high-severity check"
     )
+    if twins:
+        out.print(LOOKALIKE_NOTE)

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from reviewer import keys
 from reviewer.present import held_up, next_in
-from reviewer.textsafe import short
+from reviewer.present.agents import LOOKALIKE_NOTE, agent_label, lookalikes
 from reviewer.widgets.scroll_keys import ListTable
 from store import ReviewStore
 from store.agents import AgentRecord, sorted_records
@@ -33,8 +33,11 @@ ORDER_TEXT = {
 VERDICT_COLUMNS = frozenset({"reproduced", "not reproduced", "failed", "held up"})
 
 
-def record_cells(record: AgentRecord, *, blinded: bool) -> list[str | Text]:
-    """One table row: the agent's name, cleaned, then its counts."""
+def record_cells(
+    record: AgentRecord, *, blinded: bool, twins: set[str] | None = None
+) -> list[str | Text]:
+    """One table row: the agent's name, cleaned (told apart from `twins`, the names that
+    read as another's), then its counts."""
     values = {
         "total": str(record.proposals),
         "pending": str(record.pending),
@@ -47,7 +50,7 @@ def record_cells(record: AgentRecord, *, blinded: bool) -> list[str | Text]:
         "held up": held_up(record),
         "flagged": str(record.flagged),
     }
-    cells: list[str | Text] = [Text(short(record.agent, 40))]
+    cells: list[str | Text] = [Text(agent_label(record.agent, twins or set()))]
     for name in COLUMNS[1:]:
         text = "hidden" if blinded and name in VERDICT_COLUMNS else values[name]
         cells.append(Text(text, justify="right"))
@@ -104,13 +107,16 @@ class AgentsScreen(Screen[str | None]):
         table.clear()
         self._records = records
         self._agents = [r.agent for r in records]
+        twins = lookalikes(self._agents)
         for record in records:
-            table.add_row(*record_cells(record, blinded=blinded))
+            table.add_row(*record_cells(record, blinded=blinded, twins=twins))
         hidden = "; verdicts hidden in blinded review" if blinded else ""
         summary = (
             f"{len(records)} agents, {ORDER_TEXT[order]} (s sorts); enter shows one agent's "
             f"queue. Held up: reproduced of reran. Flagged: an open high-severity check{hidden}"
         )
+        if twins:
+            summary += f". {LOOKALIKE_NOTE}"
         self.query_one("#agents-summary", Static).update(Text(summary))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -96,3 +96,19 @@ async def test_s_cycles_the_order_and_blinded_review_never_sorts_by_verdicts(sam
         assert "by name" in screen_text(app)
         names = [row[0] for row in table_rows(app)]
         assert names == sorted(names)
+
+
+async def test_names_that_read_the_same_are_marked_with_their_code_points():
+    from store import ReviewStore
+    from tests.factories import make_proposal
+
+    store = ReviewStore.memory()
+    for i, agent in enumerate(["agent-alpha", "agent\u2011alpha", "agent-beta"]):
+        store.add_proposal(make_proposal(i, agent=agent), actor="ingest")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        await settle(pilot, lambda: app.screen.query_one(DataTable).row_count > 0)
+        names = sorted(row[0] for row in table_rows(app))
+        assert names == ["agent-alpha \u2248", "agent-beta", "agent\\u2011alpha \u2248"]
+        assert "reads as another agent's name" in screen_text(app)
