@@ -11,6 +11,7 @@ from textual.widgets import Footer, Input
 
 from reviewer import keys
 from reviewer.present import BLIND_SORTS, SORT_KEYS, STATUS_FILTERS, BarPart, next_in
+from reviewer.present.agents import agent_label, lookalikes
 from reviewer.textsafe import short
 from reviewer.tuidata import QueueView, assessed_among, change_stamp
 from reviewer.widgets.queue_table import QueueBar, QueueTable
@@ -40,6 +41,8 @@ class QueueScreen(Screen[None]):
         self.sort = QUEUE_SORT
         self.text = ""
         self._stamp: tuple[Any, ...] | None = None
+        # How each agent's name is shown in the bar: told apart from names that read the same.
+        self._agent_labels: dict[str, tuple[str, str]] = {}
 
     @property
     def review_app(self) -> ReviewApp:
@@ -126,8 +129,8 @@ class QueueScreen(Screen[None]):
         else:
             parts.append(BarPart("filter: all", "", BarPart.EXTRA))
         if self.agent:
-            parts.append(BarPart(f"agent: {short(self.agent, 30)}",
-                                 f"agent {short(self.agent, 16)}", BarPart.KEPT))
+            wide, narrow = self._agent_label(self.agent)
+            parts.append(BarPart(f"agent: {wide}", f"agent {narrow}", BarPart.KEPT))
         if self.verdict:
             brief = "no verdict" if self.verdict == "none" else self.verdict
             parts.append(BarPart(f"verdict: {self.verdict}", brief, BarPart.KEPT))
@@ -261,6 +264,18 @@ class QueueScreen(Screen[None]):
     def action_cycle_filter(self) -> None:
         self.status = next_in(STATUS_FILTERS, self.status)
         self.reload()
+
+    def _agent_label(self, agent: str) -> tuple[str, str]:
+        """The bar's wide and narrow text for an agent, marked when its name reads as
+        another agent's; worked out again only for a name not seen before."""
+        if agent not in self._agent_labels:
+            names = self.review_app.store.agents()
+            twins = lookalikes(names)
+            self._agent_labels = {
+                name: (agent_label(name, twins, 30), agent_label(name, twins, 16))
+                for name in {*names, agent}
+            }
+        return self._agent_labels[agent]
 
     def action_cycle_agent(self) -> None:
         self.agent = next_in((None, *self.review_app.store.agents()), self.agent)

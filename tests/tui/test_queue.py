@@ -186,3 +186,20 @@ async def test_agent_and_verdict_filters(samples_store):
         assert app.screen.verdict == "reproduced" and table.total == 0
         await pilot.press("b", "V")  # blinded review refuses the verdict filter
         assert app.screen.verdict is None
+
+
+async def test_the_agent_filter_tells_apart_names_that_read_the_same():
+    store = ReviewStore.memory()
+    for i, agent in enumerate(["agent-alpha", "agent\u2011alpha"]):
+        store.add_proposal(make_proposal(i, agent=agent), actor="ingest")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("A")
+        await pilot.pause()
+        assert app.screen.agent == "agent-alpha"
+        assert "agent: agent-alpha \u2248" in screen_text(app)
+        await pilot.press("A")
+        await pilot.pause()
+        assert app.screen.agent == "agent\u2011alpha"
+        assert "agent: agent\\u2011alpha \u2248" in screen_text(app)
+    store.close()
