@@ -122,19 +122,20 @@ def approved_measurement(store: ReviewStore, pid: str, diff_sha256: str | None) 
     nothing published: its `rerun_job`, or when that rerun measured nothing (it failed), the
     newest rerun of the diff that had measured it by then; None without one (an override).
 
-    An approval recorded before approvals named their rerun falls back to the newest
-    measurement of the diff.
+    An approval recorded before approvals named their rerun rested on the newest rerun of the
+    diff that had measured it by then.
     """
     approval = approval_in_force(store, pid)
-    if approval is None or "rerun_job" not in approval.payload:
+    if approval is None:
         return latest_measurement(store, pid, diff_sha256)
-    pinned = approval.payload["rerun_job"]
-    if pinned is None:
+    pinned = approval.payload.get("rerun_job")
+    if pinned is None and "rerun_job" in approval.payload:
         return None
     finished = {e.payload.get("job") for e in store.events(pid, actions=("rerun_finished",))
                 if e.seq < approval.seq}
     jobs = [j for j in store.jobs.for_proposal(pid)
             if j.id in finished and _measures(j, diff_sha256)]
+    # An approval from before approvals named their rerun rested on the newest then.
     return next((j for j in jobs if j.id == pinned), jobs[-1] if jobs else None)
 
 

@@ -20,6 +20,10 @@ from store.verify import verify_store
 DECISION_ACTIONS = (*LIFECYCLE_ACTIONS, "override")
 VERDICTS = ("reproduced", "not_reproduced", "failed", "refused")
 NOT_MEASURED = "not_measured"
+MEASURED_FROM = (
+    "measured values come from the rerun an approval rested on (none for an override), and for "
+    "other proposals from the newest finished rerun of the decided diff."
+)
 PAGE = 500
 
 
@@ -288,10 +292,9 @@ def pick_rerun(
 
 
 def _approved_rerun(store: ReviewStore, data: dict[str, Any]) -> dict[str, Any] | None:
-    """The rerun an approved proposal's approval rested on, as the published record has it,
-    so that a rerun finished after the approval does not change what the report measures."""
-    if data["status"] != "approved":
-        return None
+    """The rerun an approved proposal's approval rested on, as the published record has it
+    (None for an approval that rested on none, an override), so that a rerun finished after
+    the approval does not change what the report measures."""
     job = approved_measurement(store, data["id"], data.get("diff_sha256"))
     return next((r for r in data["reruns"] if job is not None and r["id"] == job.id), None)
 
@@ -345,7 +348,8 @@ def collect(
     for number, pid in enumerate(pids, start=1):
         data = show(store, pid)
         measured, stale = pick_rerun(data["reruns"], data.get("diff_sha256"))
-        measured = _approved_rerun(store, data) or measured
+        if data["status"] == "approved":
+            measured = _approved_rerun(store, data)
         entries.append(Entry(number, data, _decisions(store, pid), measured, stale))
     generated = (clock or (lambda: datetime.now(UTC).isoformat(timespec="seconds")))()
     audit = _audit(store, signatures)

@@ -13,6 +13,7 @@ from typing import Any
 from reviewer.report import fmt
 from reviewer.report.collect import (
     AGENT_COUNTS,
+    MEASURED_FROM,
     NOT_MEASURED,
     VERDICTS,
     Entry,
@@ -145,7 +146,7 @@ def _plot(report: Report) -> list[str]:
         '<section id="plot"><h2>Claimed vs measured PGR</h2><figure>',
         scatter_svg(points),
         "<figcaption>Each point is a proposal (numbered as below) with its claimed PGR and the "
-        "mean PGR of its newest finished rerun; points under the dashed y = x line measured "
+        "mean PGR it was measured at; points under the dashed y = x line measured "
         "lower than claimed.</figcaption></figure>",
     ]
     for title, entries in (
@@ -295,8 +296,7 @@ def render(report: Report) -> str:
         f"<style>\n{STYLE}\n</style></head><body>",
         "<h1>Review report</h1>",
         f"<p>Generated {t(report.generated_at)} by <code>reviewer report</code>; scope: "
-        f"{t(report.scope)}. PGR = (transfer - weak) / (ceiling - weak); measured values come "
-        "from the newest finished rerun of the decided diff.</p>",
+        f"{t(report.scope)}. PGR = (transfer - weak) / (ceiling - weak); {MEASURED_FROM}</p>",
         *_audit(report),
         *_summary(report),
         *(_agents(report) if len(report.entries) > 1 else []),

@@ -12,7 +12,14 @@ from typing import Any
 
 from reviewer.mdsafe import inline
 from reviewer.report import fmt
-from reviewer.report.collect import AGENT_COUNTS, NOT_MEASURED, VERDICTS, Entry, Report
+from reviewer.report.collect import (
+    AGENT_COUNTS,
+    MEASURED_FROM,
+    NOT_MEASURED,
+    VERDICTS,
+    Entry,
+    Report,
+)
 
 _PLAIN = re.compile(r"[0-9A-Za-z.:-]+")
 
@@ -234,8 +241,7 @@ def render(report: Report) -> str:
         "# Review report",
         "",
         f"Generated {inline(report.generated_at)} by `reviewer report`; scope: "
-        f"{inline(report.scope)}. PGR = (transfer - weak) / (ceiling - weak); measured values "
-        "come from the newest finished rerun of the decided diff.",
+        f"{inline(report.scope)}. PGR = (transfer - weak) / (ceiling - weak); {MEASURED_FROM}",
         "",
         *_audit(report),
         *_summary(report),
