@@ -14,6 +14,7 @@ import re
 import unicodedata
 from typing import Any
 
+from reviewer.lookalike import invisible
 from reviewer.textsafe import clean
 
 WITHHELD = "[withheld]"
@@ -36,7 +37,10 @@ _NUMBER = re.compile(
 _POINTS = "\u00b7\u2027\u2219\u22c5\u2e31\u30fb\ua78f\u066b\u3002"
 # Dashes and minus signs NFKC leaves alone, each drawn as an exponent's "-".
 _MINUS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58"
-_PLAIN = str.maketrans({**dict.fromkeys(_POINTS, "."), **dict.fromkeys(_MINUS, "-")})
+# The Arabic percent sign, drawn as "%" after a number.
+_PERCENT = "\u066a"
+_PLAIN = str.maketrans({**dict.fromkeys(_POINTS, "."), **dict.fromkeys(_MINUS, "-"),
+                        **dict.fromkeys(_PERCENT, "%")})
 
 
 def claim_values(row: dict[str, Any]) -> list[float]:
@@ -93,12 +97,18 @@ def _masked(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _as_read(text: str) -> tuple[str, list[int]]:
-    """`text` as a reader takes its numbers (each character NFKC-normalised, look-alike points
-    and minus signs made ASCII), with the index in `text` each character comes from."""
+    """`text` as a reader takes its numbers (characters that draw as nothing dropped, each
+    other one NFKC-normalised, look-alike points, minus and percent signs made ASCII), with
+    the index in `text` each character comes from."""
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        plain = char if char.isascii() else unicodedata.normalize("NFKC", char).translate(_PLAIN)
+        if char.isascii():
+            plain = char
+        elif invisible(char):
+            continue  # `0.9\u034f7` reads as 0.97
+        else:
+            plain = unicodedata.normalize("NFKC", char).translate(_PLAIN)
         pieces.append(plain)
         origin += [index] * len(plain)
     return "".join(pieces), origin

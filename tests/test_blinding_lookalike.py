@@ -54,3 +54,9 @@ def test_plain_and_look_alike_numbers_in_one_text_are_each_masked() -> None:
     assert blind(text, CLAIM) == (
         f"PGR {WITHHELD} ({WITHHELD}), {WITHHELD} \u2014 {WITHHELD}, lr 0\u00b7003"
     )
+
+
+@pytest.mark.parametrize("text", ["PGR 0.9\u034f7", "PGR 0.9\u180b7", "PGR 0.9\u17b47",
+                                  "PGR 0.9\ufe0f7", "PGR 97\u066a"])
+def test_a_number_split_by_a_mark_that_draws_as_nothing_is_masked(text: str) -> None:
+    assert blind(text, [0.97]) == "PGR [withheld]"
