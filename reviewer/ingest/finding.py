@@ -116,7 +116,10 @@ def derive_agent(obj: Obj, where: Where) -> str:
     config = obj.get("config")
     if isinstance(config, dict):
         for key in AGENT_KEYS:
-            name = _agent_value(config.get(key))
+            value = config.get(key)
+            name = _agent_value(value)
+            if name is None and isinstance(value, str) and value.strip() and not is_plain(value):
+                name = value  # refused below, saying why: skipping it would hide the attempt
             if name is not None:
                 return agent_name(name, where.inside("config"), key)
     run_id = obj.get("run_id")

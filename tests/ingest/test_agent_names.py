@@ -89,6 +89,8 @@ def test_the_refusal_names_the_code_point_and_why():
         ({"author": "\u0430gent-alpha"}, "author"),
         ({"agent_id": "\u2800\u2800"}, "agent_id"),
         ({"config": {"agent_name": "agent-alpha\u3164"}}, "config.agent_name"),
+        ({"config": {"agent_name": "agent\u200balpha"}}, "config.agent_name"),
+        ({"config": {"agent_name": "agent\u202ealpha"}}, "config.agent_name"),
         ({"run_id": "run-\u0430bc"}, "run_id"),
     ],
 )
