@@ -22,7 +22,7 @@ _IGNORABLE = re.compile("[\u034f\u17b4\u17b5\u180b-\u180f\ufe00-\ufe0f\U000e0100
 
 # Scripts whose letters are drawn like Latin ones; a word mixing one with Latin, or two of
 # them, is a look-alike rather than anything a writer means.
-CONFUSABLE_SCRIPTS = frozenset({"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"})
+CONFUSABLE_SCRIPTS = frozenset({"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC", "LISU"})
 # Letters of other scripts drawn like a Latin letter, by Unicode name (written by name so
 # the source holds no look-alike itself), each with the Latin letter it passes for. Greek
 # letters without a Latin twin (mu in "mus", sigma, lambda) are ordinary in research prose.
@@ -83,6 +83,22 @@ _TWIN_NAMES: dict[str, dict[str, str]] = {
         "CAPITAL LETTER UPSILON": "Y",
         "CAPITAL LETTER CHI": "X",
     },
+    # Latin letters outside the plain alphabet drawn like one of it: IPA, small capitals.
+    "LATIN": {
+        "SMALL LETTER ALPHA": "a",
+        "SMALL LETTER SCRIPT G": "g",
+        "SMALL LETTER IOTA": "i",
+        "SMALL LETTER DOTLESS I": "i",
+        "SMALL LETTER DOTLESS J": "j",
+        "LETTER SMALL CAPITAL A": "a",
+        "LETTER SMALL CAPITAL C": "c",
+        "LETTER SMALL CAPITAL I": "i",
+        "LETTER SMALL CAPITAL O": "o",
+        "LETTER SMALL CAPITAL U": "u",
+        "LETTER SMALL CAPITAL V": "v",
+        "LETTER SMALL CAPITAL W": "w",
+        "LETTER SMALL CAPITAL Z": "z",
+    },
     "ARMENIAN": {
         "SMALL LETTER OH": "o",
         "SMALL LETTER SEH": "u",
@@ -101,6 +117,7 @@ _TWINS = str.maketrans(_TWIN_OF)
 # Dashes and minus signs NFKC leaves alone, all drawn like "-".
 _DASHES = re.compile("[\u2010-\u2015\u2043\u2212\u2e3a\u2e3b\ufe58]")
 _WORD = re.compile(r"[^\W\d_]+")
+_GREEK_EDGES = re.compile("^[\u0370-\u03ff\u1f00-\u1fff]+|[\u0370-\u03ff\u1f00-\u1fff]+$")
 
 
 def invisible(char: str) -> bool:
@@ -145,18 +162,23 @@ def mixes_scripts(word: str) -> bool:
     letters = [(c, script(c)) for c in set(unicodedata.normalize("NFKC", "".join(set(word))))]
     scripts = {name for _, name in letters if name is not None}
     if "LATIN" in scripts:
-        return any(name in CONFUSABLE_SCRIPTS and (name != "GREEK" or c in _TWIN_OF)
-                   for c, name in letters)
+        return any((name in CONFUSABLE_SCRIPTS and (name != "GREEK" or c in _TWIN_OF))
+                   or (name == "LATIN" and c in _TWIN_OF) for c, name in letters)
     return len(scripts & CONFUSABLE_SCRIPTS) > 1
 
 
 def mixed_words(text: str) -> list[str]:
-    """The distinct words of `text` that mix look-alike scripts, in order of appearance."""
+    """The distinct words of `text` that mix look-alike scripts, in order of appearance.
+
+    Greek letters at either end of a word are notation (`K\u03b1`, `\u03b1t`, `\u03c1s`), not
+    disguise, and are left out of the judgement; one inside a Latin word is not.
+    """
     if text.isascii():
         return []
     found: dict[str, None] = {}
     for word in _WORD.findall(strip_invisible(text)):
-        if mixes_scripts(word):
+        core = _GREEK_EDGES.sub("", unicodedata.normalize("NFKC", word))
+        if core and mixes_scripts(core):
             found.setdefault(word)
     return list(found)
 

@@ -66,3 +66,16 @@ def test_shown_writes_non_ascii_as_code_points() -> None:
 def test_variation_selectors_and_joining_marks_are_invisible(mark: str) -> None:
     assert invisible(mark)
     assert fold(f"be{mark}st of 10 runs") == "best of 10 runs"
+
+
+def test_greek_letters_at_a_words_ends_are_notation_not_disguise() -> None:
+    notation = "the K\u03b1 line, Ly\u03b1 forest, \u03b1t and \u03c1s, \u03bde mass"
+    assert mixed_words(notation) == []
+    assert mixed_words(f"l{GREEK_OMICRON}gits") == [f"l{GREEK_OMICRON}gits"]
+
+
+@pytest.mark.parametrize("word", ["\u0251gent", "\u1d00lpha", "b\u0131t"])
+def test_latin_letters_drawn_like_plain_ones_mix_scripts(word: str) -> None:
+    assert mixes_scripts(word)
+    assert mixed_words(f"we use {word} here") == [word]
+    assert fold(word).isascii()

@@ -14,11 +14,18 @@ import unicodedata
 from collections.abc import Callable
 
 from reviewer.ingest.fields import Where
-from reviewer.lookalike import fold, invisible, mixes_scripts, shown
+from reviewer.lookalike import fold, invisible, mixes_scripts, script, shown
 
 # Characters drawn like a hyphen that are not dash punctuation (category Pd) and that NFKC
-# leaves alone.
-_HYPHEN_LIKE = frozenset("\u02d7\u2043\u2212\u2796")
+# leaves alone, and the box-drawing lines.
+_HYPHEN_LIKE = frozenset("\u02d7\u2043\u2212\u2796\u23af") | frozenset(
+    map(chr, range(0x2500, 0x2580)))
+# Latin letters past the plain alphabet that a name may hold: Latin-1 and Extended-A, the
+# accented letters of European names, less the dotless i, kra and long s drawn like plain
+# ones. IPA letters and small capitals outside it are drawn like plain letters.
+_NAME_LATIN = frozenset(map(chr, range(0xC0, 0x180))) - set("\u0131\u0138\u017f\u00d7\u00f7")
+# Scripts whose letters are mostly drawn like Latin ones; no honest agent is named in them.
+_LOOK_ALIKE_SCRIPTS = frozenset({"CHEROKEE", "COPTIC", "LISU"})
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -69,12 +76,24 @@ def _control(char: str) -> bool:
     return not char.isprintable() and not _space(char)
 
 
+def _odd_letter(char: str) -> bool:
+    """A letter drawn like a plain Latin one: an IPA letter or small capital, or a letter of a
+    script made of Latin look-alikes."""
+    name = script(char)
+    if name == "LATIN":
+        # An accented plain letter (Vietnamese ễ, say) decomposes to that letter.
+        base = unicodedata.normalize("NFD", char)[0]
+        return not base.isascii() and char not in _NAME_LATIN
+    return name in _LOOK_ALIKE_SCRIPTS
+
+
 _PASSES = "could pass for another agent's name"
 _CHECKS: tuple[tuple[Callable[[str], bool], str], ...] = (
     (invisible, "an invisible or blank character"),
     (_dash, 'a dash other than "-"'),
     (_space, 'a space other than " "'),
     (_control, "a control or line-separator character"),
+    (_odd_letter, "a letter drawn like a plain Latin one"),
 )
 
 

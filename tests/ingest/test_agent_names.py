@@ -34,6 +34,12 @@ LOOK_ALIKES = [
     "agent\u1680alpha",  # ogham space mark, which NFKC leaves alone
     "\u3164",
     "\u2800\u2800",
+    "\u0251gent-alpha",  # Latin alpha (IPA)
+    "agent-\u1d00lpha",  # Latin small capital A
+    "agent-b\u0131t",  # dotless i
+    "\ua4eegent-alpha",  # Lisu A
+    "\u13aa\u13f4-team",  # Cherokee letters drawn as "AB"
+    "agent\u2500alpha",  # a box-drawing line
 ]
 # Each is stored as the plain spelling on the right.
 SPELLINGS = [
@@ -47,6 +53,8 @@ SPELLINGS = [
     ("agent-\u00e9lpha", "agent-\u00e9lpha"),
     ("agent-\u0431\u043e\u0440\u0438\u0441", "agent-\u0431\u043e\u0440\u0438\u0441"),  # Cyrillic
     ("agent-\u03bc", "agent-\u03bc"),  # Greek mu has no Latin twin
+    ("Nguy\u1ec5n", "Nguy\u1ec5n"),  # an accented plain letter
+    ("Bj\u00f8rn", "Bj\u00f8rn"),
 ]
 
 
