@@ -84,9 +84,19 @@ def sign_checkpoint(
     body = canonical_json(
         {"seq": seq, "hash": head_hash, "ts": ts or _utc_now(), "namespace": namespace}
     )
-    out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / statement_name(seq)
-    fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{final.name}.", suffix=".tmp")
+    try:
+        return _write_signed(final, body, seq=seq, key=key, namespace=namespace)
+    except OSError as exc:
+        # A full disk: the message names the file, not just "No space left on device".
+        raise SigningError(f"cannot write audit checkpoint {final}: "
+                           f"{exc.strerror or exc}") from exc
+
+
+def _write_signed(final: Path, body: str, *, seq: int, key: Path, namespace: str) -> Path:
+    """Write the statement `final` and its signature, the signature first."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     tmp_sig = signature_of(tmp)
     try:

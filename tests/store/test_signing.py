@@ -373,3 +373,14 @@ def test_no_checkpoint_at_all_is_a_problem_once_signatures_are_expected(tmp_path
     shutil.rmtree(checkpoints_dir(path))
     report = verify(path, keys)
     assert not report.ok and "no signed checkpoint in" in report.problems[0]
+
+
+def test_a_statement_that_cannot_be_written_is_a_signing_error_naming_it(tmp_path, keys):
+    from store.sshsig import statement_name
+
+    out = tmp_path / "checkpoints"
+    blocked = out / statement_name(1)
+    (blocked / "in-the-way").mkdir(parents=True)  # a folder where the statement must go
+    with pytest.raises(SigningError, match=f"cannot write audit checkpoint {blocked}"):
+        sign_checkpoint(1, "ab" * 32, key=keys.key, namespace=NS, out_dir=out)
+    assert not list(out.glob(".*.tmp*"))  # no half-written files
