@@ -123,14 +123,45 @@ WIDE_INTERVAL = 1.0  # a PGR interval this wide spans the whole weak-to-ceiling 
 # PGR points a claim may sit above the measured mean. Two honest 5-seed means of a method
 # whose seeds spread by 0.06 differ by more than this about once in 250 pairs.
 TOLERANCE = 0.10
+# The fewest seeds a claim is taken to average: a claim of one or two seeds (flagged
+# `few_seeds` at ingest) must not buy itself a wider allowance.
+MIN_CLAIM_SEEDS = 3
+# How often an honest claim may draw a best-of-N note: one in twenty.
+NOTE_ALPHA = 0.05
 
 
-def verdict_for(claim: float | None, summary: Summary, valid: bool) -> tuple[str | None, list[str]]:
-    """DESIGN §4.4 verdict of a claimed PGR against the measured interval, with notes.
+def _claim_seeds(claimed_seeds: int | None, summary: Summary) -> int:
+    """How many seeds the claim averages, for its own noise: as claimed, at least
+    MIN_CLAIM_SEEDS; as many as the rerun's when the claim does not say."""
+    return max(claimed_seeds or summary.n, MIN_CLAIM_SEEDS)
 
-    A claim inside the interval yet more than TOLERANCE above the mean is `not_reproduced`
-    too: a method that wrecks one seed on purpose widens the interval until any claim fits.
-    `summary` is of the seeds that have a PGR.
+
+def honest_reach(summary: Summary, claimed_seeds: int | None, confidence: float = CONFIDENCE
+                 ) -> float:
+    """The highest an honest claim from its own seeds is expected to sit, one-sided at
+    `confidence`'s two-sided level, beside this rerun: the mean plus t times the rerun's
+    spread times sqrt(1/n_rerun + 1/n_claim).
+
+    A claim is a mean of other seeds, noisy in its own right: held to the rerun's interval
+    alone, an honest 5-seed claim failed a 20-seed rerun one time in five. The spread is the
+    rerun's, which the agent does not choose.
+    """
+    n = summary.n
+    sd = summary.se * math.sqrt(n)
+    t = float(sps.t.ppf(0.5 + confidence / 2, df=n - 1))
+    return summary.mean + t * sd * math.sqrt(1 / n + 1 / _claim_seeds(claimed_seeds, summary))
+
+
+def verdict_for(
+    claim: float | None, summary: Summary, valid: bool, claimed_seeds: int | None = None
+) -> tuple[str | None, list[str]]:
+    """DESIGN §4.4 verdict of a claimed PGR against the rerun, with notes.
+
+    `not_reproduced` when the claim sits above what an honest claim from its own seeds
+    reaches beside this rerun (`honest_reach`, which an honest claim passes 97.5% of the time
+    whatever the seed counts), or more than TOLERANCE above the mean: a method that wrecks
+    one seed on purpose widens any interval until every claim fits. `summary` is of the
+    seeds that have a PGR.
     """
     if not valid:
         return FAILED, ["no valid predictions"]
@@ -144,13 +175,24 @@ def verdict_for(claim: float | None, summary: Summary, valid: bool) -> tuple[str
         # the agent (risk, its record, a ✗) as a coin flip would be.
         return None, [f"one seed ({summary.mean:.3f}): no interval, so no verdict; rerun on "
                       "2 or more seeds"]
-    if claim > hi:
-        return NOT_REPRODUCED, [f"claim {claim:.3f} is above the 95% interval [{lo:.3f}, {hi:.3f}]"]
+    reach = honest_reach(summary, claimed_seeds)
+    seeds = _claim_seeds(claimed_seeds, summary)
+    if claim > reach:
+        return NOT_REPRODUCED, [
+            f"claim {claim:.3f} is above {reach:.3f}, the most an honest {seeds}-seed claim "
+            f"reaches beside this rerun (mean {summary.mean:.3f}, 95% interval "
+            f"[{lo:.3f}, {hi:.3f}])"
+        ]
     if claim - summary.mean > TOLERANCE:
         return NOT_REPRODUCED, [
             f"claim {claim:.3f} is {claim - summary.mean:.3f} above the measured mean "
             f"{summary.mean:.3f}: it lies in the interval [{lo:.3f}, {hi:.3f}] only because "
             f"the seeds disagree, so the rerun does not confirm it (more seeds narrow it)"
+        ]
+    if claim > hi:
+        return REPRODUCED, [
+            f"claim {claim:.3f} is above the 95% interval of the mean [{lo:.3f}, {hi:.3f}] "
+            f"but within {reach:.3f}, what a claim from {seeds} seeds of its own varies by"
         ]
     if claim < lo:
         return REPRODUCED, [
@@ -174,28 +216,33 @@ def best_of_n_notes(
 ) -> list[str]:
     """Notes when a claim looks cherry-picked: near the best seed, or an SE too small.
 
-    A claim sitting closer to the best measured seed than to the mean suggests a best-of-N
-    report; a claimed SE well under the measured spread for the claimed number of seeds
-    suggests it reports more seeds than it used.
+    A claim closer to the best measured seed than to the mean, and higher than an honest
+    claim from its own seeds reaches one time in twenty, suggests a best-of-N report; a
+    claimed SE smaller than an honest one is one time in twenty, for the claimed number of
+    seeds against this rerun's spread, suggests it reports more seeds than it used.
     """
     notes: list[str] = []
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     if claim is None or x.size < 2:
         return notes
-    mean, top, sd = float(x.mean()), float(x.max()), float(x.std(ddof=1))
+    summary = summarize(x)
+    mean, top, sd = summary.mean, float(x.max()), float(x.std(ddof=1))
     near_top = abs(claim - top) < abs(claim - mean) and claim <= top + sd
-    if claim > mean + 0.5 * sd and near_top:
+    if near_top and claim > honest_reach(summary, claimed_seeds, 1 - 2 * NOTE_ALPHA):
         notes.append(
             f"claim {claim:.3f} sits near the best seed ({top:.3f}) rather than the "
             f"mean ({mean:.3f}): possibly best-of-N"
         )
     if claimed_se is not None and claimed_seeds and claimed_seeds > 1 and sd > 0:
         expected = sd / math.sqrt(claimed_seeds)
-        if claimed_se < 0.5 * expected:
+        # (claimed sd / rerun sd)^2 follows F(claimed - 1, rerun - 1) for an honest claim.
+        least = math.sqrt(float(sps.f.ppf(NOTE_ALPHA, claimed_seeds - 1, x.size - 1)))
+        if claimed_se < least * expected:
             notes.append(
-                f"claimed SE {claimed_se:.3f} is under half the {expected:.3f} that "
-                f"{claimed_seeds} seeds give here: it may report more seeds than it used"
+                f"claimed SE {claimed_se:.3f} is under {least:.2f} of the {expected:.3f} that "
+                f"{claimed_seeds} seeds give here, which an honest claim is one time in "
+                f"twenty: it may report more seeds than it used"
             )
     return notes
 
@@ -232,7 +279,7 @@ def rerun_stats(
         if pairs:
             base_mean = float(np.mean([b for _, b in pairs]))
             gain, p = paired_gain([a for a, _ in pairs], [b for _, b in pairs])
-    verdict, notes = verdict_for(claim, summary, valid)
+    verdict, notes = verdict_for(claim, summary, valid, claimed_seeds)
     if valid and len(kept) < len(rows):
         notes.insert(0, f"{len(rows) - len(kept)} of {len(rows)} seeds have no PGR (the "
                         f"ceiling was not above the weak teacher there) and are left out")

@@ -193,3 +193,48 @@ def test_a_seed_range_is_counted_before_it_is_expanded() -> None:
         read_seed_list("1,9-5")  # was [1]: the backwards range vanished without a word
     with pytest.raises(ValueError, match="not an integer or a range"):
         read_seed_list("²")
+
+
+def _honest_share(claim_seeds: int, rerun_seeds: int, trials: int = 3000) -> tuple[float, float]:
+    """Shares of honest claims (the mean and SE of the agent's own seeds) that the verdict
+    calls not_reproduced, and that draw a best-of-N or too-small-SE note."""
+    rng = np.random.default_rng(7)
+    rejected = noted = 0
+    for _ in range(trials):
+        own = rng.normal(0.46, 0.036, claim_seeds)
+        claim, se = float(own.mean()), float(own.std(ddof=1) / np.sqrt(claim_seeds))
+        res = stats.rerun_stats(_rows(list(rng.normal(0.46, 0.036, rerun_seeds))),
+                                claim=claim, claimed_se=se, claimed_seeds=claim_seeds)
+        rejected += res.verdict == stats.NOT_REPRODUCED
+        noted += any("best-of-N" in n or "more seeds" in n for n in res.notes)
+    return rejected / trials, noted / trials
+
+
+@pytest.mark.parametrize(("claim_seeds", "rerun_seeds"), [(5, 5), (3, 10), (5, 20)])
+def test_an_honest_claim_is_rarely_called_not_reproduced_whatever_the_seed_counts(
+    claim_seeds: int, rerun_seeds: int
+) -> None:
+    # Held to the rerun's interval alone, an honest 5-seed claim failed a 20-seed rerun one
+    # time in five: more careful reviewing punished honest agents more.
+    rejected, noted = _honest_share(claim_seeds, rerun_seeds)
+    assert rejected < 0.04
+    assert noted < 0.12
+
+
+def test_a_claim_above_the_interval_of_the_mean_but_within_its_own_noise_is_reproduced() -> None:
+    pgrs = [0.44, 0.47, 0.45, 0.48, 0.46]
+    summary = stats.summarize(pgrs)
+    reach = stats.honest_reach(summary, 5)
+    claim = (summary.ci[1] + reach) / 2
+    res = stats.rerun_stats(_rows(pgrs), claim=claim, claimed_seeds=5)
+    assert res.verdict == stats.REPRODUCED
+    assert any("what a claim from 5 seeds of its own varies by" in n for n in res.notes)
+    above = stats.rerun_stats(_rows(pgrs), claim=reach + 0.001, claimed_seeds=5)
+    assert above.verdict == stats.NOT_REPRODUCED
+    assert any("the most an honest 5-seed claim reaches" in n for n in above.notes)
+
+
+def test_claiming_fewer_seeds_buys_no_wider_allowance_than_three() -> None:
+    summary = stats.summarize([0.44, 0.47, 0.45, 0.48, 0.46])
+    assert stats.honest_reach(summary, 1) == stats.honest_reach(summary, 3)
+    assert stats.honest_reach(summary, 10) < stats.honest_reach(summary, 3)
