@@ -7,7 +7,7 @@ checked on the row the store is about to write (`ingest_checker`), which is the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from reviewer.allowlist import allow_list
@@ -16,6 +16,7 @@ from reviewer.checks.claims import claim_checks
 from reviewer.checks.duplicate import DupSubject
 from reviewer.checks.model import Check
 from reviewer.checks.scanpool import (
+    DiffPart,
     diff_findings,
     diff_parts,
     diff_text,
@@ -23,13 +24,31 @@ from reviewer.checks.scanpool import (
     subject,
     workers,
 )
+from reviewer.checks.static import bounded
 from reviewer.checks.text import text_checks
-from store import ReviewStore
-from store.checks import STATIC_SOURCE, IngestChecker, IngestChecks
+from reviewer.textsafe import short
+from store import ReviewStore, StoreError
+from store.checks import STATIC_SOURCE, IngestChecker, IngestChecks, validate
 from store.model import NewProposal
 from store.proposals import claimed_of
 
 SOURCE = STATIC_SOURCE  # the gate asks for this scan of the current diff
+MAX_NAMED = 5  # proposals a ChecksNotRecorded message names
+
+
+class ChecksNotRecorded(Exception):
+    """The static checks of some proposals could not be made or recorded; the others' were.
+
+    `failed` says why for each proposal left unchecked, by id; `recorded` holds the findings
+    recorded for the rest, as `check_proposals` returns them.
+    """
+
+    def __init__(self, failed: Mapping[str, str], recorded: Mapping[str, list[Check]]) -> None:
+        self.failed, self.recorded = dict(failed), dict(recorded)
+        named = "; ".join(f"{pid[:12]}: {why}" for pid, why in list(failed.items())[:MAX_NAMED])
+        more = f"; and {len(failed) - MAX_NAMED} more" if len(failed) > MAX_NAMED else ""
+        super().__init__(f"static checks of {len(failed)} of {len(failed) + len(recorded)}"
+                         f" proposals not recorded ({named}{more}); the rest were recorded")
 
 
 def _subject(row: dict[str, Any], code: str) -> DupSubject:
@@ -57,7 +76,8 @@ def static_findings(
     claimed = row["claimed"] if "claimed" in row else claimed_of(row)
     found += claim_checks(claimed, f"{row['title']}\n{row['summary']}")
     found += text_checks(row["title"], row["summary"])
-    return found + list(duplicates)
+    # However many files a diff floods, its list stays well under the store's cap per report.
+    return bounded(found + list(duplicates))
 
 
 def ingest_checker() -> IngestChecker:
@@ -113,21 +133,56 @@ def check_proposals(
 ) -> dict[str, list[Check]]:
     """Scan, fingerprint and record the static checks of `refs`; returns them by id.
 
-    Fingerprints are written first, so proposals ingested together find each other.
+    Fingerprints are written first, so proposals ingested together find each other. Where
+    some proposals' checks cannot be made or recorded, the rest are recorded and
+    ChecksNotRecorded names those left unchecked.
     """
     rows = store.get_many(refs)
     with workers(sum(row["diff"] is not None for row in rows)) as pool:
         parts = diff_parts(((row["id"], row["harness"], row["diff"]) for row in rows), pool)
         store.put_fingerprints([(pid, part.code) for pid, part in parts.items()])
         dups = duplicate_parts(store, [_subject(row, parts[row["id"]].code) for row in rows], pool)
-    results = {
-        row["id"]: static_findings(row, allow_list, scanned=parts[row["id"]].checks,
-                                   duplicates=dups[row["id"]])
-        for row in rows
-    }
-    store.record_checks_batch(
-        [(pid, [c.to_json() for c in found]) for pid, found in results.items()],
-        SOURCE,
-        actor=actor,
-    )
+    failed: dict[str, str] = {}
+    results: dict[str, list[Check]] = {}
+    for row in rows:
+        found = _findings(row, parts[row["id"]], dups[row["id"]])
+        if isinstance(found, str):
+            failed[row["id"]] = found
+        else:
+            results[row["id"]] = found
+    failed |= record_findings(store, results, actor=actor)
+    if failed:
+        raise ChecksNotRecorded(failed, {p: c for p, c in results.items() if p not in failed})
     return results
+
+
+def _findings(row: dict[str, Any], part: DiffPart, duplicates: Sequence[Check]
+              ) -> list[Check] | str:
+    """`static_findings` of one row of a batch, or why they could not be had."""
+    if part.error is not None:
+        return part.error
+    try:
+        return static_findings(row, allow_list, scanned=part.checks, duplicates=duplicates)
+    # As in the diff scan: a bug one proposal trips costs only that proposal its checks.
+    except Exception as exc:
+        return f"the checks failed ({type(exc).__name__}: {short(str(exc), 200)})"
+
+
+def record_findings(
+    store: ReviewStore, results: Mapping[str, Sequence[Check]], *, actor: str
+) -> dict[str, str]:
+    """Record each proposal's findings under SOURCE, in one transaction; returns why, by id,
+    for those the store refuses (a report over its cap), which are left unrecorded."""
+    failed: dict[str, str] = {}
+    items: list[tuple[str, list[dict[str, Any]]]] = []
+    for pid, found in results.items():
+        checks = [c.to_json() for c in found]
+        try:
+            validate(checks)  # the store's own test, asked first so one refusal spares the rest
+        except StoreError as exc:
+            failed[pid] = str(exc)
+        else:
+            items.append((pid, checks))
+    if items:
+        store.record_checks_batch(items, SOURCE, actor=actor)
+    return failed

@@ -25,8 +25,9 @@ from reviewer.checks.memo import Memo, scale_budgets
 from reviewer.checks.model import Check
 from reviewer.checks.normalize import normalize_code
 from reviewer.checks.static import scan_diff
-from reviewer.config import load_config
+from reviewer.config import ConfigError, load_config
 from reviewer.cores import ignore_interrupts, pool_context, usable_cores
+from reviewer.textsafe import short
 from store import ReviewStore, fingerprints
 from store.db import read_only
 from store.fingerprints import Candidate, CodeKey
@@ -41,10 +42,12 @@ MAX_WORKERS = 8
 
 @dataclass(frozen=True)
 class DiffPart:
-    """What a proposal's diff alone says: its normalised code and the scan's findings."""
+    """What a proposal's diff alone says: its normalised code and the scan's findings, or
+    `error`, why the scan failed (then there are neither)."""
 
     code: str
     checks: tuple[Check, ...]
+    error: str | None = None
 
 
 Subject = tuple[str, str, bytes | None]  # (proposal id, harness, diff)
@@ -80,12 +83,25 @@ def diff_text(diff: bytes | None) -> str | None:
 def _parts(subjects: list[Subject]) -> list[DiffPart]:
     """Each subject's diff part; the config is read once per harness, not once per diff."""
     allow, bases = cache(allow_list), cache(harness_bases)
-    out = []
-    for _, harness, diff in subjects:
-        text = diff_text(diff)
+    return [_part(harness, diff, allow, bases) for _, harness, diff in subjects]
+
+
+def _part(
+    harness: str,
+    diff: bytes | None,
+    allow: Callable[[str], tuple[str, ...] | None],
+    bases: Callable[[str], BaseReader | None],
+) -> DiffPart:
+    text = diff_text(diff)
+    try:
         code = normalize_code(text) if text else ""
-        out.append(DiffPart(code, tuple(diff_findings(harness, text, allow, bases))))
-    return out
+        return DiffPart(code, tuple(diff_findings(harness, text, allow, bases)))
+    except ConfigError:
+        raise  # a broken [harness] table is no one proposal's fault
+    # A bug one hostile diff trips must cost only that proposal its checks, not its batch's.
+    except Exception as exc:
+        return DiffPart("", (), error=f"the diff scan failed ({type(exc).__name__}: "
+                                      f"{short(str(exc), 200)})")
 
 
 def worker_count(with_code: int, cores: int) -> int:

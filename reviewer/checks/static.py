@@ -8,6 +8,7 @@ decides what may be applied: these checks explain to a human what the diff tries
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -24,7 +25,7 @@ from reviewer.checks.fragments import (
     significant,
 )
 from reviewer.checks.memo import Memo, digest
-from reviewer.checks.model import Check
+from reviewer.checks.model import SEVERITIES, Check
 from reviewer.checks.patches import parse_patch
 from reviewer.checks.postimage import PostImage, apply_hunks
 from reviewer.checks.pyscan import scan_code
@@ -34,6 +35,11 @@ from reviewer.rerun.diffcheck import DiffPolicy, misleading
 from reviewer.textsafe import short
 
 _SPECIAL_MODES = {"120000": "symlink", "160000": "submodule"}
+# Findings of one code a proposal lists; the rest are counted in one more check of that code,
+# so with the ~16 codes there are a proposal never nears the store's 500-check cap.
+MAX_PER_CODE = 20
+NOT_LISTED = "not_listed"  # `detail` key of the check that counts a code's findings left out
+_LEFT_OUT = {"protected_path": "files outside the allow-list", "unsafe_file": "unsafe files"}
 
 
 def _clean_path(name: str | None) -> str | None:
@@ -255,7 +261,42 @@ def scan_diff(
         checks += _mode_checks(f, path)
         if path.endswith(".py") and not f.is_removed_file and not f.is_binary_file:
             checks += _python_checks(f, path, policy, base)
-    return checks
+    return bounded(checks)
+
+
+def _left_out(check: Check) -> int | None:
+    """How many findings `check` counts, if it is the check `bounded` made for them."""
+    count = check.detail.get(NOT_LISTED)
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def _summary(code: str, left: list[Check], listed: int) -> Check:
+    count = sum(_left_out(c) or 1 for c in left)
+    severity = min((c.severity for c in left), key=SEVERITIES.index)
+    what = _LEFT_OUT.get(code, f"{code} findings")
+    return Check(code, severity, f"... and {count:,} more {what} beyond the {listed} listed",
+                 {"path": None, "line": None, NOT_LISTED: count})
+
+
+def bounded(checks: Sequence[Check], per_code: int | None = None) -> list[Check]:
+    """`checks` with at most `per_code` (default MAX_PER_CODE) of each code, the most severe
+    kept, in their order; the rest of a code become one check of that code at their highest
+    severity whose `detail["not_listed"]` counts them. Bounding a bounded list changes nothing.
+    """
+    limit = MAX_PER_CODE if per_code is None else per_code
+    groups: dict[str, list[int]] = {}
+    for i, check in enumerate(checks):
+        groups.setdefault(check.code, []).append(i)
+    kept: set[int] = set()
+    summaries: list[Check] = []
+    for code, indices in groups.items():
+        listed = sorted((i for i in indices if _left_out(checks[i]) is None),
+                        key=lambda i: SEVERITIES.index(checks[i].severity))
+        kept.update(listed[:limit])
+        left = [checks[i] for i in indices if i not in kept]
+        if left:
+            summaries.append(_summary(code, left, min(limit, len(listed))))
+    return [c for i, c in enumerate(checks) if i in kept] + summaries
 
 
 _PYTHON_CHECKS: Memo[bytes, tuple[Check, ...]] = Memo(4096)

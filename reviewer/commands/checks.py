@@ -39,7 +39,7 @@ def check_cmd(
     as_json: bool,
 ) -> None:
     """Scan a proposal's diff and claim for reward hacking, and list its checks."""
-    from reviewer.checks.run import check_proposals
+    from reviewer.checks.run import ChecksNotRecorded, check_proposals
 
     store = ctx.store
     if every == (ref is not None):
@@ -62,7 +62,8 @@ def check_cmd(
             return
         check_proposals(store, [pid], actor=ctx.actor)
         found = store.checks(pid)
-    except (StoreError, ConfigError) as exc:  # a broken [harness] table names its key
+    # A broken [harness] table names its key; a proposal left unchecked, why.
+    except (StoreError, ConfigError, ChecksNotRecorded) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         print_json({"id": pid, "checks": found})
@@ -88,20 +89,22 @@ def check_line(check: dict[str, Any], prefix: str = "") -> Text:
 
 def _check_all(ctx: Context, *, as_json: bool) -> None:
     """Re-scan every proposal, oldest first, a page at a time; with `as_json`, print an array
-    of `{id, checks}` (as `check ID --json`) one page at a time, so memory stays one page."""
-    from reviewer.checks.run import check_proposals
-
+    of `{id, checks}` (as `check ID --json`) one page at a time, so memory stays one page.
+    A proposal whose checks cannot be recorded is named on stderr and the rest go on (exit 1).
+    """
     store = ctx.store
-    total, offset = store.count(), 0
+    total, offset, failed = store.count(), 0, 0
     show = progress_on_terminal("checked", "proposals", BATCH)
     array = JsonArray() if as_json else None
     while offset < total:
         if show is not None:
             show(offset, total)
         page = [r["id"] for r in store.list(sort="oldest", limit=BATCH, offset=offset)]
-        check_proposals(store, page, actor=ctx.actor)
+        unchecked = _check_page(ctx, page)
+        failed += len(unchecked)
         if array is not None:
-            array.extend({"id": pid, "checks": store.checks(pid)} for pid in page)
+            array.extend({"id": pid, "checks": store.checks(pid)} for pid in page
+                         if pid not in unchecked)
         offset += len(page)
         if not page:
             break
@@ -110,7 +113,24 @@ def _check_all(ctx: Context, *, as_json: bool) -> None:
     if array is not None:
         array.close()
     else:
-        click.echo(f"checked {offset} proposals")
+        click.echo(f"checked {offset - failed} proposals")
+    if failed:
+        sys.exit(1)
+
+
+def _check_page(ctx: Context, page: list[str]) -> dict[str, str]:
+    """Check and record one page; returns why, by id, for those left unchecked, each named
+    on stderr."""
+    from reviewer.checks.run import ChecksNotRecorded, check_proposals
+
+    try:
+        check_proposals(ctx.store, page, actor=ctx.actor)
+    except ChecksNotRecorded as exc:
+        for pid, why in exc.failed.items():
+            click.echo(clean(f"error: {pid[:12]}: static checks not recorded: {why}",
+                             single_line=True), err=True)
+        return exc.failed
+    return {}
 
 
 class JsonArray:
