@@ -193,7 +193,10 @@ def test_one_diff_reads_at_most_so_many_base_files(tree):
     many = "".join(modified_diff(f"methods/m{i}.py", READS, MAJORITY)
                    for i in range(MAX_BASE_FILES + 5))
     found = _teacher(scan_diff(many, ALLOW, base))
-    assert len(reads) == len(found) == MAX_BASE_FILES
+    # One finding a base file read, at most 20 of them listed and the rest counted.
+    listed = [c for c in found if "not_listed" not in c.detail]
+    counted = sum(c.detail.get("not_listed", 0) for c in found)
+    assert len(reads) == len(listed) + counted == MAX_BASE_FILES
     assert reads == [f"methods/m{i}.py" for i in range(MAX_BASE_FILES)]
 
 

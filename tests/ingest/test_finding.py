@@ -159,7 +159,6 @@ def test_seed_index_in_finding(tmp_path, finding):
         ({"agent_id": 3}, "3"),
         ({"author": "alice"}, "alice"),
         ({"config": {"agent_name": "bob"}}, "bob"),
-        ({"config": {"agent": "bad\u001b]52;c;eA==\u0007"}}, "sandbox:run-2b9c81aa77e1"),
         ({"run_id": None}, "sandbox:unknown"),
     ],
 )
@@ -167,6 +166,13 @@ def test_agent_derivation(tmp_path, finding, extra, agent):
     finding.update(extra)
     [p] = read_one(write_json(tmp_path / "42_conf_weight.json", finding)).proposals
     assert p.agent == agent
+
+
+def test_an_agent_name_with_escapes_in_config_is_refused_not_skipped(tmp_path, finding):
+    # Falling back to the run id would hide the attempt from the reviewer.
+    finding["config"] = {"agent": "bad\u001b]52;c;eA==\u0007"}
+    path = write_json(tmp_path / "42_conf_weight.json", finding)
+    assert error_of(path).startswith(f"{path}: config.agent: ")
 
 
 def test_unparsable_created_at_is_kept_only_in_original(tmp_path, finding):
