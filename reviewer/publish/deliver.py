@@ -12,7 +12,7 @@ from reviewer.publish.finding import Built, build_finding, build_rejection
 from reviewer.publish.folder import locked
 from reviewer.publish.land import place
 from reviewer.publish.post import post
-from reviewer.publish.record import REJECTION
+from reviewer.publish.record import REJECTION, unlanded
 from reviewer.publish.result import PublishResult
 from store import ReviewStore
 
@@ -59,6 +59,23 @@ def publish_rejection(
     if not (cfg.enabled and cfg.rejected):
         return None
     return _deliver(store, build_rejection(store, ref), cfg, actor, kind=REJECTION)
+
+
+def publish_unlanded(store: ReviewStore, *, actor: str, config: PublishConfig) -> list[str]:
+    """Publish again every decision whose files never landed (`record.unlanded`): the
+    ingest's retry, as it retries withdrawals. Returns a warning for each that fails again
+    (recorded as `publish_failed` once more)."""
+    warnings = []
+    for pid in unlanded(store):
+        try:
+            if store.get(pid)["status"] == "approved":
+                publish(store, pid, actor=actor, config=config)
+            else:
+                publish_rejection(store, pid, actor=actor, config=config)
+        except (PublishError, OSError) as exc:
+            warnings.append(f"{pid[:12]}: its decision stands but publishing it failed "
+                            f"again: {exc}")
+    return warnings
 
 
 def _deliver(

@@ -8,11 +8,12 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer import paths
-from reviewer.publish.errors import PublishError
+from reviewer.publish.errors import NotUndone, PublishError
 from store.model import sha256_hex
 
 _PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
@@ -33,15 +34,62 @@ def target(folder: Path, relative: str) -> Path:
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Replace `path` with `data` via a synced temp file beside it; False when already equal."""
+    return bool(write_all([(path, data)]).paths)
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Files `write_all` replaced, with what each held before (None: it did not exist)."""
+
+    paths: tuple[Path, ...]
+    before: tuple[bytes | None, ...]
+
+    def undo(self) -> list[Path]:
+        """Put every file back as it was, best effort; returns those it could not restore."""
+        stuck = []
+        for path, old in zip(self.paths, self.before, strict=True):
+            try:
+                if old is None:
+                    remove(path)
+                else:
+                    write_atomic(path, old)
+            except PublishError:
+                stuck.append(path)
+        return stuck
+
+
+def write_all(files: Sequence[tuple[Path, bytes]]) -> Landing:
+    """Replace each path with its bytes, all of them or none (a full disk, a directory in
+    the way): every temp file is written and synced before any is renamed into place, so a
+    failure leaves the folder as it was. Files already holding their bytes are left alone.
+    """
+    staged: list[tuple[Path, str, bytes | None]] = []
+    try:
+        for path, data in files:
+            stage = _stage(path, data)
+            if stage is not None:
+                staged.append((path, *stage))
+    except BaseException:
+        for _, tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    return _swap_in(staged)
+
+
+def _stage(path: Path, data: bytes) -> tuple[str, bytes | None] | None:
+    """A synced temp file beside `path` holding `data`, and what `path` holds now; None
+    when it holds `data` already."""
     if path.is_symlink():
         raise PublishError(f"refusing to write through the symlink {path}")
     try:
-        if path.read_bytes() == data:
-            return False
+        old: bytes | None = path.read_bytes()
     except FileNotFoundError:
-        pass
+        old = None
     except OSError as exc:
         raise PublishError(f"cannot read {path}: {exc.strerror}") from exc
+    if old == data:
+        return None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -52,15 +100,43 @@ def write_atomic(path: Path, data: bytes) -> bool:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
             raise PublishError(f"cannot write {path}: {exc.strerror}") from exc
         raise
-    return True
+    return tmp, old
+
+
+def _swap_in(staged: list[tuple[Path, str, bytes | None]]) -> Landing:
+    """Rename the staged temp files into place; on a failure put back those already moved."""
+    done = 0
+    try:
+        for path, tmp, _ in staged:
+            os.replace(tmp, path)
+            done += 1
+        for folder in dict.fromkeys(path.parent for path, _, _ in staged):
+            _fsync_dir(folder)
+    except BaseException as exc:
+        stuck = Landing(tuple(p for p, _, _ in staged[:done]),
+                        tuple(old for _, _, old in staged[:done])).undo()
+        for _, tmp, _ in staged[done:]:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            where = staged[done][0] if done < len(staged) else exc.filename
+            raise _failed(f"cannot write {where}: {exc.strerror}", stuck) from exc
+        raise
+    return Landing(tuple(p for p, _, _ in staged), tuple(old for _, _, old in staged))
+
+
+def _failed(message: str, stuck: list[Path]) -> PublishError:
+    """The error for a write that failed, naming any file it could not put back."""
+    if not stuck:
+        return PublishError(message)
+    names = [str(p) for p in stuck]
+    return NotUndone(f"{message}; could not put back {', '.join(names)}", names)
 
 
 MAX_RECORD_BYTES = 64 << 20  # a record bigger than this is not read to learn whose it is

@@ -138,6 +138,12 @@ def commit(repo: Repo, relpaths: Sequence[str], message: str) -> bool:
     return True
 
 
+def unstage(repo: Repo, relpaths: Sequence[str]) -> bool:
+    """Make the index hold HEAD's `relpaths` again (a `commit` that failed may have added
+    them), best effort; False when git could not."""
+    return run(repo.root, "reset", "--quiet", "--", *relpaths).returncode == 0
+
+
 def last_commit(repo: Repo, *relpaths: str) -> str | None:
     """The newest commit on HEAD that touched any of `relpaths`."""
     out = run(repo.root, "log", "-1", "--format=%H", "--", *relpaths)

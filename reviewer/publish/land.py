@@ -8,9 +8,9 @@ from typing import Any
 
 from reviewer.publish import git
 from reviewer.publish.config import PublishConfig
-from reviewer.publish.errors import PublishError
+from reviewer.publish.errors import NotUndone, PublishError
 from reviewer.publish.finding import Built
-from reviewer.publish.folder import ensure_folder, record_owner, target, write_atomic
+from reviewer.publish.folder import Landing, ensure_folder, record_owner, target, write_all
 from reviewer.publish.post import http_field
 from reviewer.publish.push import commit_message, push_record
 from reviewer.publish.record import FAILED, PUBLISH, REJECTION, last_attempt, name_publisher
@@ -37,6 +37,9 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
     """Write, commit and push the record (the caller holds the folder lock), then record
     `publish`: as soon as the files have landed, before any POST, so a POST that fails or
     is killed leaves a record that an undo and the next ingest can find.
+
+    Files that cannot all be written or committed are taken back out, so the folder (and a
+    git work tree) is as it was, and `publish_failed` records the attempt.
     """
     folder = cfg.folder
     assert folder is not None
@@ -45,7 +48,6 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
     ensure_folder(folder, subdir)
     repo = git.open_repo(folder, cfg.remote, cfg.branch)
     paths_ = _targets(folder, files, built)
-    written = tuple(p for p, (_, data) in zip(paths_, files, strict=True) if write_atomic(p, data))
     last = last_attempt(store, built.proposal_id)
     previous = last.payload if last is not None and last.action == PUBLISH else {}
     store_id = name_publisher(store, built.proposal_id, actor=actor)
@@ -61,11 +63,14 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
         "diff_sha256": built.finding.get("diff_sha256"),
         "store": store_id,
     }
-    committed, attempts, stage = False, 0, "commit"
+    rels = [rel for rel, _ in files]
+    committed, attempts, stage = False, 0, "write"
     try:
+        landing = write_all([(p, data) for p, (_, data) in zip(paths_, files, strict=True)])
+        written = landing.paths
         if repo is not None:
-            rels = [rel for rel, _ in files]
-            committed = git.commit(repo, rels, commit_message(built, kind, store_id))
+            stage = "commit"
+            committed = _commit(repo, rels, commit_message(built, kind, store_id), landing)
             stage = "push"
             attempts, rewritten = push_record(repo, built, files, kind, store_id, cfg)
             if rewritten:
@@ -76,13 +81,38 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
             payload["commit"] = git.last_commit(repo, *rels)
     except PublishError as exc:
         failed = {**payload, "stage": stage, "error": str(exc)}
+        if isinstance(exc, NotUndone):
+            failed["left"] = exc.paths
         store.annotate(built.proposal_id, FAILED, failed, actor=actor)
-        raise
+        if stage == "push":
+            raise
+        raise PublishError(_not_landed(exc, folder, built.proposal_id)) from exc
     payload["http"], post = http_field(cfg, built, kind, previous)
     seq = None
     if previous != payload:
         seq = store.annotate(built.proposal_id, PUBLISH, payload, actor=actor).seq
     return Landed(payload, seq, written, committed, attempts, post)
+
+
+def _not_landed(exc: PublishError, folder: Path, pid: str) -> str:
+    """What a person reads when the files did not land: what is left, and how to retry."""
+    state = "some files stay (named above)" if isinstance(exc, NotUndone) else (
+        f"{folder} is as it was")
+    return (f"{exc}; nothing was published ({state}), publish_failed records it and "
+            f"`reviewer publish {pid[:12]}` retries")
+
+
+def _commit(repo: git.Repo, rels: list[str], message: str, landing: Landing) -> bool:
+    """Commit the landed files; when that fails, take them back out of the index and the
+    work tree, so an uncommitted record is never left for a later publish to sweep along."""
+    try:
+        return git.commit(repo, rels, message)
+    except PublishError as exc:
+        git.unstage(repo, rels)
+        stuck = [str(p) for p in landing.undo()]
+        if stuck:
+            raise NotUndone(f"{exc}; could not put back {', '.join(stuck)}", stuck) from exc
+        raise
 
 
 def _files(built: Built, subdir: str | None) -> list[tuple[str, bytes]]:

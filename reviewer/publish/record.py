@@ -17,6 +17,11 @@ FAILED = "publish_failed"
 WITHDRAW = "withdraw"
 NAMED = "publisher_named"  # the store's ledger name, recorded before its first push
 REJECTION = "rejection"
+# The status a record stands for: a live one whose proposal left it is withdrawn, and one
+# whose files never landed is published again while its proposal holds it.
+STANDS_FOR = {"finding": "approved", REJECTION: "rejected"}
+# Failures where nothing landed (the folder was put back as it was), so a retry is safe.
+UNLANDED_STAGES = ("write", "commit")
 
 
 def publisher_ids(store: ReviewStore) -> list[str]:
@@ -94,3 +99,19 @@ def latest_publications(store: ReviewStore) -> Iterator[Event]:
     for event in latest.values():
         if event.payload.get("kind", "finding") != REJECTION:
             yield event
+
+
+def unlanded(store: ReviewStore) -> list[str]:
+    """Proposals whose newest publish attempt failed before its files landed (stage
+    `write` or `commit`) while their decision still stands, oldest failure first: left for
+    the next ingest to publish, as `withdraw.unbacked` leaves withdrawals."""
+    last: dict[str, Event] = {}
+    for event in store.events(actions=(PUBLISH, FAILED, WITHDRAW)):
+        if event.proposal_id is not None:
+            last.pop(event.proposal_id, None)  # keeps the order of the newest attempts
+            last[event.proposal_id] = event
+    stalled = {pid: str(e.payload.get("kind", "finding")) for pid, e in last.items()
+               if e.action == FAILED and e.payload.get("stage") in UNLANDED_STAGES
+               and not e.payload.get("withdraw")}
+    status = store.statuses(list(stalled))
+    return [pid for pid, kind in stalled.items() if status.get(pid) == STANDS_FOR.get(kind)]

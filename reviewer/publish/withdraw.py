@@ -22,16 +22,13 @@ from reviewer.publish.folder import locked, remove, target
 from reviewer.publish.record import (
     FAILED,
     PUBLISH,
-    REJECTION,
+    STANDS_FOR,
     WITHDRAW,
     live_publication,
     publisher_ids,
 )
 from reviewer.textsafe import short
 from store import ReviewStore
-
-# The status a live record stands for; once the proposal leaves it, the record goes.
-_STANDS_FOR = {"finding": "approved", REJECTION: "rejected"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,7 @@ def unbacked(store: ReviewStore) -> list[str]:
         else:
             live.pop(event.proposal_id, None)
     status = store.statuses(list(live))
-    return [pid for pid, kind in live.items() if status.get(pid) != _STANDS_FOR.get(kind)]
+    return [pid for pid, kind in live.items() if status.get(pid) != STANDS_FOR.get(kind)]
 
 
 def withdraw(
@@ -96,7 +93,7 @@ def withdraw(
     if live is None:
         return None
     kind = str(live.payload.get("kind", "finding"))
-    if store.get(pid)["status"] == _STANDS_FOR.get(kind):
+    if store.get(pid)["status"] == STANDS_FOR.get(kind):
         return None
     folder = Path(str(live.payload["folder"]))
     if config.folder is None or config.folder.resolve() != folder.resolve():
