@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -157,16 +158,36 @@ def baseline_method_scores(task: str, size: int, seeds: list[int], view_dir: Pat
     """Per-seed scores of the shipped `naive` method, cached beside the baselines."""
     folder = baselines.cache_folder(task, size, device)
     paths = {s: folder / f"{BASELINE_METHOD}_seed{s}.json" for s in seeds}
-    if not all(p.exists() for p in paths.values()):
+    rows = {s: row for s in seeds if (row := _cached_score(paths[s])) is not None}
+    if len(rows) < len(seeds):
         scored, _ = _run_and_score(treehash.tree_root(), BASELINE_METHOD, task, size, seeds,
                                    view_dir, work, device, timeout)
         if scored is None:
             return None
+        unsaved: list[str] = []
         for row in scored.per_seed:
-            paths[row.seed].write_text(json.dumps(row.to_json()), encoding="utf-8")
-    rows = [json.loads(paths[s].read_text(encoding="utf-8")) for s in seeds]
+            rows[row.seed] = row.to_json()
+            try:
+                baselines.write_atomic(paths[row.seed], json.dumps(row.to_json()).encode())
+            except OSError as exc:
+                # Only a cache: the scores in hand serve this rerun (a full disk must not fail it).
+                unsaved.append(f"{exc.filename}: {exc.strerror}")
+        if unsaved:
+            print(f"note: could not cache {len(unsaved)} {BASELINE_METHOD} score(s): "
+                  f"{unsaved[0]}; scoring without the cache", file=sys.stderr)
     return [scorer.SeedScore(r["seed"], r["transfer_acc"], r["weak_acc"], r["ceiling_acc"])
-            for r in rows]
+            for r in (rows[s] for s in seeds)]
+
+
+def _cached_score(path: Path) -> dict | None:
+    """A cached per-seed score, or None when there is none or it cannot be read whole (a
+    write cut short by a full disk left an empty file before writes went through a temp)."""
+    try:
+        row = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    keys = ("seed", "transfer_acc", "weak_acc", "ceiling_acc")
+    return row if isinstance(row, dict) and all(k in row for k in keys) else None
 
 
 def _env(device: str, wall: float) -> dict:

@@ -6,7 +6,10 @@ keyed by the harness tree hash, the salt's fingerprint, the task, the size and t
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +46,7 @@ class _Held:
 
     key: tuple[bytes, str, int] | None = None
     labels: dict[int, np.ndarray] = field(default_factory=dict)
+    unsaved: dict[Path, SeedBaseline] = field(default_factory=dict)  # by cache file
 
 
 _HELD: ContextVar[_Held | None] = ContextVar("reviewer_held_labels", default=None)
@@ -56,7 +60,8 @@ def data_held() -> Iterator[None]:
     ablation: each of those needs only the labels, and regenerating every split for them
     took about 2 s each at size 16. The arrays themselves are not kept, so the method runs
     beside no copy of them; only the latest task's labels are, and the context is per thread.
-    A block inside another keeps the outer one's labels.
+    Baselines the cache could not store (a full disk) are kept too, so every step of the
+    rerun scores against the same ones. A block inside another keeps the outer one's.
     """
     if _HELD.get() is not None:
         yield
@@ -152,14 +157,60 @@ def cache_folder(task: str, size: int, device: str) -> Path:
             / f"data{tasks.DATA_VERSION}" / task / f"size{size}" / kind)
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Put `data` at `path` through a synced temporary file beside it.
+
+    On failure no temporary file is left, and the OSError names `path` (its folder when that
+    cannot be made) with the reason.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path.parent)) from exc
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())  # a crash must not leave a renamed but empty cache file
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
+
+
 def _save(path: Path, b: SeedBaseline) -> None:
-    """Write one seed's baseline atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        np.savez(fh, weak_probs=b.weak_probs, weak_test_probs=b.weak_test_probs,
-                 accs=np.array([b.weak_acc, b.ceiling_acc]))
-    os.replace(tmp, path)
+    """Write one seed's baseline atomically (see `write_atomic`)."""
+    buf = io.BytesIO()
+    np.savez(buf, weak_probs=b.weak_probs, weak_test_probs=b.weak_test_probs,
+             accs=np.array([b.weak_acc, b.ceiling_acc]))
+    write_atomic(path, buf.getvalue())
+
+
+def _save_all(made: dict[Path, SeedBaseline]) -> dict[Path, SeedBaseline]:
+    """Cache each baseline; those that could not be written, after one note on stderr.
+
+    The cache is only a cache: a full disk costs recomputing the baselines next time, never
+    the rerun at hand.
+    """
+    unsaved: dict[Path, SeedBaseline] = {}
+    first: OSError | None = None
+    for path, b in made.items():
+        try:
+            _save(path, b)
+        except OSError as exc:
+            unsaved[path] = b
+            first = first or exc
+    if first is not None:
+        print(f"note: could not cache {len(unsaved)} baseline(s): {first.filename}: "
+              f"{first.strerror}; scoring without the cache", file=sys.stderr)
+    return unsaved
 
 
 def _load(path: Path, seed: int) -> SeedBaseline:
@@ -179,10 +230,14 @@ def get_baselines(
         raise KeyError(f"unknown task {task!r}; known: {', '.join(tasks.TASKS)}")
     folder = cache_folder(task, size, device)
     paths = {s: folder / f"seed{s}.npz" for s in seeds}
-    missing = [s for s in seeds if not paths[s].exists()]
+    held = _HELD.get()
+    kept = {} if held is None else held.unsaved
+    found = {s: kept[paths[s]] for s in seeds if paths[s] in kept}
+    missing = [s for s in seeds if s not in found and not paths[s].exists()]
     if missing:
         by_seed = dict(zip(seeds, data, strict=True)) if data else {}
         miss_data = [by_seed[s] for s in missing] if data else load_data(task, size, missing)
-        for b in compute_baselines(task, size, missing, device, miss_data):
-            _save(paths[b.seed], b)
-    return [_load(paths[s], s) for s in seeds]
+        made = compute_baselines(task, size, missing, device, miss_data)
+        found.update((b.seed, b) for b in made)
+        kept.update(_save_all({paths[b.seed]: b for b in made}))
+    return [found[s] if s in found else _load(paths[s], s) for s in seeds]

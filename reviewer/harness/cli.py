@@ -81,19 +81,19 @@ def export_cmd(directory: str, as_git: bool) -> None:
     """
     from reviewer.harness import api
     from reviewer.harness.gitexport import GitExportError, commit_tree
+    from reviewer.harness.treehash import exporting
 
+    sha = None
     try:
-        path = api.export_tree(directory)
+        with exporting(directory) as path:  # a failed commit removes the export as well
+            if as_git:
+                sha = commit_tree(path, api.tree_hash())
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from exc
-    if not as_git:
-        click.echo(f"exported {api.tree_hash()} to {path}")
-        return
-    try:
-        sha = commit_tree(path, api.tree_hash())
     except GitExportError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"exported {api.tree_hash()} to {path} as git commit {sha}")
+        raise click.ClickException(f"{exc}; the partial export was removed") from exc
+    how = f" as git commit {sha}" if sha else ""
+    click.echo(f"exported {api.tree_hash()} to {path}{how}")
 
 
 @harness.command("run")

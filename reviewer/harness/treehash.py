@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 TREE_ROOT = Path(__file__).resolve().parent / "tree"
@@ -61,13 +63,71 @@ def _tree_id(node: dict) -> bytes:
 
 
 def export_tree(dest: str | Path) -> Path:
-    """Write the exact built-in tree into `dest` (which must be empty or absent)."""
+    """Write the exact built-in tree into `dest` (which must be empty or absent).
+
+    A write that fails (a full disk) removes what the export created, so a retry can use
+    `dest` again, and raises OSError naming the destination file.
+    """
+    with exporting(dest) as path:
+        return path
+
+
+@contextmanager
+def exporting(dest: str | Path) -> Iterator[Path]:
+    """Export the tree into `dest`, then run the block; if either fails, undo the export.
+
+    Undoing removes every folder the export made (parents included), or, when `dest` was
+    already there and empty, everything put into it, so a retry into `dest` is not refused.
+    """
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise FileExistsError(f"{dest}: not empty")
-    dest.mkdir(parents=True, exist_ok=True)
-    for rel in tree_files():
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(TREE_ROOT / rel, target)
-    return dest
+    made = _first_missing(dest)
+    try:
+        _copy_tree(dest)
+        yield dest
+    except BaseException:
+        _undo(dest, made)
+        raise
+
+
+def _first_missing(dest: Path) -> Path | None:
+    """The outermost folder of `dest`'s path that does not exist yet (None if `dest` does)."""
+    missing = None
+    for folder in (dest, *dest.parents):
+        if folder.exists():
+            break
+        missing = folder
+    return missing
+
+
+def _copy_tree(dest: Path) -> None:
+    """Copy the tree's files into `dest`; an OSError names the destination it could not write."""
+    target = dest
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        for rel in tree_files():
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(TREE_ROOT / rel, target)
+    except OSError as exc:
+        # shutil names the source file on a full disk; the reader needs the destination.
+        raise OSError(
+            exc.errno,
+            f"cannot write the exported harness tree: "
+            f"{exc.strerror or exc}; the partial export was removed",
+            str(target),
+        ) from exc
+
+
+def _undo(dest: Path, made: Path | None) -> None:
+    """Remove what the export created: the folders it made, or what it put into `dest`."""
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        return
+    with suppress(OSError):  # the failure being reported matters more than this one
+        for child in list(dest.iterdir()):
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
