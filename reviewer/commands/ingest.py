@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Hashable, Sequence
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from itertools import islice
 from pathlib import Path
 
@@ -159,16 +160,48 @@ def ingest_planned(
     progress: Callable[[int, int], None] | None = None,
     checking: Callable[[int, int], None] | None = None,
 ) -> tuple[IngestReport, list[bool]]:
-    """Store what `plan_paths` planned; the report, and whether each item is settled."""
-    from reviewer.checks.run import ahead_key, with_checks_ahead
+    """Store what `plan_paths` planned; the report, and whether each item is settled.
 
+    A store error (a full disk, a lock held past the busy timeout) ends the storing: the
+    batches committed before it are reported, with `report.stopped` saying how many files
+    were not stored, and those count as unsettled.
+    """
     report = IngestReport()
     settled: list[bool] = []
-    done = 0
-    # Parsed, and claims checked, ahead in worker processes while earlier batches are stored.
+    try:
+        _store_planned(store, planned, actor, report, settled, progress)
+    except sqlite3.DatabaseError as exc:
+        report.stop(str(exc), len(settled), len(planned))
+        settled += [False] * (len(planned) - len(settled))
+    try:
+        run_checks(store, still_to_check(store, report), actor, report, checking)
+        record_disputes(store, report, actor)
+        withdraw_voided(store, report.attached, actor, report)
+    except sqlite3.DatabaseError as exc:
+        if report.stopped is None:
+            raise
+        # The stop already asks for another ingest, which finishes these for what is stored.
+        report.warnings.append(f"the checks, disputes and withdrawals of what was stored "
+                               f"were not finished ({exc}); the next ingest finishes them")
+    return report, settled
+
+
+def _store_planned(
+    store: ReviewStore,
+    planned: list[FileResult | ToRead],
+    actor: str,
+    report: IngestReport,
+    settled: list[bool],
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Store `planned` in batches, extending `settled` as each batch commits."""
+    from reviewer.checks.run import ahead_key, with_checks_ahead
+
+    # Parsed, and claims checked, ahead in worker processes while earlier batches are stored;
+    # closed on a store error too, so the pool is shut down before the process exits.
     results = iter_planned(planned, prepare=prepare_for_store)
     bulk = store.bulk_writes() if len(planned) > FILES_PER_TRANSACTION else nullcontext()
-    with bulk:
+    with closing(results), bulk:
         while batch := list(islice(results, FILES_PER_TRANSACTION)):
             ahead = {
                 ahead_key(p): found
@@ -177,13 +210,8 @@ def ingest_planned(
             }
             files = [result for result, _ in batch]
             settled += store_files(store, files, actor, report, with_checks_ahead(ahead))
-            done += len(batch)
             if progress is not None:
-                progress(done, len(planned))
-    run_checks(store, still_to_check(store, report), actor, report, checking)
-    record_disputes(store, report, actor)
-    withdraw_voided(store, report.attached, actor, report)
-    return report, settled
+                progress(len(settled), len(planned))
 
 
 def prepare_for_store(proposal: NewProposal) -> IngestChecks | None:
@@ -203,20 +231,24 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
 
     So does any record an earlier withdrawal left behind: an ingest interrupted after it
     attached a diff, or an undo whose withdrawal failed, would otherwise leave a finding no
-    longer approved in the shared findings for good.
+    longer approved in the shared findings for good. A decision whose publish never landed
+    (its files could not be written) is published again.
     """
     from reviewer.publish import load_config
+    from reviewer.publish.deliver import publish_unlanded
+    from reviewer.publish.record import unlanded
     from reviewer.publish.withdraw import unbacked, withdraw
 
     # Attaching voids an approval, so what this ingest attached is among the unbacked too.
     live = unbacked(store)
-    if not live:
+    stalled = unlanded(store)
+    if not live and not stalled:
         return
     try:
         config = load_config()
     except ConfigError as exc:
         report.warnings.append(f"published records whose decision no longer holds were not "
-                               f"withdrawn: {exc}")
+                               f"withdrawn, nor unpublished decisions published: {exc}")
         return
     for pid in live:
         try:
@@ -226,6 +258,10 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
         except (PublishError, OSError) as exc:
             report.warnings.append(f"{pid[:12]}: its decision no longer holds but withdrawing "
                                    f"its published record failed: {exc}")
+    if stalled:
+        # A decision whose files never landed (a full disk) is published as withdrawals are
+        # retried: by the next ingest.
+        report.warnings += publish_unlanded(store, actor=actor, config=config)
 
 
 def still_to_check(store: ReviewStore, report: IngestReport) -> list[str]:
@@ -248,7 +284,8 @@ def run_checks(
 ) -> None:
     """Static checks on what was just stored, in chunks; a failure never undoes the ingest.
     `progress(checked, all)` before each chunk and at the end."""
-    from reviewer.checks.run import check_proposals  # the ast scanners load only when used
+    # The ast scanners load only when used.
+    from reviewer.checks.run import ChecksNotRecorded, check_proposals
 
     for start in range(0, len(ids), CHECK_CHUNK):
         if progress is not None:
@@ -256,6 +293,11 @@ def run_checks(
         chunk = ids[start : start + CHECK_CHUNK]
         try:
             check_proposals(store, chunk, actor=actor)
+        except ChecksNotRecorded as exc:
+            report.warnings += [
+                f"{pid[:12]}: static checks not recorded ({why}); run `reviewer check --all` "
+                "to retry" for pid, why in exc.failed.items()
+            ]
         # The proposals are already stored; a failing scan (even a bug tripped by hostile
         # input) must become a warning and a `reviewer check` retry, never a traceback.
         except Exception as exc:

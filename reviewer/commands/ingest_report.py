@@ -13,6 +13,24 @@ from reviewer.textsafe import clean
 from store import AddResult, DiffConflict, StoreError
 
 
+@dataclass(frozen=True)
+class IngestStop:
+    """A store error that ended an ingest part-way: files done before it stay stored."""
+
+    message: str
+    done: int  # files stored, found present or rejected for their content before it
+    not_stored: int  # files after them, which a later ingest stores
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message": self.message, "files_done": self.done,
+                "files_not_stored": self.not_stored}
+
+    def line(self) -> str:
+        return (f"error: the store: {self.message}; the ingest stopped after {self.done:,} of "
+                f"{self.done + self.not_stored:,} files (counted above), {self.not_stored:,} "
+                "not stored: run the ingest again to store them")
+
+
 @dataclass
 class IngestReport:
     """What an ingest run did, file by file; a rejected file wrote nothing."""
@@ -29,6 +47,8 @@ class IngestReport:
     # Errors that read nothing at all (a server down, a repository that is not one), which the
     # summary names apart from rejected files (not part of the JSON: they are in `errors`).
     unreadable: int = 0
+    # The store error that ended the ingest before every file was stored; None when none did.
+    stopped: IngestStop | None = None
 
     def merge(self, result: AddResult) -> None:
         self.added += result.added
@@ -56,6 +76,18 @@ class IngestReport:
         if isinstance(exc, DiffConflict):
             self.disputes.append((source, exc))
 
+    def stop(self, message: str, done: int, total: int) -> None:
+        """The store failed after `done` of `total` files; past the last file it only warns."""
+        if done < total:
+            self.stopped = IngestStop(message, done, total - done)
+        else:
+            self.warnings.append(f"the store failed after every file was stored: {message}")
+
+    @property
+    def failed(self) -> bool:
+        """Whether a file was rejected or could not be read, or the store stopped the ingest."""
+        return bool(self.errors) or self.stopped is not None
+
     def to_json(self) -> dict[str, Any]:
         return {
             "added": self.added,
@@ -63,11 +95,13 @@ class IngestReport:
             "attached": self.attached,
             "errors": self.errors,
             "warnings": self.warnings,
+            "error": None if self.stopped is None else self.stopped.to_json(),
         }
 
 
 def print_report(report: IngestReport, as_json: bool, unit: str = "files") -> None:
-    """The ids and errors as JSON, or counts with each warning and error; exit 1 on errors.
+    """The ids and errors as JSON, or counts with each warning and error; exit 1 on errors
+    or when the store stopped the ingest.
 
     `unit` is what an error rejects: files, or the commits of `ingest-git`.
     """
@@ -83,13 +117,16 @@ def print_report(report: IngestReport, as_json: bool, unit: str = "files") -> No
         for w in report.warnings:
             click.echo(clean(f"warning: {w}", single_line=True), err=True)
         print_errors(report)
-    if report.errors:
+    if report.failed:
         sys.exit(1)
 
 
 def print_errors(report: IngestReport) -> None:
-    """Each error on stderr as `error: path:line: field: message`, on one clean line."""
+    """Each error on stderr as `error: path:line: field: message`, on one clean line; then
+    the store error that stopped the ingest, if one did."""
     for e in report.errors:
         where = ":".join(str(x) for x in (e["path"], e["line"]) if x is not None)
         where += f": {e['field']}" if e["field"] else ""
         click.echo(clean(f"error: {where}: {e['message']}", single_line=True), err=True)
+    if report.stopped is not None:
+        click.echo(clean(report.stopped.line(), single_line=True), err=True)

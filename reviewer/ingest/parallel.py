@@ -9,7 +9,7 @@ process. Files come back in the order `read_paths` gives, each with whatever the
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -77,8 +77,11 @@ def iter_planned(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     prepare: Prepare | None = None,
-) -> Iterator[Parsed]:
-    """`iter_read` of what `plan_paths` found, for a caller that wants the count first."""
+) -> Generator[Parsed, None, None]:
+    """`iter_read` of what `plan_paths` found, for a caller that wants the count first.
+
+    Close it when stopping early (`contextlib.closing`) so its worker processes end then.
+    """
     reads = sum(isinstance(item, ToRead) for item in planned)
     workers = worker_count(reads, usable_cores())
     if workers == 0:
@@ -97,8 +100,9 @@ def iter_planned(
         while ahead:
             yield from _merged(*ahead.popleft(), prepare)
     finally:
-        # A reader closed early leaves nothing queued; windows being parsed just finish.
-        pool.shutdown(wait=False, cancel_futures=True)
+        # A reader closed early leaves nothing queued, and waits for the windows being parsed:
+        # a pool left to finish them raced the interpreter's exit (an EBADF traceback).
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _submit(pool: ProcessPoolExecutor, tasks: Tasks, prepare: Prepare | None

@@ -225,3 +225,22 @@ def test_the_ingest_retry_publishes_a_decision_whose_files_never_landed(mem_stor
     assert everything(folder) == sorted(f"{kept[:12]}_idea_9{s}" for s in (".json", ".md",
                                                                           ".patch"))
     assert unlanded(mem_store) == [] and mem_store.verify().ok
+
+
+def test_an_ingest_publishes_a_decision_whose_files_never_landed(mem_store, tmp_path):
+    from reviewer.commands.ingest import withdraw_voided
+    from reviewer.commands.ingest_report import IngestReport
+
+    folder = tmp_path / "shared"
+    configure(folder)
+    pid = add(mem_store, 11)
+    finish_rerun(mem_store, pid)
+    blocker = in_the_way(folder / f"{pid[:12]}_idea_11.patch")
+    outcome = decide(mem_store, pid, "approve", reason="ok", actor="alice",
+                     override="test approval" if mem_store.gates(pid) else None)
+    assert outcome.publish_error is not None and published(mem_store, pid) is None
+    blocker.rmdir()
+    report = IngestReport()
+    withdraw_voided(mem_store, [], "ingest", report)
+    assert report.warnings == [] and published(mem_store, pid) is not None
+    assert unlanded(mem_store) == []
