@@ -7,7 +7,9 @@ held-out task, so all three go through the same isolation and the same trusted s
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,7 +111,7 @@ def run_scored(
         ran = sandbox.run(
             run_spec, cancel=cancel, unsafe_no_sandbox=req.unsafe_no_sandbox, on_output=output
         )
-        return _scored(req, ran, view, out, task, device, progress, cancel)
+        return _scored(req, ran, view, out, task, device, progress, cancel, run_spec.limits)
     finally:
         # Freed as soon as it is scored: left for the rerun's end, a full folder shrank the
         # next run's free-space floor to nothing (the ablation's, measured).
@@ -126,6 +128,7 @@ def _scored(
     device: str,
     progress: Progress,
     cancel: threading.Event | None,
+    limits: sandbox.Limits,
 ) -> MethodRun:
     log = (ran.stdout + "\n" + ran.stderr).strip()[-4000:]
     if cancel is not None and cancel.is_set():
@@ -136,7 +139,7 @@ def _scored(
         elif ran.stopped is not None:
             why = f"stopped: {ran.stopped}"
         else:
-            why = f"the method exited with status {ran.returncode}"
+            why = exit_reason(ran.returncode, ran.stderr, limits)
         return MethodRun(None, None, why, log)
     progress("scoring outside the sandbox")
     n_test = int(np.load(view / "x_test.npy", mmap_mode="r").shape[1])
@@ -146,3 +149,47 @@ def _scored(
     except scorer.PredictionError as exc:
         return MethodRun(None, None, f"invalid predictions: {exc}", log)
     return MethodRun(scored, predictions, None, log)
+
+
+# Signals the kernel sends for an rlimit, and what each says; bubblewrap exits 128 + the signal.
+LIMIT_SIGNALS = {
+    signal.SIGXFSZ: "a file reached the sandbox's {file_size} file-size limit",
+    signal.SIGXCPU: "it used up its {cpu_s} s of CPU time",
+}
+# Errors a write meets at a limit, as the last lines of stderr report them (strerror text).
+LIMIT_ERRORS = {
+    errno.EFBIG: "a file most likely reached the sandbox's {file_size} file-size limit",
+    errno.ENOSPC: "most likely its {tmp_bytes} private /tmp filled (or the disk under its "
+                  "out folder)",
+}
+LAST_LINES = 5  # where an exception or perror message ends a failed run's stderr
+
+
+def exit_reason(returncode: int, stderr: str, limits: sandbox.Limits) -> str:
+    """Why a method that exited non-zero failed, naming the sandbox limit it hit where that
+    can be known: the signal the kernel sent for it, or the error its last lines report.
+
+    The stderr text is the method's own, so it only chooses which fixed sentence is added.
+    """
+    sizes = {"file_size": _size(limits.file_size), "tmp_bytes": _size(limits.tmp_bytes),
+             "cpu_s": limits.cpu_s}
+    signo = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else 0
+    if signo in LIMIT_SIGNALS:
+        name = signal.Signals(signo).name
+        return f"the method was killed by {name}: {LIMIT_SIGNALS[signo].format(**sizes)}"
+    why = f"the method exited with status {returncode}"
+    last = "\n".join(stderr.strip().splitlines()[-LAST_LINES:])
+    for code, meaning in LIMIT_ERRORS.items():
+        if os.strerror(code) in last:
+            name = errno.errorcode[code]
+            return f"{why}; its stderr ends with {name} ({os.strerror(code)}): " + (
+                meaning.format(**sizes))
+    return why
+
+
+def _size(n: int) -> str:
+    """Bytes as whole GiB or MiB where they are, else bytes."""
+    for unit, name in ((1024**3, "GiB"), (1024**2, "MiB")):
+        if n % unit == 0:
+            return f"{n // unit} {name}"
+    return f"{n:,} bytes"

@@ -150,6 +150,8 @@ def run_job(
     except ConfigError as exc:  # a retry would read the same file: fail once, in one line
         log(f"job {job.id}: {exc}; not retried")
         return _fail_final(store, job, str(exc))
+    except sqlite3.DatabaseError as exc:  # the store itself failed (a full disk): one line
+        return _give_back(store, job, exc, log)
     except Exception as exc:  # a crash in trusted code: record it, let the queue retry
         log(traceback.format_exc())
         try:
@@ -159,6 +161,24 @@ def run_job(
     finally:
         beat.stop.set()
         beat.join()
+
+
+def _give_back(store: ReviewStore, job: Job, exc: sqlite3.DatabaseError, log: Log) -> Job | None:
+    """Give the job back for another attempt after a store error, saying so in one line;
+    where the store cannot take that either, raise `exc` for the caller to stop on."""
+    try:
+        given = store.jobs.fail(job.id, job.attempt, f"the store failed: {exc}")
+    except StaleAttempt:
+        log(f"job {job.id}: the store failed ({exc}); a newer attempt owns it")
+        return None
+    except sqlite3.DatabaseError:
+        # Nothing can be written: the lease, no longer renewed, is what releases the job.
+        log(f"job {job.id}: the store failed ({exc}); the job stays running until its lease "
+            "lapses, then runs again")
+        raise exc from None
+    fate = "no retry left: failed" if given.state == "failed" else "queued to run again"
+    log(f"job {job.id}: the store failed ({exc}); {fate}")
+    return given
 
 
 def _fail_final(store: ReviewStore, job: Job, reason: str) -> Job | None:
