@@ -39,7 +39,9 @@ _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven
           "eight": 8, "nine": 9, "ten": 10, "twenty": 20, "fifty": 50, "hundred": 100}
 _RUNS = re.compile(
     r"\b(\d{1,4}|" + "|".join(_WORDS) + r")\s+(?:random\s+|different\s+|independent\s+)?"
-    r"(?:seeds|runs|trials|restarts|repeats)\b", re.IGNORECASE)
+    r"(?:seeds|runs|trials|restarts|repeats)\b"
+    # "four runs per seed" counts an ensemble's members, not seeds.
+    r"(?!\s+(?:per|for\s+each|on\s+each|of\s+each)\b)", re.IGNORECASE)
 _RUNS_KEYS = ("seeds", "runs", "trials", "restarts", "repeats")
 _RUNS_LONGEST = len("independent")  # no number or qualifier word in _RUNS is longer
 

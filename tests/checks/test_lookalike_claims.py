@@ -68,3 +68,11 @@ def test_reads_folds_long_text_like_the_whole_fold() -> None:
     text = ("x\u0435 " * 3000) + "e\u0301" * 2000 + "\ufb01" * 500
     assert reads(text) == ("xe " * 3000) + "\u00e9" * 2000 + "fi" * 500
     assert len(reads("\ufdfa" * 200_000)) == MAX_TEXT
+
+
+@pytest.mark.parametrize("text", ["We train four runs per seed and average them.",
+                                  "An ensemble of 5 runs for each seed."])
+def test_runs_per_seed_count_an_ensemble_not_seeds(text: str) -> None:
+    claimed = {"pgr": 0.5, "pgr_se": 0.02, "seeds": [1, 2, 3]}
+    assert not [c for c in claim_checks(claimed, text) if c.code == "best_of_n"]
+    assert [c for c in claim_checks(claimed, "We ran 10 runs, as usual.") if c.code == "best_of_n"]
