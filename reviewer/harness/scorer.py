@@ -65,7 +65,12 @@ def read_predictions(
 ) -> np.ndarray:
     """Load and validate predictions: shape (n_seeds, n_test), integer dtype, values 0/1."""
     path = Path(path)
-    array = _parse(path, _read_regular(path, max_bytes), n_seeds * n_test)
+    # Room for (seeds, rows, 2), so that probabilities returned by mistake are named as such.
+    array = _parse(path, _read_regular(path, max_bytes), 2 * n_seeds * n_test)
+    if array.shape == (n_seeds, n_test, 2):
+        raise PredictionError(
+            f"{path}: shape {array.shape}, expected {(n_seeds, n_test)}: these look like class "
+            "probabilities, and run(view) returns class indices (take .argmax(-1))")
     if array.dtype.kind == "f" and np.isnan(array).any():
         raise PredictionError(f"{path}: contains NaN")
     if array.dtype.kind not in "biu":

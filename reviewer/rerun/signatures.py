@@ -87,7 +87,9 @@ def constant_predictions(predictions: np.ndarray, labels: np.ndarray) -> Check |
         f"predictions are {worst['share']:.1%} class {worst['class']} on {len(fired)} of "
         f"{preds.shape[0]} seeds, while {worst['label_share']:.1%} of the test labels are "
         f"class {worst['class']} (prediction entropy {worst['entropy_bits']:.3f} bits vs "
-        f"{worst['label_entropy_bits']:.3f}): the method ignores its inputs",
+        f"{worst['label_entropy_bits']:.3f}): the method ignores its inputs (as the "
+        "majority-class hack does), or its training broke down (a loss gone NaN predicts "
+        "one class)",
         {"seeds": fired},
     )
 

@@ -91,3 +91,12 @@ def test_pgr_and_fixed_baseline() -> None:
     assert [s.transfer_acc for s in scores] == [1.0, 0.5]
     assert scores[0].pgr == 1.0 and scores[1].pgr == 0.0
     assert scorer.fixed_baseline_pgr(scores) == pytest.approx((0.75 - 0.5) / (0.875 - 0.5))
+
+
+def test_probabilities_returned_by_mistake_are_named_as_such(tmp_path: Path) -> None:
+    probs = np.full((S, N, 2), 0.5, dtype=np.float32)
+    with pytest.raises(scorer.PredictionError, match="look like class probabilities"):
+        scorer.read_predictions(_save(tmp_path / "p.npy", probs), S, N)
+    (tmp_path / "p.json").write_text(json.dumps({"predictions": probs.tolist()}))
+    with pytest.raises(scorer.PredictionError, match="look like class probabilities"):
+        scorer.read_predictions(tmp_path / "p.json", S, N)
