@@ -69,6 +69,9 @@ def rerun_item(job: Job) -> dict[str, Any]:
     for key in RESULT_FIELDS:
         item[key] = result.get(key)
     item["pgr_ci"] = result.get("pgr_ci") or [None, None]
+    # What the method printed, as stored: agent text that every reader must clean.
+    tail = result.get("log_tail")
+    item["log_tail"] = tail if isinstance(tail, str) else None
     return item
 
 

@@ -14,9 +14,12 @@ from reviewer.commands.rerun import rerun_summary
 from reviewer.context import Context, console, pass_ctx, print_json
 from reviewer.present import (
     checks_by_severity,
+    ended_in_failure,
+    log_tail_lines,
     num,
     pm,
     publication_text,
+    raised_line,
     relative_text,
     timeline,
 )
@@ -208,6 +211,22 @@ def _print_reruns(reruns: list[dict[str, Any]], out: Console) -> None:
             out.print(Text(f"    note: {clean(note, single_line=True)}"))
         if item.get("unsafe_no_sandbox"):
             out.print("    UNSAFE: ran without the sandbox")
+        if ended_in_failure(item):
+            _print_failure_output(item, out)
+
+
+def _print_failure_output(item: dict[str, Any], out: Console) -> None:
+    """The exception a failed rerun's output ends with, then its last lines, labelled as the
+    method's own text since it may print a fake status line."""
+    raised = raised_line(item)
+    if raised:
+        out.print(Text(f"    its output ends with: {raised}"))
+    lines = log_tail_lines(item)
+    if not lines:
+        return
+    out.print(Text(f"    the last {len(lines)} lines of the method's own output:", style="dim"))
+    for line in lines:
+        out.print(Text(f"    │ {line}"))
 
 
 def _notes(item: dict[str, Any]) -> list[str]:

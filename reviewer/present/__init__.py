@@ -21,12 +21,15 @@ from reviewer.present.history import (
 from reviewer.present.lineage import children_note, lineage_line, relative_text
 from reviewer.present.reruns import (
     ACTIVE_JOB_STATES,
+    FAILED_LOG_LINES,
     LOG_TAIL_LINES,
     ablation_word,
     active_rerun_id,
+    ended_in_failure,
     has_active_rerun,
     latest_result,
     log_tail_lines,
+    raised_line,
     rerun_line,
 )
 from reviewer.present.table import (
@@ -47,6 +50,7 @@ from reviewer.present.values import age, held_up, next_in, num, parse_time, pm
 __all__ = [
     "ACTIVE_JOB_STATES",
     "BLIND_SORTS",
+    "FAILED_LOG_LINES",
     "LOG_TAIL_LINES",
     "PREDICTIONS",
     "QUEUE_COLUMNS",
@@ -67,6 +71,7 @@ __all__ = [
     "children_note",
     "column_widths",
     "duplicate_target",
+    "ended_in_failure",
     "fit_bar",
     "has_active_rerun",
     "held_up",
@@ -79,6 +84,7 @@ __all__ = [
     "pm",
     "publication_text",
     "queue_cells",
+    "raised_line",
     "relative_text",
     "rerun_line",
     "timeline",

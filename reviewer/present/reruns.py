@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from reviewer.present.values import pm
@@ -9,6 +10,18 @@ from reviewer.textsafe import clean, short
 
 ACTIVE_JOB_STATES = ("queued", "running")
 LOG_TAIL_LINES = 8
+FAILED_LOG_LINES = 12
+LOG_LINE_CHARS = 200
+MAX_INDENT = 40
+# Bounds on what is cleaned: a log's last lines (blank ones past them are not searched),
+# and the start of each, enough for 200 characters once escapes are gone.
+LOG_SCAN_LINES = 1_000
+RAW_LINE_CHARS = 2_000
+# A Python exception's last traceback line: a dotted class name such as `TypeError` or
+# `torch.cuda.OutOfMemoryError`, alone or followed by `: message`.
+_EXCEPTION = re.compile(
+    r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Iteration|Warning)(?::\s.*)?"
+)
 
 
 def latest_result(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -28,15 +41,60 @@ def active_rerun_id(data: dict[str, Any]) -> int | None:
     return job_id if isinstance(job_id, int) else None
 
 
-def log_tail_lines(rerun: dict[str, Any], count: int = LOG_TAIL_LINES) -> list[str]:
-    """The last `count` lines a running rerun printed, each cleaned to one line."""
-    if rerun.get("state") != "running":
-        return []
-    tail = (rerun.get("progress") or {}).get("log_tail")
+def ended_in_failure(rerun: dict[str, Any]) -> bool:
+    """Whether a rerun is over because it failed: its job failed, or its verdict is `failed`."""
+    return rerun.get("state") == "failed" or (
+        rerun.get("state") == "done" and rerun.get("verdict") == "failed"
+    )
+
+
+def _raw_log(rerun: dict[str, Any]) -> object:
+    """What the method printed: live while running; once failed, the log stored with the
+    result, else (a job that failed without one) its last heartbeat's."""
+    progress = rerun.get("progress")
+    live = progress.get("log_tail") if isinstance(progress, dict) else None
+    if rerun.get("state") == "running":
+        return live
+    if ended_in_failure(rerun):
+        stored = rerun.get("log_tail")
+        return stored if isinstance(stored, str) else live
+    return None
+
+
+def log_tail_lines(rerun: dict[str, Any], count: int | None = None) -> list[str]:
+    """The last lines a running rerun printed, or a failed one printed before it ended (8
+    and 12 unless `count` says), each cleaned to one line of at most 200 characters."""
+    tail = _raw_log(rerun)
     if not isinstance(tail, str):
         return []
-    lines = [clean(line, single_line=True) for line in clean(tail).splitlines()]
-    return [line[:200] for line in lines if line][-count:]
+    if count is None:
+        count = LOG_TAIL_LINES if rerun.get("state") == "running" else FAILED_LOG_LINES
+    lines: list[str] = []
+    # No escape sequence spans a newline, so each line is cleaned alone, and only as much of
+    # it as can be shown: a tampered log's megabyte line costs no more than a short one.
+    for raw in reversed(tail.split("\n")[-LOG_SCAN_LINES:]):
+        if len(lines) >= count:
+            break
+        line = _one_line(raw[:RAW_LINE_CHARS])[:LOG_LINE_CHARS]
+        if line:
+            lines.append(line)
+    return lines[::-1]
+
+
+def _one_line(line: str) -> str:
+    """A cleaned log line on one line, keeping some indentation so a traceback reads."""
+    text = clean(line, single_line=True)
+    indent = min(len(line) - len(line.lstrip()), MAX_INDENT)
+    return " " * indent + text if text else ""
+
+
+def raised_line(rerun: dict[str, Any]) -> str | None:
+    """A failed rerun's last output line when it reads as a Python exception, cleaned and cut
+    to 200 characters; the method's own text, so callers label it as such."""
+    if not ended_in_failure(rerun):
+        return None
+    lines = log_tail_lines(rerun, 1)
+    return lines[0] if lines and _EXCEPTION.fullmatch(lines[0]) else None
 
 
 def rerun_line(rerun: dict[str, Any], *, hide_verdict: bool = False) -> str:
