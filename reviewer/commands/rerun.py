@@ -11,7 +11,7 @@ import click
 
 from reviewer.commands import SQL_INT_MAX
 from reviewer.context import Context, each_proposal, pass_ctx, print_json
-from reviewer.present import ablation_word, num, pm
+from reviewer.present import ablation_word, num, pm, raised_line
 from reviewer.rerun.jobs import (
     BUILTIN,
     DEFAULT_SEEDS,
@@ -65,11 +65,15 @@ def finished_with_result(item: dict[str, Any]) -> bool:
 
 
 def rerun_summary(item: dict[str, Any], *, with_checks: bool = True) -> str:
-    """A rerun's result in a few lines: verdict, PGR and its interval, ablation, held-out.
+    """A rerun's result in a few lines: verdict, PGR and its interval, ablation, held-out;
+    for a failed one, the exception its output ended with, labelled as the method's text.
 
     Reasons and stages can quote what the method printed, so the text is cleaned.
     """
-    return clean(_summary(item, with_checks))
+    text = _summary(item, with_checks)
+    if (raised := raised_line(item)) is not None:
+        text += f"\n  its output ends with: {raised}"
+    return clean(text)
 
 
 def _summary(item: dict[str, Any], with_checks: bool) -> str:

@@ -19,7 +19,6 @@ from reviewer.present import (
     num,
     pm,
     publication_text,
-    raised_line,
     relative_text,
     timeline,
 )
@@ -216,11 +215,8 @@ def _print_reruns(reruns: list[dict[str, Any]], out: Console) -> None:
 
 
 def _print_failure_output(item: dict[str, Any], out: Console) -> None:
-    """The exception a failed rerun's output ends with, then its last lines, labelled as the
-    method's own text since it may print a fake status line."""
-    raised = raised_line(item)
-    if raised:
-        out.print(Text(f"    its output ends with: {raised}"))
+    """A failed rerun's last lines (the summary above quotes the exception they end with),
+    labelled as the method's own text since it may print a fake status line."""
     lines = log_tail_lines(item)
     if not lines:
         return

@@ -131,3 +131,14 @@ def test_a_reproduced_rerun_prints_no_output_and_a_plain_last_line_is_no_excepti
     _finish(run.db, pid, {**FAILED, "log_tail": "Error: see the log\nall done: no errors\n"})
     text = _text(run.db, pid)
     assert "its output ends with" not in text and "    │ all done: no errors\n" in text
+
+
+def test_show_quotes_the_exception_once_and_rerun_wait_s_summary_quotes_it(run, tmp_path):  # noqa: F811
+    from reviewer.commands.rerun import rerun_summary
+
+    pid = _proposal(run, tmp_path)
+    _finish(run.db, pid, FAILED)
+    out = run("show", pid).output
+    assert " ".join(out.split()).count(f"its output ends with: {EXCEPTION}") == 1
+    [item] = json.loads(run("show", pid, "--json").stdout)["reruns"]
+    assert rerun_summary(item).endswith(f"\n  its output ends with: {EXCEPTION}")
