@@ -54,6 +54,8 @@ def line_emitter(word: str, as_json: bool) -> Emit:
             f"{at}  {word} {number}: added {len(report.added)}, "
             f"already present {len(report.present)}, unchanged since the last {word} {skipped}, "
             f"errors {len(report.errors)}"
+            + (f", stopped with {report.stopped.not_stored} files not stored"
+               if report.stopped is not None else "")
         )
         print_errors(report)
 
@@ -61,13 +63,14 @@ def line_emitter(word: str, as_json: bool) -> Emit:
 
 
 def run_rounds(once: Round, word: str, every: float, rounds: int | None, as_json: bool) -> None:
-    """The command's loop: ctrl+c stops it quietly; exit 1 if the last round had errors."""
+    """The command's loop: ctrl+c stops it quietly; exit 1 if the last round had errors or
+    the store stopped it."""
     try:
         last = repeat(once, every=every, rounds=rounds, emit=line_emitter(word, as_json))
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
         return
-    if last.errors:
+    if last.failed:
         raise click.exceptions.Exit(1)
 
 

@@ -152,3 +152,20 @@ def test_a_report_with_no_stop_has_a_null_error(as_json, capsys):
     print_report(IngestReport(added=["a" * 64]), as_json)
     out = capsys.readouterr().out
     assert json.loads(out)["error"] is None if as_json else out.startswith("added 1,")
+
+
+def test_a_last_scan_the_store_stopped_exits_1_and_says_so(capsys):
+    import click
+
+    from reviewer.commands.ingest_report import IngestReport
+    from reviewer.commands.repeat import run_rounds
+
+    def once():
+        report = IngestReport()
+        report.stop("the store: database or disk is full", 0, 500)
+        return report, 0
+
+    with pytest.raises(click.exceptions.Exit) as caught:
+        run_rounds(once, "scan", 0.0, 1, False)
+    assert caught.value.exit_code == 1
+    assert "scan 1: added 0" in capsys.readouterr().out
