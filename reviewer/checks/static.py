@@ -278,12 +278,27 @@ def _summary(code: str, left: list[Check], listed: int) -> Check:
                  {"path": None, "line": None, NOT_LISTED: count})
 
 
+def _repeats(checks: Sequence[Check]) -> list[int]:
+    """For each check, how many of the same code, severity and file come before it: the
+    first of each file is kept before any file's second, so twenty decoys in one file cannot
+    push a finding in another out of the list."""
+    seen: dict[tuple[str, str, object], int] = {}
+    out = []
+    for check in checks:
+        key = (check.code, check.severity, repr(check.detail.get("path")))
+        out.append(seen.get(key, 0))
+        seen[key] = out[-1] + 1
+    return out
+
+
 def bounded(checks: Sequence[Check], per_code: int | None = None) -> list[Check]:
     """`checks` with at most `per_code` (default MAX_PER_CODE) of each code, the most severe
-    kept, in their order; the rest of a code become one check of that code at their highest
-    severity whose `detail["not_listed"]` counts them. Bounding a bounded list changes nothing.
+    kept (each file's first before any file's second), in their order; the rest of a code
+    become one check of that code at their highest severity whose `detail["not_listed"]`
+    counts them. Bounding a bounded list changes nothing.
     """
     limit = MAX_PER_CODE if per_code is None else per_code
+    repeats = _repeats(checks)
     groups: dict[str, list[int]] = {}
     for i, check in enumerate(checks):
         groups.setdefault(check.code, []).append(i)
@@ -291,7 +306,7 @@ def bounded(checks: Sequence[Check], per_code: int | None = None) -> list[Check]
     summaries: list[Check] = []
     for code, indices in groups.items():
         listed = sorted((i for i in indices if _left_out(checks[i]) is None),
-                        key=lambda i: SEVERITIES.index(checks[i].severity))
+                        key=lambda i: (SEVERITIES.index(checks[i].severity), repeats[i]))
         kept.update(listed[:limit])
         left = [checks[i] for i in indices if i not in kept]
         if left:

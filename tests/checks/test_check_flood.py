@@ -141,3 +141,17 @@ def test_a_scan_that_fails_costs_only_its_proposal(store, monkeypatch):
     assert caught.value.failed == {
         hostile: "the diff scan failed (RecursionError: a bug this diff trips)"}
     assert store.never_checked([honest, hacked, hostile], "static") == [hostile]
+
+
+def test_twenty_decoys_in_one_file_cannot_push_a_finding_in_another_out():
+    from reviewer.checks.model import Check
+    from reviewer.checks.static import bounded
+
+    decoys = [Check("ground_truth_access", "high", f"decoy {i}", {"path": "methods/aa.py",
+                                                                  "line": i})
+              for i in range(20)]
+    real = Check("ground_truth_access", "high", "reads labels", {"path": "methods/zz.py",
+                                                                 "line": 36})
+    kept = bounded([*decoys, real])
+    assert real in kept
+    assert sum(c.detail.get("not_listed", 0) for c in kept) == 1
