@@ -11,6 +11,7 @@ import io
 import os
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -213,12 +214,16 @@ def _save_all(made: dict[Path, SeedBaseline]) -> dict[Path, SeedBaseline]:
     return unsaved
 
 
-def _load(path: Path, seed: int) -> SeedBaseline:
-    """Read one seed's cached baseline (no pickles)."""
-    with np.load(path, allow_pickle=False) as z:
-        accs = z["accs"]
-        return SeedBaseline(seed, z["weak_probs"], z["weak_test_probs"],
-                            float(accs[0]), float(accs[1]))
+def _load(path: Path, seed: int) -> SeedBaseline | None:
+    """Read one seed's cached baseline (no pickles); None when there is none or it cannot be
+    read whole (a file cut short before cache writes went through a synced temp file)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            accs = z["accs"]
+            return SeedBaseline(seed, z["weak_probs"], z["weak_test_probs"],
+                                float(accs[0]), float(accs[1]))
+    except (OSError, ValueError, EOFError, KeyError, IndexError, zipfile.BadZipFile):
+        return None
 
 
 def get_baselines(
@@ -233,11 +238,14 @@ def get_baselines(
     held = _HELD.get()
     kept = {} if held is None else held.unsaved
     found = {s: kept[paths[s]] for s in seeds if paths[s] in kept}
-    missing = [s for s in seeds if s not in found and not paths[s].exists()]
+    for s in seeds:
+        if s not in found and (cached := _load(paths[s], s)) is not None:
+            found[s] = cached
+    missing = [s for s in seeds if s not in found]
     if missing:
         by_seed = dict(zip(seeds, data, strict=True)) if data else {}
         miss_data = [by_seed[s] for s in missing] if data else load_data(task, size, missing)
         made = compute_baselines(task, size, missing, device, miss_data)
         found.update((b.seed, b) for b in made)
         kept.update(_save_all({paths[b.seed]: b for b in made}))
-    return [found[s] if s in found else _load(paths[s], s) for s in seeds]
+    return [found[s] for s in seeds]

@@ -182,3 +182,14 @@ def test_a_cut_short_naive_score_in_the_cache_is_scored_again() -> None:
     assert [s.seed for s in result.baseline] == [1]
     assert json.loads(cut.read_text())["seed"] == 1
     assert not _leftovers(folder)
+
+
+@pytest.mark.parametrize("cut", [b"", b"PK\x03\x04 cut short"])
+def test_a_cut_short_baseline_in_the_cache_is_computed_again(cut: bytes) -> None:
+    folder = baselines.cache_folder("clusters", 1, "cpu")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "seed1.npz").write_bytes(cut)
+    [base] = baselines.get_baselines("clusters", 1, [1])
+    assert base.seed == 1 and 0.5 < base.weak_acc < 1
+    [again] = baselines.get_baselines("clusters", 1, [1])  # from the rewritten cache now
+    assert again.weak_acc == base.weak_acc
