@@ -141,12 +141,15 @@ def _seed_checks(claimed: dict[str, Any], seeds: list[Any] | None) -> list[Check
     if seeds is None:
         found.append(Check("few_seeds", "medium", "the claim lists no seeds: how many runs"
                            " back it is unknown", {"field": "seeds", "count": None}))
-    elif len(seeds) < MIN_SEEDS:
+    elif (distinct := len({str(s) for s in seeds})) < MIN_SEEDS:
+        # [7, 7, 7] is one run listed three times, not three seeds.
         listed = short(", ".join(map(str, seeds)), 60)
+        what = (f"{distinct} seed{'s' if distinct != 1 else ''}" if distinct == len(seeds)
+                else f"{distinct} different seed{'s' if distinct != 1 else ''}")
         found.append(Check("few_seeds", "medium",
-                           f"only {len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({listed});"
+                           f"only {what} ({listed});"
                            f" at least {MIN_SEEDS} are needed to judge the spread",
-                           {"field": "seeds", "count": len(seeds)}))
+                           {"field": "seeds", "count": distinct}))
     if _number(claimed.get("pgr")) is None:
         return found
     se = _number(claimed.get("pgr_se"))

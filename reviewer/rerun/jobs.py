@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -167,6 +168,17 @@ def request_rerun(
     )
 
 
+def _distinct_seeds(row: dict[str, Any]) -> int | None:
+    """How many different seeds the claim lists: `[7, 7, 7]` is one run reported thrice."""
+    try:
+        seeds = json.loads(row["claimed_seeds"]) if row["claimed_seeds"] else None
+    except ValueError:
+        seeds = None
+    if not isinstance(seeds, list):
+        return row["claimed_num_seeds"]
+    return len({json.dumps(s) for s in seeds})
+
+
 def request_for(store: ReviewStore, job: Job) -> RerunRequest:
     """The RerunRequest of a claimed job, bound to the diff it was requested for."""
     p = store.get(job.proposal_id)
@@ -182,7 +194,7 @@ def request_for(store: ReviewStore, job: Job) -> RerunRequest:
         diff_sha256=params["diff_sha256"],
         claim_pgr=p["claimed_pgr"],
         claim_se=p["claimed_pgr_se"],
-        claim_seeds=p["claimed_num_seeds"],
+        claim_seeds=_distinct_seeds(p),
         seeds=list(params["seeds"]),
         task=params["task"],
         size=int(params["size"]),

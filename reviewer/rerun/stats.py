@@ -160,8 +160,8 @@ def verdict_for(
     `not_reproduced` when the claim sits above what an honest claim from its own seeds
     reaches beside this rerun (`honest_reach`, which an honest claim passes 97.5% of the time
     whatever the seed counts), or more than TOLERANCE above the mean: a method that wrecks
-    one seed on purpose widens any interval until every claim fits. `summary` is of the
-    seeds that have a PGR.
+    one seed on purpose widens any interval until every claim fits (so an honest method whose
+    seeds spread by 0.10 or more fails more often). `summary` is of the seeds that have a PGR.
     """
     if not valid:
         return FAILED, ["no valid predictions"]
@@ -177,11 +177,13 @@ def verdict_for(
                       "2 or more seeds"]
     reach = honest_reach(summary, claimed_seeds)
     seeds = _claim_seeds(claimed_seeds, summary)
+    # A claim listing no seeds is taken to average as many as the rerun: say so, not "N-seed".
+    honest = (f"an honest {seeds}-seed claim" if claimed_seeds else
+              f"an honest claim (it lists no seeds; taken as {seeds}, as many as this rerun)")
     if claim > reach:
         return NOT_REPRODUCED, [
-            f"claim {claim:.3f} is above {reach:.3f}, the most an honest {seeds}-seed claim "
-            f"reaches beside this rerun (mean {summary.mean:.3f}, 95% interval "
-            f"[{lo:.3f}, {hi:.3f}])"
+            f"claim {claim:.3f} is above {reach:.3f}, the most {honest} reaches beside this "
+            f"rerun (mean {summary.mean:.3f}, 95% interval [{lo:.3f}, {hi:.3f}])"
         ]
     if claim - summary.mean > TOLERANCE:
         return NOT_REPRODUCED, [
@@ -192,7 +194,7 @@ def verdict_for(
     if claim > hi:
         return REPRODUCED, [
             f"claim {claim:.3f} is above the 95% interval of the mean [{lo:.3f}, {hi:.3f}] "
-            f"but within {reach:.3f}, what a claim from {seeds} seeds of its own varies by"
+            f"but within {reach:.3f}, what {honest} varies by"
         ]
     if claim < lo:
         return REPRODUCED, [

@@ -102,3 +102,11 @@ def test_runs_mentioned_but_not_listed():
 
 def test_wrong_types_are_ignored_not_crashed_on():
     assert _codes({"pgr": "high", "pgr_se": True, "seeds": "many"}) == ["few_seeds"]
+
+
+def test_one_seed_listed_five_times_is_few_seeds() -> None:
+    from reviewer.checks.claims import claim_checks
+
+    found = claim_checks({"pgr": 0.5, "pgr_se": 0.02, "seeds": [7, 7, 7, 7, 7]}, "")
+    [few] = [c for c in found if c.code == "few_seeds"]
+    assert "only 1 different seed" in few.message and few.detail["count"] == 1

@@ -228,7 +228,7 @@ def test_a_claim_above_the_interval_of_the_mean_but_within_its_own_noise_is_repr
     claim = (summary.ci[1] + reach) / 2
     res = stats.rerun_stats(_rows(pgrs), claim=claim, claimed_seeds=5)
     assert res.verdict == stats.REPRODUCED
-    assert any("what a claim from 5 seeds of its own varies by" in n for n in res.notes)
+    assert any("what an honest 5-seed claim varies by" in n for n in res.notes)
     above = stats.rerun_stats(_rows(pgrs), claim=reach + 0.001, claimed_seeds=5)
     assert above.verdict == stats.NOT_REPRODUCED
     assert any("the most an honest 5-seed claim reaches" in n for n in above.notes)
@@ -238,3 +238,18 @@ def test_claiming_fewer_seeds_buys_no_wider_allowance_than_three() -> None:
     summary = stats.summarize([0.44, 0.47, 0.45, 0.48, 0.46])
     assert stats.honest_reach(summary, 1) == stats.honest_reach(summary, 3)
     assert stats.honest_reach(summary, 10) < stats.honest_reach(summary, 3)
+
+
+def test_a_claim_listing_no_seeds_is_said_to_be_taken_as_the_reruns_count() -> None:
+    pgrs = [0.44, 0.47, 0.45, 0.48, 0.46]
+    res = stats.rerun_stats(_rows(pgrs), claim=0.9)
+    assert res.verdict == stats.NOT_REPRODUCED
+    assert any("it lists no seeds; taken as 5, as many as this rerun" in n for n in res.notes)
+
+
+def test_a_rerun_counts_the_claims_different_seeds() -> None:
+    from reviewer.rerun.jobs import _distinct_seeds
+
+    assert _distinct_seeds({"claimed_seeds": "[7,7,7,7,7]", "claimed_num_seeds": 5}) == 1
+    assert _distinct_seeds({"claimed_seeds": "[1,2,3]", "claimed_num_seeds": 3}) == 3
+    assert _distinct_seeds({"claimed_seeds": None, "claimed_num_seeds": None}) is None
