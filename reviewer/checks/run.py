@@ -14,6 +14,7 @@ from reviewer.allowlist import allow_list
 from reviewer.checks.bases import BaseReader
 from reviewer.checks.claims import claim_checks
 from reviewer.checks.duplicate import DupSubject
+from reviewer.checks.idea import idea_checks
 from reviewer.checks.model import Check
 from reviewer.checks.scanpool import (
     DiffPart,
@@ -62,9 +63,9 @@ def static_findings(
     scanned: Sequence[Check] | None = None,
     duplicates: Sequence[Check] = (),
 ) -> list[Check]:
-    """Every static finding for one proposal row: its diff's scan, its claim's checks, the
-    checks on how its title and summary are written, and its `duplicates`
-    (`scanpool.duplicate_parts`, which needs the batch's fingerprints).
+    """Every static finding for one proposal row: its diff's scan, whether its harness could
+    run its idea, its claim's checks, the checks on how its title and summary are written,
+    and its `duplicates` (`scanpool.duplicate_parts`, which needs the batch's fingerprints).
 
     `allow` gives a harness's allow-list and `bases` its files the diff modifies, for a scan
     done here; `scanned` is the scan when it was done already (`scanpool.diff_parts`).
@@ -73,6 +74,7 @@ def static_findings(
         found = diff_findings(row["harness"], diff_text(row.get("diff")), allow, bases)
     else:
         found = list(scanned)
+    found += idea_checks(row["harness"], row.get("idea"), diff_text(row.get("diff")))
     claimed = row["claimed"] if "claimed" in row else claimed_of(row)
     found += claim_checks(claimed, f"{row['title']}\n{row['summary']}")
     found += text_checks(row["title"], row["summary"])
