@@ -235,7 +235,7 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
     (its files could not be written) is published again.
     """
     from reviewer.publish import load_config
-    from reviewer.publish.deliver import publish_unlanded
+    from reviewer.publish.deliver import retry_unlanded
     from reviewer.publish.record import unlanded
     from reviewer.publish.withdraw import unbacked, withdraw
 
@@ -261,7 +261,10 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
     if stalled:
         # A decision whose files never landed (a full disk) is published as withdrawals are
         # retried: by the next ingest.
-        report.warnings += publish_unlanded(store, actor=actor, config=config)
+        retried = retry_unlanded(store, actor=actor, config=config)
+        report.warnings += retried.warnings
+        report.notes += [f"{r.proposal_id[:12]}: published {r.file}, which an earlier "
+                         "publish of its decision did not land" for r in retried.published]
 
 
 def still_to_check(store: ReviewStore, report: IngestReport) -> list[str]:

@@ -40,6 +40,9 @@ class IngestReport:
     attached: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What the ingest did besides storing files that a person should hear of (a decision
+    # published by its retry); informational, never a failure.
+    notes: list[str] = field(default_factory=list)
     # Added ids whose static checks went in with their ingest (not part of the JSON).
     checked: set[str] = field(default_factory=set)
     # (file, conflict) for each diff offered for a proposal that has another (not in the JSON).
@@ -95,6 +98,7 @@ class IngestReport:
             "attached": self.attached,
             "errors": self.errors,
             "warnings": self.warnings,
+            "notes": self.notes,
             "error": None if self.stopped is None else self.stopped.to_json(),
         }
 
@@ -114,6 +118,8 @@ def print_report(report: IngestReport, as_json: bool, unit: str = "files") -> No
             f"diff attached {len(report.attached)}, "
             f"rejected {unit} {len(report.errors) - report.unreadable}{unread}"
         )
+        for n in report.notes:
+            click.echo(clean(f"note: {n}", single_line=True), err=True)
         for w in report.warnings:
             click.echo(clean(f"warning: {w}", single_line=True), err=True)
         print_errors(report)

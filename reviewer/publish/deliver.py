@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewer import paths
@@ -12,7 +14,7 @@ from reviewer.publish.finding import Built, build_finding, build_rejection
 from reviewer.publish.folder import locked
 from reviewer.publish.land import place
 from reviewer.publish.post import post
-from reviewer.publish.record import REJECTION, unlanded
+from reviewer.publish.record import FAILED, LOCK_STAGE, REJECTION, unlanded
 from reviewer.publish.result import PublishResult
 from store import ReviewStore
 
@@ -61,21 +63,41 @@ def publish_rejection(
     return _deliver(store, build_rejection(store, ref), cfg, actor, kind=REJECTION)
 
 
-def publish_unlanded(store: ReviewStore, *, actor: str, config: PublishConfig) -> list[str]:
+@dataclass(frozen=True)
+class Retried:
+    """What the ingest's retry of unlanded decisions did: what it published now, and a
+    warning for each that failed again."""
+
+    published: list[PublishResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def retry_unlanded(store: ReviewStore, *, actor: str, config: PublishConfig) -> Retried:
     """Publish again every decision whose files never landed (`record.unlanded`): the
-    ingest's retry, as it retries withdrawals. Returns a warning for each that fails again
-    (recorded as `publish_failed` once more)."""
-    warnings = []
+    ingest's retry, as it retries withdrawals. One that fails again is recorded as
+    `publish_failed` once more; with publishing off now (no `[publish] folder`, or a
+    rejection with `rejected = false`), nothing is tried and they wait for it to be on."""
+    retried = Retried()
+    if not config.enabled:
+        return retried
     for pid in unlanded(store):
         try:
             if store.get(pid)["status"] == "approved":
-                publish(store, pid, actor=actor, config=config)
+                result = publish(store, pid, actor=actor, config=config)
             else:
-                publish_rejection(store, pid, actor=actor, config=config)
+                result = publish_rejection(store, pid, actor=actor, config=config)
         except (PublishError, OSError) as exc:
-            warnings.append(f"{pid[:12]}: its decision stands but publishing it failed "
-                            f"again: {exc}")
-    return warnings
+            retried.warnings.append(f"{pid[:12]}: its decision stands but publishing it "
+                                    f"failed again: {exc}")
+            continue
+        if result is not None:
+            retried.published.append(result)
+    return retried
+
+
+def publish_unlanded(store: ReviewStore, *, actor: str, config: PublishConfig) -> list[str]:
+    """`retry_unlanded`'s warnings, one for each decision that failed to publish again."""
+    return retry_unlanded(store, actor=actor, config=config).warnings
 
 
 def _deliver(
@@ -83,7 +105,8 @@ def _deliver(
 ) -> PublishResult:
     folder = cfg.folder
     assert folder is not None
-    with locked(folder):
+    with ExitStack() as held:
+        _lock(held, store, built, folder, actor, kind)
         landed = place(store, built, cfg, actor, kind)
     payload, seq = landed.payload, landed.seq
     if landed.post:
@@ -105,3 +128,23 @@ def _deliver(
         diff_sha256=payload["diff_sha256"],
         event_seq=seq,
     )
+
+
+def _lock(held: ExitStack, store: ReviewStore, built: Built, folder: Path, actor: str,
+          kind: str) -> None:
+    """Take the folder's publish lock into `held`; a lock that cannot be taken (its cache
+    folder unwritable) records `publish_failed` at stage `lock`, which the next ingest
+    retries, and raises PublishError naming the cache folder."""
+    try:
+        held.enter_context(locked(folder))
+    except OSError as exc:
+        error = (f"cannot take the publish lock for {folder} under {paths.cache_dir()}: "
+                 f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}")
+        failed = {"kind": kind, "folder": str(folder), "file": None, "commit": None,
+                  "pushed": False, "finding_sha256": built.finding_sha256,
+                  "diff_sha256": built.finding.get("diff_sha256"), "stage": LOCK_STAGE,
+                  "error": error}
+        store.annotate(built.proposal_id, FAILED, failed, actor=actor)
+        raise PublishError(f"{error}; nothing was published, publish_failed records it and "
+                           f"`reviewer publish {built.proposal_id[:12]}`, or the next "
+                           "ingest, retries") from exc

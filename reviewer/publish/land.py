@@ -13,7 +13,15 @@ from reviewer.publish.finding import Built
 from reviewer.publish.folder import Landing, ensure_folder, record_owner, target, write_all
 from reviewer.publish.post import http_field
 from reviewer.publish.push import commit_message, push_record
-from reviewer.publish.record import FAILED, PUBLISH, REJECTION, last_attempt, name_publisher
+from reviewer.publish.record import (
+    FAILED,
+    FOLDER_STAGE,
+    PUBLISH,
+    REFUSED_STAGE,
+    REJECTION,
+    last_attempt,
+    name_publisher,
+)
 from reviewer.textsafe import short
 from store import ReviewStore
 
@@ -39,15 +47,23 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
     is killed leaves a record that an undo and the next ingest can find.
 
     Files that cannot all be written or committed are taken back out, so the folder (and a
-    git work tree) is as it was, and `publish_failed` records the attempt.
+    git work tree) is as it was, and `publish_failed` records the attempt; so it does when
+    the folder or its repository is not fit to publish into (stage `folder`, retried like a
+    failed write) and when another proposal's record is in the way (stage `refused`, left
+    to a person).
     """
     folder = cfg.folder
     assert folder is not None
     subdir = REJECTED_DIR if kind == REJECTION else None
     files = _files(built, subdir)
-    ensure_folder(folder, subdir)
-    repo = git.open_repo(folder, cfg.remote, cfg.branch)
-    paths_ = _targets(folder, files, built)
+    # What `publish_failed` says of an attempt that stops before it writes a file.
+    unplaced: dict[str, Any] = {
+        "kind": kind, "folder": str(folder), "file": str(folder / files[0][0]), "commit": None,
+        "pushed": False, "finding_sha256": built.finding_sha256,
+        "diff_sha256": built.finding.get("diff_sha256"),
+    }
+    repo = _open_folder(store, built, cfg, subdir, actor, unplaced)
+    paths_ = _refusable(store, built, folder, files, actor, unplaced)
     last = last_attempt(store, built.proposal_id)
     previous = last.payload if last is not None and last.action == PUBLISH else {}
     store_id = name_publisher(store, built.proposal_id, actor=actor)
@@ -94,12 +110,40 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
     return Landed(payload, seq, written, committed, attempts, post)
 
 
+def _open_folder(store: ReviewStore, built: Built, cfg: PublishConfig, subdir: str | None,
+                 actor: str, unplaced: dict[str, Any]) -> git.Repo | None:
+    """The folder, created if missing, and its repository; when either is unfit (a file in
+    the way, a branch other than publish.branch, a detached HEAD), `publish_failed` at stage
+    `folder` records it, so the next ingest publishes it once the folder is put right."""
+    folder = cfg.folder
+    assert folder is not None
+    try:
+        ensure_folder(folder, subdir)
+        return git.open_repo(folder, cfg.remote, cfg.branch)
+    except PublishError as exc:
+        failed = {**unplaced, "stage": FOLDER_STAGE, "error": str(exc)}
+        store.annotate(built.proposal_id, FAILED, failed, actor=actor)
+        raise PublishError(_not_landed(exc, folder, built.proposal_id)) from exc
+
+
+def _refusable(store: ReviewStore, built: Built, folder: Path, files: list[tuple[str, bytes]],
+               actor: str, unplaced: dict[str, Any]) -> list[Path]:
+    """`_targets`; a refusal is recorded at stage `refused`, which no ingest retries: the
+    record of another proposal stays until a person decides, then runs `reviewer publish`."""
+    try:
+        return _targets(folder, files, built)
+    except PublishError as exc:
+        failed = {**unplaced, "stage": REFUSED_STAGE, "error": str(exc)}
+        store.annotate(built.proposal_id, FAILED, failed, actor=actor)
+        raise
+
+
 def _not_landed(exc: PublishError, folder: Path, pid: str) -> str:
     """What a person reads when the files did not land: what is left, and how to retry."""
     state = "some files stay (named above)" if isinstance(exc, NotUndone) else (
         f"{folder} is as it was")
     return (f"{exc}; nothing was published ({state}), publish_failed records it and "
-            f"`reviewer publish {pid[:12]}` retries")
+            f"`reviewer publish {pid[:12]}`, or the next ingest, retries")
 
 
 def _commit(repo: git.Repo, rels: list[str], message: str, landing: Landing) -> bool:

@@ -20,8 +20,14 @@ REJECTION = "rejection"
 # The status a record stands for: a live one whose proposal left it is withdrawn, and one
 # whose files never landed is published again while its proposal holds it.
 STANDS_FOR = {"finding": "approved", REJECTION: "rejected"}
+# Stages of attempts that stopped before writing: the folder or its repository unfit (a
+# branch other than publish.branch), the publish lock not taken, or a refusal (another
+# proposal's record in the way), which only a person can settle.
+FOLDER_STAGE = "folder"
+LOCK_STAGE = "lock"
+REFUSED_STAGE = "refused"
 # Failures where nothing landed (the folder was put back as it was), so a retry is safe.
-UNLANDED_STAGES = ("write", "commit")
+UNLANDED_STAGES = ("write", "commit", FOLDER_STAGE, LOCK_STAGE)
 
 
 def publisher_ids(store: ReviewStore) -> list[str]:
@@ -102,9 +108,9 @@ def latest_publications(store: ReviewStore) -> Iterator[Event]:
 
 
 def unlanded(store: ReviewStore) -> list[str]:
-    """Proposals whose newest publish attempt failed before its files landed (stage
-    `write` or `commit`) while their decision still stands, oldest failure first: left for
-    the next ingest to publish, as `withdraw.unbacked` leaves withdrawals."""
+    """Proposals whose newest publish attempt failed before its files landed (a stage of
+    `UNLANDED_STAGES`; not a refusal) while their decision still stands, oldest failure
+    first: left for the next ingest to publish, as `withdraw.unbacked` leaves withdrawals."""
     last: dict[str, Event] = {}
     for event in store.events(actions=(PUBLISH, FAILED, WITHDRAW)):
         if event.proposal_id is not None:

@@ -236,7 +236,7 @@ def test_git_setup_errors_come_before_any_write(mem_store, remote, tmp_path):
         publish(mem_store, pid, actor="a", config=PublishConfig(folder=folder, branch="findings"))
     assert files_on(folder, "HEAD") == ["README.md"] and sorted(
         p.name for p in folder.iterdir()) == [".git", "README.md"]
-    assert mem_store.latest_event(pid, "publish_failed") is None
+    assert mem_store.latest_event(pid, "publish_failed").payload["stage"] == "folder"
 
 
 def test_rejections_are_committed_under_rejected(mem_store, remote, tmp_path):
