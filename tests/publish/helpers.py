@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from reviewer import paths
+from reviewer.decide import Outcome, decide
+from reviewer.publish import PublishConfig
 from reviewer.rerun.stats import SeedRow, rerun_stats
 from store import ReviewStore
 from tests.factories import make_proposal, new_file_diff
@@ -105,3 +108,19 @@ def bare_remote(tmp: Path) -> Path:
 def clone(remote: Path, where: Path) -> Path:
     git(where.parent, "clone", "--quiet", str(remote), str(where))
     return where
+
+
+def configure(folder: Path, extra: str = "") -> PublishConfig:
+    """Write a config file whose `[publish]` folder is `folder` (plus `extra` lines)."""
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text(f'[publish]\nfolder = "{folder}"\n{extra}')
+    return PublishConfig(folder=folder)
+
+
+def approve_via_decide(store: ReviewStore, i: int) -> tuple[str, Outcome]:
+    """A proposal with a finished rerun, approved the way the CLI and TUI approve."""
+    pid = add(store, i)
+    finish_rerun(store, pid)
+    override = "test approval" if store.gates(pid) else None
+    return pid, decide(store, pid, "approve", reason="reproduced", actor="alice",
+                       override=override)

@@ -14,25 +14,19 @@ from reviewer import paths
 from reviewer.cli import cli
 from reviewer.commands.ingest import withdraw_voided
 from reviewer.commands.ingest_report import IngestReport
-from reviewer.decide import Outcome, decide
+from reviewer.decide import decide
 from reviewer.publish import published
 from reviewer.publish.record import FAILED, unlanded
 from store import ReviewStore
-from tests.publish.helpers import add, bare_remote, clone, finish_rerun, git
-
-
-def configure(folder: Path, extra: str = "") -> None:
-    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file().write_text(f'[publish]\nfolder = "{folder}"\n{extra}')
-
-
-def approve(store: ReviewStore, i: int) -> tuple[str, Outcome]:
-    """A proposal with a finished rerun, approved the way the CLI and TUI approve."""
-    pid = add(store, i)
-    finish_rerun(store, pid)
-    override = "test approval" if store.gates(pid) else None
-    return pid, decide(store, pid, "approve", reason="reproduced", actor="alice",
-                       override=override)
+from tests.publish.helpers import (
+    add,
+    approve_via_decide,
+    bare_remote,
+    clone,
+    configure,
+    finish_rerun,
+    git,
+)
 
 
 def ingest_retry(store: ReviewStore) -> IngestReport:
@@ -56,7 +50,7 @@ def test_an_approval_into_a_folder_on_another_branch_is_recorded_and_the_ingest_
     folder = shared_clone(tmp_path)
     configure(folder, 'branch = "main"\n')
     git(folder, "checkout", "--quiet", "-b", "other")
-    pid, outcome = approve(mem_store, 1)
+    pid, outcome = approve_via_decide(mem_store, 1)
 
     assert outcome.status == "approved" and outcome.published is None
     assert "is on branch 'other' but publish.branch is 'main'" in outcome.publish_error
@@ -102,7 +96,7 @@ def test_a_publish_lock_that_cannot_be_taken_is_recorded_and_the_ingest_lands_it
     blocker = paths.cache_dir() / "publish-locks"
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("not a folder\n")
-    pid, outcome = approve(mem_store, 3)
+    pid, outcome = approve_via_decide(mem_store, 3)
 
     assert outcome.status == "approved" and "publish lock" in outcome.publish_error
     assert str(paths.cache_dir()) in outcome.publish_error

@@ -9,36 +9,29 @@ from pathlib import Path
 
 import pytest
 
-from reviewer import paths
-from reviewer.decide import Outcome, decide, undo
+from reviewer.decide import decide, undo
 from reviewer.publish import PublishConfig, PublishError, publish, published
 from reviewer.publish.deliver import publish_unlanded
 from reviewer.publish.export import export_findings
 from reviewer.publish.record import FAILED, unlanded
 from store import ReviewStore
 from tests.factories import new_file_diff
-from tests.publish.helpers import add, approved, bare_remote, clone, finish_rerun, git
-
-
-def configure(folder: Path, extra: str = "") -> PublishConfig:
-    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file().write_text(f'[publish]\nfolder = "{folder}"\n{extra}')
-    return PublishConfig(folder=folder)
+from tests.publish.helpers import (
+    add,
+    approve_via_decide,
+    approved,
+    bare_remote,
+    clone,
+    configure,
+    finish_rerun,
+    git,
+)
 
 
 def everything(folder: Path) -> list[str]:
     """Every entry under `folder`, hidden temp files included, but not git's own."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                   if ".git" not in p.relative_to(folder).parts)
-
-
-def approve_via_decide(store: ReviewStore, i: int) -> tuple[str, Outcome]:
-    """A proposal with a finished rerun, approved the way the CLI and TUI approve."""
-    pid = add(store, i)
-    finish_rerun(store, pid)
-    override = "test approval" if store.gates(pid) else None
-    return pid, decide(store, pid, "approve", reason="reproduced", actor="alice",
-                       override=override)
 
 
 def in_the_way(path: Path) -> Path:
