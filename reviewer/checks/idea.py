@@ -12,7 +12,7 @@ import unidiff
 
 from reviewer.checks.model import Check
 from reviewer.checks.patches import parse_patch
-from reviewer.harness.launch import IDEA
+from reviewer.harness.launch import IDEA, method_file
 from reviewer.harness.treehash import tree_root
 from reviewer.textsafe import short
 
@@ -20,11 +20,6 @@ CODE = "idea_not_runnable"
 SEVERITY = "medium"
 BUILTIN = "builtin"
 _PREFIXES = ("a/", "b/")
-
-
-def method_path(idea: str) -> str:
-    """The file the built-in harness runs for `idea`, as a path in its tree."""
-    return f"methods/{idea}.py"
 
 
 def idea_checks(harness: str, idea: str | None, diff: str | None) -> list[Check]:
@@ -35,7 +30,7 @@ def idea_checks(harness: str, idea: str | None, diff: str | None) -> list[Check]
     problem = _problem(idea, diff)
     if problem is None:
         return []
-    method = method_path(idea) if idea and IDEA.fullmatch(idea) else None
+    method = method_file(idea) if idea and IDEA.fullmatch(idea) else None
     return [Check(CODE, SEVERITY, problem, {"idea": idea, "method": method})]
 
 
@@ -46,7 +41,7 @@ def _problem(idea: str | None, diff: str) -> str | None:
     if not IDEA.fullmatch(idea):
         return ("idea names for the built-in harness are lower case letters, digits and _,"
                 f" so a rerun refuses {short(idea, 80)!r}")
-    return _missing(method_path(idea), diff)
+    return _missing(method_file(idea), diff)
 
 
 def _missing(path: str, diff: str) -> str | None:

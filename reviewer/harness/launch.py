@@ -36,6 +36,11 @@ def method_env(home: str | Path) -> dict[str, str]:
     return env
 
 
+
+def method_file(idea: str) -> str:
+    """The file of the tree the harness runs for `idea`, as a relative path."""
+    return f"methods/{idea}.py"
+
 def run_method_subprocess(
     tree_dir: str | Path, idea: str, view_dir: str | Path, out_dir: str | Path,
     device: str = "cpu", timeout: float = 3600.0,
@@ -46,8 +51,8 @@ def run_method_subprocess(
     `subprocess.TimeoutExpired`.
     """
     tree = Path(tree_dir).resolve()
-    if not (tree / "methods" / f"{idea}.py").is_file():
-        raise FileNotFoundError(f"{tree}: no methods/{idea}.py")
+    if not (tree / method_file(idea)).is_file():
+        raise FileNotFoundError(f"{tree}: no {method_file(idea)}")
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     argv = method_argv(idea, Path(view_dir).resolve(), Path(out_dir).resolve(), device)
     home = tempfile.mkdtemp(prefix="w2s-home-")

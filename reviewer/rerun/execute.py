@@ -81,8 +81,9 @@ def _run_rerun(
             apply_diff(req.diff, treehash.tree_root(), tree, BUILTIN_POLICY)
         except DiffRefused as exc:
             return outcome("refused", str(exc), req)
-        if not (tree / "methods" / f"{req.idea}.py").is_file():
-            return outcome("refused", f"the diff does not provide methods/{req.idea}.py", req)
+        method = launch.method_file(req.idea)
+        if not (tree / method).is_file():
+            return outcome("refused", f"the diff does not provide {method}", req)
         progress("building the view (baselines are cached)")
         api.materialize_view(req.task, req.size, req.seeds, view, device)
         n_test = int(np.load(view / "x_test.npy", mmap_mode="r").shape[1])
