@@ -115,9 +115,11 @@ def test_every_process_of_the_run_is_in_its_group(tmp_path):
         stop.set()
         thread.join()
     (result,) = results
-    assert len(where) == 2, where  # the method and the child it forked
     expected = {f"{parent.name}/{result.cgroup}" for parent in _parents()}
-    assert all(groups == expected for groups in where.values()), (where, expected)
+    # Other tests' runs (in parallel workers) run a probe.py of their own in their own groups.
+    ours = {pid: groups for pid, groups in where.items() if groups & expected}
+    assert len(ours) == 2, where  # the method and the child it forked
+    assert all(groups == expected for groups in ours.values()), (where, expected)
     assert _groups_named(result.cgroup) == []
 
 
