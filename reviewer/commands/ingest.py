@@ -261,7 +261,7 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
     if stalled:
         # A decision whose files never landed (a full disk) is published as withdrawals are
         # retried: by the next ingest.
-        retried = retry_unlanded(store, actor=actor, config=config)
+        retried = retry_unlanded(store, stalled, actor=actor, config=config)
         report.warnings += retried.warnings
         report.notes += [f"{r.proposal_id[:12]}: published {r.file}, which an earlier "
                          "publish of its decision did not land" for r in retried.published]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from reviewer.publish.finding import Built, build_finding, build_rejection
 from reviewer.publish.folder import locked
 from reviewer.publish.land import place
 from reviewer.publish.post import post
-from reviewer.publish.record import FAILED, LOCK_STAGE, REJECTION, unlanded
+from reviewer.publish.record import FAILED, LOCK_STAGE, REJECTION
 from reviewer.publish.result import PublishResult
 from store import ReviewStore
 
@@ -72,15 +73,17 @@ class Retried:
     warnings: list[str] = field(default_factory=list)
 
 
-def retry_unlanded(store: ReviewStore, *, actor: str, config: PublishConfig) -> Retried:
-    """Publish again every decision whose files never landed (`record.unlanded`): the
-    ingest's retry, as it retries withdrawals. One that fails again is recorded as
-    `publish_failed` once more; with publishing off now (no `[publish] folder`, or a
-    rejection with `rejected = false`), nothing is tried and they wait for it to be on."""
+def retry_unlanded(
+    store: ReviewStore, pids: Sequence[str], *, actor: str, config: PublishConfig
+) -> Retried:
+    """Publish again the decisions `pids` whose files never landed (as `record.unlanded`
+    lists them): the ingest's retry, as it retries withdrawals. One that fails again is
+    recorded as `publish_failed` once more; with publishing off now (no `[publish] folder`,
+    or a rejection with `rejected = false`), nothing is tried and they wait for it to be on."""
     retried = Retried()
     if not config.enabled:
         return retried
-    for pid in unlanded(store):
+    for pid in pids:
         try:
             if store.get(pid)["status"] == "approved":
                 result = publish(store, pid, actor=actor, config=config)
@@ -93,11 +96,6 @@ def retry_unlanded(store: ReviewStore, *, actor: str, config: PublishConfig) -> 
         if result is not None:
             retried.published.append(result)
     return retried
-
-
-def publish_unlanded(store: ReviewStore, *, actor: str, config: PublishConfig) -> list[str]:
-    """`retry_unlanded`'s warnings, one for each decision that failed to publish again."""
-    return retry_unlanded(store, actor=actor, config=config).warnings
 
 
 def _deliver(

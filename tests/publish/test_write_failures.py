@@ -11,7 +11,7 @@ import pytest
 
 from reviewer.decide import decide, undo
 from reviewer.publish import PublishConfig, PublishError, publish, published
-from reviewer.publish.deliver import publish_unlanded
+from reviewer.publish.deliver import retry_unlanded
 from reviewer.publish.export import export_findings
 from reviewer.publish.record import FAILED, unlanded
 from store import ReviewStore
@@ -210,10 +210,12 @@ def test_the_ingest_retry_publishes_a_decision_whose_files_never_landed(mem_stor
     undo(mem_store, undone, actor="bob")
     assert unlanded(mem_store) == [kept]  # an undone approval is not published again
 
-    assert publish_unlanded(mem_store, actor="ingest", config=config)[0].startswith(kept[:12])
+    retried = retry_unlanded(mem_store, unlanded(mem_store), actor="ingest", config=config)
+    assert retried.warnings[0].startswith(kept[:12])
     for blocker in blockers:
         blocker.rmdir()
-    assert publish_unlanded(mem_store, actor="ingest", config=config) == []
+    retried = retry_unlanded(mem_store, unlanded(mem_store), actor="ingest", config=config)
+    assert retried.warnings == []
     assert published(mem_store, kept) is not None and published(mem_store, undone) is None
     assert everything(folder) == sorted(f"{kept[:12]}_idea_9{s}" for s in (".json", ".md",
                                                                           ".patch"))
