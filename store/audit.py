@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from store import capped
+from store.atomic import replace_bytes
 from store.errors import StoreError
 from store.model import canonical_json, sha256_hex
 from store.sshsig import read_capped, store_file
@@ -226,22 +225,5 @@ def write_checkpoint(path: Path, seq: int, digest: str) -> None:
             current = None
         if current is not None and current[0] >= seq:
             return
-        _replace(path, json.dumps({"seq": seq, "hash": digest}).encode("utf-8"))
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Put `data` at `path` in one rename, leaving no temporary file behind either way."""
-    # mkstemp opens with O_CREAT|O_EXCL|O_NOFOLLOW under an unpredictable name.
-    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), 0o644)
-            out.write(data)
-            out.flush()
-            # Synced so a power cut leaves the old head or the new one, never an empty file.
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        replace_bytes(path, json.dumps({"seq": seq, "hash": digest}).encode("utf-8"),
+                      prefix=f"{path.name}.", mode=0o644)

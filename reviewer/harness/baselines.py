@@ -6,11 +6,8 @@ keyed by the harness tree hash, the salt's fingerprint, the task, the size and t
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import sys
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +25,7 @@ from reviewer.harness.tree.w2s_kit import losses, student
 from reviewer.harness.tree.w2s_kit.budget import student_budget
 from reviewer.harness.treehash import git_tree_hash
 from reviewer.paths import cache_dir
+from store.atomic import replace_bytes
 
 
 @dataclass(frozen=True)
@@ -169,21 +167,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror or str(exc), str(path.parent)) from exc
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        replace_bytes(path, data)  # synced: a crash must not leave a renamed but empty file
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())  # a crash must not leave a renamed but empty cache file
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-        raise
 
 
 def _save(path: Path, b: SeedBaseline) -> None:

@@ -12,12 +12,12 @@ import fcntl
 import hashlib
 import os
 import secrets
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from reviewer.config import ConfigError
 from reviewer.paths import data_dir
+from store.atomic import replace_bytes
 
 SALT_BYTES = 32
 
@@ -90,18 +90,9 @@ def _locked(folder: Path) -> Iterator[int]:
 
 
 def _write_whole(path: Path, data: bytes, folder_fd: int) -> None:
-    """Put `data` at `path` through a synced temporary file, removed again on any failure."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".salt-", suffix=".tmp")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Put `data` at `path` through a synced temporary file (mode 0600), removed again on any
+    failure."""
+    replace_bytes(path, data, prefix=".salt-")
     os.fsync(folder_fd)  # the rename itself survives a crash only once the folder is synced
 
 
