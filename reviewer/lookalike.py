@@ -116,7 +116,7 @@ _TWIN_OF = {
 _TWINS = str.maketrans(_TWIN_OF)
 # Dashes and minus signs NFKC leaves alone, all drawn like "-".
 _DASHES = re.compile("[\u2010-\u2015\u2043\u2212\u2e3a\u2e3b\ufe58]")
-_WORD = re.compile(r"[^\W\d_]+")
+WORD = re.compile(r"[^\W\d_]+")  # a run of letters, in any script
 _GREEK_EDGES = re.compile("^[\u0370-\u03ff\u1f00-\u1fff]+|[\u0370-\u03ff\u1f00-\u1fff]+$")
 
 
@@ -176,7 +176,7 @@ def mixed_words(text: str) -> list[str]:
     if text.isascii():
         return []
     found: dict[str, None] = {}
-    for word in _WORD.findall(strip_invisible(text)):
+    for word in WORD.findall(strip_invisible(text)):
         core = _GREEK_EDGES.sub("", unicodedata.normalize("NFKC", word))
         if core and mixes_scripts(core):
             found.setdefault(word)

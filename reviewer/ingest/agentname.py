@@ -9,12 +9,11 @@ refused, so no agent can pass for another, or for no one.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable
 
 from reviewer.ingest.fields import Where
-from reviewer.lookalike import fold, invisible, mixes_scripts, script, shown
+from reviewer.lookalike import WORD, fold, invisible, mixes_scripts, script, shown
 
 # Characters drawn like a hyphen that are not dash punctuation (category Pd) and that NFKC
 # leaves alone, and the box-drawing lines.
@@ -26,7 +25,6 @@ _HYPHEN_LIKE = frozenset("\u02d7\u2043\u2212\u2796\u23af") | frozenset(
 _NAME_LATIN = frozenset(map(chr, range(0xC0, 0x180))) - set("\u0131\u0138\u017f\u00d7\u00f7")
 # Scripts whose letters are mostly drawn like Latin ones; no honest agent is named in them.
 _LOOK_ALIKE_SCRIPTS = frozenset({"CHEROKEE", "COPTIC", "LISU"})
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 def normalized(text: str) -> str:
@@ -45,7 +43,7 @@ def agent_name(raw: str, where: Where, field: str = "agent") -> str:
     name = normalized(raw)
     if not name:
         raise where.error(field, "must not be empty")
-    word = next((w for w in _WORD.findall(name) if _look_alike(w)), None)
+    word = next((w for w in WORD.findall(name) if _look_alike(w)), None)
     if word is not None:
         raise where.error(field, f'"{shown(raw)}" has a word written in look-alike letters '
                                  f'("{shown(word)}" reads as "{fold(word)}"), so it {_PASSES}')
