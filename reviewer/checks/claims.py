@@ -17,6 +17,7 @@ from typing import Any
 from reviewer import lookalike
 from reviewer.checks import wording
 from reviewer.checks.model import Check
+from reviewer.ingest.claims import distinct_seeds
 from reviewer.textsafe import short
 
 MIN_SEEDS = 3
@@ -141,7 +142,7 @@ def _seed_checks(claimed: dict[str, Any], seeds: list[Any] | None) -> list[Check
     if seeds is None:
         found.append(Check("few_seeds", "medium", "the claim lists no seeds: how many runs"
                            " back it is unknown", {"field": "seeds", "count": None}))
-    elif (distinct := len({str(s) for s in seeds})) < MIN_SEEDS:
+    elif (distinct := distinct_seeds(seeds)) < MIN_SEEDS:
         # [7, 7, 7] is one run listed three times, not three seeds.
         listed = short(", ".join(map(str, seeds)), 60)
         what = (f"{distinct} seed{'s' if distinct != 1 else ''}" if distinct == len(seeds)

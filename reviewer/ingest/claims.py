@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from reviewer.ingest.errors import describe
@@ -36,6 +37,15 @@ def check_seeds(value: Any, where: Where, name: str = "seeds") -> list[int]:
         if not 0 <= seed <= MAX_SEED:
             raise seed_where.error(index, f"a seed must lie in [0, 2^63 - 1], got {seed}")
     return list(value)
+
+
+def distinct_seeds(seeds: list[Any]) -> int:
+    """How many different seeds a claim lists: `[7, 7, 7]` is one run reported thrice.
+
+    Compared as JSON, so `1`, `1.0` and `"1"` in a hand-edited row stay three seeds wherever
+    they are counted (the static checks and the verdict's n_claim must agree).
+    """
+    return len({json.dumps(seed, sort_keys=True) for seed in seeds})
 
 
 def read_claim(obj: Obj, where: Where) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from reviewer.ingest.claims import distinct_seeds
 from reviewer.rerun.request import RerunRequest
 from store import ReviewStore, StoreError
 from store.jobs import Job
@@ -169,14 +170,14 @@ def request_rerun(
 
 
 def _distinct_seeds(row: dict[str, Any]) -> int | None:
-    """How many different seeds the claim lists: `[7, 7, 7]` is one run reported thrice."""
+    """How many different seeds the claim lists (`distinct_seeds`), or its stated count."""
     try:
         seeds = json.loads(row["claimed_seeds"]) if row["claimed_seeds"] else None
     except ValueError:
         seeds = None
     if not isinstance(seeds, list):
         return row["claimed_num_seeds"]
-    return len({json.dumps(s) for s in seeds})
+    return distinct_seeds(seeds)
 
 
 def request_for(store: ReviewStore, job: Job) -> RerunRequest:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from reviewer.checks.claims import claim_checks
@@ -110,3 +112,16 @@ def test_one_seed_listed_five_times_is_few_seeds() -> None:
     found = claim_checks({"pgr": 0.5, "pgr_se": 0.02, "seeds": [7, 7, 7, 7, 7]}, "")
     [few] = [c for c in found if c.code == "few_seeds"]
     assert "only 1 different seed" in few.message and few.detail["count"] == 1
+
+
+def test_the_checks_and_the_verdict_count_the_same_different_seeds() -> None:
+    """A hand-edited row listing 1, "1" and 1.0 has three different seeds for both: the
+    few-seeds check must not call the claim thinner than the verdict's n_claim takes it."""
+    from reviewer.checks.claims import claim_checks
+    from reviewer.rerun.jobs import _distinct_seeds
+
+    seeds = [1, "1", 1.0, 1]
+    row = {"claimed_seeds": json.dumps(seeds), "claimed_num_seeds": 4}
+    assert _distinct_seeds(row) == 3
+    found = claim_checks({"pgr": 0.5, "pgr_se": 0.02, "seeds": seeds}, "")
+    assert [c for c in found if c.code == "few_seeds"] == []
