@@ -236,12 +236,11 @@ def withdraw_voided(store: ReviewStore, ids: list[str], actor: str, report: Inge
     """
     from reviewer.publish import load_config
     from reviewer.publish.deliver import retry_unlanded
-    from reviewer.publish.record import unlanded
-    from reviewer.publish.withdraw import unbacked, withdraw
+    from reviewer.publish.record import backlog
+    from reviewer.publish.withdraw import withdraw
 
     # Attaching voids an approval, so what this ingest attached is among the unbacked too.
-    live = unbacked(store)
-    stalled = unlanded(store)
+    live, stalled = backlog(store)
     if not live and not stalled:
         return
     try:

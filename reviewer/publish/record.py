@@ -111,13 +111,30 @@ def unlanded(store: ReviewStore) -> list[str]:
     """Proposals whose newest publish attempt failed before its files landed (a stage of
     `UNLANDED_STAGES`; not a refusal) while their decision still stands, oldest failure
     first: left for the next ingest to publish, as `withdraw.unbacked` leaves withdrawals."""
+    return backlog(store)[1]
+
+
+def backlog(store: ReviewStore) -> tuple[list[str], list[str]]:
+    """`(unbacked, unlanded)` in one pass over the publish events: the proposals whose live
+    record their status no longer stands for (see `withdraw.unbacked`), and those whose
+    decision's files never landed (see `unlanded`)."""
+    live: dict[str, str] = {}
     last: dict[str, Event] = {}
     for event in store.events(actions=(PUBLISH, FAILED, WITHDRAW)):
-        if event.proposal_id is not None:
-            last.pop(event.proposal_id, None)  # keeps the order of the newest attempts
-            last[event.proposal_id] = event
+        pid = event.proposal_id
+        if pid is None:
+            continue
+        last.pop(pid, None)  # keeps the order of the newest attempts
+        last[pid] = event
+        if event.action == PUBLISH:
+            live[pid] = str(event.payload.get("kind", "finding"))
+        elif event.action == WITHDRAW:
+            live.pop(pid, None)
     stalled = {pid: str(e.payload.get("kind", "finding")) for pid, e in last.items()
                if e.action == FAILED and e.payload.get("stage") in UNLANDED_STAGES
                and not e.payload.get("withdraw")}
-    status = store.statuses(list(stalled))
-    return [pid for pid, kind in stalled.items() if status.get(pid) == STANDS_FOR.get(kind)]
+    status = store.statuses([*live, *stalled])
+    return (
+        [pid for pid, kind in live.items() if status.get(pid) != STANDS_FOR.get(kind)],
+        [pid for pid, kind in stalled.items() if status.get(pid) == STANDS_FOR.get(kind)],
+    )
