@@ -3,6 +3,8 @@
 This package never imports textual; the UI and the CLI are thin faces over it.
 """
 
+# First: it configures SQLite, which only works before anything imports sqlite3.
+import store.memstatus  # noqa: F401
 from store.errors import (
     Ambiguous,
     Conflict,

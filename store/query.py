@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,6 +218,17 @@ def count_sql(filters: Filters) -> tuple[str, list[Any]]:
         return "SELECT count(*) FROM proposals_fts WHERE proposals_fts MATCH ?", [match]
     where, params = filters.where()
     return f"SELECT count(*) FROM proposals WHERE {where}", params
+
+
+def rows_in_order_sql(rowids: Sequence[int]) -> tuple[str, list[Any]]:
+    """The queue's columns of these proposal rows, in the order given (a ranking's)."""
+    cols = ", ".join(f"p.{c}" for c in LIST_COLUMNS)
+    # CROSS JOIN keeps the ranking as the outer loop: one rowid seek per row.
+    sql = (
+        f"SELECT {cols}, {measured_columns('p.id')} FROM json_each(?) AS m "
+        "CROSS JOIN proposals p ON p.rowid = m.value ORDER BY m.key"
+    )
+    return sql, [json.dumps(list(rowids))]
 
 
 def search_sql(text: str, limit: int) -> tuple[str, list[Any]] | None:

@@ -17,9 +17,11 @@ from store.query import (
     list_sql,
     many_matches_sql,
     many_rows_sql,
+    rows_in_order_sql,
     search_sql,
     unserved,
 )
+from store.ranked import RankedParts
 from store.store_base import StoreBase
 
 
@@ -32,12 +34,26 @@ class QueryVerbs(StoreBase):
     # ((proposal id, change stamp), rowids) of the last line `list` or `count` walked: the
     # queue asks for its count and each page, and a big line takes tens of ms to walk.
     _line_rows: tuple[tuple[str, tuple[int, int]], tuple[int, ...]] | None = None
+    # The helper connections of a ranked search split across cores, opened on first use.
+    _ranked: RankedParts | None = None
 
     # These two come before `list`, whose name shadows the builtin in later annotations.
     def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
-        """Full-text search over title, summary, idea and agent, best match first."""
+        """Full-text search over title, summary, idea and agent, best match first.
+
+        A big store file is scored in parts on several cores (`store.ranked`).
+        """
         built = search_sql(text, limit)
-        return [] if built is None else self._dicts(*built)
+        match = fts_query(text)
+        if built is None or match is None:
+            return []
+        if self.path is not None:
+            if self._ranked is None:
+                self._ranked = RankedParts(self.path)
+            hits = self._ranked.top(self.conn, match, limit)
+            if hits is not None:
+                return self._dicts(*rows_in_order_sql([rowid for rowid, _ in hits]))
+        return self._dicts(*built)
 
     def _dicts(self, sql: str, params: Iterable[Any]) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, list(params))

@@ -73,6 +73,8 @@ class ReviewStore(IngestVerbs, QueryVerbs, ReadVerbs, DecisionVerbs, CheckVerbs)
         return cls.open(":memory:", clock=clock)
 
     def close(self) -> None:
+        if self._ranked is not None:
+            self._ranked.close()
         self.conn.close()
 
     # -- jobs and audit -----------------------------------------------------------

@@ -1,0 +1,105 @@
+"""Ranked full-text search scored on several cores: the rowid range split among threads.
+
+FTS5 scores every match and has no top-k pruning, so a word in nearly every proposal costs
+a pass over all of them. `bm25()` takes its statistics (row count, average sizes, each
+phrase's document count) from the whole index whatever rowid range a query keeps, so the
+best `limit` of each part, merged, are exactly the best `limit` of all.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from store.db import BUSY_TIMEOUT_S
+
+# Below this many rows one pass is a few ms; a split would cost more than it saves.
+SPLIT_FROM = 20_000
+MAX_PARTS = 4
+LAST_ROWID = 2**63 - 1
+PART_SQL = (
+    "SELECT rowid, bm25(proposals_fts) AS score FROM proposals_fts "
+    "WHERE proposals_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY score, rowid LIMIT ?"
+)
+
+Hit = tuple[int, float]
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class RankedParts:
+    """Read-only connections of the store at `path`, one per helper thread, opened on first use.
+
+    Each helper scores its part of the rowid range on its own connection while the caller's
+    connection scores the first part; SQLite releases the GIL while it steps.
+    """
+
+    def __init__(self, path: Path, parts: int | None = None) -> None:
+        self.path = path
+        self.parts = max(1, min(MAX_PARTS, parts or usable_cores()))
+        self._conns: list[sqlite3.Connection] = []
+
+    def close(self) -> None:
+        for conn in self._conns:
+            conn.close()
+        self._conns = []
+
+    def _helpers(self) -> list[sqlite3.Connection]:
+        while len(self._conns) < self.parts - 1:
+            # Shared with a helper thread, one query at a time, so not bound to this thread.
+            self._conns.append(sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                isolation_level=None, check_same_thread=False))  # fmt: skip
+        return self._conns
+
+    def top(self, conn: sqlite3.Connection, match: str, limit: int) -> list[Hit] | None:
+        """The best `limit` (rowid, score) pairs for `match`, best first; None when the store
+        is too small to split or a helper failed, for the caller's one-pass query."""
+        lo, hi = conn.execute("SELECT min(rowid), max(rowid) FROM proposals").fetchone()
+        if self.parts < 2 or lo is None or hi - lo < SPLIT_FROM:
+            return None
+        step = (hi - lo) // self.parts + 1
+        bounds = [(lo + i * step, lo + (i + 1) * step - 1) for i in range(self.parts)]
+        # Rows added while this runs fall in the last part rather than nowhere.
+        bounds[-1] = (bounds[-1][0], LAST_ROWID)
+        try:
+            helpers = self._helpers()
+        except sqlite3.Error:
+            self.close()
+            return None
+        results: list[list[Any] | BaseException | None] = [None] * self.parts
+        threads = [
+            threading.Thread(target=_score, args=(helper, match, span, limit, results, i),
+                             name=f"reviewer-rank-{i}", daemon=True)
+            for i, (helper, span) in enumerate(zip(helpers, bounds[1:], strict=True), start=1)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            _score(conn, match, bounds[0], limit, results, 0)
+        finally:
+            for thread in threads:
+                thread.join()
+        if isinstance(results[0], BaseException):
+            raise results[0]
+        if any(not isinstance(r, list) for r in results):
+            return None  # a helper's connection failed: the caller's one pass still answers
+        merged = sorted((hit for part in results if isinstance(part, list) for hit in part),
+                        key=lambda hit: (hit[1], hit[0]))
+        return [(int(rowid), float(score)) for rowid, score in merged[:limit]]
+
+
+def _score(conn: sqlite3.Connection, match: str, span: tuple[int, int], limit: int,
+           results: list[list[Any] | BaseException | None], index: int) -> None:
+    try:
+        results[index] = conn.execute(PART_SQL, (match, *span, limit)).fetchall()
+    except sqlite3.Error as exc:
+        results[index] = exc
