@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rich.cells import cell_len, set_cell_size
+
 # C0 (bar tab and newline), DEL, C1, line and paragraph separators, and the variation
 # selectors, which like tag characters can smuggle hidden bytes past a human reader; every
 # other invisible format character (bidi controls, zero-width ones, tags) is category Cf.
@@ -39,3 +41,28 @@ def short(text: str | None, width: int) -> str:
     """One clean line, cut to `width` characters with an ellipsis."""
     line = clean(text, single_line=True)
     return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
+
+
+def short_middle(text: str | None, width: int) -> str:
+    """One clean line, cut to `width` cells with an ellipsis in its middle: for names that
+    share a start and differ at the end (`w2s-research-agent-3`)."""
+    line = clean(text, single_line=True)
+    return line if cell_len(line) <= width else cut_middle(line, width)
+
+
+def cut_middle(line: str, width: int) -> str:
+    """`line`'s first and last cells around an ellipsis, `width` cells in all (less by one
+    where a wide character would straddle the cut); the end gets the odd cell."""
+    if width < 3:
+        return set_cell_size(line, max(width - 1, 0)) + "…" if width else ""
+    head_cells = (width - 1) // 2
+    tail_cells = width - 1 - head_cells
+    head = set_cell_size(line, head_cells).rstrip()
+    tail: list[str] = []
+    used = 0
+    for char in reversed(line):
+        if used + cell_len(char) > tail_cells:
+            break
+        tail.append(char)
+        used += cell_len(char)
+    return head + "…" + "".join(reversed(tail))

@@ -51,3 +51,17 @@ def test_an_osc_payload_is_shown_as_text_never_hidden(text: str, shown: str) -> 
 
 def test_csi_sequences_still_go_whole() -> None:
     assert clean("\x1b[2J\x1b[31mred\x1b[0m \x1b[?25lcursor") == "red cursor"
+
+
+def test_names_cut_in_the_middle_keep_the_end_that_tells_them_apart() -> None:
+    from reviewer.textsafe import short_middle
+
+    assert short_middle("w2s-research-agent-3", 14) == "w2s-re…agent-3"
+    assert short_middle("w2s-research-agent-12", 14) == "w2s-re…gent-12"
+    assert short_middle("agent-1", 14) == "agent-1"
+    # Wide characters count two cells each and are never split.
+    from rich.cells import cell_len
+
+    cut = short_middle("短い名前のエージェント番号三", 14)
+    assert cut.startswith("短い") and cut.endswith("番号三") and cell_len(cut) <= 14
+    assert short_middle("w2s\x1b[31m-agent\u202e-name-that-is-long", 12) == "w2s-a…s-long"

@@ -13,7 +13,7 @@ from reviewer.decide import decide, undo
 from reviewer.ingest.agentname import normalized
 from reviewer.present import children_note
 from reviewer.shapes import list_item
-from reviewer.textsafe import clean, short
+from reviewer.textsafe import clean, short, short_middle
 from store import ReviewStore, Seen, StaleView, StoreError
 from store.errors import GateError
 from store.proposals import STATUSES
@@ -59,7 +59,7 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
             r["id"][:12],
             r["status"],
             "—" if r.get("risk") is None else f"{r['risk']:.1f}",
-            Text(short(r["agent"], 24)),
+            Text(short_middle(r["agent"], 24)),
             Text(short(r["idea"], 24)),
             Text(short(r["title"], 80)),
             _fmt(r["claimed_pgr"]),

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from reviewer.lookalike import fold, shown
-from reviewer.textsafe import short
+from reviewer.textsafe import short_middle
 
 
 def reading(name: str) -> str:
@@ -32,8 +32,9 @@ LOOKALIKE_NOTE = f"{LOOKALIKE_MARK}: reads as another agent's name, so written w
 
 
 def agent_label(name: str, twins: set[str], width: int = 40) -> str:
-    """`name` cleaned and cut to `width`; when it reads as another agent's name, written with
-    its code points, which differ, and marked: `agent\\u2011alpha ≈` beside `agent-alpha ≈`."""
+    """`name` cleaned and cut in its middle to `width` (names tend to differ at the end);
+    when it reads as another agent's name, written with its code points, which differ, and
+    marked: `agent\\u2011alpha ≈` beside `agent-alpha ≈`."""
     if name not in twins:
-        return short(name, width)
-    return f"{short(shown(name), width - 2)} {LOOKALIKE_MARK}"
+        return short_middle(name, width)
+    return f"{short_middle(shown(name), width - 2)} {LOOKALIKE_MARK}"

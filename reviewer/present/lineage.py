@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reviewer.textsafe import short
+from reviewer.textsafe import short, short_middle
 
 
 def children_note(count: int, pid: str, line: int | None = None, complete: bool = True) -> str:
@@ -25,7 +25,7 @@ def children_note(count: int, pid: str, line: int | None = None, complete: bool 
 
 def relative_text(item: dict[str, Any], title_width: int = 80) -> str:
     """A lineage relative: short id, status, agent and title, cleaned to one line."""
-    agent, title = short(item["agent"], 40), short(item["title"], title_width)
+    agent, title = short_middle(item["agent"], 40), short(item["title"], title_width)
     return f"{item['id'][:12]} ({item['status']}, {agent}): {title}"
 
 

@@ -25,7 +25,7 @@ class Column:
     On a narrow line a column gives up cells down to `least` (0: it keeps `width`), and one
     with `drop` is left out on a line narrower than that, so the rest column stays readable.
     A `last` column gives up cells only when the others are at their least and the rest
-    column would still get fewer than REST_LEAST.
+    column would still get fewer than REST_LEAST. A `middle` column is cut in its middle.
     """
 
     key: str
@@ -35,6 +35,7 @@ class Column:
     least: int = 0
     drop: int = 0
     last: bool = False
+    middle: bool = False
 
 
 # Under 76 cells the idea goes, and then the status narrows (its colour still tells), so
@@ -42,7 +43,8 @@ class Column:
 QUEUE_COLUMNS: tuple[Column, ...] = (
     Column("status", "status", 8, least=4, last=True),
     Column("risk", "risk", 5, right=True, least=4),
-    Column("agent", "agent", 14, least=8),
+    # Agents' names tend to share a prefix and differ at the end (`w2s-agent-3`).
+    Column("agent", "agent", 14, least=8, middle=True),
     Column("idea", "idea", 18, least=9, drop=76),
     Column("title", "title", 0),
     Column("claimed", "claimed", 7, right=True),

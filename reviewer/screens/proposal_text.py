@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.text import Text
 
 from reviewer.agent_markdown import AgentMarkdown
-from reviewer.textsafe import clean, short
+from reviewer.textsafe import clean, short, short_middle
 
 # Rich's Markdown takes 1.7-4.9 s on 200,000 hostile characters, on the UI thread.
 MARKDOWN_LIMIT = 20_000
@@ -28,7 +28,7 @@ def meta_line(data: dict[str, Any]) -> str:
     """Id, status and diff hash first, then the agent (capped), idea, harness and commit."""
     meta = (
         f"{data['id'][:12]}  {data['status']}  diff {(data['diff_sha256'] or 'none')[:12]}  "
-        f"agent {short(data['agent'], META_AGENT)}  idea {short(data['idea'], 60) or '-'}  "
+        f"agent {short_middle(data['agent'], META_AGENT)}  idea {short(data['idea'], 60) or '-'}  "
         f"harness {short(data['harness'], 40)}"
     )
     if data.get("source_format") == "git_commit":

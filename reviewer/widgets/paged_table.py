@@ -28,6 +28,7 @@ from textual.strip import Strip
 
 from reviewer import keys
 from reviewer.present import Column, column_widths
+from reviewer.textsafe import cut_middle
 
 Row = dict[str, Any]
 Fetch = Callable[[int, int], list[Row]]
@@ -45,12 +46,13 @@ class _Frame:
     token: Hashable
 
 
-def fit(text: str, width: int, right: bool = False) -> str:
-    """`text` cut to `width` cells with an ellipsis, or padded to it (as Rich's truncate/align)."""
+def fit(text: str, width: int, right: bool = False, middle: bool = False) -> str:
+    """`text` cut to `width` cells with an ellipsis (in its middle with `middle`), or padded
+    to it (as Rich's truncate/align)."""
     text = strip_control_codes(text)
     length = cell_len(text)
     if length > width:
-        text = set_cell_size(text, width - 1) + "…"
+        text = cut_middle(text, width) if middle else set_cell_size(text, width - 1) + "…"
         length = cell_len(text)
     pad = " " * max(width - length, 0)
     return pad + text if right else text + pad
@@ -239,7 +241,8 @@ class PagedTable(ScrollView, can_focus=True):
                 continue  # dropped on a line this narrow
             if segments:
                 segments.append(Segment(" ", base))
-            segments.append(Segment(fit(cell, size, column.right), base if style is None
+            segments.append(Segment(fit(cell, size, column.right, column.middle),
+                                    base if style is None
                                     else base + style))
         return Strip(segments).crop_extend(0, width, base).simplify()
 

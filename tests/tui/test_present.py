@@ -330,3 +330,15 @@ def test_the_queue_fits_80_columns_with_a_readable_title_and_every_verdict():
     assert [wide[c.key] for c in QUEUE_COLUMNS if c.width] == [
         c.width for c in QUEUE_COLUMNS if c.width]
     assert wide["title"] == 200 - 99
+
+
+def test_the_queue_cuts_agent_names_in_the_middle_and_titles_at_the_end():
+    from reviewer.present import QUEUE_COLUMNS
+    from reviewer.widgets.paged_table import fit
+
+    agent = next(c for c in QUEUE_COLUMNS if c.key == "agent")
+    title = next(c for c in QUEUE_COLUMNS if c.key == "title")
+    assert agent.middle and not title.middle
+    cells = [fit(f"w2s-research-agent-{n}", 14, middle=agent.middle) for n in (3, 12)]
+    assert cells == ["w2s-re…agent-3", "w2s-re…gent-12"]
+    assert fit("A title that goes on", 10, middle=title.middle) == "A title t…"
