@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
@@ -19,7 +20,7 @@ from reviewer.publish import (
     publish_rejection,
 )
 from reviewer.publish.export import export_findings, list_findings
-from reviewer.textsafe import short
+from reviewer.textsafe import clean, short
 from store import StoreError
 
 
@@ -120,7 +121,27 @@ def publish_cmd(ctx: Context, ref: str, as_json: bool) -> None:
             result = publish(ctx.store, ref, actor=ctx.actor, config=cfg)
     except (PublishError, StoreError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except (OSError, sqlite3.DatabaseError, ValueError) as exc:
+        raise click.ClickException(_failure(ref, exc)) from exc
     if as_json:
         print_json(result.to_json())
     else:
         click.echo(_describe(result))
+
+
+def _failure(ref: str, exc: OSError | sqlite3.DatabaseError | ValueError) -> str:
+    """One line naming the record and what stopped its publish: a path the system refused,
+    the store (a full disk, a damaged row), or text or numbers that cannot be written (an
+    undecodable byte from git or a hook, a NaN in a tampered result)."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        why = f"{where}{exc.strerror or exc}"
+    elif isinstance(exc, sqlite3.DatabaseError):
+        why = f"the store: {exc}"
+    elif isinstance(exc, UnicodeDecodeError):
+        seen = exc.object[max(0, exc.start - 40) : exc.end + 40]
+        why = f"undecodable output {bytes(seen).decode('utf-8', 'replace')!r} ({exc.reason})"
+    else:
+        why = f"{type(exc).__name__}: {exc}"
+    return clean(f"{ref}: publishing stopped: {why}; `reviewer publish {ref}` tries again once "
+                 "that is put right", single_line=True)

@@ -173,6 +173,23 @@ def ingest_planned(
     except sqlite3.DatabaseError as exc:
         report.stop(str(exc), len(settled), len(planned))
         settled += [False] * (len(planned) - len(settled))
+    finish_stored(store, report, actor, checking)
+    return report, settled
+
+
+def finish_stored(
+    store: ReviewStore,
+    report: IngestReport,
+    actor: str,
+    checking: Callable[[int, int], None] | None = None,
+) -> None:
+    """What follows the storing of every ingest (files, commits, pulled findings): the
+    static checks of what was stored, the disputes of second diffs offered, and the
+    withdrawal of records a new diff voided.
+
+    After the store stopped the storing, a second store failure here only warns: the stop
+    already asks for another run, which finishes these for what is stored.
+    """
     try:
         run_checks(store, still_to_check(store, report), actor, report, checking)
         record_disputes(store, report, actor)
@@ -180,10 +197,7 @@ def ingest_planned(
     except sqlite3.DatabaseError as exc:
         if report.stopped is None:
             raise
-        # The stop already asks for another ingest, which finishes these for what is stored.
-        report.warnings.append(f"the checks, disputes and withdrawals of what was stored "
-                               f"were not finished ({exc}); the next ingest finishes them")
-    return report, settled
+        report.unfinished(exc)
 
 
 def _store_planned(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
@@ -9,17 +10,15 @@ import click
 from reviewer.commands.ingest import (
     FILES_PER_TRANSACTION,
     SHOW_CHECKS_FROM,
+    finish_stored,
     progress_on_terminal,
-    run_checks,
-    still_to_check,
     store_files,
-    withdraw_voided,
 )
 from reviewer.commands.ingest_report import IngestReport
 from reviewer.commands.repeat import once_or_every, repeat_options
 from reviewer.config import ConfigError, load_config
 from reviewer.context import Context, pass_ctx
-from reviewer.ingest import IngestError
+from reviewer.ingest import FileResult, IngestError
 from reviewer.ingest import commits as git_commits
 from reviewer.ingest.commits import Harness, read_commits
 from reviewer.ingest.gitlog import GitRepo
@@ -50,8 +49,6 @@ def ingest_commits(
     store holds already is reported present without being read, and each one stored or
     rejected goes into `seen`: a later round neither reads it nor repeats its error.
     """
-    from reviewer.checks.run import ingest_checker
-
     report = IngestReport()
     harnesses = known_harnesses(report)
     try:
@@ -69,18 +66,31 @@ def ingest_commits(
     if read.merges:
         report.warnings.append(f"skipped {read.merges} merge commit(s): propose the commits "
                                "they merge, which are in the range too")
-    for start in range(0, len(read.results), FILES_PER_TRANSACTION):
-        batch = read.results[start : start + FILES_PER_TRANSACTION]
-        store_files(ctx.store, batch, ctx.actor, report, ingest_checker())
-    run_checks(ctx.store, still_to_check(ctx.store, report), ctx.actor, report,
-               progress_on_terminal("checked", "commits", SHOW_CHECKS_FROM))
-    withdraw_voided(ctx.store, report.attached, ctx.actor, report)
+    _store_commits(ctx, read.results, report)
+    finish_stored(ctx.store, report, ctx.actor,
+                  progress_on_terminal("checked", "commits", SHOW_CHECKS_FROM))
     if seen is not None:
         seen.update(read.stored_shas)  # stored before this run began: unchanged from now on
         stored = set(report.added + report.present + report.attached)
         seen.update(sha for sha, result in zip(read.shas, read.results, strict=True)
                     if result.error is not None or result.proposals[0].content_hash in stored)
     return report, read.skipped
+
+
+def _store_commits(ctx: Context, results: list[FileResult], report: IngestReport) -> None:
+    """Store the commits read, a batch a transaction; a store error (a full disk) ends the
+    storing as it ends `reviewer ingest`'s: the batches committed before it stay reported,
+    and `report.stopped` counts the commits not stored, which a later run stores."""
+    from reviewer.checks.run import ingest_checker
+
+    done = 0
+    try:
+        for start in range(0, len(results), FILES_PER_TRANSACTION):
+            batch = results[start : start + FILES_PER_TRANSACTION]
+            store_files(ctx.store, batch, ctx.actor, report, ingest_checker())
+            done += len(batch)
+    except sqlite3.DatabaseError as exc:
+        report.stop(str(exc), done, len(results), unit="commits")
 
 
 @click.command("ingest-git")

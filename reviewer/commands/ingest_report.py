@@ -20,15 +20,17 @@ class IngestStop:
     message: str
     done: int  # files stored, found present or rejected for their content before it
     not_stored: int  # files after them, which a later ingest stores
+    unit: str = "files"  # what was counted: the commits of `ingest-git`, findings of `pull`
 
     def to_json(self) -> dict[str, Any]:
+        # The keys say files whatever the unit: JSON shape version 1 fixed them.
         return {"message": self.message, "files_done": self.done,
                 "files_not_stored": self.not_stored}
 
     def line(self) -> str:
         return (f"error: the store: {self.message}; the ingest stopped after {self.done:,} of "
-                f"{self.done + self.not_stored:,} files (counted above), {self.not_stored:,} "
-                "not stored: run the ingest again to store them")
+                f"{self.done + self.not_stored:,} {self.unit} (counted above), "
+                f"{self.not_stored:,} not stored: run the ingest again to store them")
 
 
 @dataclass
@@ -79,12 +81,20 @@ class IngestReport:
         if isinstance(exc, DiffConflict):
             self.disputes.append((source, exc))
 
-    def stop(self, message: str, done: int, total: int) -> None:
-        """The store failed after `done` of `total` files; past the last file it only warns."""
+    def stop(self, message: str, done: int, total: int, unit: str = "files") -> None:
+        """The store failed after `done` of `total` files (or commits, or findings: `unit`);
+        past the last one it only warns."""
         if done < total:
-            self.stopped = IngestStop(message, done, total - done)
+            self.stopped = IngestStop(message, done, total - done, unit)
         else:
-            self.warnings.append(f"the store failed after every file was stored: {message}")
+            self.warnings.append(f"the store failed after all the {unit} were stored: {message}")
+
+    def unfinished(self, exc: Exception) -> None:
+        """A warning that the store failed again after it stopped the storing, in the static
+        checks or the withdrawals of what was stored: the stop already asks for another run,
+        which finishes them."""
+        self.warnings.append(f"the checks, disputes and withdrawals of what was stored were "
+                             f"not finished ({exc}); the next ingest finishes them")
 
     @property
     def failed(self) -> bool:
@@ -118,13 +128,19 @@ def print_report(report: IngestReport, as_json: bool, unit: str = "files") -> No
             f"diff attached {len(report.attached)}, "
             f"rejected {unit} {len(report.errors) - report.unreadable}{unread}"
         )
-        for n in report.notes:
-            click.echo(clean(f"note: {n}", single_line=True), err=True)
-        for w in report.warnings:
-            click.echo(clean(f"warning: {w}", single_line=True), err=True)
+        print_notes(report)
         print_errors(report)
     if report.failed:
         sys.exit(1)
+
+
+def print_notes(report: IngestReport) -> None:
+    """Each note, then each warning, on stderr as `note: …` / `warning: …`, one clean line
+    each."""
+    for n in report.notes:
+        click.echo(clean(f"note: {n}", single_line=True), err=True)
+    for w in report.warnings:
+        click.echo(clean(f"warning: {w}", single_line=True), err=True)
 
 
 def print_errors(report: IngestReport) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import click
 
 from reviewer.commands.ingest import (
-    run_checks,
-    still_to_check,
+    finish_stored,
     store_batch,
-    withdraw_voided,
 )
 from reviewer.commands.ingest_report import IngestReport
 from reviewer.commands.repeat import once_or_every, repeat_options
@@ -28,6 +28,8 @@ def pull_once(
     present, so a server that returns its whole list each time costs a fetch and a parse,
     not a store transaction per finding; and the digests of findings it rejected, so each
     bad finding is reported once, not on every pull for as long as the server keeps it.
+    A store error (a full disk) stores none of them: `report.stopped` says so, as it does for
+    `reviewer ingest`, and they stay out of `seen` for the next pull to store.
     """
     report = IngestReport()
     try:
@@ -46,9 +48,11 @@ def pull_once(
     from reviewer.checks.run import ingest_checker
 
     fresh = [p for p in proposals if p.content_hash not in known]
-    store_batch(store, url, fresh, actor, report, ingest_checker())
-    run_checks(store, still_to_check(store, report), actor, report)
-    withdraw_voided(store, report.attached, actor, report)
+    try:
+        store_batch(store, url, fresh, actor, report, ingest_checker())
+    except sqlite3.DatabaseError as exc:
+        report.stop(str(exc), 0, len(fresh), unit="findings")
+    finish_stored(store, report, actor)
     known.update(report.added + report.present + report.attached)
     return report, skipped + len(proposals) - len(fresh)
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import click
 
-from reviewer.commands.ingest_report import IngestReport, print_errors, print_report
+from reviewer.commands.ingest_report import IngestReport, print_errors, print_notes, print_report
 
 Emit = Callable[[int, IngestReport, int], None]
 # One round: its report, and how many items it skipped as unchanged since an earlier round.
@@ -42,7 +42,8 @@ def repeat(
 
 
 def line_emitter(word: str, as_json: bool) -> Emit:
-    """A line per round (`{word} N: added …`), or with `as_json` a JSON object per line."""
+    """A line per round (`{word} N: added …`) on stdout, then its notes, warnings and errors
+    on stderr, one a line; or with `as_json` a JSON object per line, which holds them all."""
 
     def emit(number: int, report: IngestReport, skipped: int) -> None:
         at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -54,9 +55,10 @@ def line_emitter(word: str, as_json: bool) -> Emit:
             f"{at}  {word} {number}: added {len(report.added)}, "
             f"already present {len(report.present)}, unchanged since the last {word} {skipped}, "
             f"errors {len(report.errors)}"
-            + (f", stopped with {report.stopped.not_stored} files not stored"
+            + (f", stopped with {report.stopped.not_stored} {report.stopped.unit} not stored"
                if report.stopped is not None else "")
         )
+        print_notes(report)
         print_errors(report)
 
     return emit

@@ -11,16 +11,19 @@ another store still does, the files stay and only this store's withdrawal is com
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reviewer import paths
 from reviewer.publish import git, ledger
 from reviewer.publish.config import PublishConfig
 from reviewer.publish.errors import PublishError
 from reviewer.publish.folder import locked, remove, target
 from reviewer.publish.record import (
     FAILED,
+    LOCK_STAGE,
     PUBLISH,
     STANDS_FOR,
     WITHDRAW,
@@ -85,8 +88,9 @@ def withdraw(
 ) -> WithdrawResult | None:
     """Withdraw the proposal's live record if its decision no longer holds; None if none.
 
-    Raises PublishError (after recording `publish_failed`) when the files cannot be removed,
-    committed or pushed, and when the record lives in a folder other than the configured one.
+    Raises PublishError (after recording `publish_failed`) when the publish lock cannot be
+    taken or the files cannot be removed, committed or pushed, and when the record lives in a
+    folder other than the configured one.
     """
     pid = store.resolve(ref)
     live = live_publication(store, pid)
@@ -117,7 +121,8 @@ def withdraw(
         return WithdrawResult(pid, kind, folder, (), None, False, payload["http_copy"], event.seq,
                               payload["kept"])
     stage = "remove"
-    with locked(folder):
+    with ExitStack() as held:
+        _lock(held, store, pid, folder, payload, actor)
         try:
             repo = git.open_repo(folder, config.remote, config.branch)
             if repo is not None:
@@ -147,6 +152,22 @@ def withdraw(
     return WithdrawResult(pid, kind, folder, tuple(Path(p) for p in payload["removed"]),
                           payload["commit"], payload["pushed"], payload["http_copy"], event.seq,
                           payload.get("kept"))
+
+
+def _lock(held: ExitStack, store: ReviewStore, pid: str, folder: Path, payload: dict[str, Any],
+          actor: str) -> None:
+    """Take the folder's publish lock into `held`, as a publish takes it; a lock that cannot
+    be taken (its cache folder unwritable) records `publish_failed` at stage `lock`, and the
+    next ingest retries the withdrawal, and raises PublishError naming the cache folder."""
+    try:
+        held.enter_context(locked(folder))
+    except OSError as exc:
+        error = (f"cannot take the publish lock for {folder} under {paths.cache_dir()}: "
+                 f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}")
+        failed = {**payload, "stage": LOCK_STAGE, "error": error, "withdraw": True}
+        store.annotate(pid, FAILED, failed, actor=actor)
+        raise PublishError(f"{error}; nothing was withdrawn, publish_failed records it and the "
+                           "next ingest retries") from exc
 
 
 def _own_legacy(store: ReviewStore, pid: str) -> set[str]:

@@ -19,7 +19,7 @@ from typing import Any
 from reviewer.config import ConfigError
 from reviewer.rerun.jobs import BUILTIN, RERUN, request_for
 from reviewer.rerun.request import RerunRequest, device_problem, device_syntax_problem
-from store import ReviewStore
+from store import NotFound, ReviewStore, StoreError
 from store.jobs import DEFAULT_LEASE_S, Job, StaleAttempt
 
 Log = Callable[[str], None]
@@ -30,39 +30,68 @@ def worker_name() -> str:
 
 
 class _Heartbeat(threading.Thread):
-    """Extends the lease from its own connection; sets `cancel` once the job is not ours."""
+    """Extends the lease from its own connection; sets `cancel` once the job is not ours.
 
-    def __init__(self, db: Path, job: Job, lease_s: float, cancel: threading.Event) -> None:
+    A beat the store refuses (a full disk, an I/O error, a lock held past the busy timeout)
+    never ends the thread: it beats again a third of a lease later, so the lease holds once
+    the store takes writes again. The first refusal of a run of them is logged, as is the
+    beat that gets through after it. A lease that lapses meanwhile may go to another worker;
+    the next beat that gets through then meets StaleAttempt and cancels this run, whose
+    result the fence on the attempt would refuse anyway.
+    """
+
+    def __init__(self, db: Path, job: Job, lease_s: float, cancel: threading.Event,
+                 log: Log = lambda _: None) -> None:
         super().__init__(daemon=True)
-        self.db, self.job, self.lease_s, self.cancel = db, job, lease_s, cancel
+        self.db, self.job, self.lease_s, self.cancel, self.log = db, job, lease_s, cancel, log
         self.stage = "starting"
         self.log_tail = ""
         self.stop = threading.Event()
+        self.missed = 0  # beats in a row the store refused
+        self.reported = False  # whether this run of refusals was logged
 
     def run(self) -> None:
-        store = ReviewStore.open(self.db)
+        store: ReviewStore | None = None
         try:
             while not self.stop.wait(self.lease_s / 3):
                 try:
-                    store.jobs.heartbeat(
-                        self.job.id,
-                        self.job.attempt,
-                        lease_s=self.lease_s,
-                        progress={
-                            "stage": self.stage,
-                            "log_tail": self.log_tail,
-                            "at": time.time(),
-                        },
-                    )
-                except StaleAttempt:
+                    store = store or ReviewStore.open(self.db)
+                    self._beat(store)
+                except (StaleAttempt, NotFound):
                     self.cancel.set()
                     return
-                except sqlite3.OperationalError as exc:
-                    if not locked(exc):
-                        raise
-                    # The store stayed locked past its busy timeout: beat next time.
+                except (sqlite3.DatabaseError, StoreError) as exc:
+                    self._missed(exc)
+                else:
+                    self._beat_landed()
         finally:
-            store.close()
+            if store is not None:
+                store.close()
+
+    def _beat(self, store: ReviewStore) -> None:
+        store.jobs.heartbeat(
+            self.job.id,
+            self.job.attempt,
+            lease_s=self.lease_s,
+            progress={"stage": self.stage, "log_tail": self.log_tail, "at": time.time()},
+        )
+
+    def _missed(self, exc: sqlite3.DatabaseError | StoreError) -> None:
+        """Count a refused beat; log the first refusal of a run of them that is not a lock
+        (a lock is routine, and a long one is a wait, not a fault)."""
+        self.missed += 1
+        if self.reported or (isinstance(exc, sqlite3.OperationalError) and locked(exc)):
+            return
+        self.reported = True
+        self.log(f"job {self.job.id}: the store refused a heartbeat ({exc}); beating again "
+                 f"every {self.lease_s / 3:.3g} s: the lease lapses {self.lease_s:.3g} s after "
+                 "the last beat that got through, and the job may then go to another worker")
+
+    def _beat_landed(self) -> None:
+        if self.reported:
+            self.log(f"job {self.job.id}: a heartbeat got through after {self.missed} refused; "
+                     "the lease holds again")
+        self.missed, self.reported = 0, False
 
 
 def locked(exc: sqlite3.OperationalError) -> bool:
@@ -116,7 +145,7 @@ def run_job(
     """Run one claimed job to completion; None when the job was taken away meanwhile."""
     assert store.path is not None, "a worker needs a store file, not :memory:"
     cancel = threading.Event()
-    beat = _Heartbeat(store.path, job, lease_s, cancel)
+    beat = _Heartbeat(store.path, job, lease_s, cancel, log)
 
     def progress(stage: str) -> None:
         beat.stage = stage
