@@ -27,6 +27,7 @@ from reviewer.publish.record import (
     PUBLISH,
     STANDS_FOR,
     WITHDRAW,
+    backlog,
     live_publication,
     publisher_ids,
 )
@@ -71,16 +72,7 @@ def unbacked(store: ReviewStore) -> list[str]:
     """Proposals whose live record their status no longer stands for, oldest record first:
     a withdrawal cut short (an interrupt, a crash, a failed push) after the change that
     voided it, left for the next ingest to retry."""
-    live: dict[str, str] = {}
-    for event in store.events(actions=(PUBLISH, WITHDRAW)):
-        if event.proposal_id is None:
-            continue
-        if event.action == PUBLISH:
-            live[event.proposal_id] = str(event.payload.get("kind", "finding"))
-        else:
-            live.pop(event.proposal_id, None)
-    status = store.statuses(list(live))
-    return [pid for pid, kind in live.items() if status.get(pid) != STANDS_FOR.get(kind)]
+    return backlog(store)[0]
 
 
 def withdraw(
