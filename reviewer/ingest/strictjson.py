@@ -23,7 +23,9 @@ DEFAULT_MAX_DEPTH = 64
 MAX_INT_DIGITS = 100
 
 _BOM = b"\xef\xbb\xbf"
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# A string that never closes runs to the end, as the JSON parser reads it: a match that could
+# fail would be retried from every later quote, quadratic in an unclosed run of `\"`.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 # Depth pre-check: keep only bracket bytes, coded 1 (open) and 2 (close), stepping depth by +-1.
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")

@@ -140,3 +140,22 @@ def test_extra_data_from_loads_is_a_plain_ingest_error():
         loads(b'{"findings": []}\n{}', path="u")
     assert type(info.value) is IngestError
     assert "Extra data" in info.value.message
+
+
+def test_a_string_left_open_runs_to_the_end_so_no_quote_is_tried_twice():
+    """An unclosed run of escaped quotes after deep brackets: each quote the string pattern
+    could fail at was a new attempt to the end (a 64 KB file took 13 s); every attempt now
+    succeeds, so the depth pre-check reads each byte a bounded number of times."""
+    from reviewer.ingest.strictjson import _STRING
+
+    body = '"' + '\\"' * 5000
+    for text in (body, body + "\\", '"a[b]', '"'):
+        match = _STRING.match(text)
+        assert match is not None and match.end() == len(text)
+    hostile = ('{"agent": ' + "[" * 65 + body).encode()
+    with pytest.raises(IngestError, match="nesting deeper"):
+        loads(hostile, path="p")
+    # Brackets inside a string that never closes are text, as the parser reads them.
+    with pytest.raises(IngestError) as caught:
+        loads(b'{"k": "open ' + b"[" * 70, path="p")
+    assert "nesting" not in caught.value.message
