@@ -117,7 +117,7 @@ _TWINS = str.maketrans(_TWIN_OF)
 # Dashes and minus signs NFKC leaves alone, all drawn like "-".
 _DASHES = re.compile("[\u2010-\u2015\u2043\u2212\u2e3a\u2e3b\ufe58]")
 WORD = re.compile(r"[^\W\d_]+")  # a run of letters, in any script
-_GREEK_EDGES = re.compile("^[\u0370-\u03ff\u1f00-\u1fff]+|[\u0370-\u03ff\u1f00-\u1fff]+$")
+_GREEK = "".join(map(chr, [*range(0x0370, 0x0400), *range(0x1F00, 0x2000)]))
 
 
 def invisible(char: str) -> bool:
@@ -177,7 +177,8 @@ def mixed_words(text: str) -> list[str]:
         return []
     found: dict[str, None] = {}
     for word in WORD.findall(strip_invisible(text)):
-        core = _GREEK_EDGES.sub("", unicodedata.normalize("NFKC", word))
+        # strip(), not a `[greek]+$` pattern, which is retried from every letter of a run.
+        core = unicodedata.normalize("NFKC", word).strip(_GREEK)
         if core and mixes_scripts(core):
             found.setdefault(word)
     return list(found)

@@ -79,3 +79,11 @@ def test_latin_letters_drawn_like_plain_ones_mix_scripts(word: str) -> None:
     assert mixes_scripts(word)
     assert mixed_words(f"we use {word} here") == [word]
     assert fold(word).isascii()
+
+
+def test_a_long_greek_run_inside_a_latin_word_is_judged_and_its_edges_are_not() -> None:
+    # Cut from both ends by strip(): the edge pattern retried `[greek]+$` from each letter.
+    word = "a" + "\u03b1" * 50_000 + "a"
+    assert mixed_words(word) == [word]
+    assert mixed_words("\u03b1" * 50_000 + "s") == []
+    assert mixed_words("K" + "\u03b1" * 50_000) == []
