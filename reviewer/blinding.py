@@ -24,13 +24,16 @@ CLAIM_FIELDS = (
 )  # fmt: skip
 ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
 # A decimal with a point, or a decimal comma after a lone 0 ("0,97", not in "0,1,2" or
-# "1,0,97"), or a whole number, either with an exponent, then an optional percent sign. A
-# letter, `_` or a list's comma may come before it ("PGR0.97", "[0.93,0.97]").
+# "1,0,97"), or a whole number, either with an exponent, then an optional percent or per-mille
+# sign, a word for one ("97 percent", "97 per cent", "97 pct") or "/100". A letter, `_` or a
+# list's comma may come before it ("PGR0.97", "[0.93,0.97]").
 _NUMBER = re.compile(
     r"(?<![\d.])"
     r"((?:\d*\.\d+|(?<!\d,)0,\d+(?![,\d])|\d+)(?:[eE][-+]?\d{1,3})?)"
-    r"(\s?%)?"
+    r"(\s?[%\u2030]|\s?/\s?100(?![\d.])|\s?(?i:per\s?cent(?:age)?|pct)\b)?"
 )
+# How much smaller than written a number is after each of those: "970\u2030" reads as 0.97.
+_PER_MILLE = "\u2030"
 # Drawn as a decimal point, yet left alone by NFKC (which already makes the full-width stop,
 # the small stop and the one dot leader "."): middle dots, the hyphenation point, dot
 # operators, the Arabic decimal separator, and the ideographic full stop CJK text may use.
@@ -116,11 +119,12 @@ def _as_read(text: str) -> tuple[str, list[int]]:
 
 def _shows(match: re.Match[str], claims: list[float]) -> bool:
     """Whether the number `match` found shows one of `claims`."""
-    number, percent = match.group(1).replace(",", "."), match.group(2)
-    places = _places(number) + (2 if percent else 0)
+    number, unit = match.group(1).replace(",", "."), match.group(2)
+    shift = 0 if unit is None else 3 if unit.strip() == _PER_MILLE else 2
+    places = _places(number) + shift
     if places <= 0:
         return False
-    shown = float(number) / (100 if percent else 1)
+    shown = float(number) / 10**shift
     return any(
         math.isclose(value, shown, rel_tol=1e-9, abs_tol=1e-12)
         or (places >= 2 and round(value, places) == round(shown, places))

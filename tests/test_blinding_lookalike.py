@@ -60,3 +60,18 @@ def test_plain_and_look_alike_numbers_in_one_text_are_each_masked() -> None:
                                   "PGR 0.9\ufe0f7", "PGR 97\u066a"])
 def test_a_number_split_by_a_mark_that_draws_as_nothing_is_masked(text: str) -> None:
     assert blind(text, [0.97]) == "PGR [withheld]"
+
+
+@pytest.mark.parametrize("text", [
+    "PGR 97 percent", "PGR 97 Per cent", "PGR 97 percentage points", "PGR 97 pct",
+    "PGR 97/100", "PGR 970\u2030", "PGR 97 %",
+])
+def test_a_claim_in_words_for_percent_or_per_mille_is_withheld(text: str) -> None:
+    assert WITHHELD in blind_agent_text(text, [0.97])
+
+
+@pytest.mark.parametrize("text", [
+    "97 percentile", "seed 97/1000", "97\u2030 of the rows", "lines 97 per line", "97 runs",
+])
+def test_other_numbers_beside_those_words_stay(text: str) -> None:
+    assert blind_agent_text(text, [0.97]) == text
