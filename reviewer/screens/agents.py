@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 from reviewer import keys
 from reviewer.present import held_up, next_in
 from reviewer.present.agents import LOOKALIKE_NOTE, agent_label, lookalikes
+from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.widgets.scroll_keys import ListTable
 from store import ReviewStore
 from store.agents import AgentRecord, sorted_records
@@ -57,7 +58,7 @@ def record_cells(
     return cells
 
 
-class AgentsScreen(Screen[str | None]):
+class AgentsScreen(DeclaredKeyOrder, Screen[str | None]):
     """Every agent's proposals by status and rerun verdict, read off the UI thread."""
 
     BINDINGS: ClassVar = keys.bindings("agents")

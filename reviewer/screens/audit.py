@@ -15,6 +15,7 @@ from textual.worker import Worker
 from reviewer import keys
 from reviewer.app import STORE_ERRORS
 from reviewer.present_audit import verify_lines
+from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.textsafe import short
 from reviewer.tuidata import (
     LogShape,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 POLL_S = 2.0
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(DeclaredKeyOrder, Screen[None]):
     """Pages the event log from SQLite and verifies the chain off the UI thread."""
 
     BINDINGS: ClassVar = keys.bindings("audit")

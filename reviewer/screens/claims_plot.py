@@ -11,6 +11,7 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from reviewer import keys
+from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.tuidata import decided_measurements
 from store import ReviewStore
 
@@ -33,7 +34,7 @@ def reviewed_points(store: ReviewStore) -> dict[str, list[tuple[float, float]]]:
     return points
 
 
-class ClaimsPlotScreen(Screen[None]):
+class ClaimsPlotScreen(DeclaredKeyOrder, Screen[None]):
     """A scatter of claimed against measured PGR, one marker colour per verdict."""
 
     BINDINGS: ClassVar = keys.bindings("plot")

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from reviewer import keys
 from reviewer.diffmodel import DiffDocument, build
+from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.textsafe import short
 from reviewer.widgets.diff_view import DiffView
 
@@ -34,7 +35,7 @@ def shown_allow_list(harness: str) -> tuple[str, ...]:
         return ()
 
 
-class DiffScreen(Screen[None]):
+class DiffScreen(DeclaredKeyOrder, Screen[None]):
     """Files on the left, the diff on the right; n/p move between files."""
 
     BINDINGS: ClassVar = keys.bindings("diff")

@@ -20,6 +20,7 @@ from reviewer.present import (
     duplicate_target,
     lineage_line,
 )
+from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.screens.proposal_decisions import ProposalDecisions
 from reviewer.screens.proposal_reruns import ProposalReruns
 from reviewer.screens.proposal_text import finding_snippet, meta_line, summary_with_snippet
@@ -36,7 +37,7 @@ from store import ReviewStore
 POLL_S = 1.0
 
 
-class ProposalScreen(ProposalDecisions, ProposalReruns, Screen[None]):
+class ProposalScreen(DeclaredKeyOrder, ProposalDecisions, ProposalReruns, Screen[None]):
     """Reads one proposal; approve, reject, comment, assess, undo, rerun and diff from here."""
 
     BINDINGS: ClassVar = keys.bindings("proposal")

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input
 from reviewer import keys
 from reviewer.present import BLIND_SORTS, SORT_KEYS, STATUS_FILTERS, BarPart, next_in
 from reviewer.present.agents import agent_label, lookalikes
+from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.textsafe import short
 from reviewer.tuidata import QueueView, assessed_among, change_stamp
 from reviewer.widgets.queue_table import QueueBar, QueueTable
@@ -25,7 +26,7 @@ POLL_S = 2.0
 FIRST_COUNT = WALK_INDEX_MATCHES + 1
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(DeclaredKeyOrder, Screen[None]):
     """The review queue; opens a proposal on enter and follows the store as it changes."""
 
     BINDINGS: ClassVar = keys.bindings("queue")

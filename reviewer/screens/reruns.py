@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from reviewer import keys
 from reviewer.rerun.listing import RerunRow, rerun_rows
+from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.tuidata import change_stamp
 from reviewer.widgets.scroll_keys import ListTable
 from store import ReviewStore
@@ -31,7 +32,7 @@ def read_reruns(store: ReviewStore) -> tuple[dict[str, int], list[RerunRow]]:
     return store.jobs.counts(), rerun_rows(store, JOB_STATES, LIMIT)
 
 
-class RerunsScreen(Screen[None]):
+class RerunsScreen(DeclaredKeyOrder, Screen[None]):
     """Every rerun, running and queued first, refreshed while it is open."""
 
     BINDINGS: ClassVar = keys.bindings("reruns")

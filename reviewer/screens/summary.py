@@ -10,11 +10,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reviewer import keys
+from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.textsafe import short
 from reviewer.widgets.text_pager import TextPager
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(DeclaredKeyOrder, Screen[None]):
     """The summary as plain text, wrapped to the terminal and drawn a screenful at a time."""
 
     BINDINGS: ClassVar = keys.bindings("summary")

@@ -49,3 +49,21 @@ async def test_the_proposal_body_scrolls_with_the_list_keys(samples_store):
         await pilot.press("g")
         await pilot.pause()
         assert body.scroll_y == 0
+
+
+@pytest.mark.anyio
+async def test_remapped_help_and_back_keep_their_place_at_the_front(samples_store, tmp_path):
+    """Textual's keymap re-adds a remapped key at the end, where a narrow footer cuts it."""
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\nhelp = "h"\nback = "backspace"\n')
+    app = make_app(samples_store, config_path=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert footer_line(app).lstrip().startswith("h Help"), footer_line(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        footer = footer_line(app).lstrip()
+        assert footer.startswith("h Help") and "Back" in footer.split("a Approve")[0], footer
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert not isinstance(app.screen, ProposalScreen)
