@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from reviewer.blinding import claim_values
 from reviewer.present import ACTIVE_JOB_STATES, BLIND_SORTS
 from reviewer.shapes import show
+from reviewer.worker_process import reviewer_argv
 from store import ReviewStore
 from store.query import QUEUE_SORT
 
@@ -257,7 +257,7 @@ def verify_file(db: Path) -> dict[str, Any]:
     events take 12 s, during which a thread made each key press take ~0.8 s instead of
     ~0.17 s), and the CLI's verdict, signed checkpoints included, is the one shown.
     """
-    argv = [sys.executable, "-m", "reviewer", "--db", str(db), "audit", "verify", "--json"]
+    argv = reviewer_argv("--db", str(db), "audit", "verify", "--json")
     out = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     try:
         report = json.loads(out.stdout)

@@ -14,9 +14,18 @@ from pathlib import Path
 STOP_TIMEOUT_S = 10.0
 
 
+def reviewer_argv(*args: str) -> list[str]:
+    """The command line of this reviewer, run by this very Python, with `args`.
+
+    `-P`: `-m` would put the working folder first on the path, so a `reviewer/` or `store/`
+    folder there (an agent's checkout, say) would run in place of the installed package.
+    """
+    return [sys.executable, "-P", "-m", "reviewer", *args]
+
+
 def worker_argv(db: Path) -> list[str]:
     """The command line of a worker on `db`, run by this very Python."""
-    return [sys.executable, "-m", "reviewer", "--db", str(db), "worker"]
+    return reviewer_argv("--db", str(db), "worker")
 
 
 def stop_worker(proc: subprocess.Popen[bytes], timeout_s: float = STOP_TIMEOUT_S) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,31 @@ def test_verify_file_reports_what_the_cli_says(tmp_path):
     junk.write_bytes(b"this is not a database" * 100)
     report = verify_file(junk)
     assert report["ok"] is False and "junk.db" in report["problems"][0]
+
+
+def test_verify_and_the_worker_never_run_a_reviewer_package_in_the_working_folder(
+    tmp_path, monkeypatch
+):
+    """`python -m` put the working folder first: a `reviewer/` there (an agent's checkout)
+    ran unsandboxed in the TUI's verify child and could print a chain OK for a broken one."""
+    from reviewer.tuidata import verify_file
+    from reviewer.worker_process import worker_argv
+
+    fake = tmp_path / "checkout" / "reviewer"
+    fake.mkdir(parents=True)
+    marker = tmp_path / "ran"
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        'print(\'{"ok": true, "events": 0, "problems": [], "first_bad_seq": null}\')\n'
+    )
+    monkeypatch.chdir(fake.parent)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    assert verify_file(junk)["ok"] is False
+    out = subprocess.run([*worker_argv(junk)[:-3], "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and "reviewer" in out.stdout
+    assert not marker.exists()
 
 
 async def test_a_log_with_rows_cut_out_is_counted_off_the_ui_thread_and_paged_as_it_is(tmp_path):
