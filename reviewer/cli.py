@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import sys
 
@@ -95,6 +96,10 @@ for command in (
 
 
 def main() -> None:
+    # An ASCII-only stdout (PYTHONIOENCODING=ascii, a C locale without UTF-8 mode) shows
+    # `?` for a `✓` or `±` instead of ending the command in a UnicodeEncodeError.
+    if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors == "strict":
+        sys.stdout.reconfigure(errors="replace")
     try:
         cli(prog_name="reviewer")
     except OSError as exc:
