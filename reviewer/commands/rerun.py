@@ -12,6 +12,7 @@ import click
 from reviewer.commands import SQL_INT_MAX
 from reviewer.context import Context, each_proposal, pass_ctx, print_json
 from reviewer.present import ablation_word, num, pm, raised_line
+from reviewer.present.reruns import no_verdict
 from reviewer.rerun.jobs import (
     BUILTIN,
     DEFAULT_SEEDS,
@@ -89,7 +90,7 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
     p = item["gain_p_value"]
     # External harnesses have no paired baseline, so those fields may be null.
     text = (
-        f"job {item['id']}: {item['verdict'] or 'measured (no claim)'}  "
+        f"job {item['id']}: {item['verdict'] or f'measured ({no_verdict(item)})'}  "
         f"PGR {pm(item['pgr_mean'], item['pgr_se'])}  "
         f"95% CI [{num(lo)}, {num(hi)}]  naive {num(item['baseline_pgr_mean'])}  "
         f"paired p {'-' if p is None else f'{p:.2g}'}"

@@ -97,6 +97,16 @@ def raised_line(rerun: dict[str, Any]) -> str | None:
     return lines[0] if lines and _EXCEPTION.fullmatch(lines[0]) else None
 
 
+def no_verdict(rerun: dict[str, Any]) -> str:
+    """Why a measured rerun has no verdict: its proposal claims no PGR, or only one seed
+    measured one (a claim beside a single run is a coin flip, so none is given)."""
+    notes = rerun.get("notes") or []
+    if notes and str(notes[0]).startswith("no claimed PGR"):
+        return "no claim"
+    measured = [row for row in rerun.get("per_seed") or [] if row.get("pgr") is not None]
+    return "one seed, no verdict" if len(measured) == 1 else "no claim"
+
+
 def rerun_line(rerun: dict[str, Any], *, hide_verdict: bool = False) -> str:
     """One line of rerun history: id, state, seeds, stage or verdict (unless blinded)."""
     seeds = rerun.get("seeds") or []
@@ -105,8 +115,7 @@ def rerun_line(rerun: dict[str, Any], *, hide_verdict: bool = False) -> str:
     if rerun.get("state") == "running" and progress.get("stage"):
         parts.append(f"stage {short(str(progress['stage']), 40)}")
     if rerun.get("verdict") or rerun.get("pgr_mean") is not None:
-        # A rerun of a proposal without a claimed PGR measures it and has no verdict.
-        named = short(str(rerun["verdict"]), 40) if rerun.get("verdict") else "no claim"
+        named = short(str(rerun["verdict"]), 40) if rerun.get("verdict") else no_verdict(rerun)
         verdict = "verdict hidden" if hide_verdict else named
         parts.append(f"{verdict}: PGR {pm(rerun.get('pgr_mean'), rerun.get('pgr_se'))}")
     if rerun.get("error"):

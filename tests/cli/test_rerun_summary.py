@@ -27,3 +27,14 @@ def test_a_rerun_without_a_claim_says_so_instead_of_none():
     assert "no claim: PGR 0.600" in rerun_line(done)
     assert "verdict hidden: PGR" in rerun_line(done, hide_verdict=True)
     assert "PGR" not in rerun_line({**done, "pgr_mean": None, "state": "failed"})
+
+
+def test_a_one_seed_rerun_of_a_claim_says_one_seed_not_no_claim():
+    from reviewer.present import rerun_line
+
+    one = {**DONE, "verdict": None, "seeds": [1], "per_seed": [{"seed": 1, "pgr": 0.6}],
+           "notes": ["one seed (0.600): no interval, so no verdict; rerun on 2 or more seeds"]}
+    assert rerun_summary(one).startswith("job 4: measured (one seed, no verdict)  PGR 0.600")
+    assert "one seed, no verdict: PGR 0.600" in rerun_line(one)
+    unclaimed = {**one, "notes": ["no claimed PGR to compare"]}
+    assert rerun_summary(unclaimed).startswith("job 4: measured (no claim)")
