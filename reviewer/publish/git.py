@@ -59,7 +59,10 @@ def run(
             ["git", "-C", str(root), *IDENTITY, *args],
             input=stdin,
             capture_output=True,
-            text=True,
+            # A hook's output need not be UTF-8: strict decoding raised past the caller's
+            # GitError handling, leaving a record's files staged and no publish_failed.
+            encoding="utf-8",
+            errors="replace",
             timeout=timeout,
             env=git_env(),
             stdin=None if stdin is not None else subprocess.DEVNULL,

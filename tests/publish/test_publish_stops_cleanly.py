@@ -45,9 +45,10 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "publish.db"
 
 
-def test_a_hook_whose_output_is_not_utf8_stops_the_publish_in_one_line(db, tmp_path):
+def test_a_hook_whose_output_is_not_utf8_fails_the_commit_as_any_refusal_does(db, tmp_path):
     # A pre-commit hook in the findings repository writes a byte no text decoding takes:
-    # git's output could not be read, and the UnicodeDecodeError was a traceback.
+    # git's output could not be read, and the UnicodeDecodeError escaped the undo of the
+    # record's files, leaving them staged with no publish_failed.
     store = ReviewStore.open(db)
     pid = approved(store, 1)
     store.close()
@@ -60,8 +61,14 @@ def test_a_hook_whose_output_is_not_utf8_stops_the_publish_in_one_line(db, tmp_p
     configure(folder)
 
     line = one_error_line(run(db, "publish", pid[:12]))
-    assert line.startswith(f"Error: {pid[:12]}: publishing stopped: undecodable output ")
-    assert "refused \ufffd here" in line and f"`reviewer publish {pid[:12]}` tries again" in line
+    assert "git commit --quiet failed" in line and "refused \ufffd here" in line
+    assert f"`reviewer publish {pid[:12]}`, or the next ingest, retries" in line
+    # Taken back out: nothing staged or left in the folder, and the failure is recorded.
+    assert git(folder, "status", "--porcelain").strip() == ""
+    assert [p for p in folder.rglob("*.json") if ".git" not in p.parts] == []
+    store = ReviewStore.open(db)
+    assert [e.payload["stage"] for e in store.events(pid) if e.action == FAILED] == ["commit"]
+    store.close()
 
 
 def test_a_record_the_store_cannot_read_stops_the_publish_in_one_line(db, tmp_path):
