@@ -12,7 +12,7 @@ from reviewer.config import ConfigError
 from reviewer.publish.config import PublishConfig, load_config
 from reviewer.publish.errors import NotConfigured, PublishError
 from reviewer.publish.finding import Built, build_finding, build_rejection
-from reviewer.publish.folder import locked
+from reviewer.publish.folder import lock_failure, locked
 from reviewer.publish.land import place
 from reviewer.publish.post import post
 from reviewer.publish.record import FAILED, LOCK_STAGE, REJECTION
@@ -136,8 +136,7 @@ def _lock(held: ExitStack, store: ReviewStore, built: Built, folder: Path, actor
     try:
         held.enter_context(locked(folder))
     except OSError as exc:
-        error = (f"cannot take the publish lock for {folder} under {paths.cache_dir()}: "
-                 f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}")
+        error = lock_failure(folder, exc)
         failed = {"kind": kind, "folder": str(folder), "file": None, "commit": None,
                   "pushed": False, "finding_sha256": built.finding_sha256,
                   "diff_sha256": built.finding.get("diff_sha256"), "stage": LOCK_STAGE,

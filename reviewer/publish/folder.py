@@ -202,3 +202,9 @@ def locked(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def lock_failure(folder: Path, exc: OSError) -> str:
+    """Why `locked(folder)` could not be taken (its cache folder unwritable, say), naming it."""
+    return (f"cannot take the publish lock for {folder} under {paths.cache_dir()}: "
+            f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}")

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer import paths
 from reviewer.publish import git, ledger
 from reviewer.publish.config import PublishConfig
 from reviewer.publish.errors import PublishError
-from reviewer.publish.folder import locked, remove, target
+from reviewer.publish.folder import lock_failure, locked, remove, target
 from reviewer.publish.record import (
     FAILED,
     LOCK_STAGE,
@@ -154,8 +153,7 @@ def _lock(held: ExitStack, store: ReviewStore, pid: str, folder: Path, payload: 
     try:
         held.enter_context(locked(folder))
     except OSError as exc:
-        error = (f"cannot take the publish lock for {folder} under {paths.cache_dir()}: "
-                 f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}")
+        error = lock_failure(folder, exc)
         failed = {**payload, "stage": LOCK_STAGE, "error": error, "withdraw": True}
         store.annotate(pid, FAILED, failed, actor=actor)
         raise PublishError(f"{error}; nothing was withdrawn, publish_failed records it and the "
