@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,11 +48,11 @@ def claimed(tmp_path: Path):
     store.close()
 
 
-def test_a_heartbeat_the_store_refuses_is_logged_once_and_the_thread_beats_on(
-        claimed, monkeypatch):
-    # A refusal other than "locked" was re-raised: the thread died with a stderr traceback,
-    # the lease lapsed and another worker could take the job while this one still ran it.
-    db, store, job = claimed
+@contextmanager
+def refused_beats(db: Path, job, monkeypatch) -> Iterator[tuple[worker._Heartbeat, list[str],
+                                                                 threading.Event]]:
+    """A heartbeat thread on a store file that cannot grow, beating a row too big for it,
+    running until the block ends; its log lines and its cancel event."""
     monkeypatch.setattr(worker, "ReviewStore", FullStore)
     cancel = threading.Event()
     logged: list[str] = []
@@ -62,6 +63,18 @@ def test_a_heartbeat_the_store_refuses_is_logged_once_and_the_thread_beats_on(
     try:
         until(lambda: bool(logged) or not beat.is_alive())
         assert beat.is_alive(), "the heartbeat thread died on a refused beat"
+        yield beat, logged, cancel
+    finally:
+        beat.stop.set()
+        beat.join()
+
+
+def test_a_heartbeat_the_store_refuses_is_logged_once_and_the_thread_beats_on(
+        claimed, monkeypatch):
+    # A refusal other than "locked" was re-raised: the thread died with a stderr traceback,
+    # the lease lapsed and another worker could take the job while this one still ran it.
+    db, store, job = claimed
+    with refused_beats(db, job, monkeypatch) as (beat, logged, cancel):
         until(lambda: beat.missed >= 3)
         assert not cancel.is_set() and store.jobs.get(job.id).progress is None
         assert logged == [f"job {job.id}: the store refused a heartbeat (database or disk is "
@@ -77,9 +90,6 @@ def test_a_heartbeat_the_store_refuses_is_logged_once_and_the_thread_beats_on(
         assert logged[1].startswith(f"job {job.id}: a heartbeat got through after ")
         assert logged[1].endswith(" refused; the lease holds again")
         assert beat.is_alive() and not cancel.is_set()
-    finally:
-        beat.stop.set()
-        beat.join()
 
 
 def test_the_next_beat_that_gets_through_after_the_lease_went_elsewhere_cancels(
@@ -87,16 +97,7 @@ def test_the_next_beat_that_gets_through_after_the_lease_went_elsewhere_cancels(
     # While the beats were refused the lease lapsed and another worker took the job: this
     # run must stop, not go on beside the new one.
     db, store, job = claimed
-    monkeypatch.setattr(worker, "ReviewStore", FullStore)
-    cancel = threading.Event()
-    logged: list[str] = []
-    beat = worker._Heartbeat(db, job, LEASE_S, cancel)
-    beat.log = logged.append
-    beat.log_tail = BIG_TAIL
-    beat.start()
-    try:
-        until(lambda: bool(logged) or not beat.is_alive())
-        assert beat.is_alive(), "the heartbeat thread died on a refused beat"
+    with refused_beats(db, job, monkeypatch) as (beat, _, cancel):
         until(lambda: (store.jobs.get(job.id).lease_until or 0) < time.time())
         taken = store.jobs.claim("w2", lease_s=60)
         assert taken is not None and taken.attempt == job.attempt + 1
@@ -104,6 +105,3 @@ def test_the_next_beat_that_gets_through_after_the_lease_went_elsewhere_cancels(
         assert cancel.wait(20), "the heartbeat never noticed the job went to another worker"
         beat.join(20)
         assert not beat.is_alive()
-    finally:
-        beat.stop.set()
-        beat.join()
