@@ -35,12 +35,13 @@ def tree_base(root: Path) -> BaseReader:
     root = root.resolve()
 
     def read(path: str) -> str | None:
-        target = (root / path).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
-            return None
+        # A hostile name (a NUL, a component over NAME_MAX) fails in the OS: no such file.
         try:
+            target = (root / path).resolve()
+            if not target.is_relative_to(root) or not target.is_file():
+                return None
             return _decoded(target.read_bytes())
-        except OSError:
+        except (OSError, ValueError):
             return None
 
     return read
@@ -50,6 +51,8 @@ def git_base(checkout: Path, commit: str) -> BaseReader:
     """Files of `checkout` at `commit`; None where git has no such file or fails."""
 
     def read(path: str) -> str | None:
+        if "\0" in path:
+            return None  # git names no file so, and no argument to it may hold a NUL
         data = read_blob(checkout, commit, path, GIT_TIMEOUT_S)
         return None if data is None else _decoded(data)
 

@@ -81,6 +81,11 @@ class Folder:
         """The one tuple or list literal `name` is bound to, if any."""
         return None
 
+    def spelled(self, node: ast.AST, suffix: str = "") -> str | None:
+        """The key of `consts` (or another table) `node` spells: `dotted(node) + suffix`."""
+        name = dotted(node)
+        return None if name is None else name + suffix
+
     def inline(self, node: ast.Call) -> set[str]:
         """Strings a call of a helper defined in the module returns for constant arguments."""
         return set()
@@ -99,7 +104,7 @@ class Folder:
             text = as_text(node.value)
             return {text} if text is not None else set()
         if isinstance(node, ast.Name | ast.Attribute):
-            return set(self.consts.get(dotted(node) or "", ()))
+            return set(self.consts.get(self.spelled(node) or "", ()))
         if isinstance(node, ast.BinOp):
             return self._fold_binop(node, d)
         if isinstance(node, ast.JoinedStr):

@@ -20,6 +20,7 @@ from reviewer.checks.names import PATH_KEEP, PATH_TYPES, canon
 
 MAX_DEPTH = 40
 PASSES = 4
+ROOT = 0  # the name id of the empty prefix, the base of every dotted name's id
 PATH = "pathlib.Path()"
 _BUILTINS = frozenset(dir(builtins))
 
@@ -43,6 +44,9 @@ class Scope(Folder):
         self.star: list[str] = []
         self._frozen = False
         self._memo: dict[tuple[int, bool], tuple[ast.AST, set[str]]] = {}
+        self._ids: dict[tuple[int, str], int] = {}  # (prefix's name id, next part) -> name id
+        self._chains: dict[int, tuple[ast.AST, int | None]] = {}  # id(node) -> its name id
+        self._keys: dict[int, str] = {}  # name id -> the key of a table it spells
         pending: list[tuple[ast.expr, ast.expr, bool]] = []  # (target, value, is_iteration)
         for tree in trees:
             self._collect(tree, pending)
@@ -57,7 +61,52 @@ class Scope(Folder):
     def _add(self, table: dict[str, set[str]], key: str, values: Iterable[str]) -> None:
         values = set(values)
         if values:
-            table[key] = cap(itertools.chain(table.get(key, ()), values))
+            table[self._keyed(key)] = cap(itertools.chain(table.get(key, ()), values))
+
+    def _intern(self, prefix: int, part: str) -> int:
+        return self._ids.setdefault((prefix, part), len(self._ids) + 1)
+
+    def _keyed(self, key: str) -> str:
+        """`key`, registered so that `spelled` finds it."""
+        name = ROOT
+        for part in key.split("."):
+            name = self._intern(name, part)
+        self._keys[name] = key
+        return key
+
+    def _chain_id(self, node: ast.AST) -> int | None:
+        """The name id of `dotted(node)`, None if it has none. Each node of a chain is named
+        once, from its base's id, so a hostile chain of n attributes costs O(n) in all."""
+        pending: list[ast.Attribute] = []
+        name: int | None = None
+        while True:
+            if isinstance(node, ast.Name):
+                name = self._intern(ROOT, node.id)
+                break
+            if not isinstance(node, ast.Attribute):
+                break
+            hit = self._chains.get(id(node))
+            if hit is not None and hit[0] is node:
+                name = hit[1]
+                break
+            pending.append(node)
+            node = node.value
+        for link in reversed(pending):
+            name = None if name is None else self._intern(name, link.attr)
+            self._chains[id(link)] = (link, name)
+        return name
+
+    def spelled(self, node: ast.AST, suffix: str = "") -> str | None:
+        """`dotted(node) + suffix` when that is the key of some table here, else None; found
+        without building the name, whose chain may be thousands of attributes long."""
+        if isinstance(node, ast.Name):
+            base, last = ROOT, node.id
+        elif isinstance(node, ast.Attribute):
+            base, last = self._chain_id(node.value), node.attr
+        else:
+            return None
+        name = None if base is None else self._ids.get((base, last + suffix))
+        return None if name is None else self._keys.get(name)
 
     def _collect(self, tree: ast.AST, pending: list[tuple[ast.expr, ast.expr, bool]]) -> None:
         for node in ast.walk(tree):
@@ -78,8 +127,8 @@ class Scope(Folder):
                 self.bound.add(node.name)
                 if not isinstance(node, ast.ClassDef):
                     rets = [n.value for n in ast.walk(node) if isinstance(n, ast.Return)]
-                    self.returns.setdefault(node.name, []).extend(r for r in rets if r)
-                    self.params.setdefault(node.name, []).append(node.args)
+                    self.returns.setdefault(self._keyed(node.name), []).extend(r for r in rets if r)
+                    self.params.setdefault(self._keyed(node.name), []).append(node.args)
             elif isinstance(node, ast.arguments):
                 args = [*node.posonlyargs, *node.args, *node.kwonlyargs, node.vararg, node.kwarg]
                 self.bound.update(a.arg for a in args if a)
@@ -122,15 +171,15 @@ class Scope(Folder):
                 self._add(self.aliases, key + "[]", self.resolve(elt))
                 self._add(self.consts, key + "[]", self.fold(elt))
         if isinstance(value, ast.Lambda):
-            self.returns.setdefault(key, []).append(value.body)
+            self.returns.setdefault(self._keyed(key), []).append(value.body)
 
     def elements(self, node: ast.expr, fold: bool) -> set[str]:
         """What the items of an iterable expression may denote (or fold to)."""
         how = self.fold if fold else self.resolve
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
             return cap(itertools.chain.from_iterable(how(e) for e in node.elts))
-        key = dotted(node)
-        found = set((self.consts if fold else self.aliases).get(f"{key}[]", ())) if key else set()
+        key = self.spelled(node, "[]")
+        found = set((self.consts if fold else self.aliases).get(key, ())) if key else set()
         return found if fold else found | self.resolve(node)
 
     def _cached(self, node: ast.AST, fold: bool, depth: int) -> set[str]:
@@ -161,7 +210,7 @@ class Scope(Folder):
 
     def inline(self, node: ast.Call) -> set[str]:
         """Strings a helper defined once here returns for the call's constant arguments."""
-        key = dotted(node.func) or ""
+        key = self.spelled(node.func) or ""
         defs = self.params.get(key, [])
         if len(defs) != 1:
             return set()  # which of two definitions runs is not known here
@@ -190,14 +239,14 @@ class Scope(Folder):
         if isinstance(node, ast.Name):
             return self._name(node.id)
         if isinstance(node, ast.Attribute):
-            found = set(self.aliases.get(dotted(node) or "", ()))
+            found = set(self.aliases.get(self.spelled(node) or "", ()))
             found.update(attr_of(base, node.attr) for base in self.resolve(node.value, d))
             return found
         if isinstance(node, ast.Call):
             return self._call(node, d)
         if isinstance(node, ast.Subscript):
             keys = self.fold(node.slice, d)
-            found = set(self.aliases.get((dotted(node.value) or "") + "[]", ()))
+            found = set(self.aliases.get(self.spelled(node.value, "[]") or "", ()))
             for base, key in itertools.product(self.resolve(node.value, d), keys):
                 if base.endswith(".__dict__"):
                     found.add(canon(f"{base[:-9]}.{key}"))
@@ -236,7 +285,7 @@ class Scope(Folder):
                 found.add("<globals>")
             elif func in PATH_TYPES or func == PATH:
                 found.add(PATH)
-        key = dotted(node.func)
+        key = self.spelled(node.func)
         for ret in self.returns.get(key or "", [])[:MAX_SET]:
             found |= self.resolve(ret, d)
         return found

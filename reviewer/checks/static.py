@@ -260,8 +260,21 @@ def scan_diff(
         checks += _path_checks(f, policy)
         checks += _mode_checks(f, path)
         if path.endswith(".py") and not f.is_removed_file and not f.is_binary_file:
-            checks += _python_checks(f, path, policy, base)
+            checks += _file_checks(f, path, policy, base)
     return bounded(checks)
+
+
+def _file_checks(f: unidiff.PatchedFile, path: str, policy: DiffPolicy,
+                 base: BaseReader | None) -> list[Check]:
+    """`_python_checks`, where a failure (a scanner bug hostile code trips) costs only this
+    file's scan, flagged, and never the other files' findings."""
+    try:
+        return _python_checks(f, path, policy, base)
+    except Exception as exc:
+        return [Check("unparseable_code", "medium",
+                      f"{short(path, 120)}: could not be analysed ({type(exc).__name__}); what "
+                      "it does escapes these checks", {"path": path, "line": None,
+                                                       "unparsed_lines": 0})]
 
 
 def _left_out(check: Check) -> int | None:
