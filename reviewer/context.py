@@ -25,8 +25,8 @@ from reviewer.textsafe import clean
 from store import ReviewStore, StoreError
 from store.db import existing_read_only
 
-# Commands that only read the store: in a folder they cannot write (a read-only mount) they
-# open it read-only, as `audit verify` does, instead of failing.
+# Commands that only read the store: where they cannot write it (a read-only mount, a file of
+# mode 444) they open it read-only, as `audit verify` does, instead of failing.
 READING_COMMANDS = frozenset({"list", "search", "show", "diff", "agents", "report", "jobs",
                               "findings list", "findings export"})
 
@@ -66,18 +66,15 @@ class Context:
             signer = load_audit_config().signer()
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from exc
+        cause = self._read_only_cause()
+        if cause is not None and _invoked() not in READING_COMMANDS:
+            # Refused before SQLite reads it: even a reader leaves -wal/-shm in the folder.
+            raise click.ClickException(self._read_only_place_message(cause))
         self.require_existing()
-        try:
-            store = self._opening(lambda: ReviewStore.open(
-                self.db_path, signer=signer, upgrading=self._announce_upgrade))
-        except click.ClickException as exc:
-            if not self._in_read_only_place():
-                raise
-            if _invoked() in READING_COMMANDS:
-                return self._open_read_only()
-            if not isinstance(exc.__cause__, (sqlite3.OperationalError, OSError)):
-                raise  # a store error (another program's file, a newer schema) says more
-            raise click.ClickException(self._read_only_place_message()) from exc
+        if cause is not None:
+            return self._open_read_only()
+        store = self._opening(lambda: ReviewStore.open(
+            self.db_path, signer=signer, upgrading=self._announce_upgrade))
         store.gate_policy = policy
         return store
 
@@ -85,16 +82,23 @@ class Context:
         self.sign_on_close = False  # signing writes a checkpoint file beside the store
         return self._opening(lambda: ReviewStore.open_read_only(self.db_path))
 
-    def _in_read_only_place(self) -> bool:
-        """Whether the store's folder cannot be written, as on a read-only mount: SQLite
-        cannot make the files a writer needs beside the store there."""
-        folder = self.db_path.parent
-        return self.db_path.is_file() and not os.access(folder, os.W_OK)
+    def _read_only_cause(self) -> str | None:
+        """Why this user cannot change the existing store, or None: SQLite must write the
+        file and its `-wal`/`-shm` beside it, and a write that fails there half-way leaves
+        those files behind and says only "attempt to write a readonly database"."""
+        db = self.db_path
+        if not db.is_file():
+            return None
+        if not os.access(db.parent, os.W_OK):
+            return f"its folder {db.parent} is read-only (SQLite must write beside the store)"
+        for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            if path.exists() and not os.access(path, os.W_OK):
+                return f"the file {path} is read-only for this user (its mode or owner)"
+        return None
 
-    def _read_only_place_message(self) -> str:
+    def _read_only_place_message(self, cause: str) -> str:
         return (
-            f"{self.db_path}: cannot change the store: its folder {self.db_path.parent} is "
-            "read-only (SQLite must write beside the store); the reading commands (list, "
+            f"{self.db_path}: cannot change the store: {cause}; the reading commands (list, "
             "show, search, ...), `audit verify` and `audit export` still work there, and a "
             "writable copy of the folder takes changes"
         )
@@ -181,14 +185,67 @@ def console() -> Console:
     return Console(markup=False, highlight=False, emoji=False)
 
 
-def listing(title: str, columns: Sequence[tuple[str, dict[str, Any]]]) -> Table:
-    """The plain table every listing command prints: one line per row, long cells cut."""
-    table = Table(
+class Listing(Table):
+    """A listing table whose `add_row` takes a cell for every column it was given and keeps
+    those of the columns that fit (`left_out` names the others)."""
+
+    kept: tuple[int, ...] | None = None  # None: every column
+    left_out: tuple[str, ...] = ()
+
+    def add_row(self, *renderables: Any, style: Any = None, end_section: bool = False) -> None:
+        """Add a row from every column's cell, leaving out the cells of columns left out."""
+        cells = list(renderables) if self.kept is None else [renderables[i] for i in self.kept]
+        super().add_row(*cells, style=style, end_section=end_section)
+
+
+def _least_width(name: str, kw: dict[str, Any]) -> int:
+    """The fewest cells a listing column takes whole: its fixed width, else the wider of its
+    min_width and its name (Rich measures the header with the cells)."""
+    if kw.get("width"):
+        return int(kw["width"])
+    return max(int(kw.get("min_width") or 1), len(name))
+
+
+def _fitting(columns: Sequence[tuple[str, dict[str, Any]]], width: int) -> set[int]:
+    """Indexes of the columns to leave out so the rest fit `width` at their least widths:
+    those with a `drop` rank go first, lowest rank first."""
+    ranked = sorted((kw["drop"], i) for i, (_, kw) in enumerate(columns) if "drop" in kw)
+    out: set[int] = set()
+
+    def needed() -> int:
+        kept = [_least_width(n, kw) for i, (n, kw) in enumerate(columns) if i not in out]
+        return sum(kept) + len(kept) + 1  # one space between columns and at each edge
+
+    for _, index in ranked:
+        if needed() <= width:
+            break
+        out.add(index)
+    return out
+
+
+def listing(
+    title: str, columns: Sequence[tuple[str, dict[str, Any]]], width: int | None = None
+) -> Listing:
+    """The plain table every listing command prints: one line per row, long cells cut.
+
+    Given the terminal's `width`, columns with a `drop` rank are left out, lowest first,
+    until the rest fit whole: Rich would otherwise shrink every column alike, down to an
+    agent column of nothing and IDs too short to name a proposal.
+    """
+    out = _fitting(columns, width) if width is not None else set()
+    left_out = tuple(name for i, (name, _) in enumerate(columns) if i in out)
+    if left_out:
+        title += f" (no room for {', '.join(left_out)}; --json has them)"
+    table = Listing(
         title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, expand=True,
         padding=0,  # the divider is a space already: the text gets the room on 80 columns
     )
-    for name, kw in columns:
-        table.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
+    table.kept = tuple(i for i in range(len(columns)) if i not in out)
+    table.left_out = left_out
+    for i, (name, kw) in enumerate(columns):
+        if i not in out:
+            spec = {k: v for k, v in kw.items() if k != "drop"}
+            table.add_column(name, no_wrap=True, overflow="ellipsis", **spec)
     return table
 
 

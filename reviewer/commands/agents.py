@@ -28,14 +28,21 @@ def agents_cmd(ctx: Context, sort: str, as_json: bool) -> None:
     if as_json:
         print_json([r.to_json() for r in records])
         return
-    number = {"justify": "right", "min_width": 4}
+    out = console()
+    # A narrow terminal leaves out counts by `drop`, lowest first: the agent's name (with a
+    # ratio, Rich reads `width` as its least, not min_width), held and flag always stay.
+    drops = {"pend": 1, "appr": 2, "rej": 3, "reran": 4, "not": 5, "fail": 6, "repro": 7,
+             "total": 8}
     table = listing(
         f"{len(records)} agents",
         (
-            ("agent", {"ratio": 1, "min_width": 8}),
-            *((name, number) for name in (
-                "total", "pend", "appr", "rej", "reran", "repro", "not", "fail", "held", "flag")),
+            ("agent", {"ratio": 1, "width": 8}),
+            *((name, {"justify": "right", "min_width": 4,
+                      **({"drop": drops[name]} if name in drops else {})})
+              for name in ("total", "pend", "appr", "rej", "reran", "repro", "not", "fail",
+                           "held", "flag")),
         ),
+        width=out.width,
     )
     twins = lookalikes(r.agent for r in records)
     for r in records:
@@ -46,7 +53,6 @@ def agents_cmd(ctx: Context, sort: str, as_json: bool) -> None:
             held_up(r),
             str(r.flagged),
         )
-    out = console()
     out.print(table)
     out.print(
         "pend/appr/rej: pending, approved, rejected; reran: with a finished rerun, whose "

@@ -38,21 +38,24 @@ def _measured(row: dict) -> str:
 
 def print_queue(rows: list[dict], total: int, out: Console | None = None) -> None:
     """A table of proposals; every agent string is cleaned and printed without markup."""
+    out = out or console()
     table = listing(
         f"{len(rows)} of {total} proposals (measured: ✓ reproduced, ✗ not reproduced)",
         (
-            ("id", {"width": 12}),
-            ("status", {"width": 8}),
-            ("risk", {"justify": "right", "width": 4}),
+            ("id", {"width": 12}),  # never left out, nor cut on a terminal of 14 or more
+            ("status", {"width": 8, "drop": 4}),
+            ("risk", {"justify": "right", "width": 4, "drop": 1}),
             # With a ratio, Rich takes `width` as the least a column gets (min_width is not
             # read): these fit 80 columns with the title; wider terminals give it more.
-            ("agent", {"ratio": 1, "width": 8, "max_width": 14}),
-            ("idea", {"ratio": 1, "width": 9, "max_width": 18}),
-            ("title", {"ratio": 4, "width": 12}),
-            ("claim", {"justify": "right", "width": 5}),
-            ("meas.", {"justify": "right", "width": 7}),
-            ("flags", {"justify": "right", "width": 5}),
+            # Narrower ones leave out columns by `drop`, lowest first, so the rest stay whole.
+            ("agent", {"ratio": 1, "width": 8, "max_width": 14, "drop": 7}),
+            ("idea", {"ratio": 1, "width": 9, "max_width": 18, "drop": 5}),
+            ("title", {"ratio": 4, "width": 12, "drop": 8}),
+            ("claim", {"justify": "right", "width": 5, "drop": 3}),
+            ("meas.", {"justify": "right", "width": 7, "drop": 6}),
+            ("flags", {"justify": "right", "width": 5, "drop": 2}),
         ),
+        width=out.width,
     )
     for r in rows:
         table.add_row(
@@ -66,7 +69,7 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
             _measured(r),
             str(r.get("flags") or "—"),
         )
-    (out or console()).print(table)
+    out.print(table)
 
 
 @click.command("list")

@@ -9,6 +9,7 @@ user namespace.
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import shutil
 import sys
@@ -31,22 +32,73 @@ SANDBOX_UID = 65534
 SANDBOX_GID = 65534
 _BASE_DIRS = ("/usr",)
 _ETC_FILES = ("/etc/ld.so.cache", "/etc/nsswitch.conf", "/etc/localtime")
+# What the harness's runner and methods import, and what torch itself imports on loading.
+SANDBOX_MODULES = ("numpy", "torch", "typing_extensions")
 
 
-def find_tools() -> tuple[str, str | None]:
-    """Paths of bwrap and (as root) setpriv, or SandboxUnavailable with what to install."""
+def find_tools(*, modules: tuple[str, ...] | None = None) -> tuple[str, str | None]:
+    """Paths of bwrap and (as root) setpriv, or SandboxUnavailable with what to install;
+    also SandboxUnavailable when one of `modules` (None: `SANDBOX_MODULES`) lies where the
+    sandbox cannot see it."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable(
             "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap); "
             "reruns refuse to start without a sandbox"
         )
+    require_modules(modules)
     if os.geteuid() != 0:
         return bwrap, None
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         raise SandboxUnavailable("setpriv (util-linux) is needed to drop root in the sandbox")
     return bwrap, setpriv
+
+
+def bound_roots() -> list[Path]:
+    """The host folders the sandbox sees this interpreter's files in: its prefixes and /usr."""
+    return [src for src, _ in python_binds()] + [Path(d) for d in _BASE_DIRS]
+
+
+def module_problem(name: str, roots: list[Path]) -> str | None:
+    """Why the sandboxed interpreter would not import top-level module `name` from where this
+    one finds it (user site, PYTHONPATH, a link or `.pth` leading outside `roots`), or None.
+
+    `find_spec` of a top-level name locates it without importing it.
+    """
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return f"this Python ({sys.executable}) cannot find {name}"
+    if spec.origin in ("built-in", "frozen"):
+        return None  # inside the interpreter itself
+    places = list(spec.submodule_search_locations or []) or [spec.origin or ""]
+    real_roots = [Path(os.path.realpath(r)) for r in roots]
+    for place in places:
+        real = Path(os.path.realpath(place)) if place.startswith("/") else None
+        if real is None or not any(real.is_relative_to(r) for r in real_roots):
+            shown = ", ".join(map(str, roots))
+            return f"{name} is at {place}, outside what the sandbox mounts ({shown})"
+    return None
+
+
+def require_modules(modules: tuple[str, ...] | None = None) -> None:
+    """SandboxUnavailable naming the first of `modules` the sandboxed method could not import.
+
+    The sandbox runs this interpreter with `-s` (no user site) and sees only `bound_roots()`,
+    so a module found elsewhere would fail the method and be charged to the proposal's agent.
+    """
+    roots = bound_roots()
+    for name in SANDBOX_MODULES if modules is None else modules:
+        problem = module_problem(name, roots)
+        if problem is not None:
+            raise SandboxUnavailable(
+                f"{problem}, so a sandboxed method could not import it; install it "
+                f"into this environment ({sys.prefix}: {sys.executable} -m pip install {name}, "
+                "not --user); reruns refuse to start until then"
+            )
 
 
 def python_binds() -> list[tuple[Path, str]]:
@@ -240,7 +292,9 @@ def run(
             argv = ["/usr/bin/env", "-i", *[f"{k}={v}" for k, v in sorted(env.items())],
                     *spec.argv]
             return _run(spec, argv, None, cancel, True, on_output, ())
-        bwrap, setpriv = find_tools()
+        # A spec running this interpreter needs its modules; another brings its own.
+        own = spec.argv[:1] == [sys.executable]
+        bwrap, setpriv = find_tools(modules=None if own else ())
         with uidslots.sandbox_uid() as uid:
             return _sandboxed(spec, bwrap, setpriv, uid, cancel, on_output)
     except (uidslots.NoFreeSlot, cgroups.GroupError) as exc:

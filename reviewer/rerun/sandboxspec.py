@@ -8,7 +8,8 @@ from pathlib import Path
 
 
 class SandboxUnavailable(Exception):
-    """bubblewrap (or setpriv, when running as root) is not installed."""
+    """bubblewrap (or setpriv, when running as root) is not installed, or a module the
+    sandboxed method imports lies outside what the sandbox mounts."""
 
 
 @dataclass(frozen=True)

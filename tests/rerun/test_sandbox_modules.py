@@ -1,0 +1,111 @@
+"""A module the sandboxed method imports but the sandbox cannot see (a `pip install --user`,
+PYTHONPATH, a link out of the venv) refuses the rerun as an environment problem, naming the
+module, where it is and what to do, before anything is queued or charged to an agent."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from reviewer.rerun import sandbox
+from reviewer.rerun.sandbox import SandboxSpec, SandboxUnavailable
+from store import ReviewStore
+from tests.cli.test_cli import native, run  # noqa: F401  (fixture)
+from tests.factories import new_file_diff
+
+NEEDS_BWRAP = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
+
+
+def _package(folder: Path, name: str) -> Path:
+    """A real importable package `name` in `folder`, with `folder` on sys.path."""
+    pkg = folder / name
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("X = 1\n")
+    return pkg
+
+
+@pytest.fixture
+def user_site_pkg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+    """A package found only through a folder outside every prefix, as a user site is."""
+    name = "fixc_user_site_pkg"
+    pkg = _package(tmp_path / "usersite", name)
+    monkeypatch.syspath_prepend(str(tmp_path / "usersite"))
+    return name, pkg
+
+
+def test_a_module_outside_the_mounts_is_refused_with_the_remedy(user_site_pkg):
+    name, pkg = user_site_pkg
+    with pytest.raises(SandboxUnavailable) as caught:
+        sandbox.require_modules((name,))
+    message = str(caught.value)
+    assert f"{name} is at {pkg}, outside what the sandbox mounts" in message
+    assert sys.prefix in message and f"-m pip install {name}" in message
+    assert "not --user" in message
+
+
+def test_the_harness_modules_of_this_environment_pass():
+    sandbox.require_modules()  # numpy, torch and typing_extensions of the test venv
+    assert {"numpy", "torch"} <= set(sandbox.SANDBOX_MODULES)
+
+
+def test_a_missing_module_is_named():
+    with pytest.raises(SandboxUnavailable, match="cannot find fixc_no_such_module"):
+        sandbox.require_modules(("fixc_no_such_module",))
+
+
+def test_a_link_out_of_a_mounted_prefix_is_refused(tmp_path, monkeypatch):
+    prefix, outside = tmp_path / "prefix", tmp_path / "elsewhere"
+    site = prefix / "site-packages"
+    _package(site, "fixc_inside_pkg")
+    real = _package(outside, "fixc_linked_pkg")
+    (site / "fixc_linked_pkg").symlink_to(real)  # the sandbox sees a dangling link
+    monkeypatch.syspath_prepend(str(site))
+    assert sandbox.module_problem("fixc_inside_pkg", [prefix]) is None
+    problem = sandbox.module_problem("fixc_linked_pkg", [prefix])
+    assert problem is not None and str(site / "fixc_linked_pkg") in problem
+
+
+def test_each_place_of_a_namespace_package_is_checked(tmp_path, monkeypatch):
+    prefix, outside = tmp_path / "prefix", tmp_path / "elsewhere"
+    for folder in (prefix, outside):
+        (folder / "fixc_ns_pkg").mkdir(parents=True)  # no __init__.py: a namespace package
+        monkeypatch.syspath_prepend(str(folder))
+    problem = sandbox.module_problem("fixc_ns_pkg", [prefix])
+    assert problem is not None and str(outside / "fixc_ns_pkg") in problem
+
+
+@NEEDS_BWRAP
+def test_a_run_of_this_interpreter_is_refused_but_another_program_runs(
+    user_site_pkg, monkeypatch
+):
+    monkeypatch.setattr(sandbox, "SANDBOX_MODULES", (*sandbox.SANDBOX_MODULES, user_site_pkg[0]))
+    own = SandboxSpec(argv=[sys.executable, "-c", "pass"], ro_binds=sandbox.python_binds())
+    with pytest.raises(SandboxUnavailable, match=user_site_pkg[0]):
+        sandbox.run(own)
+    other = sandbox.run(SandboxSpec(argv=["/usr/bin/true"]))  # brings its own needs
+    assert other.returncode == 0, other.stderr
+
+
+@NEEDS_BWRAP
+def test_rerun_refuses_before_queueing_and_charges_no_agent(
+    run, tmp_path, user_site_pkg, monkeypatch  # noqa: F811
+):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(native(1, diff=new_file_diff("methods/variant_1.py", "x = 1\n"))))
+    pid = json.loads(run("ingest", "--json", str(path)).output)["added"][0]
+    monkeypatch.setattr(sandbox, "SANDBOX_MODULES", (*sandbox.SANDBOX_MODULES, user_site_pkg[0]))
+    out = run("rerun", pid, "--seeds", "1", "--wait")
+    assert out.exit_code == 1, out.output
+    assert out.output.startswith(f"Error: {user_site_pkg[0]} is at {user_site_pkg[1]}")
+    assert "Traceback" not in out.output
+    store = ReviewStore.open(run.db)
+    try:
+        assert store.conn.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0
+    finally:
+        store.close()
+    [record] = json.loads(run("agents", "--json").output)
+    assert record["reran"] == 0 and record["failed"] == 0
