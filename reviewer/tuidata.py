@@ -125,7 +125,7 @@ def assessed_among(store: ReviewStore, ids: Sequence[str], actor: str) -> set[st
     marks = ",".join("?" * len(ids))
     rows = store.conn.execute(
         f"SELECT DISTINCT proposal_id FROM events WHERE proposal_id IN ({marks}) "
-        "AND action = ? AND actor = ?",
+        "AND +action = ? AND actor = ?",  # `+`: by proposal (events_proposal), not by kind
         (*ids, ASSESSMENT, actor),
     ).fetchall()
     return {str(r[0]) for r in rows}

@@ -125,7 +125,10 @@ def iter_events(
     in memory; only one proposal's, or only `actions`, when given."""
     last = after
     where = "seq > ?" + (" AND proposal_id = ?" if proposal_id else "")
-    where += f" AND action IN ({', '.join('?' * len(actions))})" if actions else ""
+    # `+action` keeps one proposal's reads on events_proposal: on `action = ?` the planner
+    # took events_action and walked every event of that kind in the store for each proposal.
+    column = "+action" if proposal_id else "action"
+    where += f" AND {column} IN ({', '.join('?' * len(actions))})" if actions else ""
     while True:
         params: tuple[Any, ...] = (last, *([proposal_id] if proposal_id else []), *actions)
         rows = conn.execute(

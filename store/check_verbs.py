@@ -57,7 +57,8 @@ class CheckVerbs(StoreBase):
         diff: a rescan that finds nothing new then writes nothing, so the check ids a
         reviewer resolves by stay the same and the log does not fill with repeats."""
         (seq,) = self.conn.execute(
-            "SELECT MAX(seq) FROM events WHERE proposal_id = ? AND action = 'checks' "
+            # `+action`: the proposal's own events (events_proposal), not every `checks`.
+            "SELECT MAX(seq) FROM events WHERE proposal_id = ? AND +action = 'checks' "
             "AND json_extract(payload, '$.source') = ?", (pid, source)).fetchone()
         if seq is None:
             return None

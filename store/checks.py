@@ -140,8 +140,10 @@ def never_checked(conn: sqlite3.Connection, ids: Sequence[str], source: str) -> 
     """Of these proposals (full ids, each once), those with no `checks` event from `source`
     for the diff they carry now: an ingest stopped between storing and checking left them so."""
     found: set[str] = set()
+    # `+e.action`: each proposal's own events (events_proposal); on `e.action = 'checks'`
+    # the planner walked every `checks` event in the store once per proposal.
     sql = ("SELECT p.id FROM proposals p WHERE p.id IN ({marks}) AND NOT EXISTS ("
-           "  SELECT 1 FROM events e WHERE e.proposal_id = p.id AND e.action = 'checks'"
+           "  SELECT 1 FROM events e WHERE e.proposal_id = p.id AND +e.action = 'checks'"
            "  AND json_extract(e.payload, '$.source') = ?"
            "  AND json_extract(e.payload, '$.diff_sha256') IS p.diff_sha256)")
     for cursor in select_in(conn, sql, ids, source):

@@ -111,7 +111,9 @@ class ReadVerbs(StoreBase):
         """The newest event of one kind for a proposal, or None."""
         pid = self.resolve(ref)
         row = self.conn.execute(
-            "SELECT seq FROM events WHERE proposal_id = ? AND action = ? ORDER BY seq DESC LIMIT 1",
+            # `+action`: the proposal's own events (events_proposal), not all of this kind.
+            "SELECT seq FROM events WHERE proposal_id = ? AND +action = ? "
+            "ORDER BY seq DESC LIMIT 1",
             (pid, action),
         ).fetchone()
         if row is None:
