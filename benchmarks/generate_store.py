@@ -222,7 +222,7 @@ def build(path: Path, size: int, seed: int, big_lines: int = BIG_LINES,
         progress(f"  checks recorded           {time.perf_counter() - started:6.1f} s")
         reran = [k for k in range(len(ids)) if r.random() < RERAN]
         for k in reran:
-            job = store.jobs.enqueue(ids[k], kind="rerun", params={"seeds": 5, "task":
+            job = store.jobs.enqueue(ids[k], kind="rerun", params={"seeds": [1, 2, 3, 4, 5], "task":
                                      claims[k]["dataset"]}, actor=ACTOR_REVIEW)
             claimed = store.jobs.claim(ACTOR_WORKER, job_id=job.id)
             assert claimed is not None

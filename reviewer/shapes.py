@@ -56,12 +56,15 @@ RESULT_FIELDS = (
 def rerun_item(job: Job) -> dict[str, Any]:
     """One element of `reruns`: the job's state and, once done, its measured result."""
     result = job.result or {}
+    seeds = job.params.get("seeds")
     item: dict[str, Any] = {
         "id": job.id,
         "state": job.state,
         "attempt": job.attempt,
         "requested_by": job.requested_by,
-        "seeds": job.params.get("seeds"),
+        # A list as `reviewer rerun` stores it; anything else (a row written by hand) is none,
+        # so no reader counts what is not a list.
+        "seeds": seeds if isinstance(seeds, list) else None,
         "unsafe_no_sandbox": bool(job.params.get("unsafe_no_sandbox")),
         "progress": job.progress,
         "error": job.error,

@@ -102,3 +102,16 @@ def test_a_binary_prev_hash_stops_the_export_naming_the_event(db, tmp_path):
     assert target.read_text() == "the previous export\n"
     assert run(path, "audit", "export", "--format", "md").exit_code == 0
     assert run(path, "show", pid).exit_code == 0
+
+
+def test_a_job_whose_seeds_are_not_a_list_shows_none(db):
+    # `len()` of the count 5 a hand-written row (the benchmark store's) held was a traceback
+    # in `jobs --all` and on the proposal screen.
+    path, pid, job = db
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE jobs SET params = '{\"seeds\": 5}' WHERE id = ?", (job,))
+    conn.close()
+    results = reads(path, pid)
+    assert {name: r.exit_code for name, r in results.items()} == dict.fromkeys(results, 0)
+    (rerun,) = json.loads(results["show {pid} --json"].output)["reruns"]
+    assert rerun["seeds"] is None
