@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 from reviewer.blinding import claim_values
 from reviewer.present import ACTIVE_JOB_STATES, BLIND_SORTS
 from reviewer.shapes import show
-from reviewer.worker_process import reviewer_argv
 from store import ReviewStore
 from store.query import QUEUE_SORT
 
@@ -248,22 +246,3 @@ def event_index(store: ReviewStore, seq: int) -> int:
     """Where event `seq` sits in the newest-first list."""
     row = store.conn.execute("SELECT count(*) FROM events WHERE seq > ?", (seq,)).fetchone()
     return int(row[0])
-
-
-def verify_file(db: Path) -> dict[str, Any]:
-    """`reviewer audit verify --json` on `db`, run in a child process.
-
-    A child rather than a thread: verify is pure-Python hashing that holds the GIL (100k
-    events take 12 s, during which a thread made each key press take ~0.8 s instead of
-    ~0.17 s), and the CLI's verdict, signed checkpoints included, is the one shown.
-    """
-    argv = reviewer_argv("--db", str(db), "audit", "verify", "--json")
-    out = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    try:
-        report = json.loads(out.stdout)
-    except ValueError:
-        report = None
-    if not isinstance(report, dict):
-        lines = out.stderr.strip().splitlines() or [f"audit verify exited with {out.returncode}"]
-        return {"ok": False, "problems": [lines[-1]], "first_bad_seq": None}
-    return report

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from reviewer import keys
 from reviewer.app import STORE_ERRORS
@@ -25,8 +25,8 @@ from reviewer.tuidata import (
     head_seq,
     log_shape,
     provisional_shape,
-    verify_file,
 )
+from reviewer.verify_child import verify_file
 from reviewer.widgets.event_table import EventTable
 
 if TYPE_CHECKING:
@@ -121,8 +121,12 @@ class AuditScreen(DeclaredKeyOrder, Screen[None]):
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False,
           name="verify the chain")
     def _verify_in_thread(self, db: Path) -> None:
-        # The thread only waits on the child process that does the hashing.
-        self.app.call_from_thread(self.show_report, verify_file(db))
+        # The thread only waits on the child process that does the hashing, and stops it
+        # once the worker is cancelled: verify asked for again (exclusive) or the screen left.
+        worker = get_current_worker()
+        report = verify_file(db, lambda: worker.is_cancelled)
+        if report is not None:
+            self.app.call_from_thread(self.show_report, report)
 
     def show_report(self, report: dict[str, Any]) -> None:
         """Show a verify report at the top and put the cursor on its first bad row."""

@@ -113,7 +113,7 @@ async def test_an_event_without_a_proposal_cannot_be_opened(tmp_path):
 
 
 def test_verify_file_reports_what_the_cli_says(tmp_path):
-    from reviewer.tuidata import verify_file
+    from reviewer.verify_child import verify_file
 
     db = tmp_path / "r.db"
     store = ReviewStore.open(db)
@@ -132,7 +132,7 @@ def test_verify_and_the_worker_never_run_a_reviewer_package_in_the_working_folde
 ):
     """`python -m` put the working folder first: a `reviewer/` there (an agent's checkout)
     ran unsandboxed in the TUI's verify child and could print a chain OK for a broken one."""
-    from reviewer.tuidata import verify_file
+    from reviewer.verify_child import verify_file
     from reviewer.worker_process import worker_argv
 
     fake = tmp_path / "checkout" / "reviewer"
@@ -150,6 +150,48 @@ def test_verify_and_the_worker_never_run_a_reviewer_package_in_the_working_folde
     out = subprocess.run([*worker_argv(junk)[:-3], "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "reviewer" in out.stdout
     assert not marker.exists()
+
+
+def test_a_cancelled_verify_stops_its_child(tmp_path):
+    """A verify nobody waits for any more (the screen left, `v` again) ran on for half a
+    minute and 400 MB on a big store, several at once."""
+    from reviewer import verify_child
+
+    db = tmp_path / "r.db"
+    ReviewStore.open(db).close()
+    seen: list = []
+
+    def cancelled() -> bool:
+        seen.extend(verify_child._running)
+        return True
+
+    assert verify_child.verify_file(db, cancelled) is None
+    assert seen and all(proc.poll() is not None for proc in seen)
+    assert verify_child._running == set()
+
+
+async def test_leaving_the_audit_screen_stops_its_verify(tmp_path):
+    from reviewer import verify_child
+
+    db = tmp_path / "r.db"
+    store = ReviewStore.open(db)
+    store.add_proposal(make_proposal(1), actor="a")
+    app = make_app(store, db_path=db)
+    started: set = set()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("L", "v", "v")
+        started |= verify_child._running  # a child takes half a second just to start
+        assert isinstance(app.screen, AuditScreen) and started
+        await pilot.press("escape")
+        for _ in range(200):  # a guard: each child dies within a poll of its worker's cancel
+            if not verify_child._running:
+                break
+            await pilot.pause(0.05)
+        assert verify_child._running == set()
+    # Killed (SIGKILL), not finished: the ones `v` replaced and the one the screen left.
+    assert {proc.wait() for proc in started} == {-9}
+    store.close()
 
 
 async def test_a_log_with_rows_cut_out_is_counted_off_the_ui_thread_and_paged_as_it_is(tmp_path):
