@@ -293,6 +293,18 @@ class ReviewApp(App[None]):
         self.notify(f"the command palette closed: it needs a terminal at least "
                     f"{PALETTE_MIN_ROWS} rows tall", severity="warning", markup=False)
 
+    def watch_blinded(self, blinded: bool) -> None:
+        """Each open screen redraws for blinded review or out of it.
+
+        One watcher here, not one per screen: Textual drops a closed screen's own watch on
+        the app only when the value next changes, so a reviewer who never pressed `b` kept
+        every proposal screen ever opened, with its widgets, all session.
+        """
+        for screen in self.screen_stack:
+            redraw = getattr(screen, "blinded_changed", None)
+            if callable(redraw):
+                redraw(blinded)
+
     def action_toggle_blind(self) -> None:
         self.blinded = not self.blinded
         state = "on: claims stay hidden until you assess" if self.blinded else "off"

@@ -8,12 +8,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from reviewer import keys
 from reviewer.present import held_up, next_in
 from reviewer.present.agents import LOOKALIKE_NOTE, agent_label, lookalikes
 from reviewer.screens.key_order import DeclaredKeyOrder
+from reviewer.widgets.footer import Footer
 from reviewer.widgets.scroll_keys import ListTable
 from store import ReviewStore
 from store.agents import AgentRecord, sorted_records
@@ -81,8 +82,11 @@ class AgentsScreen(DeclaredKeyOrder, Screen[str | None]):
         yield table
         yield Footer()
 
+    def blinded_changed(self, _blinded: bool) -> None:
+        """Blinded review went on or off (`ReviewApp.watch_blinded`)."""
+        self._redraw()
+
     def on_mount(self) -> None:
-        self.watch(self.app, "blinded", lambda _blinded: self._redraw(), init=False)
         if self.review_app.db_path is None:
             self._show(self.review_app.store.agent_records())
         else:

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from reviewer import keys
@@ -28,6 +28,7 @@ from reviewer.tuidata import (
 )
 from reviewer.verify_child import verify_file
 from reviewer.widgets.event_table import EventTable
+from reviewer.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from reviewer import keys
 from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.tuidata import decided_measurements
+from reviewer.widgets.footer import Footer
 from store import ReviewStore
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from reviewer import keys
@@ -17,6 +17,7 @@ from reviewer.diffmodel import DiffDocument, build
 from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.textsafe import short
 from reviewer.widgets.diff_view import DiffView
+from reviewer.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from reviewer.app import ReviewApp

@@ -9,7 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from reviewer import keys
@@ -29,6 +29,7 @@ from reviewer.tuidata import QueueView, proposal_view
 from reviewer.widgets.assist_panel import AssistPanel
 from reviewer.widgets.checks_panel import ChecksPanel
 from reviewer.widgets.claim_panel import ClaimPanel
+from reviewer.widgets.footer import Footer
 from reviewer.widgets.scroll_keys import ScrollKeysContainer
 from reviewer.widgets.seed_plot import SeedPlot
 from reviewer.widgets.timeline import Timeline
@@ -70,8 +71,11 @@ class ProposalScreen(DeclaredKeyOrder, ProposalDecisions, ProposalReruns, Screen
 
     def on_mount(self) -> None:
         self.apply(proposal_view(self.review_app.store, self.proposal_id, self.review_app.actor))
-        self.watch(self.app, "blinded", lambda _blinded: self.apply(self.data), init=False)
         self.set_interval(POLL_S, self.poll)
+
+    def blinded_changed(self, _blinded: bool) -> None:
+        """Blinded review went on or off (`ReviewApp.watch_blinded`)."""
+        self.apply(self.data)
 
     # -- showing ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from reviewer import keys
 from reviewer.present import BLIND_SORTS, SORT_KEYS, STATUS_FILTERS, BarPart, next_in
@@ -15,6 +15,7 @@ from reviewer.present.agents import agent_label, lookalikes
 from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.textsafe import short
 from reviewer.tuidata import QueueView, assessed_among, change_stamp
+from reviewer.widgets.footer import Footer
 from reviewer.widgets.queue_table import QueueBar, QueueTable
 from store.query import QUEUE_SORT, VERDICT_FILTERS, WALK_INDEX_MATCHES
 
@@ -58,7 +59,6 @@ class QueueScreen(DeclaredKeyOrder, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#queue-search", Input).display = False
-        self.watch(self.app, "blinded", self._blinded_changed, init=False)
         if self.review_app.blinded:
             self.sort = "newest"
         self.reload()
@@ -183,7 +183,8 @@ class QueueScreen(DeclaredKeyOrder, Screen[None]):
         if change_stamp(self.review_app.store) != self._stamp:
             self.refresh_rows()
 
-    def _blinded_changed(self, _blinded: bool) -> None:
+    def blinded_changed(self, _blinded: bool) -> None:
+        """Blinded review went on or off (`ReviewApp.watch_blinded`)."""
         if self.review_app.blinded:
             self.verdict = None
             if self.sort not in BLIND_SORTS:

@@ -8,12 +8,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from reviewer import keys
 from reviewer.rerun.listing import RerunRow, rerun_rows
 from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.tuidata import change_stamp
+from reviewer.widgets.footer import Footer
 from reviewer.widgets.scroll_keys import ListTable
 from store import ReviewStore
 from store.jobs import JOB_STATES
@@ -55,8 +56,11 @@ class RerunsScreen(DeclaredKeyOrder, Screen[None]):
         yield table
         yield Footer()
 
+    def blinded_changed(self, _blinded: bool) -> None:
+        """Blinded review went on or off (`ReviewApp.watch_blinded`)."""
+        self._redraw()
+
     def on_mount(self) -> None:
-        self.watch(self.app, "blinded", lambda _blinded: self._redraw(), init=False)
         self.poll()
         self.set_interval(POLL_S, self.poll)
 

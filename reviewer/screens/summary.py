@@ -7,11 +7,12 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from reviewer import keys
 from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.textsafe import short
+from reviewer.widgets.footer import Footer
 from reviewer.widgets.text_pager import TextPager
 
 
