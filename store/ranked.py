@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from store.db import BUSY_TIMEOUT_S
+from store.query import many_matches_sql
 
-# Below this many rows one pass is a few ms; a split would cost more than it saves.
+# Below this many matches one pass is a few ms, and a split would cost more than it saves:
+# every part walks the word's whole posting list once more for bm25's document count.
 SPLIT_FROM = 20_000
 MAX_PARTS = 4
 LAST_ROWID = 2**63 - 1
@@ -62,10 +64,15 @@ class RankedParts:
 
     def top(self, conn: sqlite3.Connection, match: str, limit: int) -> list[Hit] | None:
         """The best `limit` (rowid, score) pairs for `match`, best first; None when the store
-        is too small to split or a helper failed, for the caller's one-pass query."""
-        lo, hi = conn.execute("SELECT min(rowid), max(rowid) FROM proposals").fetchone()
+        is too small to split, the word too rare, or a helper failed, for the caller's
+        one-pass query."""
+        # Two subqueries: SQLite reads min() and max() off the index only one per statement.
+        lo, hi = conn.execute("SELECT (SELECT min(rowid) FROM proposals), "
+                              "(SELECT max(rowid) FROM proposals)").fetchone()
         if self.parts < 2 or lo is None or hi - lo < SPLIT_FROM:
             return None
+        if conn.execute(*many_matches_sql(match, SPLIT_FROM + 1)).fetchone()[0] <= SPLIT_FROM:
+            return None  # a rarer word: counted up to the cap in well under a millisecond
         step = (hi - lo) // self.parts + 1
         bounds = [(lo + i * step, lo + (i + 1) * step - 1) for i in range(self.parts)]
         # Rows added while this runs fall in the last part rather than nowhere.
