@@ -12,6 +12,10 @@ at 100k; ingest's scales with the number of files.
 
 from __future__ import annotations
 
+# First, as in the `reviewer` command: the store configures SQLite before sqlite3 loads it.
+import store  # noqa: F401
+
+# isort: split
 import argparse
 import json
 import os
