@@ -267,14 +267,17 @@ def scan_diff(
 def _file_checks(f: unidiff.PatchedFile, path: str, policy: DiffPolicy,
                  base: BaseReader | None) -> list[Check]:
     """`_python_checks`, where a failure (a scanner bug hostile code trips) costs only this
-    file's scan, flagged, and never the other files' findings."""
+    file's scan, flagged, and never the other files' findings.
+
+    High, unlike code that does not parse: this code runs, and nothing here saw what it does,
+    as when the whole scan failed and the approval gate held it for want of checks.
+    """
     try:
         return _python_checks(f, path, policy, base)
     except Exception as exc:
-        return [Check("unparseable_code", "medium",
+        return [Check("unanalysed_code", "high",
                       f"{short(path, 120)}: could not be analysed ({type(exc).__name__}); what "
-                      "it does escapes these checks", {"path": path, "line": None,
-                                                       "unparsed_lines": 0})]
+                      "it does escapes these checks", {"path": path, "line": None})]
 
 
 def _left_out(check: Check) -> int | None:

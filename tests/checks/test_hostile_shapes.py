@@ -127,6 +127,6 @@ def test_a_file_whose_scan_fails_costs_only_its_own_findings(monkeypatch):
     diff = new_file_diff("methods/odd.py", "x = 1\n") + new_file_diff("methods/evil.py", evil)
     found = scan_diff(diff, ALLOW)
     [odd] = [c for c in found if c.detail.get("path") == "methods/odd.py"]
-    assert odd.code == "unparseable_code"
+    assert odd.code == "unanalysed_code" and odd.severity == "high"
     assert "could not be analysed (RecursionError)" in odd.message
     assert any(c.code == "network" and c.detail.get("path") == "methods/evil.py" for c in found)
