@@ -57,7 +57,7 @@ def start_worker(stack: ExitStack, db: Path, log: Path) -> Notice:
     try:
         find_tools()
     except SandboxUnavailable as exc:
-        return f"reruns need bubblewrap, so no worker was started: {exc}", "warning"
+        return f"no sandbox for reruns here, so no worker was started: {exc}", "warning"
     stack.enter_context(worker_process(db, log))
     message = f"a rerun worker runs beside this demo (log: {log}); press r on a proposal"
     return message, "information"

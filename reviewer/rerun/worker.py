@@ -19,6 +19,7 @@ from typing import Any
 from reviewer.config import ConfigError
 from reviewer.rerun.jobs import BUILTIN, RERUN, request_for
 from reviewer.rerun.request import RerunRequest, device_problem, device_syntax_problem
+from reviewer.rerun.sandboxspec import SandboxUnavailable
 from store import NotFound, ReviewStore, StoreError
 from store.jobs import DEFAULT_LEASE_S, Job, StaleAttempt
 
@@ -176,7 +177,8 @@ def run_job(
     except StaleAttempt:
         log(f"job {job.id}: a newer attempt owns it; result dropped")
         return None
-    except ConfigError as exc:  # a retry would read the same file: fail once, in one line
+    # A retry would read the same file or meet the same machine: fail once, in one line.
+    except (ConfigError, SandboxUnavailable) as exc:
         log(f"job {job.id}: {exc}; not retried")
         return _fail_final(store, job, str(exc))
     except sqlite3.DatabaseError as exc:  # the store itself failed (a full disk): one line

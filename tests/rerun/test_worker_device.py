@@ -82,3 +82,26 @@ def test_a_config_broken_after_queueing_fails_the_job_once_naming_the_file(tmp_p
     assert (job.state, job.attempt) == ("failed", 1)
     assert job.error.startswith(f"{config}: gate: unknown table (known tables: ")
     assert not any("Traceback" in line for line in logs), logs
+
+
+def test_a_sandbox_this_machine_cannot_give_fails_the_job_once_without_a_traceback(
+    tmp_path, monkeypatch
+):
+    # A module the sandboxed method needs lies outside the mounts (or bubblewrap is gone):
+    # every retry would meet the same machine, and each logged a traceback.
+    from reviewer.rerun import sandbox
+
+    monkeypatch.setattr(sandbox, "SANDBOX_MODULES", ("numpy", "no_such_module_for_w2s"))
+    db = tmp_path / "w.db"
+    job_id = _queued(db, "cpu")
+    logs: list[str] = []
+    assert work(db, once=True, log=logs.append) == 1
+    store = ReviewStore.open(db)
+    try:
+        job = store.jobs.get(job_id)
+    finally:
+        store.close()
+    assert (job.state, job.attempt) == ("failed", 1)
+    assert any(line.startswith(f"job {job_id}: ") and line.endswith("; not retried")
+               for line in logs), logs
+    assert not any("Traceback" in line for line in logs), logs

@@ -103,7 +103,7 @@ def test_without_bubblewrap_the_demo_says_so_instead_of_starting_a_worker(monkey
     result = CliRunner().invoke(cli, ["demo"])
     assert result.exit_code == 0, result.output
     ((message, severity),) = opened[0].notices
-    assert severity == "warning" and "reruns need bubblewrap" in message
+    assert severity == "warning" and "no worker was started: bubblewrap is not installed" in message
     assert not (paths.demo_db_path().parent / "demo-worker.log").exists()
     result = CliRunner().invoke(cli, ["demo", "--no-worker"])
     assert result.exit_code == 0, result.output
