@@ -30,10 +30,11 @@ ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
 _NUMBER = re.compile(
     r"(?<![\d.])"
     r"((?:\d*\.\d+|(?<!\d,)0,\d+(?![,\d])|\d+)(?:[eE][-+]?\d{1,3})?)"
-    r"(\s?[%\u2030]|\s?/\s?100(?![\d.])|\s?(?i:per\s?cent(?:age)?|pct)\b)?"
+    r"(\s?[%\u2030\u2031]|\s?/\s?100(?![\d.])|[\s-]{0,3}(?i:per[\s-]?cent(?:age)?|pct)\b)?"
 )
-# How much smaller than written a number is after each of those: "970\u2030" reads as 0.97.
-_PER_MILLE = "\u2030"
+# How much smaller than written a number is after per mille and per ten thousand signs
+# ("970\u2030" reads as 0.97); every other unit is a percent.
+_SHIFTS = {"\u2030": 3, "\u2031": 4}
 # Drawn as a decimal point, yet left alone by NFKC (which already makes the full-width stop,
 # the small stop and the one dot leader "."): middle dots, the hyphenation point, dot
 # operators, the Arabic decimal separator, and the ideographic full stop CJK text may use.
@@ -120,7 +121,7 @@ def _as_read(text: str) -> tuple[str, list[int]]:
 def _shows(match: re.Match[str], claims: list[float]) -> bool:
     """Whether the number `match` found shows one of `claims`."""
     number, unit = match.group(1).replace(",", "."), match.group(2)
-    shift = 0 if unit is None else 3 if unit.strip() == _PER_MILLE else 2
+    shift = 0 if unit is None else _SHIFTS.get(unit.strip(), 2)
     places = _places(number) + shift
     if places <= 0:
         return False

@@ -64,7 +64,8 @@ def test_a_number_split_by_a_mark_that_draws_as_nothing_is_masked(text: str) -> 
 
 @pytest.mark.parametrize("text", [
     "PGR 97 percent", "PGR 97 Per cent", "PGR 97 percentage points", "PGR 97 pct",
-    "PGR 97/100", "PGR 970\u2030", "PGR 97 %",
+    "PGR 97/100", "PGR 970\u2030", "PGR 97 %", "a 97-percent PGR", "a 97-per-cent PGR",
+    "PGR 97  percent", "PGR 9700\u2031",
 ])
 def test_a_claim_in_words_for_percent_or_per_mille_is_withheld(text: str) -> None:
     assert WITHHELD in blind_agent_text(text, [0.97])
