@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 
 # C0 (bar tab and newline), DEL, C1, line and paragraph separators, and the variation
 # selectors, which like tag characters can smuggle hidden bytes past a human reader; every
@@ -47,22 +47,34 @@ def short_middle(text: str | None, width: int) -> str:
     """One clean line, cut to `width` cells with an ellipsis in its middle: for names that
     share a start and differ at the end (`w2s-research-agent-3`)."""
     line = clean(text, single_line=True)
-    return line if cell_len(line) <= width else cut_middle(line, width)
+    return line if _cells(line) <= width else cut_middle(line, width)
+
+
+def _cells(text: str) -> int:
+    """Cells `text` takes, counting a character that draws none (a combining mark) as one:
+    a name of 190 stacked accents takes no room yet draws over the lines around it."""
+    return sum(max(cell_len(char), 1) for char in text)
 
 
 def cut_middle(line: str, width: int) -> str:
     """`line`'s first and last cells around an ellipsis, `width` cells in all (less by one
-    where a wide character would straddle the cut); the end gets the odd cell."""
+    where a wide character would straddle the cut; a combining mark counts as a cell); the
+    end gets the odd cell, and starts on a letter, not on a mark whose letter was cut."""
     if width < 3:
-        return set_cell_size(line, max(width - 1, 0)) + "…" if width else ""
+        return take_cells(line, max(width - 1, 0)) + "…" if width else ""
     head_cells = (width - 1) // 2
-    tail_cells = width - 1 - head_cells
-    head = set_cell_size(line, head_cells).rstrip()
-    tail: list[str] = []
+    head = take_cells(line, head_cells).rstrip()
+    tail = take_cells(line[::-1], width - 1 - head_cells)[::-1]
+    while tail and unicodedata.combining(tail[0]):
+        tail = tail[1:]
+    return head + "…" + tail
+
+
+def take_cells(text: str, cells: int) -> str:
+    """The longest start of `text` within `cells`, as `_cells` counts them."""
     used = 0
-    for char in reversed(line):
-        if used + cell_len(char) > tail_cells:
-            break
-        tail.append(char)
-        used += cell_len(char)
-    return head + "…" + "".join(reversed(tail))
+    for index, char in enumerate(text):
+        used += max(cell_len(char), 1)
+        if used > cells:
+            return text[:index]
+    return text

@@ -65,3 +65,17 @@ def test_names_cut_in_the_middle_keep_the_end_that_tells_them_apart() -> None:
     cut = short_middle("短い名前のエージェント番号三", 14)
     assert cut.startswith("短い") and cut.endswith("番号三") and cell_len(cut) <= 14
     assert short_middle("w2s\x1b[31m-agent\u202e-name-that-is-long", 12) == "w2s-a…s-long"
+
+
+def test_marks_that_draw_no_cell_still_count_when_a_name_is_cut() -> None:
+    from reviewer.textsafe import cut_middle, short_middle
+    from reviewer.widgets.paged_table import fit
+
+    # 192 stacked accents take no cell, yet draw over the lines around them.
+    stacked = "agent-x" + "\u0301" * 192
+    assert len(short_middle(stacked, 24)) <= 24
+    for middle in (True, False):
+        assert len(fit(stacked, 14, middle=middle).rstrip()) <= 14
+    # The end starts on a letter: no accent left hanging on the ellipsis.
+    cut = cut_middle("e\u0301" * 20, 9)
+    assert cut.split("…")[1][0] == "e"

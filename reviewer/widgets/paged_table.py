@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
@@ -28,7 +28,7 @@ from textual.strip import Strip
 
 from reviewer import keys
 from reviewer.present import Column, column_widths
-from reviewer.textsafe import cut_middle
+from reviewer.textsafe import cut_middle, take_cells
 
 Row = dict[str, Any]
 Fetch = Callable[[int, int], list[Row]]
@@ -51,8 +51,9 @@ def fit(text: str, width: int, right: bool = False, middle: bool = False) -> str
     to it (as Rich's truncate/align)."""
     text = strip_control_codes(text)
     length = cell_len(text)
-    if length > width:
-        text = cut_middle(text, width) if middle else set_cell_size(text, width - 1) + "…"
+    # Marks that draw no cell (stacked accents) count as one, or they would overdraw.
+    if length > width or len(text) > width:
+        text = cut_middle(text, width) if middle else take_cells(text, width - 1) + "…"
         length = cell_len(text)
     pad = " " * max(width - length, 0)
     return pad + text if right else text + pad
