@@ -9,12 +9,13 @@ user namespace.
 from __future__ import annotations
 
 import glob
-import importlib.util
+import json
 import os
 import shutil
+import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from reviewer import paths
@@ -60,21 +61,47 @@ def bound_roots() -> list[Path]:
     return [src for src, _ in python_binds()] + [Path(d) for d in _BASE_DIRS]
 
 
-def module_problem(name: str, roots: list[Path]) -> str | None:
-    """Why the sandboxed interpreter would not import top-level module `name` from where this
-    one finds it (user site, PYTHONPATH, a link or `.pth` leading outside `roots`), or None.
+# Asked of this interpreter run as the sandbox runs it: `find_spec` of a top-level name
+# locates it without importing it; built-in and frozen modules live in the interpreter.
+_FIND = (
+    "import importlib.util, json, sys\n"
+    "found = {}\n"
+    "for name in sys.argv[1:]:\n"
+    "    try:\n"
+    "        spec = importlib.util.find_spec(name)\n"
+    "    except (ImportError, ValueError):\n"
+    "        spec = None\n"
+    "    found[name] = None if spec is None else [] if spec.origin in ('built-in', 'frozen') \\\n"
+    "        else list(spec.submodule_search_locations or []) or [spec.origin or '']\n"
+    "print(json.dumps(found))\n"
+)
 
-    `find_spec` of a top-level name locates it without importing it.
+
+def module_places(names: Sequence[str]) -> dict[str, list[str] | None]:
+    """Where this interpreter, started as the sandbox starts it (`-s`, a clean environment:
+    no PYTHONPATH, no user site), finds each module; None where it finds none.
+
+    Asked of a child: this process's own path may hold PYTHONPATH folders the method never
+    sees, or shadow a module the method would find in the venv.
     """
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONNOUSERSITE": "1"}
     try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None:
-        return f"this Python ({sys.executable}) cannot find {name}"
-    if spec.origin in ("built-in", "frozen"):
-        return None  # inside the interpreter itself
-    places = list(spec.submodule_search_locations or []) or [spec.origin or ""]
+        out = subprocess.run([sys.executable, "-s", "-P", "-c", _FIND, *names], env=env,
+                             capture_output=True, text=True, timeout=60, check=False)
+        found = json.loads(out.stdout)
+    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
+        raise SandboxUnavailable(f"{sys.executable} could not say where its modules are "
+                                 f"({exc}); reruns refuse to start until it can") from exc
+    return {name: found.get(name) for name in names}
+
+
+def module_problem(name: str, places: list[str] | None, roots: list[Path]) -> str | None:
+    """Why the sandboxed interpreter would not import top-level module `name` from `places`
+    (where `module_places` found it): nowhere, or somewhere outside `roots` (a link or `.pth`
+    leading out of the venv); None when it would."""
+    if places is None:
+        return (f"{sys.executable}, started as the sandbox starts it (no PYTHONPATH, no user "
+                f"site), cannot find {name}")
     real_roots = [Path(os.path.realpath(r)) for r in roots]
     for place in places:
         real = Path(os.path.realpath(place)) if place.startswith("/") else None
@@ -87,12 +114,17 @@ def module_problem(name: str, roots: list[Path]) -> str | None:
 def require_modules(modules: tuple[str, ...] | None = None) -> None:
     """SandboxUnavailable naming the first of `modules` the sandboxed method could not import.
 
-    The sandbox runs this interpreter with `-s` (no user site) and sees only `bound_roots()`,
-    so a module found elsewhere would fail the method and be charged to the proposal's agent.
+    The sandbox runs this interpreter with `-s` in a clean environment and sees only
+    `bound_roots()`, so a module found elsewhere would fail the method and be charged to the
+    proposal's agent.
     """
+    names = SANDBOX_MODULES if modules is None else modules
+    if not names:
+        return
     roots = bound_roots()
-    for name in SANDBOX_MODULES if modules is None else modules:
-        problem = module_problem(name, roots)
+    places = module_places(names)
+    for name in names:
+        problem = module_problem(name, places[name], roots)
         if problem is not None:
             raise SandboxUnavailable(
                 f"{problem}, so a sandboxed method could not import it; install it "

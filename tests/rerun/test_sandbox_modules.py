@@ -4,6 +4,7 @@ module, where it is and what to do, before anything is queued or charged to an a
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import sys
@@ -20,6 +21,13 @@ from tests.factories import new_file_diff
 NEEDS_BWRAP = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
 
 
+def _places(name: str) -> list[str]:
+    """Where this process finds `name`, as `module_places` reports it for the sandbox's."""
+    spec = importlib.util.find_spec(name)
+    assert spec is not None
+    return list(spec.submodule_search_locations or []) or [spec.origin or ""]
+
+
 def _package(folder: Path, name: str) -> Path:
     """A real importable package `name` in `folder`, with `folder` on sys.path."""
     pkg = folder / name
@@ -30,21 +38,34 @@ def _package(folder: Path, name: str) -> Path:
 
 @pytest.fixture
 def user_site_pkg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
-    """A package found only through a folder outside every prefix, as a user site is."""
+    """A package this process finds only through PYTHONPATH, as through a user site: the
+    sandboxed interpreter, started in a clean environment, finds it nowhere."""
     name = "fixc_user_site_pkg"
     pkg = _package(tmp_path / "usersite", name)
     monkeypatch.syspath_prepend(str(tmp_path / "usersite"))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "usersite"))
     return name, pkg
 
 
-def test_a_module_outside_the_mounts_is_refused_with_the_remedy(user_site_pkg):
-    name, pkg = user_site_pkg
+def test_a_module_only_pythonpath_finds_is_refused_with_the_remedy(user_site_pkg):
+    name, _ = user_site_pkg
     with pytest.raises(SandboxUnavailable) as caught:
         sandbox.require_modules((name,))
     message = str(caught.value)
-    assert f"{name} is at {pkg}, outside what the sandbox mounts" in message
+    assert f"started as the sandbox starts it (no PYTHONPATH, no user site), cannot find {name}" \
+        in message
     assert sys.prefix in message and f"-m pip install {name}" in message
     assert "not --user" in message
+
+
+def test_a_pythonpath_copy_of_a_module_the_venv_has_does_not_refuse(tmp_path, monkeypatch):
+    # This process imports PYTHONPATH's copy; the sandboxed interpreter, the venv's.
+    shadow = tmp_path / "shadow"
+    (shadow / "typing_extensions.py").parent.mkdir(parents=True)
+    (shadow / "typing_extensions.py").write_text("X = 1\n")
+    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    monkeypatch.syspath_prepend(str(shadow))
+    sandbox.require_modules(("typing_extensions",))
 
 
 def test_the_harness_modules_of_this_environment_pass():
@@ -64,8 +85,8 @@ def test_a_link_out_of_a_mounted_prefix_is_refused(tmp_path, monkeypatch):
     real = _package(outside, "fixc_linked_pkg")
     (site / "fixc_linked_pkg").symlink_to(real)  # the sandbox sees a dangling link
     monkeypatch.syspath_prepend(str(site))
-    assert sandbox.module_problem("fixc_inside_pkg", [prefix]) is None
-    problem = sandbox.module_problem("fixc_linked_pkg", [prefix])
+    assert sandbox.module_problem("fixc_inside_pkg", _places("fixc_inside_pkg"), [prefix]) is None
+    problem = sandbox.module_problem("fixc_linked_pkg", _places("fixc_linked_pkg"), [prefix])
     assert problem is not None and str(site / "fixc_linked_pkg") in problem
 
 
@@ -74,7 +95,7 @@ def test_each_place_of_a_namespace_package_is_checked(tmp_path, monkeypatch):
     for folder in (prefix, outside):
         (folder / "fixc_ns_pkg").mkdir(parents=True)  # no __init__.py: a namespace package
         monkeypatch.syspath_prepend(str(folder))
-    problem = sandbox.module_problem("fixc_ns_pkg", [prefix])
+    problem = sandbox.module_problem("fixc_ns_pkg", _places("fixc_ns_pkg"), [prefix])
     assert problem is not None and str(outside / "fixc_ns_pkg") in problem
 
 
@@ -100,7 +121,7 @@ def test_rerun_refuses_before_queueing_and_charges_no_agent(
     monkeypatch.setattr(sandbox, "SANDBOX_MODULES", (*sandbox.SANDBOX_MODULES, user_site_pkg[0]))
     out = run("rerun", pid, "--seeds", "1", "--wait")
     assert out.exit_code == 1, out.output
-    assert out.output.startswith(f"Error: {user_site_pkg[0]} is at {user_site_pkg[1]}")
+    assert out.output.startswith("Error: ") and f"cannot find {user_site_pkg[0]}" in out.output
     assert "Traceback" not in out.output
     store = ReviewStore.open(run.db)
     try:
