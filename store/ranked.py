@@ -23,9 +23,13 @@ from store.query import many_matches_sql
 SPLIT_FROM = 20_000
 MAX_PARTS = 4
 LAST_ROWID = 2**63 - 1
+# A part's best rows, then one row holding the newest audit event's hash as that statement
+# saw the store: parts that saw different stores (a write landed between them, or the file
+# was replaced under the caller's open connection) scored on different statistics.
 PART_SQL = (
-    "SELECT rowid, bm25(proposals_fts) AS score FROM proposals_fts "
-    "WHERE proposals_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY score, rowid LIMIT ?"
+    "SELECT r, s, NULL FROM (SELECT rowid AS r, bm25(proposals_fts) AS s FROM proposals_fts "
+    "WHERE proposals_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY s, rowid LIMIT ?) "
+    "UNION ALL SELECT NULL, NULL, (SELECT hash FROM events ORDER BY seq DESC LIMIT 1)"
 )
 
 Hit = tuple[int, float]
@@ -102,9 +106,12 @@ class RankedParts:
                 thread.join()
         if isinstance(results[0], BaseException):
             raise results[0]
-        if any(not isinstance(r, list) for r in results):
+        parts = [r for r in results if isinstance(r, list)]
+        if len(parts) < len(results):
             return None  # a helper's connection failed: the caller's one pass still answers
-        merged = sorted((hit for part in results if isinstance(part, list) for hit in part),
+        if len({part[-1][2] for part in parts}) > 1:
+            return None  # the parts saw different stores: one pass sees one
+        merged = sorted((row[:2] for part in parts for row in part[:-1]),
                         key=lambda hit: (hit[1], hit[0]))
         return [(int(rowid), float(score)) for rowid, score in merged[:limit]]
 

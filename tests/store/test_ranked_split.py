@@ -102,3 +102,62 @@ def test_importing_reviewer_turns_sqlites_memory_statistics_off() -> None:
     # Imported after sqlite3 it can no longer change them; SQLite refuses, nothing breaks.
     assert used("import sqlite3, reviewer, store.memstatus as m; assert not "
                 "m.MEMORY_STATISTICS_OFF") > 0
+
+
+def test_a_write_between_the_parts_falls_back_to_one_pass(db: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts that saw the store before and after an ingest scored on different statistics;
+    their merge matched neither ranking."""
+    import shutil
+    import threading
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    # A rare word: its weight (idf) moves with every row that says it, unlike a common one's.
+    monkeypatch.setattr(store.ranked, "SPLIT_FROM", 1)
+    written = threading.Event()
+    score = store.ranked._score
+
+    def racing(conn, match, span, limit, results, index):
+        if index:  # a helper: only after the write
+            written.wait(20)
+            return score(conn, match, span, limit, results, index)
+        score(conn, match, span, limit, results, index)
+        other = ReviewStore.open(copy)
+        other.add_proposals([make_proposal(1000 + i, summary="rare " * (1 + i % 4) + "x " * i)
+                             for i in range(60)], actor="seed")
+        other.close()
+        written.set()
+        return None
+
+    monkeypatch.setattr(store.ranked, "_score", racing)
+    s = ReviewStore.open(copy)
+    try:
+        s._ranked = RankedParts(copy, parts=2)
+        found = [r["id"] for r in s.search("rare", limit=20)]
+        assert written.is_set() and found == _one_pass(s, "rare", 20)
+    finally:
+        s.close()
+
+
+def test_a_store_file_replaced_under_the_open_store_is_not_mixed_in(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import shutil
+
+    monkeypatch.setattr(store.ranked, "SPLIT_FROM", 10)
+    mine, theirs = tmp_path / "mine.db", tmp_path / "theirs.db"
+    shutil.copy(db, mine)
+    other = ReviewStore.open(theirs)
+    other.add_proposals([make_proposal(5000 + i, summary="teacher only here")
+                         for i in range(420)], actor="seed")
+    other.close()
+    s = ReviewStore.open(mine)
+    try:
+        before = _one_pass(s, "teacher", 30)
+        os.replace(theirs, mine)  # a restore; the open store still reads its own file
+        s._ranked = RankedParts(mine, parts=2)  # helpers open the path: the new file
+        assert [r["id"] for r in s.search("teacher", limit=30)] == before
+    finally:
+        s.close()
