@@ -13,6 +13,7 @@ from reviewer.harness import treehash
 from reviewer.rerun.jobs import request_rerun
 from reviewer.rerun.worker import work
 from store import NewProposal, ReviewStore
+from store.jobs import Job
 from tests.factories import make_proposal, new_file_diff
 from tests.rerun.test_external import HONEST
 from tests.rerun.test_worker_faults import configure
@@ -34,6 +35,17 @@ def _queued(db: Path, device: str) -> int:
         store.close()
 
 
+def _work_once(db: Path, job_id: int) -> tuple[Job, list[str]]:
+    """One worker pass over the store: the job as it left it, and what the worker logged."""
+    logs: list[str] = []
+    assert work(db, once=True, log=logs.append) == 1
+    store = ReviewStore.open(db)
+    try:
+        return store.jobs.get(job_id), logs
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize(
     ("device", "reason"),
     [
@@ -46,11 +58,9 @@ def _queued(db: Path, device: str) -> int:
 def test_an_unusable_device_fails_the_job_once_without_a_traceback(tmp_path, device, reason):
     db = tmp_path / "w.db"
     job_id = _queued(db, device)
-    logs: list[str] = []
-    assert work(db, once=True, log=logs.append) == 1
+    job, logs = _work_once(db, job_id)
     store = ReviewStore.open(db)
     try:
-        job = store.jobs.get(job_id)
         retried = store.conn.execute(
             "SELECT count(*) FROM events WHERE action = 'rerun_retried'").fetchone()[0]
     finally:
@@ -72,13 +82,7 @@ def test_a_config_broken_after_queueing_fails_the_job_once_naming_the_file(tmp_p
     store.close()
     config = paths.config_file()
     config.write_text(config.read_text() + "\n[gate]\nrequired_approvals = 2\n")
-    logs: list[str] = []
-    assert work(db, once=True, log=logs.append) == 1
-    store = ReviewStore.open(db)
-    try:
-        job = store.jobs.get(job_id)
-    finally:
-        store.close()
+    job, logs = _work_once(db, job_id)
     assert (job.state, job.attempt) == ("failed", 1)
     assert job.error.startswith(f"{config}: gate: unknown table (known tables: ")
     assert not any("Traceback" in line for line in logs), logs
@@ -94,13 +98,7 @@ def test_a_sandbox_this_machine_cannot_give_fails_the_job_once_without_a_traceba
     monkeypatch.setattr(sandbox, "SANDBOX_MODULES", ("numpy", "no_such_module_for_w2s"))
     db = tmp_path / "w.db"
     job_id = _queued(db, "cpu")
-    logs: list[str] = []
-    assert work(db, once=True, log=logs.append) == 1
-    store = ReviewStore.open(db)
-    try:
-        job = store.jobs.get(job_id)
-    finally:
-        store.close()
+    job, logs = _work_once(db, job_id)
     assert (job.state, job.attempt) == ("failed", 1)
     assert any(line.startswith(f"job {job_id}: ") and line.endswith("; not retried")
                for line in logs), logs
