@@ -21,12 +21,19 @@ from pathlib import Path
 import pytest
 
 from reviewer import paths
-from reviewer.decide import decide, undo
+from reviewer.decide import undo
 from reviewer.publish import PublishConfig, PublishError, publish, published
 from reviewer.publish.withdraw import unbacked, withdraw
 from store import ReviewStore
 from tests.loopback import running
-from tests.publish.helpers import add, approved, bare_remote, clone, finish_rerun
+from tests.publish.helpers import (
+    add,
+    approve_via_decide,
+    approved,
+    bare_remote,
+    clone,
+    finish_rerun,
+)
 from tests.publish.test_git import files_on
 
 DRIP_S = 0.2  # between bytes: under any http_timeout_s here, so no single read times out
@@ -132,15 +139,6 @@ def configure(folder: Path, url: str, timeout: float = 30) -> None:
         f'[publish]\nfolder = "{folder}"\nhttp_url = "{url}"\nhttp_timeout_s = {timeout}\n')
 
 
-def approve_now(store: ReviewStore, i: int) -> tuple[str, object]:
-    """Add proposal i with a finished rerun and approve it through `decide`, as the CLI does."""
-    pid = add(store, i)
-    finish_rerun(store, pid)
-    override = "checked by hand" if store.gates(pid) else None
-    return pid, decide(store, pid, "approve", reason="holds up", actor="alice",
-                       override=override)
-
-
 def mine(remote: Path, pid: str) -> list[str]:
     return [f for f in files_on(remote) if f.startswith(pid[:12])]
 
@@ -153,7 +151,7 @@ def test_a_failed_post_leaves_a_live_record_that_undo_withdraws(mem_store, tmp_p
     folder = clone(remote, tmp_path / "findings")
     with serving(status_500) as server:
         configure(folder, server.url)
-        pid, outcome = approve_now(mem_store, 1)
+        pid, outcome = approve_via_decide(mem_store, 1)
     assert "answered 500" in outcome.publish_error
     assert len(mine(remote, pid)) == 3  # the files landed before the POST
     failed = mem_store.latest_event(pid, "publish_failed")
@@ -173,7 +171,7 @@ def test_the_next_ingest_retries_a_record_whose_post_failed(mem_store, tmp_path)
     folder = clone(remote, tmp_path / "findings")
     with serving(status_500) as server:
         configure(folder, server.url)
-        pid, _ = approve_now(mem_store, 2)
+        pid, _ = approve_via_decide(mem_store, 2)
     mem_store.undo(pid, actor="bob")  # an undo whose withdrawal never ran
     assert unbacked(mem_store) == [pid]
     cfg = PublishConfig(folder=folder, http_url=server.url)
@@ -238,7 +236,7 @@ def test_a_dripping_answer_is_a_warning_after_approve(tmp_path):
     store = ReviewStore.open(db)
     with serving(drip_body) as server:
         configure(tmp_path / "f", server.url, timeout=1)
-        pid, outcome = approve_now(store, 5)
+        pid, outcome = approve_via_decide(store, 5)
     assert outcome.status == "approved"
     assert "no complete answer within 1 s" in outcome.publish_error
     assert store.latest_event(pid, "publish_failed").payload["stage"] == "http"
@@ -290,7 +288,7 @@ def test_an_answer_that_is_not_http_records_publish_failed(tmp_path, answer, wha
     store = ReviewStore.open(db)
     with serving(answer) as server:
         configure(tmp_path / "f", server.url)
-        pid, outcome = approve_now(store, 8)
+        pid, outcome = approve_via_decide(store, 8)
     url = server.url + "/api/findings/share"
     assert outcome.status == "approved"
     assert f"POST {url}: the server's answer {what}" in outcome.publish_error
