@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import sys
 import threading
 from multiprocessing.context import BaseContext
 
-
-def usable_cores() -> int:
-    """Cores in this process's affinity mask (Linux), else every core the OS reports."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+# Defined in the store, whose ranked search splits by it and which imports nothing of ours.
+from store.ranked import usable_cores as usable_cores
 
 
 def pool_context() -> BaseContext:

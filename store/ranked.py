@@ -36,6 +36,7 @@ Hit = tuple[int, float]
 
 
 def usable_cores() -> int:
+    """Cores in this process's affinity mask (Linux), else every core the OS reports."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
