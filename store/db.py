@@ -38,10 +38,12 @@ def connect(path: str | Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite_util
     return sqlite_utils.Database(conn)
 
 
-def read_only(path: Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
-    """A connection that can only read the store at `path`: a worker process's own."""
+def read_only(path: Path, *, timeout: float = BUSY_TIMEOUT_S,
+              shared: bool = False) -> sqlite3.Connection:
+    """A connection that can only read the store at `path`: a worker process's own; with
+    `shared`, one a thread other than its opener may use (one query at a time)."""
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout,
-                           isolation_level=None)  # fmt: skip
+                           isolation_level=None, check_same_thread=not shared)  # fmt: skip
 
 
 def existing_read_only(path: Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:

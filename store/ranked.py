@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from store.db import BUSY_TIMEOUT_S
+from store.db import read_only
 from store.memstatus import MEMORY_STATISTICS_OFF
 from store.query import many_matches_sql
 
@@ -66,10 +66,8 @@ class RankedParts:
 
     def _helpers(self) -> list[sqlite3.Connection]:
         while len(self._conns) < self.parts - 1:
-            # Shared with a helper thread, one query at a time, so not bound to this thread.
-            self._conns.append(sqlite3.connect(
-                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
-                isolation_level=None, check_same_thread=False))  # fmt: skip
+            # Used by a helper thread, one query at a time, so not bound to this thread.
+            self._conns.append(read_only(self.path, shared=True))
         return self._conns
 
     def top(self, conn: sqlite3.Connection, match: str, limit: int) -> list[Hit] | None:
