@@ -234,8 +234,11 @@ def rows_in_order_sql(rowids: Sequence[int]) -> tuple[str, list[Any]]:
 def search_sql(text: str, limit: int) -> tuple[str, list[Any]] | None:
     """Best matches first (bm25), or None when the text has no searchable words."""
     match = fts_query(text)
-    if match is None:
-        return None
+    return None if match is None else ranked_sql(match, limit)
+
+
+def ranked_sql(match: str, limit: int) -> tuple[str, list[Any]]:
+    """Best matches of the FTS query `match` first (bm25), in one pass."""
     cols = ", ".join(f"p.{c}" for c in LIST_COLUMNS)
     # Rank inside the index and join only the page: joining every match first read each
     # matching row of the wide proposals table. Ties go to the earlier ingest.

@@ -17,8 +17,8 @@ from store.query import (
     list_sql,
     many_matches_sql,
     many_rows_sql,
+    ranked_sql,
     rows_in_order_sql,
-    search_sql,
     unserved,
 )
 from store.ranked import RankedParts
@@ -43,9 +43,8 @@ class QueryVerbs(StoreBase):
 
         A big store file is scored in parts on several cores (`store.ranked`).
         """
-        built = search_sql(text, limit)
         match = fts_query(text)
-        if built is None or match is None:
+        if match is None:
             return []
         if self.path is not None:
             if self._ranked is None:
@@ -53,7 +52,7 @@ class QueryVerbs(StoreBase):
             hits = self._ranked.top(self.conn, match, limit)
             if hits is not None:
                 return self._dicts(*rows_in_order_sql([rowid for rowid, _ in hits]))
-        return self._dicts(*built)
+        return self._dicts(*ranked_sql(match, limit))
 
     def _dicts(self, sql: str, params: Iterable[Any]) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, list(params))
