@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
-from functools import partial
+from collections.abc import Callable
+from functools import cache, partial
 from typing import Any
 
 import click
 
 from reviewer.commands import SQL_INT_MAX
+from reviewer.config import ConfigError, load_config
 from reviewer.context import Context, each_proposal, pass_ctx, print_json
 from reviewer.present import ablation_word, num, pm, raised_line
 from reviewer.present.reruns import no_verdict
@@ -22,7 +25,7 @@ from reviewer.rerun.jobs import (
     reviewer_seeds,
 )
 from reviewer.rerun.request import device_problem, device_syntax_problem
-from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
+from reviewer.rerun.sandbox import SandboxUnavailable, find_tools, require_modules
 from reviewer.shapes import rerun_item
 from reviewer.textsafe import clean
 from store import ReviewStore, StoreError
@@ -58,6 +61,36 @@ def _require_device(store: ReviewStore, pid: str, device: str) -> None:
     problem = device_problem(device)
     if problem is not None:
         raise click.ClickException(f"--device {problem}")
+
+
+def _runs_own_python(harness: str) -> bool:
+    """Whether a rerun on `harness` runs this interpreter in the sandbox (the built-in
+    harness, or an external one configured without a `python` of its own), and so needs
+    this interpreter's numpy and torch inside the sandbox's mounts."""
+    if harness == BUILTIN:
+        return True
+    try:
+        cfg = load_config().harnesses.get(harness)
+    except ConfigError:
+        return False  # the worker fails the job naming the config's error
+    return cfg is not None and cfg.python in (None, sys.executable)
+
+
+def _own_modules_problem() -> str | None:
+    """Why a sandboxed method could not import this interpreter's modules; None if it could."""
+    try:
+        require_modules()
+    except SandboxUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def _require_modules(store: ReviewStore, pid: str, problem_of: Callable[[], str | None]) -> None:
+    """Refuse, before queueing, a rerun whose sandbox would miss the modules it imports; an
+    external harness with its own interpreter brings its own."""
+    problem = _runs_own_python(store.get(pid)["harness"]) and problem_of()
+    if problem:
+        raise click.ClickException(problem)
 
 
 def finished_with_result(item: dict[str, Any]) -> bool:
@@ -190,7 +223,7 @@ def rerun_cmd(
         if k is not None and seed_list is not None:
             raise click.UsageError("give --seeds or --seed-list, not both")
         if not unsafe_no_sandbox:
-            find_tools()
+            find_tools(modules=())  # bubblewrap here; the modules per harness, below
         seeds = seed_list or reviewer_seeds(k or DEFAULT_SEEDS)
     except (StoreError, SandboxUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
@@ -198,9 +231,12 @@ def rerun_cmd(
                     device=device, priority=priority, unsafe_no_sandbox=unsafe_no_sandbox,
                     ablation=ablation, heldout=heldout)
     jobs: list[Job] = []
+    modules_problem = cache(_own_modules_problem)  # a child interpreter, asked once a command
 
     def queue_one(pid: str) -> None:
         _require_device(store, pid, device)
+        if not unsafe_no_sandbox:
+            _require_modules(store, pid, modules_problem)
         jobs.append(queue(pid))
 
     failed = each_proposal(store, refs, queue_one)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewer import paths
 from reviewer.rerun import sandbox
 from reviewer.rerun.sandbox import SandboxSpec, SandboxUnavailable
 from store import ReviewStore
@@ -130,3 +131,45 @@ def test_rerun_refuses_before_queueing_and_charges_no_agent(
         store.close()
     [record] = json.loads(run("agents", "--json").output)
     assert record["reran"] == 0 and record["failed"] == 0
+
+
+@NEEDS_BWRAP
+@pytest.mark.parametrize("own_python", [True, False])
+def test_an_external_harness_with_its_own_python_is_not_refused_for_ours(
+    run, tmp_path, user_site_pkg, monkeypatch, own_python  # noqa: F811
+):
+    """The modules checked are this interpreter's: a harness configured to run another
+    brings its own, so its reruns queue; one running this interpreter is refused."""
+    from tests.rerun.test_external import make_repo, write_config
+
+    repo = tmp_path / "w2s"
+    repo.mkdir()
+    commit = make_repo(repo)
+    labels = tmp_path / "labels.json"
+    labels.write_text("[0, 1]")
+    write_config(repo, commit, labels)
+    if own_python:
+        python = tmp_path / "their-python"
+        python.write_text("#!/bin/sh\nexit 0\n")
+        python.chmod(0o755)
+        config = paths.config_file()
+        config.write_text(config.read_text() + f'python = "{python}"\n')
+    proposal = {"agent": "aar-1", "title": "t", "summary": "s", "harness": "w2s-sandbox",
+                "idea": "mine", "base": commit[:12],
+                "diff": new_file_diff("w2s_research/ideas/mine/run.py", "x = 1\n"),
+                "claimed": {"pgr": 0.5, "seeds": [1, 2]}}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(proposal))
+    pid = json.loads(run("ingest", "--json", str(path)).output)["added"][0]
+    monkeypatch.setattr(sandbox, "SANDBOX_MODULES", (*sandbox.SANDBOX_MODULES, user_site_pkg[0]))
+    out = run("rerun", pid, "--seeds", "1")
+    store = ReviewStore.open(run.db)
+    try:
+        queued = store.conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+    finally:
+        store.close()
+    if own_python:
+        assert out.exit_code == 0 and queued == 1, out.output
+    else:
+        assert out.exit_code == 1 and f"cannot find {user_site_pkg[0]}" in out.output
+        assert queued == 0
