@@ -25,16 +25,20 @@ CLAIM_FIELDS = (
 ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
 # A decimal with a point, or a decimal comma after a lone 0 ("0,97", not in "0,1,2" or
 # "1,0,97"), or a whole number, either with an exponent, then an optional percent or per-mille
-# sign, a word for one ("97 percent", "97 per cent", "97 pct") or "/100". A letter, `_` or a
-# list's comma may come before it ("PGR0.97", "[0.93,0.97]").
+# sign, a word for one ("97 percent", "97 per cent", "97 pct", "97 pc", "97 hundredths"), or
+# a denominator ("97/100", "97 out of 100", "970 in 1000"). A letter, `_` or a list's comma
+# may come before it ("PGR0.97", "[0.93,0.97]").
 _NUMBER = re.compile(
     r"(?<![\d.])"
     r"((?:\d*\.\d+|(?<!\d,)0,\d+(?![,\d])|\d+)(?:[eE][-+]?\d{1,3})?)"
-    r"(\s?[%\u2030\u2031]|\s?/\s?100(?![\d.])|[\s-]{0,3}(?i:per[\s-]?cent(?:age)?|pct)\b)?"
+    r"(\s?[%\u2030\u2031]"
+    r"|(?:\s?/\s?|\s{1,3}(?i:out\s{1,3}of|in)\s{1,3})10{2,4}(?![\d.])"
+    r"|[\s-]{0,3}(?i:per[\s-]?cent(?:age)?|pct|pc|hundredths|thousandths)\b)?"
 )
 # How much smaller than written a number is after per mille and per ten thousand signs
-# ("970\u2030" reads as 0.97); every other unit is a percent.
-_SHIFTS = {"\u2030": 3, "\u2031": 4}
+# ("970\u2030" reads as 0.97) and thousandths; a denominator's zeros say it, and every other
+# unit is a percent.
+_SHIFTS = {"\u2030": 3, "\u2031": 4, "thousandths": 3}
 # Drawn as a decimal point, yet left alone by NFKC (which already makes the full-width stop,
 # the small stop and the one dot leader "."): middle dots, the hyphenation point, dot
 # operators, the Arabic decimal separator, and the ideographic full stop CJK text may use.
@@ -121,7 +125,7 @@ def _as_read(text: str) -> tuple[str, list[int]]:
 def _shows(match: re.Match[str], claims: list[float]) -> bool:
     """Whether the number `match` found shows one of `claims`."""
     number, unit = match.group(1).replace(",", "."), match.group(2)
-    shift = 0 if unit is None else _SHIFTS.get(unit.strip(), 2)
+    shift = _shift(unit)
     places = _places(number) + shift
     if places <= 0:
         return False
@@ -131,6 +135,16 @@ def _shows(match: re.Match[str], claims: list[float]) -> bool:
         or (places >= 2 and round(value, places) == round(shown, places))
         for value in claims
     )
+
+
+def _shift(unit: str | None) -> int:
+    """How many places smaller than written a number is after `unit` (None: none)."""
+    if unit is None:
+        return 0
+    word = unit.strip().lower()
+    if word.endswith("0"):
+        return len(word) - len(word.rstrip("0"))  # "/100", "out of 1000"
+    return _SHIFTS.get(word, 2)
 
 
 def _places(number: str) -> int:
