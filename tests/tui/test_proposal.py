@@ -560,6 +560,8 @@ async def test_a_store_file_replaced_or_removed_under_the_app_takes_no_write(tmp
             await pilot.pause()
         refreshes = [n for n in app._notifications if n.message.startswith("refresh the proposal")]
         assert len(refreshes) == 1 and expected in refreshes[0].message
+    # Closed first: the old file's connection shares the `-wal` and `-shm` paths with the new.
+    store.close()
     if trouble == "removed":
         assert not db.exists()  # no empty store made in its place
     else:
@@ -567,7 +569,6 @@ async def test_a_store_file_replaced_or_removed_under_the_app_takes_no_write(tmp
         assert replaced.conn.execute(
             "SELECT COUNT(*) FROM events WHERE action = 'comment'").fetchone()[0] == 0
         replaced.close()
-    store.close()
 
 
 async def test_quit_waits_for_a_change_still_being_saved(tmp_path):
