@@ -109,9 +109,11 @@ _COMPILED = sorted(
     + [(re.compile(pattern), code) for pattern, code in _TOP_RULES],
     key=lambda rule: _ORDER.index(rule[1]))  # stable: the gravest code wins
 
-# Attributes whose only use in a method is walking frames, closures or the class tree.
+# Attributes whose only use in a method is walking frames, closures or the class tree, or
+# (`__self__` of a built-in function) reaching the builtins module without naming it.
 FRAME_ATTRS = frozenset({
     "__globals__", "__code__", "__closure__", "__subclasses__", "__bases__", "__mro__",
+    "__self__",
     "f_back", "f_locals", "f_globals", "f_code", "f_builtins", "tb_frame", "tb_next",
     "gi_frame", "cr_frame", "ag_frame", "gi_code", "func_globals",
 })
@@ -131,6 +133,9 @@ DISTINCTIVE_ATTRS = {
     **dict.fromkeys(("_getframe", "get_objects", "get_referrers", "get_referents",
                      "currentframe"), "frame_introspection"),
     "import_module": "dynamic_code",
+    # Builtins called as attributes: a method has no other object that has them.
+    "open": "ground_truth_access",
+    **dict.fromkeys(("__import__", "exec"), "dynamic_code"),
 }
 # Path methods that give another path, so `Path(__file__).resolve().parents` stays a path.
 PATH_KEEP = frozenset({
