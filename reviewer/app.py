@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
+from textual.binding import BindingType
 from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -85,7 +86,7 @@ class ReviewApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "reviewer"
-    BINDINGS: ClassVar = keys.bindings("app")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("app"))
 
     blinded: reactive[bool] = reactive(False)
 
@@ -241,7 +242,8 @@ class ReviewApp(App[None]):
         return sum(1 for w in self.workers if w.group == WRITE_GROUP
                    and w.state in (WorkerState.PENDING, WorkerState.RUNNING))
 
-    def action_quit(self) -> None:
+    # Textual runs sync and async actions alike, so a sync override of its async quit is fine.
+    def action_quit(self) -> None:  # type: ignore[override]
         """Quit, but not from under a decision still being saved, unless asked twice."""
         waiting = self.saving()
         if not waiting or self.quit_asked:
@@ -287,7 +289,8 @@ class ReviewApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         """Close an open command palette when the terminal shrinks below its list's minimum."""
-        if event.size.height >= PALETTE_MIN_ROWS or not CommandPalette.is_open(self):
+        # Textual types is_open's app as App[object], which App[None] is not, App being invariant.
+        if event.size.height >= PALETTE_MIN_ROWS or not CommandPalette.is_open(self):  # type: ignore[arg-type]
             return
         self.screen.dismiss()
         self.notify(f"the command palette closed: it needs a terminal at least "

@@ -37,8 +37,8 @@ def word_matches(text: str) -> Iterator[tuple[int, str]]:
     lower = text.lower()
     # Matches cannot overlap (each ends at a word boundary), so trying each stem is exact.
     for start in _stem_starts(lower):
-        if match := _EVAL_WORDS_ASCII.match(lower, start):
-            yield start, match.group(0)
+        if hit := _EVAL_WORDS_ASCII.match(lower, start):
+            yield start, hit.group(0)
 
 
 def eval_words(text: str) -> list[str]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 from sqlite_utils import Migrations
+from sqlite_utils.db import Table
 
 from store.db import MIGRATION_SET, MIGRATIONS_TABLE, immediate
 from store.errors import MigrationBusy, NotAStore, SchemaTooNew, StoreError
@@ -81,7 +82,9 @@ def _initial(db: sqlite_utils.Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
         """
     )
-    db["proposals"].enable_fts(
+    proposals = db["proposals"]
+    assert isinstance(proposals, Table)  # created just above, so not a view
+    proposals.enable_fts(
         ["title", "summary", "idea", "agent"], create_triggers=True, tokenize="porter"
     )
 

@@ -132,6 +132,7 @@ class CheckReplay:
         if not isinstance(reason, str):
             report.add(f"seq {seq}: resolves check {cid} without a reason", seq)
             return False
+        assert isinstance(cid, int)  # row was found under it
         self.rows[cid] = _Row(row.proposal_id, row.source, row.severity, row.key, row.detail,
                               row.event_seq, (seq, actor, reason))
         return True

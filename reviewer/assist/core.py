@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from reviewer.assist.answer import TOOL, TOOL_NAME, AssistError, parse_message
 from reviewer.assist.lineage import parent_change, parent_notes
@@ -21,6 +21,7 @@ from store.audit import Event
 
 if TYPE_CHECKING:
     import anthropic
+    from anthropic.types import ToolParam
 
 ACTION = "assist"
 KEY_ENV = "ANTHROPIC_API_KEY"
@@ -113,7 +114,8 @@ def _ask(request: Request, config: AssistConfig, key: str) -> object:
             max_tokens=config.max_tokens,
             system=request.system,
             messages=[{"role": "user", "content": request.user}],
-            tools=[TOOL],
+            # TOOL is a plain dict so that answer.py needs no SDK import; its shape is ToolParam's.
+            tools=[cast("ToolParam", TOOL)],
             tool_choice={"type": "tool", "name": TOOL_NAME},
         )
     except anthropic.APITimeoutError as exc:

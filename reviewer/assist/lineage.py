@@ -58,7 +58,8 @@ def _note(store: ReviewStore, pid: str, via: str) -> ParentNote:
     verdicts = tuple(
         str(job.result["verdict"])
         for job in store.jobs.for_proposal(pid)
-        if job.kind == "rerun" and job.state == "done" and (job.result or {}).get("verdict")
+        if job.kind == "rerun" and job.state == "done"
+        and job.result is not None and job.result.get("verdict")
     )
     flags = tuple(
         str(c["code"]) for c in store.checks(pid)

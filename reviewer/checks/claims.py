@@ -129,6 +129,7 @@ def _consistency(claimed: dict[str, Any]) -> list[Check]:
         tol = max(MIN_PGR_TOL, _half_unit(claimed["pgr"]))
         low, high = allowed
         if not low - tol <= p <= high + tol:
+            assert w is not None and s is not None  # allowed is only set when both are
             computed = ((t or 0.0) - w) / (s - w)
             found.append(_inconsistent(
                 f"PGR {p:g} does not match (transfer_acc - weak_acc) / (strong_acc - weak_acc)"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from reviewer.checks.folding import Folder
@@ -32,7 +32,7 @@ _INT_OPS: dict[type, Callable[[int, int], int]] = {
     ast.BitAnd: operator.and_, ast.BitOr: operator.or_, ast.LShift: operator.lshift,
     ast.RShift: operator.rshift,
 }
-_COMPARE: dict[type, Callable[[object, object], bool]] = {
+_COMPARE: dict[type, Callable[[Value, Value], bool]] = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
     ast.Gt: operator.gt, ast.GtE: operator.ge,
 }
@@ -85,7 +85,8 @@ class Evaluator:
             operand = self.value(node.operand, env, d)
             if not isinstance(operand, int):
                 raise Unfoldable
-            op = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
+            op: dict[type, Callable[[int], int]] = {
+                ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
             return _capped(op[type(node.op)](operand))
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
             left, right = self.value(node.left, env, d), self.value(node.comparators[0], env, d)
@@ -138,7 +139,7 @@ class Evaluator:
                       for n in (where.lower, where.upper, where.step)]
             if not all(b is None or isinstance(b, int) for b in bounds):
                 raise Unfoldable
-            return base[slice(*bounds)]
+            return base[slice(*cast("list[int | None]", bounds))]
         index = self.value(where, env, d)
         if not isinstance(index, int):
             raise Unfoldable

@@ -13,6 +13,7 @@ import binascii
 import codecs
 import itertools
 from collections.abc import Callable, Iterable
+from typing import TypeGuard
 
 from reviewer.checks.evaluate import FAILURES, MAX_WORK, Env, Evaluator, Unfoldable
 
@@ -146,9 +147,9 @@ class Folder:
             return cap(sep.join(parts) for sep in self.fold(func.value, d)
                        for parts in itertools.product(*items))
         receiver = self.fold(func.value, d) if isinstance(func, ast.Attribute) else set()
-        if receiver and func.attr in ("decode", "encode"):
+        if receiver and isinstance(func, ast.Attribute) and func.attr in ("decode", "encode"):
             return receiver  # strings and bytes are both kept as text here
-        if receiver and func.attr in _STR_METHODS:
+        if receiver and isinstance(func, ast.Attribute) and func.attr in _STR_METHODS:
             method = func.attr
             return cap(_safely(lambda s=s, p=p: getattr(s, method)(*p))
                        for s in receiver for p in itertools.product(*folded))
@@ -173,7 +174,7 @@ def _ints(node: ast.AST) -> list[int]:
     return [v for v in values if v is not None and 0 <= v < 0x110000]
 
 
-def _is_map_chr(node: ast.AST) -> bool:
+def _is_map_chr(node: ast.AST) -> TypeGuard[ast.Call]:
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             and node.func.id == "map" and len(node.args) == 2
             and isinstance(node.args[0], ast.Name) and node.args[0].id == "chr")
@@ -187,7 +188,9 @@ def _slice(text: str, node: ast.AST) -> str | None:
     return None if index is None else text[index]
 
 
-def _safely(compute: Callable[[], object]) -> str | None:
+# Callable[..., object], as mypy cannot infer a lambda whose defaults bind loop variables as
+# Callable[[], object]; every caller passes such a lambda, called with no arguments.
+def _safely(compute: Callable[..., object]) -> str | None:
     """A folding step that may fail on agent input; failure folds to nothing."""
     try:
         result = compute()

@@ -35,8 +35,10 @@ class Fragment:
 
     def span(self, node: ast.AST) -> range:
         """File lines a node covers."""
-        start = self.file_line(getattr(node, "lineno", 1))
-        end = self.file_line(getattr(node, "end_lineno", None) or getattr(node, "lineno", 1))
+        lineno: int = getattr(node, "lineno", 1)
+        end_lineno: int | None = getattr(node, "end_lineno", None)
+        start = self.file_line(lineno)
+        end = self.file_line(end_lineno or lineno)
         return range(start, max(start, end) + 1)
 
 

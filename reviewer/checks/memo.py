@@ -61,7 +61,9 @@ class Memo(Generic[K, V]):
         self._lock = threading.Lock()
         _EVERY.add(self)
 
-    def get(self, key: K, make: Callable[[], V]) -> V:
+    # Callable[..., V], as mypy cannot infer a lambda whose defaults bind loop variables (as in
+    # get_many) as Callable[[], V]; make is always called with no arguments.
+    def get(self, key: K, make: Callable[..., V]) -> V:
         """The result stored under `key`, else `make()`, stored."""
         with self._lock:
             if key in self._items:

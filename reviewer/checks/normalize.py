@@ -75,7 +75,7 @@ class _Renamer(ast.NodeTransformer):
         node.annotation = self.visit(node.annotation) if node.annotation else None
         return node
 
-    def _def(self, node: ast.AST) -> ast.AST:
+    def _def(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> ast.AST:
         node.name = self.new(node.name)
         body = getattr(node, "body", [])
         first = body[0] if body else None

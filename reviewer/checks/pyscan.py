@@ -103,7 +103,7 @@ class _FileScan:
                 text += " on " + " or ".join(repr(short(c, 60)) for c in consts) if consts else ""
             yield code, node.lineno, text, {"name": name}
 
-    def attribute(self, attr: str, receiver: ast.expr | None, node: ast.AST) -> Iterator[Finding]:
+    def attribute(self, attr: str, receiver: ast.expr | None, node: ast.expr) -> Iterator[Finding]:
         """Findings for reading `attr` off `receiver` (None: any object), however spelled."""
         if attr in FRAME_ATTRS:
             what = f"reads the frame or class attribute {attr}"

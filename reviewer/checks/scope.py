@@ -99,6 +99,7 @@ class Scope(Folder):
     def spelled(self, node: ast.AST, suffix: str = "") -> str | None:
         """`dotted(node) + suffix` when that is the key of some table here, else None; found
         without building the name, whose chain may be thousands of attributes long."""
+        base: int | None
         if isinstance(node, ast.Name):
             base, last = ROOT, node.id
         elif isinstance(node, ast.Attribute):

@@ -61,7 +61,8 @@ class _Reader:
 
     def _delegates(self, node: ast.Call, names: set[str]) -> bool:
         """`view` handed to a function that may read it: one of ours, or another method's."""
-        passed = [(i, None, a) for i, a in enumerate(node.args)]
+        passed: list[tuple[int | None, str | None, ast.expr]] = [
+            (i, None, a) for i, a in enumerate(node.args)]
         passed += [(None, k.arg, k.value) for k in node.keywords]
         for index, keyword, arg in passed:
             if _root(arg) not in names:

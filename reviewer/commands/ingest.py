@@ -9,6 +9,7 @@ from collections.abc import Callable, Hashable, Sequence
 from contextlib import closing, nullcontext
 from itertools import islice
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -340,13 +341,14 @@ def ingest_cmd(
     each scan reads only the files new or changed since the last one.
     """
 
-    def once(seen: set[Hashable] | None) -> tuple[IngestReport, int]:
+    def once(seen: set[str] | None) -> tuple[IngestReport, int]:
         if seen is None:
             # One batch is over before a count of stored files would help; checks are slower.
             stored = progress_on_terminal("stored", "files", FILES_PER_TRANSACTION)
             checked = progress_on_terminal("checked", "proposals", SHOW_CHECKS_FROM)
             return ingest_paths(ctx.store, list(paths), ctx.actor, stored, checked), 0
-        return ingest_changed(ctx.store, list(paths), ctx.actor, seen)
+        # once_or_every types its seen-set for the other commands' ids; this one keeps tuples.
+        return ingest_changed(ctx.store, list(paths), ctx.actor, cast("set[Hashable]", seen))
 
     once_or_every(once, "scan", every, rounds, as_json)
 

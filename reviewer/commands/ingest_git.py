@@ -54,8 +54,8 @@ def ingest_commits(
     try:
         read = read_commits(GitRepo(repo_path), revs, harnesses, seen,
                             ctx.store.ingested_commits)  # fmt: skip
-    except IngestError as err:
-        report.fail_source(str(err.path), err.message)
+    except IngestError as exc:
+        report.fail_source(str(exc.path), exc.message)
         return report, 0
     report.present += read.stored
     for err in read.broken:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import click
 from rich.console import Console
 from rich.text import Text
@@ -18,6 +20,17 @@ from store import ReviewStore, Seen, StaleView, StoreError
 from store.errors import GateError
 from store.proposals import STATUSES
 from store.query import QUEUE_SORT, SORTS, VERDICT_FILTERS, fts_query
+
+
+class _Filters(TypedDict):
+    """The filters `list` and `count` share, typed so that both calls are checked."""
+
+    status: str | None
+    agent: str | None
+    text: str | None
+    verdict: str | None
+    builds_on: str | None
+    line: bool
 
 
 def _fmt(value: float | None) -> str:
@@ -114,8 +127,8 @@ def list_cmd(
     # Names are stored as ingest spells them, so a name typed with a fullwidth letter or a
     # stray space still finds its proposals.
     agent = None if agent is None else normalized(agent)
-    filters = {"status": status, "agent": agent, "text": text, "verdict": verdict,
-               "builds_on": builds_on, "line": line}  # fmt: skip
+    filters: _Filters = {"status": status, "agent": agent, "text": text, "verdict": verdict,
+                         "builds_on": builds_on, "line": line}  # fmt: skip
     try:
         rows = ctx.store.list(sort=sort, limit=limit, offset=offset, **filters)
         total = None if as_json else ctx.store.count(**filters)
@@ -173,6 +186,7 @@ def _decide(
     click.echo(f"{outcome.status} {event.proposal_id} (audit seq {event.seq})")
     if outcome.pending_children:
         pid = event.proposal_id
+        assert pid is not None  # a decision's event names its proposal
         note = children_note(outcome.pending_children, pid, outcome.pending_line,
                              outcome.line_complete)
         listing = (f"reviewer list --builds-on {pid[:12]} --line --status pending"

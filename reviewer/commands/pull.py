@@ -34,8 +34,8 @@ def pull_once(
     report = IngestReport()
     try:
         proposals, rejected = fetch_findings(url, timeout=timeout)
-    except IngestError as err:
-        report.fail_source(str(err.path), err.message)
+    except IngestError as exc:
+        report.fail_source(str(exc.path), exc.message)
         return report, 0
     known = seen if seen is not None else set()
     skipped = 0

@@ -158,7 +158,7 @@ def baseline_method_scores(task: str, size: int, seeds: list[int], view_dir: Pat
     """Per-seed scores of the shipped `naive` method, cached beside the baselines."""
     folder = baselines.cache_folder(task, size, device)
     paths = {s: folder / f"{BASELINE_METHOD}_seed{s}.json" for s in seeds}
-    rows = {s: row for s in seeds if (row := _cached_score(paths[s])) is not None}
+    rows = {s: cached for s in seeds if (cached := _cached_score(paths[s])) is not None}
     if len(rows) < len(seeds):
         scored, _ = _run_and_score(treehash.tree_root(), BASELINE_METHOD, task, size, seeds,
                                    view_dir, work, device, timeout)

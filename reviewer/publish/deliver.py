@@ -84,6 +84,7 @@ def retry_unlanded(
     if not config.enabled:
         return retried
     for pid in pids:
+        result: PublishResult | None
         try:
             if store.get(pid)["status"] == "approved":
                 result = publish(store, pid, actor=actor, config=config)

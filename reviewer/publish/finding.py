@@ -114,7 +114,8 @@ def approval_in_force(store: ReviewStore, pid: str) -> Event | None:
     live = {d["seq"] for d in live_decisions(store, pid) if d["action"] == "approve"}
     approvals = list(store.events(pid, actions=("approve",)))
     in_force = [e for e in approvals if e.seq in live]
-    return (in_force or approvals or [None])[-1]
+    nobody: list[Event | None] = [None]
+    return (in_force or approvals or nobody)[-1]
 
 
 def approved_measurement(store: ReviewStore, pid: str, diff_sha256: str | None) -> Job | None:

@@ -68,7 +68,8 @@ def _land(
     that is not this store's in substance.
     """
     rels = [rel for rel, _ in files]
-    attempts, rewritten = 0, []
+    attempts = 0
+    rewritten: list[str] = []
     for _ in range(cfg.push_retries + 1):
         if repo.remote is not None:
             try:

@@ -136,7 +136,8 @@ def disk_usage(roots: list[Path], max_entries: int, max_depth: int) -> Usage:
             elif entries > max_entries:
                 problems.append(f"more than {max_entries} files and folders")
             if problems:
-                walk.close()
+                # typeshed types os.fwalk as an Iterator, but it is a generator, so it has close().
+                walk.close()  # type: ignore[attr-defined]
                 break
         if problems:
             return Usage(total, entries, problems[0])

@@ -152,7 +152,7 @@ def _scored(
 
 
 # Signals the kernel sends for an rlimit, and what each says; bubblewrap exits 128 + the signal.
-LIMIT_SIGNALS = {
+LIMIT_SIGNALS: dict[int, str] = {  # Signals are ints, so an exit's signal number finds them
     signal.SIGXFSZ: "a file reached the sandbox's {file_size} file-size limit",
     signal.SIGXCPU: "it used up its {cpu_s} s of CPU time",
 }

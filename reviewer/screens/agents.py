@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -62,7 +63,7 @@ def record_cells(
 class AgentsScreen(DeclaredKeyOrder, Screen[str | None]):
     """Every agent's proposals by status and rerun verdict, read off the UI thread."""
 
-    BINDINGS: ClassVar = keys.bindings("agents")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("agents"))
     AUTO_FOCUS = "DataTable"
 
     def __init__(self) -> None:

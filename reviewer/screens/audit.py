@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
@@ -39,7 +40,7 @@ POLL_S = 2.0
 class AuditScreen(DeclaredKeyOrder, Screen[None]):
     """Pages the event log from SQLite and verifies the chain off the UI thread."""
 
-    BINDINGS: ClassVar = keys.bindings("audit")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("audit"))
     AUTO_FOCUS = "EventTable"
 
     def __init__(self) -> None:

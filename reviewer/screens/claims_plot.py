@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -38,7 +39,7 @@ def reviewed_points(store: ReviewStore) -> dict[str, list[tuple[float, float]]]:
 class ClaimsPlotScreen(DeclaredKeyOrder, Screen[None]):
     """A scatter of claimed against measured PGR, one marker colour per verdict."""
 
-    BINDINGS: ClassVar = keys.bindings("plot")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("plot"))
 
     @property
     def review_app(self) -> ReviewApp:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
@@ -39,7 +40,7 @@ def shown_allow_list(harness: str) -> tuple[str, ...]:
 class DiffScreen(DeclaredKeyOrder, Screen[None]):
     """Files on the left, the diff on the right; n/p move between files."""
 
-    BINDINGS: ClassVar = keys.bindings("diff")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("diff"))
     AUTO_FOCUS = "DiffView"
 
     def __init__(

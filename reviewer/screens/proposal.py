@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
@@ -41,7 +42,7 @@ POLL_S = 1.0
 class ProposalScreen(DeclaredKeyOrder, ProposalDecisions, ProposalReruns, Screen[None]):
     """Reads one proposal; approve, reject, comment, assess, undo, rerun and diff from here."""
 
-    BINDINGS: ClassVar = keys.bindings("proposal")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("proposal"))
     # One line however long the agent's name: a wrapped line hid all but the id and status.
     DEFAULT_CSS = """
     ProposalScreen #proposal-meta { text-wrap: nowrap; text-overflow: ellipsis; }

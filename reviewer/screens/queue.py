@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -30,7 +31,7 @@ FIRST_COUNT = WALK_INDEX_MATCHES + 1
 class QueueScreen(DeclaredKeyOrder, Screen[None]):
     """The review queue; opens a proposal on enter and follows the store as it changes."""
 
-    BINDINGS: ClassVar = keys.bindings("queue")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("queue"))
     AUTO_FOCUS = "QueueTable"
 
     def __init__(self) -> None:

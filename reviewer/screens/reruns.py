@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -36,7 +37,7 @@ def read_reruns(store: ReviewStore) -> tuple[dict[str, int], list[RerunRow]]:
 class RerunsScreen(DeclaredKeyOrder, Screen[None]):
     """Every rerun, running and queued first, refreshed while it is open."""
 
-    BINDINGS: ClassVar = keys.bindings("reruns")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("reruns"))
     AUTO_FOCUS = "DataTable"
 
     def __init__(self) -> None:

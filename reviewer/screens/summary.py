@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -19,7 +20,7 @@ from reviewer.widgets.text_pager import TextPager
 class SummaryScreen(DeclaredKeyOrder, Screen[None]):
     """The summary as plain text, wrapped to the terminal and drawn a screenful at a time."""
 
-    BINDINGS: ClassVar = keys.bindings("summary")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("summary"))
     AUTO_FOCUS = "TextPager"
 
     def __init__(self, proposal_id: str, title: str, summary: str) -> None:

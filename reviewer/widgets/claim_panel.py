@@ -5,7 +5,7 @@ In blinded review the claim side reads "hidden" until the reviewer records an as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -66,7 +66,7 @@ def claim_renderable(
     seed_pgrs = ", ".join(num(s.get("pgr")) for s in per_seed if isinstance(s, dict))
     transfer = [s.get("transfer_acc") for s in per_seed if isinstance(s, dict)]
     transfer_mean = (
-        sum(transfer) / len(transfer)
+        sum(cast("list[float]", transfer)) / len(transfer)
         if transfer and all(isinstance(t, int | float) for t in transfer)
         else None
     )

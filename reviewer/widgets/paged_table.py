@@ -19,6 +19,7 @@ from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -74,7 +75,7 @@ class PagedTable(ScrollView, can_focus=True):
         "paged-table--cursor",
         "paged-table--empty",
     }
-    BINDINGS: ClassVar = keys.bindings("list")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("list"))
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
     EMPTY = "nothing to show"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual.binding import BindingType
 from textual.containers import ScrollableContainer, VerticalScroll
 from textual.scroll_view import ScrollView
 from textual.widgets import DataTable
@@ -43,19 +44,19 @@ class _LineScrolling(ScrollableContainer):
 class ScrollKeys(_LineScrolling, ScrollView):
     """A ScrollView that the `list` keys move a line, a page, or to either end."""
 
-    BINDINGS: ClassVar = keys.bindings("list")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("list"))
 
 
 class ScrollKeysContainer(_LineScrolling, VerticalScroll):
     """A VerticalScroll of widgets that the `list` keys move like a ScrollKeys view."""
 
-    BINDINGS: ClassVar = keys.bindings("list")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("list"))
 
 
 class ListTable(DataTable[CellType]):
     """A row-cursor DataTable that the `list` keys move as they move a PagedTable."""
 
-    BINDINGS: ClassVar = keys.bindings("list")
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings("list"))
 
     def action_first(self) -> None:
         self.action_scroll_top()

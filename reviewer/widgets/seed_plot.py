@@ -84,7 +84,7 @@ class SeedPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        xs = list(range(1, len(seeds) + 1))
+        xs: list[float] = list(range(1, len(seeds) + 1))
         plt.scatter(xs, [_drawn(p) for p in pgrs], marker="dot")
         mean = sum(pgrs) / len(pgrs)
         plt.hline(_drawn(mean), "blue")
