@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
+from textual.selection import Selection
 from textual.strip import Strip
 
 from reviewer.difflines import DiffLine
@@ -100,8 +101,9 @@ class DiffView(ScrollKeys, can_focus=True):
         self.virtual_size = Size(self.document.width, len(self.document.lines))
 
     def _code(self, line: DiffLine) -> Text:
-        sign, code = line.text[:1], safe(line.text[1:]).expandtabs(4)
-        text = Text(sign or " ")
+        plain = self._plain(line)
+        sign, code = plain[:1], plain[1:]
+        text = Text(sign)
         lexer = lexer_for(posixpath.basename(line.path))
         if lexer is None or len(code) > MAX_HIGHLIGHT:
             text.append(code)
@@ -111,13 +113,31 @@ class DiffView(ScrollKeys, can_focus=True):
             text.append(value.rstrip("\n"), _THEME.get_style_for_token(token_type))
         return text
 
-    def _render(self, line: DiffLine, base: Style) -> Strip:
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text as drawn (gutter, sign and cleaned code), for copying."""
+        lines = self.document.lines
+        text = "\n".join(self._gutter(line) + self._plain(line) for line in lines)
+        return selection.extract(text), "\n"
+
+    @staticmethod
+    def _gutter(line: DiffLine) -> str:
+        return "! " if line.flagged else "  "
+
+    @staticmethod
+    def _plain(line: DiffLine) -> str:
+        """A line's text as drawn, without its colours."""
+        if line.kind in CODE_KINDS:
+            return (line.text[:1] or " ") + safe(line.text[1:]).expandtabs(4)
+        return clean(line.text, single_line=True)
+
+    # Not `_render`: that is Textual's own, which text selection calls with no arguments.
+    def _render_line(self, line: DiffLine, base: Style) -> Strip:
         flag = self.get_component_rich_style("diff-view--flag")
-        gutter = Text("! " if line.flagged else "  ", style=flag)
+        gutter = Text(self._gutter(line), style=flag)
         if line.kind in CODE_KINDS:
             body = self._code(line)
         else:
-            body = Text(clean(line.text, single_line=True))
+            body = Text(self._plain(line))
         style = base
         if line.kind != "context":
             style = style + self.get_component_rich_style(f"diff-view--{line.kind}")
@@ -143,7 +163,7 @@ class DiffView(ScrollKeys, can_focus=True):
         line = self.document.lines[index]
         strip = self.line_cache.get(index)
         if strip is None:
-            strip = self._render(line, base)
+            strip = self._render_line(line, base)
             self.line_cache[index] = strip
         pad = base
         if line.kind in ("added", "removed", "file"):

@@ -129,3 +129,19 @@ def test_the_diff_is_marked_against_the_harness_allow_list(tmp_path) -> None:
     assert shown_allow_list("w2s-sandbox") == ("w2s_research/ideas/",)
     paths.config_file().write_text("[harness.w2s-sandbox]\nallow = 3\n")
     assert shown_allow_list("w2s-sandbox") == ()
+
+
+async def test_text_selected_in_the_diff_copies_as_drawn():
+    """Selecting the diff (a mouse drag, or select-all) and copying gives the lines as drawn,
+    cleaned of the agent's escapes, instead of a TypeError from Textual's own renderer."""
+    diff = new_file_diff("methods/peek.py", "x = 1\nlabels = 2\x1b[2J\u202e\n")
+    store, pid = store_with_diff(diff)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_diff(pilot, pid)
+        app.screen._select_all_in_widget(view)
+        await pilot.pause()
+        copied = app.screen.get_selected_text()
+        assert copied is not None and "  +x = 1" in copied and "+labels = 2" in copied
+        assert "\x1b" not in copied and "\u202e" not in copied
+    store.close()
