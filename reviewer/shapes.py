@@ -106,7 +106,7 @@ def show(
     pid = row["id"]
     reruns = [rerun_item(j) for j in store.jobs.for_proposal(pid) if j.kind == "rerun"]
     comments = [
-        {"actor": e.actor, "text": e.payload.get("text"), "at": e.ts}
+        {"actor": e.actor, "text": e.payload.get("text"), "at": e.ts, "seq": e.seq}
         for e in store.events(pid)
         if e.action == "comment"
     ]

@@ -30,6 +30,7 @@ def assessments(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
             "predicted_verdict": e.payload.get("predicted_verdict"),
             "note": e.payload.get("note"),
             "blinded": bool(e.payload.get("blinded")),
+            "seq": e.seq,
         }
         for e in store.events(pid)
         if e.action == ASSESSMENT
@@ -42,7 +43,7 @@ PUBLICATION_ACTIONS = ("publish", "publish_failed", "withdraw")
 def publications(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
     """Every publish, failed publish and withdrawal of a proposal, oldest first."""
     return [
-        {"actor": e.actor, "at": e.ts, "action": e.action, "payload": e.payload}
+        {"actor": e.actor, "at": e.ts, "action": e.action, "payload": e.payload, "seq": e.seq}
         for e in store.events(pid)
         if e.action in PUBLICATION_ACTIONS
     ]

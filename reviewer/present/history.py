@@ -12,12 +12,14 @@ PREDICTIONS = ("reproduced", "not_reproduced", "unsure")
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of a proposal's timeline: a decision, a comment or an assessment."""
+    """One line of a proposal's timeline: a decision, a comment or an assessment; `seq` is
+    its audit event's, which orders the timeline."""
 
     at: str
     actor: str
     action: str
     text: str
+    seq: int = 0
 
 
 def assessment_text(assessment: dict[str, Any]) -> str:
@@ -59,6 +61,7 @@ def timeline(data: dict[str, Any]) -> list[TimelineEntry]:
             clean(d.get("actor"), single_line=True),
             d["action"],
             clean(d.get("reason")),
+            _seq(d),
         )
         for d in data.get("decisions", [])
     ]
@@ -68,6 +71,7 @@ def timeline(data: dict[str, Any]) -> list[TimelineEntry]:
             clean(c.get("actor"), single_line=True),
             "comment",
             clean(c.get("text")),
+            _seq(c),
         )
         for c in data.get("comments", [])
     ]
@@ -77,6 +81,7 @@ def timeline(data: dict[str, Any]) -> list[TimelineEntry]:
             clean(a.get("actor"), single_line=True),
             "assess",
             assessment_text(a),
+            _seq(a),
         )
         for a in data.get("assessments", [])
     ]
@@ -86,7 +91,14 @@ def timeline(data: dict[str, Any]) -> list[TimelineEntry]:
             clean(p.get("actor"), single_line=True),
             p["action"],
             publication_text(p["action"], p.get("payload") or {}),
+            _seq(p),
         )
         for p in data.get("publications", [])
     ]
-    return sorted(entries, key=lambda e: e.at)
+    # Audit order, not the clock's: a clock set back must not show an undo before its approval.
+    return sorted(entries, key=lambda e: (e.seq, e.at))
+
+
+def _seq(item: dict[str, Any]) -> int:
+    seq = item.get("seq")
+    return seq if isinstance(seq, int) else 0

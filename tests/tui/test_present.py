@@ -342,3 +342,23 @@ def test_the_queue_cuts_agent_names_in_the_middle_and_titles_at_the_end():
     cells = [fit(f"w2s-research-agent-{n}", 14, middle=agent.middle) for n in (3, 12)]
     assert cells == ["w2s-re…agent-3", "w2s-re…gent-12"]
     assert fit("A title that goes on", 10, middle=title.middle) == "A title t…"
+
+
+def test_timeline_keeps_audit_order_when_the_clock_steps_back():
+    """A clock set back between an approval and its undo must not list the undo first (the
+    proposal would read as approved while pending); `show` and the TUI read this timeline."""
+    from reviewer.tuidata import proposal_view
+    from store import ReviewStore
+    from tests.factories import make_proposal
+
+    times = iter(["2026-11-28T12:00:00+00:00", "2026-11-28T12:00:00+00:00",
+                  "2026-11-28T13:00:00+00:00", "2026-11-29T12:00:00+00:00",
+                  "2026-11-26T12:00:00+00:00", "2026-11-25T12:00:00+00:00"])
+    store = ReviewStore.memory(clock=lambda: next(times))
+    pid = store.add_proposal(make_proposal(1), actor="seed")
+    store.approve(pid, reason="fine", actor="r", override="no rerun needed here")
+    store.comment(pid, "later, by the clock", actor="r")
+    store.undo(pid, actor="r", reason="second thoughts")
+    actions = [e.action for e in timeline(proposal_view(store, pid))]
+    store.close()
+    assert actions.index("approve") < actions.index("comment") < actions.index("undo"), actions
