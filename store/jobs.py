@@ -299,6 +299,26 @@ class JobQueue:
             )
         return self.get(job_id)
 
+    def release(self, job_id: int, attempt: int, reason: str) -> Job:
+        """Give a job back unrun because its worker was stopped (ctrl+c, SIGTERM), which says
+        nothing of the job: queued again at once, with the attempt not counted against its
+        retries (one more is allowed, so attempt numbers, which fence results, never repeat)."""
+        with self.store._write():
+            self._fenced(job_id, attempt)
+            row = self._row(job_id)
+            self.conn.execute(
+                "UPDATE jobs SET state = 'queued', error = ?, owner = NULL, lease_until = NULL, "
+                "max_attempts = max_attempts + 1 WHERE id = ? AND attempt = ?",
+                (reason[:2000], job_id, attempt),
+            )
+            self.store._event(
+                row["owner"] or "worker",
+                f"{row['kind']}_retried",
+                row["proposal_id"],
+                {"job": job_id, "attempt": attempt, "error": reason[:2000], "released": True},
+            )
+        return self.get(job_id)
+
     def cancel(self, job_id: int, *, actor: str) -> Job:
         """Cancel a queued or running job; a running worker learns it at its next heartbeat."""
         with self.store._write():

@@ -241,8 +241,11 @@ def rerun_cmd(
 
     failed = each_proposal(store, refs, queue_one)
     if wait:
-        for job in jobs:
-            _run_now(store, job.id)
+        from reviewer.rerun.worker import stop_on_signals
+
+        with stop_on_signals():
+            for job in jobs:
+                _run_now(store, job.id)
     items = [rerun_item(store.jobs.get(job.id)) for job in jobs]
     _print_items(items, store, as_json=as_json, single=len(refs) == 1, wait=wait)
     if failed or (wait and not all(map(finished_with_result, items))):
@@ -306,17 +309,18 @@ def worker_cmd(
     ctx: Context, once: bool, max_jobs: int | None, gpus: str | None, lease: float
 ) -> None:
     """Claim queued reruns and run them in the sandbox, one at a time."""
-    from reviewer.rerun.worker import work
+    from reviewer.rerun.worker import stop_on_signals, work
 
     if gpus:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpus
     ctx.close()
     ctx.require_existing()
-    done = work(
-        ctx.db_path,
-        once=once,
-        max_jobs=max_jobs,
-        lease_s=lease,
-        log=lambda m: click.echo(m, err=True),
-    )
+    with stop_on_signals():
+        done = work(
+            ctx.db_path,
+            once=once,
+            max_jobs=max_jobs,
+            lease_s=lease,
+            log=lambda m: click.echo(m, err=True),
+        )
     click.echo(f"worker: {done} job(s) run")

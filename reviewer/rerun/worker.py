@@ -7,12 +7,14 @@ see progress by reading SQLite.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from store import NotFound, ReviewStore, StoreError
 from store.jobs import DEFAULT_LEASE_S, Job, StaleAttempt
 
 Log = Callable[[str], None]
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def worker_name() -> str:
@@ -177,6 +180,11 @@ def run_job(
     except StaleAttempt:
         log(f"job {job.id}: a newer attempt owns it; result dropped")
         return None
+    except (KeyboardInterrupt, SystemExit) as exc:
+        # A stopped worker is no verdict on the job: it goes back to the queue now, uncounted,
+        # instead of waiting out its lease and spending a retry.
+        _release(store, job, _stop_reason(exc), log)
+        raise
     # A retry would read the same file or meet the same machine: fail once, in one line.
     except (ConfigError, SandboxUnavailable) as exc:
         log(f"job {job.id}: {exc}; not retried")
@@ -192,6 +200,45 @@ def run_job(
     finally:
         beat.stop.set()
         beat.join()
+
+
+def _stop_reason(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit) and isinstance(exc.code, int) and exc.code > 128:
+        return f"the worker was stopped ({signal.Signals(exc.code - 128).name})"
+    return "the worker was stopped (ctrl+c)" if isinstance(exc, KeyboardInterrupt) else (
+        "the worker was stopped")
+
+
+def _release(store: ReviewStore, job: Job, reason: str, log: Log) -> None:
+    """Queue the job again for another worker; where the store cannot take that, its lease
+    lapsing does the same, later."""
+    try:
+        store.jobs.release(job.id, job.attempt, f"{reason}; queued again")
+        log(f"job {job.id}: {reason}; queued again")
+    except (StaleAttempt, StoreError, sqlite3.DatabaseError):
+        log(f"job {job.id}: {reason}; it runs again once its lease lapses")
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a closed terminal, `reviewer demo` quitting) raise SystemExit in
+    the main thread, so a rerun's temporary folders, its trusted child processes and its job
+    are cleaned up as after ctrl+c; Python's default for them exits without any of that.
+    A second such signal meanwhile kills at once, as the default would."""
+    def stop(signum: int, _frame: object) -> None:
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; its own process's handlers then hold
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _give_back(store: ReviewStore, job: Job, exc: sqlite3.DatabaseError, log: Log) -> Job | None:

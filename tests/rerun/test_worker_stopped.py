@@ -1,0 +1,103 @@
+"""A worker stopped on purpose (ctrl+c, SIGTERM, SIGHUP from a closed terminal or `reviewer
+demo` quitting) gives its job back at once without spending a retry, and leaves no scratch
+folder or process behind: Python's default for SIGTERM and SIGHUP ran no cleanup at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from reviewer.rerun.jobs import request_rerun
+from store import NewProposal, ReviewStore
+from store.jobs import StaleAttempt
+from store.verify import verify_store
+from tests.factories import make_proposal, new_file_diff
+from tests.rerun.test_external import HEADER, WRITE
+from tests.rerun.test_worker_faults import configure
+
+NEEDS_BWRAP = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed")
+# An idea that sits in the sandbox long enough to be stopped there.
+SLOW = HEADER + "import time\ntime.sleep(60)\n" + WRITE
+
+
+def test_a_released_job_is_queued_again_without_spending_a_retry(tmp_path):
+    store = ReviewStore.open(tmp_path / "s.db")
+    pid = store.add_proposal(make_proposal(1, diff=new_file_diff("methods/x.py", "x = 1\n")
+                                           .encode()), actor="seed")
+    job = request_rerun(store, pid, actor="alice", seeds=[1], max_attempts=1)
+    claimed = store.jobs.claim("w1")
+    assert claimed is not None and claimed.attempt == 1
+    released = store.jobs.release(job.id, 1, "the worker was stopped (SIGTERM); queued again")
+    assert released.state == "queued" and "SIGTERM" in (released.error or "")
+    again = store.jobs.claim("w2")  # its one allowed attempt was not used up
+    assert again is not None and again.id == job.id and again.attempt == 2
+    with pytest.raises(StaleAttempt):  # attempt numbers still fence: the old one is refused
+        store.jobs.release(job.id, 1, "late")
+    [retried] = [e for e in store.events(pid) if e.action == "rerun_retried"]
+    assert retried.payload["released"] is True and retried.payload["attempt"] == 1
+    assert verify_store(store).ok
+    store.close()
+
+
+def _leftovers(scratch: Path) -> list[str]:
+    """Processes whose command line names the scratch folder (the sandbox, its method)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if str(scratch).encode() in cmdline:
+            found.append(cmdline.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+@NEEDS_BWRAP
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_worker_stopped_mid_rerun_gives_the_job_back_and_cleans_up(tmp_path, sig):
+    commit = configure(tmp_path)
+    db = tmp_path / "stop.db"
+    store = ReviewStore.open(db)
+    p = NewProposal(agent="a", title="t", summary="s", harness="w2s-sandbox",
+                    source_format="native", original={"agent": "a"}, idea="mine", base=commit,
+                    diff=new_file_diff("w2s_research/ideas/mine/run.py", SLOW).encode())
+    pid = store.add_proposal(p, actor="seed")
+    job = request_rerun(store, pid, actor="alice", seeds=[1], max_attempts=1)
+    store.close()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    worker = subprocess.Popen(
+        [sys.executable, "-P", "-m", "reviewer", "--db", str(db), "worker"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own group, so the signal reaches only the worker
+    )
+    store = ReviewStore.open(db)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _leftovers(scratch):
+            time.sleep(0.1)  # until the sandboxed idea runs
+        assert _leftovers(scratch), "the rerun never reached the sandbox"
+        assert store.jobs.get(job.id).state == "running"
+        worker.send_signal(sig)
+        _, err = worker.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        after = store.jobs.get(job.id)
+        assert after.state == "queued" and "the worker was stopped" in (after.error or ""), err
+        assert _leftovers(scratch) == []
+        assert list(scratch.iterdir()) == []  # the tree, view, outputs and logs removed
+        assert verify_store(store).ok
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        store.close()
