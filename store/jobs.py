@@ -26,6 +26,16 @@ CLAIM_ORDER = (
     "priority DESC, (SELECT risk FROM proposals p WHERE p.id = jobs.proposal_id) DESC, id"
 )
 DEFAULT_LEASE_S = 60.0
+MAX_LEASE_S = 3600.0  # the longest lease a worker takes (`reviewer worker --lease`)
+# A lease has lapsed when it ended, or when it ends further ahead than any beat sets it: the
+# clock stepped back since (or the beating worker's clock ran ahead), and waiting it out
+# would leave a dead worker's job running for as long as the step.
+LAPSED = "(lease_until < ? OR lease_until > ?)"
+
+
+def lapsed(lease_until: float, now: float) -> bool:
+    """`LAPSED` in Python, for a job read back."""
+    return lease_until < now or lease_until > now + MAX_LEASE_S
 
 
 def result_text(result: Any) -> str:
@@ -164,7 +174,7 @@ class JobQueue:
                 "UPDATE jobs SET state = 'running', attempt = attempt + 1, owner = ?, "
                 "lease_until = ?, started_at = ? WHERE id = ("
                 "  SELECT id FROM jobs WHERE (state = 'queued' OR "
-                "  (state = 'running' AND lease_until < ?)) AND attempt < max_attempts"
+                f"  (state = 'running' AND {LAPSED})) AND attempt < max_attempts"
                 f"{only} ORDER BY {CLAIM_ORDER} LIMIT 1"
                 ") RETURNING id, proposal_id, kind, attempt",
                 (
@@ -172,6 +182,7 @@ class JobQueue:
                     now + lease_s,
                     self.store.clock(),
                     now,
+                    now + MAX_LEASE_S,
                     *(() if job_id is None else (job_id,)),
                 ),
             ).fetchone()
@@ -186,9 +197,9 @@ class JobQueue:
         rows = self.conn.execute(
             "UPDATE jobs SET state = 'failed', finished_at = ?, "
             "error = 'the worker stopped answering on the last allowed attempt' "
-            "WHERE state = 'running' AND lease_until < ? AND attempt >= max_attempts "
+            f"WHERE state = 'running' AND {LAPSED} AND attempt >= max_attempts "
             "RETURNING id, proposal_id, kind, attempt",
-            (self.store.clock(), now),
+            (self.store.clock(), now, now + MAX_LEASE_S),
         ).fetchall()
         for job_id, pid, kind, attempt in rows:
             self.store._event(

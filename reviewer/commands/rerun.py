@@ -29,7 +29,7 @@ from reviewer.rerun.sandbox import SandboxUnavailable, find_tools, require_modul
 from reviewer.shapes import rerun_item
 from reviewer.textsafe import clean
 from store import ReviewStore, StoreError
-from store.jobs import DEFAULT_LEASE_S, Job
+from store.jobs import DEFAULT_LEASE_S, MAX_LEASE_S, Job
 
 
 def _seed_list(_ctx: click.Context, _param: click.Parameter, value: str | None
@@ -299,7 +299,7 @@ def _print_items(
 )
 @click.option(
     "--lease",
-    type=click.FloatRange(5, 3600),
+    type=click.FloatRange(5, MAX_LEASE_S),
     default=DEFAULT_LEASE_S,
     show_default=True,
     help="Seconds a claim lasts without a heartbeat.",

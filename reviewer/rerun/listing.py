@@ -15,6 +15,7 @@ from reviewer.rerun.jobs import RERUN
 from reviewer.shapes import rerun_item
 from reviewer.textsafe import short
 from store import ReviewStore
+from store.jobs import lapsed
 
 ACTIVE = ("running", "queued")
 
@@ -55,7 +56,7 @@ class RerunRow:
         item = self.item
         if item["state"] == "running":
             now = time.time() if now is None else now
-            if self.lease_until is not None and self.lease_until < now:
+            if self.lease_until is not None and lapsed(self.lease_until, now):
                 # Short, for an 80-column table: the next claim retries it or, with no
                 # attempt left, fails it.
                 return "worker lost; retry due" if self.retries_left else "worker lost; no retry"

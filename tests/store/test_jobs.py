@@ -64,6 +64,22 @@ def test_expired_lease_is_reclaimed_and_the_stale_attempt_fenced(queue):
     assert queue.get(job.id).result == {"verdict": "reproduced"}
 
 
+def test_a_lease_the_clock_stepped_back_from_counts_as_lapsed(queue):
+    """A clock set back a day must not leave a dead worker's job running for that day: a
+    lease ending further ahead than any beat sets it has lapsed."""
+    from store.jobs import MAX_LEASE_S, lapsed
+
+    job = queue.enqueue(queue.pid, kind="rerun", params={}, actor="alice")
+    queue.claim("w1", lease_s=60)
+    queue.clock.now -= 86_400  # the clock stepped back; w1 died meanwhile
+    assert lapsed(queue.get(job.id).lease_until, queue.clock.now)
+    again = queue.claim("w2", lease_s=60)
+    assert again is not None and again.id == job.id and again.attempt == 2
+    queue.heartbeat(job.id, 2, lease_s=MAX_LEASE_S)  # the longest lease is still a live one
+    assert not lapsed(queue.get(job.id).lease_until, queue.clock.now)
+    assert queue.claim("w3") is None
+
+
 def test_retries_are_capped(queue):
     job = queue.enqueue(queue.pid, kind="rerun", params={}, actor="a", max_attempts=2)
     queue.claim("w1", lease_s=1)
