@@ -83,7 +83,14 @@ def _relatives(
 
 
 def parents_of(conn: sqlite3.Connection, pid: str, ref: str | None, limit: int) -> list[Relative]:
-    """The proposals `ref` (pid's `parent`) names, id matches first; never pid itself."""
+    """The proposals `ref` (pid's `parent`) names, id matches first, the rest in ingest
+    order; never pid itself.
+
+    Ingest order (rowid) is the order the lineage indexes keep within one name, so a name
+    thousands of findings share (copies of one commit) reads `limit` rows, not all of them
+    and a sort: 17 ms a lookup for 5,000 copies, paid again for each child a decision
+    rescored.
+    """
     if not ref:
         return []
     found: list[Relative] = []
@@ -100,7 +107,7 @@ def parents_of(conn: sqlite3.Connection, pid: str, ref: str | None, limit: int) 
         Relative(r[0], r[1], r[2], r[3], _external_via(r[4]))
         for r in conn.execute(
             f"SELECT {_COLUMNS}, source_format FROM proposals WHERE external_id = ? "
-            "ORDER BY id LIMIT ?",
+            "ORDER BY rowid LIMIT ?",
             [ref, limit + 1],
         )
         if r[0] != pid
@@ -109,7 +116,7 @@ def parents_of(conn: sqlite3.Connection, pid: str, ref: str | None, limit: int) 
         conn,
         # The literal format matches the partial index's WHERE, so SQLite can use it.
         f"SELECT {_COLUMNS} FROM proposals WHERE base = ? "
-        f"AND source_format = '{SANDBOX_FORMAT}' ORDER BY id LIMIT ?",
+        f"AND source_format = '{SANDBOX_FORMAT}' ORDER BY rowid LIMIT ?",
         [ref, limit + 1],
         "commit",
         pid,

@@ -17,7 +17,7 @@ from store import checks as checks_table
 from store.db import bulk_writes, configure, immediate
 from store.errors import Ambiguous, NotFound, StoreError
 from store.gates import GatePolicy
-from store.lineage import RISK_ANCESTRY, through_pending
+from store.lineage import RISK_ANCESTRY, Reads, through_pending
 from store.proposals import LIFECYCLE_ACTIONS, Lifecycle
 from store.schema import migrate, require_current
 from store.signing import Signer, checkpoints_dir
@@ -193,8 +193,11 @@ class StoreBase:
             # The proposals whose walk up passes it gain or lose their rejected-ancestor points:
             # those within the risk walk's reach below it. Past MAX_VISITED a few keep stale
             # points until their own next refresh.
+            # One set of lineage reads for them all, made after the status changed: where
+            # thousands share a parent (copies of one commit), each walked it up again.
+            reads = Reads()
             for relative in through_pending(self.conn, pid, RISK_ANCESTRY)[0]:
-                checks_table.refresh_risk(self.conn, relative.id)
+                checks_table.refresh_risk(self.conn, relative.id, reads)
 
 
 def require_text(value: str | None, name: str) -> str:
