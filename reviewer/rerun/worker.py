@@ -51,13 +51,18 @@ class _Heartbeat(threading.Thread):
         self.stage = "starting"
         self.log_tail = ""
         self.stop = threading.Event()
+        self.wake = threading.Event()  # set for a beat now: a new stage, or stopping
         self.missed = 0  # beats in a row the store refused
         self.reported = False  # whether this run of refusals was logged
 
     def run(self) -> None:
         store: ReviewStore | None = None
         try:
-            while not self.stop.wait(self.lease_s / 3):
+            while not self.stop.is_set():
+                self.wake.wait(self.lease_s / 3)
+                self.wake.clear()
+                if self.stop.is_set():
+                    return
                 try:
                     store = store or ReviewStore.open(self.db)
                     self._beat(store)
@@ -153,6 +158,7 @@ def run_job(
 
     def progress(stage: str) -> None:
         beat.stage = stage
+        beat.wake.set()  # the queue shows a new stage now, not up to a third of a lease later
         log(f"job {job.id}: {stage}")
 
     beat.start()
@@ -199,6 +205,7 @@ def run_job(
             return None
     finally:
         beat.stop.set()
+        beat.wake.set()
         beat.join()
 
 

@@ -101,3 +101,33 @@ def test_a_worker_stopped_mid_rerun_gives_the_job_back_and_cleans_up(tmp_path, s
             worker.kill()
             worker.wait()
         store.close()
+
+
+@NEEDS_BWRAP
+def test_a_new_stage_reaches_the_queue_without_waiting_for_the_next_beat(tmp_path):
+    """Stages were written only with heartbeats, a third of a lease apart (20 s by default):
+    the queue showed "started" while the idea already ran. A new stage beats at once."""
+    commit = configure(tmp_path)
+    db = tmp_path / "stage.db"
+    store = ReviewStore.open(db)
+    p = NewProposal(agent="a", title="t", summary="s", harness="w2s-sandbox",
+                    source_format="native", original={"agent": "a"}, idea="mine", base=commit,
+                    diff=new_file_diff("w2s_research/ideas/mine/run.py", SLOW).encode())
+    job = request_rerun(store, store.add_proposal(p, actor="seed"), actor="alice", seeds=[1])
+    store.close()
+    worker = subprocess.Popen(
+        [sys.executable, "-P", "-m", "reviewer", "--db", str(db), "worker", "--lease", "900"],
+        env={**os.environ, "TMPDIR": str(tmp_path)}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    store = ReviewStore.open(db)
+    try:
+        stage = None
+        deadline = time.monotonic() + 60  # the first beat of a 900 s lease is 300 s away
+        while time.monotonic() < deadline and not (stage or "").startswith("seed 1/1: running"):
+            time.sleep(0.1)
+            stage = (store.jobs.get(job.id).progress or {}).get("stage")
+        assert (stage or "").startswith("seed 1/1: running mine"), stage
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        store.close()
