@@ -36,7 +36,13 @@ T = TypeVar("T")
 STORE_ERRORS = (StoreError, sqlite3.Error, ValueError)
 WRITE_GROUP = "store-write"  # the workers that save changes
 PALETTE_MIN_ROWS = 5  # below it, paging Textual's palette list raises KeyError
+# Narrower, its list raises ValueError as it draws (rich's chop_cells), or KeyError on a page.
+PALETTE_MIN_COLS = 10
 SAVING_NOTICE_S = 1.0  # a change not saved after this long is said to be waiting
+
+
+def _palette_fits(width: int, height: int) -> bool:
+    return width >= PALETTE_MIN_COLS and height >= PALETTE_MIN_ROWS
 
 
 def file_identity(path: Path) -> tuple[int, int] | None:
@@ -281,20 +287,23 @@ class ReviewApp(App[None]):
         At four rows or fewer, page up or down in it raises KeyError inside Textual's
         OptionList (8.2.8), a traceback screen.
         """
-        if self.size.height < PALETTE_MIN_ROWS:
+        if not _palette_fits(self.size.width, self.size.height):
             self.notify(f"the command palette needs a terminal at least {PALETTE_MIN_ROWS} "
-                        "rows tall", severity="warning", markup=False)
+                        f"rows tall and {PALETTE_MIN_COLS} columns wide", severity="warning",
+                        markup=False)
             return
         super().action_command_palette()
 
     def on_resize(self, event: events.Resize) -> None:
         """Close an open command palette when the terminal shrinks below its list's minimum."""
         # Textual types is_open's app as App[object], which App[None] is not, App being invariant.
-        if event.size.height >= PALETTE_MIN_ROWS or not CommandPalette.is_open(self):  # type: ignore[arg-type]
+        if _palette_fits(event.size.width, event.size.height) or not CommandPalette.is_open(
+                self):  # type: ignore[arg-type]
             return
         self.screen.dismiss()
         self.notify(f"the command palette closed: it needs a terminal at least "
-                    f"{PALETTE_MIN_ROWS} rows tall", severity="warning", markup=False)
+                    f"{PALETTE_MIN_ROWS} rows tall and {PALETTE_MIN_COLS} columns wide",
+                    severity="warning", markup=False)
 
     def watch_blinded(self, blinded: bool) -> None:
         """Each open screen redraws for blinded review or out of it.

@@ -73,7 +73,9 @@ def open_queue(ctx: Context, *, worker_log: Path | None = None) -> None:
     store = ctx.store
     if sys.stdin.isatty() and sys.stdout.isatty():
         from reviewer.app import ReviewApp
+        from reviewer.terminal_input import tolerate_undecodable_input
 
+        tolerate_undecodable_input()
         with ExitStack() as stack:
             notices: list[Notice] = []
             if new:  # a mistyped --db opens an empty queue: say whose it is

@@ -274,7 +274,8 @@ class PagedTable(ScrollView, can_focus=True):
         index = frame.top + y - 1
         if self.total == 0 and y == 1:
             style = self.get_component_rich_style("paged-table--empty")
-            return Strip([Segment(self.EMPTY, style)]).crop_extend(0, width, None)
+            # Padded in the same style: Textual's NO_COLOR filter fails on an unstyled segment.
+            return Strip([Segment(self.EMPTY, style)]).crop_extend(0, width, style)
         row = self.row_at(index)
         if row is None:
             return Strip.blank(width, frame.base)

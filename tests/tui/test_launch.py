@@ -96,3 +96,47 @@ async def test_the_palette_closes_when_the_terminal_shrinks_below_its_minimum(sa
         await pilot.pause()
         assert app.is_running
         assert any("palette closed" in n.message for n in app._notifications)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("width", [1, 4, 6, 9])
+async def test_the_palette_is_refused_or_closed_on_a_terminal_too_narrow(samples_store, width):
+    """At 4 to 6 columns the palette's list raised ValueError as it drew, and at 1 or 2 a page
+    key raised KeyError: both traceback screens."""
+    from textual.command import CommandPalette
+
+    from tests.tui.conftest import make_app
+
+    app = make_app(samples_store)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.press("ctrl+p", "pageup", "pagedown")
+        await pilot.pause()
+        assert not CommandPalette.is_open(app) and app.is_running
+        assert any("10 columns wide" in n.message for n in app._notifications)
+    app = make_app(samples_store)
+    async with app.run_test(size=(60, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert CommandPalette.is_open(app)
+        await pilot.resize_terminal(width, 24)
+        await pilot.pause()
+        await pilot.press("pageup", "pagedown")
+        await pilot.pause()
+        assert not CommandPalette.is_open(app) and app.is_running
+
+
+@pytest.mark.anyio
+async def test_an_empty_queue_draws_its_hint_under_no_color(monkeypatch):
+    """Under NO_COLOR the hint's unstyled padding raised AttributeError in Textual's monochrome
+    filter: a traceback screen for any search or filter that matched nothing."""
+    from store import ReviewStore
+    from tests.tui.conftest import make_app, screen_text
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    store = ReviewStore.memory()
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.is_running and app._exception is None
+        assert "no proposals" in screen_text(app).lower()
+    store.close()
