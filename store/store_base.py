@@ -200,11 +200,30 @@ class StoreBase:
                 checks_table.refresh_risk(self.conn, relative.id, reads)
 
 
-def require_text(value: str | None, name: str) -> str:
-    """`value` stripped; refused when it is blank or longer than MAX_REASON characters."""
-    if value is None or not value.strip():
+def text_problem(value: str | None, name: str, *, required: bool = True) -> str | None:
+    """Why `value` cannot be stored as a reason, comment or note; None when it can.
+
+    Required text must show something: a reason of zero-width or control characters alone
+    passed as given and printed blank, an override included. Lone surrogates (a command-line
+    argument that was not UTF-8) cannot be stored or hashed at all.
+    """
+    if value is not None and any("\ud800" <= c <= "\udfff" for c in value):
+        return f"the {name} holds bytes that are not UTF-8; write it in UTF-8"
+    if value is None or not any(c.isprintable() and not c.isspace() for c in value):
+        if not required and (value is None or not value.strip()):
+            return None
         article = "an" if name[0] in "aeiou" else "a"
-        raise StoreError(f"{article} {name} is required")
+        return f"{article} {name} is required" if required else (
+            f"the {name} shows nothing: write it in visible characters")
     if len(value) > MAX_REASON:
-        raise StoreError(f"the {name} is too long ({len(value)} > {MAX_REASON} characters)")
+        return f"the {name} is too long ({len(value)} > {MAX_REASON} characters)"
+    return None
+
+
+def require_text(value: str | None, name: str) -> str:
+    """`value` stripped; refused (StoreError, saying why) as `text_problem` refuses it."""
+    problem = text_problem(value, name)
+    if problem is not None:
+        raise StoreError(problem)
+    assert value is not None
     return value.strip()

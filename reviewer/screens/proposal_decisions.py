@@ -14,13 +14,15 @@ from reviewer.widgets.assessment_modal import Assessment, AssessmentModal
 from reviewer.widgets.prompt import PromptModal, Validator
 from store import ReviewStore, Seen
 from store.seen import NO_DECISION
+from store.store_base import text_problem
 
 
 def required(what: str) -> Validator:
-    """A prompt validator refusing an empty answer, naming what is missing."""
+    """A prompt validator refusing what the store would (nothing visible, too long), so the
+    dialog stays open with the text instead of closing and losing it."""
 
     def check(value: str) -> str | None:
-        return None if value.strip() else f"a {what} is required"
+        return text_problem(value, what)
 
     return check
 

@@ -12,6 +12,7 @@ from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from reviewer.present import PREDICTIONS
 from reviewer.widgets.prompt import Dialog
+from store.store_base import text_problem
 
 Assessment = dict[str, str]
 
@@ -63,6 +64,10 @@ class AssessmentModal(Dialog[Assessment | None]):
         index = self.query_one(RadioSet).pressed_index
         if index < 0:
             self.query_one("#assess-error", Static).update(Text("choose a predicted verdict"))
+            return
+        problem = text_problem(event.value, "note", required=False)
+        if problem is not None:  # said here, so the note stays to be shortened
+            self.query_one("#assess-error", Static).update(Text(problem))
             return
         self.dismiss({"predicted_verdict": PREDICTIONS[index], "note": event.value.strip()})
 

@@ -72,6 +72,30 @@ def test_an_empty_override_reason_reads_right(run, tmp_path):  # noqa: F811
     assert out.exit_code == 1 and "an override reason is required" in out.output
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["approve", "--reason", "\u200b", "--override", "\u2060"], "a reason is required"),
+    (["approve", "--reason", "fine", "--override", "\u2060\x07"],
+     "an override reason is required"),
+    (["reject", "--reason", "\x07\x1b"], "a reason is required"),
+    (["comment", "\u200b\u200c"], "a comment is required"),
+    (["comment", "caf\udce9"], "the comment holds bytes that are not UTF-8"),  # argv not UTF-8
+])
+def test_text_showing_nothing_or_not_utf8_is_refused_and_nothing_recorded(
+        run, tmp_path, args, message):  # noqa: F811
+    """A reason of zero-width or control characters alone passed as given and printed blank,
+    an override past high checks included; an argument that was not UTF-8 was a traceback."""
+    pid = _one(run, tmp_path)
+    out = run(args[0], pid, *args[1:])
+    assert out.exit_code == 1 and message in out.output and "Traceback" not in out.output
+    store = ReviewStore.open(run.db)
+    try:
+        actions = {e.action for e in store.events(pid)}
+        assert not actions & {"approve", "override", "reject", "comment"}, actions
+        assert store.get(pid)["status"] == "pending"
+    finally:
+        store.close()
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_under_stdout_is_one_line(tmp_path):
     env = {**os.environ, "REVIEWER_HOME": str(tmp_path / "home")}

@@ -56,3 +56,46 @@ async def test_a_long_agent_name_leaves_the_meta_line_whole(size):
     assert meta.rstrip().endswith("…"), meta
     assert "x" * 24 not in meta  # the agent's name is capped
     assert not any("xxxx" in line for line in lines[:at] + lines[at + 1:])
+
+
+async def test_a_reason_that_shows_nothing_or_runs_too_long_keeps_the_dialog_open(samples_store):
+    """Zero-width or control characters alone were recorded as the reason (printed blank);
+    one past the store's cap closed the dialog before the store refused it, losing the text."""
+    from store.store_base import MAX_REASON
+
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one("Input").insert_text_at_cursor("\u200b\x07\u2060")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptModal) and "a reason is required" in screen_text(app)
+        field = app.screen.query_one("Input")
+        field.value = "x" * (MAX_REASON + 1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptModal) and "too long" in screen_text(app)
+        assert field.value == "x" * (MAX_REASON + 1)  # kept, to be shortened
+    assert samples_store.get(pid)["status"] == "pending"
+
+
+async def test_an_assessment_note_past_the_cap_is_refused_in_the_dialog(samples_store):
+    from reviewer.widgets.assessment_modal import AssessmentModal
+    from store.store_base import MAX_REASON
+
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        await pilot.press("e", "1")
+        await pilot.pause()
+        app.screen.query_one("#assess-note").value = "n" * (MAX_REASON + 1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AssessmentModal) and "too long" in screen_text(app)
+    assert not [e for e in samples_store.events(pid) if e.action == "assessment"]
