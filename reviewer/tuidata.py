@@ -38,14 +38,18 @@ def assessments(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
 
 
 PUBLICATION_ACTIONS = ("publish", "publish_failed", "withdraw")
+STARTED = "publish_started"
 
 
 def publications(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
-    """Every publish, failed publish and withdrawal of a proposal, oldest first."""
+    """Every publish, failed publish and withdrawal of a proposal, oldest first, and a
+    `publish_started` that nothing followed (a publish cut short, which the next ingest
+    finishes): every publish starts with one, shown only while it is all there is."""
+    events = [e for e in store.events(pid) if e.action in (*PUBLICATION_ACTIONS, STARTED)]
     return [
         {"actor": e.actor, "at": e.ts, "action": e.action, "payload": e.payload, "seq": e.seq}
-        for e in store.events(pid)
-        if e.action in PUBLICATION_ACTIONS
+        for i, e in enumerate(events)
+        if e.action != STARTED or i == len(events) - 1
     ]
 
 

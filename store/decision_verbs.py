@@ -20,7 +20,7 @@ from store.store_base import StoreBase, require_text
 
 # Events that record something about a proposal without changing its state.
 ANNOTATIONS = ("assist", "assessment", "publish", "publish_failed", "withdraw", "override",
-               "publisher_named")
+               "publisher_named", "publish_started")
 
 
 class DecisionVerbs(StoreBase):

@@ -43,6 +43,10 @@ def publication_text(action: str, payload: dict[str, Any]) -> str:
     if action == "publish_failed":
         what = "withdrawal" if payload.get("withdraw") else "publish"
         return f"{what} failed at {payload.get('stage')}: {clean(payload.get('error'))}"
+    if action == "publish_started":
+        # Never read as a landed publish: its `publish` event says where it landed.
+        return (f"publishing started, not finished: {clean(str(payload.get('file') or ''))} "
+                "(the next ingest or `reviewer publish` finishes it)")
     text = clean(str(payload.get("file") or payload.get("folder") or ""))
     if payload.get("commit"):
         text += f", commit {str(payload['commit'])[:12]}"

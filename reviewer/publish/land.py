@@ -19,11 +19,13 @@ from reviewer.publish.record import (
     PUBLISH,
     REFUSED_STAGE,
     REJECTION,
+    STARTED,
     last_attempt,
     name_publisher,
 )
 from reviewer.textsafe import short
 from store import ReviewStore
+from store.audit import Event
 
 REJECTED_DIR = "rejected"
 
@@ -44,7 +46,9 @@ class Landed:
 def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind: str) -> Landed:
     """Write, commit and push the record (the caller holds the folder lock), then record
     `publish`: as soon as the files have landed, before any POST, so a POST that fails or
-    is killed leaves a record that an undo and the next ingest can find.
+    is killed leaves a record that an undo and the next ingest can find. `publish_started`
+    is recorded before any file is written, so a publish killed before its `publish` event
+    is retried, or withdrawn once its decision is gone, like one that failed.
 
     Files that cannot all be written or committed are taken back out, so the folder (and a
     git work tree) is as it was, and `publish_failed` records the attempt; so it does when
@@ -80,6 +84,9 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
         "store": store_id,
     }
     rels = [rel for rel, _ in files]
+    if not _same_record(last, unplaced):
+        store.annotate(built.proposal_id, STARTED, {**_started(unplaced), "paths": rels},
+                       actor=actor)
     committed, attempts, stage = False, 0, "write"
     try:
         landing = write_all([(p, data) for p, (_, data) in zip(paths_, files, strict=True)])
@@ -108,6 +115,20 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
     if previous != payload:
         seq = store.annotate(built.proposal_id, PUBLISH, payload, actor=actor).seq
     return Landed(payload, seq, written, committed, attempts, post)
+
+
+def _started(unplaced: dict[str, Any]) -> dict[str, Any]:
+    """What `publish_started` says: where the record goes and which record it is."""
+    keys = ("kind", "folder", "file", "finding_sha256", "diff_sha256")
+    return {key: unplaced[key] for key in keys}
+
+
+def _same_record(last: Event | None, unplaced: dict[str, Any]) -> bool:
+    """Whether the newest attempt, a `publish` or a `publish_started` left open, already
+    names these very bytes in this place: that event then accounts for whatever a publish
+    cut short leaves, and an unchanged publish records nothing at all."""
+    return last is not None and last.action in (PUBLISH, STARTED) and all(
+        last.payload.get(key) == value for key, value in _started(unplaced).items())
 
 
 def _open_folder(store: ReviewStore, built: Built, cfg: PublishConfig, subdir: str | None,

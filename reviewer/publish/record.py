@@ -15,6 +15,9 @@ from store.audit import Event
 PUBLISH = "publish"
 FAILED = "publish_failed"
 WITHDRAW = "withdraw"
+# Recorded before a publish writes a file, so an attempt killed before its `publish` or
+# `publish_failed` event is still finished (retried) or taken back (withdrawn) later.
+STARTED = "publish_started"
 NAMED = "publisher_named"  # the store's ledger name, recorded before its first push
 REJECTION = "rejection"
 # The status a record stands for: a live one whose proposal left it is withdrawn, and one
@@ -62,12 +65,41 @@ def name_publisher(store: ReviewStore, pid: str, *, actor: str) -> str:
 
 
 def last_attempt(store: ReviewStore, pid: str) -> Event | None:
-    """The newest `publish`, `publish_failed` or `withdraw` event of a proposal."""
+    """The newest `publish`, `publish_failed`, `withdraw` or `publish_started` event of a
+    proposal."""
     last = None
     for event in store.events(pid):
-        if event.action in (PUBLISH, FAILED, WITHDRAW):
+        if event.action in (PUBLISH, FAILED, WITHDRAW, STARTED):
             last = event
     return last
+
+
+def _ends_attempt(event: Event) -> bool:
+    """Whether `event` closes an earlier `publish_started`: a `publish`, a `withdraw`, or a
+    publish's own failure (its files taken back, a refusal, or its push failed). A failed
+    withdrawal, or a retry stopped before it looked at the files (stage `folder` or `lock`),
+    says nothing of what a killed attempt landed, so the next ingest still finishes it."""
+    return event.action in (PUBLISH, WITHDRAW) or (
+        event.action == FAILED and not event.payload.get("withdraw")
+        and event.payload.get("stage") not in (FOLDER_STAGE, LOCK_STAGE))
+
+
+def standing_record(store: ReviewStore, pid: str) -> Event | None:
+    """The record a withdrawal must take back: the newest `publish_started` whose attempt
+    never ended (killed: its files may have landed), else the live `publish`, else None."""
+    live: Event | None = None
+    started: Event | None = None
+    for event in store.events(pid, (PUBLISH, FAILED, WITHDRAW, STARTED)):
+        if event.action == STARTED:
+            started = event
+            continue
+        if _ends_attempt(event):
+            started = None
+        if event.action == PUBLISH:
+            live = event
+        elif event.action == WITHDRAW:
+            live = None
+    return started or live
 
 
 def live_publication(store: ReviewStore, pid: str) -> Event | None:
@@ -109,32 +141,44 @@ def latest_publications(store: ReviewStore) -> Iterator[Event]:
 
 def unlanded(store: ReviewStore) -> list[str]:
     """Proposals whose newest publish attempt failed before its files landed (a stage of
-    `UNLANDED_STAGES`; not a refusal) while their decision still stands, oldest failure
-    first: left for the next ingest to publish, as `withdraw.unbacked` leaves withdrawals."""
+    `UNLANDED_STAGES`; not a refusal), or was cut short after `publish_started`, while their
+    decision still stands, oldest attempt first: left for the next ingest to publish, as
+    `withdraw.unbacked` leaves withdrawals."""
     return backlog(store)[1]
 
 
 def backlog(store: ReviewStore) -> tuple[list[str], list[str]]:
-    """`(unbacked, unlanded)` in one pass over the publish events: the proposals whose live
-    record their status no longer stands for (see `withdraw.unbacked`), and those whose
-    decision's files never landed (see `unlanded`)."""
+    """`(unbacked, unlanded)` in one pass over the publish events: the proposals whose
+    standing record (see `standing_record`) their status no longer stands for (see
+    `withdraw.unbacked`), and those whose decision's files never landed, or may not have
+    (see `unlanded`)."""
     live: dict[str, str] = {}
+    started: dict[str, str] = {}
     last: dict[str, Event] = {}
-    for event in store.events(actions=(PUBLISH, FAILED, WITHDRAW)):
+    for event in store.events(actions=(PUBLISH, FAILED, WITHDRAW, STARTED)):
         pid = event.proposal_id
         if pid is None:
             continue
         last.pop(pid, None)  # keeps the order of the newest attempts
         last[pid] = event
+        kind = str(event.payload.get("kind", "finding"))
+        if event.action == STARTED:
+            started[pid] = kind
+            continue
+        if _ends_attempt(event):
+            started.pop(pid, None)
         if event.action == PUBLISH:
-            live[pid] = str(event.payload.get("kind", "finding"))
+            live[pid] = kind
         elif event.action == WITHDRAW:
             live.pop(pid, None)
-    stalled = {pid: str(e.payload.get("kind", "finding")) for pid, e in last.items()
-               if e.action == FAILED and e.payload.get("stage") in UNLANDED_STAGES
-               and not e.payload.get("withdraw")}
-    status = store.statuses([*live, *stalled])
+    standing = {pid: started.get(pid, kind) for pid, kind in live.items()}
+    standing.update((pid, kind) for pid, kind in started.items() if pid not in live)
+    stalled = {pid: started.get(pid) or str(e.payload.get("kind", "finding"))
+               for pid, e in last.items()
+               if pid in started or (e.action == FAILED and not e.payload.get("withdraw")
+                                     and e.payload.get("stage") in UNLANDED_STAGES)}
+    status = store.statuses([*standing, *stalled])
     return (
-        [pid for pid, kind in live.items() if status.get(pid) != STANDS_FOR.get(kind)],
+        [pid for pid, kind in standing.items() if status.get(pid) != STANDS_FOR.get(kind)],
         [pid for pid, kind in stalled.items() if status.get(pid) == STANDS_FOR.get(kind)],
     )

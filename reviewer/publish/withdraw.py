@@ -29,6 +29,7 @@ from reviewer.publish.record import (
     backlog,
     live_publication,
     publisher_ids,
+    standing_record,
 )
 from reviewer.textsafe import short
 from store import ReviewStore
@@ -79,14 +80,18 @@ def withdraw(
 ) -> WithdrawResult | None:
     """Withdraw the proposal's live record if its decision no longer holds; None if none.
 
+    A publish cut short after `publish_started` counts as live (its files may have landed);
+    withdrawing files that never landed removes nothing and records that.
+
     Raises PublishError (after recording `publish_failed`) when the publish lock cannot be
     taken or the files cannot be removed, committed or pushed, and when the record lives in a
     folder other than the configured one.
     """
     pid = store.resolve(ref)
-    live = live_publication(store, pid)
+    live = standing_record(store, pid)
     if live is None:
         return None
+    posted = live_publication(store, pid)
     kind = str(live.payload.get("kind", "finding"))
     if store.get(pid)["status"] == STANDS_FOR.get(kind):
         return None
@@ -103,7 +108,8 @@ def withdraw(
     names = [str(main.with_suffix(s)) for s in (".json", ".patch", ".md")]
     payload: dict[str, Any] = {"kind": kind, "folder": str(folder), "file": str(folder / main),
                                "reason": reason, "removed": [], "commit": None, "pushed": False,
-                               "http_copy": (live.payload.get("http") or {}).get("url")}
+                               "http_copy": ((posted.payload if posted else {}).get("http")
+                                             or {}).get("url")}
     if live.payload.get("kept_remote") and live.payload.get("store") is None:
         # Published before the ledger: the shared record is another reviewer's, whose
         # approval this undo does not touch.
