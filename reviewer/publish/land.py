@@ -17,6 +17,7 @@ from reviewer.publish.record import (
     FAILED,
     FOLDER_STAGE,
     PUBLISH,
+    PUSH_STAGE,
     REFUSED_STAGE,
     REJECTION,
     STARTED,
@@ -94,7 +95,7 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
         if repo is not None:
             stage = "commit"
             committed = _commit(repo, rels, commit_message(built, kind, store_id), landing)
-            stage = "push"
+            stage = PUSH_STAGE
             attempts, rewritten = push_record(repo, built, files, kind, store_id, cfg)
             if rewritten:
                 committed = True
@@ -107,7 +108,7 @@ def place(store: ReviewStore, built: Built, cfg: PublishConfig, actor: str, kind
         if isinstance(exc, NotUndone):
             failed["left"] = exc.paths
         store.annotate(built.proposal_id, FAILED, failed, actor=actor)
-        if stage == "push":
+        if stage == PUSH_STAGE:
             raise
         raise PublishError(_not_landed(exc, folder, built.proposal_id)) from exc
     payload["http"], post = http_field(cfg, built, kind, previous)

@@ -29,6 +29,7 @@ STANDS_FOR = {"finding": "approved", REJECTION: "rejected"}
 FOLDER_STAGE = "folder"
 LOCK_STAGE = "lock"
 REFUSED_STAGE = "refused"
+PUSH_STAGE = "push"
 # Failures where nothing landed (the folder was put back as it was), so a retry is safe.
 UNLANDED_STAGES = ("write", "commit", FOLDER_STAGE, LOCK_STAGE)
 
@@ -76,12 +77,13 @@ def last_attempt(store: ReviewStore, pid: str) -> Event | None:
 
 def _ends_attempt(event: Event) -> bool:
     """Whether `event` closes an earlier `publish_started`: a `publish`, a `withdraw`, or a
-    publish's own failure (its files taken back, a refusal, or its push failed). A failed
-    withdrawal, or a retry stopped before it looked at the files (stage `folder` or `lock`),
-    says nothing of what a killed attempt landed, so the next ingest still finishes it."""
+    publish's own failure that took its files back (or a refusal). A failed withdrawal, a
+    retry stopped before it looked at the files (stage `folder` or `lock`), or a failed push,
+    whose commit stays in the clone for the next push of any record to carry along, leaves
+    the attempt open: the next ingest finishes it, or an undo withdraws it."""
     return event.action in (PUBLISH, WITHDRAW) or (
         event.action == FAILED and not event.payload.get("withdraw")
-        and event.payload.get("stage") not in (FOLDER_STAGE, LOCK_STAGE))
+        and event.payload.get("stage") not in (FOLDER_STAGE, LOCK_STAGE, PUSH_STAGE))
 
 
 def standing_record(store: ReviewStore, pid: str) -> Event | None:

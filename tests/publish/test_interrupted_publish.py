@@ -273,3 +273,36 @@ def test_undo_of_a_publish_killed_before_its_write_removes_nothing_and_says_so(
     event = mem_store.latest_event(pid, "withdraw")
     assert event is not None and event.payload["removed"] == []
     assert unbacked(mem_store) == [] and unlanded(mem_store) == [] and mem_store.verify().ok
+
+
+def test_a_failed_push_is_pushed_by_the_next_ingest(shared):
+    """A push the remote refused left its commit in the clone with the attempt closed: no
+    ingest retried it, and the next unrelated publish carried it along unrecorded."""
+    hook = shared.remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'findings are frozen' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    assert shared.run("approve", shared.pid, *APPROVE)[0] == 0  # the approval stands
+    assert shared.mine(shared.remote) == []
+    store = shared.open()
+    assert store.latest_event(shared.pid, "publish_failed").payload["stage"] == "push"
+    assert unlanded(store) == [shared.pid]
+    store.close()
+    hook.unlink()
+    assert_landed_once(shared, shared.ingest())
+
+
+def test_undo_after_a_failed_push_keeps_the_finding_off_the_remote(shared):
+    hook = shared.remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    shared.run("approve", shared.pid, *APPROVE)
+    hook.unlink()
+    assert shared.run("undo", shared.pid, "--reason", "second look")[0] == 0
+    store = shared.open()
+    other = add(store, 2)
+    finish_rerun(store, other)
+    store.close()
+    assert shared.run("approve", other, *APPROVE)[0] == 0  # pushes whatever the clone holds
+    assert shared.mine(shared.remote) == [] and shared.mine(shared.folder) == []
+    assert any(f.startswith(other[:12]) for f in files_on(shared.remote))
+    assert shared.run("audit", "verify")[0] == 0
