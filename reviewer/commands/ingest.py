@@ -346,11 +346,30 @@ def ingest_cmd(
             # One batch is over before a count of stored files would help; checks are slower.
             stored = progress_on_terminal("stored", "files", FILES_PER_TRANSACTION)
             checked = progress_on_terminal("checked", "proposals", SHOW_CHECKS_FROM)
-            return ingest_paths(ctx.store, list(paths), ctx.actor, stored, checked), 0
+            count = [0, 0]
+
+            def counted(done: int, total: int) -> None:
+                count[:] = [done, total]
+                if stored is not None:
+                    stored(done, total)
+
+            try:
+                return ingest_paths(ctx.store, list(paths), ctx.actor, counted, checked), 0
+            except KeyboardInterrupt:
+                interrupted(*count)
+                raise click.exceptions.Exit(130) from None
         # once_or_every types its seen-set for the other commands' ids; this one keeps tuples.
         return ingest_changed(ctx.store, list(paths), ctx.actor, cast("set[Hashable]", seen))
 
     once_or_every(once, "scan", every, rounds, as_json)
+
+
+def interrupted(done: int, total: int) -> None:
+    """Say, on ctrl+c, what an ingest stored: click's bare "Aborted!" left it unsaid."""
+    stored = (f"{done:,} of {total:,} files stored, each whole" if total
+              else "no batch of files stored yet")
+    click.echo(f"\ningest interrupted: {stored}; `reviewer ingest` again stores the rest (what "
+               "is stored is skipped, and checks it missed run then)", err=True)
 
 
 def progress_on_terminal(verb: str, noun: str, more_than: int
