@@ -16,7 +16,7 @@ import pytest
 
 from reviewer.rerun.jobs import request_rerun
 from store import NewProposal, ReviewStore
-from store.jobs import StaleAttempt
+from store.jobs import Job, StaleAttempt
 from store.verify import verify_store
 from tests.factories import make_proposal, new_file_diff
 from tests.rerun.test_external import HEADER, WRITE
@@ -46,6 +46,19 @@ def test_a_released_job_is_queued_again_without_spending_a_retry(tmp_path):
     store.close()
 
 
+def _slow_job(tmp_path: Path, db: Path, **options: int) -> Job:
+    """A queued one-seed rerun of SLOW on a tiny external harness, in a new store at `db`."""
+    commit = configure(tmp_path)
+    store = ReviewStore.open(db)
+    p = NewProposal(agent="a", title="t", summary="s", harness="w2s-sandbox",
+                    source_format="native", original={"agent": "a"}, idea="mine", base=commit,
+                    diff=new_file_diff("w2s_research/ideas/mine/run.py", SLOW).encode())
+    job = request_rerun(store, store.add_proposal(p, actor="seed"), actor="alice", seeds=[1],
+                        **options)
+    store.close()
+    return job
+
+
 def _leftovers(scratch: Path) -> list[str]:
     """Processes whose command line names the scratch folder (the sandbox, its method)."""
     found = []
@@ -64,15 +77,8 @@ def _leftovers(scratch: Path) -> list[str]:
 @NEEDS_BWRAP
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_worker_stopped_mid_rerun_gives_the_job_back_and_cleans_up(tmp_path, sig):
-    commit = configure(tmp_path)
     db = tmp_path / "stop.db"
-    store = ReviewStore.open(db)
-    p = NewProposal(agent="a", title="t", summary="s", harness="w2s-sandbox",
-                    source_format="native", original={"agent": "a"}, idea="mine", base=commit,
-                    diff=new_file_diff("w2s_research/ideas/mine/run.py", SLOW).encode())
-    pid = store.add_proposal(p, actor="seed")
-    job = request_rerun(store, pid, actor="alice", seeds=[1], max_attempts=1)
-    store.close()
+    job = _slow_job(tmp_path, db, max_attempts=1)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}
@@ -107,14 +113,8 @@ def test_a_worker_stopped_mid_rerun_gives_the_job_back_and_cleans_up(tmp_path, s
 def test_a_new_stage_reaches_the_queue_without_waiting_for_the_next_beat(tmp_path):
     """Stages were written only with heartbeats, a third of a lease apart (20 s by default):
     the queue showed "started" while the idea already ran. A new stage beats at once."""
-    commit = configure(tmp_path)
     db = tmp_path / "stage.db"
-    store = ReviewStore.open(db)
-    p = NewProposal(agent="a", title="t", summary="s", harness="w2s-sandbox",
-                    source_format="native", original={"agent": "a"}, idea="mine", base=commit,
-                    diff=new_file_diff("w2s_research/ideas/mine/run.py", SLOW).encode())
-    job = request_rerun(store, store.add_proposal(p, actor="seed"), actor="alice", seeds=[1])
-    store.close()
+    job = _slow_job(tmp_path, db)
     worker = subprocess.Popen(
         [sys.executable, "-P", "-m", "reviewer", "--db", str(db), "worker", "--lease", "900"],
         env={**os.environ, "TMPDIR": str(tmp_path)}, stdout=subprocess.DEVNULL,
