@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from store import ReviewStore
@@ -86,22 +87,48 @@ def _ends_attempt(event: Event) -> bool:
         and event.payload.get("stage") not in (FOLDER_STAGE, LOCK_STAGE, PUSH_STAGE))
 
 
-def standing_record(store: ReviewStore, pid: str) -> Event | None:
-    """The record a withdrawal must take back: the newest `publish_started` whose attempt
-    never ended (killed: its files may have landed), else the live `publish`, else None."""
-    live: Event | None = None
-    started: Event | None = None
-    for event in store.events(pid, (PUBLISH, FAILED, WITHDRAW, STARTED)):
+def _kind(event: Event) -> str:
+    return str(event.payload.get("kind", "finding"))
+
+
+@dataclass
+class Standing:
+    """A proposal's records that may sit in the shared findings, one slot per kind (a finding
+    and a rejection can both stand at once, as when a withdrawal failed and the rejection
+    published after it): the live `publish` of each kind, and each kind's `publish_started`
+    whose attempt never ended (killed, or its push failed: its files may have landed)."""
+
+    live: dict[str, Event] = field(default_factory=dict)
+    started: dict[str, Event] = field(default_factory=dict)
+
+    def apply(self, event: Event) -> None:
+        kind = _kind(event)
         if event.action == STARTED:
-            started = event
-            continue
+            self.started[kind] = event
+            return
         if _ends_attempt(event):
-            started = None
+            self.started.pop(kind, None)
         if event.action == PUBLISH:
-            live = event
+            self.live[kind] = event
         elif event.action == WITHDRAW:
-            live = None
-    return started or live
+            self.live.pop(kind, None)
+
+    def records(self) -> dict[str, Event]:
+        """Each standing kind's record: the open start, else the live publish."""
+        return {kind: self.started.get(kind) or self.live[kind]
+                for kind in dict.fromkeys([*self.live, *self.started])}
+
+    def unbacked(self, status: str | None) -> list[str]:
+        """The kinds standing that `status` no longer stands for, to be withdrawn."""
+        return [kind for kind in self.records() if STANDS_FOR.get(kind) != status]
+
+
+def standing(store: ReviewStore, pid: str) -> Standing:
+    """The proposal's standing records (see `Standing`)."""
+    found = Standing()
+    for event in store.events(pid, (PUBLISH, FAILED, WITHDRAW, STARTED)):
+        found.apply(event)
+    return found
 
 
 def live_publication(store: ReviewStore, pid: str) -> Event | None:
@@ -127,15 +154,17 @@ def published(store: ReviewStore, pid: str) -> dict[str, Any] | None:
 
 
 def latest_publications(store: ReviewStore) -> Iterator[Event]:
-    """The live finding `publish` event of every proposal, in publishing order."""
-    latest: dict[str, Event] = {}
+    """The live finding `publish` event of every proposal, in publishing order (a rejection
+    published later leaves a finding whose withdrawal failed live: it is still there)."""
+    latest: dict[tuple[str, str], Event] = {}
     for event in store.events(actions=(PUBLISH, WITHDRAW)):
         if event.proposal_id is None:
             continue
+        key = (event.proposal_id, _kind(event))
         if event.action == PUBLISH:
-            latest[event.proposal_id] = event
+            latest[key] = event
         elif event.action == WITHDRAW:
-            latest.pop(event.proposal_id, None)
+            latest.pop(key, None)
     for event in latest.values():
         if event.payload.get("kind", "finding") != REJECTION:
             yield event
@@ -150,12 +179,11 @@ def unlanded(store: ReviewStore) -> list[str]:
 
 
 def backlog(store: ReviewStore) -> tuple[list[str], list[str]]:
-    """`(unbacked, unlanded)` in one pass over the publish events: the proposals whose
-    standing record (see `standing_record`) their status no longer stands for (see
+    """`(unbacked, unlanded)` in one pass over the publish events: the proposals with a
+    standing record (see `Standing`) their status no longer stands for (see
     `withdraw.unbacked`), and those whose decision's files never landed, or may not have
     (see `unlanded`)."""
-    live: dict[str, str] = {}
-    started: dict[str, str] = {}
+    found: dict[str, Standing] = {}
     last: dict[str, Event] = {}
     for event in store.events(actions=(PUBLISH, FAILED, WITHDRAW, STARTED)):
         pid = event.proposal_id
@@ -163,24 +191,18 @@ def backlog(store: ReviewStore) -> tuple[list[str], list[str]]:
             continue
         last.pop(pid, None)  # keeps the order of the newest attempts
         last[pid] = event
-        kind = str(event.payload.get("kind", "finding"))
-        if event.action == STARTED:
-            started[pid] = kind
-            continue
-        if _ends_attempt(event):
-            started.pop(pid, None)
-        if event.action == PUBLISH:
-            live[pid] = kind
-        elif event.action == WITHDRAW:
-            live.pop(pid, None)
-    standing = {pid: started.get(pid, kind) for pid, kind in live.items()}
-    standing.update((pid, kind) for pid, kind in started.items() if pid not in live)
-    stalled = {pid: started.get(pid) or str(e.payload.get("kind", "finding"))
-               for pid, e in last.items()
-               if pid in started or (e.action == FAILED and not e.payload.get("withdraw")
-                                     and e.payload.get("stage") in UNLANDED_STAGES)}
-    status = store.statuses([*standing, *stalled])
+        found.setdefault(pid, Standing()).apply(event)
+    stalled: dict[str, list[str]] = {}
+    for pid, event in last.items():
+        kinds = list(found[pid].started)
+        if (event.action == FAILED and not event.payload.get("withdraw")
+                and event.payload.get("stage") in UNLANDED_STAGES):
+            kinds.append(_kind(event))
+        if kinds:
+            stalled[pid] = kinds
+    status = store.statuses([*found, *stalled])
     return (
-        [pid for pid, kind in standing.items() if status.get(pid) != STANDS_FOR.get(kind)],
-        [pid for pid, kind in stalled.items() if status.get(pid) == STANDS_FOR.get(kind)],
+        [pid for pid in last if pid in found and found[pid].unbacked(status.get(pid))],
+        [pid for pid in last if pid in stalled
+         and any(STANDS_FOR.get(kind) == status.get(pid) for kind in stalled[pid])],
     )

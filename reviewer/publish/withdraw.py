@@ -24,12 +24,10 @@ from reviewer.publish.record import (
     FAILED,
     LOCK_STAGE,
     PUBLISH,
-    STANDS_FOR,
     WITHDRAW,
     backlog,
-    live_publication,
     publisher_ids,
-    standing_record,
+    standing,
 )
 from reviewer.textsafe import short
 from store import ReviewStore
@@ -88,13 +86,13 @@ def withdraw(
     folder other than the configured one.
     """
     pid = store.resolve(ref)
-    live = standing_record(store, pid)
-    if live is None:
+    records = standing(store, pid)
+    stale = records.unbacked(store.get(pid)["status"])
+    if not stale:
         return None
-    posted = live_publication(store, pid)
-    kind = str(live.payload.get("kind", "finding"))
-    if store.get(pid)["status"] == STANDS_FOR.get(kind):
-        return None
+    kind = stale[0]  # another stale kind, if any, is the next ingest's to withdraw
+    live = records.records()[kind]
+    posted = records.live.get(kind)
     folder = Path(str(live.payload["folder"]))
     if config.folder is None or config.folder.resolve() != folder.resolve():
         raise PublishError(

@@ -306,3 +306,37 @@ def test_undo_after_a_failed_push_keeps_the_finding_off_the_remote(shared):
     assert shared.mine(shared.remote) == [] and shared.mine(shared.folder) == []
     assert any(f.startswith(other[:12]) for f in files_on(shared.remote))
     assert shared.run("audit", "verify")[0] == 0
+
+
+@pytest.mark.parametrize("rejection_lands", [True, False])
+def test_a_finding_whose_withdrawal_failed_is_withdrawn_after_the_rejection_publishes(
+        mem_store, tmp_path, rejection_lands):
+    """A finding and a rejection can both stand: the undo's withdrawal failed (the remote
+    away), then the rejection published (or its push failed). One slot a proposal let the
+    rejection hide the finding, which then stayed in the shared findings for good."""
+    from reviewer.commands.ingest import withdraw_voided
+    from reviewer.commands.ingest_report import IngestReport
+    from reviewer.decide import decide
+    from reviewer.publish.record import backlog
+
+    remote = bare_remote(tmp_path)
+    folder = clone(remote, tmp_path / "findings")
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text(f'[publish]\nfolder = "{folder}"\nrejected = true\n')
+    pid = add(mem_store, 1)
+    finish_rerun(mem_store, pid)
+    decide(mem_store, pid, "approve", reason="holds up", actor="alice", override="by hand")
+    assert any(f.startswith(pid[:12]) for f in files_on(remote))
+    away = tmp_path / "remote.away"
+    remote.rename(away)
+    undo(mem_store, pid, actor="alice", reason="oops")  # its withdrawal fails
+    if rejection_lands:
+        away.rename(remote)
+    decide(mem_store, pid, "reject", reason="does not hold", actor="alice")
+    if not rejection_lands:
+        away.rename(remote)
+    assert backlog(mem_store)[0] == [pid]  # the finding is still to be withdrawn
+
+    withdraw_voided(mem_store, [], "ingest", IngestReport())
+    assert not any(f.startswith(pid[:12]) for f in files_on(remote)), files_on(remote)
+    assert backlog(mem_store)[0] == []
