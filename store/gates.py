@@ -12,7 +12,13 @@ from typing import Any
 
 from store import checks
 from store.jobs import stored_object
-from store.lineage import MAX_ANCESTRY, MAX_VISITED, Relative, rejected_ancestors
+from store.lineage import (
+    MAX_ANCESTRY,
+    MAX_VISITED,
+    PARENTS_PER_NAME,
+    Relative,
+    rejected_ancestors,
+)
 from store.proposals import current_diff_sha
 
 
@@ -124,7 +130,8 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
         if not complete:
             # Failing closed: an agent could hide a rejected ancestor past the walk's reach.
             out.append("its pending ancestry is too large to check for rejected proposals "
-                       f"(over {MAX_ANCESTRY:,} generations or {MAX_VISITED:,} proposals)")
+                       f"(over {MAX_ANCESTRY:,} generations, {MAX_VISITED:,} proposals, or "
+                       f"{PARENTS_PER_NAME} proposals answering to one parent name)")
     return out
 
 

@@ -32,6 +32,7 @@ _COLUMNS = "id, status, agent, title"
 # branch of a few hundred commits must be walked whole.
 MAX_ANCESTRY = 2_000
 MAX_VISITED = 2_000
+PARENTS_PER_NAME = 50  # the walk up follows at most this many proposals a parent name matches
 # The risk points walk less far: they are refreshed at every ingest and check, and do not
 # fail closed (the gate does).
 RISK_ANCESTRY = 100
@@ -217,10 +218,15 @@ class Reads:
             self._refs[pid] = None if row is None else row[0]
         return self._refs[pid]
 
-    def parents(self, conn: sqlite3.Connection, pid: str, ref: str | None) -> list[Relative]:
+    def parents(self, conn: sqlite3.Connection, pid: str, ref: str | None
+                ) -> tuple[list[Relative], bool]:
+        """The first PARENTS_PER_NAME proposals `ref` names, and whether more do: a walk
+        that saw only some of them may have missed a rejected one (copies of one commit,
+        ingested first, push it past the cut)."""
         if (pid, ref) not in self._parents:
-            self._parents[(pid, ref)] = parents_of(conn, pid, ref, limit=50)
-        return self._parents[(pid, ref)]
+            self._parents[(pid, ref)] = parents_of(conn, pid, ref, limit=PARENTS_PER_NAME + 1)
+        found = self._parents[(pid, ref)]
+        return found[:PARENTS_PER_NAME], len(found) > PARENTS_PER_NAME
 
 
 def rejected_ancestors(
@@ -233,8 +239,9 @@ def rejected_ancestors(
     reads: Reads | None = None,
 ) -> tuple[list[Ancestor], bool]:
     """Rejected proposals pid descends from, through parents nobody approved; and whether the
-    walk saw every such ancestor (False past MAX_ANCESTRY generations or MAX_VISITED
-    proposals, so a caller can fail closed).
+    walk saw every such ancestor (False past MAX_ANCESTRY generations, MAX_VISITED
+    proposals, or PARENTS_PER_NAME proposals answering to one parent name, so a caller can
+    fail closed).
 
     An agent could otherwise launder a rejected hack through a pending intermediate: the
     walk goes up through pending proposals and stops at approved ones, where a reviewer
@@ -246,6 +253,7 @@ def rejected_ancestors(
     """
     found: list[Ancestor] = []
     seen = {pid}
+    complete = True
     reads = Reads() if reads is None else reads  # each proposal is looked up once anyway
     frontier: list[tuple[str, tuple[Relative, ...]]] = [(pid, ())]
     for generation in range(MAX_ANCESTRY if generations is None else generations):
@@ -253,7 +261,9 @@ def rejected_ancestors(
         for child, path in frontier:
             given = generation == 0 and ref is not None
             parent_ref = ref if given else reads.parent_ref(conn, child)
-            for parent in reads.parents(conn, child, parent_ref):
+            parents, cut = reads.parents(conn, child, parent_ref)
+            complete = complete and not cut
+            for parent in parents:
                 if parent.id in seen:
                     continue
                 seen.add(parent.id)
@@ -266,7 +276,7 @@ def rejected_ancestors(
             if len(seen) > MAX_VISITED:
                 return found, False
         if not nxt:
-            return found, True
+            return found, complete
         frontier = nxt
     return found, False
 

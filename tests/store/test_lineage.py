@@ -494,3 +494,23 @@ def test_a_name_thousands_share_is_read_only_as_far_as_the_limit(mem_store):
         if sql.startswith("SELECT") and "LIMIT" in sql:
             plan = " ".join(row[3] for row in mem_store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
             assert "TEMP B-TREE" not in plan, (sql, plan)
+
+
+def test_a_rejected_parent_behind_fifty_copies_still_fails_the_gate_closed(mem_store):
+    """The walk follows the first 50 proposals a parent name matches: 50 pending copies of a
+    commit ingested first hid a rejected one from the gate, which passed as complete."""
+    from store.gates import unmet
+    from store.lineage import rejected_ancestors
+
+    commit = "d00d" + "0" * 36
+    for i in range(50):
+        finding(mem_store, f"decoy{i}", commit)
+    rejected = finding(mem_store, "bad", commit)
+    mem_store.reject(rejected, reason="hack", actor="alice")
+    child = finding(mem_store, "child", "e" * 40, parent=commit)
+    _, complete = rejected_ancestors(mem_store.conn, child)
+    assert not complete
+    policy = GatePolicy(require_rerun=False, require_ablation=False, block_high_checks=False,
+                        block_rejected_parent=True)
+    assert any("too large to check" in g and "one parent name" in g
+               for g in unmet(mem_store.conn, child, policy))
