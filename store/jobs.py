@@ -29,13 +29,20 @@ DEFAULT_LEASE_S = 60.0
 MAX_LEASE_S = 3600.0  # the longest lease a worker takes (`reviewer worker --lease`)
 # A lease has lapsed when it ended, or when it ends further ahead than any beat sets it: the
 # clock stepped back since (or the beating worker's clock ran ahead), and waiting it out
-# would leave a dead worker's job running for as long as the step.
+# would leave a dead worker's job running for as long as the step. The slack covers a beat
+# that read the clock after a waiting claim did (both wait on the write lock).
 LAPSED = "(lease_until < ? OR lease_until > ?)"
+LEASE_SLACK_S = 600.0
 
 
 def lapsed(lease_until: float, now: float) -> bool:
     """`LAPSED` in Python, for a job read back."""
-    return lease_until < now or lease_until > now + MAX_LEASE_S
+    return lease_until < now or lease_until > _furthest(now)
+
+
+def _furthest(now: float) -> float:
+    """The furthest ahead a live lease can end, seen at `now`."""
+    return now + MAX_LEASE_S + LEASE_SLACK_S
 
 
 def result_text(result: Any) -> str:
@@ -182,7 +189,7 @@ class JobQueue:
                     now + lease_s,
                     self.store.clock(),
                     now,
-                    now + MAX_LEASE_S,
+                    _furthest(now),
                     *(() if job_id is None else (job_id,)),
                 ),
             ).fetchone()
@@ -199,7 +206,7 @@ class JobQueue:
             "error = 'the worker stopped answering on the last allowed attempt' "
             f"WHERE state = 'running' AND {LAPSED} AND attempt >= max_attempts "
             "RETURNING id, proposal_id, kind, attempt",
-            (self.store.clock(), now, now + MAX_LEASE_S),
+            (self.store.clock(), now, _furthest(now)),
         ).fetchall()
         for job_id, pid, kind, attempt in rows:
             self.store._event(

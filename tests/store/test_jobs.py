@@ -78,6 +78,11 @@ def test_a_lease_the_clock_stepped_back_from_counts_as_lapsed(queue):
     queue.heartbeat(job.id, 2, lease_s=MAX_LEASE_S)  # the longest lease is still a live one
     assert not lapsed(queue.get(job.id).lease_until, queue.clock.now)
     assert queue.claim("w3") is None
+    # A claim that read the clock before a waiting beat did (both wait on the write lock).
+    queue.clock.now += 30
+    queue.heartbeat(job.id, 2, lease_s=MAX_LEASE_S)
+    queue.clock.now -= 30
+    assert queue.claim("w3") is None
 
 
 def test_retries_are_capped(queue):
