@@ -26,13 +26,14 @@ ACCURACIES = ("weak_acc", "strong_acc", "transfer_acc")
 # A decimal with a point, or a decimal comma after a lone 0 ("0,97", not in "0,1,2" or
 # "1,0,97"), or a whole number, either with an exponent, then an optional percent or per-mille
 # sign, a word for one ("97 percent", "97 per cent", "97 pct", "97 pc", "97 hundredths"), or
-# a denominator ("97/100", "97 out of 100", "970 in 1000"). A letter, `_` or a list's comma
-# may come before it ("PGR0.97", "[0.93,0.97]").
+# a denominator ("97/100", "97 out of 100", "97 of 100", "970 in 1000", "97 per 100.", a
+# sentence's full stop after it). A letter, `_` or a list's comma may come before it
+# ("PGR0.97", "[0.93,0.97]").
 _NUMBER = re.compile(
     r"(?<![\d.])"
     r"((?:\d*\.\d+|(?<!\d,)0,\d+(?![,\d])|\d+)(?:[eE][-+]?\d{1,3})?)"
     r"(\s?[%\u2030\u2031]"
-    r"|(?:\s?/\s?|\s{1,3}(?i:out\s{1,3}of|in)\s{1,3})10{2,4}(?![\d.])"
+    r"|(?:\s?/\s?|\s{1,3}(?i:out\s{1,3}of|of|in|per)\s{1,3})10{2,4}(?!\d|[.,]\d)"
     r"|[\s-]{0,3}(?i:per[\s-]?cent(?:age)?|pct|pc|hundredths|thousandths)\b)?"
 )
 # How much smaller than written a number is after per mille and per ten thousand signs

@@ -67,7 +67,8 @@ def test_a_number_split_by_a_mark_that_draws_as_nothing_is_masked(text: str) -> 
     "PGR 97/100", "PGR 970\u2030", "PGR 97 %", "a 97-percent PGR", "a 97-per-cent PGR",
     "PGR 97  percent", "PGR 9700\u2031", "PGR 97 out of 100", "PGR 97 in 100", "PGR 97 pc",
     "PGR 97 hundredths", "PGR 970 thousandths", "PGR 970/1000", "PGR 970 Out Of 1000",
-    "PGR 9700/10000",
+    "PGR 9700/10000", "We got 97 out of 100.", "Accuracy: 97/100.", "It was 970 in 1000.",
+    "PGR 97 per 100", "PGR 97 of 100",
 ])
 def test_a_claim_in_words_for_percent_or_per_mille_is_withheld(text: str) -> None:
     assert WITHHELD in blind_agent_text(text, [0.97])
@@ -76,6 +77,7 @@ def test_a_claim_in_words_for_percent_or_per_mille_is_withheld(text: str) -> Non
 @pytest.mark.parametrize("text", [
     "97 percentile", "seed 97/1000", "97\u2030 of the rows", "lines 97 per line", "97 runs",
     "97 out of 1000", "97 in 10", "97 pcs", "97 thousandths", "97 in 1000 runs",
+    "97 out of 100.5", "97 of 1000.",
 ])
 def test_other_numbers_beside_those_words_stay(text: str) -> None:
     assert blind_agent_text(text, [0.97]) == text
