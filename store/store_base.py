@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -200,6 +201,17 @@ class StoreBase:
                 checks_table.refresh_risk(self.conn, relative.id, reads)
 
 
+# Letters and symbols that draw as blank space: Hangul fillers and the blank braille cell.
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Categories that draw nothing on their own: marks, format and control characters,
+# surrogates and separators; an unassigned character (a newer emoji) is drawn, so it counts.
+_UNSEEN = frozenset({"Mn", "Me", "Cf", "Cc", "Cs", "Zs", "Zl", "Zp"})
+
+
+def _shows(char: str) -> bool:
+    return unicodedata.category(char) not in _UNSEEN and char not in _BLANKS
+
+
 def text_problem(value: str | None, name: str, *, required: bool = True) -> str | None:
     """Why `value` cannot be stored as a reason, comment or note; None when it can.
 
@@ -209,7 +221,7 @@ def text_problem(value: str | None, name: str, *, required: bool = True) -> str 
     """
     if value is not None and any("\ud800" <= c <= "\udfff" for c in value):
         return f"the {name} holds bytes that are not UTF-8; write it in UTF-8"
-    if value is None or not any(c.isprintable() and not c.isspace() for c in value):
+    if value is None or not any(map(_shows, value)):
         if not required and (value is None or not value.strip()):
             return None
         article = "an" if name[0] in "aeiou" else "a"

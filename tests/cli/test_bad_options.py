@@ -79,6 +79,7 @@ def test_an_empty_override_reason_reads_right(run, tmp_path):  # noqa: F811
     (["reject", "--reason", "\x07\x1b"], "a reason is required"),
     (["comment", "\u200b\u200c"], "a comment is required"),
     (["comment", "caf\udce9"], "the comment holds bytes that are not UTF-8"),  # argv not UTF-8
+    (["comment", "\u3164\u2800\u0301\ufe0f"], "a comment is required"),  # blank letters, marks
 ])
 def test_text_showing_nothing_or_not_utf8_is_refused_and_nothing_recorded(
         run, tmp_path, args, message):  # noqa: F811
@@ -94,6 +95,12 @@ def test_text_showing_nothing_or_not_utf8_is_refused_and_nothing_recorded(
         assert store.get(pid)["status"] == "pending"
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("text", ["שלום", "é", "👍", "\U0001fae8", "a\u200bb"])
+def test_text_in_any_script_or_a_newer_emoji_is_a_reason(run, tmp_path, text):  # noqa: F811
+    pid = _one(run, tmp_path)
+    assert run("comment", pid, text).exit_code == 0
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
