@@ -132,14 +132,15 @@ def standing(store: ReviewStore, pid: str) -> Standing:
 
 
 def live_publication(store: ReviewStore, pid: str) -> Event | None:
-    """The proposal's newest `publish` event, unless a `withdraw` came after it."""
-    live = None
-    for event in store.events(pid):
+    """The proposal's newest `publish` event not withdrawn since, of either kind: a finding's
+    late withdrawal leaves the rejection published after it live."""
+    live: dict[str, Event] = {}
+    for event in store.events(pid, (PUBLISH, WITHDRAW)):
         if event.action == PUBLISH:
-            live = event
-        elif event.action == WITHDRAW:
-            live = None
-    return live
+            live[_kind(event)] = event
+        else:
+            live.pop(_kind(event), None)
+    return max(live.values(), key=lambda e: e.seq, default=None)
 
 
 def published(store: ReviewStore, pid: str) -> dict[str, Any] | None:

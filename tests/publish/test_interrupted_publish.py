@@ -340,3 +340,5 @@ def test_a_finding_whose_withdrawal_failed_is_withdrawn_after_the_rejection_publ
     withdraw_voided(mem_store, [], "ingest", IngestReport())
     assert not any(f.startswith(pid[:12]) for f in files_on(remote)), files_on(remote)
     assert backlog(mem_store)[0] == []
+    if rejection_lands:  # the finding's late withdrawal leaves the rejection's record live
+        assert published(mem_store, pid)["kind"] == "rejection"
