@@ -14,6 +14,7 @@ from typing import Any
 
 from reviewer.blinding import claim_values
 from reviewer.present import ACTIVE_JOB_STATES, BLIND_SORTS
+from reviewer.publish.record import STARTED
 from reviewer.shapes import show
 from store import ReviewStore
 from store.query import QUEUE_SORT
@@ -38,7 +39,6 @@ def assessments(store: ReviewStore, pid: str) -> list[dict[str, Any]]:
 
 
 PUBLICATION_ACTIONS = ("publish", "publish_failed", "withdraw")
-STARTED = "publish_started"
 
 
 def publications(store: ReviewStore, pid: str) -> list[dict[str, Any]]:

@@ -134,13 +134,7 @@ def standing(store: ReviewStore, pid: str) -> Standing:
 def live_publication(store: ReviewStore, pid: str) -> Event | None:
     """The proposal's newest `publish` event not withdrawn since, of either kind: a finding's
     late withdrawal leaves the rejection published after it live."""
-    live: dict[str, Event] = {}
-    for event in store.events(pid, (PUBLISH, WITHDRAW)):
-        if event.action == PUBLISH:
-            live[_kind(event)] = event
-        else:
-            live.pop(_kind(event), None)
-    return max(live.values(), key=lambda e: e.seq, default=None)
+    return max(standing(store, pid).live.values(), key=lambda e: e.seq, default=None)
 
 
 def published(store: ReviewStore, pid: str) -> dict[str, Any] | None:
