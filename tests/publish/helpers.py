@@ -110,6 +110,19 @@ def clone(remote: Path, where: Path) -> Path:
     return where
 
 
+def decidable(tmp: Path, i: int) -> tuple[Path, Path, Path, str]:
+    """A bare remote, a findings clone of it, and a store file in `tmp` holding proposal `i`
+    with a finished rerun, ready to decide from another process: (remote, clone, db, id)."""
+    remote = bare_remote(tmp)
+    folder = clone(remote, tmp / "findings")
+    db = tmp / "store.db"
+    store = ReviewStore.open(db)
+    pid = add(store, i)
+    finish_rerun(store, pid)
+    store.close()
+    return remote, folder, db, pid
+
+
 def configure(folder: Path, extra: str = "") -> PublishConfig:
     """Write a config file whose `[publish]` folder is `folder` (plus `extra` lines)."""
     paths.config_file().parent.mkdir(parents=True, exist_ok=True)

@@ -8,29 +8,20 @@ import subprocess
 import sys
 import time
 
-from reviewer import paths
-from store import ReviewStore
-from tests.publish.helpers import add, bare_remote, clone, finish_rerun, git
+from tests.publish.helpers import configure, decidable, git
 from tests.publish.test_git import files_on
 
 
 def test_the_retry_keeps_the_name_so_an_undo_removes_the_record(tmp_path):
     # The retry picked a new store name: the ledger then showed a phantom second store
     # vouching, and undoing the approval left the finding in the shared findings.
-    remote = bare_remote(tmp_path)
-    folder = clone(remote, tmp_path / "findings")
+    remote, folder, db, pid = decidable(tmp_path, 1)
     hook = remote / "hooks" / "post-receive"
     landed = tmp_path / "landed"
     # Runs once the pushed refs are in place, so the push has landed while it sleeps.
     hook.write_text(f"#!/bin/sh\ntouch '{landed}'\nsleep 60\n")
     hook.chmod(0o755)
-    db = tmp_path / "store.db"
-    store = ReviewStore.open(db)
-    pid = add(store, 1)
-    finish_rerun(store, pid)
-    store.close()
-    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file().write_text(f'[publish]\nfolder = "{folder}"\n')
+    configure(folder)
 
     def reviewer(*args: str, **kwargs) -> subprocess.Popen[bytes]:
         return subprocess.Popen(

@@ -27,12 +27,11 @@ from reviewer.publish.withdraw import unbacked, withdraw
 from store import ReviewStore
 from tests.loopback import running
 from tests.publish.helpers import (
-    add,
     approve_via_decide,
     approved,
     bare_remote,
     clone,
-    finish_rerun,
+    decidable,
 )
 from tests.publish.test_git import files_on
 
@@ -180,13 +179,7 @@ def test_the_next_ingest_retries_a_record_whose_post_failed(mem_store, tmp_path)
 
 
 def test_a_publish_killed_during_its_post_can_be_undone(tmp_path):
-    remote = bare_remote(tmp_path)
-    folder = clone(remote, tmp_path / "findings")
-    db = tmp_path / "store.db"
-    store = ReviewStore.open(db)
-    pid = add(store, 3)
-    finish_rerun(store, pid)
-    store.close()
+    remote, folder, db, pid = decidable(tmp_path, 3)
 
     def reviewer(*args: str, **kwargs: object) -> subprocess.Popen[bytes]:
         return subprocess.Popen(

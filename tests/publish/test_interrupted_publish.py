@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from reviewer import paths
 from reviewer.decide import undo
 from reviewer.present import timeline
 from reviewer.publish import published
@@ -24,7 +23,15 @@ from reviewer.publish.withdraw import unbacked
 from reviewer.tuidata import proposal_view
 from store import ReviewStore
 from tests.ingest.helpers import FINDING, write_json
-from tests.publish.helpers import add, bare_remote, clone, finish_rerun, git
+from tests.publish.helpers import (
+    add,
+    bare_remote,
+    clone,
+    configure,
+    decidable,
+    finish_rerun,
+    git,
+)
 from tests.publish.test_git import commits, files_on
 
 WAIT_S = 120  # for the killed command to reach its hook, and for each later command
@@ -88,15 +95,8 @@ class Shared:
 
 @pytest.fixture
 def shared(tmp_path: Path) -> Shared:
-    remote = bare_remote(tmp_path)
-    folder = clone(remote, tmp_path / "findings")
-    db = tmp_path / "store.db"
-    store = ReviewStore.open(db)
-    pid = add(store, 1)
-    finish_rerun(store, pid)
-    store.close()
-    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file().write_text(f'[publish]\nfolder = "{folder}"\nrejected = true\n')
+    remote, folder, db, pid = decidable(tmp_path, 1)
+    configure(folder, "rejected = true\n")
     return Shared(db, remote, folder, pid, tmp_path)
 
 
@@ -222,7 +222,7 @@ def test_undo_after_a_kill_before_the_push_keeps_the_finding_off_the_remote(shar
 def test_a_retry_stopped_by_an_unfit_folder_leaves_the_killed_publish_to_withdraw(shared):
     # A retry that stopped before looking at the files says nothing of what the killed
     # attempt landed: once the approval is undone, the record must still be withdrawn.
-    paths.config_file().write_text(f'[publish]\nfolder = "{shared.folder}"\nbranch = "main"\n')
+    configure(shared.folder, 'branch = "main"\n')
     shared.killed_in(shared.remote / "hooks", "post-receive", "approve", shared.pid, *APPROVE)
     git(shared.folder, "checkout", "--quiet", "-b", "elsewhere")
     assert "publish.branch is 'main'" in shared.ingest()["warnings"][0]
@@ -254,8 +254,7 @@ def test_undo_of_a_publish_killed_before_its_write_removes_nothing_and_says_so(
     # The state a kill between `publish_started` and the first write leaves behind.
     folder = clone(bare_remote(tmp_path), tmp_path / "shared") if git_folder else tmp_path / "plain"
     folder.mkdir(exist_ok=True)
-    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file().write_text(f'[publish]\nfolder = "{folder}"\n')
+    configure(folder)
     pid = add(mem_store, 1)
     finish_rerun(mem_store, pid)
     mem_store.approve(pid, reason="holds up", actor="alice", override="checked by hand")
@@ -321,8 +320,7 @@ def test_a_finding_whose_withdrawal_failed_is_withdrawn_after_the_rejection_publ
 
     remote = bare_remote(tmp_path)
     folder = clone(remote, tmp_path / "findings")
-    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
-    paths.config_file().write_text(f'[publish]\nfolder = "{folder}"\nrejected = true\n')
+    configure(folder, "rejected = true\n")
     pid = add(mem_store, 1)
     finish_rerun(mem_store, pid)
     decide(mem_store, pid, "approve", reason="holds up", actor="alice", override="by hand")
