@@ -141,6 +141,13 @@ def commit(repo: Repo, relpaths: Sequence[str], message: str) -> bool:
     return True
 
 
+def tracked(repo: Repo, relpaths: Sequence[str]) -> list[str]:
+    """Those of `relpaths` the index holds: a file a killed publish wrote but never
+    committed is unknown to git, and naming it to `git add` fails."""
+    listed = set(_checked(repo.root, "ls-files", "-z", "--", *relpaths).split("\0"))
+    return [rel for rel in relpaths if rel in listed]
+
+
 def unstage(repo: Repo, relpaths: Sequence[str]) -> bool:
     """Make the index hold HEAD's `relpaths` again (a `commit` that failed may have added
     them), best effort; False when git could not."""

@@ -62,6 +62,8 @@ class WithdrawResult:
 
     def describe(self) -> str:
         """One line for the person who undid the decision: what left, or why nothing did."""
+        if not self.removed and self.commit is None and not self.kept:
+            return f"nothing of it had reached {self.folder}; the withdrawal is recorded"
         text = f"withdrew it from {self.folder} ({len(self.removed)} files removed)"
         return f"{text}; {self.kept}" if self.kept else text
 
@@ -124,18 +126,18 @@ def withdraw(
                 stage = "ledger"
                 # The live publish event is among the store's own, so its name is in here.
                 mine = {*publisher_ids(store), *_own_legacy(store, pid)}
-                removed, others = _by_ledger(repo, folder, names, kind, mine, pid,
-                                             _message(live.payload, pid, actor, reason, mine),
-                                             config.push_retries)
+                removed, others, wrote = _by_ledger(
+                    repo, folder, names, kind, mine, pid,
+                    _message(live.payload, pid, actor, reason, mine), config.push_retries)
                 payload["removed"] = [str(folder / name) for name in removed]
-                payload["pushed"] = repo.remote is not None
+                payload["pushed"] = wrote and repo.remote is not None
                 if others:
                     # Store names are whatever a pusher wrote: one clean, short line each.
                     payload["kept"] = (
                         f"the shared record stays: {len(others)} other reviewer store(s) still "
                         f"vouch for it ({', '.join(short(o, 40) for o in sorted(others))})"
                     )
-                payload["commit"] = git.head(repo)
+                payload["commit"] = git.head(repo) if wrote else None
             else:
                 removed = [name for name in names if remove(target(folder, name))]
                 payload["removed"] = [str(folder / name) for name in removed]
@@ -172,8 +174,10 @@ def _own_legacy(store: ReviewStore, pid: str) -> set[str]:
 
 
 def _by_ledger(repo: git.Repo, folder: Path, names: list[str], kind: str, mine: set[str],
-               pid: str, message: str, retries: int) -> tuple[list[str], set[str]]:
-    """Withdraw this store's word in the ledger, removing the files if no other store vouches.
+               pid: str, message: str, retries: int) -> tuple[list[str], set[str], bool]:
+    """Withdraw this store's word in the ledger, removing the files if no other store vouches;
+    also says whether it committed anything. A publish cut short before its commit left no
+    file and no vouch of this store's, so there is nothing to commit or push.
 
     The decision is made on the remote's newest log and pushed without a rebase: a push that
     lost a race is undone and decided again on what the winner pushed. So of two stores
@@ -185,11 +189,14 @@ def _by_ledger(repo: git.Repo, folder: Path, names: list[str], kind: str, mine: 
             git.catch_up(repo)
         others = ledger.vouchers(repo, pid, kind) - mine
         removed = [] if others else [name for name in names if remove(target(folder, name))]
-        if not (removed and git.commit(repo, removed, message)):
+        known = git.tracked(repo, removed)
+        if not (known and git.commit(repo, known, message)):
+            if not mine & ledger.vouchers(repo, pid, kind, committed=False):
+                return removed, others, False
             git.commit_empty(repo, message)  # the ledger entry, with nothing to remove
         try:
             if repo.remote is None or git.try_push(repo, last=attempt > retries, attempt=attempt):
-                return removed, others
+                return removed, others, True
         except PublishError:
             git.drop_last_commit(repo)  # a later try decides afresh, never on this stale view
             raise

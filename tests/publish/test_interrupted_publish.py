@@ -249,12 +249,17 @@ def test_a_rejection_killed_mid_push_is_withdrawn_by_its_undo(shared):
 
 
 @pytest.mark.parametrize("git_folder", [True, False])
-def test_undo_of_a_publish_killed_before_its_write_removes_nothing_and_says_so(
-        mem_store, tmp_path, git_folder):
-    # The state a kill between `publish_started` and the first write leaves behind.
-    folder = clone(bare_remote(tmp_path), tmp_path / "shared") if git_folder else tmp_path / "plain"
+@pytest.mark.parametrize("written", [False, True])
+def test_undo_of_a_publish_killed_before_its_commit_commits_nothing_and_says_so(
+        mem_store, tmp_path, git_folder, written):
+    # The state a kill between `publish_started` and the commit leaves behind: no file, or
+    # the finding written but not committed. No vouch of this store's reached the ledger,
+    # so a withdrawal commit would be an empty entry on every reviewer's remote.
+    remote = bare_remote(tmp_path)
+    folder = clone(remote, tmp_path / "shared") if git_folder else tmp_path / "plain"
     folder.mkdir(exist_ok=True)
     configure(folder)
+    before = commits(remote) if git_folder else []
     pid = add(mem_store, 1)
     finish_rerun(mem_store, pid)
     mem_store.approve(pid, reason="holds up", actor="alice", override="checked by hand")
@@ -263,15 +268,27 @@ def test_undo_of_a_publish_killed_before_its_write_removes_nothing_and_says_so(
         "kind": "finding", "folder": str(folder), "file": str(folder / rel),
         "finding_sha256": "0" * 64, "diff_sha256": mem_store.get(pid)["diff_sha256"],
         "paths": [rel]}, actor="alice")
+    if written:
+        (folder / rel).write_text("{}")
     assert published(mem_store, pid) is None and unlanded(mem_store) == [pid]
 
     outcome = undo(mem_store, pid, actor="bob", reason="second look")
 
     assert outcome.publish_error is None and outcome.withdrawn is not None
-    assert outcome.withdrawn.removed == ()
+    withdrawn = outcome.withdrawn
+    assert withdrawn.removed == ((folder / rel,) if written else ())
+    assert withdrawn.commit is None and not withdrawn.pushed
     event = mem_store.latest_event(pid, "withdraw")
-    assert event is not None and event.payload["removed"] == []
+    assert event is not None and event.payload["removed"] == [str(p) for p in withdrawn.removed]
+    assert event.payload["commit"] is None and event.payload["pushed"] is False
+    assert not (folder / rel).exists()
+    if not written:
+        assert withdrawn.describe().startswith("nothing of it had reached")
     assert unbacked(mem_store) == [] and unlanded(mem_store) == [] and mem_store.verify().ok
+    if git_folder:
+        assert commits(remote) == before
+        assert git(folder, "rev-parse", "HEAD") == git(folder, "rev-parse", "origin/main")
+        assert git(folder, "status", "--porcelain") == ""
 
 
 def test_a_failed_push_is_pushed_by_the_next_ingest(shared):
