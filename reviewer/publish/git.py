@@ -84,8 +84,13 @@ def _checked(
 
 
 def _tail(out: subprocess.CompletedProcess[str]) -> str:
+    """Git's own words, in one line: its `fatal:`/`error:` lines first, since the advice
+    after them can be longer than the tail kept (a stale `index.lock` was named only there),
+    then the last few lines."""
     text = (out.stderr or out.stdout or f"exit status {out.returncode}").strip()
-    return " / ".join(text.splitlines()[-6:])[:1000]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = [line for line in lines if line.startswith(("fatal:", "error:"))][:2]
+    return " / ".join(dict.fromkeys([*first, *lines[-6:]]))[:1000]
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,24 @@ def test_a_push_that_fails_for_good_records_publish_failed(mem_store, remote, tm
     assert published(mem_store, pid)["pushed"] is True
 
 
+def test_a_git_left_killed_in_the_folder_is_named_in_the_error(mem_store, remote, tmp_path):
+    # A `git commit` killed mid-way leaves its lock; git names the file first and then
+    # advises at length, and the message once kept only the advice.
+    folder = clone(remote, tmp_path / "mine")
+    lock = folder / ".git" / "index.lock"
+    lock.write_text("")
+    pid = approved(mem_store, 9)
+    with pytest.raises(PublishError) as failed:
+        publish(mem_store, pid, actor="alice", config=PublishConfig(folder=folder))
+    assert f"Unable to create '{lock}': File exists" in str(failed.value)
+    assert "remove the file manually" in str(failed.value)
+    assert f"Unable to create '{lock}'" in mem_store.latest_event(pid, "publish_failed").payload[
+        "error"]
+
+    lock.unlink()
+    assert publish(mem_store, pid, actor="alice", config=PublishConfig(folder=folder)).pushed
+
+
 def test_an_unreachable_remote_fails_at_once(mem_store, tmp_path):
     folder = tmp_path / "mine"
     git(tmp_path, "init", "--quiet", "-b", "main", str(folder))
