@@ -32,6 +32,7 @@ _EXECUTORS = frozenset({"builtins.exec", "builtins.eval", "builtins.compile"})
 _ATTR_FUNCS = frozenset({"operator.attrgetter", "operator.methodcaller"})
 MAX_NAMED = 8  # names per attrgetter call looked at: a few real ones, not a flood
 MAX_EXEC_DEPTH = 2  # exec of exec of code is still scanned; deeper nesting is not
+_MAPPING_READS = frozenset({"get", "pop", "setdefault", "__getitem__"})
 _FOLDABLE = (ast.Constant, ast.BinOp, ast.JoinedStr, ast.Call, ast.Subscript)
 
 Finding = tuple[str, int, str, dict[str, object]]  # (code, file line, message tail, detail)
@@ -118,6 +119,26 @@ class _FileScan:
             what = f"{VERB[code]} .{attr} on an unresolved name: '{_src(node)}'"
             yield code, node.lineno, what, {"name": attr}
 
+    def namespace_read(self, node: ast.AST) -> Iterator[Finding]:
+        """Attributes read out of an object's namespace by a constant key, which `attribute`
+        flags when spelled `b.open`: `vars(b)['open']`, `b.__dict__.get('open')`."""
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            mapping, key = node.value, node.slice
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in _MAPPING_READS and node.args):
+            mapping, key = node.func.value, node.args[0]
+        else:
+            return
+        owner: ast.expr | None = None
+        if isinstance(mapping, ast.Attribute) and mapping.attr == "__dict__":
+            owner = mapping.value
+        elif (isinstance(mapping, ast.Call) and mapping.args
+              and "builtins.vars" in self.scope.resolve(mapping.func)):
+            owner = mapping.args[0]
+        if owner is not None:
+            for attr in sorted(self.scope.fold(key))[:4]:
+                yield from self.attribute(attr, owner, node)
+
     def named_attributes(self, node: ast.Call, funcs: set[str]) -> Iterator[Finding]:
         """Attributes a call reads by a constant name: getattr, attrgetter, __getattribute__."""
         args, func = node.args, node.func
@@ -169,6 +190,7 @@ class _FileScan:
         elif isinstance(node, ast.Name | ast.Attribute | ast.Subscript) and isinstance(
                 node.ctx, ast.Load):
             yield from self.names(node, None)
+        yield from self.namespace_read(node)
         if isinstance(node, ast.Attribute):
             yield from self.attribute(node.attr, node.value, node)
             if not isinstance(node.ctx, ast.Load):

@@ -251,6 +251,10 @@ BUILTINS_REACHED = [
     ("builtins_name", "f = __builtins__['open']\n"),
     ("globals_builtins", "b = globals()['__builtins__']\n"),
     ("dict_of_module", "import numpy as np\nf = np.__dict__['load']\n"),
+    ("unknown_vars", "def f(b):\n    return vars(b)['op' + 'en']('x')\n"),
+    ("unknown_dict", "def f(b):\n    return b.__dict__['__import__']('os')\n"),
+    ("unknown_vars_get", "def f(b):\n    return vars(b).get('exec')('x = 1')\n"),
+    ("unknown_dict_frame", "def f(g):\n    return g.__dict__['gi_frame']\n"),
 ]
 
 
