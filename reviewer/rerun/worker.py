@@ -222,8 +222,21 @@ def _release(store: ReviewStore, job: Job, reason: str, log: Log) -> None:
     try:
         store.jobs.release(job.id, job.attempt, f"{reason}; queued again")
         log(f"job {job.id}: {reason}; queued again")
-    except (StaleAttempt, StoreError, sqlite3.DatabaseError):
+    except StaleAttempt:
+        # The stop came after the job left this attempt (its result recorded, a cancel):
+        # nothing of it is left to run.
+        log(f"job {job.id}: {reason}; the job was already {_state(store, job)}")
+    except (StoreError, sqlite3.DatabaseError):
         log(f"job {job.id}: {reason}; it runs again once its lease lapses")
+
+
+def _state(store: ReviewStore, job: Job) -> str:
+    """The job's state now, or a plain word where the store cannot say."""
+    try:
+        now = store.jobs.get(job.id)
+    except (StoreError, sqlite3.DatabaseError):
+        return "taken over"
+    return now.state if now.attempt == job.attempt else f"{now.state} in attempt {now.attempt}"
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.rerun.jobs import request_rerun
+from reviewer.rerun.worker import _release
 from store import NewProposal, ReviewStore
 from store.jobs import Job, StaleAttempt
 from store.verify import verify_store
@@ -43,6 +44,24 @@ def test_a_released_job_is_queued_again_without_spending_a_retry(tmp_path):
     [retried] = [e for e in store.events(pid) if e.action == "rerun_retried"]
     assert retried.payload["released"] is True and retried.payload["attempt"] == 1
     assert verify_store(store).ok
+    store.close()
+
+
+def test_a_stop_after_the_job_left_the_worker_says_so(tmp_path):
+    # A stop that lands once the job is no longer this attempt's (its result just recorded,
+    # or cancelled) once said it would run again when its lease lapsed: it never would.
+    store = ReviewStore.open(tmp_path / "s.db")
+    pid = store.add_proposal(make_proposal(1, diff=new_file_diff("methods/x.py", "x = 1\n")
+                                           .encode()), actor="seed")
+    request_rerun(store, pid, actor="alice", seeds=[1])
+    job = store.jobs.claim("w1")
+    assert job is not None
+    store.jobs.cancel(job.id, actor="alice")
+    said: list[str] = []
+    _release(store, job, "the worker was stopped (SIGTERM)", said.append)
+    assert said == [f"job {job.id}: the worker was stopped (SIGTERM); the job was already "
+                    "cancelled"]
+    assert store.jobs.get(job.id).state == "cancelled"
     store.close()
 
 
