@@ -16,7 +16,7 @@ from store.seen import (
     check_last_decision,
     check_override,
 )
-from store.store_base import StoreBase, require_text
+from store.store_base import StoreBase, require_text, text_problem
 
 # Events that record something about a proposal without changing its state.
 ANNOTATIONS = ("assist", "assessment", "publish", "publish_failed", "withdraw", "override",
@@ -171,6 +171,13 @@ class DecisionVerbs(StoreBase):
         """Record an event that changes no state: a second opinion, an assessment, a publish."""
         if action not in ANNOTATIONS:
             raise StoreError(f"an annotation is one of {', '.join(ANNOTATIONS)}, not {action!r}")
+        note = payload.get("note") if action == "assessment" else None
+        if note is not None:
+            # The person's own words, bounded as a comment is, whichever screen or script wrote it.
+            problem = (text_problem(note, "note", required=False) if isinstance(note, str)
+                       else "the note must be text")
+            if problem is not None:
+                raise StoreError(problem)
         with self._write():
             pid = self.resolve(ref)
             return self._event(actor, action, pid, payload)

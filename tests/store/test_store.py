@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import sqlite3
 
 import pytest
@@ -157,6 +158,22 @@ def test_comment_is_an_event_and_changes_no_state(mem_store):
     assert [e.action for e in events] == ["ingest", "comment"]
     assert events[1].payload == {"text": "looks like best-of-n"}
     assert mem_store.get(pid)["status"] == "pending"
+
+
+@pytest.mark.parametrize(("note", "why"), [
+    ("x" * 10_001, "the note is too long (10001 > 10000 characters)"),
+    ("\u200b\u200b", "the note shows nothing: write it in visible characters"),
+    (["a list"], "the note must be text"),
+])
+def test_an_assessment_note_is_bounded_as_a_comment_is(mem_store, note, why):
+    # The TUI's dialog checked the note; a script calling the store did not.
+    pid = mem_store.add_proposal(make_proposal(1), actor="a")
+    with pytest.raises(StoreError, match=re.escape(why)):
+        mem_store.annotate(pid, "assessment", {"predicted_verdict": "reproduced", "note": note},
+                           actor="c")
+    assert [e.action for e in mem_store.events(pid)] == ["ingest"]
+    mem_store.annotate(pid, "assessment", {"predicted_verdict": "reproduced", "note": ""},
+                       actor="c")
 
 
 def test_list_filters_sorts_and_pages(mem_store):
