@@ -37,6 +37,15 @@ def method_env(home: str | Path) -> dict[str, str]:
 
 
 
+def _dying_with_caller(argv: list[str]) -> list[str]:
+    """`argv` started through `setpriv --pdeathsig KILL` where util-linux has it: a worker
+    killed outright (SIGKILL, the OOM killer) left this child scoring on, unsandboxed, for
+    as long as its run took. A pre-exec hook could do it too, but not safely beside the
+    worker's heartbeat thread."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", *argv] if setpriv else argv
+
+
 def method_file(idea: str) -> str:
     """The file of the tree the harness runs for `idea`, as a relative path."""
     return f"methods/{idea}.py"
@@ -54,7 +63,8 @@ def run_method_subprocess(
     if not (tree / method_file(idea)).is_file():
         raise FileNotFoundError(f"{tree}: no {method_file(idea)}")
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    argv = method_argv(idea, Path(view_dir).resolve(), Path(out_dir).resolve(), device)
+    argv = _dying_with_caller(
+        method_argv(idea, Path(view_dir).resolve(), Path(out_dir).resolve(), device))
     home = tempfile.mkdtemp(prefix="w2s-home-")
     try:
         return subprocess.run(argv, cwd=tree, env=method_env(home), capture_output=True,
