@@ -91,27 +91,37 @@ def predict_chunk(params: Params) -> int:
 
     Always a multiple of 256 rows: a product computes the rows of a partial block at its
     end differently, so chunks aligned to every block size give each row the same bits as
-    one product over all rows, whatever the number of seeds.
+    one product over all rows. The same for any number of seeds, since each seed is
+    predicted on its own.
     """
     if params.w1.device.type != "cpu":
         return 65_536
-    rows = _CPU_CHUNK_FLOATS // (params.seeds * params.w1.shape[-1])
+    rows = _CPU_CHUNK_FLOATS // params.w1.shape[-1]
     return max(1024, rows // 256 * 256)
 
 
 def predict_proba(params: Params, x: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
-    """Class probabilities (S,N,2), evaluated in row chunks (`predict_chunk` by default)."""
-    w2t, b2 = params.w2.transpose(1, 2), params.b2.unsqueeze(2)
+    """Class probabilities (S,N,2), evaluated seed by seed in row chunks (`predict_chunk` by
+    default).
+
+    One product over several seeds splits its rows across threads otherwise than a
+    one-seed product does (MKL on an AVX-512 CPU with two threads), which gave a seed
+    other bits in a batch than alone; products of one seed each give the same bits.
+    """
     chunk = chunk or predict_chunk(params)
-    outs = []
+    seeds, rows = x.shape[0], x.shape[1]
+    out = torch.empty(seeds, rows, 2, device=params.w1.device, dtype=params.w1.dtype)
     with torch.no_grad():
         x = x.to(params.w1.device, params.w1.dtype)
-        for i in range(0, x.shape[1], chunk):
-            # `forward` with its intermediate results updated in place.
-            h = torch.bmm(x[:, i : i + chunk], params.w1).add_(params.b1.unsqueeze(1)).relu_()
-            z = torch.bmm(w2t, h.transpose(1, 2)).add_(b2)
-            outs.append(softmax2(z.transpose(1, 2)))
-    return outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)
+        for s in range(seeds):
+            w1, b1 = params.w1[s : s + 1], params.b1[s : s + 1].unsqueeze(1)
+            w2t, b2 = params.w2[s : s + 1].transpose(1, 2), params.b2[s : s + 1].unsqueeze(2)
+            for i in range(0, rows, chunk):
+                # `forward` with its intermediate results updated in place.
+                h = torch.bmm(x[s : s + 1, i : i + chunk], w1).add_(b1).relu_()
+                z = torch.bmm(w2t, h.transpose(1, 2)).add_(b2)
+                out[s : s + 1, i : i + chunk] = softmax2(z.transpose(1, 2))
+    return out
 
 
 def _cores() -> int:
