@@ -62,6 +62,11 @@ class ReadVerbs(StoreBase):
             raise NotFound(f"no proposal with id {missing[0]}")
         return [found[pid] for pid in pids]
 
+    def acted_on_by_others(self, actor: str) -> bool:
+        """Whether anyone but `actor` recorded an event: a seeded store holds someone's work."""
+        found = self.conn.execute("SELECT 1 FROM events WHERE actor != ? LIMIT 1", (actor,))
+        return found.fetchone() is not None
+
     def agents(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT agent FROM proposals ORDER BY 1")]
 

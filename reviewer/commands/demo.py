@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,6 +18,7 @@ from reviewer.commands.proposals import print_queue
 from reviewer.context import Context, pass_ctx, print_json
 from reviewer.rerun.sandbox import SandboxUnavailable, find_tools
 from reviewer.worker_process import worker_process
+from store import StoreError
 from store.audit import checkpoint_path
 from store.query import QUEUE_SORT
 from store.signing import checkpoints_dir
@@ -80,7 +82,8 @@ def open_queue(ctx: Context, *, worker_log: Path | None = None) -> None:
             notices: list[Notice] = []
             if new:  # a mistyped --db opens an empty queue: say whose it is
                 notices.append((f"a new, empty store at {ctx.db_path}: `reviewer ingest` fills "
-                                "it; --db or REVIEWER_DB opens another", "warning"))
+                                "it; --db or REVIEWER_DB opens another, `reviewer demo` the "
+                                "demo store", "warning"))
             if worker_log is not None:
                 notices.append(start_worker(stack, ctx.db_path, worker_log))
             ReviewApp(store, db_path=ctx.db_path, actor=ctx.actor, notices=notices).run()
@@ -90,25 +93,45 @@ def open_queue(ctx: Context, *, worker_log: Path | None = None) -> None:
 
 @click.command("demo")
 @click.option("--no-worker", is_flag=True, help="Do not start a rerun worker beside the TUI.")
+@click.option("--fresh", is_flag=True,
+              help="Seed the demo store again from samples/, dropping the work done in it.")
 @click.pass_context
-def demo_cmd(click_ctx: click.Context, no_worker: bool) -> None:
-    """(Re)create the demo store from samples/ in the user data folder and open it.
+def demo_cmd(click_ctx: click.Context, no_worker: bool, fresh: bool) -> None:
+    """Create the demo store from samples/ in the user data folder and open it.
 
-    On a terminal a rerun worker runs beside the TUI (its output in demo-worker.log next to
-    the store) and stops when the TUI closes.
+    A demo store someone has worked in (a decision, a comment, a rerun) is reopened as it
+    is; --fresh seeds it again. On a terminal a rerun worker runs beside the TUI (its
+    output in demo-worker.log next to the store) and stops when the TUI closes.
     """
     ctx = click_ctx.find_object(Context)
     assert ctx is not None
     ctx.close()
     db = paths.demo_db_path()
-    remove_store_files(db)
-    demo_worker_log(db).unlink(missing_ok=True)
     ctx.db = str(db)
-    report = ingest_paths(ctx.store, [samples_dir()], DEMO_ACTOR)
-    click.echo(f"demo store {db}: {len(report.added)} proposals from samples/")
-    for e in report.errors:
-        click.echo(f"warning: sample not loaded: {e['path']}: {e['message']}", err=True)
+    if not fresh and _worked_in(ctx, db):
+        click.echo(f"demo store {db}: reopened with the work done in it "
+                   "(`reviewer demo --fresh` seeds it again from samples/)")
+    else:
+        ctx.close()
+        remove_store_files(db)
+        demo_worker_log(db).unlink(missing_ok=True)
+        report = ingest_paths(ctx.store, [samples_dir()], DEMO_ACTOR)
+        click.echo(f"demo store {db}: {len(report.added)} proposals from samples/")
+        for e in report.errors:
+            click.echo(f"warning: sample not loaded: {e['path']}: {e['message']}", err=True)
     open_queue(ctx, worker_log=None if no_worker else demo_worker_log(db))
+
+
+def _worked_in(ctx: Context, db: Path) -> bool:
+    """Whether the demo store at `db` holds events of anyone but its seeding: a day's
+    decisions and their audit trail were wiped by the next `reviewer demo`. A store that
+    cannot be opened is seeded again, as before."""
+    if not db.exists():
+        return False
+    try:
+        return ctx.store.acted_on_by_others(DEMO_ACTOR)
+    except (click.ClickException, sqlite3.DatabaseError, StoreError):
+        return False
 
 
 @click.command("tui")

@@ -237,6 +237,31 @@ def test_the_demo_without_a_terminal_prints_the_queue_riskiest_first():
     assert risks == sorted(risks, reverse=True)
 
 
+def test_the_demo_reopens_a_store_with_work_in_it_and_fresh_seeds_it_again():
+    # Running the demo again after lunch wiped the morning's decisions and audit trail.
+    runner = CliRunner()
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+    db = json.loads(runner.invoke(cli, ["path", "--json"]).output)["demo_db"]
+    again = runner.invoke(cli, ["demo"])  # nothing done in it yet: seeded again, as before
+    assert again.exit_code == 0 and "proposals from samples/" in again.output
+    shown = json.loads(runner.invoke(cli, ["--db", db, "list", "--json"]).output)
+    pid = shown[0]["id"]
+    rejected = runner.invoke(cli, ["--db", db, "--actor", "alice", "reject", pid, "--reason",
+                                   "does not reproduce"])
+    assert rejected.exit_code == 0, rejected.output
+
+    kept = runner.invoke(cli, ["demo"])
+
+    assert kept.exit_code == 0 and "reopened with the work done in it" in kept.output
+    status = json.loads(runner.invoke(cli, ["--db", db, "show", "--json", pid]).output)["status"]
+    assert status == "rejected"
+    fresh = runner.invoke(cli, ["demo", "--fresh"])
+    assert fresh.exit_code == 0 and "proposals from samples/" in fresh.output
+    status = json.loads(runner.invoke(cli, ["--db", db, "show", "--json", pid]).output)["status"]
+    assert status == "pending"
+    assert runner.invoke(cli, ["--db", db, "audit", "verify"]).exit_code == 0
+
+
 def test_actor_falls_back_to_env(tmp_path, proposals_file, monkeypatch):
     monkeypatch.setenv("REVIEWER_ACTOR", "env-actor")
     db = str(tmp_path / "a.db")
