@@ -18,6 +18,9 @@ from reviewer.widgets.prompt import ConfirmModal, PromptModal
 from store import ReviewStore
 from store.jobs import Job
 
+# A queued rerun waits for a worker, which only `reviewer demo` starts beside the TUI.
+RUNS_IT = "a `reviewer worker` runs it"
+
 
 @dataclass(frozen=True)
 class RerunNext:
@@ -88,7 +91,8 @@ class ProposalReruns(ProposalBase):
             self.review_app.perform(
                 f"rerun {pid[:12]}",
                 queue,
-                lambda job: self._after_write(f"rerun #{job.id} queued on {len(seeds)} seeds"),
+                lambda job: self._after_write(
+                    f"rerun #{job.id} queued on {len(seeds)} seeds; {RUNS_IT}"),
             )
 
         self.app.push_screen(
@@ -123,7 +127,7 @@ class ProposalReruns(ProposalBase):
 
         if done.queued is not None:
             self.app.notify(f"rerun #{done.queued.id} queued on {len(done.queued.params['seeds'])}"
-                            " seeds", markup=False)
+                            f" seeds; {RUNS_IT}", markup=False)
         else:
             self.app.notify(f"rerun #{done.already} of this code is already queued or running: "
                             "none queued", severity="warning", markup=False)

@@ -109,9 +109,12 @@ class RerunsScreen(DeclaredKeyOrder, Screen[None]):
             table.move_cursor(row=jobs.index(keep))
         total = sum(counts.values())
         shown = f"; the first {len(rows)} shown" if total > len(rows) else ""
+        # Outside `reviewer demo` nothing runs a queued rerun until a worker is started.
+        order = ("none runs until a `reviewer worker` takes them" if counts["queued"]
+                 and not counts["running"] else "in the order the workers take them")
         summary = (
-            f"{counts['running']} running, {counts['queued']} queued (in the order the workers "
-            f"take them), {counts['done']} done, {counts['failed']} failed, "
+            f"{counts['running']} running, {counts['queued']} queued ({order}), "
+            f"{counts['done']} done, {counts['failed']} failed, "
             f"{counts['cancelled']} cancelled{shown}. Enter opens the proposal."
         )
         self.query_one("#reruns-summary", Static).update(Text(summary))

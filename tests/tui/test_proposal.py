@@ -96,6 +96,8 @@ async def test_rerun_queues_a_job_on_reviewer_seeds_and_comment_is_recorded(samp
         assert len(job.params["seeds"]) == 3
         assert job.requested_by == "tester@example.org"
         assert "queued" in screen_text(app)
+        assert any(f"rerun #{job.id} queued on 3 seeds; a `reviewer worker` runs it"
+                   in n.message for n in app._notifications)
         await pilot.press("c", *"hm", "enter")
         await pilot.pause()
         assert actions(samples_store, pid)[-1] == "comment"
