@@ -56,6 +56,7 @@ def file_identity(path: Path) -> tuple[int, int] | None:
 
 # Verbs offered in the command palette when the current screen allows them.
 PALETTE_VERBS = (
+    ("diff", "Read this proposal's diff, file by file"),
     ("approve", "Approve this proposal (asks for a reason)"),
     ("reject", "Reject this proposal (asks for a reason)"),
     ("rerun", "Rerun this proposal on seeds drawn here"),

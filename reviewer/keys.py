@@ -52,6 +52,8 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("page_up", "pageup", "page_up", "Page up", "list", show=False),
     KeySpec("first", "home,g", "first", "First row", "list", show=False),
     KeySpec("last", "end,G", "last", "Last row", "list", show=False),
+    # First of the proposal's keys: the footer keeps it on an 80-column terminal.
+    KeySpec("diff", "d", "diff", "Diff", "proposal"),
     KeySpec("approve", "a", "approve", "Approve", "proposal"),
     KeySpec("reject", "x", "reject", "Reject", "proposal"),
     KeySpec("rerun", "r", "rerun", "Rerun", "proposal"),
@@ -65,7 +67,6 @@ SPECS: tuple[KeySpec, ...] = (
     KeySpec("parent", "p", "parent", "Open parent", "proposal"),
     KeySpec("children", "B", "children", "Queue of what builds on it", "proposal"),
     KeySpec("second_opinion", "O", "second_opinion", "Ask Claude", "proposal", show=False),
-    KeySpec("diff", "d", "diff", "Diff", "proposal"),
     KeySpec("diff_check", "K", "diff_check", "Diff at the line a check names", "proposal",
             show=False),
     KeySpec("summary", "S", "summary", "Summary as plain text", "proposal", show=False),

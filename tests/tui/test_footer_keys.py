@@ -26,6 +26,8 @@ async def test_help_and_back_lead_the_footers_at_80_columns(samples_store):
         assert isinstance(app.screen, ProposalScreen)
         footer = footer_line(app)
         assert "? Help" in footer and "esc Back" in footer, footer
+        # Reading the diff is the review's core: its key was past the cut at 80 columns.
+        assert "d Diff" in footer, footer
         await pilot.press("question_mark")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
