@@ -53,7 +53,7 @@ def print_proposal(data: dict[str, Any], out: Console) -> None:
         out.print(Text(f"          `reviewer diff {data['id'][:12]} --parent`: what its code "
                        "changes", style="dim"))
     _print_checks(data["checks"], out)
-    _print_reruns(data["reruns"], out)
+    _print_reruns(data["reruns"], out, has_code=data.get("diff_sha256") is not None)
     if data["status"] == "pending":
         _print_gates(data["gates"], out)
     if data.get("published"):
@@ -197,9 +197,10 @@ def _print_checks(checks: list[dict[str, Any]], out: Console) -> None:
             out.print(check_line(check, prefix="  "))
 
 
-def _print_reruns(reruns: list[dict[str, Any]], out: Console) -> None:
+def _print_reruns(reruns: list[dict[str, Any]], out: Console, *, has_code: bool) -> None:
     if not reruns:
-        out.print("reruns   none (`reviewer rerun ID` queues one)")
+        out.print("reruns   none (`reviewer rerun ID` queues one)" if has_code else
+                  "reruns   none (it carries no code to run)")
         return
     out.print("reruns")
     for item in reruns:

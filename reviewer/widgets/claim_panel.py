@@ -59,7 +59,9 @@ def claim_renderable(
             ("seeds", claimed_seeds, "-"),
             ("transfer acc", num(claimed.get("transfer_acc")), "-"),
         ]
-        empty = Text(f"no rerun yet — press {rerun_key}", style="italic")
+        # A proposal with no code (a sandbox finding without its patch) cannot be rerun.
+        empty = Text(f"no rerun yet — press {rerun_key}" if data.get("diff_sha256") else
+                     "no rerun: it carries no code to run", style="italic")
         table = _table(_hide(rows) if hide_claim else rows)
         return Group(table, Text(""), empty, *blind_note)
     per_seed = result.get("per_seed") or []

@@ -53,7 +53,8 @@ def test_show_prints_checks_reruns_gates_and_timeline(run, tmp_path):  # noqa: F
 def test_a_proposal_with_nothing_yet_says_so(run, proposals_file):  # noqa: F811
     pid = ingest_ids(run, proposals_file)[0]
     out = run("show", pid).output
-    assert "reruns   none (`reviewer rerun ID` queues one)" in out
+    # No code is attached, and `reviewer rerun` refuses it: the hint to run it sent nowhere.
+    assert "reruns   none (it carries no code to run)" in out
     assert "gates    an approval is blocked by:" in out
     run("reject", pid, "--reason", "not novel")
     out = run("show", pid).output
@@ -159,8 +160,9 @@ def test_lineage_both_ways_and_the_note_after_rejecting_a_parent(run, tmp_path):
     coded_file.write_text(json.dumps(native(4, parent=root, diff=new_file_diff(
         "methods/variant_4.py", "x = 1\n"))))  # fmt: skip
     coded = ingest_ids(run, coded_file)[0]
-    assert f"`reviewer diff {coded[:12]} --parent`: what its code changes" in run(
-        "show", coded).output
+    shown = run("show", coded).output
+    assert f"`reviewer diff {coded[:12]} --parent`: what its code changes" in shown
+    assert "reruns   none (`reviewer rerun ID` queues one)" in shown
 
 
 def test_each_rerun_note_is_shown_under_it_and_cleaned():

@@ -44,3 +44,12 @@ def test_inconclusive_ablation_is_not_called_failed():
     assert "teacher-shuffle ablation: INCONCLUSIVE" in text and "FAILED" not in text
     no_drop = render(view(ablation={"passed": False, "outcome": "no_drop", "drop": 0.0}))
     assert "teacher-shuffle ablation: FAILED" in no_drop
+
+
+def test_no_rerun_offers_the_key_only_when_there_is_code_to_run():
+    # A sandbox finding with no patch: `r` is off, so "press r" sent the reviewer nowhere.
+    claimed = {"pgr": 0.6, "pgr_se": 0.02}
+    assert "no rerun yet — press r" in render(
+        {"claimed": claimed, "reruns": [], "diff_sha256": "ab" * 32})
+    text = render({"claimed": claimed, "reruns": [], "diff_sha256": None})
+    assert "no rerun: it carries no code to run" in text and "press r" not in text
