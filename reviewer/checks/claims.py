@@ -78,12 +78,16 @@ def _number(value: Any) -> float | None:
 
 
 def _half_unit(value: Any) -> float:
-    """Half a unit in the last printed digit: how far a rounded number may be from the truth."""
+    """Half a unit in the last printed digit: how far a rounded number may be from the truth.
+
+    A whole number counts as written to one decimal, as `1.0` is: these metrics lie in
+    [0, 1], and `"pgr": 1` took 0.5 of slack that let any accuracies pass beside it.
+    """
     try:
         exponent = Decimal(repr(value)).as_tuple().exponent
     except (InvalidOperation, ValueError):
         return 0.0
-    return 0.5 * 10.0 ** max(min(int(exponent), 0), -12) if isinstance(exponent, int) else 0.0
+    return 0.5 * 10.0 ** max(min(int(exponent), -1), -12) if isinstance(exponent, int) else 0.0
 
 
 def _pgr_range(claimed: dict[str, Any]) -> tuple[float, float] | None:
