@@ -193,8 +193,10 @@ class ReviewApp(App[None]):
     def still_saving(self, worker: Worker[Any], what: str) -> None:
         """Say a change is still being saved, so a store busy for seconds is not silence."""
         if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
-            self.notify(f"{what}: still saving, waiting for the store (another process is "
-                        "writing to it)", title="saving", markup=False)
+            # A first rerun request also loads the harness (torch, seconds): the store is
+            # not always the wait, so this says what it may be rather than what it is.
+            self.notify(f"{what}: still saving (another process may be writing to the store)",
+                        title="saving", markup=False)
 
     # Not exclusive: cancelling a queued write would silently drop a decision the user made.
     @work(thread=True, group=WRITE_GROUP, exit_on_error=False, name="save a change")

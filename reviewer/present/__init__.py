@@ -45,7 +45,7 @@ from reviewer.present.table import (
     fit_bar,
     queue_cells,
 )
-from reviewer.present.values import age, held_up, next_in, num, parse_time, pm
+from reviewer.present.values import age, held_up, next_in, num, p_value, parse_time, pm
 
 __all__ = [
     "ACTIVE_JOB_STATES",
@@ -80,6 +80,7 @@ __all__ = [
     "log_tail_lines",
     "next_in",
     "num",
+    "p_value",
     "parse_time",
     "pm",
     "publication_text",

@@ -44,6 +44,13 @@ def num(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def p_value(value: Any) -> str:
+    """A p-value to 4 places; one that rounds to zero reads `< 0.0001`, never `0.0000`."""
+    if num(value, 4) == "-":
+        return "-"
+    return "< 0.0001" if 0 <= value < 0.00005 else num(value, 4)
+
+
 def pm(mean: Any, se: Any) -> str:
     """`mean ± se`, or just the mean when there is no SE, or `-`."""
     if num(mean) == "-":

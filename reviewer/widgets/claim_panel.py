@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from reviewer.present import ablation_word, latest_result, num, pm
+from reviewer.present import ablation_word, latest_result, num, p_value, pm
 from reviewer.textsafe import clean, short
 
 
@@ -83,7 +83,7 @@ def claim_renderable(
         ("per-seed PGR", "-", seed_pgrs or "-"),
         ("transfer acc", num(claimed.get("transfer_acc")), num(transfer_mean)),
         ("naive baseline PGR", "-", num(result.get("baseline_pgr_mean"))),
-        ("paired p (gain)", "-", num(result.get("gain_p_value"), 4)),
+        ("paired p (gain)", "-", p_value(result.get("gain_p_value"))),
     ]
     # The verdict compares the measurement with the claim, so blinding hides it too.
     verdict = "hidden" if hide_claim else (short(result.get("verdict"), 40) or "-")
@@ -115,7 +115,7 @@ def ablation_line(ablation: Any) -> Text:
         (word, _ABLATION_STYLES[word]),
         f"  PGR {num(ablation.get('real_pgr_mean'))} → {num(ablation.get('pgr_mean'))} "
         f"with shuffled teacher labels (drop {num(ablation.get('drop'))}, "
-        f"p {num(ablation.get('p_value'), 4)})",
+        f"p {p_value(ablation.get('p_value'))})",
     )
     if ablation.get("reason"):
         line.append(f"  {clean(str(ablation['reason']), single_line=True)}", style="dim")

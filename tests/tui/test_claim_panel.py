@@ -53,3 +53,11 @@ def test_no_rerun_offers_the_key_only_when_there_is_code_to_run():
         {"claimed": claimed, "reruns": [], "diff_sha256": "ab" * 32})
     text = render({"claimed": claimed, "reruns": [], "diff_sha256": None})
     assert "no rerun: it carries no code to run" in text and "press r" not in text
+
+
+def test_a_p_value_that_rounds_to_zero_reads_below_the_last_place():
+    # "0.0000" read as a p of exactly zero: certainty no test gives.
+    text = render(view(gain_p_value=4.8e-07, ablation={"passed": True, "real_pgr_mean": 0.59,
+                                                       "pgr_mean": -0.85, "p_value": 0.0}))
+    assert "paired p (gain)" in text and "< 0.0001" in text and "0.0000" not in text
+    assert "0.0123" in render(view(gain_p_value=0.01234))

@@ -587,7 +587,7 @@ async def test_quit_waits_for_a_change_still_being_saved(tmp_path):
         [saving] = [w for w in app.workers if w.group == "store-write"]
         app.still_saving(saving, "comment")  # what the timer a second after the key says
         await pilot.pause()
-        assert any("still saving, waiting for the store" in n.message
+        assert any("still saving (another process may be writing to the store)" in n.message
                    for n in app._notifications)
         await pilot.press("q")
         await pilot.pause()
