@@ -93,7 +93,8 @@ def unmet(conn: sqlite3.Connection, pid: str, policy: GatePolicy) -> list[str]:
                 # A reproduced verdict on under 2 seeds is a damaged or an older row.
                 out.append(
                     f"the latest rerun (job {rerun['job']}) says {verdict}"
-                    + (", not reproduced" if verdict != "reproduced" else
+                    + ("" if verdict == "not_reproduced" else
+                       ", not reproduced" if verdict != "reproduced" else
                        f" on {measured} seed(s) with a PGR: rerun on 2 or more seeds")
                 )
             if policy.require_rerun:

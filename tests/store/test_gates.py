@@ -85,7 +85,8 @@ def test_reproduced_rerun_with_ablation_passes(gated):
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"verdict": "not_reproduced"}, "not_reproduced, not reproduced"),
+        ({"verdict": "not_reproduced"}, "(job 1) says not_reproduced (fix these"),
+        ({"verdict": "failed"}, "(job 1) says failed, not reproduced"),
         ({"ablation": False}, "ablation did not pass"),
         ({"ablation": False, "outcome": "no_drop"}, "ablation did not pass"),
         ({"ablation": False, "outcome": "inconclusive"}, "inconclusive (some seed kept its PGR"),
