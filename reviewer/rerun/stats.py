@@ -178,7 +178,9 @@ def verdict_for(
     reach = honest_reach(summary, claimed_seeds)
     seeds = _claim_seeds(claimed_seeds, summary)
     # A claim listing no seeds is taken to average as many as the rerun: say so, not "N-seed".
-    honest = (f"an honest {seeds}-seed claim" if claimed_seeds else
+    honest = (f"an honest {seeds}-seed claim" if claimed_seeds == seeds else
+              f"an honest claim (it lists {claimed_seeds} seed(s); counted as {seeds})"
+              if claimed_seeds else
               f"an honest claim (it lists no seeds; taken as {seeds}, as many as this rerun)")
     if claim > reach:
         return NOT_REPRODUCED, [

@@ -240,6 +240,13 @@ def test_claiming_fewer_seeds_buys_no_wider_allowance_than_three() -> None:
     assert stats.honest_reach(summary, 10) < stats.honest_reach(summary, 3)
 
 
+def test_a_one_seed_claim_is_said_to_be_counted_as_three() -> None:
+    # "an honest 3-seed claim" of a claim listing one seed read as a misreading of the claim.
+    res = stats.rerun_stats(_rows([0.44, 0.47, 0.45, 0.48, 0.46]), claim=0.9, claimed_seeds=1)
+    assert res.verdict == stats.NOT_REPRODUCED
+    assert any("an honest claim (it lists 1 seed(s); counted as 3)" in n for n in res.notes)
+
+
 def test_a_claim_listing_no_seeds_is_said_to_be_taken_as_the_reruns_count() -> None:
     pgrs = [0.44, 0.47, 0.45, 0.48, 0.46]
     res = stats.rerun_stats(_rows(pgrs), claim=0.9)
