@@ -8,12 +8,12 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from reviewer import keys
 from reviewer.widgets.diff_view import WIDE_STEPS
+from reviewer.widgets.scroll_keys import ScrollKeysContainer
 
 # Keys a widget binds itself, listed under their screen's scope; they are not remappable.
 WIDGET_KEYS: dict[str, tuple[Binding, ...]] = {"diff": WIDE_STEPS}
@@ -44,7 +44,7 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
+    HelpScreen > ScrollKeysContainer {
         width: 72; max-width: 100%; height: 80%; padding: 1 2; border: thick $accent;
         background: $surface;
     }
@@ -58,7 +58,8 @@ class HelpScreen(ModalScreen[None]):
         self.keymap = keymap
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        # The list keys it lists (j/k, pages, ends) scroll it too, not only the arrows.
+        with ScrollKeysContainer():
             note = 'Remap any key by id in the config file, e.g. [keys] approve = "A"\n'
             yield Static(Text(note, style="italic"))
             yield Static(help_table(self.keymap))

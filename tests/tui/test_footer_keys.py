@@ -31,6 +31,14 @@ async def test_help_and_back_lead_the_footers_at_80_columns(samples_store):
         await pilot.press("question_mark")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
+        # The help lists j/k as moving in lists; on the help itself they did nothing.
+        body = app.screen.query_one("ScrollKeysContainer")
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert body.scroll_y == 2
+        await pilot.press("G")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y > 2
 
 
 @pytest.mark.anyio

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from reviewer.screens.help import HelpScreen
 from reviewer.screens.proposal import ProposalScreen
+from reviewer.widgets.scroll_keys import ScrollKeysContainer
 from store import ReviewStore
 from tests.factories import make_proposal
 from tests.tui.conftest import fixed_clock, make_app, screen_text
@@ -38,7 +38,7 @@ async def test_the_help_fits_a_60_column_terminal():
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        box = app.screen.query_one(VerticalScroll)
+        box = app.screen.query_one(ScrollKeysContainer)
         assert box.region.x >= 0 and box.region.right <= 60
         # The ids (what the config remaps by) stay whole; the descriptions wrap instead.
         lines = screen_text(app).splitlines()
