@@ -146,7 +146,9 @@ class QueueScreen(DeclaredKeyOrder, Screen[None]):
                                  BarPart.KEPT))
         if self.review_app.blinded:
             parts.append(BarPart("BLINDED", "BLINDED", 3))
-        parts.append(BarPart(f"sort: {self.sort}", f"sort {self.sort}", 2))
+        # The pgr sort is by the agent's claim, which the bare name did not say.
+        shown = "claimed pgr" if self.sort == "pgr" else self.sort
+        parts.append(BarPart(f"sort: {shown}", f"sort {self.sort}", 2))
         jobs = self.review_app.store.jobs.counts()
         parts.append(BarPart(f"reruns: {jobs['running']} running, {jobs['queued']} queued",
                              f"{jobs['running']} running {jobs['queued']} queued",

@@ -104,6 +104,8 @@ async def test_search_filter_and_sort_narrow_and_reorder(samples_store):
         assert app.screen.sort == "pgr"
         claimed = [table.row_at(i)["claimed_pgr"] for i in range(3)]
         assert claimed == sorted(claimed, reverse=True)
+        await pilot.pause()
+        assert "sort: claimed pgr" in screen_text(app)  # the claim's order, not the measured
 
 
 async def test_enter_opens_the_proposal_and_escape_comes_back(samples_store):
