@@ -62,6 +62,14 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
             commit,
         )
     console().print(table)
+    if not rows:
+        try:
+            unset = load_config().folder is None
+        except ConfigError:
+            unset = False  # a bad config is said by the commands that publish
+        if unset:
+            click.echo("(no [publish] folder is set in the config, so approvals are not "
+                       "published: see `reviewer path` for the config file)")
 
 
 @findings_group.command("export")

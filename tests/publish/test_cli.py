@@ -38,6 +38,9 @@ def test_publish_without_config_says_how_to_configure(env):
     assert result.exit_code == 1
     assert "publishing is not configured" in result.output
     assert "[publish]" in result.output and str(paths.config_file()) in result.output
+    # An empty list with nothing configured said only "0 published findings".
+    listed = run("findings", "list").output
+    assert "0 published findings" in listed and "no [publish] folder is set" in listed
 
 
 def test_bad_config_names_the_key(env):
