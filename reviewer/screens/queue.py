@@ -302,7 +302,9 @@ class QueueScreen(DeclaredKeyOrder, Screen[None]):
         search = self.query_one("#queue-search", Input)
         search.display = True
         search.value = self.text
-        search.focus()
+        # At once, not as `focus()` does after the keys already queued: a search typed in one
+        # burst (a paste, a fast typist) went to the table, whose `f` changed the filter.
+        self.set_focus(search)
         self.refresh_bindings()
 
     @on(Input.Changed, "#queue-search")

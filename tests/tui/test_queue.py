@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual import events
 from textual.widgets import Static
 
 from reviewer.screens.help import HelpScreen, help_table
@@ -205,3 +206,17 @@ async def test_the_agent_filter_tells_apart_names_that_read_the_same():
         assert app.screen.agent == "agent\u2011alpha"
         assert "agent: agent\\u2011alpha \u2248" in screen_text(app)
     store.close()
+
+
+async def test_keys_typed_in_one_burst_after_slash_run_no_queue_command(samples_store):
+    # A search pasted or typed fast reached the table before the search box had focus, and
+    # its `f` changed the status filter behind the reviewer's back.
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in ("slash", "h", "a", "l", "f"):
+            app.post_message(events.Key(key, "/" if key == "slash" else key))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.status is None
+        assert app.focused is app.screen.query_one("#queue-search")
