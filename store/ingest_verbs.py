@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,22 @@ class AddResult:
 class IngestVerbs(StoreBase):
     """Storing new proposals and attaching code to stored ones, each with its audit event."""
 
+    # True while a batch's transaction holds no rejected proposal: then no new one descends
+    # from one, and its walk up the lineage (a query per generation) is skipped.
+    _none_rejected = False
+
+    @contextmanager
+    def _ingest_batch(self) -> Iterator[None]:
+        """The write transaction of a batch, with its full-text indexing deferred."""
+        with self._ingest_write(), fts.deferred(self.conn):
+            self._none_rejected = not self.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM proposals WHERE status = 'rejected')"
+            ).fetchone()[0]
+            try:
+                yield
+            finally:
+                self._none_rejected = False
+
     def add_proposals(
         self,
         proposals: Sequence[NewProposal],
@@ -49,7 +66,7 @@ class IngestVerbs(StoreBase):
         `checker` is as for `add_proposal_groups`.
         """
         result = AddResult()
-        with self._ingest_write(), fts.deferred(self.conn):
+        with self._ingest_batch():
             for p in proposals:
                 self._add_one(p, actor, result, checker)
         return result
@@ -78,11 +95,11 @@ class IngestVerbs(StoreBase):
         recorded and the id is left out of `checked` for the caller's `record_checks`.
         """
         try:
-            with self._ingest_write(), fts.deferred(self.conn):
+            with self._ingest_batch():
                 return [self._add_group(group, actor, checker) for group in groups]
         except StoreError:
             pass  # the whole transaction rolled back; nothing of the batch is stored
-        with self._ingest_write(), fts.deferred(self.conn):
+        with self._ingest_batch():
             return [self._add_group_alone(group, actor, checker) for group in groups]
 
     def _add_group(
@@ -148,6 +165,7 @@ class IngestVerbs(StoreBase):
                 actor, "invalidate", pid, {"reason": "the diff changed", "voided": life.approvers}
             )
             life.apply(0, "invalidate", pid)
+            self._none_rejected = False  # a status changes: the rest of the batch walks again
             self._set_status(pid, life.status)
         result.attached.append(pid)
 
@@ -171,7 +189,8 @@ class IngestVerbs(StoreBase):
                 checks = None  # left to the caller's record_checks, which reports why
         if checks is not None:
             # What refresh_risk would compute: every finding is open, and nothing was rerun.
-            rejected = bool(row["parent"]) and descends_from_rejected(self.conn, pid, row["parent"])
+            rejected = (bool(row["parent"]) and not self._none_rejected
+                        and descends_from_rejected(self.conn, pid, row["parent"]))
             row["risk"] = risk_score(
                 row["claimed_pgr"], [c["severity"] for c in checks], None, rejected
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 from reviewer.ingest.fields import Where
 from reviewer.lookalike import WORD, fold, invisible, mixes_scripts, script, shown
@@ -43,7 +44,9 @@ def agent_name(raw: str, where: Where, field: str = "agent") -> str:
     name = normalized(raw)
     if not name:
         raise where.error(field, "must not be empty")
-    word = next((w for w in WORD.findall(name) if _look_alike(w)), None)
+    # No ASCII word looks alike (`_look_alike`), and a name's words are parts of it.
+    word = None if name.isascii() else next(
+        (w for w in WORD.findall(name) if _look_alike(w)), None)
     if word is not None:
         raise where.error(field, f'"{shown(raw)}" has a word written in look-alike letters '
                                  f'("{shown(word)}" reads as "{fold(word)}"), so it {_PASSES}')
@@ -52,13 +55,25 @@ def agent_name(raw: str, where: Where, field: str = "agent") -> str:
 
 def _why_refused(raw: str) -> str | None:
     """Why a character of `raw`, as NFKC writes it, makes the name ambiguous, or None."""
-    for char in raw:
-        # NFKC makes a fullwidth hyphen-minus "-" and a no-break space " ": only what is
-        # left after it can be ambiguous.
-        plain = unicodedata.normalize("NFKC", char)
-        for test, what in _CHECKS:
-            if any(test(c) for c in plain):
-                return f"has {what} (U+{ord(char):04X}), so it {_PASSES}"
+    if raw.isascii() and _CLEAN_ASCII.issuperset(raw):
+        return None
+    # Each distinct character once, in order of first use: the first refused one is the same.
+    for char in dict.fromkeys(raw):
+        why = _char_refused(char)
+        if why is not None:
+            return why
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _char_refused(char: str) -> str | None:
+    """`_why_refused` of one character; cached, since names repeat and each check is slow."""
+    # NFKC makes a fullwidth hyphen-minus "-" and a no-break space " ": only what is
+    # left after it can be ambiguous.
+    plain = unicodedata.normalize("NFKC", char)
+    for test, what in _CHECKS:
+        if any(test(c) for c in plain):
+            return f"has {what} (U+{ord(char):04X}), so it {_PASSES}"
     return None
 
 
@@ -93,6 +108,9 @@ _CHECKS: tuple[tuple[Callable[[str], bool], str], ...] = (
     (_control, "a control or line-separator character"),
     (_odd_letter, "a letter drawn like a plain Latin one"),
 )
+
+# The ASCII characters `_char_refused` lets through, found by asking it.
+_CLEAN_ASCII = frozenset(c for c in map(chr, range(128)) if _char_refused(c) is None)
 
 
 def _look_alike(word: str) -> bool:

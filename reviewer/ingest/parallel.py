@@ -8,6 +8,7 @@ process. Files come back in the order `read_paths` gives, each with whatever the
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.cores import ignore_interrupts, pool_context, usable_cores
+from reviewer.ingest.errors import IngestError
 from reviewer.ingest.files import FileResult, ToRead, plan_paths
 from reviewer.ingest.strictjson import DEFAULT_MAX_BYTES
 from store.model import NewProposal
@@ -31,6 +33,9 @@ MAX_WORKERS = 8
 Prepare = Callable[[NewProposal], Any]
 Parsed = tuple[FileResult, list[Any]]  # a file, and `prepare` of each of its proposals
 Tasks = list[tuple[ToRead, int]]  # files of one window, each with its byte limit
+# A Parsed as a worker sends it back: the caller has the file's path already, and
+# unpickling a Path cost as much as the rest of a file's result.
+Sent = tuple[list[NewProposal], IngestError | None, list[Any]]
 
 
 def worker_count(files: int, cores: int) -> int:
@@ -43,14 +48,23 @@ def worker_count(files: int, cores: int) -> int:
     return min(MAX_WORKERS, cores - 1)
 
 
-def _parse(tasks: Tasks, prepare: Prepare | None) -> list[Parsed]:
+def _start_worker() -> None:
+    """A parsing process's start: Ctrl-C is the caller's to handle, and what the process
+    began with (a forked one, the caller's whole heap) is left out of garbage collection."""
+    ignore_interrupts()
+    # Each full collection walked all of it again for no garbage: half a worker's GC time.
+    gc.freeze()
+
+
+def _parse(tasks: Tasks, prepare: Prepare | None) -> list[Sent]:
     """One window in a worker; ids are computed here so the caller does not hash again."""
     out = []
     for task, max_bytes in tasks:
         result = task.read(max_bytes)
         for proposal in result.proposals:
             _ = proposal.content_hash  # cached on the object, and pickled with it
-        out.append(_prepared(result, prepare))
+        prepared = _prepared(result, prepare)[1]
+        out.append((result.proposals, result.error, prepared))
     return out
 
 
@@ -88,9 +102,9 @@ def iter_planned(
         for item in planned:
             yield _prepared(item if isinstance(item, FileResult) else item.read(max_bytes), prepare)
         return
-    pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=ignore_interrupts)
+    pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_start_worker)
     try:
-        ahead: deque[tuple[list[FileResult | ToRead], Tasks, Future[list[Parsed]] | None]] = deque()
+        ahead: deque[tuple[list[FileResult | ToRead], Tasks, Future[list[Sent]] | None]] = deque()
         for start in range(0, len(planned), WINDOW):
             window = planned[start : start + WINDOW]
             tasks = [(item, max_bytes) for item in window if isinstance(item, ToRead)]
@@ -106,7 +120,7 @@ def iter_planned(
 
 
 def _submit(pool: ProcessPoolExecutor, tasks: Tasks, prepare: Prepare | None
-            ) -> Future[list[Parsed]] | None:
+            ) -> Future[list[Sent]] | None:
     try:
         return pool.submit(_parse, tasks, prepare)
     except BrokenProcessPool:
@@ -114,7 +128,7 @@ def _submit(pool: ProcessPoolExecutor, tasks: Tasks, prepare: Prepare | None
 
 
 def _merged(window: list[FileResult | ToRead], tasks: Tasks,
-            parsed: Future[list[Parsed]] | None, prepare: Prepare | None) -> Iterator[Parsed]:
+            parsed: Future[list[Sent]] | None, prepare: Prepare | None) -> Iterator[Parsed]:
     try:
         done = parsed.result() if parsed is not None else _parse(tasks, prepare)
     # A worker that died (killed for memory, say) must not stop or hang the ingest.
@@ -122,4 +136,8 @@ def _merged(window: list[FileResult | ToRead], tasks: Tasks,
         done = _parse(tasks, prepare)
     results = iter(done)
     for item in window:
-        yield (item, []) if isinstance(item, FileResult) else next(results)
+        if isinstance(item, FileResult):
+            yield item, []
+        else:
+            proposals, error, prepared = next(results)
+            yield FileResult(item.path, proposals, error), prepared
