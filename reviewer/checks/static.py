@@ -31,7 +31,7 @@ from reviewer.checks.postimage import PostImage, apply_hunks
 from reviewer.checks.pyscan import scan_code
 from reviewer.checks.scope import Scope
 from reviewer.checks.teacher import never_reads_teacher
-from reviewer.rerun.diffcheck import DiffPolicy, misleading
+from reviewer.rerun.diffcheck import DiffPolicy, misleading, section_problem, shape_problem
 from reviewer.textsafe import short
 
 _SPECIAL_MODES = {"120000": "symlink", "160000": "submodule"}
@@ -128,9 +128,12 @@ def _parse_checks(parsed: Parsed, added_text: set[int], shown: str, path: str) -
         why = f"{parsed.skipped} added lines were not scanned: too much of the code does not parse"
         return [_unparseable(shown, path, min(added_text - covered, default=None), why,
                              parsed.skipped)]
-    if added_text and not added_text & covered:
-        why = f"none of the {len(added_text)} added lines parse as Python"
-        return [_unparseable(shown, path, min(added_text), why, len(added_text))]
+    if left := added_text - covered:
+        # One line that parses must not excuse the rest: what does not parse in a hunk's
+        # window may be code in the file, read otherwise than the window reads it.
+        why = (f"none of the {len(added_text)} added lines parse as Python" if left == added_text
+               else f"{len(left)} of the {len(added_text)} added lines do not parse as Python")
+        return [_unparseable(shown, path, min(left), why, len(left))]
     return []
 
 
@@ -155,16 +158,30 @@ class _WholeFile:
 
 def _whole_file(
     f: unidiff.PatchedFile, path: str, policy: DiffPolicy, base: BaseReader | None
-) -> _WholeFile | None:
-    """Only for an allow-listed file the diff modifies; None where it cannot be had."""
+) -> _WholeFile | str | None:
+    """Only for an allow-listed file the diff modifies: the file before and after, or why
+    it cannot be had; None where it is not asked for."""
     source = _clean_path(f.source_file) or path  # a renamed file's base is at its old path
     if f.is_added_file or base is None or not all(
         policy.allows(p) and not _escapes(p) for p in (path, source)
     ):
         return None
     before = base(source)
-    after = None if before is None else apply_hunks(before, f)
-    return None if before is None or after is None else _WholeFile(before, after)
+    if before is None:
+        return "the harness's copy of it could not be read (absent, too large or not UTF-8)"
+    after = apply_hunks(before, f)
+    if after is None:
+        return "its hunks do not apply to the harness's copy as git applies them"
+    return _WholeFile(before, after)
+
+
+def _not_whole(path: str, why: str) -> Check:
+    """High: the hunks alone are a window that may read otherwise than the file git writes,
+    so a read the window hides would run unseen."""
+    return Check("unanalysed_code", "high",
+                 f"{short(path, 120)}: not analysed as a whole file: {why}; only its hunks"
+                 " were scanned, and what they hide escapes these checks",
+                 {"path": path, "line": None})
 
 
 def _parse_whole(whole: _WholeFile | None) -> Parsed | None:
@@ -254,6 +271,11 @@ def scan_diff(
                       f"the diff cannot be parsed ({short(str(exc), 100)}); nothing in it was"
                       " scanned", {"path": None, "line": None})]
     checks: list[Check] = []
+    text = diff if isinstance(diff, str) else bytes(diff).decode("utf-8", "replace")
+    if (problem := shape_problem(text) or section_problem(patch)) is not None:
+        # What git applies is not what the scan below and the review read: say so loudly.
+        checks.append(Check("diff_refused", "high", f"a rerun refuses this diff: {problem}",
+                            {"path": None, "line": None}))
     base = None if base is None else at_most(base)
     for f in patch:
         path = _clean_path(f.target_file) or _clean_path(f.source_file) or f.path or "?"
@@ -338,10 +360,18 @@ def _python_checks(
 ) -> list[Check]:
     """The code checks of one Python file, which depend only on its part of the diff, the
     allow-list and the harness's copy of it, so a file repeated across proposals is read once."""
-    whole = _whole_file(f, path, policy, base)
-    key = digest(path, repr(policy.allow), str(f), None if whole is None else whole.before)
+    found = _whole_file(f, path, policy, base)
+    whole = found if isinstance(found, _WholeFile) else None
+    key = digest(path, repr(policy.allow), str(f), None if whole is None else whole.before,
+                 found if isinstance(found, str) else None)
 
     def make() -> tuple[Check, ...]:
-        return (*_code_checks(f, path, policy, whole), *_teacher_dropped(path, whole))
+        why = found if isinstance(found, str) else None
+        if whole is not None and whole.after_tree is None:
+            why = "it does not parse as Python once its hunks are applied"
+        parsed = whole if why is None else None
+        missing = [] if why is None else [_not_whole(path, why)]
+        return (*missing, *_code_checks(f, path, policy, parsed),
+                *_teacher_dropped(path, parsed))
 
     return list(_PYTHON_CHECKS.get(key, make))

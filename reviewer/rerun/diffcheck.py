@@ -11,6 +11,8 @@ import os
 import re
 import subprocess
 import tempfile
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -29,6 +31,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ALLOWED_SUMMARY = re.compile(r"create mode 100644 (?P<path>.+)")
 _BAD_MODES = ("120000", "160000")
 _GIT_NAMES = frozenset({".git", ".gitmodules", ".gitattributes", ".gitignore"})
+_HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_BARE_CR = re.compile(r"\r(?!\n)")
 
 
 class DiffRefused(Exception):
@@ -136,12 +140,12 @@ def _git_view(diff: bytes) -> tuple[list[tuple[str, str, str]], list[str]]:
     return rows, summary
 
 
-def _unidiff_view(text: str) -> dict[str, unidiff.PatchedFile]:
+def _unidiff_view(text: str) -> list[unidiff.PatchedFile]:
     try:
         patch = unidiff.PatchSet(text)
     except (unidiff.UnidiffParseError, ValueError) as exc:
         raise DiffRefused(f"the diff cannot be parsed: {_safe(str(exc))}") from exc
-    files: dict[str, unidiff.PatchedFile] = {}
+    files: list[unidiff.PatchedFile] = []
     for f in patch:
         for name in (f.source_file, f.target_file):
             if name and name != "/dev/null" and name.startswith("/"):
@@ -161,8 +165,91 @@ def _unidiff_view(text: str) -> dict[str, unidiff.PatchedFile]:
             raise DiffRefused(f"mode change or deletion of {_safe(f.path)}")
         if any(mode in header for mode in _BAD_MODES) or getattr(f, "is_symlink", False):
             raise DiffRefused(f"symlink or submodule mode for {_safe(f.path)}")
-        files[f.path] = f
+        files.append(f)
     return files
+
+
+def _hunk_body(lines: list[str], at: int, old: int, new: int) -> tuple[int, str | None, bool]:
+    """Read one hunk's lines from `lines[at]` as git does: (the index after it, why it is
+    refused or None, whether it holds a no-newline marker)."""
+    prev = ""  # the kind of the last line read: " ", "-" or "+"
+    only_added = marked = False
+    while (old > 0 or new > 0) and at < len(lines):
+        kind = lines[at][:1] or " "  # git reads an empty line as an unchanged one
+        if kind == "\\":
+            # After a removed line it ends the old file; anything after an added or unchanged
+            # line would be joined to it by git, where the review shows two lines.
+            if prev != "-":
+                return at, f"a '\\ No newline' marker inside a hunk (diff line {at + 1})", True
+            only_added = marked = True
+        elif only_added and kind != "+":
+            return at, f"a line after the old file's end in a hunk (diff line {at + 1})", True
+        elif kind in " -+":
+            old -= 0 if kind == "+" else 1
+            new -= 0 if kind == "-" else 1
+            prev = kind
+        else:
+            return at, None, marked  # malformed: git and the diff parser refuse it themselves
+        at += 1
+    if at < len(lines) and lines[at][:1] == "\\":
+        if prev != "+" and prev != "-":
+            # Such a hunk need not match at the file's end, so git can join its last
+            # unchanged line to the line after it.
+            return at, (f"a '\\ No newline' marker after an unchanged line (diff line"
+                        f" {at + 1}): end the file with a newline or change its last line"), True
+        return at + 1, None, True
+    return at, None, marked
+
+
+def shape_problem(text: str) -> str | None:
+    """Why git would read `text` otherwise than the diff parser and the review show it, or
+    None: a bare carriage return, a no-newline marker where git joins two lines, or hunks
+    of one file out of order or overlapping (git places each wherever it matches)."""
+    if (bare := _BARE_CR.search(text)) is not None:
+        line = text.count("\n", 0, bare.start()) + 1
+        return (f"a bare carriage return (\\r without \\n) on diff line {line}, which Python"
+                " reads as a line break the review does not show")
+    lines = text.split("\n")
+    at, prev_end, marked = 0, -1, False
+    while at < len(lines):
+        header = _HUNK_HEADER.match(lines[at])
+        if header is None:
+            prev_end, marked = -1, False  # not a hunk: the next one starts a new file
+            at += 1
+            continue
+        if marked:
+            return f"a hunk after a '\\ No newline' marker (diff line {at + 1})"
+        start, old = int(header[1]), int(header[2] or 1)
+        if start <= prev_end:
+            return (f"hunks out of order or overlapping (diff line {at + 1}): each must start"
+                    " after the previous one ends")
+        prev_end = start + old - 1 if old else start
+        at, problem, marked = _hunk_body(lines, at + 1, old, int(header[4] or 1))
+        if problem is not None:
+            return problem
+    return None
+
+
+def _git_path(name: str) -> str:
+    """The path git reads from a `---`/`+++` name: its first component dropped (-p1)."""
+    return name.partition("/")[2]
+
+
+def section_problem(files: Iterable[unidiff.PatchedFile]) -> str | None:
+    """Why the diff's sections do not name one file each as git reads them, or None: a
+    path in two sections (the second applies to the first one's result, which no review
+    of sections alone sees), or a section git files under another path than the parser."""
+    seen: set[str] = set()
+    for f in files:
+        names = {_git_path(n) for n in (f.source_file, f.target_file)
+                 if n and n != "/dev/null"}
+        if names != {f.path}:
+            return (f"git reads the section for {_safe(f.path)} as a change to"
+                    f" {', '.join(_safe(n) for n in sorted(names)) or 'no file'}")
+        if f.path in seen:
+            return f"{_safe(f.path)} is changed by two sections"
+        seen.add(f.path)
+    return None
 
 
 def _summary_kind(line: str) -> str:
@@ -194,7 +281,12 @@ def validate(diff: bytes, policy: DiffPolicy) -> list[FileChange]:
         raise DiffRefused("the diff changes no file")
     if len(rows) > policy.max_files:
         raise DiffRefused(f"the diff touches {len(rows)} files, over the cap of {policy.max_files}")
+    if (problem := shape_problem(text)) is not None:
+        raise DiffRefused(problem)
     parsed = _unidiff_view(text)
+    twice = [path for path, count in Counter(path for _, _, path in rows).items() if count > 1]
+    if twice:
+        raise DiffRefused(f"{_safe(twice[0])} is changed by two sections")
     created: set[str] = set()
     for line in summary:
         match = _ALLOWED_SUMMARY.fullmatch(line)
@@ -207,8 +299,12 @@ def validate(diff: bytes, policy: DiffPolicy) -> list[FileChange]:
             raise DiffRefused(f"binary patch for {_safe(path)}")
         check_path(path, policy)
         changes.append(FileChange(path, int(added), int(deleted), path in created))
-    if set(parsed) != {c.path for c in changes}:
-        raise DiffRefused("git and the diff parser disagree on which files change")
+    if [(f.path, f.added, f.removed) for f in parsed] != [
+        (c.path, c.added, c.deleted) for c in changes
+    ]:
+        raise DiffRefused("git and the diff parser disagree on which files change, or how")
+    if (problem := section_problem(parsed)) is not None:
+        raise DiffRefused(problem)
     return changes
 
 

@@ -107,9 +107,13 @@ def test_a_file_repeated_in_later_diffs_is_analysed_once(counted):
 
 
 def test_the_same_hunk_on_another_base_is_judged_again(tmp_path, counted):
-    diff = modified_diff("methods/m.py", BASE, NO_TEACHER, context=0)
-    dropped = tree_base(_tree(tmp_path / "one", BASE))
-    still_reads = tree_base(_tree(tmp_path / "two", BASE_READS_LATER))
+    # A line between the hunk and the return, so the hunk applies to both bases as git applies.
+    def spaced(text: str) -> str:
+        return text.replace("    return", "    out = params\n    return")
+
+    diff = modified_diff("methods/m.py", spaced(BASE), spaced(NO_TEACHER), context=1)
+    dropped = tree_base(_tree(tmp_path / "one", spaced(BASE)))
+    still_reads = tree_base(_tree(tmp_path / "two", spaced(BASE_READS_LATER)))
     for order in ([dropped, still_reads], [still_reads, dropped]):
         static._PYTHON_CHECKS.clear()
         verdicts = {id(base): [c.code for c in scan_diff(diff, ALLOW, base)

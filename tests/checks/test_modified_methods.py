@@ -161,18 +161,33 @@ lines = st.lists(st.sampled_from(["a", "b", "c", "", "def f():", "    return 1"]
                  max_size=30)
 
 
+def _git_apply(tmp: Path, base: str, diff: str, path: str = "m.py") -> str | None:
+    """What real `git apply` makes of `diff` on `base` at `path` (None where it refuses)."""
+    (tmp / path).parent.mkdir(parents=True, exist_ok=True)
+    (tmp / path).write_text(base)
+    out = subprocess.run(["git", "apply", "-"], input=diff.encode(), cwd=tmp,
+                         capture_output=True, check=False)
+    return (tmp / path).read_text() if out.returncode == 0 else None
+
+
 @settings(max_examples=200, deadline=None)
 @given(before=lines, after=lines, context=st.sampled_from([0, 1, 3]))
-def test_applying_a_diff_gives_the_file_it_was_made_from(before, after, context):
+def test_applying_a_diff_gives_the_file_git_makes(tmp_path_factory, before, after, context):
     old = "".join(f"{ln}\n" for ln in before)
     new = "".join(f"{ln}\n" for ln in after)
-    patch = unidiff.PatchSet(modified_diff("m.py", old, new, context=context))
-    if not len(patch):  # no change, no hunks
+    diff = modified_diff("m.py", old, new, context=context)
+    patch = unidiff.PatchSet(diff)
+    if not len(patch) or not len(patch[0]):  # no change, no hunks
         assert old == new
         return
     image = apply_hunks(old, patch[0])
-    assert image is not None and image.text == new
-    assert image.added == {ln.target_line_no for hunk in patch[0] for ln in hunk if ln.is_added}
+    # Without context git places a hunk otherwise than it was made, or refuses it.
+    assert (None if image is None else image.text) == _git_apply(tmp_path_factory.mktemp("g"),
+                                                                 old, diff)
+    if context:
+        assert image is not None and image.text == new
+        assert image.added == {ln.target_line_no for hunk in patch[0] for ln in hunk
+                               if ln.is_added}
 
 
 def test_a_hunk_that_does_not_match_gives_none():
@@ -260,5 +275,7 @@ def test_lines_placed_elsewhere_are_reported_where_they_landed(tree):
     header = next(ln for ln in diff.splitlines() if ln.startswith("@@"))
     lengths = re.fullmatch(r"@@ -\d+,(\d+) \+\d+,(\d+) @@", header)
     assert lengths is not None and not header.startswith("@@ -1,")
-    shifted = diff.replace(header, f"@@ -1,{lengths[1]} +1,{lengths[2]} @@")
+    # Not line 1, which git holds to the file's top: from line 3 it searches, as for any offset.
+    shifted = diff.replace(header, f"@@ -3,{lengths[1]} +3,{lengths[2]} @@")
+    assert _git_apply(tree.parent / "git", READS, shifted, "methods/m.py") == after
     assert ("ground_truth_access", 9) in _codes_at(scan_diff(shifted, ALLOW, tree_base(tree)))
