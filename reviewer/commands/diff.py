@@ -8,7 +8,7 @@ import click
 
 from reviewer.context import Context, pass_ctx
 from reviewer.parentdiff import ParentDiffError, parent_diff
-from reviewer.textsafe import clean, short
+from reviewer.textsafe import clean, short, show_bare_cr
 from store import StoreError
 
 
@@ -41,7 +41,7 @@ def diff_cmd(ctx: Context, ref: str, against_parent: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     except ParentDiffError as exc:  # its messages say "it": name which proposal
         raise click.ClickException(f"{ctx.store.resolve(ref)[:12]}: {exc}") from exc
-    sys.stdout.write(clean(text))
+    sys.stdout.write(clean(show_bare_cr(text)))  # a CR inside a line is shown, not dropped
     sys.stdout.flush()
 
 

@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from reviewer.difflines import DiffLine
 from reviewer.diffmodel import DiffDocument
-from reviewer.textsafe import clean
+from reviewer.textsafe import clean, show_bare_cr
 from reviewer.widgets.scroll_keys import ScrollKeys
 
 _THEME = Syntax.get_theme("ansi_dark")
@@ -33,8 +33,9 @@ MAX_HIGHLIGHT = 2_000
 
 
 def safe(text: str) -> str:
-    """`clean(text)`, skipping the work for printable ASCII, which has nothing it removes."""
-    return text if text.isascii() and text.isprintable() else clean(text)
+    """`clean(text)`, skipping the work for printable ASCII, which has nothing it removes;
+    a carriage return left in a line (its end is stripped already) is shown as `␍`."""
+    return text if text.isascii() and text.isprintable() else clean(show_bare_cr(text))
 
 
 # The lexer follows the agent's file name, and some of Pygments' backtrack exponentially on

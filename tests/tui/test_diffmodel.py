@@ -12,7 +12,7 @@ from reviewer.difflines import _display
 from reviewer.diffmodel import build
 from reviewer.evalwords import EVAL_WORDS
 from reviewer.evalwords import word_matches as _word_matches
-from reviewer.textsafe import clean
+from reviewer.textsafe import clean, show_bare_cr
 from reviewer.widgets.diff_view import safe
 from tests.factories import new_file_diff
 
@@ -112,7 +112,13 @@ def test_a_10k_line_diff_is_flagged_up_front_and_its_lines_made_on_demand():
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(max_codepoint=0x3000)) | st.text(st.sampled_from("ab \t\x1b[2J\x07~")))
 def test_the_viewers_shortcut_cleans_exactly_as_textsafe_does(text):
-    assert safe(text) == clean(text)
+    assert safe(text) == clean(show_bare_cr(text))
+
+
+def test_a_carriage_return_inside_a_line_is_drawn_not_dropped():
+    # Python breaks the line there and runs what follows; dropped, the code read as a comment.
+    line = "    # keep the test split in order\r    return torch.zeros(n)"
+    assert safe(line) == "    # keep the test split in order\u240d    return torch.zeros(n)"
 
 
 def test_lines_split_on_newline_only_like_git_apply():
