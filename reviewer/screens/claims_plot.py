@@ -55,7 +55,8 @@ class ClaimsPlotScreen(DeclaredKeyOrder, Screen[None]):
         total = sum(len(v) for v in points.values())
         counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(points.items()))
         summary = (
-            f"{total} reviewed proposals with a claim and a measurement ({counts}); "
+            f"{total} reviewed proposal{'' if total == 1 else 's'} with a claim and a "
+            f"measurement ({counts}); "
             "on the diagonal the claim equals the measurement, above it the agent overclaimed"
             if total
             else "no decided proposal has both a claim and a finished rerun yet"

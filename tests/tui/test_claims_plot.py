@@ -42,3 +42,15 @@ async def test_p_opens_the_plot_and_blinded_mode_refuses(samples_store):
         await pilot.press("b", "P")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
+
+
+async def test_one_point_is_counted_in_the_singular(samples_store):
+    pid = pid_of(samples_store, "boot_ensemble")
+    finish(samples_store, pid, 0.66, "reproduced")
+    samples_store.approve(pid, reason="ok", actor="t")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("P")
+        await pilot.pause()
+        assert "1 reviewed proposal with a claim and a measurement (1 reproduced)" in (
+            screen_text(app))
