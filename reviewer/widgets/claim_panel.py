@@ -79,7 +79,9 @@ def claim_renderable(
             pm(result.get("pgr_mean"), result.get("pgr_se")),
         ),
         ("95% CI", "-", _ci(result.get("pgr_ci"))),
-        ("seeds", claimed_seeds, str(len(result.get("seeds") or []))),
+        # A rerun refused or failed before any seed ran measured none of those it asked for.
+        ("seeds", claimed_seeds, str(len(result.get("seeds") or []))
+         if per_seed or result.get("pgr_mean") is not None else "-"),
         ("per-seed PGR", "-", seed_pgrs or "-"),
         ("transfer acc", num(claimed.get("transfer_acc")), num(transfer_mean)),
         ("naive baseline PGR", "-", num(result.get("baseline_pgr_mean"))),

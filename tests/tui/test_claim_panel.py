@@ -61,3 +61,12 @@ def test_a_p_value_that_rounds_to_zero_reads_below_the_last_place():
                                                        "pgr_mean": -0.85, "p_value": 0.0}))
     assert "paired p (gain)" in text and "< 0.0001" in text and "0.0000" not in text
     assert "0.0123" in render(view(gain_p_value=0.01234))
+
+
+def test_a_rerun_refused_before_any_seed_ran_shows_no_measured_seeds():
+    claimed = {"pgr": 0.6, "pgr_se": 0.02, "seeds": [1, 2, 3, 4, 5]}
+    refused = {"state": "done", "verdict": "refused", "reason": "the diff is refused",
+               "per_seed": [], "seeds": [1, 2, 3, 4, 5], "pgr_mean": None}
+    seeds_row = next(line for line in render({"claimed": claimed, "reruns": [refused]})
+                     .splitlines() if line.strip().startswith("seeds"))
+    assert seeds_row.split() == ["seeds", "5", "-"]
