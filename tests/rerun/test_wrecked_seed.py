@@ -44,4 +44,4 @@ def test_a_method_that_wrecks_one_seed_is_not_reproduced_and_cannot_pass_the_gat
     assert result["verdict"] == "not_reproduced"
     assert any("only because the seeds disagree" in note for note in result["notes"])
     shown = json.loads(invoke(db, "show", "--json", pid).output)
-    assert any("not reproduced" in gate for gate in shown["gates"]), shown["gates"]
+    assert any("says not_reproduced" in gate for gate in shown["gates"]), shown["gates"]
