@@ -124,14 +124,17 @@ def demo_cmd(click_ctx: click.Context, no_worker: bool, fresh: bool) -> None:
 
 def _worked_in(ctx: Context, db: Path) -> bool:
     """Whether the demo store at `db` holds events of anyone but its seeding: a day's
-    decisions and their audit trail were wiped by the next `reviewer demo`. A store that
-    cannot be opened is seeded again, as before."""
+    decisions and their audit trail were wiped by the next `reviewer demo`. One that cannot
+    be opened (a newer reviewer's, a damaged file) is refused rather than guessed empty."""
     if not db.exists():
         return False
     try:
         return ctx.store.acted_on_by_others(DEMO_ACTOR)
-    except (click.ClickException, sqlite3.DatabaseError, StoreError):
-        return False
+    except (click.ClickException, sqlite3.DatabaseError, StoreError) as exc:
+        why = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+        raise click.ClickException(
+            f"the demo store {db} cannot be opened ({why}); `reviewer demo --fresh` seeds it "
+            "again, dropping whatever it holds") from exc
 
 
 @click.command("tui")

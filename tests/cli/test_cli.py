@@ -262,6 +262,22 @@ def test_the_demo_reopens_a_store_with_work_in_it_and_fresh_seeds_it_again():
     assert runner.invoke(cli, ["--db", db, "audit", "verify"]).exit_code == 0
 
 
+def test_the_demo_refuses_a_store_it_cannot_open_instead_of_wiping_it():
+    # A newer reviewer's demo store (or a damaged one) was taken for empty and seeded over.
+    runner = CliRunner()
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+    db = json.loads(runner.invoke(cli, ["path", "--json"]).output)["demo_db"]
+    with open(db, "r+b") as fh:
+        fh.write(b"not a database at all, but the reviewer's day")
+    kept = Path(db).read_bytes()
+
+    refused = runner.invoke(cli, ["demo"])
+
+    assert refused.exit_code == 1 and "cannot be opened" in refused.output
+    assert "reviewer demo --fresh" in refused.output and Path(db).read_bytes() == kept
+    assert runner.invoke(cli, ["demo", "--fresh"]).exit_code == 0
+
+
 def test_actor_falls_back_to_env(tmp_path, proposals_file, monkeypatch):
     monkeypatch.setenv("REVIEWER_ACTOR", "env-actor")
     db = str(tmp_path / "a.db")
