@@ -7,6 +7,7 @@ so rerunning the static scan never piles up stale findings; resolutions are audi
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from store.risk import risk_score
 SEVERITIES = ("high", "medium", "low")
 MAX_MESSAGE = 2000
 MAX_CHECKS = 500
+_DETAIL = json.JSONEncoder(sort_keys=True)  # json.dumps(detail, sort_keys=True), built once
 _CODE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 _INSERT = (
     "INSERT INTO checks (proposal_id, source, diff_sha256, code, severity, message, detail, "
@@ -42,6 +44,26 @@ class IngestChecks:
 IngestChecker = Callable[[dict[str, Any]], IngestChecks | None]
 
 
+_SCALARS = (str, bool, type(None))
+
+
+def _plain(detail: dict[Any, Any]) -> bool:
+    """Whether `detail` holds only text keys and text, boolean, null, finite or 64-bit whole
+    values, which json writes without fail (a huge integer it may refuse to print)."""
+    for key, value in detail.items():
+        if type(key) is not str:
+            return False
+        if type(value) is float:
+            if not math.isfinite(value):
+                return False
+        elif type(value) is int:
+            if value.bit_length() > 64:
+                return False
+        elif type(value) not in _SCALARS:
+            return False
+    return True
+
+
 def validate(checks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Normalised copies of `checks`; a malformed one raises StoreError naming its index."""
     if len(checks) > MAX_CHECKS:
@@ -58,10 +80,11 @@ def validate(checks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         detail = check.get("detail") or {}
         if not isinstance(detail, dict):
             raise StoreError(f"checks[{i}].detail: must be an object")
-        try:
-            json.dumps(detail, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise StoreError(f"checks[{i}].detail: not JSON ({exc})") from exc
+        if not _plain(detail):
+            try:
+                json.dumps(detail, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise StoreError(f"checks[{i}].detail: not JSON ({exc})") from exc
         out.append(
             {"code": code, "severity": severity, "message": message[:MAX_MESSAGE], "detail": detail}
         )
@@ -117,7 +140,7 @@ def insert_new(
                 c["code"],
                 c["severity"],
                 c["message"],
-                json.dumps(c.get("detail") or {}, sort_keys=True),
+                _DETAIL.encode(c.get("detail") or {}),
                 event_seq,
                 *kept.get((c["code"], c["message"], diff_sha256), (None, None, None)),
             )

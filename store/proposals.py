@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
 from typing import Any
 
 from store.errors import IllegalTransition
-from store.model import NewProposal, canonical_json, identity_hash, sha256_hex
+from store.model import (
+    _CANONICAL,
+    NewProposal,
+    _object_json,
+    canonical_json,
+    identity_hash,
+    sha256_hex,
+)
+from store.model import json_text as json_text  # re-exported: its home before model.py
 from store.risk import risk_score
 
 STATUSES = ("pending", "approved", "rejected")
@@ -68,57 +74,7 @@ def _number(value: Any) -> float | None:
 
 # The hashed columns in the order canonical JSON writes them.
 _HASHED_SORTED = tuple(sorted(HASHED_COLUMNS))
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)  # canonical_json's settings
 _PLAIN = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # row_for's `original`
-# Bytes of UTF-8 text that are not C0 controls: deleting them leaves only the controls.
-_NOT_CONTROL = bytes(range(0x20, 0x100))
-_LONG = 256  # text from this length is escaped by json_text; json's own call costs less below
-# What JSON writes for the characters json_text escapes; the backslash first, so that the
-# ones the others add stay single.
-_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
-
-
-def json_text(text: str) -> str:
-    """`json.dumps(text, ensure_ascii=False)`, two to three times faster on long text.
-
-    json's encoder looks at one character at a time (about 15 µs for a 3 KB summary). Text
-    whose only control characters are newline, return and tab, which JSON writes as two
-    characters each, is escaped here by str.replace, which scans in bulk.
-    """
-    try:
-        controls = text.encode("utf-8").translate(None, _NOT_CONTROL)
-    except UnicodeEncodeError:  # a lone surrogate, which json writes as it is
-        return encode_basestring(text)
-    if controls.translate(None, b"\n\r\t"):
-        return encode_basestring(text)
-    for char, escape in _ESCAPES:
-        if char in text:
-            text = text.replace(char, escape)
-    return f'"{text}"'
-
-
-def _object_json(items: Iterable[tuple[Any, Any]], encoder: json.JSONEncoder, comma: str,
-                 colon: str) -> str:
-    """`encoder.encode(dict(items))`, where the items' separators are `comma` and `colon`,
-    with each long string value escaped by json_text and the rest left to `encoder`.
-
-    A sorting encoder needs `items` sorted already, since it sorts each run of them alone.
-    """
-    parts = []
-    run: dict[Any, Any] = {}
-    for key, value in items:
-        if type(value) is str and type(key) is str and len(value) >= _LONG:
-            if run:
-                parts.append(encoder.encode(run)[1:-1])  # "{...}" less its braces
-                run = {}
-            parts.append(f"{encode_basestring(key)}{colon}{json_text(value)}")
-        else:
-            run[key] = value
-    if run:
-        parts.append(encoder.encode(run)[1:-1])
-    return "{" + comma.join(parts) + "}"
 
 
 def original_json(original: dict[str, Any]) -> str:

@@ -77,17 +77,31 @@ def _number(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+# _half_unit's answers, by the exponent of the last printed digit (clamped to [-12, -1]).
+_HALF_UNITS = {exponent: 0.5 * 10.0**exponent for exponent in range(-12, 0)}
+
+
 def _half_unit(value: Any) -> float:
     """Half a unit in the last printed digit: how far a rounded number may be from the truth.
 
     A whole number counts as written to one decimal, as `1.0` is: these metrics lie in
     [0, 1], and `"pgr": 1` took 0.5 of slack that let any accuracies pass beside it.
     """
+    if type(value) is float and math.isfinite(value):
+        # The exponent Decimal(repr(value)) has, read off repr's digits and its own exponent.
+        digits, _, power = repr(value).partition("e")
+        point = digits.find(".")
+        exponent = (int(power) if power else 0) - (len(digits) - point - 1 if point >= 0 else 0)
+        return _HALF_UNITS[max(min(exponent, -1), -12)]
+    if type(value) is int:
+        return _HALF_UNITS[-1]  # an integer's exponent is 0
     try:
-        exponent = Decimal(repr(value)).as_tuple().exponent
+        decimal_exponent = Decimal(repr(value)).as_tuple().exponent
     except (InvalidOperation, ValueError):
         return 0.0
-    return 0.5 * 10.0 ** max(min(int(exponent), -1), -12) if isinstance(exponent, int) else 0.0
+    if not isinstance(decimal_exponent, int):
+        return 0.0
+    return _HALF_UNITS[max(min(decimal_exponent, -1), -12)]
 
 
 def _pgr_range(claimed: dict[str, Any]) -> tuple[float, float] | None:
@@ -142,12 +156,19 @@ def _consistency(claimed: dict[str, Any]) -> list[Check]:
     return found
 
 
+def _distinct(seeds: list[Any]) -> int:
+    """`distinct_seeds(seeds)`, at once for plain integers, whose JSON differs as they do."""
+    if all(type(seed) is int for seed in seeds):
+        return len(set(seeds))
+    return distinct_seeds(seeds)
+
+
 def _seed_checks(claimed: dict[str, Any], seeds: list[Any] | None) -> list[Check]:
     found: list[Check] = []
     if seeds is None:
         found.append(Check("few_seeds", "medium", "the claim lists no seeds: how many runs"
                            " back it is unknown", {"field": "seeds", "count": None}))
-    elif (distinct := distinct_seeds(seeds)) < MIN_SEEDS:
+    elif (distinct := _distinct(seeds)) < MIN_SEEDS:
         # [7, 7, 7] is one run listed three times, not three seeds.
         listed = short(", ".join(map(str, seeds)), 60)
         what = (f"{distinct} seed{'s' if distinct != 1 else ''}" if distinct == len(seeds)
