@@ -3,7 +3,6 @@ parser, or a modified file the scan cannot see whole, raises a high check."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,15 @@ import pytest
 from reviewer.checks.bases import tree_base
 from reviewer.checks.static import scan_diff
 from tests.checks.helpers import ALLOW, modified_diff
-from tests.rerun.diff_sections import FIT, HOSTILE, METHOD, PATH, base_tree, git_applies
+from tests.rerun.diff_sections import (
+    FIT,
+    HOSTILE,
+    METHOD,
+    PATH,
+    base_tree,
+    git_applies,
+    git_diff,
+)
 
 
 @pytest.fixture
@@ -40,24 +47,6 @@ def test_the_file_is_judged_as_git_writes_it(kind, base):
         (c.code, c.detail.get("line")) for c in scan_diff(make(), ALLOW, tree_base(base))}
 
 
-def _git_diff(tmp_path: Path, before: bytes, after: bytes, path: str = PATH) -> str:
-    repo = tmp_path / "repo"
-    (repo / path).parent.mkdir(parents=True, exist_ok=True)
-    (repo / path).write_bytes(before)
-
-    def git(*args: str) -> bytes:
-        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                              cwd=repo, check=True, capture_output=True).stdout
-
-    git("init", "-q")
-    git("add", "-A")
-    git("commit", "-qm", "base")
-    (repo / path).write_bytes(after)
-    (repo / "methods" / "new.py").write_text("A = 1\n")
-    git("add", "-A")
-    return git("diff", "--cached").decode()
-
-
 HONEST = {
     "loses its final newline": (METHOD, METHOD.rstrip("\n")),
     "gains a final newline": (METHOD.rstrip("\n"), METHOD),
@@ -73,7 +62,8 @@ def test_honest_shapes_stay_quiet(shape, tmp_path):
     root = tmp_path / "tree"
     (root / "methods").mkdir(parents=True)
     (root / PATH).write_bytes(before.encode())
-    diff = _git_diff(tmp_path, before.encode(), after.encode())
+    diff = git_diff(tmp_path, {PATH: before.encode()},
+                    {PATH: after.encode(), "methods/new.py": b"A = 1\n"}).decode()
     assert _found(diff, root) == set()
 
 

@@ -41,7 +41,7 @@ _JSON = st.recursive(
 )
 
 
-def _outcome(write: Any, value: Any) -> tuple[str, str]:
+def outcome(write: Any, value: Any) -> tuple[str, str]:
     """What writing `value` gives: its text, or the kind and message of the error raised."""
     try:
         return "ok", write(value)
@@ -66,7 +66,7 @@ def test_original_json_writes_what_json_dumps_writes(original: dict[str, Any]) -
     def plain(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
-    assert _outcome(original_json, original) == _outcome(plain, original)
+    assert outcome(original_json, original) == outcome(plain, original)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,7 @@ def test_original_json_keeps_what_json_does_with_odd_values(original: dict[Any, 
     def plain(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
-    assert _outcome(original_json, original) == _outcome(plain, original)
+    assert outcome(original_json, original) == outcome(plain, original)
 
 
 def _old_fields_hash(row: dict[str, Any]) -> str:
@@ -89,7 +89,7 @@ def _old_fields_hash(row: dict[str, Any]) -> str:
 @given(st.fixed_dictionaries({c: _SCALAR for c in HASHED_COLUMNS}))
 def test_fields_hash_is_the_canonical_json_hash(row: dict[str, Any]) -> None:
     row["summary"] = "## Idea\n" + str(row["summary"]) * 30
-    assert _outcome(fields_hash, row) == _outcome(_old_fields_hash, row)
+    assert outcome(fields_hash, row) == outcome(_old_fields_hash, row)
 
 
 @pytest.mark.parametrize("odd", [b"blob", 2**70, True, -0.0, float("inf"), [1, 2], {"k": 1}])
@@ -97,7 +97,7 @@ def test_fields_hash_of_a_tampered_row_is_what_json_made_of_it(odd: Any) -> None
     row: dict[str, Any] = {c: "x" * 400 for c in HASHED_COLUMNS}
     row["claimed_pgr"] = odd
     del row["parent"]  # a missing column counts as null
-    assert _outcome(fields_hash, row) == _outcome(_old_fields_hash, row)
+    assert outcome(fields_hash, row) == outcome(_old_fields_hash, row)
 
 
 def _old_row_hash(*args: Any) -> str:
@@ -124,7 +124,7 @@ def test_row_hash_is_the_canonical_row_hash(
     def new(a: tuple[Any, ...]) -> str:
         return audit.row_hash(*a)
 
-    assert _outcome(new, args) == _outcome(lambda a: _old_row_hash(*a), args)
+    assert outcome(new, args) == outcome(lambda a: _old_row_hash(*a), args)
 
 
 def _old_why_refused(raw: str) -> str | None:

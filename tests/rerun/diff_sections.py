@@ -76,3 +76,24 @@ def git_applies(root: Path, diff: str) -> bool:
     out = subprocess.run(["git", "apply", "--check", "-"], input=diff.encode(), cwd=root,
                          capture_output=True, check=False)
     return out.returncode == 0
+
+
+def git_diff(tmp_path: Path, files: dict[str, bytes], edits: dict[str, bytes]) -> bytes:
+    """What `git diff` writes for `edits` made to a tree of `files`."""
+    repo = tmp_path / "repo"
+    for name, data in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(data)
+
+    def git(*args: str) -> bytes:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                              cwd=repo, check=True, capture_output=True).stdout
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    for name, data in edits.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(data)
+    git("add", "-A")
+    return git("diff", "--cached")

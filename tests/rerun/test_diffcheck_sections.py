@@ -6,13 +6,12 @@ and the sandbox.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from reviewer.rerun.diffcheck import DiffPolicy, DiffRefused, apply_diff, validate
-from tests.rerun.diff_sections import HOSTILE, METHOD, PATH, base_tree, git_applies
+from tests.rerun.diff_sections import HOSTILE, METHOD, PATH, base_tree, git_applies, git_diff
 
 POLICY = DiffPolicy(allow=("methods/",))
 
@@ -31,30 +30,9 @@ def test_a_diff_git_reads_otherwise_is_refused(kind, base):
         validate(diff.encode(), POLICY)
 
 
-def _git_diff(tmp_path: Path, files: dict[str, bytes], edits: dict[str, bytes]) -> bytes:
-    """What `git diff` writes for `edits` made to a tree of `files`."""
-    repo = tmp_path / "repo"
-    for name, data in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_bytes(data)
-
-    def git(*args: str) -> bytes:
-        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                              cwd=repo, check=True, capture_output=True).stdout
-
-    git("init", "-q")
-    git("add", "-A")
-    git("commit", "-qm", "base")
-    for name, data in edits.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_bytes(data)
-    git("add", "-A")
-    return git("diff", "--cached")
-
-
 def _accepted(tmp_path: Path, files: dict[str, bytes], edits: dict[str, bytes]) -> bytes:
     """Checks `validate` and `apply_diff` take git's own diff, and that it lands whole."""
-    diff = _git_diff(tmp_path, files, edits)
+    diff = git_diff(tmp_path, files, edits)
     root = tmp_path / "tree"
     for name, data in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store.model import canonical_json, identity_hash, json_text, sha256_hex
+from tests.ingest.test_perf_json_text import outcome
 
 _TRICKY = st.sampled_from(
     ['"', "\\", "\\n", "\n", "\r", "\t", "\x00", "\x1f", "\x7f", "\u2028", "\u2029", "\u00a0",
@@ -42,17 +43,10 @@ def _plain(value: Any) -> str:
     )
 
 
-def _outcome(write: Any, value: Any) -> tuple[str, str]:
-    try:
-        return "ok", write(value)
-    except (TypeError, ValueError) as exc:
-        return type(exc).__name__, str(exc)
-
-
 @settings(max_examples=400)
 @given(_JSON)
 def test_canonical_json_writes_what_json_dumps_writes(value: Any) -> None:
-    assert _outcome(canonical_json, value) == _outcome(_plain, value)
+    assert outcome(canonical_json, value) == outcome(_plain, value)
 
 
 @settings(max_examples=300)
@@ -62,7 +56,7 @@ def test_an_object_in_an_object_is_written_as_json_writes_it(
 ) -> None:
     inner["content"] = "## Idea\n" + text * 3
     outer["object"] = inner
-    assert _outcome(canonical_json, outer) == _outcome(_plain, outer)
+    assert outcome(canonical_json, outer) == outcome(_plain, outer)
     # Deeper down, json's encoder writes it all.
     deeper = {"a": {"b": {"c": "x" * 300, "d": text}}}
     assert canonical_json(deeper) == _plain(deeper)
@@ -78,14 +72,14 @@ def test_an_object_in_an_object_is_written_as_json_writes_it(
      {"o": {"x": True, "y": None, "z": -0.0, "w": 10**30, "t": "\u2028" * 300}}],
 )
 def test_odd_values_are_written_or_refused_as_json_does(value: Any) -> None:
-    assert _outcome(canonical_json, value) == _outcome(_plain, value)
+    assert outcome(canonical_json, value) == outcome(_plain, value)
 
 
 def test_a_circular_original_is_refused_as_json_refuses_it() -> None:
     inner: dict[str, Any] = {"t": "x" * 300}
     inner["me"] = inner
     for value in (inner, {"object": inner}, {"a": {"object": inner}}):
-        assert _outcome(canonical_json, value) == _outcome(_plain, value)
+        assert outcome(canonical_json, value) == outcome(_plain, value)
 
 
 @settings(max_examples=200)
@@ -98,8 +92,8 @@ def test_identity_hash_is_the_hash_of_json_dumps(
     identity: dict[str, Any] = {"format": source_format, "object": original}
     if source_format == "native" and "diff" not in original:
         identity["diff_sha256"] = diff_sha
-    assert _outcome(lambda _: identity_hash(source_format, original, diff_sha), None) == \
-        _outcome(lambda _: sha256_hex(_plain(identity)), None)
+    assert outcome(lambda _: identity_hash(source_format, original, diff_sha), None) == \
+        outcome(lambda _: sha256_hex(_plain(identity)), None)
 
 
 def test_json_text_remembers_a_text_by_itself_not_by_its_id() -> None:
