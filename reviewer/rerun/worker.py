@@ -29,6 +29,21 @@ Log = Callable[[str], None]
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
+class _Stop:
+    """A stop signal, kept past its handler's raise: the handler can run inside an at-fork
+    hook (logging's lock release as a sandbox is forked), which swallows the SystemExit and
+    left the worker running its job to the end, deaf to the signal it had already used."""
+
+    signum: int | None = None
+    cancel: threading.Event | None = None  # the running job's, so its run stops at once
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise the stop's SystemExit if one arrived, wherever its first raise went."""
+        if cls.signum is not None:
+            raise SystemExit(128 + cls.signum)
+
+
 def worker_name() -> str:
     return f"worker@{socket.gethostname()}:{os.getpid()}"
 
@@ -155,6 +170,7 @@ def run_job(
     assert store.path is not None, "a worker needs a store file, not :memory:"
     cancel = threading.Event()
     beat = _Heartbeat(store.path, job, lease_s, cancel, log)
+    _Stop.cancel = cancel
 
     def progress(stage: str) -> None:
         beat.stage = stage
@@ -178,6 +194,7 @@ def run_job(
             log(f"job {job.id}: {problem}; not retried")
             return _fail_final(store, job, problem)
         result = dispatch(req, progress=progress, cancel=cancel, output=output)
+        _Stop.check()  # a stop whose raise was swallowed ended the run through `cancel`
         if cancel.is_set():
             log(f"job {job.id}: no longer ours (cancelled or lease lost); result dropped")
             return None
@@ -204,6 +221,7 @@ def run_job(
         except StaleAttempt:
             return None
     finally:
+        _Stop.cancel = None
         beat.stop.set()
         beat.wake.set()
         beat.join()
@@ -248,6 +266,9 @@ def stop_on_signals() -> Iterator[None]:
     def stop(signum: int, _frame: object) -> None:
         for sig in _STOP_SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
+        _Stop.signum = signum
+        if _Stop.cancel is not None:
+            _Stop.cancel.set()
         raise SystemExit(128 + signum)
 
     if threading.current_thread() is not threading.main_thread():
@@ -257,6 +278,7 @@ def stop_on_signals() -> Iterator[None]:
     try:
         yield
     finally:
+        _Stop.signum = None
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -303,6 +325,7 @@ def work(
     done = 0
     try:
         while max_jobs is None or done < max_jobs:
+            _Stop.check()
             if stop is not None and stop.is_set():
                 break
             try:

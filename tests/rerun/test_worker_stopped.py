@@ -9,13 +9,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from reviewer.rerun.jobs import request_rerun
-from reviewer.rerun.worker import _release
+from reviewer.rerun.worker import _release, _Stop, stop_on_signals
 from store import NewProposal, ReviewStore
 from store.jobs import Job, StaleAttempt
 from store.verify import verify_store
@@ -63,6 +64,28 @@ def test_a_stop_after_the_job_left_the_worker_says_so(tmp_path):
                     "cancelled"]
     assert store.jobs.get(job.id).state == "cancelled"
     store.close()
+
+
+def test_a_stop_whose_raise_was_swallowed_still_stops_the_run_and_the_worker():
+    # The handler ran inside logging's at-fork hook as a sandbox was forked; the hook
+    # swallowed its SystemExit, and the worker ran its job on, deaf to the spent signal.
+    cancel = threading.Event()
+    with stop_on_signals():
+        _Stop.cancel = cancel
+        try:
+            handler = signal.getsignal(signal.SIGTERM)
+            assert callable(handler)
+            try:
+                handler(signal.SIGTERM, None)
+            except SystemExit:
+                pass  # what an at-fork hook does with it
+            assert cancel.is_set()  # the sandbox's watch loop stops on this at once
+            with pytest.raises(SystemExit) as stopped:
+                _Stop.check()
+            assert stopped.value.code == 128 + signal.SIGTERM
+        finally:
+            _Stop.cancel = None
+    _Stop.check()  # the stop belonged to that session of the handlers only
 
 
 def _slow_job(tmp_path: Path, db: Path, **options: int) -> Job:
