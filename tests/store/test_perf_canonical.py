@@ -43,13 +43,13 @@ def _plain(value: Any) -> str:
     )
 
 
-@settings(max_examples=400)
+@settings(max_examples=150)
 @given(_JSON)
 def test_canonical_json_writes_what_json_dumps_writes(value: Any) -> None:
     assert outcome(canonical_json, value) == outcome(_plain, value)
 
 
-@settings(max_examples=300)
+@settings(max_examples=100)
 @given(st.dictionaries(_KEY, _JSON, max_size=6), st.dictionaries(_KEY, _JSON, max_size=6), _TEXT)
 def test_an_object_in_an_object_is_written_as_json_writes_it(
     outer: dict[str, Any], inner: dict[str, Any], text: str
@@ -82,7 +82,7 @@ def test_a_circular_original_is_refused_as_json_refuses_it() -> None:
         assert outcome(canonical_json, value) == outcome(_plain, value)
 
 
-@settings(max_examples=200)
+@settings(max_examples=80)
 @given(st.dictionaries(st.text(max_size=8), _JSON, max_size=8), st.sampled_from(
     ["native", "sandbox_finding"]), st.one_of(st.none(), st.text(max_size=64)))
 def test_identity_hash_is_the_hash_of_json_dumps(
