@@ -18,7 +18,8 @@ _INVISIBLE = ("Cs", "Cf")  # lone surrogates, and format characters
 # An OSC's payload is text (a title, a link's target), so only its introducer and terminator
 # go: dropping the payload let `ESC ]` hide the rest of a summary, or code up to a BEL.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
-_BARE_CR = re.compile("\r(?!\n)")
+# A carriage return that does not end a line: Python breaks the line there.
+BARE_CR = re.compile("\r(?!\n)")
 
 
 def clean(text: object, *, single_line: bool = False) -> str:
@@ -41,7 +42,7 @@ def clean(text: object, *, single_line: bool = False) -> str:
 def show_bare_cr(text: str) -> str:
     """`text` with each carriage return that does not end a line drawn as `␍`: Python
     breaks a line there, so code after it runs, while `clean` would drop it unseen."""
-    return _BARE_CR.sub("\u240d", text)
+    return BARE_CR.sub("\u240d", text)
 
 
 def short(text: str | None, width: int) -> str:

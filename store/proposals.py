@@ -8,15 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from store.errors import IllegalTransition
-from store.model import (
-    _CANONICAL,
-    NewProposal,
-    _object_json,
-    canonical_json,
-    identity_hash,
-    sha256_hex,
-)
-from store.model import json_text as json_text  # re-exported: its home before model.py
+from store.model import NewProposal, _object_json, canonical_json, identity_hash, sha256_hex
 from store.risk import risk_score
 
 STATUSES = ("pending", "approved", "rejected")
@@ -72,8 +64,6 @@ def _number(value: Any) -> float | None:
     return float(value) + 0.0
 
 
-# The hashed columns in the order canonical JSON writes them.
-_HASHED_SORTED = tuple(sorted(HASHED_COLUMNS))
 _PLAIN = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # row_for's `original`
 
 
@@ -136,9 +126,7 @@ ROW_COLUMNS: tuple[str, ...] = tuple(
 
 def fields_hash(row: dict[str, Any]) -> str:
     """Hash of the stored descriptive columns, recorded at ingest and rechecked by verify."""
-    # canonical_json({c: row.get(c) for c in HASHED_COLUMNS}), long text escaped faster.
-    return sha256_hex(_object_json(((c, row.get(c)) for c in _HASHED_SORTED), _CANONICAL,
-                                   ",", ":"))
+    return sha256_hex(canonical_json({c: row.get(c) for c in HASHED_COLUMNS}))
 
 
 def stored_identity_hash(row: dict[str, Any]) -> str:

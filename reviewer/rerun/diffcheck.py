@@ -20,7 +20,7 @@ import unidiff
 
 from reviewer.gitenv import isolated_env
 from reviewer.lookalike import shown
-from reviewer.textsafe import clean
+from reviewer.textsafe import BARE_CR, clean
 
 MAX_DIFF_BYTES = 1024 * 1024
 MAX_FILES = 50
@@ -32,7 +32,6 @@ _ALLOWED_SUMMARY = re.compile(r"create mode 100644 (?P<path>.+)")
 _BAD_MODES = ("120000", "160000")
 _GIT_NAMES = frozenset({".git", ".gitmodules", ".gitattributes", ".gitignore"})
 _HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_BARE_CR = re.compile(r"\r(?!\n)")
 
 
 class DiffRefused(Exception):
@@ -205,7 +204,7 @@ def shape_problem(text: str) -> str | None:
     """Why git would read `text` otherwise than the diff parser and the review show it, or
     None: a bare carriage return, a no-newline marker where git joins two lines, or hunks
     of one file out of order or overlapping (git places each wherever it matches)."""
-    if (bare := _BARE_CR.search(text)) is not None:
+    if (bare := BARE_CR.search(text)) is not None:
         line = text.count("\n", 0, bare.start()) + 1
         return (f"a bare carriage return (\\r without \\n) on diff line {line}, which Python"
                 " reads as a line break the review does not show")

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from reviewer.ingest import agentname
 from store import audit
-from store.model import canonical_json, sha256_hex
-from store.proposals import HASHED_COLUMNS, fields_hash, json_text, original_json
+from store.model import canonical_json, json_text, sha256_hex
+from store.proposals import HASHED_COLUMNS, fields_hash, original_json
 
 # Long text made of what JSON escapes and what it must not: quotes, backslashes, every
 # control character, DEL, line and paragraph separators, astral characters, lone surrogates.
