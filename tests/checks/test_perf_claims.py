@@ -46,7 +46,7 @@ class _Float(float):
         return "0.123"
 
 
-@settings(max_examples=2000)
+@settings(max_examples=600)
 @given(st.one_of(st.floats(), st.integers(), st.floats(0, 1).map(lambda v: round(v, 4)),
                  st.decimals(allow_nan=False).map(float), st.booleans(),
                  st.floats(allow_nan=False).map(_Float)))
@@ -54,7 +54,7 @@ def test_half_unit_is_what_decimal_said(value: Any) -> None:
     assert _same(claims._half_unit(value), _old_half_unit(value))
 
 
-@settings(max_examples=500)
+@settings(max_examples=250)
 @given(st.lists(st.one_of(st.integers(), st.integers(0, 5), st.booleans(), st.floats(),
                           st.text(max_size=2), st.none()), max_size=12))
 def test_distinct_counts_seeds_as_distinct_seeds_does(seeds: list[Any]) -> None:

@@ -26,10 +26,21 @@ _TRICKY = st.sampled_from(
     ['"', "\\", "\\n", "\n", "\r", "\t", "\x00", "\x1f", "\x7f", "\u2028", "\u2029", "\u00a0",
      "\ufeff", "é", "\U0001f600", "\ud800", "\udfff", "a", " ", "/", "</script>"]
 )
-_TEXT = st.one_of(
-    st.text(),
-    st.lists(st.one_of(_TRICKY, st.text(max_size=20)), max_size=400).map("".join),
-)
+
+
+def tricky_text(min_repeats: int = 1) -> st.SearchStrategy[str]:
+    """A random text and a run of tricky pieces, the pair repeated up to 30 times.
+
+    Repeating a few draws rather than drawing hundreds of pieces: hypothesis's cost per draw
+    made generating the data most of these tests' time, and slow enough to fail its health
+    check on a loaded machine.
+    """
+    return st.tuples(st.text(max_size=20), st.lists(_TRICKY, min_size=1, max_size=12),
+                     st.integers(min_repeats, 30)).map(
+        lambda part: (part[0] + "".join(part[1])) * part[2])
+
+
+_TEXT = st.one_of(st.text(), tricky_text())
 _SCALAR = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(), _TEXT,
 )
