@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import sqlite3
 import sys
@@ -9,31 +10,52 @@ import sys
 import click
 from click_default_group import DefaultGroup
 
-from reviewer.commands.agents import agents_cmd
-from reviewer.commands.assist import assist_cmd
-from reviewer.commands.audit import audit_group
-from reviewer.commands.checks import check_cmd
-from reviewer.commands.demo import demo_cmd, path_cmd, tui_cmd
-from reviewer.commands.diff import diff_cmd
-from reviewer.commands.findings import findings_group, publish_cmd
-from reviewer.commands.ingest import ingest_cmd
-from reviewer.commands.ingest_git import ingest_git_cmd
-from reviewer.commands.jobs import jobs_cmd
-from reviewer.commands.proposals import (
-    approve_cmd,
-    comment_cmd,
-    list_cmd,
-    reject_cmd,
-    search_cmd,
-    undo_cmd,
-)
-from reviewer.commands.pull import pull_cmd
-from reviewer.commands.report import report_cmd
-from reviewer.commands.rerun import rerun_cmd, worker_cmd
-from reviewer.commands.show import show_cmd
 from reviewer.context import Context
-from reviewer.harness.cli import harness
-from reviewer.shapes import SHAPE_VERSION
+from reviewer.shape_version import SHAPE_VERSION
+
+# Each command by name, as "module:attribute", imported only when it runs or --help lists
+# them: importing every command's module was about half of each command's start-up.
+COMMANDS = {
+    "tui": "reviewer.commands.demo:tui_cmd",
+    "list": "reviewer.commands.proposals:list_cmd",
+    "search": "reviewer.commands.proposals:search_cmd",
+    "show": "reviewer.commands.show:show_cmd",
+    "diff": "reviewer.commands.diff:diff_cmd",
+    "agents": "reviewer.commands.agents:agents_cmd",
+    "approve": "reviewer.commands.proposals:approve_cmd",
+    "reject": "reviewer.commands.proposals:reject_cmd",
+    "comment": "reviewer.commands.proposals:comment_cmd",
+    "undo": "reviewer.commands.proposals:undo_cmd",
+    "ingest": "reviewer.commands.ingest:ingest_cmd",
+    "ingest-git": "reviewer.commands.ingest_git:ingest_git_cmd",
+    "pull": "reviewer.commands.pull:pull_cmd",
+    "audit": "reviewer.commands.audit:audit_group",
+    "path": "reviewer.commands.demo:path_cmd",
+    "demo": "reviewer.commands.demo:demo_cmd",
+    "harness": "reviewer.harness.cli:harness",
+    "rerun": "reviewer.commands.rerun:rerun_cmd",
+    "jobs": "reviewer.commands.jobs:jobs_cmd",
+    "worker": "reviewer.commands.rerun:worker_cmd",
+    "assist": "reviewer.commands.assist:assist_cmd",
+    "check": "reviewer.commands.checks:check_cmd",
+    "findings": "reviewer.commands.findings:findings_group",
+    "publish": "reviewer.commands.findings:publish_cmd",
+    "report": "reviewer.commands.report:report_cmd",
+}
+
+
+class LazyGroup(DefaultGroup):
+    """The default group with COMMANDS added as they are first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 # Commands that may open a store file that does not exist yet (making it); any other refuses,
 # so a mistyped --db is an error rather than a new, empty store.
@@ -41,7 +63,7 @@ MAY_CREATE_THE_STORE = frozenset({None, "tui", "ingest", "ingest-git", "pull", "
                                   "harness"})
 
 
-@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, invoke_without_command=True)
+@click.group(cls=LazyGroup, default="tui", default_if_no_args=True, invoke_without_command=True)
 @click.option(
     "--db",
     envvar="REVIEWER_DB",
@@ -62,37 +84,9 @@ def cli(click_ctx: click.Context, db: str | None, actor: str | None) -> None:
     click_ctx.obj = ctx
     click_ctx.call_on_close(ctx.close)
     if click_ctx.invoked_subcommand is None:  # only global options were given
-        click_ctx.invoke(tui_cmd)
-
-
-for command in (
-    tui_cmd,
-    list_cmd,
-    search_cmd,
-    show_cmd,
-    diff_cmd,
-    agents_cmd,
-    approve_cmd,
-    reject_cmd,
-    comment_cmd,
-    undo_cmd,
-    ingest_cmd,
-    ingest_git_cmd,
-    pull_cmd,
-    audit_group,
-    path_cmd,
-    demo_cmd,
-    harness,
-    rerun_cmd,
-    jobs_cmd,
-    worker_cmd,
-    assist_cmd,
-    check_cmd,
-    findings_group,
-    publish_cmd,
-    report_cmd,
-):
-    cli.add_command(command)
+        tui = cli.get_command(click_ctx, "tui")
+        assert tui is not None
+        click_ctx.invoke(tui)
 
 
 def main() -> None:

@@ -10,7 +10,6 @@ from reviewer.publish.record import published
 from store import ReviewStore
 from store.jobs import Job
 
-SHAPE_VERSION = 1
 SANDBOX_FINDING = "sandbox_finding"  # reviewer.ingest.finding.SOURCE_FORMAT
 
 

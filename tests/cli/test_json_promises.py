@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reviewer.cli import cli
-from reviewer.shapes import SHAPE_VERSION
+from reviewer.shape_version import SHAPE_VERSION
 from tests.cli.test_cli import ingest_ids, native, proposals_file, run  # noqa: F401  (fixtures)
 from tests.cli.test_decide_publish import write_config
 from tests.factories import new_file_diff
