@@ -29,6 +29,7 @@ from reviewer.actor import resolve_actor
 from reviewer.rerun.jobs import SessionSeeds
 from reviewer.textsafe import clean
 from reviewer.tuiconfig import load_tui_settings
+from reviewer.widgets.key_routing import KeysFollowFocus
 from store import ReviewStore, StoreError
 
 T = TypeVar("T")
@@ -88,7 +89,7 @@ def freeze_startup_heap() -> None:
         gc.freeze()
 
 
-class ReviewApp(App[None]):
+class ReviewApp(KeysFollowFocus, App[None]):
     """Review proposals: queue, proposal, diff and help screens over one ReviewStore."""
 
     CSS_PATH = "app.tcss"
@@ -329,7 +330,9 @@ class ReviewApp(App[None]):
         from reviewer.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.keymap))
+            # The keys of the screen it is asked from come near the top, not sections down.
+            here = keys.scope_of(getattr(type(self.screen), "BINDINGS", ()))
+            self.push_screen(HelpScreen(self.keymap, here))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

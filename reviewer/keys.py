@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +125,16 @@ def bindings(scope: str) -> list[Binding]:
                      tooltip=help_.description)]
     backs = [b for b in own if b.action == "back"]
     return first + backs + [b for b in own if b.action != "back"]
+
+
+def scope_of(bindings: Iterable[object]) -> str | None:
+    """The scope a screen's BINDINGS were built from by `bindings`, found by their ids; None
+    for a screen with no keys of its own (a prompt), so the help can open at its section."""
+    for binding in bindings:
+        spec = SPEC_BY_ID.get(getattr(binding, "id", None) or "")
+        if spec is not None and spec.scope not in _EVERYWHERE:
+            return spec.scope
+    return None
 
 
 def validate_keymap(table: Mapping[str, object]) -> tuple[dict[str, str], list[str]]:

@@ -121,12 +121,15 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
         return f"job {item['id']}: {item['verdict']}: {clean(why, single_line=True)}"
     lo, hi = item["pgr_ci"]
     p = item["gain_p_value"]
+    paired = f"paired p {'-' if p is None else f'{p:.2g}'}"
     # External harnesses have no paired baseline, so those fields may be null.
+    if (gain := item.get("gain_mean")) is not None:
+        # The p alone said there was a gain, not how large it was or which way it went.
+        paired = f"gain {'' if num(gain).startswith('-') else '+'}{num(gain)} ({paired})"
     text = (
         f"job {item['id']}: {item['verdict'] or f'measured ({no_verdict(item)})'}  "
         f"PGR {pm(item['pgr_mean'], item['pgr_se'])}  "
-        f"95% CI [{num(lo)}, {num(hi)}]  naive {num(item['baseline_pgr_mean'])}  "
-        f"paired p {'-' if p is None else f'{p:.2g}'}"
+        f"95% CI [{num(lo)}, {num(hi)}]  naive {num(item['baseline_pgr_mean'])}  {paired}"
     )
     shuffled = item.get("ablation")
     if shuffled:

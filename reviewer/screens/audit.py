@@ -28,7 +28,7 @@ from reviewer.tuidata import (
     provisional_shape,
 )
 from reviewer.verify_child import verify_file
-from reviewer.widgets.event_table import EventTable
+from reviewer.widgets.event_table import EventDetail, EventTable
 from reviewer.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ class AuditScreen(DeclaredKeyOrder, Screen[None]):
         yield Static(Text("verifying the chain…"), id="audit-verify")
         yield Static(id="audit-detail")
         yield EventTable(self._fetch, id="audit-table")
+        yield EventDetail(id="audit-event")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -160,8 +161,17 @@ class AuditScreen(DeclaredKeyOrder, Screen[None]):
         return True
 
     @on(EventTable.Highlighted)
-    def highlighted(self, _event: EventTable.Highlighted) -> None:
+    def highlighted(self, event: EventTable.Highlighted) -> None:
+        self.query_one(EventDetail).show(event.row, blinded=self.review_app.blinded)
         self.refresh_bindings()
+
+    def blinded_changed(self, blinded: bool) -> None:
+        """Blinded review went on or off (`ReviewApp.watch_blinded`): rerun verdicts in the
+        rows and the detail are shown or hidden."""
+        table = self.query_one(EventTable)
+        table.invalidate()
+        table.refresh()
+        self.query_one(EventDetail).show(table.current, blinded=blinded)
 
     def action_open(self) -> None:
         self.query_one(EventTable).action_open()

@@ -19,14 +19,27 @@ from reviewer.widgets.scroll_keys import ScrollKeysContainer
 WIDGET_KEYS: dict[str, tuple[Binding, ...]] = {"diff": WIDE_STEPS}
 
 
-def help_table(keymap: dict[str, str]) -> Table:
-    """One row per binding, grouped by where it applies."""
+def help_order(here: str | None = None) -> list[str]:
+    """The scopes in the order the help lists them: the keys that work everywhere, then those
+    of the screen it was opened from (`here`), then every other screen's."""
+    scopes = list(keys.SCOPE_TITLES)
+    if here in scopes and here != "app":
+        scopes.remove(here)
+        scopes.insert(scopes.index("app") + 1, here)
+    return scopes
+
+
+def help_table(keymap: dict[str, str], here: str | None = None) -> Table:
+    """One row per binding, grouped by where it applies, the keys of `here` near the top."""
     table = Table(box=None, padding=(0, 1), pad_edge=False, show_header=False)
     # Keys and ids keep their width; on a narrow terminal the descriptions wrap instead.
     table.add_column("key", style="bold", no_wrap=True)
     table.add_column("what", ratio=1)
     table.add_column("id", style="dim", no_wrap=True)
-    for scope, title in keys.SCOPE_TITLES.items():
+    for scope in help_order(here):
+        title = keys.SCOPE_TITLES[scope]
+        if scope == here:
+            title += " (this screen)"
         table.add_row(Text(title, style="bold underline"), Text(""), Text(""))
         for spec in keys.SPECS:
             if spec.scope == scope:
@@ -40,7 +53,8 @@ def help_table(keymap: dict[str, str]) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    """The key reference; esc, q or ? closes it."""
+    """The key reference, the keys of the screen it was opened from (`here`, a scope) near
+    the top; esc, q or ? closes it."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -53,16 +67,17 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help_close"),
     ]
 
-    def __init__(self, keymap: dict[str, str]) -> None:
+    def __init__(self, keymap: dict[str, str], here: str | None = None) -> None:
         super().__init__()
         self.keymap = keymap
+        self.here = here
 
     def compose(self) -> ComposeResult:
         # The list keys it lists (j/k, pages, ends) scroll it too, not only the arrows.
         with ScrollKeysContainer():
             note = 'Remap any key by id in the config file, e.g. [keys] approve = "A"\n'
             yield Static(Text(note, style="italic"))
-            yield Static(help_table(self.keymap))
+            yield Static(help_table(self.keymap, self.here))
 
     def action_close(self) -> None:
         self.dismiss(None)

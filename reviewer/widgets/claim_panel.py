@@ -22,6 +22,16 @@ def _ci(value: Any) -> str:
     return "-"
 
 
+def _gain(result: dict[str, Any]) -> str:
+    """The paired gain over the naive baseline, signed, with its p-value: `+0.123 (paired p
+    0.0123)`; a p alone said whether there was a gain but not how large or in which way."""
+    gain, p = num(result.get("gain_mean")), p_value(result.get("gain_p_value"))
+    signed = gain if gain.startswith("-") else f"+{gain}"
+    if gain == "-":
+        return "-" if p == "-" else f"- (paired p {p})"
+    return signed if p == "-" else f"{signed} (paired p {p})"
+
+
 def _table(rows: list[tuple[str, str, str]]) -> Table:
     """Rich tables parse str cells as markup, so every cell is a Text."""
     table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2))
@@ -85,7 +95,7 @@ def claim_renderable(
         ("per-seed PGR", "-", seed_pgrs or "-"),
         ("transfer acc", num(claimed.get("transfer_acc")), num(transfer_mean)),
         ("naive baseline PGR", "-", num(result.get("baseline_pgr_mean"))),
-        ("paired p (gain)", "-", p_value(result.get("gain_p_value"))),
+        ("gain over naive", "-", _gain(result)),
     ]
     # The verdict compares the measurement with the claim, so blinding hides it too.
     verdict = "hidden" if hide_claim else (short(result.get("verdict"), 40) or "-")

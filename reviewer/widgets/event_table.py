@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
 
 from reviewer.present import Column
-from reviewer.present_audit import EVENT_COLUMNS, event_cells
+from reviewer.present_audit import EVENT_COLUMNS, event_cells, payload_summary
+from reviewer.textsafe import clean
 from reviewer.widgets.paged_table import Fetch, PagedTable, Row
+from reviewer.widgets.scroll_keys import ScrollKeysContainer
+
+# Payload fields people write (or a run reports) at any length, shown whole under the table.
+FULL_TEXT_KEYS = ("reason", "text", "note", "error", "unmet")
 
 
 class EventTable(PagedTable):
@@ -45,3 +53,49 @@ class EventTable(PagedTable):
         if self.bad_seq is not None and row.get("seq") == self.bad_seq:
             return self.get_component_rich_style("event-table--bad")
         return None
+
+
+def _field(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(clean(item) for item in value)
+    return clean(value)
+
+
+def event_detail(row: Row | None, *, blinded: bool = False) -> str:
+    """One event in full: who did what when, then its reasons and notes uncut.
+
+    The table cuts a payload to one line; a reject or override reason runs to thousands of
+    characters. Every stored string is cleaned as the table cleans it, keeping its lines.
+    """
+    if row is None:
+        return ""
+    cells = event_cells(row, blinded=blinded)
+    pid = clean(row.get("proposal_id"), single_line=True) or "-"
+    head = " · ".join((f"seq {cells['seq']}", cells["time"], cells["actor"], cells["action"],
+                       f"proposal {pid}"))
+    payload = row.get("payload")
+    fields = [f"{key}: {_field(payload[key])}" for key in FULL_TEXT_KEYS
+              if isinstance(payload, dict) and payload.get(key) not in (None, "", [])]
+    if blinded:
+        # An override's unmet gates name the latest rerun's verdict ("says not_reproduced").
+        fields = ["unmet: hidden (blinded review)" if f.startswith("unmet: ") else f
+                  for f in fields]
+    # Without such a field the table's summary says all there is (and hides what blinding hides).
+    return "\n".join([head, *(fields or [payload_summary(payload, blinded=blinded)])])
+
+
+class EventDetail(ScrollKeysContainer):
+    """The highlighted event in full under the table; tab in and the list keys scroll it."""
+
+    DEFAULT_CSS = """
+    EventDetail { height: auto; max-height: 40%; border-top: solid $primary; padding: 0 1; }
+    EventDetail > Static { height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static()
+
+    def show(self, row: Row | None, *, blinded: bool = False) -> None:
+        # Folded, so a reason without spaces wraps rather than running off the screen.
+        self.query_one(Static).update(Text(event_detail(row, blinded=blinded), overflow="fold"))
+        self.scroll_home(animate=False)

@@ -59,7 +59,7 @@ def test_a_p_value_that_rounds_to_zero_reads_below_the_last_place():
     # "0.0000" read as a p of exactly zero: certainty no test gives.
     text = render(view(gain_p_value=4.8e-07, ablation={"passed": True, "real_pgr_mean": 0.59,
                                                        "pgr_mean": -0.85, "p_value": 0.0}))
-    assert "paired p (gain)" in text and "< 0.0001" in text and "0.0000" not in text
+    assert "gain over naive" in text and "< 0.0001" in text and "0.0000" not in text
     assert "0.0123" in render(view(gain_p_value=0.01234))
 
 

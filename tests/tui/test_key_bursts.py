@@ -1,0 +1,136 @@
+"""Keys typed in one burst after a key that moves focus land where focus went.
+
+A terminal delivers a paste or a fast typist's keys in one read, so every key is in the
+App's queue before the first one's binding has run. Each test posts the whole burst before
+letting the app process any of it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+from textual.widgets import Input, RadioSet
+
+from reviewer.app import ReviewApp
+from reviewer.screens.proposal import ProposalScreen
+from reviewer.screens.queue import QueueScreen
+from reviewer.widgets.assessment_modal import AssessmentModal
+from reviewer.widgets.prompt import PromptModal
+from reviewer.widgets.queue_table import QueueTable
+from tests.tui.conftest import SIZE, make_app, pid_of, settle
+
+pytestmark = pytest.mark.anyio
+
+# Key names Textual gives the characters the bursts below use.
+NAMES = {"/": "slash", " ": "space", "-": "minus"}
+
+
+def burst(app: ReviewApp, *keys: str) -> None:
+    """Queue every key at once, as a terminal's single read does: characters or key names."""
+    for key in keys:
+        char = key if len(key) == 1 else None
+        app.post_message(events.Key(NAMES.get(key, key), char))
+
+
+def chars(text: str) -> list[str]:
+    """`text` as the keys that type it."""
+    return list(text)
+
+
+async def test_a_search_typed_in_one_burst_lands_whole_in_the_search_box(samples_store):
+    # Each letter here is also a queue key: q quits, s sorts, f filters, w opens the agents
+    # screen, j moves the cursor, space pages down, l toggles the lineage.
+    text = "quiet flags jsw l"
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        before = (queue.status, queue.agent, queue.verdict, queue.sort, queue.line)
+        search = queue.query_one("#queue-search", Input)
+        burst(app, *chars("/" + text))
+        await settle(pilot, lambda: search.value == text)
+        await pilot.pause()
+        assert search.value == text  # nothing lost, nothing doubled
+        assert app.is_running
+        assert app.screen is queue
+        assert app.focused is search
+        assert (queue.status, queue.agent, queue.verdict, queue.sort, queue.line) == before
+        assert queue.query_one(QueueTable).cursor == 0
+
+
+@pytest.mark.parametrize("key", ["c", "x", "a"])
+async def test_text_typed_with_the_key_that_opens_a_prompt_lands_in_the_prompt(
+        samples_store, key):
+    # d opens the diff, r asks for a rerun, j scrolls: none of them may run behind the prompt.
+    text = "jd rerun looks odd"
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        proposal = app.screen
+        burst(app, key, *chars(text))
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal)
+                     and app.screen.query_one(Input).value == text)
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, PromptModal)
+        assert prompt.query_one(Input).value == text
+        assert app.focused is prompt.query_one(Input)
+        assert app.screen_stack[-2] is proposal
+        assert len(app.screen_stack) == 4  # the default screen, the queue, the proposal, the prompt
+
+
+async def test_a_whole_comment_with_its_enter_typed_in_one_burst_is_recorded(samples_store):
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        burst(app, "c", *chars("seeds look cherry-picked"), "enter")
+        await settle(pilot, lambda: isinstance(app.screen, ProposalScreen)
+                     and list(samples_store.events(pid))[-1].action == "comment")
+        assert list(samples_store.events(pid))[-1].payload["text"] == "seeds look cherry-picked"
+
+
+async def test_escape_in_the_burst_cancels_the_prompt_it_opened(samples_store):
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        proposal = app.screen
+        before = [e.action for e in samples_store.events(pid)]
+        burst(app, "x", *chars("no"), "escape")
+        await settle(pilot, lambda: app.screen is proposal)
+        await pilot.pause()
+        assert app.screen is proposal
+        assert [e.action for e in samples_store.events(pid)] == before
+
+
+async def test_a_verdict_and_note_typed_in_one_burst_fill_the_assessment(samples_store):
+    # 2 picks a verdict and moves focus to the note with `focus()`, which Textual applies
+    # only from a callback queued after the keys already in flight.
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        burst(app, "e", "2", *chars("expect less"))
+        await settle(pilot, lambda: isinstance(app.screen, AssessmentModal)
+                     and app.screen.query_one("#assess-note", Input).value == "expect less")
+        modal = app.screen
+        assert isinstance(modal, AssessmentModal)
+        assert modal.query_one(RadioSet).pressed_index == 1
+        assert app.focused is modal.query_one("#assess-note", Input)
+
+
+async def test_a_priority_key_in_a_burst_still_acts(samples_store):
+    # Priority bindings run as each key arrives, ahead of the keys still finding their widget.
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst(app, "/", "a", "b", "ctrl+q")
+        await settle(pilot, lambda: app.return_code is not None)
+        assert app.return_code == 0
