@@ -113,8 +113,8 @@ class ClaimsPlotScreen(DeclaredKeyOrder, Screen[None]):
         self.query_one("#plot-summary", Static).update(Text(summary_line(found)))
         plt = self.query_one(PlotextPlot).plt
         lo, hi = axis_range(found.points)
-        # First, so that the markers on it are drawn over it rather than hidden under it.
-        plt.plot([lo, hi], [lo, hi], color="white", label="claim = measured")
+        # First, so that the markers on it are drawn over it; gray reads on light themes too.
+        plt.plot([lo, hi], [lo, hi], color="gray", label="claim = measured")
         for verdict, pairs in sorted(found.points.items()):
             plt.scatter(
                 [m for _, m in pairs],
