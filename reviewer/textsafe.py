@@ -86,3 +86,12 @@ def take_cells(text: str, cells: int) -> str:
         if used > cells:
             return text[:index]
     return text
+
+
+def encodable(text: str, encoding: str) -> bool:
+    """Whether `text` survives `encoding` whole; an encoding Python does not know counts as no."""
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

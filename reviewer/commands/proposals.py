@@ -15,7 +15,7 @@ from reviewer.decide import decide, undo
 from reviewer.ingest.agentname import normalized
 from reviewer.present import children_note
 from reviewer.shapes import list_item
-from reviewer.textsafe import clean, short, short_middle
+from reviewer.textsafe import clean, encodable, short, short_middle
 from store import ReviewStore, Seen, StaleView, StoreError
 from store.errors import GateError
 from store.proposals import STATUSES
@@ -39,21 +39,31 @@ def _fmt(value: float | None) -> str:
 
 # The measured column marks how the latest rerun's verdict judged the claim.
 VERDICT_MARKS = {"reproduced": "✓", "not_reproduced": "✗"}
+# An output that cannot encode ✓ and ✗ prints both as `?`, losing the only verdict `list`
+# shows, so it gets letters that still differ.
+ASCII_MARKS = {"reproduced": "y", "not_reproduced": "n"}
 
 
-def _measured(row: dict) -> str:
+def verdict_marks(encoding: str) -> dict[str, str]:
+    """The verdict marks an output in `encoding` can show."""
+    return VERDICT_MARKS if encodable("".join(VERDICT_MARKS.values()), encoding) else ASCII_MARKS
+
+
+def _measured(row: dict, marks: dict[str, str]) -> str:
     """The latest rerun's PGR with its verdict's mark, or the verdict where none was measured."""
     verdict, pgr = row.get("verdict"), row.get("measured_pgr")
     if pgr is None:
         return {"failed": "failed", "refused": "refused"}.get(verdict or "", "—")
-    return f"{pgr:.3f}{VERDICT_MARKS.get(verdict or '', '')}"
+    return f"{pgr:.3f}{marks.get(verdict or '', '')}"
 
 
 def print_queue(rows: list[dict], total: int, out: Console | None = None) -> None:
     """A table of proposals; every agent string is cleaned and printed without markup."""
     out = out or console()
+    marks = verdict_marks(out.encoding)
     table = listing(
-        f"{len(rows)} of {total} proposals (measured: ✓ reproduced, ✗ not reproduced)",
+        f"{len(rows)} of {total} proposals (measured: {marks['reproduced']} reproduced, "
+        f"{marks['not_reproduced']} not reproduced)",
         (
             ("id", {"width": 12}),  # never left out, nor cut on a terminal of 14 or more
             ("status", {"width": 8, "drop": 4}),
@@ -79,7 +89,7 @@ def print_queue(rows: list[dict], total: int, out: Console | None = None) -> Non
             Text(short(r["idea"], 24)),
             Text(short(r["title"], 80)),
             _fmt(r["claimed_pgr"]),
-            _measured(r),
+            _measured(r, marks),
             str(r.get("flags") or "—"),
         )
     out.print(table)

@@ -21,6 +21,15 @@ COLORS = {
     "refused": "#e65100",
 }
 OTHER_COLOR = "#1f4e9c"
+# Each verdict has its own marker (a body, some with a cross knocked out) so the plot reads
+# without colour: red and green are near-equal in luminance and alike to a colour-blind eye.
+SHAPES: dict[str, tuple[str, str]] = {
+    "reproduced": ("circle", ""),
+    "not_reproduced": ("circle", "x"),
+    "failed": ("square", ""),
+    "refused": ("diamond", ""),
+}
+OTHER_SHAPE = ("square", "+")
 # PGR outside this window is drawn at the edge: an agent's 1e9 must not squash the others.
 LIMITS = (-1.0, 2.0)
 
@@ -100,6 +109,38 @@ def _axes(s: _Scale) -> list[str]:
     return out
 
 
+def _marker(
+    verdict: str, x: float, y: float, *, hollow: bool = False, attrs: str = ""
+) -> list[str]:
+    """A verdict's marker centred on (x, y): white-filled when `hollow`; `attrs` go on each part."""
+    color = COLORS.get(verdict, OTHER_COLOR)
+    body, cross = SHAPES.get(verdict, OTHER_SHAPE)
+    fill = "#ffffff" if hollow else color
+    paint = f'fill="{fill}" stroke="{color}" stroke-width="1.5"{attrs}'
+    if body == "circle":
+        out = [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" {paint}/>']
+    else:
+        side = 9 if body == "square" else 8
+        turn = f' transform="rotate(45 {x:.1f} {y:.1f})"' if body == "diamond" else ""
+        out = [
+            f'<rect x="{x - side / 2:.1f}" y="{y - side / 2:.1f}" width="{side}" '
+            f'height="{side}" {paint}{turn}/>'
+        ]
+    # The cross is drawn in whichever of white and the colour stands out against the body.
+    ink = color if hollow else "#ffffff"
+    arm = 2.8 if cross == "x" else 3.2
+    ends = {
+        "x": [(-arm, -arm, arm, arm), (-arm, arm, arm, -arm)],
+        "+": [(-arm, 0.0, arm, 0.0), (0.0, -arm, 0.0, arm)],
+    }.get(cross, [])
+    out += [
+        f'<line x1="{x + a:.1f}" y1="{y + b:.1f}" x2="{x + c:.1f}" y2="{y + d:.1f}" '
+        f'stroke="{ink}" stroke-width="1.6"{attrs}/>'
+        for a, b, c, d in ends
+    ]
+    return out
+
+
 def _point(p: Point, s: _Scale) -> str:
     color = COLORS.get(p.verdict, OTHER_COLOR)
     x, y = s.x(p.claimed), s.y(p.measured)
@@ -116,10 +157,8 @@ def _point(p: Point, s: _Scale) -> str:
             f'<line x1="{x:.1f}" y1="{y0:.1f}" x2="{x:.1f}" y2="{y1:.1f}" stroke="{color}" '
             'stroke-width="1.5"/>'
         )
-    fill = "#ffffff" if off else color
     parts += [
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="{color}" '
-        'stroke-width="1.5"/>',
+        *_marker(p.verdict, x, y, hollow=off),
         f'<text x="{x + 7:.1f}" y="{y - 6:.1f}" font-size="10">{p.number}</text></g>',
     ]
     return "".join(parts)
@@ -132,8 +171,9 @@ def _legend(points: Sequence[Point]) -> list[str]:
         y = TOP + 10 + i * 20
         n = sum(1 for p in points if p.verdict == verdict)
         label = verdict.replace("_", " ")
+        key = f' class="key" data-verdict="{_text(verdict)}"'
         out += [
-            f'<circle cx="{LEGEND_X}" cy="{y}" r="5" fill="{COLORS.get(verdict, OTHER_COLOR)}"/>',
+            *_marker(verdict, LEGEND_X, y, attrs=key),
             f'<text x="{LEGEND_X + 10}" y="{y + 4}">{_text(short(label, 20))} ({n})</text>',
         ]
     y = TOP + 10 + len(present) * 20 + 8

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from pygments.lexer import Lexer
 from pygments.lexers.python import PythonLexer
+from rich.cells import cell_len
 from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
@@ -92,8 +93,9 @@ class DiffView(ScrollKeys, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.document = document
-        # Rendered lines by index; bounded, since a diff may have any number of lines.
-        self.line_cache: LRUCache[int, Strip] = LRUCache(1000)
+        # Rendered lines and their gutter widths by index; bounded, since a diff may have any
+        # number of lines.
+        self.line_cache: LRUCache[int, tuple[Strip, int]] = LRUCache(1000)
         # How many lines went through the highlighter: tests check it stays near a screenful.
         self.highlighted = 0
         self._base: Style | None = None
@@ -123,6 +125,11 @@ class DiffView(ScrollKeys, can_focus=True):
     @staticmethod
     def _gutter(line: DiffLine) -> str:
         return "! " if line.flagged else "  "
+
+    def _fixed_width(self, line: DiffLine) -> int:
+        """Cells of a line kept in place by a sideways scroll: the flag, and a code line's sign."""
+        sign = self._plain(line)[:1] if line.kind in CODE_KINDS else ""
+        return cell_len(self._gutter(line) + sign)
 
     @staticmethod
     def _plain(line: DiffLine) -> str:
@@ -162,15 +169,22 @@ class DiffView(ScrollKeys, can_focus=True):
         if not 0 <= index < len(self.document.lines):
             return Strip.blank(width, base)
         line = self.document.lines[index]
-        strip = self.line_cache.get(index)
-        if strip is None:
-            strip = self._render_line(line, base)
-            self.line_cache[index] = strip
+        cached = self.line_cache.get(index)
+        if cached is None:
+            cached = self._render_line(line, base), self._fixed_width(line)
+            self.line_cache[index] = cached
+        strip, fixed = cached
         pad = base
         if line.kind in ("added", "removed", "file"):
             pad = pad + self.get_component_rich_style(f"diff-view--{line.kind}")
         x = int(self.scroll_offset.x)
-        return strip.crop_extend(x, x + width, pad)
+        if x == 0:
+            return strip.crop_extend(0, width, pad)
+        # The flag and the +/- sign stay put, so added and removed lines still differ by more
+        # than their tint (which a red-green colour-blind reader cannot see) after a scroll.
+        fixed = min(fixed, width)
+        gutter = strip.crop_extend(0, fixed, pad)
+        return Strip.join([gutter, strip.crop_extend(fixed + x, x + width, pad)])
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

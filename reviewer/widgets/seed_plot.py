@@ -5,11 +5,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from rich.text import Text
+from textual import events
 from textual_plotext import PlotextPlot
 
 from reviewer.present import latest_result
 
-# Values past this are drawn at its edge (the title keeps the true numbers): an agent's claim
+# The lines differ in their characters as well as their colours (red and blue), so they read
+# without colour; the key on the bottom border names them at every width the plot fits.
+CLAIM_MARK, MEAN_MARK = "=", "-"
+
+# Values past this are drawn at its edge (the key keeps the true numbers): an agent's claim
 # of 1.7e308 once padded the axis to infinity, which crashed the screen.
 EDGE = 10.0
 
@@ -65,6 +71,29 @@ def y_axis(values: list[float], count: int = 5) -> tuple[float, float, list[floa
     return lo, hi, ticks, [f"{t:.{decimals}f}" for t in ticks]
 
 
+def key_forms(mean: float, claim: float | None) -> list[Text]:
+    """The plot's key, longest first: each form names what the last leaves out."""
+    mean_line = (MEAN_MARK * 3, "blue")
+    claim_line = (CLAIM_MARK * 3, "red")
+    m = _label(mean)
+    if claim is None:
+        return [
+            Text.assemble("• each seed   ", mean_line, f" blue: measured mean {m}"),
+            Text.assemble(mean_line, f" mean {m}"),
+            Text.assemble(mean_line, " mean"),
+        ]
+    c = _label(claim)
+    return [
+        Text.assemble(
+            "• each seed   ", claim_line, f" red: claim {c}   ", mean_line,
+            f" blue: measured mean {m}",
+        ),
+        Text.assemble(claim_line, f" red: claim {c}  ", mean_line, f" blue: mean {m}"),
+        Text.assemble(claim_line, f" claim {c}  ", mean_line, f" mean {m}"),
+        Text.assemble(claim_line, " claim  ", mean_line, " mean"),
+    ]
+
+
 class SeedPlot(PlotextPlot):
     """Per-seed measured PGR as points, the claim and the measured mean as lines.
 
@@ -74,6 +103,17 @@ class SeedPlot(PlotextPlot):
     DEFAULT_CSS = """
     SeedPlot { height: 14; border: round $primary; padding: 0 1; }
     """
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._keys: list[Text] = []
 
     def show_data(self, data: dict[str, Any], *, hide_claim: bool = False) -> None:
         seeds, pgrs = plot_points(data)
@@ -85,21 +125,37 @@ class SeedPlot(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         xs: list[float] = list(range(1, len(seeds) + 1))
-        plt.scatter(xs, [_drawn(p) for p in pgrs], marker="dot")
+        # Lines are drawn across the whole x range, so one seed gets a range around it.
+        left, right = (1.0, float(len(seeds))) if len(seeds) > 1 else (0.0, 2.0)
+        plt.xlim(left, right)
         mean = sum(pgrs) / len(pgrs)
-        plt.hline(_drawn(mean), "blue")
         claim = _number((data.get("claimed") or {}).get("pgr"))
         shown = [*map(_drawn, pgrs), _drawn(mean)]
         if claim is not None and not hide_claim:
-            plt.hline(_drawn(claim), "red")
+            plt.plot([left, right], [_drawn(claim)] * 2, marker=CLAIM_MARK, color="red")
             shown.append(_drawn(claim))
-            plt.title(f"dots: each seed   red: claim {_label(claim)}   "
-                      f"blue: measured mean {_label(mean)}")
         else:
-            plt.title(f"dots: each seed   blue: measured mean {_label(mean)}")
+            claim = None
+        plt.plot([left, right], [_drawn(mean)] * 2, marker=MEAN_MARK, color="blue")
+        # The seeds go last so that a line through a seed's row does not hide its dot.
+        plt.scatter(xs, [_drawn(p) for p in pgrs], marker="dot")
+        self._keys = key_forms(mean, claim)
+        self._fit_key()
         lo, hi, ticks, labels = y_axis(shown)
         plt.ylim(lo, hi)
         plt.yticks(ticks, labels)
         plt.xticks(xs, [str(s) for s in seeds])
         plt.xlabel("seed")
         self.refresh()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._fit_key()
+
+    def _fit_key(self) -> None:
+        """Put the longest key form that fits on the bottom border, else the shortest."""
+        if not self._keys:
+            return
+        room = self.outer_size.width - 6  # two corners, and a rule and a space each side
+        self.border_subtitle = next(
+            (key for key in self._keys if key.cell_len <= room), self._keys[-1]
+        )
