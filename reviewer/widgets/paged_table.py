@@ -68,6 +68,8 @@ class PagedTable(ScrollView, can_focus=True):
     PagedTable > .paged-table--header { text-style: bold; color: $text-accent; }
     PagedTable > .paged-table--cursor { background: $block-cursor-background; }
     PagedTable:blur > .paged-table--cursor { background: $block-cursor-blurred-background; }
+    /* NO_COLOR strips the cursor's background (all of it with an ANSI theme): reverse stays. */
+    PagedTable:nocolor > .paged-table--cursor { text-style: reverse; }
     PagedTable > .paged-table--empty { color: $text-muted; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
