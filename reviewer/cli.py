@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import io
 import sqlite3
@@ -12,6 +13,7 @@ from click_default_group import DefaultGroup
 
 from reviewer.context import Context
 from reviewer.shape_version import SHAPE_VERSION
+from reviewer.textsafe import ASCII_FALLBACK_ERRORS, ascii_fallback
 
 # Each command by name, as "module:attribute", imported only when it runs or --help lists
 # them: importing every command's module was about half of each command's start-up.
@@ -91,9 +93,11 @@ def cli(click_ctx: click.Context, db: str | None, actor: str | None) -> None:
 
 def main() -> None:
     # An ASCII-only stdout (PYTHONIOENCODING=ascii, a C locale without UTF-8 mode) shows
-    # `?` for a `✓` or `±` instead of ending the command in a UnicodeEncodeError.
+    # `+/-` for a `±` and `?` for a mark with no ASCII form, instead of ending the command
+    # in a UnicodeEncodeError.
     if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors == "strict":
-        sys.stdout.reconfigure(errors="replace")
+        codecs.register_error(ASCII_FALLBACK_ERRORS, ascii_fallback)
+        sys.stdout.reconfigure(errors=ASCII_FALLBACK_ERRORS)
     try:
         cli(prog_name="reviewer")
     except OSError as exc:

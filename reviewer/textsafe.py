@@ -95,3 +95,21 @@ def encodable(text: str, encoding: str) -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+# What an output that cannot encode our typography prints instead of `?` for each mark.
+ASCII_FALLBACK = {
+    "\u2014": "-", "\u2013": "-", "\u2026": ".", "\u00b1": "+/-", "\u2192": "->",
+    "\u2190": "<-", "\u00b7": ".", "\u00d7": "x", "\u2265": ">=", "\u2264": "<=",
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2212": "-",
+}
+ASCII_FALLBACK_ERRORS = "reviewer-ascii-fallback"
+
+
+def ascii_fallback(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: ASCII for the marks in ASCII_FALLBACK, `?` for anything else."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(ASCII_FALLBACK.get(char, "?") for char in bad), error.end
+

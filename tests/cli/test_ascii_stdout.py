@@ -1,4 +1,4 @@
-"""A terminal or pipe that takes only ASCII gets `?` for the marks it cannot show."""
+"""A terminal or pipe that takes only ASCII gets ASCII for our typography, `?` for other marks."""
 
 from __future__ import annotations
 
@@ -24,3 +24,5 @@ def test_list_show_and_search_on_an_ascii_stdout_print_without_a_traceback(tmp_p
         assert out.returncode == 0, out.stderr.decode()
         assert b"Traceback" not in out.stderr and b"Logconf" in out.stdout
         out.stdout.decode("ascii")  # nothing but ASCII reached the pipe
+        # The dash and the plus-minus read as ASCII, not as `?`, which says nothing.
+        assert b"Logconf - warm-up +/- 0.02" in out.stdout
