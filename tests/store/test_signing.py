@@ -384,3 +384,36 @@ def test_a_statement_that_cannot_be_written_is_a_signing_error_naming_it(tmp_pat
     with pytest.raises(SigningError, match=f"cannot write audit checkpoint {blocked}"):
         sign_checkpoint(1, "ab" * 32, key=keys.key, namespace=NS, out_dir=out)
     assert not list(out.glob(".*.tmp*"))  # no half-written files
+
+
+def test_events_past_the_newest_signed_checkpoint_are_named_as_not_covered_yet(signed, keys):
+    assert verify(signed, keys).warnings == []  # seq 10 is signed: nothing to say
+    store = ReviewStore.open(signed)  # no signer: what follows stays unsigned
+    try:
+        pid = store.list(limit=1)[0]["id"]
+        store.comment(pid, "late", actor="a")  # seq 11
+        report = verify_store(store, signatures=check(keys))
+        assert report.ok and report.warnings == ["seq 11: not covered by a signed checkpoint yet"]
+        store.comment(pid, "later", actor="a")  # seq 12
+        report = verify_store(store, signatures=check(keys))
+        assert report.warnings == ["seq 11..12: not covered by a signed checkpoint yet"]
+    finally:
+        store.close()
+
+
+def test_signed_checkpoints_of_a_memory_store_or_an_unreadable_folder_are_problems(
+    signed, keys
+):
+    memory = ReviewStore.memory()
+    try:
+        report = verify_store(memory, signatures=check(keys))
+        assert report.problems == ["signed checkpoints: an in-memory store has none"]
+    finally:
+        memory.close()
+    folder = checkpoints_dir(signed)
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")  # listing it fails with ENOTDIR
+    report = verify(signed, keys)
+    assert not report.ok and report.warnings == []
+    assert report.problems == [f"signed checkpoints: cannot check them: cannot read signed "
+                               f"checkpoints in {folder}: Not a directory"]
