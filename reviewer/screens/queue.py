@@ -17,6 +17,7 @@ from reviewer.screens.key_order import DeclaredKeyOrder
 from reviewer.textsafe import short
 from reviewer.tuidata import QueueView, assessed_among, change_stamp
 from reviewer.widgets.footer import Footer
+from reviewer.widgets.ordered_input import OrderedInput
 from reviewer.widgets.queue_table import QueueBar, QueueTable
 from store.query import QUEUE_SORT, VERDICT_FILTERS, WALK_INDEX_MATCHES
 
@@ -55,7 +56,7 @@ class QueueScreen(DeclaredKeyOrder, Screen[None]):
         yield QueueBar(id="queue-bar")
         yield QueueTable(self._fetch, self.review_app.now, empty=self._empty_hint(),
                          id="queue-table")
-        yield Input(placeholder="search title, summary, idea, agent", id="queue-search")
+        yield OrderedInput(placeholder="search title, summary, idea, agent", id="queue-search")
         yield Footer()
 
     def on_mount(self) -> None:

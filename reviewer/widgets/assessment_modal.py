@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from reviewer.present import PREDICTIONS
+from reviewer.widgets.ordered_input import OrderedInput
 from reviewer.widgets.prompt import Dialog
 from store.store_base import text_problem
 
@@ -41,7 +42,7 @@ class AssessmentModal(Dialog[Assessment | None]):
                 for i, verdict in enumerate(PREDICTIONS):
                     yield RadioButton(f"{i + 1}  {verdict}")
             # Picking a verdict refocuses the note; selecting on focus would let typing wipe it.
-            yield Input(
+            yield OrderedInput(
                 placeholder="note: why you expect this (optional)",
                 id="assess-note",
                 select_on_focus=False,
@@ -64,10 +65,12 @@ class AssessmentModal(Dialog[Assessment | None]):
         index = self.query_one(RadioSet).pressed_index
         if index < 0:
             self.query_one("#assess-error", Static).update(Text("choose a predicted verdict"))
+            self.query_one(OrderedInput).reopen()
             return
         problem = text_problem(event.value, "note", required=False)
         if problem is not None:  # said here, so the note stays to be shortened
             self.query_one("#assess-error", Static).update(Text(problem))
+            self.query_one(OrderedInput).reopen()
             return
         self.dismiss({"predicted_verdict": PREDICTIONS[index], "note": event.value.strip()})
 

@@ -7,10 +7,13 @@ from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from reviewer.widgets.ordered_input import OrderedInput
 
 # Returns an error message for a bad answer, or None when the answer is acceptable.
 Validator = Callable[[str], str | None]
@@ -30,6 +33,16 @@ class Dialog(ModalScreen[T]):
     Dialog .dialog--error { color: $text-error; height: auto; }
     Dialog .dialog--hint { color: $text-muted; }
     """
+
+    _dismissed = False
+
+    def dismiss(self, result: T | None = None) -> AwaitComplete:
+        """Dismiss once: a second answer typed in the same burst (`y y`, enter twice) would
+        run the callback again and pop the screen under this one."""
+        if self._dismissed:
+            return AwaitComplete()
+        self._dismissed = True
+        return super().dismiss(result)
 
 
 class PromptModal(Dialog[str | None]):
@@ -56,7 +69,7 @@ class PromptModal(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self._title), classes="dialog--title")
-            yield Input(
+            yield OrderedInput(
                 value=self._value,
                 placeholder=self._placeholder,
                 type=self._input_type,  # type: ignore[arg-type]
@@ -70,6 +83,7 @@ class PromptModal(Dialog[str | None]):
         problem = self._validate(event.value) if self._validate else None
         if problem is not None:
             self.query_one("#prompt-error", Static).update(Text(problem))
+            self.query_one(OrderedInput).reopen()
             return
         self.dismiss(event.value)
 

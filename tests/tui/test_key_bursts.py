@@ -15,7 +15,7 @@ from reviewer.app import ReviewApp
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.screens.queue import QueueScreen
 from reviewer.widgets.assessment_modal import AssessmentModal
-from reviewer.widgets.prompt import PromptModal
+from reviewer.widgets.prompt import ConfirmModal, PromptModal
 from reviewer.widgets.queue_table import QueueTable
 from tests.tui.conftest import SIZE, make_app, pid_of, settle
 
@@ -134,3 +134,83 @@ async def test_a_priority_key_in_a_burst_still_acts(samples_store):
         burst(app, "/", "a", "b", "ctrl+q")
         await settle(pilot, lambda: app.return_code is not None)
         assert app.return_code == 0
+
+
+async def test_keys_after_an_enter_are_not_recorded_in_the_reason(samples_store):
+    # Enter was a binding that ran only after the keys behind it had been typed: the reject
+    # reason was recorded as "nopej".
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        proposal = app.screen
+        burst(app, "x", *chars("nope"), "enter", "j")
+        await settle(pilot, lambda: samples_store.get(pid)["status"] == "rejected")
+        await pilot.pause()
+        rejections = [e for e in samples_store.events(pid) if e.action == "reject"]
+        assert [e.payload["reason"] for e in rejections] == ["nope"]
+        assert app.screen is proposal
+
+
+async def test_a_second_comment_typed_after_an_enter_is_not_folded_into_the_first(samples_store):
+    # It ran "hi" and "cyo" together as one comment, and the second enter dismissed the
+    # prompt again, popping the proposal screen from under it.
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        proposal = app.screen
+        burst(app, "c", *chars("hi"), "enter", "c", *chars("yo"), "enter")
+        await settle(pilot, lambda: list(samples_store.events(pid))[-1].action == "comment")
+        await pilot.pause()
+        comments = [e.payload["text"] for e in samples_store.events(pid) if e.action == "comment"]
+        assert comments[-1] == "hi" and "yo" not in " ".join(comments)
+        assert proposal in app.screen_stack
+
+
+async def test_a_search_and_its_enter_in_one_burst_search_for_what_came_before_it(samples_store):
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        search = queue.query_one("#queue-search", Input)
+        burst(app, *chars("/logconf"), "enter", "j", "j")
+        await settle(pilot, lambda: app.focused is queue.query_one(QueueTable))
+        await pilot.pause()
+        assert (queue.text, search.value) == ("logconf", "logconf")
+        # The box takes keys again once it has focus (they replace the search it selects).
+        burst(app, "/", *chars("warm"))
+        await settle(pilot, lambda: search.value == "warm")
+
+
+async def test_a_refused_reason_leaves_the_prompt_taking_keys(samples_store):
+    pid = pid_of(samples_store, "boot_ensemble")
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        burst(app, "x", "enter")  # an empty reason is refused and the prompt stays
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+        await pilot.pause()
+        burst(app, *chars("flaky"), "enter")
+        await settle(pilot, lambda: samples_store.get(pid)["status"] == "rejected")
+        rejections = [e for e in samples_store.events(pid) if e.action == "reject"]
+        assert [e.payload["reason"] for e in rejections] == ["flaky"]
+
+
+async def test_a_confirmation_answered_twice_in_one_burst_answers_once(samples_store):
+    answers: list[bool | None] = []
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        queue = app.screen
+        app.push_screen(ConfirmModal("sure?"), answers.append)
+        await pilot.pause()
+        burst(app, "y", "y")
+        await settle(pilot, lambda: app.screen is queue)
+        await pilot.pause()
+        assert answers == [True]
+        assert app.screen is queue and app.is_running
