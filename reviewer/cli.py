@@ -53,9 +53,11 @@ class LazyGroup(DefaultGroup):
         return sorted({*self.commands, *COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, attribute = COMMANDS[cmd_name].split(":")
-            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        # An unknown name goes to the default command, as DefaultGroup does with all loaded.
+        name = cmd_name if cmd_name in COMMANDS else self.default_cmd_name
+        if name is not None and name not in self.commands and name in COMMANDS:
+            module, attribute = COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
         return super().get_command(ctx, cmd_name)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 
 from reviewer.report.fmt import figure
-from reviewer.textsafe import short
+from reviewer.textsafe import clean, short
 
 COLORS = {
     "reproduced": "#1b7f3b",
@@ -51,7 +51,8 @@ class Point:
 
 
 def _text(value: str) -> str:
-    return escape(value, quote=True)
+    # Control characters are not allowed in XML at all, escaped or not: the SVG broke on one.
+    return escape(clean(value), quote=True)
 
 
 def _domain(points: Sequence[Point]) -> tuple[float, float]:

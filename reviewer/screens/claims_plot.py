@@ -14,6 +14,7 @@ from textual_plotext import PlotextPlot
 
 from reviewer import keys
 from reviewer.screens.key_order import DeclaredKeyOrder
+from reviewer.textsafe import clean
 from reviewer.tuidata import decided_measurements
 from reviewer.widgets.footer import Footer
 from store import ReviewStore
@@ -54,7 +55,9 @@ def plot_points(store: ReviewStore) -> PlotPoints:
         if isinstance(measured, int | float) and not isinstance(measured, bool):
             clip = (_clip(claimed), _clip(measured))
             clipped += clip != (claimed, measured)
-            points.setdefault(str(verdict or "unknown"), []).append(clip)
+            # A verdict is the worker's word, but a tampered row could hold escapes.
+            name = clean(str(verdict or ""), single_line=True)[:40] or "unknown"
+            points.setdefault(name, []).append(clip)
     return PlotPoints(points, clipped)
 
 

@@ -55,10 +55,16 @@ class EventTable(PagedTable):
         return None
 
 
+# A stored reason is at most 10,000 characters; a tampered one of a megabyte took seconds to
+# wrap on each cursor move onto it.
+FIELD_MAX = 20_000
+
+
 def _field(value: Any) -> str:
-    if isinstance(value, list):
-        return "; ".join(clean(item) for item in value)
-    return clean(value)
+    text = "; ".join(clean(item) for item in value) if isinstance(value, list) else clean(value)
+    if len(text) > FIELD_MAX:
+        return f"{text[:FIELD_MAX]}… ({len(text) - FIELD_MAX:,} more characters)"
+    return text
 
 
 def event_detail(row: Row | None, *, blinded: bool = False) -> str:

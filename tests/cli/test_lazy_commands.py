@@ -46,3 +46,18 @@ def test_the_cli_module_imports_no_command_until_one_runs() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert out == ["[]", "True False"]
+
+
+def test_an_unknown_command_is_refused_as_before_the_table() -> None:
+    """A typo reaches the default command, which refuses the extra word, first time or not."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from reviewer.cli import cli\n"
+        "err = io.StringIO()\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stderr(err):\n"
+        "    cli(['lsit'], prog_name='reviewer')\n"
+        "print(err.getvalue().splitlines()[-1])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out == "Error: Got unexpected extra argument (lsit)\n"

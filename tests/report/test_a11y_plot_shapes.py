@@ -79,3 +79,10 @@ def test_every_verdict_has_a_distinct_marker_and_odd_verdicts_stay_escaped():
     legend = legend_shapes(svg)
     assert set(legend) == set(verdicts)
     assert len(set(legend.values())) == len(verdicts)
+
+
+def test_a_verdict_with_control_characters_leaves_the_svg_well_formed():
+    # XML allows no control characters at all, escaped or not: \x01 made the SVG unreadable.
+    text = scatter_svg([Point(1, "p\x02", 0.5, 0.5, "odd\x01\x1b[31m")])
+    svg = ET.fromstring(text)
+    assert set(point_shapes(svg)) == {"odd"}

@@ -36,3 +36,10 @@ def test_blinding_hides_the_unmet_gates_which_name_the_verdict():
 
 def test_no_row_shows_nothing():
     assert event_detail(None) == ""
+
+
+def test_a_tampered_megabyte_reason_is_cut_and_says_how_much_is_left():
+    row = {**ROW, "payload": {"reason": "ab " * 350_000}}
+    reason = event_detail(row).splitlines()[1]
+    assert reason.startswith("reason: ab ab") and len(reason) < 20_100
+    assert reason.endswith("… (1,030,000 more characters)")

@@ -54,3 +54,12 @@ async def test_one_point_is_counted_in_the_singular(samples_store):
         await pilot.pause()
         assert "1 reviewed proposal with a claim and a measurement (1 reproduced)" in (
             screen_text(app))
+
+
+def test_a_verdict_holding_escapes_is_plotted_under_a_clean_name(samples_store):
+    # A tampered job row: the plot's summary and legend drew the raw ESC of an OSC 8 link.
+    pid = pid_of(samples_store, "boot_ensemble")
+    finish(samples_store, pid, 0.5, "\x1b]8;;http://x\x07odd\x1b]8;;\x07\x01")
+    samples_store.reject(pid, reason="no", actor="t")
+    # An OSC's payload is kept as text (textsafe.clean), its escapes and terminators dropped.
+    assert set(reviewed_points(samples_store)) == {"8;;http://xodd8;;"}
