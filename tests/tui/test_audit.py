@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,9 +171,13 @@ def test_a_cancelled_verify_stops_its_child(tmp_path):
     assert verify_child._running == set()
 
 
-async def test_leaving_the_audit_screen_stops_its_verify(tmp_path):
+async def test_leaving_the_audit_screen_stops_its_verify(tmp_path, monkeypatch):
     from reviewer import verify_child
 
+    # A verify that never ends by itself: a real one on this small store may finish before
+    # the screen is left (sooner since the CLI loads only the command it runs).
+    monkeypatch.setattr(verify_child, "reviewer_argv",
+                        lambda *_: [sys.executable, "-c", "import time; time.sleep(60)"])
     db = tmp_path / "r.db"
     store = ReviewStore.open(db)
     store.add_proposal(make_proposal(1), actor="a")
@@ -181,7 +186,7 @@ async def test_leaving_the_audit_screen_stops_its_verify(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("L", "v", "v")
-        started |= verify_child._running  # a child takes half a second just to start
+        started |= verify_child._running
         assert isinstance(app.screen, AuditScreen) and started
         await pilot.press("escape")
         for _ in range(200):  # a guard: each child dies within a poll of its worker's cancel
