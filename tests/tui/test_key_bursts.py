@@ -7,8 +7,12 @@ letting the app process any of it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Input, RadioSet
 
 from reviewer.app import ReviewApp
@@ -17,6 +21,7 @@ from reviewer.screens.queue import QueueScreen
 from reviewer.widgets.assessment_modal import AssessmentModal
 from reviewer.widgets.prompt import ConfirmModal, PromptModal
 from reviewer.widgets.queue_table import QueueTable
+from store import ReviewStore
 from tests.tui.conftest import SIZE, make_app, pid_of, settle
 
 pytestmark = pytest.mark.anyio
@@ -35,6 +40,17 @@ def burst(app: ReviewApp, *keys: str) -> None:
 def chars(text: str) -> list[str]:
     """`text` as the keys that type it."""
     return list(text)
+
+
+@asynccontextmanager
+async def proposal_open(store: ReviewStore) -> AsyncIterator[tuple[ReviewApp, Pilot, str]]:
+    """An app showing the sample proposal on `boot_ensemble`, with its pilot and id."""
+    pid = pid_of(store, "boot_ensemble")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ProposalScreen(pid))
+        await pilot.pause()
+        yield app, pilot, pid
 
 
 async def test_a_search_typed_in_one_burst_lands_whole_in_the_search_box(samples_store):
@@ -64,11 +80,7 @@ async def test_text_typed_with_the_key_that_opens_a_prompt_lands_in_the_prompt(
         samples_store, key):
     # d opens the diff, r asks for a rerun, j scrolls: none of them may run behind the prompt.
     text = "jd rerun looks odd"
-    pid = pid_of(samples_store, "boot_ensemble")
-    app = make_app(samples_store)
-    async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(ProposalScreen(pid))
-        await pilot.pause()
+    async with proposal_open(samples_store) as (app, pilot, _pid):
         proposal = app.screen
         burst(app, key, *chars(text))
         await settle(pilot, lambda: isinstance(app.screen, PromptModal)
@@ -83,11 +95,7 @@ async def test_text_typed_with_the_key_that_opens_a_prompt_lands_in_the_prompt(
 
 
 async def test_a_whole_comment_with_its_enter_typed_in_one_burst_is_recorded(samples_store):
-    pid = pid_of(samples_store, "boot_ensemble")
-    app = make_app(samples_store)
-    async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(ProposalScreen(pid))
-        await pilot.pause()
+    async with proposal_open(samples_store) as (app, pilot, pid):
         burst(app, "c", *chars("seeds look cherry-picked"), "enter")
         await settle(pilot, lambda: isinstance(app.screen, ProposalScreen)
                      and list(samples_store.events(pid))[-1].action == "comment")
@@ -95,11 +103,7 @@ async def test_a_whole_comment_with_its_enter_typed_in_one_burst_is_recorded(sam
 
 
 async def test_escape_in_the_burst_cancels_the_prompt_it_opened(samples_store):
-    pid = pid_of(samples_store, "boot_ensemble")
-    app = make_app(samples_store)
-    async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(ProposalScreen(pid))
-        await pilot.pause()
+    async with proposal_open(samples_store) as (app, pilot, pid):
         proposal = app.screen
         before = [e.action for e in samples_store.events(pid)]
         burst(app, "x", *chars("no"), "escape")
@@ -112,11 +116,7 @@ async def test_escape_in_the_burst_cancels_the_prompt_it_opened(samples_store):
 async def test_a_verdict_and_note_typed_in_one_burst_fill_the_assessment(samples_store):
     # 2 picks a verdict and moves focus to the note with `focus()`, which Textual applies
     # only from a callback queued after the keys already in flight.
-    pid = pid_of(samples_store, "boot_ensemble")
-    app = make_app(samples_store)
-    async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(ProposalScreen(pid))
-        await pilot.pause()
+    async with proposal_open(samples_store) as (app, pilot, _pid):
         burst(app, "e", "2", *chars("expect less"))
         await settle(pilot, lambda: isinstance(app.screen, AssessmentModal)
                      and app.screen.query_one("#assess-note", Input).value == "expect less")
@@ -139,11 +139,7 @@ async def test_a_priority_key_in_a_burst_still_acts(samples_store):
 async def test_keys_after_an_enter_are_not_recorded_in_the_reason(samples_store):
     # Enter was a binding that ran only after the keys behind it had been typed: the reject
     # reason was recorded as "nopej".
-    pid = pid_of(samples_store, "boot_ensemble")
-    app = make_app(samples_store)
-    async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(ProposalScreen(pid))
-        await pilot.pause()
+    async with proposal_open(samples_store) as (app, pilot, pid):
         proposal = app.screen
         burst(app, "x", *chars("nope"), "enter", "j")
         await settle(pilot, lambda: samples_store.get(pid)["status"] == "rejected")
@@ -156,11 +152,7 @@ async def test_keys_after_an_enter_are_not_recorded_in_the_reason(samples_store)
 async def test_a_second_comment_typed_after_an_enter_is_not_folded_into_the_first(samples_store):
     # It ran "hi" and "cyo" together as one comment, and the second enter dismissed the
     # prompt again, popping the proposal screen from under it.
-    pid = pid_of(samples_store, "boot_ensemble")
-    app = make_app(samples_store)
-    async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(ProposalScreen(pid))
-        await pilot.pause()
+    async with proposal_open(samples_store) as (app, pilot, pid):
         proposal = app.screen
         burst(app, "c", *chars("hi"), "enter", "c", *chars("yo"), "enter")
         await settle(pilot, lambda: list(samples_store.events(pid))[-1].action == "comment")
@@ -187,11 +179,7 @@ async def test_a_search_and_its_enter_in_one_burst_search_for_what_came_before_i
 
 
 async def test_a_refused_reason_leaves_the_prompt_taking_keys(samples_store):
-    pid = pid_of(samples_store, "boot_ensemble")
-    app = make_app(samples_store)
-    async with app.run_test(size=SIZE) as pilot:
-        app.push_screen(ProposalScreen(pid))
-        await pilot.pause()
+    async with proposal_open(samples_store) as (app, pilot, pid):
         burst(app, "x", "enter")  # an empty reason is refused and the prompt stays
         await settle(pilot, lambda: isinstance(app.screen, PromptModal))
         await pilot.pause()
