@@ -41,6 +41,8 @@ class KeysFollowFocus(_Base):
         # Where each key was sent; weak, since a key that a widget stops never comes back.
         self._key_targets: WeakKeyDictionary[events.Key, Widget] = WeakKeyDictionary()
         self._keys_waited: WeakSet[events.Key] = WeakSet()  # each waits behind an action once
+        # Keys a later priority key overtook by opening a screen (ctrl+p's palette).
+        self._keys_overtaken: WeakSet[events.Key] = WeakSet()
         self._holding_keys = False
 
     def _key_target(self) -> Widget:
@@ -48,9 +50,17 @@ class KeysFollowFocus(_Base):
         return self.focused or self.screen
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            self._key_targets[event] = self._key_target()
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        screen = self.screen
+        self._key_targets[event] = self._key_target()
         await super().on_event(event)
+        if self.screen is not screen:
+            # A priority binding opened a screen before the keys typed ahead of it had acted:
+            # those keys were meant for what was there, so they must not follow focus into it.
+            self._key_targets.pop(event, None)
+            self._keys_overtaken.update(self._key_targets.keys())
 
     async def run_action(
         self,
@@ -73,6 +83,10 @@ class KeysFollowFocus(_Base):
         sent_to = self._key_targets.pop(event, None)
         if sent_to is None:
             return  # not a key from the terminal: App._on_key, next in the MRO, runs
+        if event in self._keys_overtaken and sent_to is not self._key_target():
+            event.prevent_default()  # dropped: App._on_key does not run
+            event.stop()
+            return
         if self._holding_keys and event not in self._keys_waited:
             self._resend(event, self, sent_to)
             return

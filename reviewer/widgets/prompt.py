@@ -35,14 +35,33 @@ class Dialog(ModalScreen[T]):
     """
 
     _dismissed = False
+    _held: tuple[T | None] | None = None  # an answer given while another screen was on top
 
     def dismiss(self, result: T | None = None) -> AwaitComplete:
         """Dismiss once: a second answer typed in the same burst (`y y`, enter twice) would
-        run the callback again and pop the screen under this one."""
+        run the callback again and pop the screen under this one.
+
+        Textual pops whatever screen is on top, so an answer that arrives while another is
+        over this one (ctrl+p's palette, pushed ahead of the enter typed before it) waits
+        until this dialog is on top again.
+        """
         if self._dismissed:
+            return AwaitComplete()
+        if self.is_attached and self.app.screen is not self:
+            self._held = (result,)
             return AwaitComplete()
         self._dismissed = True
         return super().dismiss(result)
+
+    def on_screen_resume(self) -> None:
+        if self._held is not None:
+            (result,) = self._held
+            self._held = None
+            self.call_later(self._answer, result)
+
+    def _answer(self, result: T | None) -> None:
+        # Not awaited: awaiting a dismiss from the dialog's own handlers is an error.
+        self.dismiss(result)
 
 
 class PromptModal(Dialog[str | None]):

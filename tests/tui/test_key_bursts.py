@@ -12,10 +12,12 @@ from contextlib import asynccontextmanager
 
 import pytest
 from textual import events
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, RadioSet
 
 from reviewer.app import ReviewApp
+from reviewer.present import PREDICTIONS
 from reviewer.screens.proposal import ProposalScreen
 from reviewer.screens.queue import QueueScreen
 from reviewer.widgets.assessment_modal import AssessmentModal
@@ -202,3 +204,57 @@ async def test_a_confirmation_answered_twice_in_one_burst_answers_once(samples_s
         await pilot.pause()
         assert answers == [True]
         assert app.screen is queue and app.is_running
+
+
+async def test_an_answer_given_under_the_palette_lands_once_the_palette_closes(samples_store):
+    # ctrl+p, a priority key, pushed the palette before the enter typed ahead of it submitted;
+    # Textual's dismiss then popped the palette and left the prompt stuck on screen.
+    async with proposal_open(samples_store) as (app, pilot, pid):
+        proposal = app.screen
+        burst(app, "x")
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+        burst(app, *chars("nope"), "enter", "ctrl+p")
+        await settle(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is proposal)
+        rejections = [e for e in samples_store.events(pid) if e.action == "reject"]
+        assert [e.payload["reason"] for e in rejections] == ["nope"]
+
+
+async def test_keys_a_priority_key_overtook_do_not_follow_it_into_its_screen(samples_store):
+    # ctrl+p acts as it arrives, ahead of the keys before it: they went into the palette's
+    # search, and its enter ran the first command found (approve).
+    async with proposal_open(samples_store) as (app, pilot, pid):
+        before = [e.action for e in samples_store.events(pid)]
+        burst(app, "x", *chars("nope"), "enter", "ctrl+p")
+        await settle(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.pause()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        assert palette.query_one(Input).value == ""
+        assert [e.action for e in samples_store.events(pid)] == before
+
+
+async def test_keys_after_a_tab_go_where_the_tab_moved_focus(samples_store):
+    # shift+tab out of the note, then 2: the 2 was typed into the note ("ok2") and the verdict
+    # stayed the first one picked.
+    async with proposal_open(samples_store) as (app, pilot, pid):
+        burst(app, "e", "1")
+        await settle(pilot, lambda: isinstance(app.focused, Input))
+        burst(app, *chars("ok"), "shift+tab", "2", "enter")
+        await settle(pilot, lambda: list(samples_store.events(pid))[-1].action == "assessment")
+        payload = list(samples_store.events(pid))[-1].payload
+        assert (payload["note"], payload["predicted_verdict"]) == ("ok", PREDICTIONS[1])
+
+
+async def test_an_edit_key_after_the_search_s_enter_leaves_the_search_as_submitted(samples_store):
+    app = make_app(samples_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        burst(app, *chars("/logconf"), "enter", "ctrl+w", "ctrl+u")
+        await settle(pilot, lambda: app.focused is queue.query_one(QueueTable))
+        await pilot.pause()
+        assert (queue.text, queue.query_one("#queue-search", Input).value) == ("logconf",
+                                                                              "logconf")
