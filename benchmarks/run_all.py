@@ -63,18 +63,18 @@ def machine() -> dict[str, Any]:
     }
 
 
-def rerun_figures(repeats: int) -> list[Figure]:
+def rerun_figures(repeats: int, seeds: list[int]) -> list[Figure]:
     if shutil.which("bwrap") is None:
         return [Figure("rerun: sandbox + scoring overhead", "skipped", f"≤ {secs(RERUN_TARGET_S)}",
                        note="bubblewrap is not installed")]
     from benchmarks.rerun_overhead import measure
 
-    bare, boxed = measure(repeats)
+    bare, boxed = measure(repeats, seeds)
     b, s = median(bare), median(boxed)
     return [Figure("rerun: sandbox + scoring overhead", secs(s - b), f"≤ {secs(RERUN_TARGET_S)}",
                    f"bare harness {secs(b)}", times(s / b), s - b <= RERUN_TARGET_S,
-                   f"naive, 5 seeds, size 1; sandboxed run + scoring {secs(s)} (medians of "
-                   f"{repeats}, interleaved)", {"bare": bare, "sandboxed": boxed})]
+                   f"naive, {len(seeds)} seeds, size 1; sandboxed run + scoring {secs(s)} "
+                   f"(medians of {repeats}, interleaved)", {"bare": bare, "sandboxed": boxed})]
 
 
 def harness_figures(repeats: int, seeds: list[int]) -> list[Figure]:
@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presses", type=int, default=200, help="j/k presses per session")
     parser.add_argument("--bench-repeats", type=int, default=5,
                         help="repeats of the rerun and harness benchmarks")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds in the harness benchmark")
+    parser.add_argument("--seeds", type=int, default=5,
+                        help="seeds in the harness and rerun benchmarks")
     parser.add_argument("--hostile-lines", type=int, default=1000,
                         help="lines of the hostile code pair (its diff files get 10x)")
     parser.add_argument("--git-commits", type=int, default=600,
@@ -171,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
 
         steps["tui"] = lambda: tui_figures(path, args.sessions, args.presses, args.big_lines)
     if "rerun" in groups:
-        steps["rerun"] = lambda: rerun_figures(args.bench_repeats)
+        steps["rerun"] = lambda: rerun_figures(args.bench_repeats,
+                                               list(range(1, args.seeds + 1)))
     if "harness" in groups:
         steps["harness"] = lambda: harness_figures(args.bench_repeats,
                                                    list(range(1, args.seeds + 1)))

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewra
 
 JOBS = 24
 LEASE_S = 1.5
+FREEZES = 3  # each waits out 1.5 leases: most of the test's time
 
 
 def configure(tmp_path: Path) -> str:
@@ -74,10 +75,10 @@ def test_workers_under_kill_9_and_freezes(tmp_path, monkeypatch):
     os.set_blocking(read_fd, False)
     workers = [spawn(db, write_fd) for _ in range(2)]
     kills = freezes = 0
-    while kills < 20 or freezes < 5:
+    while kills < 20 or freezes < FREEZES:
         time.sleep(rng.uniform(0.05, 0.3))
         victim = rng.randrange(len(workers))
-        if freezes < 5 and rng.random() < 0.3:
+        if freezes < FREEZES and rng.random() < 0.3:
             os.kill(workers[victim], signal.SIGSTOP)
             time.sleep(LEASE_S * 1.5)  # past the lease: the job is claimed again elsewhere
             os.kill(workers[victim], signal.SIGCONT)
