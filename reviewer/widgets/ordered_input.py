@@ -46,6 +46,7 @@ class OrderedInput(Input):
                 self.screen.focus_next()
             else:
                 self.screen.focus_previous()
+            self.left = self.screen.focused is not self  # a dialog's only input keeps it
         elif event.key == "enter":
             event.stop()
             event.prevent_default()

@@ -258,3 +258,12 @@ async def test_an_edit_key_after_the_search_s_enter_leaves_the_search_as_submitt
         await pilot.pause()
         assert (queue.text, queue.query_one("#queue-search", Input).value) == ("logconf",
                                                                               "logconf")
+
+
+async def test_a_tab_in_a_prompt_with_one_input_keeps_it_taking_keys(samples_store):
+    async with proposal_open(samples_store) as (app, pilot, pid):
+        burst(app, "c")
+        await settle(pilot, lambda: isinstance(app.screen, PromptModal))
+        burst(app, *chars("a"), "tab", *chars("b"), "enter")
+        await settle(pilot, lambda: list(samples_store.events(pid))[-1].action == "comment")
+        assert list(samples_store.events(pid))[-1].payload["text"] == "ab"
