@@ -103,5 +103,7 @@ class KeysFollowFocus(_Base):
         self._key_targets[again] = target
         if to is self:
             self._keys_waited.add(again)
+        if event in self._keys_overtaken:  # the copy is as overtaken as the key it replaces
+            self._keys_overtaken.add(again)
         again._set_forwarded()
         to.post_message(again)
