@@ -51,13 +51,22 @@ class AssessmentModal(Dialog[Assessment | None]):
             hint = "1-3 or arrows + enter: verdict   tab: note   enter in the note: record"
             yield Static(Text(hint + "   esc: cancel"), classes="dialog--hint")
 
+    _picks = 0  # Changed messages of picks still to come, whose refocus `action_pick` did
+
     def action_pick(self, index: int) -> None:
-        buttons = list(self.query(RadioButton))
-        buttons[index].value = True
+        button = list(self.query(RadioButton))[index]
+        if not button.value:
+            self._picks += 1
+            button.value = True
         self.query_one("#assess-note", Input).focus()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self.query_one("#assess-error", Static).update("")
+        if self._picks:
+            # Its pick focused the note already; doing it again, a message later, pulled
+            # focus back from where a tab typed after the pick had moved it.
+            self._picks -= 1
+            return
         self.query_one("#assess-note", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

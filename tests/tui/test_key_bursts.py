@@ -267,3 +267,15 @@ async def test_a_tab_in_a_prompt_with_one_input_keeps_it_taking_keys(samples_sto
         burst(app, *chars("a"), "tab", *chars("b"), "enter")
         await settle(pilot, lambda: list(samples_store.events(pid))[-1].action == "comment")
         assert list(samples_store.events(pid))[-1].payload["text"] == "ab"
+
+
+async def test_a_verdict_then_a_tab_back_and_another_verdict_in_one_burst(samples_store):
+    # The first pick's late Changed message focused the note again after the shift+tab, so
+    # the 3 was typed into the note ("ok3a") and the first verdict stayed.
+    async with proposal_open(samples_store) as (app, pilot, pid):
+        burst(app, "e")
+        await settle(pilot, lambda: isinstance(app.screen, AssessmentModal))
+        burst(app, "1", *chars("ok"), "shift+tab", "3", "a", "enter")
+        await settle(pilot, lambda: list(samples_store.events(pid))[-1].action == "assessment")
+        payload = list(samples_store.events(pid))[-1].payload
+        assert (payload["note"], payload["predicted_verdict"]) == ("oka", PREDICTIONS[2])
