@@ -14,7 +14,7 @@ import click
 from reviewer.commands import SQL_INT_MAX
 from reviewer.config import ConfigError, load_config
 from reviewer.context import Context, each_proposal, pass_ctx, print_json
-from reviewer.present import ablation_word, num, pm, raised_line
+from reviewer.present import ablation_word, num, pm, raised_line, signed
 from reviewer.present.reruns import no_verdict
 from reviewer.rerun.jobs import (
     BUILTIN,
@@ -125,7 +125,7 @@ def _summary(item: dict[str, Any], with_checks: bool) -> str:
     # External harnesses have no paired baseline, so those fields may be null.
     if (gain := item.get("gain_mean")) is not None:
         # The p alone said there was a gain, not how large it was or which way it went.
-        paired = f"gain {'' if num(gain).startswith('-') else '+'}{num(gain)} ({paired})"
+        paired = f"gain {signed(gain)} ({paired})"
     text = (
         f"job {item['id']}: {item['verdict'] or f'measured ({no_verdict(item)})'}  "
         f"PGR {pm(item['pgr_mean'], item['pgr_se'])}  "

@@ -45,7 +45,16 @@ from reviewer.present.table import (
     fit_bar,
     queue_cells,
 )
-from reviewer.present.values import age, held_up, next_in, num, p_value, parse_time, pm
+from reviewer.present.values import (
+    age,
+    held_up,
+    next_in,
+    num,
+    p_value,
+    parse_time,
+    pm,
+    signed,
+)
 
 __all__ = [
     "ACTIVE_JOB_STATES",
@@ -88,5 +97,6 @@ __all__ = [
     "raised_line",
     "relative_text",
     "rerun_line",
+    "signed",
     "timeline",
 ]

@@ -44,6 +44,11 @@ def num(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def signed(value: Any, digits: int = 3) -> str:
+    """`num` with its sign always shown (`+0.123`, `-0.050`), or `-`."""
+    return "-" if num(value, digits) == "-" else f"{value:+.{digits}f}"
+
+
 def p_value(value: Any) -> str:
     """A p-value to 4 places; one that rounds to zero reads `< 0.0001`, never `0.0000`."""
     if num(value, 4) == "-":

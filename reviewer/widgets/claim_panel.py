@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from reviewer.present import ablation_word, latest_result, num, p_value, pm
+from reviewer.present import ablation_word, latest_result, num, p_value, pm, signed
 from reviewer.textsafe import clean, short
 
 
@@ -25,11 +25,8 @@ def _ci(value: Any) -> str:
 def _gain(result: dict[str, Any]) -> str:
     """The paired gain over the naive baseline, signed, with its p-value: `+0.123 (paired p
     0.0123)`; a p alone said whether there was a gain but not how large or in which way."""
-    gain, p = num(result.get("gain_mean")), p_value(result.get("gain_p_value"))
-    signed = gain if gain.startswith("-") else f"+{gain}"
-    if gain == "-":
-        return "-" if p == "-" else f"- (paired p {p})"
-    return signed if p == "-" else f"{signed} (paired p {p})"
+    gain, p = signed(result.get("gain_mean")), p_value(result.get("gain_p_value"))
+    return gain if p == "-" else f"{gain} (paired p {p})"
 
 
 def _table(rows: list[tuple[str, str, str]]) -> Table:
