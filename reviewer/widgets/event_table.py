@@ -80,12 +80,13 @@ def event_detail(row: Row | None, *, blinded: bool = False) -> str:
     head = " · ".join((f"seq {cells['seq']}", cells["time"], cells["actor"], cells["action"],
                        f"proposal {pid}"))
     payload = row.get("payload")
-    fields = [f"{key}: {_field(payload[key])}" for key in FULL_TEXT_KEYS
-              if isinstance(payload, dict) and payload.get(key) not in (None, "", [])]
-    if blinded:
-        # An override's unmet gates name the latest rerun's verdict ("says not_reproduced").
-        fields = ["unmet: hidden (blinded review)" if f.startswith("unmet: ") else f
-                  for f in fields]
+    given = payload if isinstance(payload, dict) else {}
+    fields = []
+    for key in FULL_TEXT_KEYS:
+        if given.get(key) not in (None, "", []):
+            # An override's unmet gates name the latest rerun's verdict ("says not_reproduced").
+            hidden = blinded and key == "unmet"
+            fields.append(f"{key}: {'hidden (blinded review)' if hidden else _field(given[key])}")
     # Without such a field the table's summary says all there is (and hides what blinding hides).
     return "\n".join([head, *(fields or [payload_summary(payload, blinded=blinded)])])
 
